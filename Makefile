@@ -1,0 +1,57 @@
+# policykg: the pipeline as make targets. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PK := $(VENV)/bin/policykg
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+GOLD ?= ../shared/eval/dev
+
+## help: list the targets
+.PHONY: help
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+
+## setup: create .venv and install the project with its pinned dependencies
+.PHONY: setup
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## graph: the main job: setup if needed, then every stage on data/raw (embedded defaults)
+.PHONY: graph
+graph: $(STAMP)
+	$(PK) run
+
+## test: run the test suite (starts its own local graph server)
+.PHONY: test
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+## eval: score extraction against the dev gold in ../shared/eval/dev
+.PHONY: eval
+eval: $(STAMP)
+	$(PK) eval --gold $(GOLD)
+
+## bench: benchmark the stages on a generated corpus (writes data/bench/result.json)
+.PHONY: bench
+bench: $(STAMP)
+	$(PK) bench
+
+## clean: remove everything the pipeline generated (data/raw is never touched)
+.PHONY: clean
+clean:
+	-$(PK) db stop 2>/dev/null
+	rm -rf data/interim/* data/graph/* data/db data/bench .pytest_cache test-artifacts
+	touch data/interim/.gitkeep data/graph/.gitkeep
+
+## distclean: clean, and remove the virtual environment too
+.PHONY: distclean
+distclean: clean
+	rm -rf $(VENV) *.egg-info

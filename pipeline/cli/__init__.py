@@ -1,0 +1,82 @@
+"""The ``policykg`` command line: it only wires stages together and prints.
+
+Each command group lives in its own module under ``pipeline/cli/`` and registers itself on
+:data:`app` via ``register(app)``; errors become one clear line (a traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from pipeline.errors import PolicyKGError
+
+app = typer.Typer(
+    name="policykg",
+    help="Build a knowledge graph of Chinese health-policy documents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")) -> None:
+    _state["debug"] = debug
+
+
+# Command modules, in pipeline order. A module that does not exist yet is skipped.
+COMMAND_MODULES = (
+    "ingest_cmd",
+    "structure_cmd",
+    "extract_cmd",
+    "eval_cmd",
+    "build_cmd",
+    "db_cmd",
+    "analysis_cmd",
+    "bench_cmd",
+    "run_cmd",
+)
+
+for _name in COMMAND_MODULES:
+    try:
+        _module = importlib.import_module(f"pipeline.cli.{_name}")
+    except ModuleNotFoundError as exc:  # pragma: no cover - only while a stage is missing
+        if exc.name != f"pipeline.cli.{_name}":
+            raise
+        continue
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(standalone_mode=False)
+    except PolicyKGError as exc:
+        if _state["debug"]:
+            raise
+        print(f"policykg: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        sys.exit(code or 0)
+    except typer.Abort:
+        print("policykg: aborted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
+        if _state["debug"] or "--debug" in sys.argv:
+            raise
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        print(
+            f"policykg: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            file=sys.stderr,
+        )
+        sys.exit(1)

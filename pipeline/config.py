@@ -1,0 +1,104 @@
+"""One settings object for the whole pipeline: paths, batch sizes, server URI.
+
+Built from defaults, then the environment (``POLICYKG_*``, ``NEO4J_*``), then CLI flags
+(``Settings.with_overrides``). Paths are relative to the project root unless absolute.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+RESOURCES_DIR = PACKAGE_DIR / "resources"
+
+
+def _project_root() -> Path:
+    """The directory holding ``pyproject.toml`` above the package, else the working directory."""
+    env = os.environ.get("POLICYKG_ROOT")
+    if env:
+        return Path(env).resolve()
+    candidate = PACKAGE_DIR.parent
+    if (candidate / "pyproject.toml").exists():
+        return candidate
+    return Path.cwd()
+
+
+class Segmenter(str, Enum):
+    """How the blank ``zh`` tokenizer segments words."""
+
+    CHAR = "char"
+    JIEBA = "jieba"
+    PKUSEG = "pkuseg"
+
+
+class Executor(str, Enum):
+    """Where extraction runs: this process, local worker processes, or a Dask cluster."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = field(default_factory=_project_root)
+    raw_dir: Path = Path("data/raw")
+    interim_dir: Path = Path("data/interim")
+    graph_dir: Path = Path("data/graph")
+    db_dir: Path = Path("data/db")
+    bench_dir: Path = Path("data/bench")
+    ontology_dir: Path = Path("ontology")
+    queries_dir: Path = Path("queries")
+    segmenter: Segmenter = Segmenter.CHAR
+    pkuseg_model: Path | None = None
+    workers: int = 1
+    executor: Executor = Executor.LOCAL
+    scheduler: str | None = None
+    batch_size: int = 500
+    # Graph server. Without NEO4J_URI the local FalkorDB Bolt server is the target.
+    neo4j_uri: str | None = None
+    neo4j_username: str | None = None
+    neo4j_password: str | None = None
+    neo4j_database: str | None = None
+    local_bolt_port: int = 17687
+    local_redis_port: int = 16379
+
+    def path(self, p: Path) -> Path:
+        """Resolve ``p`` against the project root."""
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def uses_local_server(self) -> bool:
+        return not self.neo4j_uri
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.local_bolt_port}"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with the given fields replaced; ``None`` values are ignored."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        base = cls()
+        changes: dict[str, object] = {}
+        if env.get("NEO4J_URI"):
+            changes["neo4j_uri"] = env["NEO4J_URI"]
+            changes["neo4j_username"] = env.get("NEO4J_USERNAME")
+            changes["neo4j_password"] = env.get("NEO4J_PASSWORD")
+            changes["neo4j_database"] = env.get("NEO4J_DATABASE")
+        if env.get("POLICYKG_BOLT_PORT"):
+            changes["local_bolt_port"] = int(env["POLICYKG_BOLT_PORT"])
+        if env.get("POLICYKG_REDIS_PORT"):
+            changes["local_redis_port"] = int(env["POLICYKG_REDIS_PORT"])
+        if env.get("POLICYKG_SEGMENTER"):
+            changes["segmenter"] = Segmenter(env["POLICYKG_SEGMENTER"])
+        if env.get("POLICYKG_PKUSEG_MODEL"):
+            changes["pkuseg_model"] = Path(env["POLICYKG_PKUSEG_MODEL"])
+        if env.get("POLICYKG_WORKERS"):
+            changes["workers"] = int(env["POLICYKG_WORKERS"])
+        return base.with_overrides(**changes)

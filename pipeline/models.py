@@ -1,0 +1,404 @@
+"""Typed, frozen records passed between the stages.
+
+ingest -> :class:`Article`; structure -> :class:`Document`; extract -> :class:`DocumentFacts`.
+Every record round-trips through JSON with :func:`to_jsonable` / :func:`from_jsonable`, so a stage
+can be rerun alone from the JSONL its predecessor wrote.
+
+Offsets: ``start``/``end`` fields are character offsets into the *clean* text of the article
+(Python ``str`` indices, end exclusive). :class:`OffsetMap` maps them back to character offsets in
+the *decoded raw* file (``Article.raw_text`` is not stored; re-decode the raw file to check).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import enum
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+# --------------------------------------------------------------------------- offsets
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """``clean[clean_start:clean_end]`` came from ``raw[raw_start:raw_end]``.
+
+    When both lengths are equal the mapping is character by character (an identity run);
+    otherwise the segment maps as a unit (``&amp;`` -> ``&``, ``醫(yī)`` -> ``医``, an inserted
+    paragraph break -> the ``<p>`` tag it replaces).
+    """
+
+    clean_start: int
+    clean_end: int
+    raw_start: int
+    raw_end: int
+
+    @property
+    def linear(self) -> bool:
+        return (self.clean_end - self.clean_start) == (self.raw_end - self.raw_start)
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetMap:
+    """Map from clean-text offsets to raw-text offsets: sorted, contiguous segments.
+
+    Segments cover the clean text without gaps: ``segments[i].clean_end ==
+    segments[i+1].clean_start``. Raw text that was dropped (tags, spam lines) lies between
+    segments' raw ranges and belongs to none.
+
+    >>> m = OffsetMap((Segment(0, 2, 5, 7), Segment(2, 3, 7, 12)))
+    >>> m.to_raw(0, 3)
+    (5, 12)
+    >>> m.to_raw(1, 2)
+    (6, 7)
+    """
+
+    segments: tuple[Segment, ...]
+
+    def _locate(self, clean_pos: int) -> Segment:
+        starts = [s.clean_start for s in self.segments]
+        i = bisect.bisect_right(starts, clean_pos) - 1
+        return self.segments[max(i, 0)]
+
+    def raw_start(self, clean_start: int) -> int:
+        seg = self._locate(clean_start)
+        if seg.linear:
+            return seg.raw_start + (clean_start - seg.clean_start)
+        return seg.raw_start
+
+    def raw_end(self, clean_end: int) -> int:
+        if clean_end <= 0:
+            return self.segments[0].raw_start if self.segments else 0
+        seg = self._locate(clean_end - 1)
+        if seg.linear:
+            return seg.raw_start + (clean_end - seg.clean_start)
+        return seg.raw_end
+
+    def to_raw(self, clean_start: int, clean_end: int) -> tuple[int, int]:
+        """Raw ``(start, end)`` of the clean span ``[clean_start, clean_end)``."""
+        if not self.segments:
+            return (0, 0)
+        return (self.raw_start(clean_start), self.raw_end(clean_end))
+
+    def to_list(self) -> list[list[int]]:
+        """Compact JSON form: ``[[clean_start, clean_end, raw_start, raw_end], ...]``."""
+        return [[s.clean_start, s.clean_end, s.raw_start, s.raw_end] for s in self.segments]
+
+    @classmethod
+    def from_list(cls, rows: list[list[int]]) -> "OffsetMap":
+        return cls(tuple(Segment(*row) for row in rows))
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+class SourceFormat(str, enum.Enum):
+    TEXT = "text"
+    HTML = "html"
+    MARKDOWN = "markdown"
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article cut out of a raw file, as clean Simplified-Chinese text.
+
+    ``doc_id`` is stable: ``<raw file stem>#<article index>`` (e.g. ``003_e14da291fa1a9871#0``).
+    ``hints`` carries metadata the markup itself states (front-matter ``title``/``date``,
+    an HTML ``<title>``), for the structure stage to weigh.
+    """
+
+    doc_id: str
+    source: str
+    source_sha256: str
+    index: int
+    text: str
+    offsets: OffsetMap
+    encoding: str
+    source_format: SourceFormat
+    relevant: bool
+    relevance_score: float
+    hints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A raw file the ingest stage could not read, and why (for the run report)."""
+
+    source: str
+    code: str
+    reason: str
+
+
+# --------------------------------------------------------------------------- structure
+
+
+class Level(str, enum.Enum):
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+    COUNTY = "county"
+
+
+class SectionKind(str, enum.Enum):
+    PART = "part"  # 一、
+    ITEM = "item"  # (一)
+    SUBITEM = "subitem"  # 1. / (1)
+
+
+class CitationRelation(str, enum.Enum):
+    CITES = "cites"
+    IMPLEMENTS = "implements"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A node of the task hierarchy.
+
+    ``section_id`` is positional and stable: ``p2`` (part 二), ``p2.i3`` (its item (三)),
+    ``p2.i3.s1`` (sub-item 1). Items outside any part get ``i3``. ``heading`` is the words after
+    the marker up to the first 。 (or the end of the line).
+    """
+
+    section_id: str
+    kind: SectionKind
+    marker: str
+    ordinal: int
+    heading: str
+    start: int
+    end: int
+    heading_start: int
+    heading_end: int
+    parent_id: str | None
+    paragraphs: tuple[Span, ...] = ()
+    sentences: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A document this one cites; ``relation`` is IMPLEMENTS where the text says it implements it."""
+
+    title: str | None
+    doc_number: str | None
+    relation: CitationRelation
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMetadata:
+    title: str | None
+    doc_number: str | None
+    issuer_names: tuple[str, ...]  # surface forms; canonicalised by the resolver
+    date: str | None  # ISO 8601
+    level: Level | None
+    jurisdiction: str | None  # "全国", "山东省", "聊城市", ...
+    doc_type: str | None  # 意见, 规划, 实施方案, 通知, 讲话/文章, 新闻, 公告, ...
+    plan_period_end: str | None = None  # "2025" for a 十四五 plan: default target deadline
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    article: Article
+    metadata: DocumentMetadata
+    citations: tuple[Citation, ...]
+    sections: tuple[Section, ...]
+    sentences: tuple[Span, ...] = ()
+
+    @property
+    def doc_id(self) -> str:
+        return self.article.doc_id
+
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+
+# --------------------------------------------------------------------------- extract
+
+
+class Role(str, enum.Enum):
+    LEAD = "lead"
+    SUPPORT = "support"
+
+
+class Comparator(str, enum.Enum):
+    GE = ">="
+    LE = "<="
+    EQ = "="
+    ABOUT = "~"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a fact was read: the raw file, the document, clean and raw offsets, the sentence."""
+
+    source: str
+    doc_id: str
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A canonical party/government body (from the gazetteer or recognised by pattern)."""
+
+    canonical: str
+    level: Level | None
+    jurisdiction: str | None
+    kind: str  # "party", "government", "department", "regulator", "agency", ...
+    aliases: tuple[str, ...] = ()
+    parent: str | None = None  # canonical name of the body it is a sub-organisation of
+
+
+@dataclass(frozen=True, slots=True)
+class BodyMention:
+    surface: str
+    canonical: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionMention:
+    """A hospital, CDC, university, ... named in the text."""
+
+    name: str
+    kind: str  # "hospital", "cdc", "university", "research", ...
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Responsibility:
+    task_id: str
+    task_heading: str
+    body: str  # canonical name
+    role: Role
+    surface: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A normalised deadline: ``value`` is ``"2025"``, ``"2025-12-31"``, ``"annual"`` or None."""
+
+    text: str
+    value: str | None
+    year: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    task_id: str | None
+    task_heading: str | None
+    indicator: str
+    comparator: Comparator
+    value: float
+    unit: str
+    deadline: Deadline | None
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeMention:
+    name: str
+    task_id: str | None
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFacts:
+    doc_id: str
+    source: str
+    issuers: tuple[str, ...]  # canonical
+    bodies: tuple[Body, ...]  # every canonical body the document names
+    body_mentions: tuple[BodyMention, ...]
+    institutions: tuple[InstitutionMention, ...]
+    responsibilities: tuple[Responsibility, ...]
+    targets: tuple[Target, ...]
+    programmes: tuple[ProgrammeMention, ...]
+
+
+# --------------------------------------------------------------------------- JSON
+
+T = TypeVar("T")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data for a record (dataclasses, enums, tuples, OffsetMap).
+
+    >>> to_jsonable(Span(1, 2))
+    {'start': 1, 'end': 2}
+    """
+    if isinstance(value, OffsetMap):
+        return value.to_list()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _convert(tp: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(args[0], data) if len(args) == 1 else data
+    if tp is OffsetMap:
+        return OffsetMap.from_list(data)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return from_jsonable(tp, data)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(data)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        inner = args[0] if args else Any
+        return tuple(_convert(inner, v) for v in data)
+    if origin is list:
+        (inner,) = typing.get_args(tp) or (Any,)
+        return [_convert(inner, v) for v in data]
+    if origin is dict:
+        return dict(data)
+    if tp is float and isinstance(data, int):
+        return float(data)
+    return data
+
+
+def from_jsonable(cls: type[T], data: dict[str, Any]) -> T:
+    """Rebuild a record of type ``cls`` from :func:`to_jsonable` output.
+
+    >>> from_jsonable(Span, {"start": 1, "end": 2})
+    Span(start=1, end=2)
+    """
+    hints = _field_types(cls)
+    kwargs = {
+        f.name: _convert(hints[f.name], data[f.name])
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in data
+    }
+    return cls(**kwargs)
