@@ -61,3 +61,21 @@ def iter_jsonl(path: Path, cls: type[T]) -> Iterator[T]:
 
 def read_record(path: Path, cls: type[T]) -> T:
     return from_jsonable(cls, read_json(path))
+
+
+def record_stem(doc_id: str) -> str:
+    """File stem for a document's per-document records: ``003_ab#0`` -> ``003_ab.0``.
+
+    >>> record_stem("003_e14da291fa1a9871#0")
+    '003_e14da291fa1a9871.0'
+    """
+    return doc_id.replace("#", ".")
+
+
+def record_path(directory: Path, doc_id: str, suffix: str = ".json") -> Path:
+    return directory / f"{record_stem(doc_id)}{suffix}"
+
+
+def read_raw(path: Path) -> bytes:
+    """The bytes of a raw file (``data/raw`` is never written)."""
+    return path.read_bytes()
