@@ -1,0 +1,51 @@
+"""``policykg run``: every stage on ``data/raw``, incrementally, ending with a summary."""
+
+from __future__ import annotations
+
+import typer
+
+from pipeline.config import Executor, Segmenter, Settings
+
+
+def print_summary(summary, console) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    table = Table(title="policykg run", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    changed = len(summary.changed_files)
+    table.add_row("raw files", f"{summary.raw_files} ({changed} rebuilt, {len(summary.removed_files)} removed, {len(summary.skipped)} skipped)")
+    table.add_row("documents", f"{summary.documents} ({summary.relevant_documents} relevant)")
+    for name in ("bodies", "tasks", "targets", "programmes", "responsibilities"):
+        table.add_row(name, str(getattr(summary, name)))
+    for stage, seconds in summary.times.seconds.items():
+        table.add_row(f"time: {stage}", f"{seconds:.2f} s")
+    for name, where in summary.outputs.items():
+        table.add_row(f"output: {name}", where)
+    console.print(table)
+    for skip in summary.skipped:
+        console.print(f"[yellow]skipped {skip.source}: [{skip.code}] {skip.reason}[/yellow]")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run_cmd(
+        workers: int = typer.Option(None, help="Extraction processes on this machine."),
+        executor: Executor = typer.Option(Executor.LOCAL, help="local | dask"),
+        scheduler: str = typer.Option(None, help="Dask scheduler address, e.g. tcp://127.0.0.1:8786."),
+        segmenter: Segmenter = typer.Option(None, help="char | jieba | pkuseg"),
+        force: bool = typer.Option(False, help="Rebuild every document, ignoring the manifest."),
+        no_load: bool = typer.Option(False, "--no-load", help="Stop after building the RDF graph."),
+    ) -> None:
+        """Run ingest → structure → extract → build → validate → load on data/raw, rebuilding only what changed."""
+        from rich.console import Console
+
+        from pipeline.runner import run
+
+        settings = Settings.from_env().with_overrides(
+            workers=workers, executor=executor, scheduler=scheduler, segmenter=segmenter
+        )
+        console = Console(stderr=False)
+        with console.status("running the pipeline…"):
+            summary = run(settings, force=force)
+        print_summary(summary, console)
