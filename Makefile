@@ -29,9 +29,16 @@ $(STAMP): pyproject.toml
 graph: $(STAMP)
 	$(PK) run
 
+## browser: install headless Chromium and a CJK font for the report's browser test (idempotent)
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } || \
+	  echo "browser: could not install chromium; the browser test will be skipped"
+
 ## test: run the test suite (starts its own local graph server)
 .PHONY: test
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
 
 ## eval: score extraction against the dev gold in ../shared/eval/dev

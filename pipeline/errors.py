@@ -67,3 +67,9 @@ class EvaluationError(PolicyKGError):
     """The gold directory is missing files or holds malformed JSON."""
 
     code = "E700"
+
+
+class AnalysisError(PolicyKGError):
+    """An analysis cannot run: no built records, an unknown or ambiguous body, no matching goal."""
+
+    code = "E800"

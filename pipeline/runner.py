@@ -1,33 +1,47 @@
 """The whole DAG, document by document, rebuilding only what changed.
 
-A manifest (``data/interim/manifest.json``) records, for each raw file, the SHA-256 of its bytes
-and the documents it produced, under a fingerprint of the pipeline (version + settings that change
-outputs). A raw file whose hash and fingerprint are unchanged is skipped entirely; a changed one is
-re-ingested, re-extracted, rebuilt and reloaded; a removed one has its records, its Turtle and its
-database subgraph deleted. Documents stream through the stages: nothing holds the whole corpus.
+A manifest (``data/interim/manifest.json``) records, for each raw file, the SHA-256 of its bytes,
+the documents it produced and what they hold, under a fingerprint of the pipeline (version, code
+and settings that change outputs). A raw file whose hash and fingerprint are unchanged is skipped
+entirely; a changed one is re-ingested, re-extracted, rebuilt and reloaded; a removed one has its
+records, its Turtle and its database subgraph deleted. Documents stream through the stages with a
+bounded number in flight: nothing holds the whole corpus.
+
+Executors: this process (``workers == 1``), local worker processes (``workers > 1``, each builds
+the spaCy pipeline once in its initializer), or a Dask cluster (``executor == dask``; raw bytes go
+out in partitions, JSON records come back). Every path writes the same records with the same
+writers, so the outputs are byte-for-byte identical.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pipeline
-from pipeline.config import Settings
-from pipeline.errors import InputError
-from pipeline.models import Article, Document, DocumentFacts, SkippedFile
+from pipeline.config import Executor, Settings
+from pipeline.errors import GraphBuildError, InputError, PolicyKGError
+from pipeline.models import Article, Document, DocumentFacts, SkippedFile, from_jsonable, to_jsonable
 from pipeline.store import atomic_write_text, read_raw, record_path, write_json
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+MANIFEST_VERSION = 2
+#: Raw files per Dask task: big enough to amortise scheduling, small enough to stream.
+DASK_PARTITION = 8
+
+#: ``progress(stage, done, total)``: called as work advances (the CLI draws bars from it).
+ProgressFn = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -41,6 +55,7 @@ class StageTimes:
 @dataclass
 class RunSummary:
     raw_files: int = 0
+    raw_bytes: int = 0
     changed_files: list[str] = field(default_factory=list)
     removed_files: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
@@ -51,8 +66,29 @@ class RunSummary:
     targets: int = 0
     programmes: int = 0
     responsibilities: int = 0
+    processed_documents: int = 0
+    processed_bytes: int = 0
+    loaded_documents: int = 0
+    loaded_rows: int = 0
     times: StageTimes = field(default_factory=StageTimes)
     outputs: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileResult:
+    """What the extraction stages made of one raw file (or why they could not)."""
+
+    source: str
+    sha256: str
+    size: int
+    documents: list[Document]
+    facts: list[DocumentFacts]
+    error: InputError | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- fingerprint
 
 
 def fingerprint(settings: Settings) -> str:
@@ -60,6 +96,7 @@ def fingerprint(settings: Settings) -> str:
     key = json.dumps(
         {
             "version": pipeline.__version__,
+            "manifest": MANIFEST_VERSION,
             "segmenter": settings.segmenter.value,
             "pkuseg_model": str(settings.pkuseg_model or ""),
             "code": _code_digest(),
@@ -69,59 +106,136 @@ def fingerprint(settings: Settings) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+_DIGESTED = {".py", ".tsv", ".yaml", ".yml", ".cfg", ".txt", ".json", ".ttl", ".cypher"}
+
+
 def _code_digest() -> str:
     """Digest of the package's source and resources, so a code change invalidates the cache."""
     digest = hashlib.sha256()
     root = Path(pipeline.__file__).parent
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".tsv", ".yaml", ".yml", ".cfg", ".txt", ".json"}:
+        if "__pycache__" in path.parts or path.parts[-2:-1] == ("bench",):
+            continue
+        if path.is_file() and path.suffix in _DIGESTED:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def load_manifest(path: Path) -> dict[str, Any]:
+    """The manifest at ``path``, or an empty one (missing or corrupt: everything is rebuilt)."""
     if path.exists():
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
+                return manifest
         except json.JSONDecodeError:
-            log.warning("%s is corrupt; rebuilding everything", path)
+            pass
+        log.warning("%s is corrupt; rebuilding everything", path)
     return {"fingerprint": None, "files": {}}
 
 
 def raw_inputs(raw_dir: Path) -> list[Path]:
+    """The raw files of ``raw_dir``, sorted; hidden files skipped."""
+    if not raw_dir.is_dir():
+        raise InputError(f"{raw_dir}: raw directory not found", hint="put raw documents in data/raw")
     return sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
 # --------------------------------------------------------------------------- per-file work
 
-_WORKER_NLP: Any = None
-
-
-def _worker_init(settings: Settings) -> None:
-    global _WORKER_NLP
-    from pipeline.nlp import build_nlp
-
-    _WORKER_NLP = build_nlp(settings)
-
 
 def process_raw(source: str, data: bytes, nlp: Any) -> tuple[list[Document], list[DocumentFacts]]:
     """Ingest, structure and extract one raw file (pure: bytes in, records out)."""
+    documents, facts, _ = _process_timed(source, data, nlp)
+    return documents, facts
+
+
+def _process_timed(
+    source: str, data: bytes, nlp: Any
+) -> tuple[list[Document], list[DocumentFacts], dict[str, float]]:
     from pipeline.extract import extract_documents
     from pipeline.ingest import ingest_bytes
     from pipeline.structure import structure_article
 
+    t0 = time.perf_counter()
     articles: tuple[Article, ...] = ingest_bytes(source, data)
+    t1 = time.perf_counter()
     documents = [structure_article(a) for a in articles]
+    t2 = time.perf_counter()
     facts = list(extract_documents(documents, nlp))
-    return documents, facts
+    t3 = time.perf_counter()
+    return documents, facts, {"ingest": t1 - t0, "structure": t2 - t1, "extract": t3 - t2}
 
 
-def _process_in_worker(source: str, data: bytes) -> tuple[list[Document], list[DocumentFacts]]:
-    return process_raw(source, data, _WORKER_NLP)
+def _result(source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
+    try:
+        documents, facts, seconds = _process_timed(source, data, nlp)
+    except InputError as exc:
+        return FileResult(source, sha, len(data), [], [], exc)
+    return FileResult(source, sha, len(data), documents, facts, None, seconds)
+
+
+_WORKER_NLP: dict[tuple[str, str], Any] = {}
+
+
+def _nlp_for(settings: Settings) -> Any:
+    """The spaCy pipeline for ``settings``, built once per process."""
+    key = (settings.segmenter.value, str(settings.pkuseg_model or ""))
+    if key not in _WORKER_NLP:
+        from pipeline.nlp import build_nlp
+
+        _WORKER_NLP[key] = build_nlp(settings)
+    return _WORKER_NLP[key]
+
+
+def _worker_init(settings: Settings) -> None:
+    _nlp_for(settings)
+
+
+def _process_in_worker(settings: Settings, source: str, sha: str, data: bytes) -> FileResult:
+    return _result(source, sha, data, _nlp_for(settings))
+
+
+def result_to_json(result: FileResult) -> dict[str, Any]:
+    """A :class:`FileResult` as plain JSON data (what Dask workers send back)."""
+    error = None if result.error is None else {"message": result.error.message, "hint": result.error.hint}
+    return {
+        "source": result.source,
+        "sha256": result.sha256,
+        "size": result.size,
+        "documents": [to_jsonable(d) for d in result.documents],
+        "facts": [to_jsonable(f) for f in result.facts],
+        "error": error,
+        "seconds": result.seconds,
+    }
+
+
+def result_from_json(data: dict[str, Any]) -> FileResult:
+    """Inverse of :func:`result_to_json`."""
+    error = data["error"]
+    return FileResult(
+        data["source"],
+        data["sha256"],
+        data["size"],
+        [from_jsonable(Document, d) for d in data["documents"]],
+        [from_jsonable(DocumentFacts, f) for f in data["facts"]],
+        None if error is None else InputError(error["message"], hint=error["hint"]),
+        data["seconds"],
+    )
+
+
+def process_partition_json(settings: Settings, items: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
+    """Dask task: process a partition of raw files, return JSON records (nlp built once per worker)."""
+    nlp = _nlp_for(settings)
+    return [result_to_json(_result(source, sha, data, nlp)) for source, sha, data in items]
+
+
+# --------------------------------------------------------------------------- records
 
 
 def write_records(settings: Settings, documents: list[Document], facts: list[DocumentFacts]) -> None:
+    """Write the per-document Article, Document and DocumentFacts records."""
     interim = settings.path(settings.interim_dir)
     for doc in documents:
         write_json(record_path(interim / "articles", doc.doc_id), doc.article, indent=None)
@@ -130,119 +244,409 @@ def write_records(settings: Settings, documents: list[Document], facts: list[Doc
         write_json(record_path(interim / "facts", fact.doc_id), fact, indent=None)
 
 
-def remove_records(settings: Settings, doc_ids: list[str]) -> None:
+def remove_records(settings: Settings, doc_ids: Iterable[str]) -> None:
+    """Delete the per-document records and graph files of ``doc_ids``."""
     interim = settings.path(settings.interim_dir)
+    graph_docs = settings.path(settings.graph_dir) / "docs"
     for doc_id in doc_ids:
         for sub in ("articles", "documents", "facts"):
             record_path(interim / sub, doc_id).unlink(missing_ok=True)
+        for suffix in (".ttl", ".nt"):
+            record_path(graph_docs, doc_id, suffix).unlink(missing_ok=True)
 
 
-# --------------------------------------------------------------------------- the run
+def file_counts(documents: list[Document], facts: list[DocumentFacts]) -> dict[str, Any]:
+    """What one raw file contributes to the run summary (kept in the manifest)."""
+    return {
+        "documents": len(documents),
+        "relevant": sum(int(d.article.relevant) for d in documents),
+        "tasks": sum(1 for d in documents for s in d.sections if s.kind.value == "item"),
+        "targets": sum(len(f.targets) for f in facts),
+        "responsibilities": sum(len(f.responsibilities) for f in facts),
+        "bodies": sorted({b.canonical for f in facts for b in f.bodies}),
+        "programmes": sorted({p.name for f in facts for p in f.programmes}),
+    }
 
 
-def changed_inputs(settings: Settings, manifest: dict[str, Any], force: bool = False) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Raw files to (re)process with their hashes, and names of raw files that disappeared."""
+# --------------------------------------------------------------------------- scan
+
+
+def changed_inputs(
+    settings: Settings, manifest: dict[str, Any], force: bool = False
+) -> tuple[list[tuple[Path, str, int]], list[str]]:
+    """Raw files to (re)process with their hashes and sizes, and raw files that disappeared.
+
+    Change is decided by content hash alone (never timestamps): hashing is cheap next to
+    extraction, and a copy that keeps its mtime must still be seen as changed.
+    """
     raw_dir = settings.path(settings.raw_dir)
-    fp = fingerprint(settings)
-    stale = force or manifest.get("fingerprint") != fp
+    stale = force or manifest.get("fingerprint") != fingerprint(settings)
     files = manifest.get("files", {})
-    todo = []
+    todo: list[tuple[Path, str, int]] = []
     present = set()
     for path in raw_inputs(raw_dir):
         present.add(path.name)
-        sha = hashlib.sha256(read_raw(path)).hexdigest()
-        if stale or files.get(path.name, {}).get("sha256") != sha:
-            todo.append((path, sha))
+        entry = files.get(path.name, {})
+        data = read_raw(path)
+        sha = hashlib.sha256(data).hexdigest()
+        if stale or entry.get("sha256") != sha or "counts" not in entry:
+            todo.append((path, sha, len(data)))
     removed = sorted(set(files) - present)
     return todo, removed
 
 
-def iter_processed(
-    settings: Settings, todo: list[tuple[Path, str]]
-) -> Iterator[tuple[Path, str, list[Document], list[DocumentFacts] | None, InputError | None]]:
-    """Process raw files locally (one process or ``settings.workers`` processes), in input order."""
-    if settings.workers > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=settings.workers, initializer=_worker_init, initargs=(settings,)) as pool:
-            futures = [(path, sha, pool.submit(_process_in_worker, path.name, read_raw(path))) for path, sha in todo]
-            for path, sha, future in futures:
-                try:
-                    documents, facts = future.result()
-                    yield path, sha, documents, facts, None
-                except InputError as exc:
-                    yield path, sha, [], None, exc
-        return
-    from pipeline.nlp import build_nlp
+# --------------------------------------------------------------------------- executors
 
-    nlp = build_nlp(settings) if todo else None
-    for path, sha in todo:
-        try:
-            documents, facts = process_raw(path.name, read_raw(path), nlp)
-            yield path, sha, documents, facts, None
-        except InputError as exc:
-            yield path, sha, [], None, exc
+
+def _window(settings: Settings) -> int:
+    return max(2, 4 * max(1, settings.workers))
+
+
+def iter_processed(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
+    """Process raw files on the configured executor, yielding results in input order.
+
+    At most a small window of files is in flight, so memory does not grow with the corpus.
+    """
+    if not todo:
+        return
+    if settings.executor is Executor.DASK:
+        yield from _iter_dask(settings, todo)
+    elif settings.workers > 1 and len(todo) > 1:
+        yield from _iter_pool(settings, todo)
+    else:
+        nlp = _nlp_for(settings)
+        for path, sha, _size in todo:
+            yield _result(path.name, sha, read_raw(path), nlp)
+
+
+def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
+    pending: deque[Future[FileResult]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=settings.workers, initializer=_worker_init, initargs=(settings,)
+    ) as pool:
+        for path, sha, _size in todo:
+            pending.append(pool.submit(_process_in_worker, settings, path.name, sha, read_raw(path)))
+            if len(pending) >= _window(settings):
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _iter_dask(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - dask is a pinned dependency
+        raise PolicyKGError("dask.distributed is not installed", hint="pip install 'dask[distributed]'") from exc
+    if not settings.scheduler:
+        raise PolicyKGError(
+            "--executor dask needs a scheduler address", hint="pass --scheduler tcp://HOST:PORT"
+        )
+    try:
+        client = Client(settings.scheduler, timeout="10s", set_as_default=False)
+    except OSError as exc:
+        raise PolicyKGError(
+            f"cannot reach the Dask scheduler at {settings.scheduler}: {exc}",
+            hint="start one with `dask scheduler` and `dask worker`, or use --executor local",
+        ) from exc
+    try:
+        partitions = [todo[i : i + DASK_PARTITION] for i in range(0, len(todo), DASK_PARTITION)]
+        pending: deque[Any] = deque()
+        window = max(2, 2 * len(client.nthreads() or {0: 1}))
+        for part in partitions:
+            items = [(path.name, sha, read_raw(path)) for path, sha, _size in part]
+            pending.append(client.submit(process_partition_json, settings, items, pure=False))
+            if len(pending) >= window:
+                yield from (result_from_json(r) for r in pending.popleft().result())
+        while pending:
+            yield from (result_from_json(r) for r in pending.popleft().result())
+    finally:
+        client.close()
+
+
+# --------------------------------------------------------------------------- graph stages
+
+
+def _optional(module: str, required: str) -> Any | None:
+    """Import a stage module, or None while it does not exist yet or lacks ``required`` (logged)."""
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if not (exc.name and module.startswith(exc.name)):
+            raise
+        found = None
+    if found is None or not hasattr(found, required):
+        log.warning("%s.%s is not available yet; its stage is skipped", module, required)
+        return None
+    return found
+
+
+class GraphStages:
+    """The build → validate → load stages for one run, bound to the rdf and graphdb modules."""
+
+    def __init__(self, settings: Settings, *, load: bool) -> None:
+        self.settings = settings
+        self.rdf = _optional("pipeline.rdf", "document_graph")
+        self.validate_mod = _optional("pipeline.rdf.validate", "validate_graph") if self.rdf else None
+        self.graphdb = _optional("pipeline.graphdb", "load_document") if load else None
+        self.docs_dir = settings.path(settings.graph_dir) / "docs"
+        self._conn: Any = None
+
+    # -- build + validate
+    def build(self, document: Document, facts: DocumentFacts | None) -> Any | None:
+        """The document's RDF graph, written as Turtle and N-Triples under data/graph/docs/."""
+        if self.rdf is None or facts is None:
+            return None
+        graph = self.rdf.document_graph(document, facts)
+        ttl = graph.serialize(format="turtle")
+        nt = "".join(sorted(set(graph.serialize(format="nt").splitlines(keepends=True)) - {"\n"}))
+        atomic_write_text(record_path(self.docs_dir, document.doc_id, ".ttl"), ttl)
+        atomic_write_text(record_path(self.docs_dir, document.doc_id, ".nt"), nt)
+        return graph
+
+    def validate(self, graph: Any, doc_id: str) -> None:
+        """Raise :class:`GraphBuildError` when the document's graph violates the SHACL shapes."""
+        if self.validate_mod is None or graph is None:
+            return
+        outcome = self.validate_mod.validate_graph(graph)
+        conforms, text = (outcome[0], outcome[-1]) if isinstance(outcome, tuple) else (getattr(outcome, "conforms", outcome), str(outcome))
+        if not conforms:
+            raise GraphBuildError(
+                f"{doc_id}: the RDF graph violates the SHACL shapes: {str(text).strip()[:500]}",
+                hint="fix the extraction or the shapes, then rerun `policykg run`",
+            )
+
+    def export(self) -> dict[str, str]:
+        """Merge the per-document N-Triples into data/graph/policykg.nt (sorted, deduplicated)."""
+        if self.rdf is None:
+            return {}
+        graph_dir = self.settings.path(self.settings.graph_dir)
+        lines: set[str] = set()
+        for path in sorted(self.docs_dir.glob("*.nt")):
+            lines.update(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True) if line.strip())
+        out = graph_dir / "policykg.nt"
+        atomic_write_text(out, "".join(sorted(lines)))
+        exported = {"graph (N-Triples)": str(out)}
+        export_fn = getattr(self.rdf, "export_graph", None) or getattr(self.rdf, "export", None)
+        if export_fn is not None:
+            try:
+                export_fn(self.settings)
+                exported["graph (Turtle)"] = str(graph_dir / "policykg.ttl")
+            except TypeError:
+                log.warning("pipeline.rdf export has an unexpected signature; wrote N-Triples only")
+        return exported
+
+    # -- load
+    def _connection(self) -> Any:
+        if self._conn is None:
+            start = getattr(self.graphdb, "ensure_server", None) or getattr(self.graphdb, "start", None)
+            if start is not None and self.settings.uses_local_server:
+                start(self.settings)
+            connect = getattr(self.graphdb, "connect", None)
+            self._conn = connect(self.settings) if connect else self.settings
+        return self._conn
+
+    def remove(self, doc_ids: list[str]) -> None:
+        """Remove the documents' subgraphs from the database."""
+        if self.graphdb is None or not doc_ids:
+            return
+        fn = getattr(self.graphdb, "remove_documents", None)
+        if fn is not None:
+            fn(self._connection(), doc_ids)
+            return
+        for doc_id in doc_ids:
+            self.graphdb.remove_document(self._connection(), doc_id)
+
+    def load(self, document: Document, facts: DocumentFacts | None, graph: Any) -> int:
+        """Load one document's subgraph (replacing what was there); returns rows written."""
+        if self.graphdb is None or facts is None:
+            return 0
+        fn = getattr(self.graphdb, "load_document")
+        rows = fn(self._connection(), document, facts)
+        return int(rows or 0)
+
+    def close(self) -> None:
+        if self._conn is not None and hasattr(self._conn, "close"):
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing must not hide the run's own error
+                log.warning("could not close the database connection", exc_info=True)
+
+
+# --------------------------------------------------------------------------- the run
 
 
 def run(
     settings: Settings,
     *,
     force: bool = False,
+    load: bool = True,
+    progress: ProgressFn | None = None,
     on_document: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Bring ``data/interim`` up to date with ``data/raw``; returns what was done."""
+    """Bring ``data/interim``, ``data/graph`` and the database up to date with ``data/raw``."""
     interim = settings.path(settings.interim_dir)
     manifest_path = interim / MANIFEST
     manifest = load_manifest(manifest_path)
+    if manifest.get("fingerprint") != fingerprint(settings):
+        force = True
     summary = RunSummary()
+    tick = progress or (lambda stage, done, total: None)
+
     started = time.perf_counter()
     todo, removed = changed_inputs(settings, manifest, force)
+    files: dict[str, Any] = manifest.setdefault("files", {})
     summary.times.add("scan", time.perf_counter() - started)
-    files = manifest.setdefault("files", {})
-    summary.raw_files = len(raw_inputs(settings.path(settings.raw_dir)))
 
-    for name in removed:
-        remove_records(settings, files.pop(name, {}).get("doc_ids", []))
-        summary.removed_files.append(name)
+    stages = GraphStages(settings, load=load)
+    try:
+        t0 = time.perf_counter()
+        for name in removed:
+            doc_ids = files.pop(name, {}).get("doc_ids", [])
+            remove_records(settings, doc_ids)
+            if stages.graphdb is not None:
+                stages.remove(doc_ids)
+            summary.removed_files.append(name)
+        if load and stages.graphdb is not None:
+            # Files extracted by an earlier --no-load run still need loading.
+            redone = {path.name for path, _, _ in todo}
+            for name, entry in sorted(files.items()):
+                if entry.get("loaded") or not entry.get("doc_ids") or name in redone:
+                    continue
+                summary.loaded_rows += _load_from_records(settings, stages, entry["doc_ids"])
+                summary.loaded_documents += len(entry["doc_ids"])
+                entry["loaded"] = True
+        summary.times.add("remove", time.perf_counter() - t0)
 
-    t0 = time.perf_counter()
-    for path, sha, documents, facts, error in iter_processed(settings, todo):
-        old_ids = files.get(path.name, {}).get("doc_ids", [])
-        if error is not None:
-            summary.skipped.append(SkippedFile(path.name, error.code, error.message))
-            remove_records(settings, old_ids)
-            files[path.name] = {"sha256": sha, "doc_ids": [], "skipped": error.message}
-            continue
-        new_ids = [d.doc_id for d in documents]
-        remove_records(settings, [i for i in old_ids if i not in new_ids])
-        write_records(settings, documents, facts or [])
-        files[path.name] = {"sha256": sha, "doc_ids": new_ids}
-        summary.changed_files.append(path.name)
-        if on_document:
-            on_document(path.name)
-    summary.times.add("ingest+structure+extract", time.perf_counter() - t0)
-
-    manifest["fingerprint"] = fingerprint(settings)
-    manifest["files"] = dict(sorted(files.items()))
-    atomic_write_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-    _count(settings, summary)
-    summary.outputs["interim"] = str(interim)
+        tick("documents", 0, len(todo))
+        for done, result in enumerate(iter_processed(settings, todo), start=1):
+            _apply(settings, stages, files, result, summary, load)
+            tick("documents", done, len(todo))
+            if on_document:
+                on_document(result.source)
+        if summary.changed_files or summary.removed_files or not (settings.path(settings.graph_dir) / "policykg.nt").exists():
+            t0 = time.perf_counter()
+            summary.outputs.update(stages.export())
+            summary.times.add("export", time.perf_counter() - t0)
+    finally:
+        manifest["version"] = MANIFEST_VERSION
+        manifest["fingerprint"] = fingerprint(settings)
+        manifest["files"] = dict(sorted(files.items()))
+        atomic_write_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        stages.close()
+    _count(files, summary)
+    summary.raw_files = len(files)
+    summary.raw_bytes = sum(int(e.get("size", 0)) for e in files.values())
+    summary.outputs["records"] = str(interim)
+    summary.outputs.setdefault("graph", str(settings.path(settings.graph_dir)))
+    if stages.rdf is None:
+        summary.notes.append("pipeline.rdf is not available: RDF build and validation skipped")
+    if load and stages.graphdb is None:
+        summary.notes.append("pipeline.graphdb is not available: database load skipped")
+    elif load:
+        summary.outputs["database"] = settings.bolt_uri
     return summary
 
 
-def _count(settings: Settings, summary: RunSummary) -> None:
-    """Totals over the current facts records (cheap: reads the per-document JSON)."""
+def _apply(
+    settings: Settings,
+    stages: GraphStages,
+    files: dict[str, Any],
+    result: FileResult,
+    summary: RunSummary,
+    load: bool,
+) -> None:
+    """Write, build, validate and load what one raw file produced; update its manifest entry."""
+    for stage, seconds in result.seconds.items():
+        summary.times.add(stage, seconds)
+    path = settings.path(settings.raw_dir) / result.source
+    stat = path.stat()
+    old_ids = files.get(result.source, {}).get("doc_ids", [])
+    entry: dict[str, Any] = {"sha256": result.sha256, "size": stat.st_size}
+    if result.error is not None:
+        summary.skipped.append(SkippedFile(result.source, result.error.code, result.error.message))
+        remove_records(settings, old_ids)
+        stages.remove(old_ids)
+        files[result.source] = {**entry, "doc_ids": [], "skipped": result.error.message, "counts": file_counts([], [])}
+        return
+    new_ids = [d.doc_id for d in result.documents]
+    gone = [i for i in old_ids if i not in new_ids]
+    remove_records(settings, gone)
+
+    t0 = time.perf_counter()
+    write_records(settings, result.documents, result.facts)
+    t1 = time.perf_counter()
+    summary.times.add("write records", t1 - t0)
+
+    by_id = {f.doc_id: f for f in result.facts}
+    graphs = {}
+    for doc in result.documents:
+        graphs[doc.doc_id] = stages.build(doc, by_id.get(doc.doc_id))
+    t2 = time.perf_counter()
+    summary.times.add("build rdf", t2 - t1)
+    for doc_id, graph in graphs.items():
+        stages.validate(graph, doc_id)
+    t3 = time.perf_counter()
+    summary.times.add("validate", t3 - t2)
+
+    loaded = False
+    if load and stages.graphdb is not None:
+        stages.remove(old_ids)
+        for doc in result.documents:
+            summary.loaded_rows += stages.load(doc, by_id.get(doc.doc_id), graphs.get(doc.doc_id))
+        summary.loaded_documents += len(result.documents)
+        loaded = True
+        summary.times.add("load", time.perf_counter() - t3)
+
+    files[result.source] = {
+        **entry,
+        "doc_ids": new_ids,
+        "counts": file_counts(result.documents, result.facts),
+        "loaded": loaded,
+    }
+    summary.changed_files.append(result.source)
+    summary.processed_documents += len(result.documents)
+    summary.processed_bytes += result.size
+
+
+def _load_from_records(settings: Settings, stages: GraphStages, doc_ids: list[str]) -> int:
+    """Load documents from their records on disk (after an earlier ``--no-load`` run)."""
+    from pipeline.store import read_record
+
     interim = settings.path(settings.interim_dir)
+    rows = 0
+    stages.remove(doc_ids)
+    for doc_id in doc_ids:
+        doc = read_record(record_path(interim / "documents", doc_id), Document)
+        facts_path = record_path(interim / "facts", doc_id)
+        facts = read_record(facts_path, DocumentFacts) if facts_path.exists() else None
+        rows += stages.load(doc, facts, None)
+    return rows
+
+
+def _count(files: dict[str, Any], summary: RunSummary) -> None:
+    """Totals over every raw file's manifest counts (no record is re-read)."""
     bodies: set[str] = set()
     programmes: set[str] = set()
-    for path in sorted((interim / "documents").glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        summary.documents += 1
-        summary.relevant_documents += int(doc["article"]["relevant"])
-        summary.tasks += sum(1 for s in doc["sections"] if s["kind"] == "item")
-    for path in sorted((interim / "facts").glob("*.json")):
-        facts = json.loads(path.read_text(encoding="utf-8"))
-        bodies.update(b["canonical"] for b in facts["bodies"])
-        programmes.update(p["name"] for p in facts["programmes"])
-        summary.targets += len(facts["targets"])
-        summary.responsibilities += len(facts["responsibilities"])
+    for entry in files.values():
+        counts = entry.get("counts", {})
+        summary.documents += counts.get("documents", 0)
+        summary.relevant_documents += counts.get("relevant", 0)
+        summary.tasks += counts.get("tasks", 0)
+        summary.targets += counts.get("targets", 0)
+        summary.responsibilities += counts.get("responsibilities", 0)
+        bodies.update(counts.get("bodies", []))
+        programmes.update(counts.get("programmes", []))
     summary.bodies = len(bodies)
     summary.programmes = len(programmes)
+
+
+__all__ = [
+    "FileResult",
+    "RunSummary",
+    "changed_inputs",
+    "fingerprint",
+    "iter_processed",
+    "load_manifest",
+    "process_raw",
+    "run",
+]

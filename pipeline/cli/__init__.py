@@ -55,7 +55,10 @@ for _name in COMMAND_MODULES:
 def main() -> None:
     """Console-script entry point."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns the code of a typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except PolicyKGError as exc:
         if _state["debug"]:
             raise

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from pipeline.config import Executor, Segmenter, Settings
 
 
-def print_summary(summary, console) -> None:  # type: ignore[no-untyped-def]
+def print_summary(summary: Any, console: Any) -> None:
+    """The run's counts, per-stage times and output locations as a rich table."""
     from rich.table import Table
 
     table = Table(title="policykg run", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     changed = len(summary.changed_files)
-    table.add_row("raw files", f"{summary.raw_files} ({changed} rebuilt, {len(summary.removed_files)} removed, {len(summary.skipped)} skipped)")
+    table.add_row(
+        "raw files",
+        f"{summary.raw_files} ({changed} rebuilt, {len(summary.removed_files)} removed, "
+        f"{len(summary.skipped)} skipped)",
+    )
     table.add_row("documents", f"{summary.documents} ({summary.relevant_documents} relevant)")
     for name in ("bodies", "tasks", "targets", "programmes", "responsibilities"):
         table.add_row(name, str(getattr(summary, name)))
+    if summary.loaded_documents:
+        table.add_row("loaded", f"{summary.loaded_documents} documents, {summary.loaded_rows} rows")
     for stage, seconds in summary.times.seconds.items():
         table.add_row(f"time: {stage}", f"{seconds:.2f} s")
     for name, where in summary.outputs.items():
@@ -25,6 +34,8 @@ def print_summary(summary, console) -> None:  # type: ignore[no-untyped-def]
     console.print(table)
     for skip in summary.skipped:
         console.print(f"[yellow]skipped {skip.source}: [{skip.code}] {skip.reason}[/yellow]")
+    for note in summary.notes:
+        console.print(f"[yellow]note: {note}[/yellow]")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,13 +50,29 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run ingest → structure → extract → build → validate → load on data/raw, rebuilding only what changed."""
         from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from pipeline.runner import run
 
         settings = Settings.from_env().with_overrides(
             workers=workers, executor=executor, scheduler=scheduler, segmenter=segmenter
         )
-        console = Console(stderr=False)
-        with console.status("running the pipeline…"):
-            summary = run(settings, force=force)
+        console = Console()
+        bars = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(f"{stage}", total=total or None)
+            bars.update(tasks[stage], completed=done, total=total or None)
+
+        with bars:
+            summary = run(settings, force=force, load=not no_load, progress=progress)
         print_summary(summary, console)

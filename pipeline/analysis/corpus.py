@@ -1,0 +1,108 @@
+"""The analyst's view of the built graph: documents with their facts, and how to read them.
+
+:class:`Corpus` is a pure, in-memory pair of ``Document`` / ``DocumentFacts`` records keyed by
+``doc_id``; :func:`load_corpus` is the one reader (``data/interim/documents`` and ``facts``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.errors import AnalysisError
+from pipeline.models import Document, DocumentFacts, Level, Section, Target
+
+log = logging.getLogger(__name__)
+
+#: Rank of a document level, national first (for ordering cascades top-down).
+LEVEL_RANK = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Documents and their extracted facts, sorted by ``doc_id``."""
+
+    documents: tuple[Document, ...]
+    facts: tuple[DocumentFacts, ...]
+    _docs: dict[str, Document] = field(init=False, repr=False, compare=False)
+    _facts: dict[str, DocumentFacts] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "documents", tuple(sorted(self.documents, key=lambda d: d.doc_id)))
+        object.__setattr__(self, "facts", tuple(sorted(self.facts, key=lambda f: f.doc_id)))
+        object.__setattr__(self, "_docs", {d.doc_id: d for d in self.documents})
+        object.__setattr__(self, "_facts", {f.doc_id: f for f in self.facts})
+
+    @classmethod
+    def of(cls, documents: Iterable[Document], facts: Iterable[DocumentFacts]) -> "Corpus":
+        return cls(tuple(documents), tuple(facts))
+
+    def document(self, doc_id: str) -> Document | None:
+        return self._docs.get(doc_id)
+
+    def facts_of(self, doc_id: str) -> DocumentFacts | None:
+        return self._facts.get(doc_id)
+
+    def relevant_documents(self) -> list[Document]:
+        return [d for d in self.documents if d.article.relevant]
+
+    def title(self, doc_id: str) -> str:
+        """The document's title, else its ``doc_id``."""
+        doc = self._docs.get(doc_id)
+        return (doc.metadata.title if doc else None) or doc_id
+
+    def section(self, doc_id: str, section_id: str | None) -> Section | None:
+        doc = self._docs.get(doc_id)
+        if doc is None or section_id is None:
+            return None
+        return next((s for s in doc.sections if s.section_id == section_id), None)
+
+    def targets_of_task(self, doc_id: str, task_id: str | None) -> list[Target]:
+        """Targets set under a task (its own id or one of its sub-items), in text order."""
+        facts = self._facts.get(doc_id)
+        if facts is None or task_id is None:
+            return []
+        found = [t for t in facts.targets if t.task_id and in_task(t.task_id, task_id)]
+        return sorted(found, key=lambda t: (t.provenance.start, t.provenance.end))
+
+
+def in_task(section_id: str, task_id: str) -> bool:
+    """True when ``section_id`` is the task itself or one of its descendants.
+
+    >>> in_task("p2.i3.s1", "p2.i3"), in_task("p2.i3", "p2.i3"), in_task("p2.i30", "p2.i3")
+    (True, True, False)
+    """
+    return section_id == task_id or section_id.startswith(task_id + ".")
+
+
+def load_corpus(settings: Settings) -> Corpus:
+    """Read every ``Document`` and ``DocumentFacts`` record the pipeline wrote under ``interim``."""
+    from pipeline.models import from_jsonable
+    from pipeline.store import read_json
+
+    interim = settings.path(settings.interim_dir)
+    doc_dir, facts_dir = interim / "documents", interim / "facts"
+    doc_files = sorted(doc_dir.glob("*.json")) if doc_dir.is_dir() else []
+    if not doc_files:
+        raise AnalysisError(
+            f"{doc_dir}: no built documents to analyse",
+            hint="run `policykg run` (or `make graph`) first",
+        )
+    documents = [_read(path, Document, from_jsonable, read_json) for path in doc_files]
+    facts_files = sorted(facts_dir.glob("*.json")) if facts_dir.is_dir() else []
+    facts = [_read(path, DocumentFacts, from_jsonable, read_json) for path in facts_files]
+    log.info("loaded %d documents and %d facts records", len(documents), len(facts))
+    return Corpus.of(documents, facts)
+
+
+def _read(path: Path, cls: type, from_jsonable: object, read_json: object) -> object:
+    try:
+        return from_jsonable(cls, read_json(path))  # type: ignore[operator]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AnalysisError(
+            f"{path}: unreadable {cls.__name__} record ({type(exc).__name__}: {exc})",
+            hint="rebuild it with `policykg run --force`",
+        ) from exc

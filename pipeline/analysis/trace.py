@@ -1,0 +1,331 @@
+"""Traces: a body's goals and targets, and the owners of an indicator, with evidence sentences.
+
+Body names are resolved in tiers; the first tier with any hit decides (one hit resolves, several
+are ambiguous): the canonical name, a known alias (``Body.aliases`` of the facts), a surface form
+the documents used for the body (mentions, responsibility clauses), the gazetteer's resolution in each jurisdiction of the corpus, then the name with its abbreviation
+expanded (``resources/analysis/abbreviations.tsv``: 卫健委 → 卫生健康委员会) and its level prefix
+(市/省/国家/县) read as a constraint on the body's level.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from pipeline.analysis.cascade import lcs_length, normalize
+from pipeline.analysis.corpus import Corpus
+from pipeline.config import RESOURCES_DIR
+from pipeline.errors import AnalysisError, ResourceError
+from pipeline.models import Body, Level, Role, Target
+
+log = logging.getLogger(__name__)
+
+ABBREVIATIONS_FILE = RESOURCES_DIR / "analysis" / "abbreviations.tsv"
+_LEVEL_PREFIXES = (("国家", Level.NATIONAL), ("省", Level.PROVINCIAL), ("市", Level.MUNICIPAL),
+                   ("县", Level.COUNTY), ("区", Level.COUNTY))
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a fact was read: source file, document, clean offsets and the sentence."""
+
+    source: str
+    doc_id: str
+    start: int
+    end: int
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class TracedTarget:
+    indicator: str
+    comparator: str
+    value: float
+    unit: str
+    deadline: str | None
+    year: int | None
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class TracedTask:
+    """A task a body is responsible for, with the other bodies on it and its targets."""
+
+    doc_id: str
+    document_title: str
+    task_id: str
+    heading: str
+    role: Role
+    leads: tuple[str, ...]
+    supports: tuple[str, ...]
+    evidence: Evidence
+    targets: tuple[TracedTarget, ...]
+
+    @property
+    def first_year(self) -> int | None:
+        years = [t.year for t in self.targets if t.year is not None]
+        return min(years) if years else None
+
+
+@dataclass(frozen=True, slots=True)
+class BodyTrace:
+    body: str
+    tasks: tuple[TracedTask, ...]
+
+    def documents(self) -> list[tuple[str, str, list[TracedTask]]]:
+        """``(doc_id, title, tasks)`` groups in trace order."""
+        groups: dict[str, list[TracedTask]] = defaultdict(list)
+        for task in self.tasks:
+            groups[task.doc_id].append(task)
+        return [(doc_id, tasks[0].document_title, tasks) for doc_id, tasks in groups.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class GoalOwnership:
+    """A target whose indicator matches a query, and who owns it."""
+
+    target: TracedTarget
+    doc_id: str
+    document_title: str
+    task_heading: str | None
+    leads: tuple[str, ...]
+    supports: tuple[str, ...]
+    issuers: tuple[str, ...]
+    match: float
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def evidence_of(provenance: Any) -> Evidence:
+    return Evidence(provenance.source, provenance.doc_id, provenance.start, provenance.end,
+                    provenance.sentence)
+
+
+def traced_target(target: Target) -> TracedTarget:
+    deadline = target.deadline
+    return TracedTarget(
+        target.indicator, target.comparator.value, target.value, target.unit,
+        deadline.value if deadline else None, deadline.year if deadline else None,
+        evidence_of(target.provenance),
+    )
+
+
+def _year_key(year: int | None) -> int:
+    return year if year is not None else 9999
+
+
+# --------------------------------------------------------------------------- body names
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> tuple[tuple[str, str], ...]:
+    """``(short, full)`` pairs, longest short form first."""
+    try:
+        lines = ABBREVIATIONS_FILE.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ResourceError(f"{ABBREVIATIONS_FILE}: cannot read ({exc})",
+                            hint="restore the file from the repository") from exc
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) != 2 or not all(c.strip() for c in cells):
+            raise ResourceError(f"{ABBREVIATIONS_FILE}:{number}: expected 'short<TAB>full'",
+                                hint="fix the line")
+        pairs.append((cells[0].strip(), cells[1].strip()))
+    return tuple(sorted(pairs, key=lambda p: (-len(p[0]), p[0])))
+
+
+def expand_abbreviation(name: str) -> str:
+    """``name`` with its trailing abbreviation written out.
+
+    >>> expand_abbreviation("市卫健委"), expand_abbreviation("财政局")
+    ('市卫生健康委员会', '财政局')
+    """
+    for short, full in abbreviations():
+        if name.endswith(short) and not name.endswith(full):
+            return name[: -len(short)] + full
+    return name
+
+
+def corpus_bodies(corpus: Corpus) -> dict[str, Body]:
+    """Every canonical body the corpus names (facts' bodies, issuers, responsible bodies)."""
+    bodies: dict[str, Body] = {}
+    for facts in corpus.facts:
+        for body in facts.bodies:
+            known = bodies.get(body.canonical)
+            if known is None or len(body.aliases) > len(known.aliases):
+                bodies[body.canonical] = body
+        names = list(facts.issuers) + [r.body for r in facts.responsibilities]
+        for name in names:
+            bodies.setdefault(name, Body(name, None, None, "unknown"))
+    return dict(sorted(bodies.items()))
+
+
+def corpus_surfaces(corpus: Corpus) -> set[tuple[str, str]]:
+    """``(surface, canonical)`` pairs: how the documents themselves wrote each body's name."""
+    pairs = set()
+    for facts in corpus.facts:
+        pairs.update((m.surface, m.canonical) for m in facts.body_mentions)
+        pairs.update((r.surface, r.body) for r in facts.responsibilities)
+    return pairs
+
+
+def _gazetteer() -> Any | None:
+    """The extraction engineer's gazetteer, if that module is there and loads."""
+    try:
+        from pipeline.resolve import Gazetteer
+    except ImportError:
+        return None
+    try:
+        return Gazetteer.load()
+    except Exception as exc:  # noqa: BLE001 - a broken gazetteer must not stop a trace
+        log.warning("gazetteer not available: %s", exc)
+        return None
+
+
+def _gazetteer_resolve(gazetteer: Any, surface: str, jurisdiction: str | None) -> str | None:
+    try:
+        body = gazetteer.resolve(surface, jurisdiction)
+    except Exception as exc:  # noqa: BLE001
+        log.debug("gazetteer.resolve(%r, %r) failed: %s", surface, jurisdiction, exc)
+        return None
+    return getattr(body, "canonical", None) if body is not None else None
+
+
+def body_candidates(name: str, corpus: Corpus, gazetteer: Any | None = None) -> list[str]:
+    """Canonical bodies of ``corpus`` that ``name`` may mean, from the first tier with a hit."""
+    bodies = corpus_bodies(corpus)
+    query = normalize(name)
+    if not query:
+        return []
+    if query in bodies:
+        return [query]
+    by_alias = sorted(b.canonical for b in bodies.values()
+                      if query in {normalize(a) for a in b.aliases})
+    if by_alias:
+        return by_alias
+    by_surface = sorted({canonical for surface, canonical in corpus_surfaces(corpus)
+                         if normalize(surface) == query and canonical in bodies})
+    if by_surface:
+        return by_surface
+    if gazetteer is not None:
+        jurisdictions = sorted({d.metadata.jurisdiction for d in corpus.documents
+                                if d.metadata.jurisdiction})
+        found = {_gazetteer_resolve(gazetteer, query, j) for j in [None, *jurisdictions]}
+        hits = sorted(c for c in found if c in bodies)
+        if hits:
+            return hits
+    core, level = expand_abbreviation(query), None
+    for prefix, prefix_level in _LEVEL_PREFIXES:
+        if core.startswith(prefix) and len(core) > len(prefix) + 2:
+            core, level = core[len(prefix):], prefix_level
+            break
+    hits = []
+    for canonical, body in bodies.items():
+        forms = [canonical, *(expand_abbreviation(normalize(a)) for a in body.aliases)]
+        if not any(form.endswith(core) or core in form for form in forms):
+            continue
+        if level is not None and body.level is not None and body.level is not level:
+            continue
+        hits.append(canonical)
+    return sorted(hits)
+
+
+def resolve_body_name(name: str, corpus: Corpus, gazetteer: Any | None = None) -> str:
+    """The one canonical body ``name`` means; raises :class:`AnalysisError` otherwise."""
+    candidates = body_candidates(name, corpus, gazetteer)
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise AnalysisError(f"no body named {name!r} in the built graph",
+                            hint="try the full name, or list bodies with `policykg analyze`")
+    raise AnalysisError(f"{name!r} is ambiguous: {'; '.join(candidates)}",
+                        hint="give one of these names")
+
+
+# --------------------------------------------------------------------------- traces
+
+
+def trace_body(body: str, corpus: Corpus) -> BodyTrace:
+    """The tasks ``body`` leads or supports, grouped by document (top-down, by doc id) and ordered
+    by their earliest target deadline, each with its targets and evidence sentences."""
+    tasks: list[TracedTask] = []
+    for facts in corpus.facts:
+        by_task: dict[str, list] = defaultdict(list)
+        for resp in facts.responsibilities:
+            by_task[resp.task_id or resp.task_heading].append(resp)
+        for task_id, resps in by_task.items():
+            own = [r for r in resps if r.body == body]
+            if not own:
+                continue
+            role = Role.LEAD if any(r.role is Role.LEAD for r in own) else Role.SUPPORT
+            leads = _unique(r.body for r in resps if r.role is Role.LEAD)
+            supports = _unique(r.body for r in resps if r.role is Role.SUPPORT and r.body not in leads)
+            targets = sorted((traced_target(t) for t in corpus.targets_of_task(facts.doc_id, task_id)),
+                             key=lambda t: (_year_key(t.year), t.evidence.start))
+            first = min(own, key=lambda r: r.provenance.start)
+            tasks.append(TracedTask(
+                facts.doc_id, corpus.title(facts.doc_id), task_id, first.task_heading, role,
+                leads, supports, evidence_of(first.provenance), tuple(targets),
+            ))
+    tasks.sort(key=lambda t: (t.doc_id, _year_key(t.first_year), t.evidence.start))
+    return BodyTrace(body, tuple(tasks))
+
+
+def _unique(names: Any) -> tuple[str, ...]:
+    seen: list[str] = []
+    for name in names:
+        if name not in seen:
+            seen.append(name)
+    return tuple(seen)
+
+
+def indicator_match(query: str, indicator: str) -> float:
+    """How well an indicator matches a query: 1.0 when one contains the other, else the share of
+    the query's characters found in order in the indicator.
+
+    >>> indicator_match("基层门急诊人次占比", "基层门急诊人次占比"), indicator_match("签约率", "重点人群签约率")
+    (1.0, 1.0)
+    >>> indicator_match("门急诊占比", "基层门急诊人次占比")
+    1.0
+    >>> indicator_match("床医比", "医护比") < 0.8
+    True
+    """
+    q, ind = normalize(query), normalize(indicator)
+    if not q or not ind:
+        return 0.0
+    if q in ind or ind in q:
+        return 1.0
+    return round(lcs_length(q, ind) / len(q), 4)
+
+
+def goal_owners(query: str, corpus: Corpus, minimum: float = 0.8) -> list[GoalOwnership]:
+    """Targets whose indicator matches ``query`` (best first, then by deadline) and their owners:
+    the bodies responsible for the target's task, and the document's issuers."""
+    found: list[GoalOwnership] = []
+    for facts in corpus.facts:
+        roles: dict[str, list] = defaultdict(list)
+        for resp in facts.responsibilities:
+            roles[resp.task_id or resp.task_heading].append(resp)
+        for target in facts.targets:
+            score = indicator_match(query, target.indicator)
+            if score < minimum:
+                continue
+            resps = [r for task_id, rs in roles.items() if target.task_id
+                     and (target.task_id == task_id or target.task_id.startswith(task_id + "."))
+                     for r in rs]
+            leads = _unique(r.body for r in resps if r.role is Role.LEAD)
+            supports = _unique(r.body for r in resps if r.role is Role.SUPPORT and r.body not in leads)
+            found.append(GoalOwnership(traced_target(target), facts.doc_id, corpus.title(facts.doc_id),
+                                       target.task_heading, leads, supports, tuple(facts.issuers), score))
+    found.sort(key=lambda g: (-g.match, _year_key(g.target.year), g.doc_id, g.target.evidence.start))
+    return found

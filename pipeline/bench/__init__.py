@@ -1,0 +1,1 @@
+"""Benchmark corpus generation and the stage benchmark (``policykg bench-corpus``, ``policykg bench``)."""

@@ -1,0 +1,201 @@
+"""``policykg trace | goal | analyze | report``: the analyst's commands over the built graph."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from pipeline.config import Settings
+
+REPORT_PATH = Path("report") / "index.html"
+ANALYSIS_TTL = "analysis.ttl"
+
+
+class OutputFormat(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def _comparator(symbol: str) -> str:
+    return {">=": "≥", "<=": "≤", "=": "=", "~": "≈"}.get(symbol, symbol)
+
+
+def _value(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _target_text(target: Any) -> str:
+    unit = "" if target.unit == "ratio" else target.unit
+    prefix = "1∶" if target.unit == "ratio" else ""
+    return f"{target.indicator} {_comparator(target.comparator)} {prefix}{_value(target.value)}{unit}"
+
+
+def _load(settings: Settings, use_db: bool) -> Any:
+    from pipeline.analysis.corpus import load_corpus
+
+    if use_db:
+        from pipeline.analysis.dbsource import load_corpus_from_db
+
+        return load_corpus_from_db(settings)
+    return load_corpus(settings)
+
+
+def _write_database(settings: Settings, rows: dict[str, list[dict[str, Any]]]) -> str:
+    """Write the analysis rows to the graph database; returns what happened, in words."""
+    from pipeline.analysis.dbsource import write_analysis
+
+    return write_analysis(settings, rows)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("trace")
+    def trace_cmd(
+        body: str = typer.Argument(..., help="A body's name or alias, e.g. 市卫健委."),
+        output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
+        db: bool = typer.Option(False, "--db", help="Read from the graph database instead of the records."),
+    ) -> None:
+        """Goals and targets a body leads and supports, by document and task, ordered by deadline."""
+        from dataclasses import asdict
+
+        from rich.console import Console
+        from rich.table import Table
+
+        from pipeline.analysis.trace import _gazetteer, resolve_body_name, trace_body
+
+        settings = Settings.from_env()
+        corpus = _load(settings, db)
+        canonical = resolve_body_name(body, corpus, _gazetteer())
+        result = trace_body(canonical, corpus)
+        if output is OutputFormat.JSON:
+            data = {"body": canonical, "query": body, "documents": [
+                {"doc_id": doc_id, "title": title, "tasks": [asdict(t) for t in tasks]}
+                for doc_id, title, tasks in result.documents()]}
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            return
+        console = Console()
+        if not result.tasks:
+            console.print(f"{canonical}: no task names it as responsible")
+            return
+        leads = sum(1 for t in result.tasks if t.role.value == "lead")
+        console.print(f"[bold]{canonical}[/bold]: leads {leads} task(s), supports "
+                      f"{len(result.tasks) - leads}")
+        for doc_id, title, tasks in result.documents():
+            table = Table(title=f"{title} ({doc_id})", show_lines=True, title_justify="left")
+            table.add_column("task")
+            table.add_column("role")
+            table.add_column("with")
+            table.add_column("targets (deadline)")
+            table.add_column("evidence")
+            for task in tasks:
+                others = [b for b in (*task.leads, *task.supports) if b != canonical]
+                targets = "\n".join(f"{_target_text(t)} ({t.deadline or '—'})" for t in task.targets)
+                table.add_row(task.heading, "牵头 lead" if task.role.value == "lead" else "配合 support",
+                              "、".join(others) or "—", targets or "—", task.evidence.sentence)
+            console.print(table)
+
+    @app.command("goal")
+    def goal_cmd(
+        text: str = typer.Argument(..., help="Indicator words, e.g. 基层门急诊人次占比."),
+        output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
+        db: bool = typer.Option(False, "--db", help="Read from the graph database instead of the records."),
+    ) -> None:
+        """Who owns the targets whose indicator matches TEXT."""
+        from dataclasses import asdict
+
+        from rich.console import Console
+        from rich.table import Table
+
+        from pipeline.analysis.trace import goal_owners
+        from pipeline.errors import AnalysisError
+
+        settings = Settings.from_env()
+        found = goal_owners(text, _load(settings, db))
+        if not found:
+            raise AnalysisError(f"no target's indicator matches {text!r}",
+                                hint="try fewer words, e.g. 签约率")
+        if output is OutputFormat.JSON:
+            typer.echo(json.dumps([asdict(g) for g in found], ensure_ascii=False, indent=2, default=str))
+            return
+        table = Table(title=f"targets matching {text}", show_lines=True)
+        for column in ("target", "deadline", "document / task", "lead", "support", "evidence"):
+            table.add_column(column)
+        for goal in found:
+            table.add_row(_target_text(goal.target), goal.target.deadline or "—",
+                          f"{goal.document_title}\n{goal.task_heading or ''}",
+                          "、".join(goal.leads) or f"(issuer) {'、'.join(goal.issuers) or '—'}",
+                          "、".join(goal.supports) or "—", goal.target.evidence.sentence)
+        Console().print(table)
+
+    @app.command("analyze")
+    def analyze_cmd(
+        threshold: float = typer.Option(0.5, help="Minimum cascade score for a task link."),
+        top: int = typer.Option(15, help="Rows per ranking table."),
+        db: bool = typer.Option(True, "--db/--no-db", help="Also write the results into the graph database."),
+    ) -> None:
+        """Rank bodies, match cascades; write data/graph/analysis.ttl and the database."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from pipeline.analysis import analyse
+        from pipeline.analysis.corpus import load_corpus
+        from pipeline.analysis.export import analysis_graph, database_rows
+        from pipeline.errors import PolicyKGError
+        from pipeline.store import atomic_write_text
+
+        settings = Settings.from_env()
+        corpus = load_corpus(settings)
+        result = analyse(corpus, threshold)
+        console = Console()
+        table = Table(title="bodies by co-responsibility")
+        for column in ("#", "body", "degree", "strength", "betweenness", "leads", "supports"):
+            table.add_column(column, justify="left" if column == "body" else "right")
+        for i, rank in enumerate(result.rankings[:top], 1):
+            table.add_row(str(i), rank.body, str(rank.degree), f"{rank.strength:.2f}",
+                          f"{rank.betweenness:.3f}", str(rank.lead_tasks), str(rank.support_tasks))
+        console.print(table)
+        pairs = Table(title="strongest coordination")
+        for column in ("body", "body", "strength", "shared tasks"):
+            pairs.add_column(column)
+        for pair in result.pairs[:top]:
+            pairs.add_row(pair.first, pair.second, f"{pair.strength:.2f}", str(pair.shared_tasks))
+        console.print(pairs)
+        links = Table(title="cascade: implementing task → implemented task")
+        for column in ("implementing", "task", "answers", "in", "score"):
+            links.add_column(column)
+        for match in result.task_links[: top * 3]:
+            links.add_row(match.implementing_doc, match.implementing_heading, match.implemented_heading,
+                          match.implemented_doc, f"{match.score:.2f}")
+        console.print(links)
+        ttl_path = settings.path(settings.graph_dir) / ANALYSIS_TTL
+        turtle = analysis_graph(result.rankings, result.pairs, result.task_links).serialize(format="turtle")
+        atomic_write_text(ttl_path, turtle)
+        console.print(f"wrote {ttl_path}")
+        if db:
+            try:
+                console.print(_write_database(settings, database_rows(result.rankings, result.task_links)))
+            except PolicyKGError as exc:
+                console.print(f"[yellow]database not updated: {exc}[/yellow]")
+
+    @app.command("report")
+    def report_cmd(
+        out: Path = typer.Option(None, help="Where to write the page (default data/graph/report/index.html)."),
+        threshold: float = typer.Option(0.5, help="Minimum cascade score for a task link."),
+    ) -> None:
+        """Write the static, self-contained HTML report."""
+        from pipeline.analysis import analyse
+        from pipeline.analysis.corpus import load_corpus
+        from pipeline.analysis.report import build_report, render_report
+        from pipeline.store import atomic_write_text
+
+        settings = Settings.from_env()
+        corpus = load_corpus(settings)
+        result = analyse(corpus, threshold)
+        page = render_report(build_report(corpus, result.graph, result.rankings, result.pairs,
+                                          result.document_links, result.task_links))
+        target = out or settings.path(settings.graph_dir) / REPORT_PATH
+        atomic_write_text(target, page)
+        typer.echo(f"wrote {target}")

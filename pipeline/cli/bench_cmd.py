@@ -1,0 +1,82 @@
+"""``policykg bench-corpus`` (generate documents) and ``policykg bench`` (measure the stages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from pipeline.config import Settings
+
+
+def print_bench(result: dict[str, Any], console: Any) -> None:
+    """The benchmark figures as a rich table."""
+    from rich.table import Table
+
+    table = Table(title=f"policykg bench: {result['documents']} documents, {result['megabytes']} MB")
+    for column in ("what", "seconds", "docs/s", "MB/s"):
+        table.add_column(column, justify="right" if column != "what" else "left")
+
+    def row(name: str, rates: dict[str, float]) -> None:
+        table.add_row(name, f"{rates['seconds']:.2f}", f"{rates['docs_per_s']:.1f}", f"{rates['mb_per_s']:.2f}")
+
+    row("end to end (cold)", result["end_to_end"])
+    for stage, rates in result["stages"].items():
+        row(f"  {stage}", rates)
+    row("reference: blank zh", result["reference"]["blank_zh_tokenisation"])
+    row("reference: regex pass", result["reference"]["regex_pass"])
+    row("generate corpus", result["generate_corpus"])
+    console.print(table)
+    console.print(f"extract / blank-zh tokenisation: {result['extract_over_blank_zh']}×")
+    console.print(
+        f"rebuild, nothing changed: {result['rebuild_unchanged_s']:.2f} s; "
+        f"one document changed: {result['rebuild_one_changed_s']:.2f} s "
+        f"(rebuilt {', '.join(result['rebuild_one_changed_files']) or 'nothing'})"
+    )
+    load = result["load"]
+    console.print(f"load: {load['rows']} rows, {load['rows_per_s']} rows/s")
+    console.print(f"peak memory (MiB): {result['peak_memory_mib']}")
+    for target, ok in result["targets"].items():
+        colour = "green" if ok else ("yellow" if ok is None else "red")
+        console.print(f"[{colour}]{target}: {ok}[/{colour}]")
+    for note in result["notes"]:
+        console.print(f"[yellow]note: {note}[/yellow]")
+    console.print(f"written: {result['result_path']}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("bench-corpus")
+    def bench_corpus_cmd(
+        docs: int = typer.Option(1000, "--docs", min=1, help="How many documents to generate."),
+        out: Path = typer.Option(..., "--out", help="Directory to write them to."),
+        seed: int = typer.Option(7, help="Seed: the same seed gives the same bytes."),
+    ) -> None:
+        """Generate N realistic documents recombined from data/raw (deterministic, streamed)."""
+        from rich.progress import track
+
+        from pipeline.bench.corpus import generate_corpus
+
+        settings = Settings.from_env()
+        written = 0
+        for _ in track(generate_corpus(settings.path(settings.raw_dir), out, docs, seed), total=docs, description="generating"):
+            written += 1
+        print(f"{written} documents in {out}")
+
+    @app.command("bench")
+    def bench_cmd(
+        docs: int = typer.Option(1000, "--docs", min=1, help="Generated documents to measure on."),
+        workers: int = typer.Option(None, help="Extraction processes."),
+        seed: int = typer.Option(7, help="Corpus seed."),
+        no_load: bool = typer.Option(False, "--no-load", help="Do not load into the graph server."),
+    ) -> None:
+        """Measure every stage on a generated corpus; writes data/bench/result.json."""
+        from rich.console import Console
+
+        from pipeline.bench.bench import run_bench
+
+        settings = Settings.from_env().with_overrides(workers=workers)
+        console = Console()
+        with console.status(f"benchmarking on {docs} generated documents…"):
+            result = run_bench(settings, docs=docs, seed=seed, load=not no_load)
+        print_bench(result, console)

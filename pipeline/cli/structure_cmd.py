@@ -1,0 +1,83 @@
+"""``policykg structure``: ``articles/<stem>.<i>.json`` -> ``documents/<stem>.<i>.json``."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from pipeline.errors import StructureError
+
+ARTICLES_DIR = "articles"
+DOCUMENTS_DIR = "documents"
+
+
+def _read_articles(articles_dir: Path) -> list[Any]:
+    """Every article record under ``articles_dir``; a clear error names a missing dir or a bad file."""
+    from pipeline.models import Article
+    from pipeline.store import read_record
+
+    if not articles_dir.is_dir():
+        raise StructureError(f"{articles_dir} does not exist", hint="run `policykg ingest data/raw --out data/interim` first")
+    articles = []
+    for path in sorted(articles_dir.glob("*.json")):
+        try:
+            articles.append(read_record(path, Article))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise StructureError(f"{path}: not an article record ({type(exc).__name__}: {exc})", hint="re-run policykg ingest") from exc
+    return articles
+
+
+def structure_dir(inp: Path, out: Path) -> list[dict[str, Any]]:
+    """Structure every article of ``inp/articles`` and write ``out/documents``; one summary row per document."""
+    from pipeline.store import record_path, write_json
+    from pipeline.structure import structure_articles
+
+    by_source: dict[str, list[Any]] = defaultdict(list)
+    for article in _read_articles(inp / ARTICLES_DIR):
+        by_source[article.source].append(article)
+    rows = []
+    for source in sorted(by_source):
+        for document in structure_articles(by_source[source]):
+            target = record_path(out / DOCUMENTS_DIR, document.doc_id)
+            write_json(target, document)
+            meta = document.metadata
+            rows.append(
+                {
+                    "doc_id": document.doc_id,
+                    "relevant": document.article.relevant,
+                    "title": meta.title,
+                    "doc_number": meta.doc_number,
+                    "date": meta.date,
+                    "jurisdiction": meta.jurisdiction,
+                    "sections": len(document.sections),
+                    "citations": len(document.citations),
+                }
+            )
+    return rows
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("structure")
+    def structure_cmd(
+        inp: Path = typer.Option(Path("data/interim"), "--in", help="Interim directory holding articles/."),
+        out: Path = typer.Option(Path("data/interim"), "--out", help="Interim directory to write documents/ into."),
+    ) -> None:
+        """Read metadata, citations and the task hierarchy of every ingested article."""
+        from rich.console import Console
+        from rich.table import Table
+
+        rows = structure_dir(inp, out)
+        table = Table(title=f"{len(rows)} documents -> {out / DOCUMENTS_DIR}")
+        for column in ("doc_id", "title", "文号", "date", "area", "sections", "cites"):
+            table.add_column(column)
+        for row in rows:
+            if row["relevant"]:
+                table.add_row(
+                    row["doc_id"], row["title"] or "", row["doc_number"] or "", row["date"] or "",
+                    row["jurisdiction"] or "", str(row["sections"]), str(row["citations"]),
+                )
+        Console(stderr=True).print(table)

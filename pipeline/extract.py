@@ -1,0 +1,211 @@
+"""Extraction stage: ``Document`` -> ``DocumentFacts`` with the spaCy pipeline of :mod:`pipeline.nlp`.
+
+The document's context (jurisdiction, level, plan period, task sections) is set on the Doc before
+the components run; afterwards the spans of ``doc.spans["policykg"]`` and ``doc._.responsibilities``
+are collected into records, each with its :class:`~pipeline.models.Provenance`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.errors import ExtractionError
+from pipeline.models import (
+    Body,
+    BodyMention,
+    Comparator,
+    Deadline,
+    Document,
+    DocumentFacts,
+    InstitutionMention,
+    ProgrammeMention,
+    Provenance,
+    Responsibility,
+    Role,
+    Target,
+)
+from pipeline.nlp.extensions import BODY, INSTITUTION, PROGRAMME, TARGET, policykg_spans
+from pipeline.nlp.responsibilities import enclosing_task
+from pipeline.nlp.sentences import sentence_starts
+from pipeline.resolve import Gazetteer, resolve_issuers
+
+log = logging.getLogger(__name__)
+
+
+class _Locator:
+    """Provenance for offsets of one document: raw offsets and the enclosing sentence."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        text = document.text
+        if document.sentences:
+            bounds = sorted((s.start, s.end) for s in document.sentences)
+        else:
+            starts = sentence_starts(text, "。！？!?\n")
+            bounds = list(zip(starts, starts[1:] + [len(text)]))
+        self.starts = [s for s, _ in bounds]
+        self.bounds = bounds
+
+    def sentence(self, start: int, end: int) -> str:
+        i = bisect.bisect_right(self.starts, start) - 1
+        if i < 0:
+            return self.document.text[start:end]
+        s, e = self.bounds[i]
+        return self.document.text[s:max(e, end)].strip()
+
+    def provenance(self, start: int, end: int) -> Provenance:
+        raw_start, raw_end = self.document.article.offsets.to_raw(start, end)
+        return Provenance(
+            source=self.document.article.source,
+            doc_id=self.document.doc_id,
+            start=start,
+            end=end,
+            raw_start=raw_start,
+            raw_end=raw_end,
+            sentence=self.sentence(start, end),
+        )
+
+
+def section_rows(document: Document) -> list[tuple[str, str, str, int, int]]:
+    """``doc._.sections`` rows: (section_id, kind, heading, start, end)."""
+    return [(s.section_id, s.kind.value, s.heading, s.start, s.end) for s in document.sections]
+
+
+def make_doc(document: Document, nlp: Language) -> Doc:
+    """The tokenised Doc of ``document`` with its context extensions set (components not run)."""
+    meta = document.metadata
+    doc = nlp.make_doc(document.text)
+    doc._.jurisdiction = meta.jurisdiction
+    doc._.level = meta.level.value if meta.level else None
+    doc._.plan_period_end = meta.plan_period_end
+    doc._.sections = section_rows(document)
+    doc._.source = document.article.source
+    doc._.doc_id = document.doc_id
+    return doc
+
+
+def annotate(document: Document, nlp: Language) -> Doc:
+    """Run the whole pipeline over ``document``."""
+    try:
+        return nlp(make_doc(document, nlp))
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        raise ExtractionError(f"{document.article.source}: extraction failed on {document.doc_id}: {exc}",
+                              hint="rerun with --debug and report the document") from exc
+
+
+def facts_from_doc(document: Document, doc: Doc) -> DocumentFacts:
+    """Collect the annotations of an annotated Doc into a DocumentFacts record."""
+    locate = _Locator(document)
+    meta = document.metadata
+    headings = {s.section_id: s.heading for s in document.sections}
+    gazetteer = Gazetteer.load()
+
+    bodies: dict[str, Body] = {}
+    mentions: list[BodyMention] = []
+    for span in policykg_spans(doc, BODY):
+        canonical = span._.canonical or span.text
+        mentions.append(BodyMention(span.text, canonical, locate.provenance(span.start_char, span.end_char)))
+        _add_body(bodies, canonical, span.text, span._.kind, meta.jurisdiction, gazetteer)
+
+    issuers = resolve_issuers(meta.issuer_names, meta.jurisdiction, meta.level)
+    for name in issuers:
+        _add_body(bodies, name, name, None, meta.jurisdiction, gazetteer)
+
+    institutions = tuple(
+        InstitutionMention(span.text, span._.kind or "institution", locate.provenance(span.start_char, span.end_char))
+        for span in policykg_spans(doc, INSTITUTION)
+    )
+
+    responsibilities = []
+    for link in doc._.responsibilities or ():
+        if link.section_id is None:
+            log.debug("%s: responsibility clause outside any task: %s", document.doc_id, link.clause.text)
+            continue
+        responsibilities.append(Responsibility(
+            task_id=link.section_id,
+            task_heading=headings.get(link.section_id, ""),
+            body=link.body._.canonical or link.body.text,
+            role=Role(link.role),
+            surface=link.body.text,
+            provenance=locate.provenance(link.body.start_char, link.body.end_char),
+        ))
+
+    sections = doc._.sections
+    targets = []
+    for span in policykg_spans(doc, TARGET):
+        target = _target(span, sections, headings, locate)
+        if target is not None:
+            targets.append(target)
+
+    programmes = []
+    for span in policykg_spans(doc, PROGRAMME):
+        name = span._.programme_name or span.text
+        programmes.append(ProgrammeMention(name, enclosing_task(sections, span.start_char),
+                                           locate.provenance(span.start_char, span.end_char)))
+
+    return DocumentFacts(
+        doc_id=document.doc_id,
+        source=document.article.source,
+        issuers=issuers,
+        bodies=tuple(bodies[k] for k in sorted(bodies)),
+        body_mentions=tuple(mentions),
+        institutions=institutions,
+        responsibilities=tuple(sorted(responsibilities, key=lambda r: (r.provenance.start, r.role.value))),
+        targets=tuple(targets),
+        programmes=tuple(programmes),
+    )
+
+
+def _add_body(bodies: dict[str, Body], canonical: str, surface: str, kind: str | None,
+              jurisdiction: str | None, gazetteer: Gazetteer) -> None:
+    """Record ``canonical`` in ``bodies``, merging the surface into its aliases."""
+    known = bodies.get(canonical)
+    if known is None:
+        resolved = gazetteer.resolve(surface, jurisdiction)
+        if resolved is None or resolved.canonical != canonical:
+            resolved = Body(canonical, None, None, kind or "department", ())
+        known = resolved
+    aliases = tuple(sorted(set(known.aliases) | {surface}))
+    bodies[canonical] = Body(known.canonical, known.level, known.jurisdiction, known.kind, aliases, known.parent)
+
+
+def _target(span: Span, sections: list, headings: dict[str, str], locate: _Locator) -> Target | None:
+    """A Target record from a TARGET span, or None for past figures and incomplete spans."""
+    if span._.is_past or span._.value is None:
+        return None
+    try:
+        comparator = Comparator(span._.comparator or "=")
+    except ValueError:
+        comparator = Comparator.EQ
+    deadline = None
+    if span._.deadline is not None or span._.deadline_text is not None:
+        deadline = Deadline(span._.deadline_text or "", span._.deadline, span._.deadline_year)
+    task_id = enclosing_task(sections, span.start_char)
+    return Target(
+        task_id=task_id,
+        task_heading=headings.get(task_id) if task_id else None,
+        indicator=span._.indicator or "",
+        comparator=comparator,
+        value=float(span._.value),
+        unit=span._.unit or "",
+        deadline=deadline,
+        provenance=locate.provenance(span.start_char, span.end_char),
+    )
+
+
+def extract_document(document: Document, nlp: Language) -> DocumentFacts:
+    """Extract the facts of one document."""
+    return facts_from_doc(document, annotate(document, nlp))
+
+
+def extract_documents(documents: Iterable[Document], nlp: Language) -> Iterator[DocumentFacts]:
+    """Extract the facts of each document, streaming."""
+    for document in documents:
+        yield extract_document(document, nlp)

@@ -1,0 +1,126 @@
+"""Ingest: raw bytes -> clean, offset-preserving :class:`~pipeline.models.Article` records.
+
+Steps (one module each): :mod:`.decode` (bytes -> text), :mod:`.markup` (front matter, HTML,
+Markdown), :mod:`.clean` (script, width, spaces, page furniture; the clean-text convention is
+documented there), :mod:`.split` (newspaper page -> articles, hints), :mod:`.relevance`.
+
+Public API: :func:`decode_raw`, :func:`ingest_bytes`, :func:`ingest_file`,
+:func:`normalise_fragment`. All are pure: bytes or text in, records out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from pipeline.errors import InputError
+from pipeline.ingest.clean import Line, clean_lines, normalise_chars, normalise_fragment
+from pipeline.ingest.decode import decode_raw
+from pipeline.ingest.markup import TAG, html_title, parse_front_matter
+from pipeline.ingest.pieces import Piece, from_raw, to_offset_map
+from pipeline.ingest.relevance import is_relevant, relevance_score
+from pipeline.ingest.split import article_hints, split_articles
+from pipeline.models import Article, SourceFormat
+
+__all__ = [
+    "IngestResult",
+    "decode_raw",
+    "ingest_bytes",
+    "ingest_file",
+    "normalise_fragment",
+    "relevance_score",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The articles of one raw file and the warnings met on the way (degraded markup, ...)."""
+
+    source: str
+    articles: tuple[Article, ...]
+    encoding: str
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+_MARKDOWN_CUES = re.compile(r"(?m)^#{1,6} |\*\*\S|\]\(")
+
+
+def _source_format(raw: str, has_front_matter: bool) -> SourceFormat:
+    if has_front_matter or _MARKDOWN_CUES.search(raw):
+        return SourceFormat.MARKDOWN
+    if len(TAG.findall(raw, 0, 200_000)) >= 2:
+        return SourceFormat.HTML
+    return SourceFormat.TEXT
+
+
+def _article_pieces(lines: list[Line]) -> list[Piece]:
+    pieces: list[Piece] = []
+    for i, line in enumerate(lines):
+        pieces.extend(line.pieces)
+        if i < len(lines) - 1 and line.terminator is not None:
+            pieces.append(line.terminator)
+    return pieces
+
+
+def ingest_file(source: str, data: bytes) -> IngestResult:
+    """Decode, clean and split one raw file; :class:`InputError` names ``source``."""
+    try:
+        return _ingest(source, data)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc.message}", hint=exc.hint) from exc
+
+
+def ingest_bytes(source: str, data: bytes) -> tuple[Article, ...]:
+    """The articles of one raw file (``source`` is its file name); raises :class:`InputError`."""
+    return ingest_file(source, data).articles
+
+
+def _ingest(source: str, data: bytes) -> IngestResult:
+    digest = hashlib.sha256(data).hexdigest()
+    raw, encoding = decode_raw(data)
+    warnings: list[str] = []
+    front = parse_front_matter(raw)
+    warnings.extend(front.warnings)
+    page_hints = {k: front.fields[k] for k in ("title", "date") if front.fields.get(k)}
+    if "title" not in page_hints:
+        title = html_title(raw)
+        if title:
+            page_hints["title"] = title
+    pieces = normalise_chars(from_raw(raw, front.body_start), warnings)
+    lines = clean_lines(pieces)
+    if not lines:
+        raise InputError(
+            "no text left after removing markup and page furniture",
+            hint="check that the file holds an article and not only navigation",
+        )
+    source_format = _source_format(raw, bool(front.fields) or front.body_start > 0)
+    stem = PurePath(source).stem
+    articles = []
+    for index, article_lines in enumerate(split_articles(lines)):
+        text, offsets = to_offset_map(_article_pieces(article_lines))
+        hints = dict(page_hints) if index == 0 else {}
+        hints.update(article_hints(article_lines))
+        score = relevance_score(text)
+        articles.append(
+            Article(
+                doc_id=f"{stem}#{index}",
+                source=PurePath(source).name,
+                source_sha256=digest,
+                index=index,
+                text=text,
+                offsets=offsets,
+                encoding=encoding,
+                source_format=source_format,
+                relevant=is_relevant(score),
+                relevance_score=score,
+                hints=dict(sorted(hints.items())),
+            )
+        )
+    for warning in warnings:
+        log.warning("%s: %s", source, warning)
+    return IngestResult(source, tuple(articles), encoding, tuple(warnings))

@@ -1,0 +1,260 @@
+"""The ``policykg_deadlines`` component: deadline expressions (到2025年, 2024年6月底前, 每年, 十四五末).
+
+Also home of the small helpers the target and programme components share: the lexicon loader,
+digit normalisation and the sentence splitter used when ``policykg_sentences`` has not run.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.config import RESOURCES_DIR
+from pipeline.errors import ResourceError
+from pipeline.nlp.extensions import DEADLINE, SPAN_GROUP, add_spans, policykg_spans
+
+log = logging.getLogger(__name__)
+
+COMPARATORS_FILE = "comparators.yaml"
+
+# Full-width digits and signs map one-to-one onto ASCII, so offsets survive the translation.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９％．：～－", "0123456789%.:~-")
+
+_SENTENCE_END = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』)）]?|\n|$)")
+
+
+@lru_cache(maxsize=None)
+def load_lexicon(name: str) -> dict[str, Any]:
+    """Read one YAML lexicon of ``pipeline/resources`` (cached); raise ResourceError if unusable."""
+    path = RESOURCES_DIR / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ResourceError(f"lexicon {path} is missing", hint="restore it from the repository") from exc
+    except yaml.YAMLError as exc:
+        raise ResourceError(f"lexicon {path} is not valid YAML: {exc}", hint="fix the file") from exc
+    if not isinstance(data, dict):
+        raise ResourceError(f"lexicon {path} must hold a mapping", hint="fix the file")
+    return data
+
+
+def ascii_digits(text: str) -> str:
+    """Map full-width digits and signs to ASCII, keeping every offset.
+
+    >>> ascii_digits("到２０２５年达到９０％")
+    '到2025年达到90%'
+    """
+    return text.translate(_FULLWIDTH)
+
+
+def alternation(words: list[str] | tuple[str, ...]) -> str:
+    """A regex alternation of literal words, longest first (so 及以上 wins over 以上).
+
+    >>> alternation(["以上", "及以上"])
+    '及以上|以上'
+    """
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """Character bounds of the sentences of ``doc``: ``doc.sents`` if set, else split on 。！？ and newlines."""
+    if doc.has_annotation("SENT_START"):
+        return [(s.start_char, s.end_char) for s in doc.sents]
+    return text_sentence_bounds(doc.text)
+
+
+def text_sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Split ``text`` on 。！？ and newlines into (start, end) character bounds of non-blank sentences.
+
+    >>> text_sentence_bounds("到2025年，甲。乙！\\n丙")
+    [(0, 9), (9, 11), (12, 13)]
+    """
+    bounds = []
+    for match in _SENTENCE_END.finditer(text):
+        start, end = match.span()
+        if end > start and text[start:end].strip():
+            bounds.append((start, end))
+    return bounds
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineMatch:
+    """One deadline expression found in a text: offsets, surface, normalised value and year."""
+
+    start: int
+    end: int
+    text: str
+    value: str | None
+    year: int | None
+    is_status: bool  # 截至2023年底: the date of a reported figure, not a deadline
+
+
+class DeadlineLexicon:
+    """Compiled deadline patterns built from ``comparators.yaml``."""
+
+    def __init__(self, lexicon: dict[str, Any]) -> None:
+        try:
+            prefixes = list(lexicon["deadline_prefixes"])
+            status = list(lexicon["status_prefixes"])
+            annual = list(lexicon["annual_words"])
+            self.periods = {str(k): int(v) for k, v in lexicon["plan_periods"].items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResourceError(
+                f"{COMPARATORS_FILE} lacks deadline keys ({exc})",
+                hint="it needs deadline_prefixes, status_prefixes, annual_words, plan_periods",
+            ) from exc
+        self.status_prefixes = tuple(status)
+        self.year_pattern = re.compile(
+            rf"(?P<prefix>{alternation(status + prefixes)})?\s*"
+            r"(?P<year>(?:19|20)\d{2})\s*年"
+            r"(?:\s*(?P<month>1[0-2]|0?[1-9])\s*月(?:\s*(?P<day>[0-3]?\d)\s*[日号])?)?"
+            r"(?P<suffix>年?底前|年?末前|底|末|年底|年末|前|以前|之前|内|年内)?"
+        )
+        self.annual_pattern = re.compile(alternation(annual))
+        self.period_pattern = re.compile(
+            rf"[“\"]?(?P<period>{alternation(list(self.periods))})[”\"]?"
+            r"(?P<suffix>期间|时期|末期|末|期末|规划期内|内)?"
+        )
+
+    def find(self, text: str) -> list[DeadlineMatch]:
+        """Every deadline expression of ``text``, sorted by offset."""
+        text = ascii_digits(text)
+        found: list[DeadlineMatch] = []
+        for m in self.year_pattern.finditer(text):
+            match = self._year_match(text, m)
+            if match is not None:
+                found.append(match)
+        for m in self.annual_pattern.finditer(text):
+            found.append(DeadlineMatch(m.start(), m.end(), m.group(), "annual", None, False))
+        for m in self.period_pattern.finditer(text):
+            year = self.periods[m.group("period")]
+            found.append(DeadlineMatch(m.start(), m.end(), m.group(), str(year), year, False))
+        found.sort(key=lambda d: (d.start, -d.end))
+        kept: list[DeadlineMatch] = []
+        for match in found:
+            if kept and match.start < kept[-1].end:
+                continue
+            kept.append(match)
+        return kept
+
+    def _year_match(self, text: str, m: re.Match[str]) -> DeadlineMatch | None:
+        prefix, suffix = m.group("prefix"), m.group("suffix")
+        month, day = m.group("month"), m.group("day")
+        start = m.start("prefix") if prefix else m.start("year")
+        before = text[max(0, start - 6) : start]
+        # The end of a year range (2015年至2020年) or the base of a comparison is no deadline.
+        if re.search(r"(?:19|20)\d\d年\s*$", before) or re.match(r"\s*(?:基础上|水平|的基础)", text[m.end() :]):
+            return None
+        if not prefix and not suffix:
+            # A bare year is a deadline only when the text frames it as one (2035年前, 2025年底).
+            return None
+        is_status = bool(prefix) and prefix in self.status_prefixes
+        value = normalise_parts(m.group("year"), month, day, suffix)
+        return DeadlineMatch(start, m.end(), text[start : m.end()], value, int(m.group("year")), is_status)
+
+
+def normalise_parts(year: str, month: str | None, day: str | None, suffix: str | None) -> str:
+    """The normalised deadline value of a year, optional month/day and a 底/末/前 suffix.
+
+    >>> normalise_parts("2025", None, None, "底")
+    '2025-12-31'
+    >>> normalise_parts("2024", "6", None, "底前")
+    '2024-06-30'
+    >>> normalise_parts("2025", None, None, None)
+    '2025'
+    """
+    end_of = bool(suffix) and any(c in suffix for c in "底末")
+    if month is None:
+        return f"{year}-12-31" if end_of else year
+    m = int(month)
+    if day is not None:
+        return f"{year}-{m:02d}-{int(day):02d}"
+    if end_of or (suffix and "前" in suffix):
+        return f"{year}-{m:02d}-{calendar.monthrange(int(year), m)[1]:02d}"
+    return f"{year}-{m:02d}"
+
+
+@lru_cache(maxsize=1)
+def default_deadline_lexicon() -> DeadlineLexicon:
+    """The deadline patterns of the shipped ``comparators.yaml``."""
+    return DeadlineLexicon(load_lexicon(COMPARATORS_FILE))
+
+
+def normalise_deadline(text: str) -> str | None:
+    """The normalised value of one deadline expression, or None if it names none.
+
+    >>> [normalise_deadline(t) for t in ["到2025年", "2025年末", "每年", "“十四五”期间", "2024年6月底前", "2035年"]]
+    ['2025', '2025-12-31', 'annual', '2025', '2024-06-30', '2035']
+    """
+    lexicon = default_deadline_lexicon()
+    found = lexicon.find(text)
+    if found:
+        return found[0].value
+    m = re.search(r"((?:19|20)\d{2})\s*年", ascii_digits(text))
+    return m.group(1) if m else None
+
+
+class DeadlineRecognizer:
+    """Finds deadline expressions and adds DEADLINE spans with value, year and surface text."""
+
+    def __init__(self, nlp: Language, name: str = "policykg_deadlines", *, keep_status_dates: bool = True) -> None:
+        self.name = name
+        self.keep_status_dates = keep_status_dates
+        self.lexicon = default_deadline_lexicon()
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.match(doc))
+        return doc
+
+    def pipe(self, docs: Any, batch_size: int = 128) -> Any:
+        for doc in docs:
+            yield self(doc)
+
+    def match(self, doc: Doc) -> list[DeadlineMatch]:
+        """The deadline expressions of ``doc`` (status dates only if ``keep_status_dates``)."""
+        return [d for d in self.lexicon.find(doc.text) if self.keep_status_dates or not d.is_status]
+
+    def set_annotations(self, doc: Doc, matches: list[DeadlineMatch]) -> None:
+        """Add one DEADLINE span per match, unless a component already added the same span."""
+        existing = {(s.start_char, s.end_char) for s in policykg_spans(doc, DEADLINE)}
+        spans = []
+        for match in matches:
+            span = deadline_span(doc, match)
+            if span is None or (span.start_char, span.end_char) in existing:
+                continue
+            existing.add((span.start_char, span.end_char))
+            spans.append(span)
+        add_spans(doc, spans)
+        if SPAN_GROUP not in doc.spans:
+            doc.spans[SPAN_GROUP] = []
+
+
+def deadline_span(doc: Doc, match: DeadlineMatch, offset: int = 0) -> Span | None:
+    """A DEADLINE span of ``doc`` for ``match`` (offsets relative to ``offset``), extensions set."""
+    span = doc.char_span(offset + match.start, offset + match.end, label=DEADLINE, alignment_mode="expand")
+    if span is None:
+        return None
+    span._.deadline = match.value
+    span._.deadline_text = match.text
+    span._.deadline_year = match.year
+    span._.is_past = True if match.is_status else None
+    return span
+
+
+@Language.factory(
+    "policykg_deadlines",
+    assigns=["doc.spans"],
+    requires=[],
+    default_config={"keep_status_dates": True},
+)
+def make_deadline_recognizer(nlp: Language, name: str, keep_status_dates: bool) -> DeadlineRecognizer:
+    """Build the ``policykg_deadlines`` component."""
+    return DeadlineRecognizer(nlp, name, keep_status_dates=keep_status_dates)

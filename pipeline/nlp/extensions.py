@@ -1,0 +1,95 @@
+"""The Doc/Span extensions every policykg component reads or writes, declared once.
+
+Other components may add extensions here with small edits; each is declared with
+``force=True`` so re-importing (tests, ``spacy.load``) is harmless.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from spacy.tokens import Doc, Span
+
+SPAN_GROUP = "policykg"
+
+# Labels of the span group doc.spans["policykg"].
+BODY = "BODY"
+INSTITUTION = "INSTITUTION"
+PROGRAMME = "PROGRAMME"
+TARGET = "TARGET"
+DEADLINE = "DEADLINE"
+INDICATOR = "INDICATOR"
+
+
+class Relation(NamedTuple):
+    """A typed edge between two spans of one doc: ``(head, label, tail)``."""
+
+    head: Span
+    label: str
+    tail: Span
+
+
+class ResponsibilityLink(NamedTuple):
+    """A body named responsible for the task that encloses ``clause`` (``doc._.responsibilities``)."""
+
+    section_id: str | None
+    body: Span
+    role: str  # "lead" / "support"
+    clause: Span
+
+
+# name -> default; every default is None, so components test ``is None``.
+DOC_EXTENSIONS = (
+    "jurisdiction",  # "聊城市", "山东省", "全国", ...
+    "level",  # Level value string: "national", "provincial", "municipal", "county"
+    "plan_period_end",  # "2025"
+    "sections",  # list of (section_id, kind, heading, start, end)
+    "relations",  # list[Relation]
+    "responsibilities",  # list[ResponsibilityLink]
+    "source",  # raw file name, for provenance
+    "doc_id",
+)
+
+SPAN_EXTENSIONS = (
+    "canonical",  # canonical body name (BODY) or institution kind (INSTITUTION)
+    "role",  # "lead" / "support"
+    "value",  # float (TARGET)
+    "unit",
+    "comparator",  # ">=", "<=", "=", "~"
+    "indicator",  # str
+    "deadline",  # normalised value str: "2025", "2025-12-31", "annual"
+    "deadline_text",
+    "deadline_year",  # int
+    "programme_name",
+    "is_past",  # bool
+    "kind",  # institution kind: "hospital", "cdc", "university", "research", ...
+    "parts",  # list of canonical names when one span names several bodies (run-together list)
+)
+
+
+def register_extensions() -> None:
+    """Declare every policykg extension (idempotent)."""
+    for name in DOC_EXTENSIONS:
+        Doc.set_extension(name, default=None, force=True)
+    for name in SPAN_EXTENSIONS:
+        Span.set_extension(name, default=None, force=True)
+
+
+def policykg_spans(doc: Doc, label: str | None = None) -> list[Span]:
+    """The spans of ``doc.spans["policykg"]`` (optionally of one label), sorted by offset."""
+    if SPAN_GROUP not in doc.spans:
+        return []
+    spans = [s for s in doc.spans[SPAN_GROUP] if label is None or s.label_ == label]
+    return sorted(spans, key=lambda s: (s.start_char, s.end_char, s.label_))
+
+
+def add_spans(doc: Doc, spans: list[Span]) -> None:
+    """Append spans to ``doc.spans["policykg"]`` (creating the group)."""
+    if SPAN_GROUP not in doc.spans:
+        doc.spans[SPAN_GROUP] = []
+    group = doc.spans[SPAN_GROUP]
+    for span in spans:
+        group.append(span)
+
+
+register_extensions()

@@ -1,0 +1,57 @@
+"""Component ``policykg_sentences``: sentence starts after 。！？ and line breaks (vectorised)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy
+from spacy.attrs import SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc
+
+
+def sentence_starts(text: str, terminators: str) -> list[int]:
+    """Character offsets where a sentence starts.
+
+    >>> sentence_starts("一。二！\\n三", "。！\\n")
+    [0, 2, 5]
+    """
+    pattern = re.compile(f"[{re.escape(terminators)}]+\\s*")
+    starts = [0]
+    for m in pattern.finditer(text):
+        if m.end() < len(text):
+            starts.append(m.end())
+    return starts
+
+
+class SentenceSegmenter:
+    """Marks ``is_sent_start`` at the character offsets :func:`sentence_starts` finds."""
+
+    def __init__(self, nlp: Language, name: str, terminators: str) -> None:
+        self.name = name
+        self.terminators = terminators
+
+    def __call__(self, doc: Doc) -> Doc:
+        starts = self.match(doc)
+        self.set_annotations(doc, starts)
+        return doc
+
+    def match(self, doc: Doc) -> numpy.ndarray:
+        """Per token: 1 where a sentence starts, -1 elsewhere."""
+        idx = doc.to_array("IDX").astype("int64")
+        boundaries = numpy.asarray(sentence_starts(doc.text, self.terminators), dtype="int64")
+        marks = numpy.where(numpy.isin(idx, boundaries), 1, -1).astype("uint64")
+        return marks
+
+    def set_annotations(self, doc: Doc, marks: numpy.ndarray) -> None:
+        if len(doc):
+            doc.from_array([SENT_START], marks.reshape(-1, 1))
+
+
+@Language.factory(
+    "policykg_sentences",
+    assigns=["token.is_sent_start"],
+    default_config={"terminators": "。！？!?\n"},
+)
+def make_sentences(nlp: Language, name: str, terminators: str) -> SentenceSegmenter:
+    return SentenceSegmenter(nlp, name, terminators)

@@ -1,0 +1,479 @@
+"""The ``policykg_targets`` component: quantitative targets (indicator, comparator, value, unit, deadline).
+
+One TARGET span per committed number, an INDICATOR span for the thing measured and relations
+TARGET -HAS_INDICATOR-> INDICATOR and TARGET -HAS_DEADLINE-> DEADLINE. Past figures (从76.34岁
+提高到77.93岁, 截至2023年底, passages after “十三五”时期/近年来) and numbers that commit nobody
+(ages, years, counts describing the text) are not targets.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.errors import ResourceError
+from pipeline.nlp.deadlines import (
+    COMPARATORS_FILE,
+    DeadlineLexicon,
+    DeadlineMatch,
+    alternation,
+    ascii_digits,
+    deadline_span,
+    default_deadline_lexicon,
+    load_lexicon,
+)
+from pipeline.nlp.extensions import DEADLINE, INDICATOR, SPAN_GROUP, TARGET, Relation, add_spans, policykg_spans
+
+log = logging.getLogger(__name__)
+
+UNITS_FILE = "units.yaml"
+HAS_INDICATOR = "HAS_INDICATOR"
+HAS_DEADLINE = "HAS_DEADLINE"
+
+_CLAUSE = re.compile(r"[^，,；;：:]+")
+_LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
+_ITEM_SPLIT = re.compile(r"、|和|及|与")
+# Connectives opening an indicator that are not part of the thing measured.
+_LEADING_NOISE = re.compile(r"^(?:其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
+_TRAILING_NOISE = re.compile(r"(?:分别|均|都|要|应|将|继续|逐步|进一步|稳步|力争|争取|在)+$")
+
+
+@dataclass(frozen=True, slots=True)
+class TargetMatch:
+    """One target found in a text; offsets are relative to the text given to ``find_targets``."""
+
+    start: int
+    end: int
+    text: str
+    value: float
+    unit: str
+    comparator: str
+    indicator: str
+    indicator_start: int
+    indicator_end: int
+    deadline: DeadlineMatch | None  # the deadline expression of the sentence, if the text names one
+    deadline_value: str | None
+    deadline_year: int | None
+    sentence_start: int  # the deadline's offsets are relative to its sentence
+
+
+@dataclass(frozen=True, slots=True)
+class _Number:
+    start: int  # clause-relative, whole expression incl. qualifiers
+    end: int
+    num_start: int
+    values: tuple[float, ...]
+    unit: str
+    post: str | None
+    is_range: bool
+
+
+class TargetLexicon:
+    """Compiled patterns of ``units.yaml`` and ``comparators.yaml``."""
+
+    def __init__(self, units: dict[str, Any], comparators: dict[str, Any], deadlines: DeadlineLexicon) -> None:
+        try:
+            unit_words = [str(u) for u in units["units"]]
+            self.within_units = frozenset(str(u) for u in units.get("within_units", []))
+            self.qualifier_units = frozenset(str(u) for u in units.get("qualifier_units", []))
+            self.share_units = frozenset(str(u) for u in units.get("share_units", []))
+            post = {k: list(v) for k, v in comparators["post_qualifiers"].items()}
+            pre = {k: list(v) for k, v in comparators["pre_qualifiers"].items()}
+            self.commitment_verbs = list(comparators["commitment_verbs"])
+            past_cues = list(comparators["past_sentence_cues"])
+            past_patterns = [re.compile(p) for p in comparators["past_sentence_patterns"]]
+            context_cues = list(comparators["past_context_cues"])
+            future_cues = list(comparators["future_cues"])
+            self.past_headings = tuple(comparators.get("past_section_headings", []))
+        except (KeyError, TypeError, AttributeError, re.error) as exc:
+            raise ResourceError(f"{UNITS_FILE}/{COMPARATORS_FILE} malformed ({exc})", hint="fix the lexicon") from exc
+        self.deadlines = deadlines
+        self.post_code = {w: code for code, words in post.items() for w in words}
+        self.pre_code = {w: code for code, words in pre.items() for w in words}
+        unit_alt = alternation(unit_words)
+        post_alt = alternation(list(self.post_code))
+        num = r"\d+(?:\.\d+)?"
+        self.number = re.compile(
+            rf"(?<![\d.A-Za-z第])(?:"
+            rf"(?P<ratio_head>1)\s*[:∶]\s*(?P<ratio>{num})"
+            rf"|(?P<lo>{num})\s*(?P<lo_unit>{unit_alt})?\s*(?:[-—–~至到])\s*(?P<hi>{num})\s*(?P<range_unit>{unit_alt})"
+            rf"|(?P<num>{num})\s*(?P<unit>{unit_alt})"
+            rf")(?P<post>(?:\s*(?:{post_alt}))*)"
+        )
+        self.pre = re.compile(rf"(?:{alternation(list(self.pre_code))})\s*(?:在|到|至|为)?\s*$")
+        self.pre_anywhere = re.compile(alternation(list(self.pre_code)))
+        self.commitment = re.compile(alternation(self.commitment_verbs))
+        self.commitment_end = re.compile(rf"(?:{alternation(self.commitment_verbs)})\s*$")
+        self.past_cues = re.compile(alternation(past_cues))
+        self.past_patterns = past_patterns
+        self.context_cues = re.compile(alternation(context_cues))
+        self.future_cues = re.compile(alternation(future_cues))
+        self.approx_number = re.compile(rf"{num}\s*(?:余|多)")
+
+    # ----------------------------------------------------------------- sentences
+
+    def is_past_sentence(self, sentence: str) -> bool:
+        """True when the sentence reports a figure already reached."""
+        return bool(self.past_cues.search(sentence)) or any(p.search(sentence) for p in self.past_patterns)
+
+    def opens_past_context(self, sentence: str, deadlines: list[DeadlineMatch], period_end: int | None) -> bool:
+        """True when the sentence opens a passage of past achievements (“十三五”时期, 近年来)."""
+        if self.context_cues.search(sentence):
+            return True
+        return period_end is not None and any(
+            d.year is not None and d.year < period_end - 4 and not d.text[:1].isdigit() and "年" not in d.text
+            for d in deadlines
+        )
+
+    def names_future(self, sentence: str, deadlines: list[DeadlineMatch]) -> bool:
+        """True when the sentence sets a future target (到2025年, 力争, 展望 …)."""
+        return bool(self.future_cues.search(sentence)) or any(not d.is_status and d.year for d in deadlines)
+
+    # ----------------------------------------------------------------- numbers
+
+    def numbers(self, clause: str) -> list[_Number]:
+        """The number expressions (value, unit, trailing qualifiers) of a clause."""
+        found = []
+        for m in self.number.finditer(clause):
+            if re.match(r"\s*(?:余|多)", clause[m.end() :]) or re.match(r"[.\d]", clause[m.end() : m.end() + 1]):
+                continue
+            post_words = re.findall(alternation(list(self.post_code)), m.group("post") or "")
+            post = post_words[-1] if post_words else None
+            if m.group("ratio") is not None:
+                found.append(_Number(m.start(), m.end(), m.start(), (float(m.group("ratio")),), "ratio", post, False))
+            elif m.group("hi") is not None:
+                unit = _canonical_unit(m.group("range_unit"))
+                values = (float(m.group("lo")), float(m.group("hi")))
+                found.append(_Number(m.start(), m.end(), m.start(), values, unit, post, True))
+            else:
+                unit = _canonical_unit(m.group("unit"))
+                found.append(_Number(m.start(), m.end(), m.start(), (float(m.group("num")),), unit, post, False))
+        return found
+
+    def comparator(self, number: _Number, before: str) -> str:
+        """The comparator of a number from its trailing qualifier, else the words just before it."""
+        if number.post is not None:
+            return self.post_code[number.post]
+        window = before[-8:]
+        codes = [self.pre_code[w] for w in self.pre_anywhere.findall(window)]
+        for code in (">=", "<="):
+            if code in codes:
+                return code
+        if number.unit in self.within_units and not before.rstrip().endswith(tuple(self.pre_code)):
+            return "<="
+        if number.is_range or "~" in codes:
+            return "~"
+        return "="
+
+
+def _canonical_unit(unit: str) -> str:
+    """The unit as the gold writes it (full-width signs folded, ``/10万`` as ``1/10万``).
+
+    >>> _canonical_unit("／10万"), _canonical_unit("%")
+    ('1/10万', '%')
+    """
+    unit = ascii_digits(unit).replace("／", "/")
+    return "1/10万" if unit == "/10万" else unit
+
+
+@lru_cache(maxsize=1)
+def default_target_lexicon() -> TargetLexicon:
+    """The target patterns of the shipped lexicons."""
+    return TargetLexicon(load_lexicon(UNITS_FILE), load_lexicon(COMPARATORS_FILE), default_deadline_lexicon())
+
+
+def _clean_indicator(text: str) -> str:
+    """An indicator without leading connectives, trailing adverbs and outer punctuation.
+
+    >>> _clean_indicator("其中居民健康素养水平进一步")
+    '居民健康素养水平'
+    """
+    text = text.strip(" 　、，,。的\n")
+    text = _LEADING_NOISE.sub("", text)
+    text = _TRAILING_NOISE.sub("", text)
+    return text.strip(" 　、，,的")
+
+
+def _remove_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
+    """``text`` without the (start, end) ranges."""
+    out, last = [], 0
+    for start, end in sorted(ranges):
+        if start >= last:
+            out.append(text[last:start])
+            last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def find_targets(
+    text: str,
+    plan_period_end: str | None = None,
+    past_ranges: tuple[tuple[int, int], ...] = (),
+    lexicon: TargetLexicon | None = None,
+    keep_past: bool = False,
+) -> list[TargetMatch]:
+    """The quantitative targets of ``text`` (a whole document or one sentence), sorted by offset.
+
+    ``plan_period_end`` ("2025") is the deadline of targets whose sentence names no year;
+    ``past_ranges`` are character ranges (e.g. a 规划背景 section) whose figures are all past.
+
+    >>> [(t.indicator, t.comparator, t.value, t.unit, t.deadline_value) for t in find_targets("到2025年，基层门急诊人次占比达到65%以上。")]
+    [('基层门急诊人次占比', '>=', 65.0, '%', '2025')]
+    """
+    lexicon = lexicon or default_target_lexicon()
+    text = ascii_digits(text)
+    period_end = int(plan_period_end) if plan_period_end and str(plan_period_end).isdigit() else None
+    found: list[TargetMatch] = []
+    paragraph_start = 0
+    for paragraph in text.split("\n"):
+        past_context = False
+        for s_start, s_end in _sentences(paragraph):
+            start = paragraph_start + s_start
+            sentence = paragraph[s_start:s_end]
+            deadlines = lexicon.deadlines.find(sentence)
+            future = lexicon.names_future(sentence, deadlines)
+            if lexicon.opens_past_context(sentence, deadlines, period_end) and not future:
+                past_context = True
+            elif future:
+                past_context = False
+            in_past_range = any(a <= start < b for a, b in past_ranges)
+            past = in_past_range or past_context or lexicon.is_past_sentence(sentence)
+            if past and not keep_past:
+                continue
+            found.extend(_sentence_targets(sentence, start, deadlines, plan_period_end, lexicon))
+        paragraph_start += len(paragraph) + 1
+    return found
+
+
+def _sentences(paragraph: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(r"[^。！？!?]+[。！？!?]*", paragraph) if m.group().strip()]
+
+
+def _sentence_targets(
+    sentence: str,
+    offset: int,
+    deadlines: list[DeadlineMatch],
+    plan_period_end: str | None,
+    lexicon: TargetLexicon,
+) -> list[TargetMatch]:
+    """The targets of one sentence (``offset`` is its start in the text)."""
+    targets: list[TargetMatch] = []
+    for clause_match in _CLAUSE.finditer(sentence):
+        c_start = clause_match.start()
+        clause = clause_match.group()
+        numbers = lexicon.numbers(clause)
+        if not numbers:
+            continue
+        deadline_ranges = [
+            (d.start - c_start, d.end - c_start) for d in deadlines if d.start >= c_start and d.end <= clause_match.end()
+        ]
+        groups = _list_groups(clause, numbers)
+        for group in groups:
+            targets.extend(
+                _group_targets(clause, c_start, group, numbers, deadline_ranges, sentence, offset, deadlines, plan_period_end, lexicon)
+            )
+    return targets
+
+
+def _list_groups(clause: str, numbers: list[_Number]) -> list[list[_Number]]:
+    """Numbers joined only by 、/和/及 (分别达到4人、8.5人) form one group."""
+    groups: list[list[_Number]] = []
+    for number in numbers:
+        if groups and _LIST_JOINER.match(clause[groups[-1][-1].end : number.start]):
+            groups[-1].append(number)
+        else:
+            groups.append([number])
+    return groups
+
+
+def _group_targets(
+    clause: str,
+    c_start: int,
+    group: list[_Number],
+    numbers: list[_Number],
+    deadline_ranges: list[tuple[int, int]],
+    sentence: str,
+    offset: int,
+    deadlines: list[DeadlineMatch],
+    plan_period_end: str | None,
+    lexicon: TargetLexicon,
+) -> list[TargetMatch]:
+    """Targets for one group of listed numbers of a clause, or none if they commit nobody."""
+    head, last = group[0], group[-1]
+    index = numbers.index(head)
+    left = numbers[index - 1].end if index > 0 else 0
+    before = clause[left : head.start]
+    after = clause[last.end : numbers[numbers.index(last) + 1].start if numbers.index(last) + 1 < len(numbers) else len(clause)]
+    follows_noun = bool(after.strip(" 　、的"))
+    pre_match = lexicon.pre.search(before)
+    verb_adjacent = pre_match is not None or lexicon.commitment_end.search(before) is not None
+    if head.unit in lexicon.qualifier_units and follows_noun:
+        return []  # 65岁及以上老年人…: an age band, not a commitment
+    if follows_noun:
+        # Number before the thing measured: 100%县级中医医院达到…, 建成45个左右省级重点专科.
+        if not (verb_adjacent or head.unit in lexicon.share_units):
+            return []
+        removed = [(n.start, n.end) for n in numbers if n.unit not in lexicon.within_units] + deadline_ranges
+        if pre_match is not None and pre_match.group().strip() in ("至少", "力争", "约", "争取", "大约"):
+            removed.append((left + pre_match.start(), left + pre_match.end()))
+        indicator_text = _clean_indicator(_remove_ranges(clause, removed))
+        ind_start, ind_end = 0, len(clause)
+        indicators = [indicator_text] * len(group)
+    else:
+        # Thing measured before the number: 覆盖率达到20%, 分别达到1∶0.53、1∶1.01.
+        has_commitment = (
+            verb_adjacent
+            or lexicon.commitment.search(before) is not None
+            or last.post is not None
+            or lexicon.pre_anywhere.search(before) is not None
+        )
+        if not has_commitment:
+            return []
+        verb_at = pre_match.start() if pre_match is not None else len(before)
+        ind_start, ind_end = left, left + verb_at
+        span_text = clause[ind_start:ind_end]
+        local_deadlines = [(a - left, b - left) for a, b in deadline_ranges if a >= left and b <= ind_end]
+        indicator_text = _clean_indicator(_remove_ranges(span_text, local_deadlines))
+        if not indicator_text:
+            return []
+        items = [i for i in _ITEM_SPLIT.split(indicator_text) if i]
+        indicators = items if len(group) > 1 and len(items) == len(group) else [indicator_text] * len(group)
+        if indicators is not items and len(group) > 1:
+            indicators = [indicator_text] * len(group)
+    deadline = _deadline_before(deadlines, head.start + c_start)
+    deadline_value = deadline.value if deadline else plan_period_end
+    deadline_year = deadline.year if deadline else (int(plan_period_end) if plan_period_end and plan_period_end.isdigit() else None)
+    if deadline is not None and deadline.value == "annual":
+        deadline_year = None
+    shared_post = next((n.post for n in reversed(group) if n.post is not None), None)
+    targets = []
+    for number, indicator in zip(group, indicators):
+        if number.post is None and shared_post is not None:
+            number = _Number(number.start, number.end, number.num_start, number.values, number.unit, shared_post, number.is_range)
+        comparator = lexicon.comparator(number, clause[left : head.start])
+        for value in number.values:
+            targets.append(
+                TargetMatch(
+                    start=offset + c_start + number.start,
+                    end=offset + c_start + number.end,
+                    text=clause[number.start : number.end],
+                    value=value,
+                    unit=number.unit,
+                    comparator=comparator,
+                    indicator=indicator,
+                    indicator_start=offset + c_start + ind_start,
+                    indicator_end=offset + c_start + ind_end,
+                    deadline=deadline,
+                    deadline_value=deadline_value,
+                    deadline_year=deadline_year,
+                    sentence_start=offset,
+                )
+            )
+    return targets
+
+
+def _deadline_before(deadlines: list[DeadlineMatch], position: int) -> DeadlineMatch | None:
+    """The last deadline (not a status date) that opens before ``position`` in the sentence."""
+    before = [d for d in deadlines if d.start < position and not d.is_status and (d.year or d.value == "annual")]
+    return before[-1] if before else None
+
+
+class TargetRecognizer:
+    """Finds quantitative targets; adds TARGET and INDICATOR spans and their relations."""
+
+    def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False) -> None:
+        self.name = name
+        self.keep_past = keep_past
+        self.lexicon = default_target_lexicon()
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.match(doc))
+        return doc
+
+    def pipe(self, docs: Any, batch_size: int = 128) -> Any:
+        for doc in docs:
+            yield self(doc)
+
+    def match(self, doc: Doc) -> list[TargetMatch]:
+        """The targets of ``doc``, using its plan period and past sections."""
+        period = doc._.plan_period_end
+        return find_targets(
+            doc.text,
+            plan_period_end=str(period) if period else None,
+            past_ranges=self._past_ranges(doc),
+            lexicon=self.lexicon,
+            keep_past=self.keep_past,
+        )
+
+    def _past_ranges(self, doc: Doc) -> tuple[tuple[int, int], ...]:
+        ranges = []
+        for section in doc._.sections or ():
+            try:
+                _, _, heading, start, end = section[:5]
+            except (TypeError, ValueError):
+                continue
+            if heading and any(word in str(heading) for word in self.lexicon.past_headings):
+                ranges.append((int(start), int(end)))
+        return tuple(ranges)
+
+    def set_annotations(self, doc: Doc, matches: list[TargetMatch]) -> None:
+        """Add TARGET/INDICATOR spans (and DEADLINE spans not yet present) with relations."""
+        deadlines = {(s.start_char, s.end_char): s for s in policykg_spans(doc, DEADLINE)}
+        indicators: dict[tuple[int, int, str], Span] = {}
+        new_spans: list[Span] = []
+        relations = list(doc._.relations or [])
+        for match in matches:
+            target = doc.char_span(match.start, match.end, label=TARGET, alignment_mode="expand")
+            if target is None:
+                continue
+            target._.value = match.value
+            target._.unit = match.unit
+            target._.comparator = match.comparator
+            target._.indicator = match.indicator
+            target._.deadline = match.deadline_value
+            target._.deadline_text = match.deadline.text if match.deadline else None
+            target._.deadline_year = match.deadline_year
+            target._.is_past = False
+            new_spans.append(target)
+            key = (match.indicator_start, match.indicator_end, match.indicator)
+            indicator = indicators.get(key)
+            if indicator is None:
+                indicator = doc.char_span(match.indicator_start, match.indicator_end, label=INDICATOR, alignment_mode="expand")
+                if indicator is not None:
+                    indicator._.indicator = match.indicator
+                    indicators[key] = indicator
+                    new_spans.append(indicator)
+            if indicator is not None:
+                relations.append(Relation(target, HAS_INDICATOR, indicator))
+            if match.deadline is not None:
+                sentence_offset = match.sentence_start
+                key2 = (sentence_offset + match.deadline.start, sentence_offset + match.deadline.end)
+                dspan = deadlines.get(key2)
+                if dspan is None:
+                    dspan = deadline_span(doc, match.deadline, offset=sentence_offset)
+                    if dspan is not None:
+                        deadlines[key2] = dspan
+                        new_spans.append(dspan)
+                if dspan is not None:
+                    relations.append(Relation(target, HAS_DEADLINE, dspan))
+        add_spans(doc, new_spans)
+        if SPAN_GROUP not in doc.spans:
+            doc.spans[SPAN_GROUP] = []
+        doc._.relations = relations
+
+
+@Language.factory(
+    "policykg_targets",
+    assigns=["doc.spans", "doc._.relations"],
+    requires=["doc._.plan_period_end", "doc._.sections"],
+    default_config={"keep_past": False},
+)
+def make_target_recognizer(nlp: Language, name: str, keep_past: bool) -> TargetRecognizer:
+    """Build the ``policykg_targets`` component."""
+    return TargetRecognizer(nlp, name, keep_past=keep_past)

@@ -1,0 +1,18 @@
+"""RDF stage: Document + DocumentFacts → an rdflib graph in the policykg ontology, exports, SHACL.
+
+``document_graph`` builds one document's graph (pure); ``pipeline.rdf.export`` writes Turtle,
+N-Triples and JSON-LD; ``pipeline.rdf.validate`` checks a graph against ``ontology/shapes.ttl``.
+"""
+
+from __future__ import annotations
+
+from pipeline.rdf.build import corpus_graph, document_graph, new_graph
+
+__all__ = ["corpus_graph", "document_graph", "export_graph", "new_graph"]
+
+
+def export_graph(settings=None):  # type: ignore[no-untyped-def]
+    """Write the merged Turtle, N-Triples and JSON-LD from ``data/graph/docs`` (see export.py)."""
+    from pipeline.rdf.export import export_merged
+
+    return export_merged(settings)

@@ -1,0 +1,386 @@
+"""Document + DocumentFacts → an rdflib graph in the policykg ontology (pure: records in, graph out).
+
+Every extracted fact hangs on a :data:`PK.Mention` node via ``prov:wasDerivedFrom`` (targets,
+responsibilities, task headings) or ``pk:denotes`` (bodies, institutions, programmes, citations);
+the mention carries the source file, the document, clean and raw character offsets and the sentence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+
+from pipeline.models import (
+    Body,
+    CitationRelation,
+    Comparator,
+    Deadline,
+    Document,
+    DocumentFacts,
+    Level,
+    Provenance,
+    Role,
+    Section,
+    Target,
+)
+from pipeline.rdf import iris
+from pipeline.rdf.namespace import DCTERMS, PK, PREFIXES, PROV, RDF, SKOS, TIME, XSD
+
+log = logging.getLogger(__name__)
+
+# Kind codes of the records → ontology classes (the ontology states the same with
+# pk:bodyKindCode / pk:institutionKindCode; tests/test_ontology.py checks they agree).
+BODY_KIND_CLASSES: dict[str, URIRef] = {
+    "party": PK.PartyOrgan,
+    "government": PK.GovernmentOrgan,
+    "department": PK.Department,
+    "regulator": PK.Regulator,
+    "agency": PK.Agency,
+    "association": PK.Association,
+    "military": PK.MilitaryOrgan,
+}
+INSTITUTION_KIND_CLASSES: dict[str, URIRef] = {
+    "hospital": PK.Hospital,
+    "cdc": PK.DiseaseControlCentre,
+    "university": PK.University,
+    "research": PK.ResearchInstitute,
+}
+COMPARATORS: dict[Comparator, URIRef] = {
+    Comparator.GE: PK.AtLeast,
+    Comparator.LE: PK.AtMost,
+    Comparator.EQ: PK.EqualTo,
+    Comparator.ABOUT: PK.About,
+}
+ROLES: dict[Role, URIRef] = {Role.LEAD: PK.LeadRole, Role.SUPPORT: PK.SupportRole}
+LEVELS: dict[Level, URIRef] = {
+    Level.NATIONAL: PK.NationalLevel,
+    Level.PROVINCIAL: PK.ProvincialLevel,
+    Level.MUNICIPAL: PK.MunicipalLevel,
+    Level.COUNTY: PK.CountyLevel,
+}
+
+_YEAR = re.compile(r"^\d{4}$")
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def new_graph() -> Graph:
+    """An empty graph with the project's prefixes bound."""
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def decimal_lexical(value: float) -> str:
+    """The canonical ``xsd:decimal`` form of a number: no exponent, no trailing zeros.
+
+    >>> decimal_lexical(65.0), decimal_lexical(0.53), decimal_lexical(1e-05), decimal_lexical(2e6)
+    ('65', '0.53', '0.00001', '2000000')
+    """
+    text = format(Decimal(repr(float(value))), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def date_literal(value: str) -> Literal:
+    """An ISO date as ``xsd:date``, a year as ``xsd:gYear``, a year-month as ``xsd:gYearMonth``.
+
+    >>> date_literal("2024-03-05").datatype == XSD.date, date_literal("2025").datatype == XSD.gYear
+    (True, True)
+    """
+    if _DATE.match(value):
+        return Literal(value, datatype=XSD.date)
+    if _YEAR_MONTH.match(value):
+        return Literal(value, datatype=XSD.gYearMonth)
+    if _YEAR.match(value):
+        return Literal(value, datatype=XSD.gYear)
+    return Literal(value)
+
+
+def _zh(text: str) -> Literal:
+    return Literal(text, lang="zh")
+
+
+class _Builder:
+    """Accumulates one document's triples; each ``add_*`` handles one kind of record."""
+
+    def __init__(self, doc: Document, facts: DocumentFacts) -> None:
+        self.doc = doc
+        self.facts = facts
+        self.graph = new_graph()
+        self.doc_iri = iris.document_iri(doc.doc_id)
+        self.sections = {s.section_id: s for s in doc.sections}
+        self._sentence_starts = [s.start for s in doc.sentences]
+        self._described_bodies: set[str] = set()
+
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+        self.graph.add((s, p, o))
+
+    # -- provenance
+    def sentence_at(self, start: int, end: int) -> str:
+        """The sentence holding ``[start, end)``, else the line holding it."""
+        text = self.doc.text
+        i = bisect.bisect_right(self._sentence_starts, start) - 1
+        if i >= 0:
+            span = self.doc.sentences[i]
+            if span.start <= start < max(span.end, start + 1):
+                return text[span.start:span.end].strip()
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        return text[line_start:line_end if line_end >= 0 else len(text)].strip()
+
+    def mention(self, prov: Provenance) -> URIRef:
+        node = iris.mention_iri(prov.doc_id, prov.start, prov.end)
+        self.add(node, RDF.type, PK.Mention)
+        self.add(node, PK.sourceFile, Literal(prov.source))
+        self.add(node, PK.inDocument, iris.document_iri(prov.doc_id))
+        self.add(node, PK.startOffset, Literal(prov.start))
+        self.add(node, PK.endOffset, Literal(prov.end))
+        self.add(node, PK.rawStart, Literal(prov.raw_start))
+        self.add(node, PK.rawEnd, Literal(prov.raw_end))
+        self.add(node, PK.sentence, _zh(prov.sentence))
+        if prov.doc_id == self.doc.doc_id and 0 <= prov.start < prov.end <= len(self.doc.text):
+            self.add(node, PK.mentionText, _zh(self.doc.text[prov.start:prov.end]))
+        return node
+
+    def text_provenance(self, start: int, end: int) -> Provenance:
+        """Provenance for a span the structure stage found (headings, citations)."""
+        raw_start, raw_end = self.doc.article.offsets.to_raw(start, end)
+        return Provenance(self.doc.article.source, self.doc.doc_id, start, end, raw_start, raw_end,
+                          self.sentence_at(start, end))
+
+    # -- document, hierarchy, citations
+    def add_document(self) -> None:
+        node, meta, article = self.doc_iri, self.doc.metadata, self.doc.article
+        self.add(node, RDF.type, PK.PolicyDocument)
+        self.add(node, PK.documentId, Literal(self.doc.doc_id))
+        self.add(node, PK.sourceFile, Literal(article.source))
+        self.add(node, PK.relevant, Literal(article.relevant))
+        if meta.title:
+            self.add(node, DCTERMS.title, _zh(meta.title))
+        if meta.doc_number:
+            self.add(node, PK.documentNumber, Literal(meta.doc_number))
+        if meta.date:
+            self.add(node, DCTERMS.issued, date_literal(meta.date))
+        if meta.doc_type:
+            self.add(node, PK.documentType, _zh(meta.doc_type))
+        if meta.plan_period_end and _YEAR.match(meta.plan_period_end):
+            self.add(node, PK.planPeriodEnd, Literal(meta.plan_period_end, datatype=XSD.gYear))
+        if meta.level is not None:
+            self.add(node, PK.level, LEVELS[meta.level])
+        if meta.jurisdiction:
+            self.add(node, PK.inJurisdiction, self.jurisdiction(meta.jurisdiction))
+        for issuer in self.facts.issuers:
+            self.add(node, PK.issuedBy, self.body_ref(issuer))
+
+    def jurisdiction(self, name: str) -> URIRef:
+        node = iris.jurisdiction_iri(name)
+        self.add(node, RDF.type, PK.Jurisdiction)
+        self.add(node, SKOS.prefLabel, _zh(name))
+        return node
+
+    def task(self, section_id: str, heading: str | None) -> URIRef:
+        """The task node of ``section_id``; sections the structure stage did not see get a stub."""
+        node = iris.task_iri(self.doc.doc_id, section_id)
+        if section_id not in self.sections:
+            self.add(node, RDF.type, PK.Task)
+            self.add(node, PK.sectionId, Literal(section_id))
+            self.add(node, PK.partOf, self.doc_iri)
+            self.add(self.doc_iri, PK.hasTask, node)
+            if heading:
+                self.add(node, PK.heading, _zh(heading))
+        return node
+
+    def add_section(self, section: Section) -> None:
+        node = iris.task_iri(self.doc.doc_id, section.section_id)
+        self.add(node, RDF.type, PK.Task)
+        self.add(node, PK.sectionId, Literal(section.section_id))
+        self.add(node, PK.sectionKind, Literal(section.kind.value))
+        self.add(node, PK.marker, Literal(section.marker))
+        self.add(node, PK.ordinal, Literal(section.ordinal))
+        self.add(node, PK.heading, _zh(section.heading))
+        self.add(self.doc_iri, PK.hasTask, node)
+        parent = section.parent_id if section.parent_id in self.sections else None
+        self.add(node, PK.partOf, iris.task_iri(self.doc.doc_id, parent) if parent else self.doc_iri)
+        if section.heading_end > section.heading_start:
+            prov = self.text_provenance(section.heading_start, section.heading_end)
+            self.add(node, PROV.wasDerivedFrom, self.mention(prov))
+
+    def add_citations(self) -> None:
+        for citation in self.doc.citations:
+            if not (citation.doc_number or (citation.title and iris.normalise_name(citation.title))):
+                continue
+            ref = iris.cited_document_iri(citation.doc_number, citation.title)
+            self.add(ref, RDF.type, PK.PolicyDocument)
+            if citation.doc_number:
+                self.add(ref, PK.documentNumber, Literal(citation.doc_number))
+            if citation.title:
+                self.add(ref, DCTERMS.title, _zh(iris.normalise_name(citation.title)))
+            self.add(self.doc_iri, PK.cites, ref)
+            if citation.relation is CitationRelation.IMPLEMENTS:
+                self.add(self.doc_iri, PK.implements, ref)
+            if citation.end > citation.start:
+                self.add(self.mention(self.text_provenance(citation.start, citation.end)),
+                         PK.denotes, ref)
+
+    # -- bodies
+    def body_ref(self, canonical: str) -> URIRef:
+        """The IRI of a canonical body, typed and labelled even if the facts do not describe it."""
+        node = iris.body_iri(canonical)
+        self.add(node, RDF.type, PK.Body)
+        self.add(node, SKOS.prefLabel, _zh(canonical))
+        return node
+
+    def add_body(self, body: Body) -> None:
+        node = self.body_ref(body.canonical)
+        kind_class = BODY_KIND_CLASSES.get(body.kind)
+        if kind_class is not None:
+            self.add(node, RDF.type, kind_class)
+        if body.kind:
+            self.add(node, PK.bodyKind, Literal(body.kind))
+        for alias in body.aliases:
+            if alias and alias != body.canonical:
+                self.add(node, SKOS.altLabel, _zh(alias))
+        if body.level is not None:
+            self.add(node, PK.level, LEVELS[body.level])
+        if body.jurisdiction:
+            self.add(node, PK.inJurisdiction, self.jurisdiction(body.jurisdiction))
+        if body.parent and body.parent != body.canonical:
+            self.add(node, PK.subOrganizationOf, self.body_ref(body.parent))
+
+    def add_body_mentions(self) -> None:
+        for mention in self.facts.body_mentions:
+            body = self.body_ref(mention.canonical)
+            self.add(self.doc_iri, PK.mentionsBody, body)
+            self.add(self.mention(mention.provenance), PK.denotes, body)
+
+    def add_institutions(self) -> None:
+        for mention in self.facts.institutions:
+            node = iris.institution_iri(mention.name)
+            self.add(node, RDF.type, INSTITUTION_KIND_CLASSES.get(mention.kind, PK.Institution))
+            self.add(node, SKOS.prefLabel, _zh(mention.name))
+            if mention.kind:
+                self.add(node, PK.institutionKind, Literal(mention.kind))
+            self.add(self.doc_iri, PK.mentionsInstitution, node)
+            self.add(self.mention(mention.provenance), PK.denotes, node)
+
+    # -- facts with their own nodes
+    def add_responsibilities(self) -> None:
+        for resp in self.facts.responsibilities:
+            task = self.task(resp.task_id, resp.task_heading)
+            body = self.body_ref(resp.body)
+            node = iris.responsibility_iri(self.doc.doc_id, resp.task_id, resp.role.value, resp.body)
+            self.add(node, RDF.type, PK.Responsibility)
+            self.add(node, PK.forTask, task)
+            self.add(node, PK.responsibleBody, body)
+            self.add(node, PK.role, ROLES[resp.role])
+            if resp.surface:
+                self.add(node, PK.surfaceText, _zh(resp.surface))
+            self.add(node, PROV.wasDerivedFrom, self.mention(resp.provenance))
+            self.add(task, PK.leadBody if resp.role is Role.LEAD else PK.supportingBody, body)
+
+    def deadline(self, deadline: Deadline | None) -> URIRef:
+        value = deadline.value if deadline else None
+        if value == "annual":
+            return PK.AnnualDeadline
+        if value is None or not (_YEAR.match(value) or _YEAR_MONTH.match(value) or _DATE.match(value)):
+            if deadline is None or deadline.year is None:
+                return PK.OpenDeadline
+            value = str(deadline.year)
+        node = iris.deadline_iri(value)
+        self.add(node, RDF.type, PK.Deadline)
+        self.add(node, SKOS.prefLabel, Literal(value))
+        literal = date_literal(value)
+        time_property = {XSD.date: TIME.inXSDDate, XSD.gYearMonth: TIME.inXSDgYearMonth}.get(
+            literal.datatype, TIME.inXSDgYear)
+        self.add(node, time_property, literal)
+        return node
+
+    def add_targets(self) -> None:
+        unique = sorted(set(self.facts.targets), key=_target_key)
+        seen: dict[tuple[int, int], int] = {}
+        for target in unique:
+            span = (target.provenance.start, target.provenance.end)
+            index = seen.get(span, 0)
+            seen[span] = index + 1
+            node = iris.target_iri(self.doc.doc_id, span[0], span[1], index)
+            self.add(node, RDF.type, PK.Target)
+            indicator = iris.indicator_iri(target.indicator)
+            self.add(indicator, RDF.type, PK.Indicator)
+            self.add(indicator, SKOS.prefLabel, _zh(target.indicator))
+            self.add(node, PK.measures, indicator)
+            self.add(node, PK.comparator, COMPARATORS[target.comparator])
+            self.add(node, PK.targetValue,
+                     Literal(decimal_lexical(target.value), datatype=XSD.decimal))
+            self.add(node, PK.unit, Literal(target.unit))
+            self.add(node, PK.hasDeadline, self.deadline(target.deadline))
+            if target.deadline and target.deadline.text:
+                self.add(node, PK.deadlineText, _zh(target.deadline.text))
+            self.add(node, PROV.wasDerivedFrom, self.mention(target.provenance))
+            holder = self.task(target.task_id, target.task_heading) if target.task_id else self.doc_iri
+            self.add(holder, PK.hasTarget, node)
+
+    def add_programmes(self) -> None:
+        for mention in self.facts.programmes:
+            name = iris.normalise_name(mention.name)
+            if not name:
+                continue
+            node = iris.programme_iri(name)
+            self.add(node, RDF.type, PK.Programme)
+            self.add(node, SKOS.prefLabel, _zh(name))
+            self.add(self.doc_iri, PK.mentionsProgramme, node)
+            if mention.task_id:
+                self.add(self.task(mention.task_id, None), PK.mentionsProgramme, node)
+            self.add(self.mention(mention.provenance), PK.denotes, node)
+
+
+def _target_key(target: Target) -> tuple:
+    deadline = target.deadline
+    return (target.provenance.start, target.provenance.end, target.task_id or "",
+            target.indicator, target.comparator.value, target.value, target.unit,
+            deadline.value or "" if deadline else "", deadline.text if deadline else "")
+
+
+def document_graph(doc: Document, facts: DocumentFacts) -> Graph:
+    """The RDF graph of one document and its extracted facts.
+
+    Args:
+        doc: the structured document (metadata, citations, task hierarchy, sentences).
+        facts: what extraction read from it (``facts.doc_id`` must be ``doc.doc_id``).
+
+    Returns:
+        A new graph with the project's prefixes bound; nodes shared across documents (bodies,
+        programmes, indicators, jurisdictions, deadlines) carry the same IRI in every graph.
+    """
+    if facts.doc_id != doc.doc_id:
+        from pipeline.errors import GraphBuildError
+
+        raise GraphBuildError(f"{doc.article.source}: facts of {facts.doc_id} given for document {doc.doc_id}",
+                              hint="pair each Document with the DocumentFacts of the same doc_id")
+    builder = _Builder(doc, facts)
+    builder.add_document()
+    for section in doc.sections:
+        builder.add_section(section)
+    builder.add_citations()
+    for body in facts.bodies:
+        builder.add_body(body)
+    builder.add_body_mentions()
+    builder.add_institutions()
+    builder.add_responsibilities()
+    builder.add_targets()
+    builder.add_programmes()
+    return builder.graph
+
+
+def corpus_graph(pairs: list[tuple[Document, DocumentFacts]]) -> Graph:
+    """The union of the document graphs of ``pairs`` (shared nodes join on their IRIs)."""
+    graph = new_graph()
+    for doc, facts in pairs:
+        graph += document_graph(doc, facts)
+    return graph

@@ -1,0 +1,534 @@
+"""Body gazetteer and resolution: a surface name + the document's jurisdiction -> canonical Body.
+
+The gazetteer (``resources/bodies.tsv``) holds fixed national organs and *templates* for the
+departments of provinces, cities and counties (``{place}卫生健康委员会``). A surface is read as
+``[中共][place | 国家 | 省/市/县/区 | 本市 …] + alias``; the prefix names the place (the document's
+jurisdiction when absent) and the level picks the template row (``财政厅`` for a province,
+``财政局`` for a city). Run-together lists (``人力资源社会保障财政市医疗保障局``) are segmented by a
+dynamic programme over the alias trie.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import RESOURCES_DIR
+from pipeline.errors import ResourceError
+from pipeline.models import Body, Level
+
+log = logging.getLogger(__name__)
+
+BODIES_FILE = RESOURCES_DIR / "bodies.tsv"
+PLACES_FILE = RESOURCES_DIR / "places.tsv"
+
+NATIONAL = "全国"
+_LEVEL_ORDER = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
+# A one-character level prefix (市卫生健康委) and the level it names.
+_LEVEL_CHARS = {"省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL,
+                "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY}
+# Prefixes that mean "this document's own jurisdiction".
+_OWN_PREFIXES = ("本省", "本市", "本县", "本区", "各级", "全省", "全市", "全县", "全区")
+_PLACE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州",
+                   "自治县", "地区", "省", "市", "县", "区", "州", "盟", "旗")
+# Between the bodies of a list.
+SEPARATORS = frozenset("、,，;；/ \u3000\t和及与")
+# A name the gazetteer does not know, recognised by its ending (longest first).
+BODY_SUFFIXES = ("委员会办公室", "委员会", "领导小组办公室", "领导小组", "办公厅", "办公室", "管理局",
+                 "监管分局", "分局", "总局", "总署", "署", "局", "厅", "部", "委", "办", "联合会", "协会")
+_BRANCH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:监管分局|分局|监管局)")
+
+
+def place_short(name: str) -> str:
+    """A place name without its administrative suffix.
+
+    >>> place_short("聊城市"), place_short("广西壮族自治区"), place_short("莘县")
+    ('聊城', '广西', '莘')
+    """
+    for suffix in _PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def trie_regex(words: Iterable[str]) -> str:
+    """A regex alternation of ``words`` factored as a trie (fast, longest match first).
+
+    >>> p = re.compile(trie_regex(["财政", "财政局", "民政局"]))
+    >>> [m.group() for m in p.finditer("市财政局和民政局、财政")]
+    ['财政局', '民政局', '财政']
+    """
+    trie: dict = {}
+    for word in words:
+        if not word:
+            continue
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        inner = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + inner + ")?"
+        return inner
+
+    return "(?:" + build(trie) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class BodyRow:
+    """One row of the gazetteer; a template when ``canonical`` contains ``{place}``."""
+
+    canonical: str
+    aliases: tuple[str, ...]
+    levels: frozenset[Level]
+    jurisdiction: str
+    kind: str
+    parent: str | None
+    list_only: tuple[str, ...]
+
+    @property
+    def is_template(self) -> bool:
+        return "{place}" in self.canonical
+
+    def body(self, place: str | None, level: Level | None, surface: str) -> Body:
+        fill = {"place": place or "", "short": place_short(place or "")}
+        parent = self.parent.format(**fill) if self.parent else None
+        return Body(
+            canonical=self.canonical.format(**fill),
+            level=level if self.is_template else (next(iter(self.levels)) if len(self.levels) == 1 else level),
+            jurisdiction=place if self.is_template else self.jurisdiction,
+            kind=self.kind,
+            aliases=(surface,),
+            parent=parent,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    short: str
+    level: Level
+    parent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BodyMatch:
+    """A body found in a string: offsets relative to that string, the Body (None if unknown)."""
+
+    start: int
+    end: int
+    surface: str
+    body: Body | None
+    known: bool = True  # False: recognised by its ending only, not by the gazetteer
+
+    @property
+    def canonical(self) -> str:
+        return self.body.canonical if self.body else self.surface
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Who a prefix names: a place and its level (``place`` None: an unnamed place of that level)."""
+
+    place: str | None
+    level: Level | None
+
+
+def _parse_levels(text: str, path: Path, line: int) -> frozenset[Level]:
+    try:
+        return frozenset(Level(v) for v in text.split("|") if v)
+    except ValueError as exc:
+        raise ResourceError(f"{path}:{line}: unknown level {text!r}", hint="use national|provincial|municipal|county") from exc
+
+
+def _read_tsv(path: Path, columns: int) -> list[tuple[int, list[str]]]:
+    if not path.exists():
+        raise ResourceError(f"gazetteer file {path} is missing", hint="restore it from the repository")
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            cells = line.rstrip("\n").split("\t")
+            if len(cells) < columns:
+                raise ResourceError(f"{path}:{number}: expected {columns} tab-separated columns, got {len(cells)}")
+            rows.append((number, cells))
+    return rows
+
+
+class Gazetteer:
+    """The body gazetteer with its alias trie and the places it knows."""
+
+    def __init__(self, rows: list[BodyRow], places: list[Place]) -> None:
+        self.rows = rows
+        self.places = {p.name: p for p in places}
+        self.place_by_short = {p.short: p for p in places if len(p.short) >= 2}
+        self._alias_rows: dict[str, list[int]] = {}
+        self._list_aliases: set[str] = set()
+        for i, row in enumerate(rows):
+            for alias in row.aliases:
+                self._alias_rows.setdefault(alias, []).append(i)
+            for alias in row.list_only:
+                self._alias_rows.setdefault(alias, []).append(i)
+                self._list_aliases.add(alias)
+        self._list_aliases -= {a for row in rows for a in row.aliases}
+        self._family = self._families()
+        self._trie: dict = {}
+        for alias in self._alias_rows:
+            node = self._trie
+            for ch in alias:
+                node = node.setdefault(ch, {})
+            node[""] = alias
+        self._place_trie: dict = {}
+        for name in list(self.places) + list(self.place_by_short):
+            node = self._place_trie
+            for ch in name:
+                node = node.setdefault(ch, {})
+            node[""] = name
+        text_aliases = [a for a in self._alias_rows if a not in self._list_aliases]
+        self.text_pattern = re.compile(trie_regex(text_aliases))
+        self._prefix_patterns: dict[str | None, re.Pattern[str]] = {}
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, bodies: Path | None = None, places: Path | None = None) -> "Gazetteer":
+        """The gazetteer from ``resources/`` (cached per path pair)."""
+        return _load_cached(bodies or BODIES_FILE, places or PLACES_FILE)
+
+    @classmethod
+    def from_files(cls, bodies: Path, places: Path) -> "Gazetteer":
+        rows = []
+        for number, cells in _read_tsv(bodies, 5):
+            cells += [""] * (7 - len(cells))
+            canonical, aliases, levels, jurisdiction, kind, parent, list_only = cells[:7]
+            alias_list = tuple(a for a in aliases.split("|") if a)
+            if canonical and not canonical.startswith("{") and "{place}" not in canonical:
+                alias_list = tuple(dict.fromkeys((canonical, *alias_list)))
+            rows.append(BodyRow(canonical, alias_list, _parse_levels(levels, bodies, number),
+                                jurisdiction, kind or "department", parent or None,
+                                tuple(a for a in list_only.split("|") if a)))
+        place_rows = []
+        for number, cells in _read_tsv(places, 4):
+            name, short, level, parent = cells[:4]
+            (lv,) = _parse_levels(level, places, number)
+            place_rows.append(Place(name, short or place_short(name), lv, parent or None))
+        return cls(rows, place_rows)
+
+    def _families(self) -> list[int]:
+        """Union rows that share an alias: one department across the levels."""
+        parent = list(range(len(self.rows)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for indices in self._alias_rows.values():
+            for j in indices[1:]:
+                parent[find(j)] = find(indices[0])
+        return [find(i) for i in range(len(self.rows))]
+
+    # ------------------------------------------------------------------ places and prefixes
+
+    def place_level(self, name: str) -> Level | None:
+        """Level of a place name: from the places table, else from its suffix."""
+        if name == NATIONAL:
+            return Level.NATIONAL
+        if name in self.places:
+            return self.places[name].level
+        for suffix, level in (("自治区", Level.PROVINCIAL), ("省", Level.PROVINCIAL), ("自治州", Level.MUNICIPAL),
+                              ("市", Level.MUNICIPAL), ("县", Level.COUNTY), ("区", Level.COUNTY), ("旗", Level.COUNTY)):
+            if name.endswith(suffix):
+                return level
+        return None
+
+    def _ancestor(self, place: str | None, level: Level) -> str | None:
+        """The place of ``level`` that contains ``place`` (via the places table)."""
+        seen = 0
+        while place and seen < 5:
+            info = self.places.get(place)
+            if info is None:
+                return None
+            if info.level == level:
+                return place
+            place, seen = info.parent, seen + 1
+        return None
+
+    def _level_char_context(self, ch: str, jurisdiction: str | None, level: Level | None) -> _Context:
+        char_level = _LEVEL_CHARS[ch]
+        if jurisdiction and (jurisdiction.endswith(ch) or char_level == level):
+            return _Context(jurisdiction, level or char_level)
+        if level is not None and _LEVEL_ORDER[char_level] < _LEVEL_ORDER[level]:
+            ancestor = self._ancestor(jurisdiction, char_level)
+            if ancestor:
+                return _Context(ancestor, char_level)
+        return _Context(None, char_level)
+
+    def _prefixes(self, text: str, i: int, jurisdiction: str | None, level: Level | None) -> list[tuple[int, _Context]]:
+        """Every way a place prefix can start at ``text[i]``: (end of prefix, context)."""
+        own = _Context(jurisdiction, level if jurisdiction else None)
+        out: list[tuple[int, _Context]] = [(i, own)]
+        starts = [i]
+        if text.startswith("中共", i):
+            starts.append(i + 2)
+            out.append((i + 2, own))
+        for k in starts:
+            if jurisdiction and jurisdiction != NATIONAL:
+                for name in (jurisdiction, place_short(jurisdiction)):
+                    if len(name) >= 2 and text.startswith(name, k):
+                        out.append((k + len(name), own))
+            node, j = self._place_trie, k
+            while j < len(text) and text[j] in node:
+                node = node[text[j]]
+                j += 1
+                if "" in node:
+                    name = node[""]
+                    place = self.places.get(name) or self.place_by_short[name]
+                    if place.name != jurisdiction:
+                        out.append((j, _Context(place.name, place.level)))
+            if text.startswith("国家", k):
+                out.append((k + 2, _Context(NATIONAL, Level.NATIONAL)))
+            for word in _OWN_PREFIXES:
+                if text.startswith(word, k):
+                    out.append((k + len(word), own))
+            if k < len(text) and text[k] in _LEVEL_CHARS:
+                out.append((k + 1, self._level_char_context(text[k], jurisdiction, level)))
+        return out
+
+    def _aliases_at(self, text: str, k: int) -> list[tuple[int, str]]:
+        """Aliases of the trie starting at ``text[k]``: (end, alias), shortest first."""
+        found = []
+        node, j = self._trie, k
+        while j < len(text) and text[j] in node:
+            node = node[text[j]]
+            j += 1
+            if "" in node:
+                found.append((j, node[""]))
+        return found
+
+    # ------------------------------------------------------------------ resolution
+
+    def _row_for(self, alias: str, ctx: _Context) -> BodyRow | None:
+        indices = self._alias_rows.get(alias, [])
+        if not indices:
+            return None
+        level = ctx.level
+        if ctx.place == NATIONAL:
+            level = Level.NATIONAL
+        if level is None:
+            level = Level.NATIONAL if ctx.place is None else self.place_level(ctx.place)
+        same_level = [i for i in indices if level in self.rows[i].levels]
+        if same_level:
+            return self.rows[same_level[0]]
+        families = {self._family[i] for i in indices}
+        in_family = [i for i, row in enumerate(self.rows) if self._family[i] in families and level in row.levels]
+        fixed = [i for i in indices if not self.rows[i].is_template]
+        if fixed:
+            return self.rows[fixed[0]]
+        if in_family:
+            return self.rows[in_family[0]]
+        return None
+
+    def _make_body(self, alias: str, ctx: _Context, surface: str) -> Body | None:
+        row = self._row_for(alias, ctx)
+        if row is None:
+            return None
+        if not row.is_template:
+            return row.body(None, None, surface)
+        level = ctx.level if ctx.place != NATIONAL else Level.NATIONAL
+        if ctx.place is None:
+            if ctx.level is None:
+                return None
+            # A level named without its place (县卫生健康局 in a city's plan): keep the surface.
+            return Body(surface, ctx.level, None, row.kind, (surface,), None)
+        if level is None:
+            level = self.place_level(ctx.place)
+        return row.body(ctx.place, level, surface)
+
+    def _candidates(self, text: str, i: int, jurisdiction: str | None, level: Level | None,
+                    list_context: bool) -> list[tuple[int, Body | None]]:
+        """Bodies whose surface starts at ``text[i]``: (end, body)."""
+        out: list[tuple[int, Body | None]] = []
+        for k, ctx in self._prefixes(text, i, jurisdiction, level):
+            for j, alias in self._aliases_at(text, k):
+                if not list_context and alias in self._list_aliases:
+                    continue
+                if k == i and alias in self._list_aliases and len(alias) == 1:
+                    continue  # 委 alone is never a body; 市委 is.
+                surface = text[i:j]
+                body = self._make_body(alias, ctx, surface)
+                if body is None:
+                    continue
+                branch = _BRANCH.match(text, j)
+                if branch and not self._aliases_at(text, j):
+                    j = branch.end()
+                    body = Body(body.canonical + text[branch.start():j], None, None, "regulator",
+                                (text[i:j],), body.canonical)
+                out.append((j, body))
+        return out
+
+    def resolve(self, surface: str, jurisdiction: str | None, level: Level | None = None) -> Body | None:
+        """The canonical body ``surface`` names in a document of ``jurisdiction``; None if unknown.
+
+        >>> g = Gazetteer.load()
+        >>> g.resolve("市卫健委", "聊城市").canonical
+        '聊城市卫生健康委员会'
+        >>> g.resolve("财政", "聊城市").canonical, g.resolve("省财政", "山东省").canonical
+        ('聊城市财政局', '山东省财政厅')
+        """
+        surface = surface.strip()
+        if level is None and jurisdiction:
+            level = self.place_level(jurisdiction)
+        best = [b for end, b in self._candidates(surface, 0, jurisdiction, level, True) if end == len(surface)]
+        if best:
+            return best[-1]
+        return self.pattern_body(surface, jurisdiction, level)
+
+    def pattern_body(self, surface: str, jurisdiction: str | None, level: Level | None = None) -> Body | None:
+        """A body the gazetteer lacks, recognised by its ending (…委员会, …局, …办公室)."""
+        if len(surface) < 3 or not any(surface.endswith(s) for s in BODY_SUFFIXES):
+            return None
+        if not all("\u4e00" <= ch <= "\u9fff" or ch in "()（）" for ch in surface):
+            return None
+        canonical = surface
+        if surface[0] in _LEVEL_CHARS and not surface.startswith(("市场", "区域", "县域", "省部")):
+            ctx = self._level_char_context(surface[0], jurisdiction, level)
+            if ctx.place:
+                canonical = ctx.place + surface[1:]
+                level = ctx.level
+        kind = "party" if canonical.startswith("中共") else "department"
+        return Body(canonical, level, jurisdiction, kind, (surface,), None)
+
+    # ------------------------------------------------------------------ lists and running text
+
+    def split_body_list(self, text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
+        """Segment a list of bodies (separated or run together) into the bodies meant.
+
+        Dynamic programme over the alias trie: fewest unrecognised characters, then fewest
+        pieces. Unrecognised runs become pattern bodies when they end like one, else are dropped.
+
+        >>> g = Gazetteer.load()
+        >>> [m.canonical for m in g.split_body_list("人力资源社会保障财政市医疗保障局", "聊城市")]
+        ['聊城市人力资源和社会保障局', '聊城市财政局', '聊城市医疗保障局']
+        """
+        if level is None and jurisdiction:
+            level = self.place_level(jurisdiction)
+        n = len(text)
+        inf = (n + 1, n + 1)
+        best: list[tuple[int, int]] = [inf] * (n + 1)
+        back: list[tuple[int, Body | None, str] | None] = [None] * (n + 1)
+        best[0] = (0, 0)
+        for i in range(n):
+            if best[i] == inf:
+                continue
+            unknown, pieces = best[i]
+            moves: list[tuple[int, tuple[int, int], Body | None, str]] = []
+            if text[i] in SEPARATORS:
+                moves.append((i + 1, (unknown, pieces), None, "sep"))
+            moves.append((i + 1, (unknown + 1, pieces), None, "unknown"))
+            for j, body in self._candidates(text, i, jurisdiction, level, True):
+                moves.append((j, (unknown, pieces + 1), body, "body"))
+            for j, cost, body, kind in moves:
+                if cost < best[j]:
+                    best[j] = cost
+                    back[j] = (i, body, kind)
+        steps: list[tuple[int, int, Body | None, str]] = []
+        j = n
+        while j > 0:
+            step = back[j]
+            assert step is not None
+            i, body, kind = step
+            steps.append((i, j, body, kind))
+            j = i
+        steps.reverse()
+        matches: list[BodyMatch] = []
+        run_start: int | None = None
+        for i, j, body, kind in steps + [(n, n, None, "end")]:
+            if kind == "unknown":
+                run_start = i if run_start is None else run_start
+                continue
+            if run_start is not None:
+                matches.extend(self._unknown_run(text, run_start, i, jurisdiction, level))
+                run_start = None
+            if kind == "body" and body is not None:
+                matches.append(BodyMatch(i, j, text[i:j], body))
+        return matches
+
+    def _unknown_run(self, text: str, start: int, end: int, jurisdiction: str | None,
+                     level: Level | None) -> list[BodyMatch]:
+        surface = text[start:end]
+        body = self.pattern_body(surface, jurisdiction, level)
+        return [BodyMatch(start, end, surface, body, known=False)] if body else []
+
+    def _prefix_pattern(self, jurisdiction: str | None) -> re.Pattern[str]:
+        if jurisdiction not in self._prefix_patterns:
+            names = set(self.places) | set(self.place_by_short) | {"国家", *(_OWN_PREFIXES), *_LEVEL_CHARS}
+            if jurisdiction and jurisdiction != NATIONAL:
+                names |= {jurisdiction, place_short(jurisdiction)}
+            self._prefix_patterns[jurisdiction] = re.compile(f"(?:中共)?{trie_regex(names)}$|中共$")
+        return self._prefix_patterns[jurisdiction]
+
+    def scan(self, text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
+        """Bodies named in running text (no list-only short forms such as 财政), by offset."""
+        if level is None and jurisdiction:
+            level = self.place_level(jurisdiction)
+        prefix_pattern = self._prefix_pattern(jurisdiction)
+        matches: list[BodyMatch] = []
+        last_end = 0
+        for hit in self.text_pattern.finditer(text):
+            s = hit.start()
+            window_start = max(last_end, s - 12)
+            prefix = prefix_pattern.search(text, window_start, s)
+            starts = [prefix.start()] if prefix else []
+            starts.append(s)
+            for start in starts:
+                found = [(j, b) for j, b in self._candidates(text, start, jurisdiction, level, False) if j >= hit.end()]
+                if found:
+                    j, body = max(found, key=lambda c: c[0])
+                    assert body is not None
+                    matches.append(BodyMatch(start, j, text[start:j], body))
+                    last_end = j
+                    break
+        return matches
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(bodies: Path, places: Path) -> Gazetteer:
+    gazetteer = Gazetteer.from_files(bodies, places)
+    log.debug("gazetteer: %d rows, %d places", len(gazetteer.rows), len(gazetteer.places))
+    return gazetteer
+
+
+def split_body_list(text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
+    """Module-level shortcut for :meth:`Gazetteer.split_body_list` on the default gazetteer."""
+    return Gazetteer.load().split_body_list(text, jurisdiction, level)
+
+
+def resolve_body(surface: str, jurisdiction: str | None, level: Level | None = None) -> Body | None:
+    """Module-level shortcut for :meth:`Gazetteer.resolve` on the default gazetteer."""
+    return Gazetteer.load().resolve(surface, jurisdiction, level)
+
+
+def resolve_issuers(names: Iterable[str], jurisdiction: str | None, level: Level | None = None) -> tuple[str, ...]:
+    """Canonical names of a document's issuers, in order, without duplicates."""
+    gazetteer = Gazetteer.load()
+    out: list[str] = []
+    for name in names:
+        matches = gazetteer.split_body_list(name, jurisdiction, level)
+        canon = [m.canonical for m in matches if m.body] or [name]
+        for c in canon:
+            if c not in out:
+                out.append(c)
+    return tuple(out)

@@ -1,0 +1,175 @@
+"""The task hierarchy of a policy text: parts (一、), items ((一)), sub-items (1. / (1) / ①).
+
+Numbering restarts: when a part number does not increase (``一、起草背景`` after ``七、组织实施``),
+the text that follows is another block (a drafting note, an annex, a second document) and not part
+of this document's task hierarchy; the hierarchy stops there and the last part ends before it.
+
+Documents without any numbered marker (speeches, articles) may still have short unpunctuated
+heading lines between body paragraphs; those become parts with an empty marker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.models import Section, SectionKind, Span
+from pipeline.structure.text import Line, chinese_number, iter_lines, sentence_spans, trim_span
+
+_LEAD = r"^[\s*#·•]*"
+_CN = "一二三四五六七八九十百"
+PART_RE = re.compile(_LEAD + rf"(?P<marker>(?P<num>[{_CN}]+)\s*[、.．])")
+ITEM_RE = re.compile(_LEAD + rf"(?P<marker>[(（]\s*(?P<num>[{_CN}]+)\s*[)）])")
+SUBITEM_RE = re.compile(
+    _LEAD + r"(?P<marker>(?P<num>\d{1,2})\s*[.、．](?![\d.])|[(（]\s*(?P<num2>\d{1,2})\s*[)）]|(?P<num3>[①-⑳]))"
+)
+_HEADING_STRIP = " \t*。.,，;；:：、!！?？"
+_DEPTH = {SectionKind.PART: 0, SectionKind.ITEM: 1, SectionKind.SUBITEM: 2}
+# An unmarked heading line: short, no sentence punctuation, not a colon-introduced list.
+UNMARKED_HEADING_MAX = 60
+BODY_PARAGRAPH_MIN = 50
+
+
+@dataclass(frozen=True, slots=True)
+class _Marker:
+    kind: SectionKind
+    ordinal: int
+    marker: str
+    marker_start: int
+    marker_end: int
+    line: Line
+
+
+def match_marker(line: Line) -> _Marker | None:
+    """The section marker opening ``line``, if any.
+
+    >>> m = match_marker(Line(0, 12, "**二、优化资源配置**"))
+    >>> (m.kind.value, m.ordinal, m.marker)
+    ('part', 2, '二、')
+    >>> match_marker(Line(0, 9, "(三) 提升服务")).ordinal, match_marker(Line(0, 8, "2025年目标")) is None
+    (3, True)
+    """
+    for kind, pattern in ((SectionKind.PART, PART_RE), (SectionKind.ITEM, ITEM_RE), (SectionKind.SUBITEM, SUBITEM_RE)):
+        match = pattern.match(line.text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        numeral = groups.get("num") or groups.get("num2") or groups.get("num3") or ""
+        ordinal = chinese_number(numeral)
+        if ordinal is None or ordinal == 0:
+            continue
+        marker = re.sub(r"\s+", "", match.group("marker"))
+        return _Marker(kind, ordinal, marker, line.start + match.start("marker"), line.start + match.end("marker"), line)
+    return None
+
+
+def heading_span(text: str, start: int, line_end: int) -> tuple[int, int]:
+    """Offsets of the heading words after a marker: up to the first 。 or the line end, trimmed.
+
+    >>> t = "(一)科学配置医疗资源。强化"
+    >>> s, e = heading_span(t, 3, len(t)); t[s:e]
+    '科学配置医疗资源'
+    """
+    stop = text.find("。", start, line_end)
+    end = stop if stop >= 0 else line_end
+    while start < end and text[start] in _HEADING_STRIP:
+        start += 1
+    while end > start and text[end - 1] in _HEADING_STRIP:
+        end -= 1
+    return start, end
+
+
+def _marked(text: str) -> tuple[list[_Marker], int]:
+    """Markers in order, and where the hierarchy stops (a restart of part numbering, else the end)."""
+    markers: list[_Marker] = []
+    last_part = 0
+    for line in iter_lines(text):
+        marker = match_marker(line)
+        if marker is None:
+            continue
+        if marker.kind is SectionKind.PART:
+            if marker.ordinal <= last_part:
+                return markers, line.start
+            last_part = marker.ordinal
+        markers.append(marker)
+    return markers, len(text)
+
+
+def _unmarked(text: str) -> list[_Marker]:
+    """Short heading lines between body paragraphs, for texts without numbered markers."""
+    lines = [line for line in iter_lines(text) if line.text.strip()]
+    headings: list[_Marker] = []
+    seen_body = False
+    for i, line in enumerate(lines):
+        stripped = line.text.strip(" \t*")
+        is_body = len(stripped) >= BODY_PARAGRAPH_MIN and any(p in stripped for p in "。!?！？")
+        if (
+            seen_body
+            and i + 1 < len(lines)
+            and 4 <= len(stripped) <= UNMARKED_HEADING_MAX
+            and not any(p in stripped for p in "。!?！？;；")
+            and stripped[-1] not in ":：,，、"
+        ):
+            s, _ = trim_span(text, line.start, line.end)
+            while text[s] == "*":
+                s += 1
+            headings.append(_Marker(SectionKind.PART, len(headings) + 1, "", s, s, line))
+        seen_body = seen_body or is_body
+    return headings if len(headings) >= 2 else []
+
+
+def build_sections(text: str) -> tuple[Section, ...]:
+    """The task hierarchy of ``text`` in reading order, ids positional (``p2``, ``p2.i3``, ``p2.i3.s1``)."""
+    markers, stop = _marked(text)
+    if not markers:
+        markers, stop = _unmarked(text), len(text)
+    sections: list[Section] = []
+    used: set[str] = set()
+    parents: dict[int, str] = {}  # depth -> id of the open section at that depth
+    for index, marker in enumerate(markers):
+        depth = _DEPTH[marker.kind]
+        end = stop
+        for later in markers[index + 1 :]:
+            if _DEPTH[later.kind] <= depth:
+                end = later.line.start
+                break
+        start, end = trim_span(text, marker.marker_start, end)
+        parent_id = next((parents[d] for d in range(depth - 1, -1, -1) if d in parents), None)
+        letter = {SectionKind.PART: "p", SectionKind.ITEM: "i", SectionKind.SUBITEM: "s"}[marker.kind]
+        own = f"{letter}{marker.ordinal}"
+        section_id = f"{parent_id}.{own}" if parent_id else own
+        base, k = section_id, 2
+        while section_id in used:
+            section_id, k = f"{base}_{k}", k + 1
+        used.add(section_id)
+        for d in [d for d in parents if d >= depth]:
+            del parents[d]
+        parents[depth] = section_id
+        h_start, h_end = heading_span(text, marker.marker_end, marker.line.end)
+        paragraphs = tuple(
+            Span(*trim_span(text, max(line.start, start), min(line.end, end)))
+            for line in iter_lines(text)
+            if line.end > start and line.start < end and text[max(line.start, start) : min(line.end, end)].strip()
+        )
+        sections.append(
+            Section(
+                section_id=section_id,
+                kind=marker.kind,
+                marker=marker.marker,
+                ordinal=marker.ordinal,
+                heading=text[h_start:h_end],
+                start=start,
+                end=end,
+                heading_start=h_start,
+                heading_end=h_end,
+                parent_id=parent_id,
+                paragraphs=paragraphs,
+                sentences=sentence_spans(text, start, end),
+            )
+        )
+    return tuple(sections)
+
+
+def hierarchy_end(text: str) -> int:
+    """Where the task hierarchy stops (the first restart of part numbering), else ``len(text)``."""
+    return _marked(text)[1]

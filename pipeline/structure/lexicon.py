@@ -1,0 +1,106 @@
+"""Load the structure stage's vocabulary (``structure.yaml``) and jurisdiction gazetteer (``jurisdictions.tsv``)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipeline.config import RESOURCES_DIR
+from pipeline.errors import ResourceError
+from pipeline.models import Level
+
+STRUCTURE_YAML = RESOURCES_DIR / "structure.yaml"
+JURISDICTIONS_TSV = RESOURCES_DIR / "jurisdictions.tsv"
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """An administrative area: ``聊城市`` (municipal, in 山东省)."""
+
+    name: str
+    short: str
+    level: Level
+    province: str
+
+
+@dataclass(frozen=True)
+class StructureLexicon:
+    """Word lists of ``structure.yaml`` as tuples, longest entries first where order matters."""
+
+    doc_types: tuple[tuple[str, str], ...]
+    self_short_forms: frozenset[str]
+    draft_markers: tuple[str, ...]
+    body_suffixes: tuple[str, ...]
+    central_bodies: tuple[str, ...]
+    national_prefixes: tuple[str, ...]
+    positions: tuple[str, ...]
+    implements_cues: tuple[str, ...]
+    periodicals: frozenset[str]
+    periodical_cues: tuple[str, ...]
+    speech_words: tuple[str, ...]
+    consultation_cues: tuple[str, ...]
+    published_cues: tuple[str, ...]
+    jurisdictions: tuple[Jurisdiction, ...]
+
+
+def _longest_first(words: list[str]) -> tuple[str, ...]:
+    return tuple(sorted({str(w) for w in words}, key=lambda w: (-len(w), w)))
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ResourceError(f"{path} is missing", hint="restore it from the repository") from exc
+    except yaml.YAMLError as exc:
+        raise ResourceError(f"{path}: malformed YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ResourceError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def read_jurisdictions(path: Path = JURISDICTIONS_TSV) -> tuple[Jurisdiction, ...]:
+    """Rows ``name<TAB>short<TAB>level<TAB>province``; a clear error names a bad line."""
+    rows: list[Jurisdiction] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ResourceError(f"{path} is missing", hint="restore it from the repository") from exc
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split("\t")]
+        try:
+            rows.append(Jurisdiction(parts[0], parts[1], Level(parts[2]), parts[3]))
+        except (IndexError, ValueError) as exc:
+            raise ResourceError(f"{path}:{lineno}: expected 'name<TAB>short<TAB>level<TAB>province'") from exc
+    return tuple(rows)
+
+
+@functools.lru_cache(maxsize=None)
+def structure_lexicon() -> StructureLexicon:
+    """The vocabulary, read once per process."""
+    data = _read_yaml(STRUCTURE_YAML)
+    try:
+        doc_types = data["doc_types"]
+        return StructureLexicon(
+            doc_types=tuple(sorted(((str(k), str(v)) for k, v in doc_types.items()), key=lambda kv: -len(kv[0]))),
+            self_short_forms=frozenset(data["self_short_forms"]),
+            draft_markers=_longest_first(data["draft_markers"]),
+            body_suffixes=_longest_first(data["body_suffixes"]),
+            central_bodies=_longest_first(data["central_bodies"]),
+            national_prefixes=_longest_first(data["national_prefixes"]),
+            positions=_longest_first(data["positions"]),
+            implements_cues=_longest_first(data["implements_cues"]),
+            periodicals=frozenset(data["periodicals"]),
+            periodical_cues=_longest_first(data["periodical_cues"]),
+            speech_words=_longest_first(data["speech_words"]),
+            consultation_cues=_longest_first(data["consultation_cues"]),
+            published_cues=_longest_first(data["published_cues"]),
+            jurisdictions=tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name))),
+        )
+    except (KeyError, AttributeError, TypeError) as exc:
+        raise ResourceError(f"{STRUCTURE_YAML}: missing or malformed key {exc}") from exc

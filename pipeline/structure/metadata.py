@@ -1,0 +1,385 @@
+"""Document metadata read from the text and the ingest hints: title, 文号, issuers, date, level, type.
+
+Titles, in order of strength: the document a news page prints in full (``《X》全文如下``); the
+document an issue notice issues (``…关于印发X的通知``); the draft a consultation notice is about
+(``关于对《X(征求意见稿)》征求意见的公告``); the document a news headline says was issued
+(``A B印发《X》``); a speech headline without its ``speaker:`` prefix; else the headline.
+
+Dates, in order of strength: the signature date under the issuer (also when its 年月日 were lost,
+``202435``); the start of a consultation period; a news dateline's month/day with the year printed
+on the page; an explicit publication time; a front-matter (repost) date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline.models import Article, DocumentMetadata, Level
+from pipeline.structure.citations import is_self_reference, strip_draft_marker, title_key
+from pipeline.structure.lexicon import Jurisdiction, StructureLexicon, structure_lexicon
+from pipeline.structure.text import (
+    DOC_NUMBER_RE,
+    HAN,
+    MONTH_DAY_RE,
+    all_full_dates,
+    collapse_spaces,
+    iso_date,
+    iter_lines,
+    normalise_doc_number,
+    parse_full_date,
+    parse_run_together_date,
+    remove_layout_spaces,
+)
+
+FULL_TEXT_RE = re.compile(r"^\s*《?(?P<t>[^《》\n]{4,120}?)》?\s*(?:全文|原文)(?:如下|发布|公布)")
+ISSUE_NOTICE_RE = re.compile(r"^(?P<subject>.*?)(?:关于)?(?:联合)?(?:转发|印发)(?P<t>.+?)的通知$")
+CONSULTATION_RE = re.compile(r"《(?P<t>[^《》]+)》[^《》]{0,12}征求.{0,8}意见|征求.{0,6}《(?P<t2>[^《》]+)》.{0,4}意见")
+ISSUED_NEWS_RE = re.compile(r"^(?P<subject>[^《》]{2,80}?)\s*(?:近日|日前|近期)?\s*(?:联合)?印发(?:了)?\s*(?P<t>《[^《》]+》|[^《》]+)$")
+ISSUE_CLAUSE_RE = re.compile(r"(?:联合)?(?:印发|发布|出台)(?:了)?\s*《(?P<t>[^《》]+)》")
+DATELINE_RE = re.compile(rf"^[{HAN}]{{1,8}}(?:社|报|台|网)[{HAN}]{{0,8}}?(?P<md>\d{{1,2}}月\d{{1,2}}日)?(?:电|讯)")
+DIGITS_DATE_RE = re.compile(r"^\s*((?:19|20)\d{4,6})\s*$")
+FIVE_YEAR_RE = re.compile(r"[“\"]?十([一二三四五六七八九])五[”\"]?")
+PERIOD_RE = re.compile(r"((?:19|20)\d{2})\s*[—\-–~至到]+\s*((?:19|20)\d{2})\s*年")
+_TIME_WORDS = re.compile(r"^(?:近日|日前|近期|今天|昨天|今年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日)[,，\s]*")
+_BODY_SPLIT = re.compile(r"[、,，\s]+|(?<=[办厅部局委会院府署])(?:和|及|与)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Signature:
+    issuers: tuple[str, ...]
+    date: str | None
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+def is_body_name(name: str, lexicon: StructureLexicon | None = None) -> bool:
+    """Whether ``name`` looks like an issuing body: Chinese, ends with a body word.
+
+    >>> is_body_name("聊城市卫生健康委员会"), is_body_name("国务院"), is_body_name("征求意见")
+    (True, True, False)
+    """
+    lex = lexicon or structure_lexicon()
+    if not (2 <= len(name) <= 30) or not re.fullmatch(rf"[{HAN}()（）]+", name):
+        return False
+    return name in lex.central_bodies or name.endswith(lex.body_suffixes)
+
+
+def _starts_body(name: str, lex: StructureLexicon) -> bool:
+    if name.startswith(lex.central_bodies) or name.startswith(lex.national_prefixes) or name.startswith("中共"):
+        return True
+    return any(name.startswith(j.name) for j in lex.jurisdictions)
+
+
+def split_bodies(text: str, lexicon: StructureLexicon | None = None) -> tuple[str, ...]:
+    """Bodies named in an issuer list; run-together names are cut where a new body starts.
+
+    >>> split_bodies("中共中央办公厅国务院办公厅")
+    ('中共中央办公厅', '国务院办公厅')
+    >>> split_bodies("中共中央办公厅、国务院办公厅"), split_bodies("国家卫生健康委员会")
+    (('中共中央办公厅', '国务院办公厅'), ('国家卫生健康委员会',))
+    """
+    lex = lexicon or structure_lexicon()
+    bodies: list[str] = []
+    for chunk in _BODY_SPLIT.split(text.strip()):
+        chunk = chunk.strip("“”\"")
+        if not chunk:
+            continue
+        parts = [chunk]
+        while True:
+            head = parts[-1]
+            cut = next(
+                (
+                    i
+                    for i in range(2, len(head) - 1)
+                    if is_body_name(head[:i], lex) and is_body_name(head[i:], lex) and _starts_body(head[i:], lex)
+                ),
+                None,
+            )
+            if cut is None:
+                break
+            parts[-1:] = [head[:cut], head[cut:]]
+        bodies.extend(parts)
+    if not bodies or not all(is_body_name(b, lex) for b in bodies):
+        return ()
+    return tuple(dict.fromkeys(bodies))
+
+
+def _subject_bodies(subject: str, lex: StructureLexicon) -> tuple[str, ...]:
+    """The bodies at the end of the clause before an 印发 verb (dateline and time words removed)."""
+    clause = re.split(r"[,，。;；:：!?！？]", subject)[-1]
+    clause = re.sub(rf"^.*?[{HAN}]\d{{1,2}}月\d{{1,2}}日(?:电|讯)\s*", "", clause).strip()
+    clause = _TIME_WORDS.sub("", clause).strip()
+    clause = re.sub(r"(?:近日|日前|近期)$", "", clause).strip()
+    return split_bodies(clause, lex)
+
+
+# --------------------------------------------------------------------------- title
+
+
+def _clean_title(title: str, relevant: bool) -> str:
+    title = strip_draft_marker(title)
+    return collapse_spaces(title) if relevant else remove_layout_spaces(title)
+
+
+def _headline_candidates(article: Article, front: Sequence[str]) -> list[str]:
+    hints = [article.hints.get(k, "") for k in ("headline", "title")]
+    return [c.strip() for c in [*hints, *front] if c and c.strip()]
+
+
+def _speech_title(line: str, lex: StructureLexicon) -> str | None:
+    match = re.match(r"^(?P<prefix>[^:：]{2,40})[:：]\s*(?P<t>.{4,})$", line)
+    if match and any(p in match.group("prefix") for p in lex.positions):
+        return match.group("t").strip()
+    return None
+
+
+def find_title(article: Article, front: Sequence[str], lex: StructureLexicon) -> tuple[str | None, str]:
+    """The document's own title and how it was found (``full_text``, ``notice``, ``speech``, ...)."""
+    for line in iter_lines(article.text):
+        match = FULL_TEXT_RE.match(line.text)
+        if match and not is_self_reference(match.group("t"), None, lex):
+            return _clean_title(match.group("t"), True), "full_text"
+    candidates = _headline_candidates(article, front)
+    for line in candidates:
+        notice = ISSUE_NOTICE_RE.match(line)
+        if notice and notice.group("t").strip("《》 "):
+            return _clean_title(notice.group("t"), True), "notice"
+    for line in candidates:
+        consultation = CONSULTATION_RE.search(line)
+        if consultation:
+            return _clean_title(consultation.group("t") or consultation.group("t2"), True), "consultation"
+    for line in candidates:
+        news = ISSUED_NEWS_RE.match(line)
+        if news and split_bodies(_TIME_WORDS.sub("", news.group("subject")), lex):
+            issued = news.group("t").strip()
+            if not is_self_reference(issued.strip("《》"), None, lex):
+                return _clean_title(issued, True), "issued"
+    for line in candidates:
+        speech = _speech_title(line, lex)
+        if speech:
+            return _clean_title(speech, article.relevant), "speech"
+    if candidates:
+        return _clean_title(candidates[0], article.relevant), "headline"
+    return None, "none"
+
+
+# --------------------------------------------------------------------------- issuers, date
+
+
+def _issue_subjects(lines: Iterable[str], title: str | None, lex: StructureLexicon) -> list[str]:
+    """Bodies said to issue this document (``A、B印发了《X》`` with X this document)."""
+    found: list[str] = []
+    for line in lines:
+        notice = ISSUE_NOTICE_RE.match(line.strip())
+        if notice and title and title_key(notice.group("t")) == title_key(title):
+            found.extend(split_bodies(notice.group("subject"), lex))
+            continue
+        news = ISSUED_NEWS_RE.match(line.strip())
+        if news and title and (
+            is_self_reference(news.group("t").strip("《》 "), title, lex) or title_key(news.group("t")) == title_key(title)
+        ):
+            found.extend(_subject_bodies(news.group("subject"), lex))
+        for match in ISSUE_CLAUSE_RE.finditer(line):
+            if is_self_reference(match.group("t"), title, lex):
+                found.extend(_subject_bodies(line[: match.start()], lex))
+    return list(dict.fromkeys(found))
+
+
+def _signature(lines: Sequence[str], known_dates: tuple[str, ...], lex: StructureLexicon) -> _Signature | None:
+    """Issuer line(s) directly above a date line (full date or digits whose 年月日 were lost)."""
+    for i, line in enumerate(lines[:-1]):
+        bodies = split_bodies(line, lex)
+        if not bodies:
+            continue
+        nxt = lines[i + 1].strip()
+        full = re.fullmatch(r"((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{1,2}-\d{1,2})", nxt)
+        if full:
+            return _Signature(bodies, parse_full_date(nxt))
+        digits = DIGITS_DATE_RE.match(nxt)
+        if digits:
+            return _Signature(bodies, parse_run_together_date(digits.group(1), known_dates))
+    return None
+
+
+def _speaker_bodies(candidates: Iterable[str], lex: StructureLexicon) -> tuple[str, ...]:
+    """The body of a speaker/author line: ``国家卫生健康委党组书记、主任 雷海潮`` -> 国家卫生健康委."""
+    positions = "|".join(re.escape(p) for p in lex.positions)
+    pattern = re.compile(
+        rf"^(?P<body>[{HAN}]{{2,30}}?)(?:{positions})(?:[、,，](?:{positions}))*\s*[{HAN}·]{{2,5}}(?:[:：].*)?$"
+    )
+    for line in candidates:
+        match = pattern.match(line.strip())
+        if match:
+            bodies = split_bodies(match.group("body"), lex)
+            if bodies:
+                return bodies
+    return ()
+
+
+def _consultation_date(text: str, lex: StructureLexicon) -> str | None:
+    for cue in lex.consultation_cues:
+        at = text.find(cue)
+        if at >= 0:
+            value = parse_full_date(text[at : at + len(cue) + 20])
+            if value:
+                return value
+    return None
+
+
+def _published_date(article: Article, lines: Sequence[str], lex: StructureLexicon) -> str | None:
+    if article.hints.get("published"):
+        value = parse_full_date(article.hints["published"])
+        if value:
+            return value
+    cues = "|".join(re.escape(c) for c in lex.published_cues)
+    for line in lines:
+        match = re.match(rf"^\s*(?:{cues})\s*[:：]\s*(.+)$", line)
+        if match:
+            value = parse_full_date(match.group(1))
+            if value:
+                return value
+    return None
+
+
+def _dateline_date(article: Article, lines: Sequence[str], page_dates: Sequence[str]) -> str | None:
+    dateline = article.hints.get("dateline") or next((m.group(0) for l in lines[:8] if (m := DATELINE_RE.match(l))), "")
+    md = MONTH_DAY_RE.search(dateline)
+    if not md:
+        return None
+    years = [d[:4] for d in page_dates]
+    for key in ("date", "published", "page_date"):
+        found = re.search(r"(?:19|20)\d{2}", article.hints.get(key, ""))
+        if found:
+            years.insert(0, found.group(0))
+    if not years:
+        return None
+    year = Counter(years).most_common(1)[0][0]
+    return iso_date(year, *md.groups())
+
+
+# --------------------------------------------------------------------------- level, type, period
+
+
+def jurisdiction_of(
+    name: str, lexicon: StructureLexicon | None = None, *, is_body: bool = True
+) -> tuple[Level, str] | None:
+    """Level and area of a body (or a title, gazetteer places only) that starts with a place.
+
+    >>> jurisdiction_of("聊城市卫生健康委员会"), jurisdiction_of("国务院办公厅")
+    ((<Level.MUNICIPAL: 'municipal'>, '聊城市'), (<Level.NATIONAL: 'national'>, '全国'))
+    >>> jurisdiction_of("中共某某县委办公室")
+    (<Level.COUNTY: 'county'>, '某某县')
+    """
+    lex = lexicon or structure_lexicon()
+    text = re.sub(r"^(?:中共|关于(?:印发|转发)?|《)", "", name.strip())
+    place = _gazetteer_prefix(text, lex.jurisdictions)
+    if place is not None:
+        inner = _gazetteer_prefix(text[len(place.name) :], lex.jurisdictions)
+        if inner is not None and inner.level is Level.COUNTY:
+            place = inner
+        else:
+            county = re.match(rf"^([{HAN}]{{1,4}}?(?:县|区|旗))", text[len(place.name) :])
+            if county and place.level is Level.MUNICIPAL and len(text) > len(place.name) + len(county.group(1)):
+                return Level.COUNTY, county.group(1)
+        return place.level, place.name
+    if not is_body:
+        return None
+    if name.startswith(lex.national_prefixes) or name in lex.central_bodies:
+        return Level.NATIONAL, "全国"
+    for pattern, level in (
+        (rf"^([{HAN}]{{2,5}}?(?:省|自治区))", Level.PROVINCIAL),
+        (rf"^(?:[{HAN}]{{2,4}}市)?([{HAN}]{{1,4}}?(?:县|区|旗))", Level.COUNTY),
+        (rf"^([{HAN}]{{2,4}}?市)", Level.MUNICIPAL),
+    ):
+        match = re.match(pattern, text)
+        if match and len(text) > len(match.group(0)) + 1:
+            return level, match.group(1)
+    return None
+
+
+def _gazetteer_prefix(text: str, places: Sequence[Jurisdiction]) -> Jurisdiction | None:
+    return next((p for p in places if text.startswith(p.name)), None)
+
+
+def doc_type_of(title: str | None, form: str, lexicon: StructureLexicon | None = None) -> str | None:
+    """The document type from the title's last word, else from its form (speech, news).
+
+    >>> doc_type_of("聊城市进一步完善医疗卫生服务体系的实施方案", "consultation"), doc_type_of("某标题", "speech")
+    ('实施方案', '讲话/文章')
+    """
+    lex = lexicon or structure_lexicon()
+    if form == "speech":
+        return "讲话/文章"
+    if title:
+        bare = re.sub(r"[(（][^()（）]*[)）]$", "", title).strip("”\"")
+        for word, kind in lex.doc_types:
+            if bare.endswith(word):
+                return kind
+    return "新闻" if form in ("headline", "issued", "full_text") else None
+
+
+def plan_period_end(title: str | None) -> str | None:
+    """The last year of the fixed period a plan covers (``十四五`` -> 2025, ``(2021—2025年)`` -> 2025).
+
+    >>> plan_period_end("“十四五”国民健康规划"), plan_period_end("行动计划(2021—2025年)"), plan_period_end("意见")
+    ('2025', '2025', None)
+    """
+    if not title:
+        return None
+    five = FIVE_YEAR_RE.search(title)
+    if five:
+        return str(1955 + 5 * (10 + "一二三四五六七八九".index(five.group(1)) + 1))
+    period = PERIOD_RE.search(title)
+    return period.group(2) if period else None
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_metadata(article: Article, front: Sequence[str], page_dates: Sequence[str] = ()) -> DocumentMetadata:
+    """Metadata of one article; ``front`` are the lines before the task hierarchy."""
+    lex = structure_lexicon()
+    title, form = find_title(article, front, lex)
+    if not article.relevant:
+        return DocumentMetadata(title, None, (), None, None, None, "新闻", None)
+    lines = [line.text for line in iter_lines(article.text) if line.text.strip()]
+    known = tuple(all_full_dates(article.text))
+    head = _headline_candidates(article, lines)
+
+    signature = _signature(lines, known, lex)
+    issuers = _issue_subjects(head, title, lex)
+    if signature:
+        issuers.extend(b for b in signature.issuers if b not in issuers)
+    if not issuers:
+        issuers.extend(_speaker_bodies(head[:12], lex))
+
+    date = (
+        (signature.date if signature else None)
+        or _consultation_date(article.text, lex)
+        or _dateline_date(article, lines, page_dates)
+        or _published_date(article, lines, lex)
+        or parse_full_date(article.hints.get("date", ""))
+    )
+
+    number = next(
+        (normalise_doc_number(line) for line in front if re.fullmatch(rf"[(（]?\s*{DOC_NUMBER_RE.pattern}\s*[)）]?", line.strip())),
+        None,
+    )
+
+    place = next((p for p in (jurisdiction_of(b, lex) for b in issuers) if p), None) or (
+        jurisdiction_of(title, lex, is_body=False) if title else None
+    )
+    return DocumentMetadata(
+        title=title,
+        doc_number=number,
+        issuer_names=tuple(issuers),
+        date=date,
+        level=place[0] if place else None,
+        jurisdiction=place[1] if place else None,
+        doc_type=doc_type_of(title, form, lex),
+        plan_period_end=plan_period_end(title),
+    )

@@ -1,0 +1,205 @@
+"""Pure text helpers of the structure stage: lines, sentences, numerals, dates, document numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pipeline.models import Span
+
+HAN = "\u4e00-\u9fff"
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100}
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+SENTENCE_END = "。！？；!?;"
+_CLOSERS = "”’」』)）"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the clean text: ``text`` is ``article.text[start:end]`` (no newline)."""
+
+    start: int
+    end: int
+    text: str
+
+
+def iter_lines(text: str) -> Iterator[Line]:
+    """Every line with its offsets (empty lines included).
+
+    >>> [(l.start, l.end, l.text) for l in iter_lines("ab\\ncd")]
+    [(0, 2, 'ab'), (3, 5, 'cd')]
+    """
+    pos = 0
+    for raw in text.split("\n"):
+        yield Line(pos, pos + len(raw), raw)
+        pos += len(raw) + 1
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without surrounding whitespace.
+
+    >>> trim_span(" ab ", 0, 4)
+    (1, 3)
+    """
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[Span, ...]:
+    """Sentences of ``text[start:end]``: split after 。！？；!?; (closing quotes stay) and at line ends.
+
+    >>> [ (s.start, s.end) for s in sentence_spans("甲。“乙！”\\n丙")]
+    [(0, 2), (2, 6), (7, 8)]
+    """
+    stop = len(text) if end is None else end
+    spans: list[Span] = []
+    cur = start
+    i = start
+    while i < stop:
+        ch = text[i]
+        cut = None
+        if ch == "\n":
+            cut, nxt = i, i + 1
+        elif ch in SENTENCE_END:
+            j = i + 1
+            while j < stop and text[j] in _CLOSERS:
+                j += 1
+            cut, nxt = j, j
+        if cut is not None:
+            s, e = trim_span(text, cur, cut)
+            if e > s:
+                spans.append(Span(s, e))
+            cur = i = nxt
+            continue
+        i += 1
+    s, e = trim_span(text, cur, stop)
+    if e > s:
+        spans.append(Span(s, e))
+    return tuple(spans)
+
+
+def chinese_number(numeral: str) -> int | None:
+    """Value of a Chinese numeral up to the hundreds, an Arabic number or a circled digit.
+
+    >>> chinese_number("十二"), chinese_number("二十"), chinese_number("七"), chinese_number("12"), chinese_number("③")
+    (12, 20, 7, 12, 3)
+    """
+    if numeral.isdigit() and numeral.isascii():
+        return int(numeral)
+    if len(numeral) == 1 and numeral in _CIRCLED:
+        return _CIRCLED.index(numeral) + 1
+    total, current = 0, 0
+    for ch in numeral:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (current or 1) * _CN_UNITS[ch]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def remove_layout_spaces(text: str) -> str:
+    """Drop spaces that newspaper layout put between Chinese characters or punctuation.
+
+    >>> remove_layout_spaces("中国人民政治协商会议 全国委员会办公厅、 国务院 Plan A")
+    '中国人民政治协商会议全国委员会办公厅、国务院 Plan A'
+    """
+    return re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", text).strip()
+
+
+def collapse_spaces(text: str) -> str:
+    """Whitespace runs as one space, stripped.
+
+    >>> collapse_spaces(" 甲  乙 ")
+    '甲 乙'
+    """
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- document numbers
+
+_OPEN = "〔[(（【［｛{"
+_CLOSE = "〕])）】］｝}"
+DOC_NUMBER_RE = re.compile(
+    rf"[{HAN}]{{1,12}}\s*[{re.escape(_OPEN)}]\s*((?:19|20)\d{{2}})\s*[{re.escape(_CLOSE)}]\s*(\d{{1,4}})\s*号"
+)
+
+
+def normalise_doc_number(text: str) -> str | None:
+    """The first document number (文号) in ``text``, with its year in 〔〕 and no spaces.
+
+    >>> normalise_doc_number("(中办发[2023] 10号)")
+    '中办发〔2023〕10号'
+    >>> normalise_doc_number("鲁政办字【2023】202号"), normalise_doc_number("无")
+    ('鲁政办字〔2023〕202号', None)
+    """
+    match = DOC_NUMBER_RE.search(text)
+    if not match:
+        return None
+    prefix = re.split(r"[\s〔\[(（【［｛{]", match.group(0), maxsplit=1)[0]
+    return f"{prefix}〔{match.group(1)}〕{match.group(2)}号"
+
+
+# --------------------------------------------------------------------------- dates
+
+FULL_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
+MONTH_DAY_RE = re.compile(r"(\d{1,2})月(\d{1,2})日")
+
+
+def iso_date(year: int | str, month: int | str, day: int | str) -> str | None:
+    """``YYYY-MM-DD`` when the parts make a plausible date, else None.
+
+    >>> iso_date(2022, 4, 27), iso_date("2024", "13", "1")
+    ('2022-04-27', None)
+    """
+    y, m, d = int(year), int(month), int(day)
+    if not (1949 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def parse_full_date(text: str) -> str | None:
+    """The first full date in ``text`` (2022年4月27日, 2024-11-20, 2024.3.5) as ISO.
+
+    >>> parse_full_date("发布时间:2024-11-20"), parse_full_date("2022年4月27日")
+    ('2024-11-20', '2022-04-27')
+    """
+    for match in FULL_DATE_RE.finditer(text):
+        value = iso_date(*match.groups())
+        if value:
+            return value
+    return None
+
+
+def all_full_dates(text: str) -> list[str]:
+    """Every full date of ``text`` as ISO, in order."""
+    values = (iso_date(*m.groups()) for m in FULL_DATE_RE.finditer(text))
+    return [v for v in values if v]
+
+
+def parse_run_together_date(digits: str, known: tuple[str, ...] = ()) -> str | None:
+    """A date whose 年/月/日 were lost (``202435``); ambiguous forms are settled by ``known`` dates.
+
+    >>> parse_run_together_date("202435"), parse_run_together_date("20221105")
+    ('2024-03-05', '2022-11-05')
+    >>> parse_run_together_date("2024115"), parse_run_together_date("2024115", ("2024-01-15",))
+    (None, '2024-01-15')
+    """
+    if not re.fullmatch(r"(?:19|20)\d{4,6}", digits):
+        return None
+    year, rest = digits[:4], digits[4:]
+    splits = {2: [(1, 1)], 3: [(1, 2), (2, 1)], 4: [(2, 2)]}[len(rest)]
+    candidates = [iso_date(year, rest[:a], rest[a:]) for a, _ in splits]
+    candidates = [c for c in candidates if c]
+    if len(candidates) == 1:
+        return candidates[0]
+    agreed = [c for c in candidates if c in known]
+    return agreed[0] if len(agreed) == 1 else None

@@ -1,0 +1,98 @@
+"""build_nlp: segmenters, component order, config, save/load round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+import spacy_pkuseg
+from spacy.language import Language
+
+from pipeline.config import Segmenter, Settings
+from pipeline.errors import ExtractionError
+from pipeline.nlp import COMPONENT_MODULES, build_nlp
+
+ROOT = Path(__file__).resolve().parents[1]
+PKUSEG_DATA = ROOT / "tests/data/pkuseg"
+TEXT = "（一）科学配置医疗资源。支持聊城市人民医院建设。(责任单位:卫生健康委、财政,排第一位为牵头单位)\n到2025年，完成任务！"
+
+
+def annotations(nlp: Language, text: str = TEXT) -> list[tuple]:
+    doc = nlp.make_doc(text)
+    doc._.jurisdiction, doc._.level, doc._.sections = "聊城市", "municipal", [("i1", "item", "科学配置医疗资源", 0, len(text))]
+    doc = nlp(doc)
+    spans = sorted((s.start_char, s.end_char, s.label_, s._.canonical) for s in doc.spans["policykg"])
+    links = [(link.body._.canonical, link.role) for link in doc._.responsibilities]
+    return [tuple(t.is_sent_start for t in doc), spans, links]
+
+
+@pytest.fixture(scope="module")
+def pkuseg_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model = tmp_path_factory.mktemp("pkuseg")
+    spacy_pkuseg.train(str(PKUSEG_DATA / "train.txt"), str(PKUSEG_DATA / "test.txt"), str(model), train_iter=1)
+    return model
+
+
+def test_build_nlp_component_order() -> None:
+    nlp = build_nlp(Settings())
+    assert nlp.lang == "zh"
+    assert nlp.pipe_names == list(COMPONENT_MODULES)
+
+
+def test_build_nlp_char_segmenter_default() -> None:
+    doc = build_nlp(Settings()).make_doc("卫生健康委")
+    assert [t.text for t in doc] == list("卫生健康委")
+
+
+def test_build_nlp_jieba_segmenter() -> None:
+    doc = build_nlp(Settings(segmenter=Segmenter.JIEBA)).make_doc("完善医疗卫生服务体系")
+    assert len(doc) < len("完善医疗卫生服务体系")
+
+
+def test_build_nlp_segmenter_from_environment() -> None:
+    settings = Settings.from_env({"POLICYKG_SEGMENTER": "jieba"})
+    assert build_nlp(settings).tokenizer.segmenter == "jieba"
+
+
+def test_build_nlp_pkuseg_segments_with_trained_model(pkuseg_model: Path) -> None:
+    nlp = build_nlp(Settings(segmenter=Segmenter.PKUSEG, pkuseg_model=pkuseg_model))
+    words = [t.text for t in nlp.make_doc("加强医疗卫生机构建设")]
+    assert "".join(words) == "加强医疗卫生机构建设"
+    assert any(len(w) > 1 for w in words)
+
+
+def test_build_nlp_pkuseg_without_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ExtractionError, match="needs a model"):
+        build_nlp(Settings(segmenter=Segmenter.PKUSEG))
+    with pytest.raises(ExtractionError, match="not a model directory"):
+        build_nlp(Settings(segmenter=Segmenter.PKUSEG, pkuseg_model=tmp_path / "nope"))
+
+
+@pytest.mark.parametrize("segmenter", [Segmenter.CHAR, Segmenter.JIEBA])
+def test_annotations_do_not_depend_on_the_segmenter(segmenter: Segmenter) -> None:
+    assert annotations(build_nlp(Settings(segmenter=segmenter)))[1:] == annotations(build_nlp(Settings()))[1:]
+
+
+def test_sentences_split_at_terminators() -> None:
+    nlp = build_nlp(Settings())
+    doc = nlp.make_doc("一句话。第二句！\n第三句")
+    doc._.sections = []
+    doc = nlp(doc)
+    assert [s.text for s in doc.sents] == ["一句话。", "第二句！\n", "第三句"]
+
+
+def test_pipeline_saves_and_loads_with_same_annotations(tmp_path: Path) -> None:
+    nlp = build_nlp(Settings())
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    assert loaded.pipe_names == nlp.pipe_names
+    assert annotations(loaded) == annotations(nlp)
+
+
+def test_pkuseg_pipeline_saves_and_loads(tmp_path: Path, pkuseg_model: Path) -> None:
+    nlp = build_nlp(Settings(segmenter=Segmenter.PKUSEG, pkuseg_model=pkuseg_model))
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    text = "加强医疗卫生机构建设"
+    assert [t.text for t in loaded.make_doc(text)] == [t.text for t in nlp.make_doc(text)]

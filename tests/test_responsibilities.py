@@ -1,0 +1,109 @@
+"""Component policykg_responsibilities on sentences of policy language and on seed 003."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from pipeline.nlp import build_nlp
+from pipeline.nlp.responsibilities import enclosing_task
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return build_nlp()
+
+
+def run(nlp: Language, text: str, jurisdiction: str = "聊城市", level: str = "municipal") -> list[tuple[str, str, str | None]]:
+    doc = nlp.make_doc(text)
+    doc._.jurisdiction, doc._.level = jurisdiction, level
+    doc._.sections = [(f"i{i}", "item", m.group(1), m.start(), m.end())
+                      for i, m in enumerate(re.finditer(r"\([一二三四五六]\)([^。\n]*)[^\n]*", text))]
+    doc = nlp(doc)
+    return [(link.body._.canonical, link.role, link.section_id) for link in doc._.responsibilities]
+
+
+def test_first_listed_leads_and_rule_carries_forward(nlp: Language) -> None:
+    text = ("(一)甲任务。做好工作。(责任单位:卫生健康委、发展改革委、财政,排第一位为牵头单位,下同)\n"
+            "(二)乙任务。推进工作。(责任单位:财政发展改革委、卫生健康委)\n")
+    assert run(nlp, text) == [
+        ("聊城市卫生健康委员会", "lead", "i0"), ("聊城市发展和改革委员会", "support", "i0"),
+        ("聊城市财政局", "support", "i0"),
+        ("聊城市财政局", "lead", "i1"), ("聊城市发展和改革委员会", "support", "i1"),
+        ("聊城市卫生健康委员会", "support", "i1"),
+    ]
+
+
+def test_clause_without_closing_parenthesis(nlp: Language) -> None:
+    text = "(一)甲任务。列第一位者为牵头单位。\n(二)乙任务。推进工作。(责任单位:市卫生健康委、市医疗保障局\n(三)丙任务。"
+    assert run(nlp, text) == [("聊城市卫生健康委员会", "lead", "i1"), ("聊城市医疗保障局", "support", "i1")]
+
+
+def test_without_rule_every_listed_body_leads(nlp: Language) -> None:
+    text = "(一)甲任务。做好工作。(责任单位：省卫生健康委、省财政厅)\n"
+    assert run(nlp, text, "山东省", "provincial") == [
+        ("山东省卫生健康委员会", "lead", "i0"), ("山东省财政厅", "lead", "i0")]
+
+
+def test_lead_and_support_labels(nlp: Language) -> None:
+    text = "(一)甲任务。做好工作。（牵头单位：市医保局；配合单位：市卫生健康委、市财政局）\n"
+    assert run(nlp, text, "济南市") == [
+        ("济南市医疗保障局", "lead", "i0"), ("济南市卫生健康委员会", "support", "i0"),
+        ("济南市财政局", "support", "i0")]
+
+
+def test_lead_verb_and_support_verb(nlp: Language) -> None:
+    text = "(一)甲任务。做好工作。(市卫生健康委牵头,市民政局、市财政局配合)\n"
+    assert run(nlp, text) == [
+        ("聊城市卫生健康委员会", "lead", "i0"), ("聊城市民政局", "support", "i0"),
+        ("聊城市财政局", "support", "i0")]
+
+
+@pytest.mark.parametrize("clause", ["(国家卫生健康委、国家医保局按职责分工负责)", "(国家卫生健康委、国家医保局等部门按职责分工负责)"])
+def test_shared_duty_makes_every_body_lead(nlp: Language, clause: str) -> None:
+    text = f"(一)甲任务。做好工作。{clause}\n"
+    assert run(nlp, text, "全国", "national") == [
+        ("国家卫生健康委员会", "lead", "i0"), ("国家医疗保障局", "lead", "i0")]
+
+
+def test_by_lead_in_running_text(nlp: Language) -> None:
+    text = "(一)甲任务。由县卫生健康局牵头，建立工作机制。\n"
+    assert run(nlp, text, "东阿县", "county") == [("东阿县卫生健康局", "lead", "i0")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(一)甲任务。由县级医院牵头，其他医疗卫生机构参与。\n",
+        "(一)甲任务。认真落实党委领导下的院长负责制。\n",
+        "(一)甲任务。各地各部门要按职责分工负责，加强协作配合。\n",
+        "(一)甲任务。加大财政支持力度。\n",
+    ],
+)
+def test_no_responsibility_without_named_bodies(nlp: Language, text: str) -> None:
+    assert run(nlp, text) == []
+
+
+def test_enclosing_task_prefers_item_over_part() -> None:
+    sections = [("p1", "part", "总", 0, 200), ("p1.i1", "item", "甲", 5, 90), ("p1.i1.s1", "subitem", "子", 20, 40)]
+    assert enclosing_task(sections, 30) == "p1.i1"
+    assert enclosing_task(sections, 150) == "p1"
+    assert enclosing_task(sections, 500) is None
+
+
+def test_seed_003_every_clause_found(nlp: Language) -> None:
+    text = (ROOT / "data/raw/003_e14da291fa1a9871.txt").read_text(encoding="utf-8")
+    doc = nlp.make_doc(text)
+    doc._.jurisdiction, doc._.level, doc._.sections = "聊城市", "municipal", []
+    doc = nlp(doc)
+    leads = [link for link in doc._.responsibilities if link.role == "lead"]
+    clauses = {link.clause.start_char for link in doc._.responsibilities}
+    assert len(clauses) == text.count("责任单位")
+    assert len(leads) == len(clauses)  # the stated rule: exactly one lead per clause
+    assert {link.body._.canonical for link in leads} == {
+        "聊城市卫生健康委员会", "聊城市科学技术局", "聊城市财政局", "聊城市医疗保障局", "聊城市人力资源和社会保障局"}
