@@ -29,7 +29,7 @@ from pipeline.models import (
     Role,
     Target,
 )
-from pipeline.nlp.extensions import BODY, INSTITUTION, PROGRAMME, TARGET, policykg_spans
+from pipeline.nlp.extensions import BODY, INSTITUTION, PROGRAMME, TARGET, cache_text, policykg_spans
 from pipeline.nlp.responsibilities import enclosing_task
 from pipeline.nlp.sentences import sentence_starts
 from pipeline.resolve import Gazetteer, resolve_issuers
@@ -80,6 +80,7 @@ def make_doc(document: Document, nlp: Language) -> Doc:
     """The tokenised Doc of ``document`` with its context extensions set (components not run)."""
     meta = document.metadata
     doc = nlp.make_doc(document.text)
+    cache_text(doc, document.text)
     doc._.jurisdiction = meta.jurisdiction
     doc._.level = meta.level.value if meta.level else None
     doc._.plan_period_end = meta.plan_period_end

@@ -132,6 +132,19 @@ def test_citation_of_another_plan_does_not_match() -> None:
     assert citation_matches(other, city) is None
 
 
+def test_citation_of_national_title_does_not_match_a_provincial_namesake() -> None:
+    national, _ = national_document()
+    import dataclasses
+
+    provincial = dataclasses.replace(national, metadata=dataclasses.replace(
+        national.metadata, title="某省进一步完善医疗卫生服务体系的意见", level=None))
+    citation = Citation("关于进一步完善医疗卫生服务体系的意见", None, CitationRelation.IMPLEMENTS, 0, 1)
+    assert citation_matches(citation, provincial) is None
+    issuer_first = Citation("中共中央办公厅国务院办公厅进一步完善医疗卫生服务体系的意见", None,
+                            CitationRelation.IMPLEMENTS, 0, 1)
+    assert citation_matches(issuer_first, national) == "title"
+
+
 def test_implemented_documents_links_city_plan_to_national_opinion(corpus: Corpus) -> None:
     city = corpus.document("902_city#0")
     links = implemented_documents(city, corpus)
@@ -208,8 +221,17 @@ def test_trace_body_groups_tasks_with_targets_and_evidence(corpus: Corpus) -> No
     assert [d for d, _, _ in trace.documents()] == ["902_city#0"]
 
 
-def test_trace_body_without_tasks(corpus: Corpus) -> None:
-    assert trace_body(NATIONAL_HEALTH, corpus).tasks == ()
+def test_trace_body_without_tasks_lists_issued_targets(corpus: Corpus) -> None:
+    trace = trace_body(NATIONAL_HEALTH, corpus)
+    assert trace.tasks == ()
+    (issued,) = trace.issued
+    assert issued.doc_id == "903_news#0"
+    assert [t.value for _, t in issued.targets] == [90]
+
+
+def test_trace_issuer_gets_only_targets_without_responsible_bodies(corpus: Corpus) -> None:
+    # the city commission issued the city plan, but every target there has a responsible body
+    assert trace_body(HEALTH, corpus).issued == ()
 
 
 def test_goal_owners_finds_owners_and_issuers(corpus: Corpus) -> None:

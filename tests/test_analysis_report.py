@@ -34,6 +34,7 @@ def test_report_is_self_contained(page: str) -> None:
 def test_report_has_matrix_with_roles(page: str) -> None:
     matrix = page.split('class="matrix"')[1].split("</table>")[0]
     assert matrix.count("<tr>") == 1 + 4  # header + one row per task with named bodies
+    assert matrix.count('class="doc-row"') == 1
     assert matrix.count("lead-mark") == 5 and matrix.count("support-mark") == 4
 
 

@@ -33,6 +33,7 @@ GENERIC_TERMS_FILE = RESOURCES_DIR / "analysis" / "generic_terms.txt"
 _PUNCT = re.compile(r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
                     r"!-/:-@\[-`{-~“”‘’·—…、]+")
 _WRAPPED = re.compile(r"印发(.+)的通知$")
+_PLACE_PREFIX = re.compile(r"(?:省|市|县|区|州|盟|旗)$")
 _DRAFT = re.compile(r"[(（](?:征求意见稿|草案|送审稿)[)）]")
 
 
@@ -54,7 +55,7 @@ class TaskMatch:
 
 @dataclass(frozen=True, slots=True)
 class DocumentLink:
-    """``implementing`` implements ``implemented`` through ``citation`` (matched by number/title)."""
+    """``implementing`` implements ``implemented`` through ``citation`` (by number or title)."""
 
     implementing: str
     implemented: str
@@ -87,7 +88,7 @@ def normalize(text: str) -> str:
 
 
 def content_words(heading: str) -> str:
-    """A heading without punctuation and generic policy verbs (the whole heading if nothing is left).
+    """A heading without punctuation and generic policy verbs (all of it if nothing is left).
 
     >>> content_words("全面推进紧密型县域医共体建设")
     '紧密型县域医共体'
@@ -211,8 +212,14 @@ def citation_matches(citation: Citation, document: Document) -> str | None:
             return "doc_number"
     if citation.title and meta.title:
         cited, own = core_title(citation.title), core_title(meta.title)
-        if len(cited) >= 6 and len(own) >= 6 and (cited == own or cited.endswith(own)
-                                                  or own.endswith(cited)):
+        if len(cited) < 6 or len(own) < 6:
+            return None
+        if cited == own:
+            return "title"
+        longer, shorter = (cited, own) if len(cited) > len(own) else (own, cited)
+        # 关于X with an issuer written before it without 关于; but a place before it names
+        # another jurisdiction's document (山东省进一步…的意见 is not the national …的意见).
+        if longer.endswith(shorter) and not _PLACE_PREFIX.search(longer[: -len(shorter)]):
             return "title"
     return None
 
@@ -291,7 +298,9 @@ def match_tasks(
     return matches
 
 
-def cascade(corpus: Corpus, threshold: float = DEFAULT_THRESHOLD) -> tuple[list[DocumentLink], list[TaskMatch]]:
+def cascade(
+    corpus: Corpus, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[list[DocumentLink], list[TaskMatch]]:
     """Every implementation link between documents of the corpus and the task matches under it,
     ordered top-down (national implemented documents first) and by text position."""
     doc_links: list[DocumentLink] = []
@@ -317,6 +326,9 @@ def _order(corpus: Corpus, match: TaskMatch) -> tuple:
             position(match.implemented_doc, match.implemented_task))
 
 
-def links_between(matches: Iterable[TaskMatch], implementing: str, implemented: str) -> list[TaskMatch]:
+def links_between(
+    matches: Iterable[TaskMatch], implementing: str, implemented: str
+) -> list[TaskMatch]:
     """The task matches of one implementing/implemented document pair."""
-    return [m for m in matches if m.implementing_doc == implementing and m.implemented_doc == implemented]
+    return [m for m in matches
+            if m.implementing_doc == implementing and m.implemented_doc == implemented]

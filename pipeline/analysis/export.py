@@ -57,8 +57,11 @@ def pair_iri(pair: CoordinationPair) -> URIRef:
 
 def match_iri(match: TaskMatch) -> URIRef:
     """The cascade match of an implementing task to an implemented task."""
-    own = f"{iri_segment(record_stem(match.implementing_doc))}/{iri_segment(match.implementing_task)}"
-    their = f"{iri_segment(record_stem(match.implemented_doc))}/{iri_segment(match.implemented_task)}"
+    def task(doc_id: str, task_id: str) -> str:
+        return f"{iri_segment(record_stem(doc_id))}/{iri_segment(task_id)}"
+
+    own = task(match.implementing_doc, match.implementing_task)
+    their = task(match.implemented_doc, match.implemented_task)
     return URIRef(f"{ID_BASE}cascade/{own}/{their}")
 
 
@@ -96,7 +99,7 @@ def analysis_graph(
 def database_rows(
     rankings: Iterable[BodyRank], matches: Iterable[TaskMatch]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Parameters for the analysis write queries: ``bodies`` (properties) and ``answers`` (links)."""
+    """Parameters of the analysis write queries: ``bodies`` (properties), ``answers`` (links)."""
     bodies = [
         {"name": r.body, "iri": str(body_iri(r.body)), "degree": r.degree, "strength": r.strength,
          "betweenness": r.betweenness}

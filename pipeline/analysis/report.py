@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from pipeline.analysis.cascade import DocumentLink, TaskMatch
+from pipeline.analysis.cascade import DocumentLink, TaskMatch, links_between
 from pipeline.analysis.corpus import LEVEL_RANK, Corpus
 from pipeline.analysis.network import BodyRank, CoordinationPair, task_roles
 from pipeline.config import RESOURCES_DIR
@@ -25,6 +25,7 @@ TEMPLATE_DIR = RESOURCES_DIR / "report"
 TEMPLATE_NAME = "index.html.j2"
 #: Seed of the network layout, so the drawing is the same on every run.
 LAYOUT_SEED = 7
+_SVG_NS = "http://www.w3.org/2000/svg"
 _PALETTE = ("#2f6db5", "#d9822b", "#2e9d6a", "#b5485d", "#7a5cb8", "#8c7b38", "#3a9fb0", "#6b6b6b")
 
 
@@ -55,7 +56,8 @@ def format_target(target: Target) -> str:
     unit = "" if target.unit == "ratio" else target.unit
     prefix = "1∶" if target.unit == "ratio" else ""
     when = f"（{target.deadline.value}）" if target.deadline and target.deadline.value else ""
-    return f"{target.indicator} {symbols.get(target.comparator.value, target.comparator.value)} {prefix}{value}{unit}{when}"
+    symbol = symbols.get(target.comparator.value, target.comparator.value)
+    return f"{target.indicator} {symbol} {prefix}{value}{unit}{when}"
 
 
 def short_name(body: str) -> str:
@@ -74,7 +76,8 @@ def short_name(body: str) -> str:
 
 
 def _doc_colors(corpus: Corpus) -> dict[str, str]:
-    return {d.doc_id: _PALETTE[i % len(_PALETTE)] for i, d in enumerate(corpus.relevant_documents())}
+    documents = corpus.relevant_documents()
+    return {d.doc_id: _PALETTE[i % len(_PALETTE)] for i, d in enumerate(documents)}
 
 
 # --------------------------------------------------------------------------- drawings
@@ -83,7 +86,7 @@ def _doc_colors(corpus: Corpus) -> dict[str, str]:
 def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
     """The co-responsibility network as inline SVG (deterministic layout, weighted edges)."""
     if graph.number_of_nodes() == 0:
-        return (f'<svg class="network" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 60" '
+        return (f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} 60" '
                 f'role="img"><text x="10" y="35">no co-responsibilities in the corpus</text></svg>')
     # Unweighted spring layout with a fixed seed: weights already show as edge widths, and heavy
     # weights would pull every partner onto a hub and pile up the labels.
@@ -102,7 +105,7 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
                 margin_y + (y - min(ys)) / span_y * (height - 2 * margin_y))
 
     top = max((d["weight"] for _, _, d in graph.edges(data=True)), default=1.0)
-    parts = [f'<svg class="network" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+    parts = [f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="co-responsibility network">']
     for a, b, data in sorted(graph.edges(data=True), key=lambda e: (e[2]["weight"], e[0], e[1])):
         (x1, y1), (x2, y2) = place(a), place(b)
@@ -122,7 +125,8 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
         supports = graph.nodes[node].get("support_tasks", 0)
         parts.append(
             f'<g class="node"><circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}">'
-            f'<title>{escape(node)}: leads {leads}, supports {supports}, degree {graph.degree(node)}'
+            f'<title>{escape(node)}: leads {leads}, supports {supports}, '
+            f'degree {graph.degree(node)}'
             f'</title></circle><text x="{x:.1f}" y="{y + radius + 14:.1f}" text-anchor="middle">'
             f'{escape(short_name(node))}</text></g>'
         )
@@ -138,14 +142,14 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
     years = sorted(k for k in columns if k.isdigit())
     labels = years + [k for k in ("每年", "未定") if k in columns]
     if not labels:
-        return (f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 60" '
+        return (f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} 60" '
                 f'role="img"><text x="10" y="35">no targets in the corpus</text></svg>')
     per_row, dot, gap = 6, 14, 4
     tallest = max(math.ceil(len(v) / per_row) for v in columns.values())
     height = 60 + tallest * (dot + gap) + 40
     step = min(220, (width - 120) / max(len(labels), 1))
     base = height - 40
-    parts = [f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+    parts = [f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="targets by deadline year">',
              f'<line class="axis" x1="30" y1="{base + 4}" x2="{width - 20}" y2="{base + 4}"/>']
     for i, label in enumerate(labels):
@@ -217,8 +221,7 @@ def build_report(
     targets.sort(key=lambda r: (r["year_label"], r["doc_id"]))
     cascades = []
     for link in sorted(doc_links, key=lambda lk: _level_key(corpus, lk)):
-        matches = [m for m in task_links
-                   if m.implementing_doc == link.implementing and m.implemented_doc == link.implemented]
+        matches = links_between(task_links, link.implementing, link.implemented)
         rows = []
         for match in matches:
             theirs = corpus.targets_of_task(match.implemented_doc, match.implemented_task)
@@ -248,7 +251,8 @@ def build_report(
         meta = doc.metadata
         documents.append({
             "doc_id": doc.doc_id, "title": meta.title or doc.doc_id,
-            "level": meta.level.value if meta.level else "", "jurisdiction": meta.jurisdiction or "",
+            "level": meta.level.value if meta.level else "",
+            "jurisdiction": meta.jurisdiction or "",
             "date": meta.date or "", "doc_number": meta.doc_number or "",
             "targets": len(facts.targets) if facts else 0,
             "responsibilities": len(facts.responsibilities) if facts else 0,

@@ -2,7 +2,8 @@
 
 Body names are resolved in tiers; the first tier with any hit decides (one hit resolves, several
 are ambiguous): the canonical name, a known alias (``Body.aliases`` of the facts), a surface form
-the documents used for the body (mentions, responsibility clauses), the gazetteer's resolution in each jurisdiction of the corpus, then the name with its abbreviation
+the documents used for the body (mentions, responsibility clauses), the gazetteer's resolution
+in each jurisdiction of the corpus, then the name with its abbreviation
 expanded (``resources/analysis/abbreviations.tsv``: 卫健委 → 卫生健康委员会) and its level prefix
 (市/省/国家/县) read as a constraint on the body's level.
 """
@@ -16,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.analysis.cascade import lcs_length, normalize
-from pipeline.analysis.corpus import Corpus
+from pipeline.analysis.corpus import Corpus, in_task
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import AnalysisError, ResourceError
 from pipeline.models import Body, Level, Role, Target
@@ -74,9 +75,19 @@ class TracedTask:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuedTargets:
+    """Targets of a document the body issued, where the text names no responsible body."""
+
+    doc_id: str
+    document_title: str
+    targets: tuple[tuple[str | None, TracedTarget], ...]  # (task heading, target)
+
+
+@dataclass(frozen=True, slots=True)
 class BodyTrace:
     body: str
     tasks: tuple[TracedTask, ...]
+    issued: tuple[IssuedTargets, ...] = ()
 
     def documents(self) -> list[tuple[str, str, list[TracedTask]]]:
         """``(doc_id, title, tasks)`` groups in trace order."""
@@ -268,9 +279,9 @@ def trace_body(body: str, corpus: Corpus) -> BodyTrace:
             if not own:
                 continue
             role = Role.LEAD if any(r.role is Role.LEAD for r in own) else Role.SUPPORT
-            leads = _unique(r.body for r in resps if r.role is Role.LEAD)
-            supports = _unique(r.body for r in resps if r.role is Role.SUPPORT and r.body not in leads)
-            targets = sorted((traced_target(t) for t in corpus.targets_of_task(facts.doc_id, task_id)),
+            leads, supports = _roles(resps)
+            task_targets = corpus.targets_of_task(facts.doc_id, task_id)
+            targets = sorted((traced_target(t) for t in task_targets),
                              key=lambda t: (_year_key(t.year), t.evidence.start))
             first = min(own, key=lambda r: r.provenance.start)
             tasks.append(TracedTask(
@@ -278,7 +289,31 @@ def trace_body(body: str, corpus: Corpus) -> BodyTrace:
                 leads, supports, evidence_of(first.provenance), tuple(targets),
             ))
     tasks.sort(key=lambda t: (t.doc_id, _year_key(t.first_year), t.evidence.start))
-    return BodyTrace(body, tuple(tasks))
+    return BodyTrace(body, tuple(tasks), issued_targets(body, corpus))
+
+
+def issued_targets(body: str, corpus: Corpus) -> tuple[IssuedTargets, ...]:
+    """Targets of the documents ``body`` issued that sit in tasks naming no responsible body
+    (a national plan's targets belong to its issuer), ordered by deadline."""
+    found = []
+    for facts in corpus.facts:
+        if body not in facts.issuers:
+            continue
+        owned = {r.task_id for r in facts.responsibilities if r.task_id}
+        free = [t for t in facts.targets
+                if not (t.task_id and any(in_task(t.task_id, task) for task in owned))]
+        rows = sorted(((t.task_heading, traced_target(t)) for t in free),
+                      key=lambda row: (_year_key(row[1].year), row[1].evidence.start))
+        if rows:
+            found.append(IssuedTargets(facts.doc_id, corpus.title(facts.doc_id), tuple(rows)))
+    return tuple(found)
+
+
+def _roles(resps: list[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The lead bodies and the (other) supporting bodies of a task's responsibilities."""
+    leads = _unique(r.body for r in resps if r.role is Role.LEAD)
+    supports = _unique(r.body for r in resps if r.role is Role.SUPPORT and r.body not in leads)
+    return leads, supports
 
 
 def _unique(names: Any) -> tuple[str, ...]:
@@ -320,12 +355,13 @@ def goal_owners(query: str, corpus: Corpus, minimum: float = 0.8) -> list[GoalOw
             score = indicator_match(query, target.indicator)
             if score < minimum:
                 continue
-            resps = [r for task_id, rs in roles.items() if target.task_id
-                     and (target.task_id == task_id or target.task_id.startswith(task_id + "."))
-                     for r in rs]
-            leads = _unique(r.body for r in resps if r.role is Role.LEAD)
-            supports = _unique(r.body for r in resps if r.role is Role.SUPPORT and r.body not in leads)
-            found.append(GoalOwnership(traced_target(target), facts.doc_id, corpus.title(facts.doc_id),
-                                       target.task_heading, leads, supports, tuple(facts.issuers), score))
-    found.sort(key=lambda g: (-g.match, _year_key(g.target.year), g.doc_id, g.target.evidence.start))
+            resps = [r for task_id, rs in roles.items()
+                     if target.task_id and in_task(target.task_id, task_id) for r in rs]
+            leads, supports = _roles(resps)
+            found.append(GoalOwnership(
+                traced_target(target), facts.doc_id, corpus.title(facts.doc_id),
+                target.task_heading, leads, supports, tuple(facts.issuers), score,
+            ))
+    found.sort(key=lambda g: (-g.match, _year_key(g.target.year), g.doc_id,
+                              g.target.evidence.start))
     return found

@@ -12,6 +12,7 @@ import typer
 from pipeline.config import Settings
 
 REPORT_PATH = Path("report") / "index.html"
+DB_READ_HELP = "Read from the graph database instead of the built records."
 ANALYSIS_TTL = "analysis.ttl"
 
 
@@ -31,7 +32,8 @@ def _value(value: float) -> str:
 def _target_text(target: Any) -> str:
     unit = "" if target.unit == "ratio" else target.unit
     prefix = "1∶" if target.unit == "ratio" else ""
-    return f"{target.indicator} {_comparator(target.comparator)} {prefix}{_value(target.value)}{unit}"
+    amount = f"{prefix}{_value(target.value)}{unit}"
+    return f"{target.indicator} {_comparator(target.comparator)} {amount}"
 
 
 def _load(settings: Settings, use_db: bool) -> Any:
@@ -56,9 +58,9 @@ def register(app: typer.Typer) -> None:
     def trace_cmd(
         body: str = typer.Argument(..., help="A body's name or alias, e.g. 市卫健委."),
         output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
-        db: bool = typer.Option(False, "--db", help="Read from the graph database instead of the records."),
+        db: bool = typer.Option(False, "--db", help=DB_READ_HELP),
     ) -> None:
-        """Goals and targets a body leads and supports, by document and task, ordered by deadline."""
+        """Goals and targets a body leads and supports, by document and task, by deadline."""
         from dataclasses import asdict
 
         from rich.console import Console
@@ -73,12 +75,13 @@ def register(app: typer.Typer) -> None:
         if output is OutputFormat.JSON:
             data = {"body": canonical, "query": body, "documents": [
                 {"doc_id": doc_id, "title": title, "tasks": [asdict(t) for t in tasks]}
-                for doc_id, title, tasks in result.documents()]}
+                for doc_id, title, tasks in result.documents()],
+                "issued": [asdict(i) for i in result.issued]}
             typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
             return
         console = Console()
-        if not result.tasks:
-            console.print(f"{canonical}: no task names it as responsible")
+        if not result.tasks and not result.issued:
+            console.print(f"{canonical}: no task names it as responsible and it issued no targets")
             return
         leads = sum(1 for t in result.tasks if t.role.value == "lead")
         console.print(f"[bold]{canonical}[/bold]: leads {leads} task(s), supports "
@@ -92,16 +95,27 @@ def register(app: typer.Typer) -> None:
             table.add_column("evidence")
             for task in tasks:
                 others = [b for b in (*task.leads, *task.supports) if b != canonical]
-                targets = "\n".join(f"{_target_text(t)} ({t.deadline or '—'})" for t in task.targets)
-                table.add_row(task.heading, "牵头 lead" if task.role.value == "lead" else "配合 support",
+                targets = "\n".join(f"{_target_text(t)} ({t.deadline or '—'})"
+                                    for t in task.targets)
+                role = "牵头 lead" if task.role.value == "lead" else "配合 support"
+                table.add_row(task.heading, role,
                               "、".join(others) or "—", targets or "—", task.evidence.sentence)
+            console.print(table)
+        for issued in result.issued:
+            table = Table(title=f"issued: {issued.document_title} ({issued.doc_id})",
+                          show_lines=True, title_justify="left")
+            for column in ("task", "target", "deadline", "evidence"):
+                table.add_column(column)
+            for heading, target in issued.targets:
+                table.add_row(heading or "—", _target_text(target), target.deadline or "—",
+                              target.evidence.sentence)
             console.print(table)
 
     @app.command("goal")
     def goal_cmd(
         text: str = typer.Argument(..., help="Indicator words, e.g. 基层门急诊人次占比."),
         output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
-        db: bool = typer.Option(False, "--db", help="Read from the graph database instead of the records."),
+        db: bool = typer.Option(False, "--db", help=DB_READ_HELP),
     ) -> None:
         """Who owns the targets whose indicator matches TEXT."""
         from dataclasses import asdict
@@ -118,7 +132,8 @@ def register(app: typer.Typer) -> None:
             raise AnalysisError(f"no target's indicator matches {text!r}",
                                 hint="try fewer words, e.g. 签约率")
         if output is OutputFormat.JSON:
-            typer.echo(json.dumps([asdict(g) for g in found], ensure_ascii=False, indent=2, default=str))
+            rows = [asdict(g) for g in found]
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
             return
         table = Table(title=f"targets matching {text}", show_lines=True)
         for column in ("target", "deadline", "document / task", "lead", "support", "evidence"):
@@ -134,7 +149,7 @@ def register(app: typer.Typer) -> None:
     def analyze_cmd(
         threshold: float = typer.Option(0.5, help="Minimum cascade score for a task link."),
         top: int = typer.Option(15, help="Rows per ranking table."),
-        db: bool = typer.Option(True, "--db/--no-db", help="Also write the results into the graph database."),
+        db: bool = typer.Option(True, "--db/--no-db", help="Also write the results to the database."),
     ) -> None:
         """Rank bodies, match cascades; write data/graph/analysis.ttl and the database."""
         from rich.console import Console
@@ -167,22 +182,25 @@ def register(app: typer.Typer) -> None:
         for column in ("implementing", "task", "answers", "in", "score"):
             links.add_column(column)
         for match in result.task_links[: top * 3]:
-            links.add_row(match.implementing_doc, match.implementing_heading, match.implemented_heading,
-                          match.implemented_doc, f"{match.score:.2f}")
+            links.add_row(match.implementing_doc, match.implementing_heading,
+                          match.implemented_heading, match.implemented_doc, f"{match.score:.2f}")
         console.print(links)
         ttl_path = settings.path(settings.graph_dir) / ANALYSIS_TTL
-        turtle = analysis_graph(result.rankings, result.pairs, result.task_links).serialize(format="turtle")
+        graph = analysis_graph(result.rankings, result.pairs, result.task_links)
+        turtle = graph.serialize(format="turtle")
         atomic_write_text(ttl_path, turtle)
         console.print(f"wrote {ttl_path}")
         if db:
             try:
-                console.print(_write_database(settings, database_rows(result.rankings, result.task_links)))
+                rows = database_rows(result.rankings, result.task_links)
+                console.print(_write_database(settings, rows))
             except PolicyKGError as exc:
                 console.print(f"[yellow]database not updated: {exc}[/yellow]")
 
     @app.command("report")
     def report_cmd(
-        out: Path = typer.Option(None, help="Where to write the page (default data/graph/report/index.html)."),
+        out: Path = typer.Option(None, help="Where to write the page "
+                                 "(default data/graph/report/index.html)."),
         threshold: float = typer.Option(0.5, help="Minimum cascade score for a task link."),
     ) -> None:
         """Write the static, self-contained HTML report."""

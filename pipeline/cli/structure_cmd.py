@@ -21,13 +21,19 @@ def _read_articles(articles_dir: Path) -> list[Any]:
     from pipeline.store import read_record
 
     if not articles_dir.is_dir():
-        raise StructureError(f"{articles_dir} does not exist", hint="run `policykg ingest data/raw --out data/interim` first")
+        raise StructureError(
+            f"{articles_dir} does not exist",
+            hint="run `policykg ingest data/raw --out data/interim` first",
+        )
     articles = []
     for path in sorted(articles_dir.glob("*.json")):
         try:
             articles.append(read_record(path, Article))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise StructureError(f"{path}: not an article record ({type(exc).__name__}: {exc})", hint="re-run policykg ingest") from exc
+            raise StructureError(
+                f"{path}: not an article record ({type(exc).__name__}: {exc})",
+                hint="re-run policykg ingest",
+            ) from exc
     return articles
 
 
@@ -41,9 +47,11 @@ def structure_dir(inp: Path, out: Path) -> list[dict[str, Any]]:
         by_source[article.source].append(article)
     rows = []
     for source in sorted(by_source):
+        written: set[str] = set()
         for document in structure_articles(by_source[source]):
             target = record_path(out / DOCUMENTS_DIR, document.doc_id)
             write_json(target, document)
+            written.add(target.name)
             meta = document.metadata
             rows.append(
                 {
@@ -57,14 +65,26 @@ def structure_dir(inp: Path, out: Path) -> list[dict[str, Any]]:
                     "citations": len(document.citations),
                 }
             )
+        _remove_stale(out / DOCUMENTS_DIR, Path(source).stem, written)
     return rows
+
+
+def _remove_stale(documents_dir: Path, stem: str, keep: set[str]) -> None:
+    """Delete document files of ``stem`` left over from an earlier run that had more articles."""
+    for old in documents_dir.glob(f"{stem}.*.json"):
+        if old.name not in keep and old.name[len(stem) + 1 : -5].isdigit():
+            old.unlink()
 
 
 def register(app: typer.Typer) -> None:
     @app.command("structure")
     def structure_cmd(
-        inp: Path = typer.Option(Path("data/interim"), "--in", help="Interim directory holding articles/."),
-        out: Path = typer.Option(Path("data/interim"), "--out", help="Interim directory to write documents/ into."),
+        inp: Path = typer.Option(
+            Path("data/interim"), "--in", help="Interim directory holding articles/."
+        ),
+        out: Path = typer.Option(
+            Path("data/interim"), "--out", help="Interim directory to write documents/ into."
+        ),
     ) -> None:
         """Read metadata, citations and the task hierarchy of every ingested article."""
         from rich.console import Console
@@ -77,7 +97,12 @@ def register(app: typer.Typer) -> None:
         for row in rows:
             if row["relevant"]:
                 table.add_row(
-                    row["doc_id"], row["title"] or "", row["doc_number"] or "", row["date"] or "",
-                    row["jurisdiction"] or "", str(row["sections"]), str(row["citations"]),
+                    row["doc_id"],
+                    row["title"] or "",
+                    row["doc_number"] or "",
+                    row["date"] or "",
+                    row["jurisdiction"] or "",
+                    str(row["sections"]),
+                    str(row["citations"]),
                 )
-        Console(stderr=True).print(table)
+        Console(stderr=True, width=200).print(table)

@@ -36,22 +36,15 @@ COMPONENT_MODULES = {
 }
 
 
-def register_components() -> list[str]:
-    """Import every component module so its factory is registered (needed before spacy.load).
-
-    Returns the factories whose module does not exist yet (skipped with a warning).
-    """
+def register_components() -> None:
+    """Import every component module so its factory is registered (needed before spacy.load)."""
     register_extensions()
-    missing = []
     for factory, module in COMPONENT_MODULES.items():
         try:
             importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            log.warning("component %s skipped: module %s not written yet", factory, module)
-            missing.append(factory)
-    return missing
+        except ImportError as exc:
+            raise ExtractionError(f"component {factory} cannot be imported from {module}: {exc}",
+                                  hint="reinstall the project (pip install -e .)") from exc
 
 
 def load_config(settings: Settings) -> Config:
@@ -67,11 +60,8 @@ def load_config(settings: Settings) -> Config:
 def build_nlp(settings: Settings | None = None) -> Language:
     """The assembled pipeline for ``settings`` (default: from the environment)."""
     settings = settings or Settings.from_env()
-    missing = register_components()
+    register_components()
     config = load_config(settings)
-    for factory in missing:
-        config["nlp"]["pipeline"] = [p for p in config["nlp"]["pipeline"] if p != factory]
-        config["components"].pop(factory, None)
     try:
         nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     except Exception as exc:

@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.models import Level
-from pipeline.nlp.extensions import BODY, add_spans
+from pipeline.nlp.extensions import BODY, add_spans, doc_text
 from pipeline.resolve import BodyMatch, Gazetteer
 
 
@@ -37,7 +37,7 @@ class BodyRecognizer:
         return doc
 
     def match(self, doc: Doc) -> list[BodyMatch]:
-        return self.gazetteer.scan(doc.text, doc._.jurisdiction, doc_level(doc))
+        return self.gazetteer.scan(doc_text(doc), doc._.jurisdiction, doc_level(doc))
 
     def set_annotations(self, doc: Doc, matches: list[BodyMatch]) -> None:
         spans: list[Span] = []

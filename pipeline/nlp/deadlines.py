@@ -27,6 +27,7 @@ COMPARATORS_FILE = "comparators.yaml"
 
 # Full-width digits and signs map one-to-one onto ASCII, so offsets survive the translation.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９％．：～－", "0123456789%.:~-")
+_HAS_FULLWIDTH = re.compile("[０-９％．：～－]")
 
 _SENTENCE_END = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』)）]?|\n|$)")
 
@@ -52,7 +53,7 @@ def ascii_digits(text: str) -> str:
     >>> ascii_digits("到２０２５年达到９０％")
     '到2025年达到90%'
     """
-    return text.translate(_FULLWIDTH)
+    return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
 
 
 def alternation(words: list[str] | tuple[str, ...]) -> str:

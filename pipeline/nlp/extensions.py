@@ -67,6 +67,26 @@ SPAN_EXTENSIONS = (
 )
 
 
+_TEXT_KEY = "policykg_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per Doc (spaCy rebuilds it from the tokens on every access)."""
+    if not len(doc):
+        return ""
+    length = doc[-1].idx + len(doc[-1].text_with_ws)
+    cached = doc.user_data.get(_TEXT_KEY)
+    if not isinstance(cached, str) or len(cached) != length:
+        cached = doc.text
+        doc.user_data[_TEXT_KEY] = cached
+    return cached
+
+
+def cache_text(doc: Doc, text: str) -> None:
+    """Record that ``doc``'s text is ``text`` (the string it was tokenised from)."""
+    doc.user_data[_TEXT_KEY] = text
+
+
 def register_extensions() -> None:
     """Declare every policykg extension (idempotent)."""
     for name in DOC_EXTENSIONS:

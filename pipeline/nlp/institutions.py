@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
-from pipeline.nlp.extensions import INSTITUTION, add_spans
+from pipeline.nlp.extensions import INSTITUTION, add_spans, doc_text
 from pipeline.resolve import Gazetteer, place_short, trie_regex
 
 INSTITUTIONS_FILE = RESOURCES_DIR / "institutions.tsv"
@@ -78,7 +78,7 @@ class InstitutionRecognizer:
         return "institution"
 
     def match(self, doc: Doc) -> list[InstitutionMatch]:
-        text = doc.text
+        text = doc_text(doc)
         own = doc._.jurisdiction
         own_names = [own, place_short(own)] if own and own != "全国" else []
         found = []

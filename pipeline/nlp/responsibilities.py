@@ -28,7 +28,7 @@ from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Body, Level, Role
 from pipeline.nlp.bodies import doc_level
-from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_spans, policykg_spans
+from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_spans, doc_text, policykg_spans
 from pipeline.resolve import BodyMatch, Gazetteer
 
 CUES_FILE = RESOURCES_DIR / "responsibility_cues.yaml"
@@ -117,7 +117,7 @@ class ResponsibilityReader:
     # ------------------------------------------------------------------ compute
 
     def match(self, doc: Doc) -> list[Assignment]:
-        text = doc.text
+        text = doc_text(doc)
         jurisdiction, level = doc._.jurisdiction, doc_level(doc)
         rules = [m.start() for m in self.cues.first_is_lead_rule.finditer(text)]
         out: list[Assignment] = []

@@ -9,6 +9,8 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.nlp.extensions import doc_text
+
 
 def sentence_starts(text: str, terminators: str) -> list[int]:
     """Character offsets where a sentence starts.
@@ -39,7 +41,7 @@ class SentenceSegmenter:
     def match(self, doc: Doc) -> numpy.ndarray:
         """Per token: 1 where a sentence starts, -1 elsewhere."""
         idx = doc.to_array("IDX").astype("int64")
-        boundaries = numpy.asarray(sentence_starts(doc.text, self.terminators), dtype="int64")
+        boundaries = numpy.asarray(sentence_starts(doc_text(doc), self.terminators), dtype="int64")
         marks = numpy.where(numpy.isin(idx, boundaries), 1, -1).astype("uint64")
         return marks
 

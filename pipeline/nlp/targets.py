@@ -37,6 +37,7 @@ HAS_INDICATOR = "HAS_INDICATOR"
 HAS_DEADLINE = "HAS_DEADLINE"
 
 _CLAUSE = re.compile(r"[^，,；;：:]+")
+_WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
 _LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
 _ITEM_SPLIT = re.compile(r"、|和|及|与")
 # Connectives opening an indicator that are not part of the thing measured.
@@ -72,6 +73,7 @@ class _Number:
     unit: str
     post: str | None
     is_range: bool
+    parts: tuple[tuple[int, int], ...]  # one (start, end) per value, so each value gets its own span
 
 
 class TargetLexicon:
@@ -126,14 +128,13 @@ class TargetLexicon:
         """True when the sentence opens a passage of past achievements (“十三五”时期, 近年来)."""
         if self.context_cues.search(sentence):
             return True
-        return period_end is not None and any(
-            d.year is not None and d.year < period_end - 4 and not d.text[:1].isdigit() and "年" not in d.text
-            for d in deadlines
-        )
+        return any(_is_earlier_period(d, period_end) for d in deadlines)
 
-    def names_future(self, sentence: str, deadlines: list[DeadlineMatch]) -> bool:
+    def names_future(self, sentence: str, deadlines: list[DeadlineMatch], period_end: int | None) -> bool:
         """True when the sentence sets a future target (到2025年, 力争, 展望 …)."""
-        return bool(self.future_cues.search(sentence)) or any(not d.is_status and d.year for d in deadlines)
+        return bool(self.future_cues.search(sentence)) or any(
+            not d.is_status and d.year and not _is_earlier_period(d, period_end) for d in deadlines
+        )
 
     # ----------------------------------------------------------------- numbers
 
@@ -146,14 +147,17 @@ class TargetLexicon:
             post_words = re.findall(alternation(list(self.post_code)), m.group("post") or "")
             post = post_words[-1] if post_words else None
             if m.group("ratio") is not None:
-                found.append(_Number(m.start(), m.end(), m.start(), (float(m.group("ratio")),), "ratio", post, False))
+                value = (float(m.group("ratio")),)
+                found.append(_Number(m.start(), m.end(), m.start(), value, "ratio", post, False, ((m.start(), m.end()),)))
             elif m.group("hi") is not None:
                 unit = _canonical_unit(m.group("range_unit"))
                 values = (float(m.group("lo")), float(m.group("hi")))
-                found.append(_Number(m.start(), m.end(), m.start(), values, unit, post, True))
+                parts = ((m.start(), m.end("lo")), (m.start("hi"), m.end()))
+                found.append(_Number(m.start(), m.end(), m.start(), values, unit, post, True, parts))
             else:
                 unit = _canonical_unit(m.group("unit"))
-                found.append(_Number(m.start(), m.end(), m.start(), (float(m.group("num")),), unit, post, False))
+                value = (float(m.group("num")),)
+                found.append(_Number(m.start(), m.end(), m.start(), value, unit, post, False, ((m.start(), m.end()),)))
         return found
 
     def comparator(self, number: _Number, before: str) -> str:
@@ -170,6 +174,16 @@ class TargetLexicon:
         if number.is_range or "~" in codes:
             return "~"
         return "="
+
+
+def _is_earlier_period(deadline: DeadlineMatch, period_end: int | None) -> bool:
+    """True for a plan period (“十三五”时期) that ended before the document's own period began."""
+    return (
+        period_end is not None
+        and deadline.year is not None
+        and deadline.year <= period_end - 5
+        and "年" not in deadline.text
+    )
 
 
 def _canonical_unit(unit: str) -> str:
@@ -237,7 +251,7 @@ def find_targets(
             start = paragraph_start + s_start
             sentence = paragraph[s_start:s_end]
             deadlines = lexicon.deadlines.find(sentence)
-            future = lexicon.names_future(sentence, deadlines)
+            future = lexicon.names_future(sentence, deadlines, period_end)
             if lexicon.opens_past_context(sentence, deadlines, period_end) and not future:
                 past_context = True
             elif future:
@@ -267,7 +281,7 @@ def _sentence_targets(
     for clause_match in _CLAUSE.finditer(sentence):
         c_start = clause_match.start()
         clause = clause_match.group()
-        numbers = lexicon.numbers(clause)
+        numbers = [n for n in lexicon.numbers(clause) if not _is_age_band(clause, n, lexicon)]
         if not numbers:
             continue
         deadline_ranges = [
@@ -279,6 +293,11 @@ def _sentence_targets(
                 _group_targets(clause, c_start, group, numbers, deadline_ranges, sentence, offset, deadlines, plan_period_end, lexicon)
             )
     return targets
+
+
+def _is_age_band(clause: str, number: _Number, lexicon: TargetLexicon) -> bool:
+    """True for a number naming who is meant (65岁及以上老年人, 5岁以下儿童), part of an indicator."""
+    return number.unit in lexicon.qualifier_units and _WORD.search(clause[number.end : number.end + 1]) is not None
 
 
 def _list_groups(clause: str, numbers: list[_Number]) -> list[list[_Number]]:
@@ -310,17 +329,21 @@ def _group_targets(
     left = numbers[index - 1].end if index > 0 else 0
     before = clause[left : head.start]
     after = clause[last.end : numbers[numbers.index(last) + 1].start if numbers.index(last) + 1 < len(numbers) else len(clause)]
-    follows_noun = bool(after.strip(" 　、的"))
+    follows_noun = _WORD.search(after) is not None
     pre_match = lexicon.pre.search(before)
-    verb_adjacent = pre_match is not None or lexicon.commitment_end.search(before) is not None
+    commits = lexicon.commitment_end.search(before) is not None or (
+        pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=")
+    )
+    verb_adjacent = pre_match is not None or commits
     if head.unit in lexicon.qualifier_units and follows_noun:
         return []  # 65岁及以上老年人…: an age band, not a commitment
     if follows_noun:
         # Number before the thing measured: 100%县级中医医院达到…, 建成45个左右省级重点专科.
-        if not (verb_adjacent or head.unit in lexicon.share_units):
+        has_deadline = plan_period_end is not None or _deadline_before(deadlines, head.start + c_start) is not None
+        if not ((commits and has_deadline) or head.unit in lexicon.share_units):
             return []
         removed = [(n.start, n.end) for n in numbers if n.unit not in lexicon.within_units] + deadline_ranges
-        if pre_match is not None and pre_match.group().strip() in ("至少", "力争", "约", "争取", "大约"):
+        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=", "~"):
             removed.append((left + pre_match.start(), left + pre_match.end()))
         indicator_text = _clean_indicator(_remove_ranges(clause, removed))
         ind_start, ind_end = 0, len(clause)
@@ -355,20 +378,23 @@ def _group_targets(
     targets = []
     for number, indicator in zip(group, indicators):
         if number.post is None and shared_post is not None:
-            number = _Number(number.start, number.end, number.num_start, number.values, number.unit, shared_post, number.is_range)
+            number = _Number(
+                number.start, number.end, number.num_start, number.values, number.unit, shared_post, number.is_range, number.parts
+            )
         comparator = lexicon.comparator(number, clause[left : head.start])
-        for value in number.values:
+        item_start, item_end = _item_bounds(clause, ind_start, ind_end, indicator, len(group))
+        for value, (p_start, p_end) in zip(number.values, number.parts):
             targets.append(
                 TargetMatch(
-                    start=offset + c_start + number.start,
-                    end=offset + c_start + number.end,
-                    text=clause[number.start : number.end],
+                    start=offset + c_start + p_start,
+                    end=offset + c_start + p_end,
+                    text=clause[p_start:p_end],
                     value=value,
                     unit=number.unit,
                     comparator=comparator,
                     indicator=indicator,
-                    indicator_start=offset + c_start + ind_start,
-                    indicator_end=offset + c_start + ind_end,
+                    indicator_start=offset + c_start + item_start,
+                    indicator_end=offset + c_start + item_end,
                     deadline=deadline,
                     deadline_value=deadline_value,
                     deadline_year=deadline_year,
@@ -376,6 +402,28 @@ def _group_targets(
                 )
             )
     return targets
+
+
+def _item_bounds(clause: str, ind_start: int, ind_end: int, indicator: str, group_size: int) -> tuple[int, int]:
+    """Clause offsets of one listed indicator item (床医比 of 床医比、医护比), else the whole indicator range."""
+    if group_size > 1:
+        at = clause.find(indicator, ind_start, ind_end)
+        if at >= 0:
+            return at, at + len(indicator)
+    return ind_start, ind_end
+
+
+def _verb_of(qualifier: str) -> str:
+    """The qualifier word without a trailing 在/到/至/为 particle.
+
+    >>> _verb_of("控制在"), _verb_of("力争在")
+    ('控制在', '力争')
+    """
+    word = qualifier.strip()
+    lexicon = default_target_lexicon()
+    while word and word not in lexicon.pre_code and word[-1] in "在到至为":
+        word = word[:-1].strip()
+    return word
 
 
 def _deadline_before(deadlines: list[DeadlineMatch], position: int) -> DeadlineMatch | None:

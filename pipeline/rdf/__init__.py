@@ -6,12 +6,18 @@ N-Triples and JSON-LD; ``pipeline.rdf.validate`` checks a graph against ``ontolo
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from pipeline.rdf.build import corpus_graph, document_graph, new_graph
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 __all__ = ["corpus_graph", "document_graph", "export_graph", "new_graph"]
 
 
-def export_graph(settings=None):  # type: ignore[no-untyped-def]
+def export_graph(settings: Settings | None = None) -> dict[str, Path]:
     """Write the merged Turtle, N-Triples and JSON-LD from ``data/graph/docs`` (see export.py)."""
     from pipeline.rdf.export import export_merged
 

@@ -77,15 +77,16 @@ def new_graph() -> Graph:
 
 
 def decimal_lexical(value: float) -> str:
-    """The canonical ``xsd:decimal`` form of a number: no exponent, no trailing zeros.
+    """The canonical ``xsd:decimal`` form of a number: no exponent, one digit at least after the point.
 
     >>> decimal_lexical(65.0), decimal_lexical(0.53), decimal_lexical(1e-05), decimal_lexical(2e6)
-    ('65', '0.53', '0.00001', '2000000')
+    ('65.0', '0.53', '0.00001', '2000000.0')
     """
     text = format(Decimal(repr(float(value))), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0") or "0"
+    whole = "0" if whole in ("", "-0") and fraction == "0" else whole
+    return f"{whole}.{fraction}"
 
 
 def date_literal(value: str) -> Literal:

@@ -32,12 +32,16 @@ def structure_article(article: Article, page_dates: Sequence[str] = ()) -> Docum
     Raises :class:`StructureError` naming the source when the article carries no text.
     """
     if not isinstance(article.text, str) or not article.text.strip():
-        raise StructureError(f"{article.source}: article {article.doc_id} has no text", hint="re-run policykg ingest")
+        raise StructureError(
+            f"{article.source}: article {article.doc_id} has no text", hint="re-run policykg ingest"
+        )
     text = article.text
     sections = build_sections(text) if article.relevant else ()
     front = _front_lines(text, sections[0].start if sections else None)
     metadata = read_metadata(article, front, page_dates)
-    citations = find_citations(text, metadata.title, 0, hierarchy_end(text) if sections else len(text))
+    citations = find_citations(
+        text, metadata.title, 0, hierarchy_end(text) if sections else len(text)
+    )
     if not article.relevant:
         citations = ()
     return Document(
@@ -55,5 +59,6 @@ def structure_articles(articles: Sequence[Article]) -> tuple[Document, ...]:
     for article in articles:
         dates_by_source.setdefault(article.source, []).extend(all_full_dates(article.text))
     return tuple(
-        structure_article(a, tuple(sorted(dates_by_source.get(a.source, [])))) for a in sorted(articles, key=lambda a: (a.source, a.index))
+        structure_article(a, tuple(sorted(dates_by_source.get(a.source, []))))
+        for a in sorted(articles, key=lambda a: (a.source, a.index))
     )

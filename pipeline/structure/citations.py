@@ -42,6 +42,8 @@ def title_key(title: str) -> str:
     '关于进一步完善医疗卫生服务体系的意见'
     >>> title_key("山东省人民政府办公厅关于印发山东省实施方案的通知") == title_key("山东省人民政府办公厅关于印发〈山东省实施方案〉的通知")
     True
+    >>> title_key("行动计划(2024—2027年)") == title_key("行动计划")
+    True
     """
     text = re.sub(r"\s+", "", strip_draft_marker(title))
     inner = re.search(r"[〈<《]([^〈〉<>《》]+)[〉>》]", text)
@@ -54,6 +56,7 @@ def title_key(title: str) -> str:
     at = text.find("关于")
     if at > 0:
         text = text[at:]
+    text = re.sub(r"[(（][^()（）]*(?:\d{4}|试行|暂行|修订)[^()（）]*[)）]$", "", text)
     return re.sub(r"[“”\"'‘’「」]", "", text)
 
 
@@ -92,19 +95,24 @@ def _number_after(text: str, end: int) -> str | None:
     return normalise_doc_number(match.group(1))
 
 
-def is_self_reference(title: str, own_title: str | None, lexicon: StructureLexicon | None = None) -> bool:
+def is_self_reference(
+    title: str, own_title: str | None, lexicon: StructureLexicon | None = None
+) -> bool:
     """``《意见》``/``《本方案》`` short forms, and the document's own title in any spelling.
 
     >>> is_self_reference("方案", "聊城市实施方案"), is_self_reference("聊城市实施方案(征求意见稿)", "聊城市实施方案")
     (True, True)
     """
     lex = lexicon or structure_lexicon()
-    if title.strip() in lex.self_short_forms:
+    bare = title.strip()
+    if bare in lex.self_short_forms or any(bare == word for word, _ in lex.doc_types):
         return True
     return bool(own_title) and title_key(title) == title_key(own_title or "")
 
 
-def find_citations(text: str, own_title: str | None, start: int = 0, end: int | None = None) -> tuple[Citation, ...]:
+def find_citations(
+    text: str, own_title: str | None, start: int = 0, end: int | None = None
+) -> tuple[Citation, ...]:
     """Documents cited in ``text[start:end]``, one per document, in order of first mention."""
     lex = structure_lexicon()
     stop = len(text) if end is None else end
@@ -113,7 +121,13 @@ def find_citations(text: str, own_title: str | None, start: int = 0, end: int | 
         raw_title = match.group(1)
         if is_self_reference(raw_title, own_title, lex) or _is_periodical(text, match, lex):
             continue
-        title = re.sub(r"[〈〉]", lambda m: "《" if m.group(0) == "〈" else "》", strip_draft_marker(raw_title, lex))
+        if re.search(r"(?:简称|以下称|下称)\s*$", text[max(0, match.start() - 6) : match.start()]):
+            continue  # an alias of the document just cited, or of this one
+        title = re.sub(
+            r"[〈〉]",
+            lambda m: "《" if m.group(0) == "〈" else "》",
+            strip_draft_marker(raw_title, lex),
+        )
         mention = _Mention(
             title=title,
             key=title_key(raw_title),
@@ -123,7 +137,10 @@ def find_citations(text: str, own_title: str | None, start: int = 0, end: int | 
             end=match.end(),
         )
         for group in groups:
-            if any(m.key == mention.key or (mention.number and m.number == mention.number) for m in group):
+            if any(
+                m.key == mention.key or (mention.number and m.number == mention.number)
+                for m in group
+            ):
                 group.append(mention)
                 break
         else:
@@ -132,6 +149,10 @@ def find_citations(text: str, own_title: str | None, start: int = 0, end: int | 
     for group in groups:
         first = group[0]
         number = next((m.number for m in group if m.number), None)
-        relation = CitationRelation.IMPLEMENTS if any(m.implements for m in group) else CitationRelation.CITES
+        relation = (
+            CitationRelation.IMPLEMENTS
+            if any(m.implements for m in group)
+            else CitationRelation.CITES
+        )
         citations.append(Citation(first.title, number, relation, first.start, first.end))
     return tuple(citations)

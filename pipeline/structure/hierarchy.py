@@ -1,5 +1,6 @@
 """The task hierarchy of a policy text: parts (一、), items ((一)), sub-items (1. / (1) / ①).
 
+Chapters (``第一章``, ``第二部分``) are not sections, but each may restart part numbering.
 Numbering restarts: when a part number does not increase (``一、起草背景`` after ``七、组织实施``),
 the text that follows is another block (a drafting note, an annex, a second document) and not part
 of this document's task hierarchy; the hierarchy stops there and the last part ends before it.
@@ -20,8 +21,10 @@ _LEAD = r"^[\s*#·•]*"
 _CN = "一二三四五六七八九十百"
 PART_RE = re.compile(_LEAD + rf"(?P<marker>(?P<num>[{_CN}]+)\s*[、.．])")
 ITEM_RE = re.compile(_LEAD + rf"(?P<marker>[(（]\s*(?P<num>[{_CN}]+)\s*[)）])")
+CHAPTER_RE = re.compile(_LEAD + rf"第[{_CN}\d]+(?:章|部分|篇)(?:\s|$|[、:：])")
 SUBITEM_RE = re.compile(
-    _LEAD + r"(?P<marker>(?P<num>\d{1,2})\s*[.、．](?![\d.])|[(（]\s*(?P<num2>\d{1,2})\s*[)）]|(?P<num3>[①-⑳]))"
+    _LEAD
+    + r"(?P<marker>(?P<num>\d{1,2})\s*[.、．](?![\d.])|[(（]\s*(?P<num2>\d{1,2})\s*[)）]|(?P<num3>[①-⑳]))"
 )
 _HEADING_STRIP = " \t*。.,，;；:：、!！?？"
 _DEPTH = {SectionKind.PART: 0, SectionKind.ITEM: 1, SectionKind.SUBITEM: 2}
@@ -49,7 +52,11 @@ def match_marker(line: Line) -> _Marker | None:
     >>> match_marker(Line(0, 9, "(三) 提升服务")).ordinal, match_marker(Line(0, 8, "2025年目标")) is None
     (3, True)
     """
-    for kind, pattern in ((SectionKind.PART, PART_RE), (SectionKind.ITEM, ITEM_RE), (SectionKind.SUBITEM, SUBITEM_RE)):
+    for kind, pattern in (
+        (SectionKind.PART, PART_RE),
+        (SectionKind.ITEM, ITEM_RE),
+        (SectionKind.SUBITEM, SUBITEM_RE),
+    ):
         match = pattern.match(line.text)
         if not match:
             continue
@@ -59,7 +66,14 @@ def match_marker(line: Line) -> _Marker | None:
         if ordinal is None or ordinal == 0:
             continue
         marker = re.sub(r"\s+", "", match.group("marker"))
-        return _Marker(kind, ordinal, marker, line.start + match.start("marker"), line.start + match.end("marker"), line)
+        return _Marker(
+            kind,
+            ordinal,
+            marker,
+            line.start + match.start("marker"),
+            line.start + match.end("marker"),
+            line,
+        )
     return None
 
 
@@ -84,6 +98,9 @@ def _marked(text: str) -> tuple[list[_Marker], int]:
     markers: list[_Marker] = []
     last_part = 0
     for line in iter_lines(text):
+        if CHAPTER_RE.match(line.text):
+            last_part = 0  # a new chapter legitimately restarts the part numbers
+            continue
         marker = match_marker(line)
         if marker is None:
             continue
@@ -135,7 +152,9 @@ def build_sections(text: str) -> tuple[Section, ...]:
                 break
         start, end = trim_span(text, marker.marker_start, end)
         parent_id = next((parents[d] for d in range(depth - 1, -1, -1) if d in parents), None)
-        letter = {SectionKind.PART: "p", SectionKind.ITEM: "i", SectionKind.SUBITEM: "s"}[marker.kind]
+        letter = {SectionKind.PART: "p", SectionKind.ITEM: "i", SectionKind.SUBITEM: "s"}[
+            marker.kind
+        ]
         own = f"{letter}{marker.ordinal}"
         section_id = f"{parent_id}.{own}" if parent_id else own
         base, k = section_id, 2
@@ -149,7 +168,9 @@ def build_sections(text: str) -> tuple[Section, ...]:
         paragraphs = tuple(
             Span(*trim_span(text, max(line.start, start), min(line.end, end)))
             for line in iter_lines(text)
-            if line.end > start and line.start < end and text[max(line.start, start) : min(line.end, end)].strip()
+            if line.end > start
+            and line.start < end
+            and text[max(line.start, start) : min(line.end, end)].strip()
         )
         sections.append(
             Section(

@@ -43,6 +43,9 @@ class StructureLexicon:
     speech_words: tuple[str, ...]
     consultation_cues: tuple[str, ...]
     published_cues: tuple[str, ...]
+    issued_cues: tuple[str, ...]
+    number_cues: tuple[str, ...]
+    issuer_cues: tuple[str, ...]
     jurisdictions: tuple[Jurisdiction, ...]
 
 
@@ -76,18 +79,22 @@ def read_jurisdictions(path: Path = JURISDICTIONS_TSV) -> tuple[Jurisdiction, ..
         try:
             rows.append(Jurisdiction(parts[0], parts[1], Level(parts[2]), parts[3]))
         except (IndexError, ValueError) as exc:
-            raise ResourceError(f"{path}:{lineno}: expected 'name<TAB>short<TAB>level<TAB>province'") from exc
+            raise ResourceError(
+                f"{path}:{lineno}: expected 'name<TAB>short<TAB>level<TAB>province'"
+            ) from exc
     return tuple(rows)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def structure_lexicon() -> StructureLexicon:
     """The vocabulary, read once per process."""
     data = _read_yaml(STRUCTURE_YAML)
     try:
         doc_types = data["doc_types"]
         return StructureLexicon(
-            doc_types=tuple(sorted(((str(k), str(v)) for k, v in doc_types.items()), key=lambda kv: -len(kv[0]))),
+            doc_types=tuple(
+                sorted(((str(k), str(v)) for k, v in doc_types.items()), key=lambda kv: -len(kv[0]))
+            ),
             self_short_forms=frozenset(data["self_short_forms"]),
             draft_markers=_longest_first(data["draft_markers"]),
             body_suffixes=_longest_first(data["body_suffixes"]),
@@ -100,6 +107,9 @@ def structure_lexicon() -> StructureLexicon:
             speech_words=_longest_first(data["speech_words"]),
             consultation_cues=_longest_first(data["consultation_cues"]),
             published_cues=_longest_first(data["published_cues"]),
+            issued_cues=_longest_first(data["issued_cues"]),
+            number_cues=_longest_first(data["number_cues"]),
+            issuer_cues=_longest_first(data["issuer_cues"]),
             jurisdictions=tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name))),
         )
     except (KeyError, AttributeError, TypeError) as exc:

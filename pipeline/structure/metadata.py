@@ -26,6 +26,7 @@ from pipeline.structure.text import (
     MONTH_DAY_RE,
     all_full_dates,
     collapse_spaces,
+    is_date_line,
     iso_date,
     iter_lines,
     normalise_doc_number,
@@ -36,14 +37,22 @@ from pipeline.structure.text import (
 
 FULL_TEXT_RE = re.compile(r"^\s*《?(?P<t>[^《》\n]{4,120}?)》?\s*(?:全文|原文)(?:如下|发布|公布)")
 ISSUE_NOTICE_RE = re.compile(r"^(?P<subject>.*?)(?:关于)?(?:联合)?(?:转发|印发)(?P<t>.+?)的通知$")
-CONSULTATION_RE = re.compile(r"《(?P<t>[^《》]+)》[^《》]{0,12}征求.{0,8}意见|征求.{0,6}《(?P<t2>[^《》]+)》.{0,4}意见")
-ISSUED_NEWS_RE = re.compile(r"^(?P<subject>[^《》]{2,80}?)\s*(?:近日|日前|近期)?\s*(?:联合)?印发(?:了)?\s*(?P<t>《[^《》]+》|[^《》]+)$")
+CONSULTATION_RE = re.compile(
+    r"《(?P<t>[^《》]+)》[^《》]{0,12}征求.{0,8}意见|征求.{0,6}《(?P<t2>[^《》]+)》.{0,4}意见"
+)
+ISSUED_NEWS_RE = re.compile(
+    r"^(?P<subject>[^《》]{2,80}?)\s*(?:近日|日前|近期)?\s*(?:联合)?(?:印发|出台|发布)(?:了)?\s*(?P<t>《[^《》]+》|[^《》]+)$"
+)
 ISSUE_CLAUSE_RE = re.compile(r"(?:联合)?(?:印发|发布|出台)(?:了)?\s*《(?P<t>[^《》]+)》")
-DATELINE_RE = re.compile(rf"^[{HAN}]{{1,8}}(?:社|报|台|网)[{HAN}]{{0,8}}?(?P<md>\d{{1,2}}月\d{{1,2}}日)?(?:电|讯)")
+DATELINE_RE = re.compile(
+    rf"^[{HAN}]{{1,8}}(?:社|报|台|网)[{HAN}]{{0,8}}?(?P<md>\d{{1,2}}月\d{{1,2}}日)?(?:电|讯)"
+)
 DIGITS_DATE_RE = re.compile(r"^\s*((?:19|20)\d{4,6})\s*$")
 FIVE_YEAR_RE = re.compile(r"[“\"]?十([一二三四五六七八九])五[”\"]?")
 PERIOD_RE = re.compile(r"((?:19|20)\d{2})\s*[—\-–~至到]+\s*((?:19|20)\d{2})\s*年")
-_TIME_WORDS = re.compile(r"^(?:近日|日前|近期|今天|昨天|今年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日)[,，\s]*")
+_TIME_WORDS = re.compile(
+    r"^(?:近日|日前|近期|今天|昨天|今年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日)[,，\s]*"
+)
 _BODY_SPLIT = re.compile(r"[、,，\s]+|(?<=[办厅部局委会院府署])(?:和|及|与)")
 
 
@@ -69,7 +78,11 @@ def is_body_name(name: str, lexicon: StructureLexicon | None = None) -> bool:
 
 
 def _starts_body(name: str, lex: StructureLexicon) -> bool:
-    if name.startswith(lex.central_bodies) or name.startswith(lex.national_prefixes) or name.startswith("中共"):
+    if (
+        name.startswith(lex.central_bodies)
+        or name.startswith(lex.national_prefixes)
+        or name.startswith("中共")
+    ):
         return True
     return any(name.startswith(j.name) for j in lex.jurisdictions)
 
@@ -85,9 +98,11 @@ def split_bodies(text: str, lexicon: StructureLexicon | None = None) -> tuple[st
     lex = lexicon or structure_lexicon()
     bodies: list[str] = []
     for chunk in _BODY_SPLIT.split(text.strip()):
-        chunk = chunk.strip("“”\"")
+        chunk = chunk.strip('“”"')
         if not chunk:
             continue
+        if not is_body_name(chunk, lex):
+            return ()
         parts = [chunk]
         while True:
             head = parts[-1]
@@ -95,7 +110,9 @@ def split_bodies(text: str, lexicon: StructureLexicon | None = None) -> tuple[st
                 (
                     i
                     for i in range(2, len(head) - 1)
-                    if is_body_name(head[:i], lex) and is_body_name(head[i:], lex) and _starts_body(head[i:], lex)
+                    if is_body_name(head[:i], lex)
+                    and is_body_name(head[i:], lex)
+                    and _starts_body(head[i:], lex)
                 ),
                 None,
             )
@@ -125,8 +142,18 @@ def _clean_title(title: str, relevant: bool) -> str:
     return collapse_spaces(title) if relevant else remove_layout_spaces(title)
 
 
+def page_title(title: str) -> str:
+    """A web page title without its site name (``标题_某某网``, ``标题 - 中国政府网``).
+
+    >>> page_title("关于印发某方案的通知_某省卫生健康委员会"), page_title("某某规划 - 中国政府网")
+    ('关于印发某方案的通知', '某某规划')
+    """
+    parts = [p.strip() for p in re.split(r"\s*(?:_|\s[-–—|｜]\s|｜)\s*", title) if p.strip()]
+    return parts[0] if parts else title.strip()
+
+
 def _headline_candidates(article: Article, front: Sequence[str]) -> list[str]:
-    hints = [article.hints.get(k, "") for k in ("headline", "title")]
+    hints = [article.hints.get("headline", ""), page_title(article.hints.get("title", ""))]
     return [c.strip() for c in [*hints, *front] if c and c.strip()]
 
 
@@ -137,7 +164,20 @@ def _speech_title(line: str, lex: StructureLexicon) -> str | None:
     return None
 
 
-def find_title(article: Article, front: Sequence[str], lex: StructureLexicon) -> tuple[str | None, str]:
+def _fuller_title(text: str, title: str) -> str:
+    """The longest 《…》 spelling of ``title`` in ``text`` (a notice's title may drop ``(2024—2027年)``)."""
+    key = title_key(title)
+    spellings = [_clean_title(m.group(1), True) for m in re.finditer(r"《([^《》\n]+)》", text)]
+    return max(
+        (s for s in spellings if title_key(s) == key and s.startswith(title)),
+        key=len,
+        default=title,
+    )
+
+
+def find_title(
+    article: Article, front: Sequence[str], lex: StructureLexicon
+) -> tuple[str | None, str]:
     """The document's own title and how it was found (``full_text``, ``notice``, ``speech``, ...)."""
     for line in iter_lines(article.text):
         match = FULL_TEXT_RE.match(line.text)
@@ -147,14 +187,22 @@ def find_title(article: Article, front: Sequence[str], lex: StructureLexicon) ->
     for line in candidates:
         notice = ISSUE_NOTICE_RE.match(line)
         if notice and notice.group("t").strip("《》 "):
-            return _clean_title(notice.group("t"), True), "notice"
+            return _fuller_title(article.text, _clean_title(notice.group("t"), True)), "notice"
     for line in candidates:
         consultation = CONSULTATION_RE.search(line)
         if consultation:
-            return _clean_title(consultation.group("t") or consultation.group("t2"), True), "consultation"
-    for line in candidates:
+            return _clean_title(
+                consultation.group("t") or consultation.group("t2"), True
+            ), "consultation"
+    # A news headline about the issue may sit mid-text on a newspaper page (a continued article).
+    for line in [*candidates, *(ln.text.strip() for ln in iter_lines(article.text))]:
         news = ISSUED_NEWS_RE.match(line)
-        if news and split_bodies(_TIME_WORDS.sub("", news.group("subject")), lex):
+        if news and re.search(r"[,，。;；:：]", news.group("subject")):
+            continue
+        if news and (
+            news.group("t").startswith("《")
+            or split_bodies(_TIME_WORDS.sub("", news.group("subject")), lex)
+        ):
             issued = news.group("t").strip()
             if not is_self_reference(issued.strip("《》"), None, lex):
                 return _clean_title(issued, True), "issued"
@@ -179,8 +227,13 @@ def _issue_subjects(lines: Iterable[str], title: str | None, lex: StructureLexic
             found.extend(split_bodies(notice.group("subject"), lex))
             continue
         news = ISSUED_NEWS_RE.match(line.strip())
-        if news and title and (
-            is_self_reference(news.group("t").strip("《》 "), title, lex) or title_key(news.group("t")) == title_key(title)
+        if (
+            news
+            and title
+            and (
+                is_self_reference(news.group("t").strip("《》 "), title, lex)
+                or title_key(news.group("t")) == title_key(title)
+            )
         ):
             found.extend(_subject_bodies(news.group("subject"), lex))
         for match in ISSUE_CLAUSE_RE.finditer(line):
@@ -189,20 +242,69 @@ def _issue_subjects(lines: Iterable[str], title: str | None, lex: StructureLexic
     return list(dict.fromkeys(found))
 
 
-def _signature(lines: Sequence[str], known_dates: tuple[str, ...], lex: StructureLexicon) -> _Signature | None:
-    """Issuer line(s) directly above a date line (full date or digits whose 年月日 were lost)."""
-    for i, line in enumerate(lines[:-1]):
-        bodies = split_bodies(line, lex)
-        if not bodies:
-            continue
-        nxt = lines[i + 1].strip()
-        full = re.fullmatch(r"((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{1,2}-\d{1,2})", nxt)
-        if full:
-            return _Signature(bodies, parse_full_date(nxt))
-        digits = DIGITS_DATE_RE.match(nxt)
-        if digits:
-            return _Signature(bodies, parse_run_together_date(digits.group(1), known_dates))
+def _signature(
+    lines: Sequence[str], known_dates: tuple[str, ...], lex: StructureLexicon
+) -> _Signature | None:
+    """Issuer line(s) directly above a date line (also ``issuer date`` on one line, and digits
+    whose 年月日 were lost); the first signature of the text."""
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        date: str | None = None
+        bodies: list[str] = []
+        if is_date_line(stripped):
+            date = parse_full_date(stripped)
+        elif (digits := DIGITS_DATE_RE.match(stripped)) is not None:
+            date = parse_run_together_date(digits.group(1), known_dates)
+        else:
+            same_line = re.fullmatch(r"(?P<who>.+?)\s+(?P<when>\S+)", stripped)
+            if same_line and is_date_line(same_line.group("when")):
+                bodies = list(split_bodies(same_line.group("who"), lex))
+                date = parse_full_date(same_line.group("when")) if bodies else None
+            if not bodies:
+                continue
+        for above in reversed(lines[max(0, i - 4) : i] if not bodies else []):
+            found = split_bodies(above, lex)
+            if not found:
+                break
+            bodies[:0] = found
+        if bodies:
+            return _Signature(tuple(dict.fromkeys(bodies)), date)
     return None
+
+
+def _cued_bodies(lines: Sequence[str], lex: StructureLexicon) -> tuple[str, ...]:
+    """Bodies on a ``发文机关: …`` line of a metadata table."""
+    cues = "|".join(re.escape(c) for c in lex.issuer_cues)
+    for line in lines:
+        match = re.match(rf"^\s*(?:{cues})\s*[:：]\s*(.+?)\s*$", line)
+        if match and (bodies := split_bodies(match.group(1), lex)):
+            return bodies
+    return ()
+
+
+_LEVEL_WORDS = {
+    "省": Level.PROVINCIAL,
+    "市": Level.MUNICIPAL,
+    "县": Level.COUNTY,
+    "区": Level.COUNTY,
+}
+
+
+def _implied_place(
+    issuers: Sequence[str], text: str, lex: StructureLexicon
+) -> tuple[Level, str] | None:
+    """``省卫生健康委`` names no place: the level from its first word, the place most named in the text.
+
+    >>> _implied_place(["省卫生健康委"], "山东省各市。全省。山东省。河南省", structure_lexicon())
+    (<Level.PROVINCIAL: 'provincial'>, '山东省')
+    """
+    first = next((b[0] for b in issuers if b and b[0] in _LEVEL_WORDS), None)
+    if first is None:
+        return None
+    level = _LEVEL_WORDS[first]
+    counts = Counter({j.name: text.count(j.name) for j in lex.jurisdictions if j.level is level})
+    name, count = counts.most_common(1)[0] if counts else ("", 0)
+    return (level, name) if count else None
 
 
 def _speaker_bodies(candidates: Iterable[str], lex: StructureLexicon) -> tuple[str, ...]:
@@ -230,6 +332,18 @@ def _consultation_date(text: str, lex: StructureLexicon) -> str | None:
     return None
 
 
+def _cued_date(lines: Sequence[str], cue_words: Sequence[str]) -> str | None:
+    """A date on a ``cue: date`` line (``成文日期:2023年05月06日``)."""
+    cues = "|".join(re.escape(c) for c in cue_words)
+    for line in lines:
+        match = re.match(rf"^\s*(?:{cues})\s*[:：]\s*(.+)$", line)
+        if match:
+            value = parse_full_date(match.group(1))
+            if value:
+                return value
+    return None
+
+
 def _published_date(article: Article, lines: Sequence[str], lex: StructureLexicon) -> str | None:
     if article.hints.get("published"):
         value = parse_full_date(article.hints["published"])
@@ -246,7 +360,9 @@ def _published_date(article: Article, lines: Sequence[str], lex: StructureLexico
 
 
 def _dateline_date(article: Article, lines: Sequence[str], page_dates: Sequence[str]) -> str | None:
-    dateline = article.hints.get("dateline") or next((m.group(0) for l in lines[:8] if (m := DATELINE_RE.match(l))), "")
+    dateline = article.hints.get("dateline") or next(
+        (m.group(0) for ln in lines[:8] if (m := DATELINE_RE.match(ln))), ""
+    )
     md = MONTH_DAY_RE.search(dateline)
     if not md:
         return None
@@ -283,7 +399,11 @@ def jurisdiction_of(
             place = inner
         else:
             county = re.match(rf"^([{HAN}]{{1,4}}?(?:县|区|旗))", text[len(place.name) :])
-            if county and place.level is Level.MUNICIPAL and len(text) > len(place.name) + len(county.group(1)):
+            if (
+                county
+                and place.level is Level.MUNICIPAL
+                and len(text) > len(place.name) + len(county.group(1))
+            ):
                 return Level.COUNTY, county.group(1)
         return place.level, place.name
     if not is_body:
@@ -305,17 +425,19 @@ def _gazetteer_prefix(text: str, places: Sequence[Jurisdiction]) -> Jurisdiction
     return next((p for p in places if text.startswith(p.name)), None)
 
 
-def doc_type_of(title: str | None, form: str, lexicon: StructureLexicon | None = None) -> str | None:
+def doc_type_of(
+    title: str | None, form: str, lexicon: StructureLexicon | None = None
+) -> str | None:
     """The document type from the title's last word, else from its form (speech, news).
 
     >>> doc_type_of("聊城市进一步完善医疗卫生服务体系的实施方案", "consultation"), doc_type_of("某标题", "speech")
     ('实施方案', '讲话/文章')
     """
     lex = lexicon or structure_lexicon()
-    if form == "speech":
+    if form == "speech" or (title and any(w in title for w in lex.speech_words)):
         return "讲话/文章"
     if title:
-        bare = re.sub(r"[(（][^()（）]*[)）]$", "", title).strip("”\"")
+        bare = re.sub(r"[(（][^()（）]*[)）]$", "", title).strip('”"')
         for word, kind in lex.doc_types:
             if bare.endswith(word):
                 return kind
@@ -340,7 +462,9 @@ def plan_period_end(title: str | None) -> str | None:
 # --------------------------------------------------------------------------- entry point
 
 
-def read_metadata(article: Article, front: Sequence[str], page_dates: Sequence[str] = ()) -> DocumentMetadata:
+def read_metadata(
+    article: Article, front: Sequence[str], page_dates: Sequence[str] = ()
+) -> DocumentMetadata:
     """Metadata of one article; ``front`` are the lines before the task hierarchy."""
     lex = structure_lexicon()
     title, form = find_title(article, front, lex)
@@ -355,23 +479,36 @@ def read_metadata(article: Article, front: Sequence[str], page_dates: Sequence[s
     if signature:
         issuers.extend(b for b in signature.issuers if b not in issuers)
     if not issuers:
+        issuers.extend(_cued_bodies(lines[:30], lex))
+    if not issuers:
         issuers.extend(_speaker_bodies(head[:12], lex))
 
     date = (
         (signature.date if signature else None)
+        or _cued_date(lines[:30], lex.issued_cues)
         or _consultation_date(article.text, lex)
         or _dateline_date(article, lines, page_dates)
         or _published_date(article, lines, lex)
         or parse_full_date(article.hints.get("date", ""))
     )
 
+    number_cues = "|".join(re.escape(c) for c in lex.number_cues)
     number = next(
-        (normalise_doc_number(line) for line in front if re.fullmatch(rf"[(（]?\s*{DOC_NUMBER_RE.pattern}\s*[)）]?", line.strip())),
+        (
+            normalise_doc_number(line)
+            for line in front
+            if re.fullmatch(
+                rf"(?:(?:{number_cues})\s*[:：]\s*)?[(（]?\s*{DOC_NUMBER_RE.pattern}\s*[)）]?",
+                line.strip(),
+            )
+        ),
         None,
     )
 
-    place = next((p for p in (jurisdiction_of(b, lex) for b in issuers) if p), None) or (
-        jurisdiction_of(title, lex, is_body=False) if title else None
+    place = (
+        next((p for p in (jurisdiction_of(b, lex) for b in issuers) if p), None)
+        or (jurisdiction_of(title, lex, is_body=False) if title else None)
+        or _implied_place(issuers, article.text, lex)
     )
     return DocumentMetadata(
         title=title,

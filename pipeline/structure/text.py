@@ -9,7 +9,20 @@ from dataclasses import dataclass
 from pipeline.models import Span
 
 HAN = "\u4e00-\u9fff"
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100}
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -166,22 +179,54 @@ def iso_date(year: int | str, month: int | str, day: int | str) -> str | None:
     return f"{y:04d}-{m:02d}-{d:02d}"
 
 
-def parse_full_date(text: str) -> str | None:
-    """The first full date in ``text`` (2022年4月27日, 2024-11-20, 2024.3.5) as ISO.
+CN_DATE_RE = re.compile(
+    r"([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+)
 
-    >>> parse_full_date("发布时间:2024-11-20"), parse_full_date("2022年4月27日")
-    ('2024-11-20', '2022-04-27')
+
+def _cn_date(match: re.Match[str]) -> str | None:
+    year = "".join(str(_CN_DIGITS[ch]) for ch in match.group(1))
+    month, day = chinese_number(match.group(2)), chinese_number(match.group(3))
+    return iso_date(year, month, day) if month and day else None
+
+
+def parse_full_date(text: str) -> str | None:
+    """The first full date in ``text`` (2022年4月27日, 2024-11-20, 二〇二三年五月六日) as ISO.
+
+    >>> parse_full_date("发布时间:2024-11-20"), parse_full_date("2022年4月27日"), parse_full_date("二〇二三年十二月六日")
+    ('2024-11-20', '2022-04-27', '2023-12-06')
     """
     for match in FULL_DATE_RE.finditer(text):
         value = iso_date(*match.groups())
         if value:
             return value
+    for match in CN_DATE_RE.finditer(text):
+        value = _cn_date(match)
+        if value:
+            return value
     return None
 
 
+def is_date_line(line: str) -> bool:
+    """Whether ``line`` is only a date (a signature or closing date).
+
+    >>> is_date_line(" 2022年4月27日 "), is_date_line("二〇二三年五月六日"), is_date_line("2022年4月27日召开")
+    (True, True, False)
+    """
+    stripped = line.strip()
+    return (
+        any(
+            (m := pattern.fullmatch(stripped)) is not None and m.group(0) == stripped
+            for pattern in (FULL_DATE_RE, CN_DATE_RE)
+        )
+        and parse_full_date(stripped) is not None
+    )
+
+
 def all_full_dates(text: str) -> list[str]:
-    """Every full date of ``text`` as ISO, in order."""
-    values = (iso_date(*m.groups()) for m in FULL_DATE_RE.finditer(text))
+    """Every full date of ``text`` as ISO (Arabic dates first, then dates in Chinese numerals)."""
+    values = [iso_date(*m.groups()) for m in FULL_DATE_RE.finditer(text)]
+    values += [_cn_date(m) for m in CN_DATE_RE.finditer(text)]
     return [v for v in values if v]
 
 
