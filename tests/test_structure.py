@@ -532,3 +532,15 @@ def test_structure_cli_removes_stale_documents(tmp_path: Path) -> None:
         write_json(record_path(tmp_path / "articles", a.doc_id), a)
     structure_dir(tmp_path, tmp_path)
     assert sorted(p.name for p in (tmp_path / "documents").glob("*.json")) == [f"{stem}.0.json"]
+
+
+def test_structure_article_metadata_table_and_implied_province() -> None:
+    text = (
+        "某某工作方案\n发文机关:省卫生健康委\n发文字号:某卫发〔2024〕3号\n成文日期:2024年02月01日\n"
+        "为落实《河南省全民健康条例》(以下简称《条例》),结合河南省实际,制定本方案。河南省各地要认真执行。"
+    )
+    doc = structure_article(article(text, headline="某某工作方案"))
+    meta = doc.metadata
+    assert (meta.issuer_names, meta.doc_number, meta.date) == (("省卫生健康委",), "某卫发〔2024〕3号", "2024-02-01")
+    assert (meta.level, meta.jurisdiction) == (Level.PROVINCIAL, "河南省")
+    assert [(c.title, c.relation.value) for c in doc.citations] == [("河南省全民健康条例", "implements")]

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
-from pipeline.nlp.extensions import DEADLINE, SPAN_GROUP, add_spans, policykg_spans
+from pipeline.nlp.extensions import DEADLINE, SPAN_GROUP, add_spans, doc_text, policykg_spans
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """Character bounds of the sentences of ``doc``: ``doc.sents`` if set, else split on 。！？ and newlines."""
     if doc.has_annotation("SENT_START"):
         return [(s.start_char, s.end_char) for s in doc.sents]
-    return text_sentence_bounds(doc.text)
+    return text_sentence_bounds(doc_text(doc))
 
 
 def text_sentence_bounds(text: str) -> list[tuple[int, int]]:
@@ -221,7 +221,7 @@ class DeadlineRecognizer:
 
     def match(self, doc: Doc) -> list[DeadlineMatch]:
         """The deadline expressions of ``doc`` (status dates only if ``keep_status_dates``)."""
-        return [d for d in self.lexicon.find(doc.text) if self.keep_status_dates or not d.is_status]
+        return [d for d in self.lexicon.find(doc_text(doc)) if self.keep_status_dates or not d.is_status]
 
     def set_annotations(self, doc: Doc, matches: list[DeadlineMatch]) -> None:
         """Add one DEADLINE span per match, unless a component already added the same span."""

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from pipeline.errors import ResourceError
 from pipeline.nlp.deadlines import alternation, ascii_digits, load_lexicon
-from pipeline.nlp.extensions import PROGRAMME, SPAN_GROUP, add_spans
+from pipeline.nlp.extensions import PROGRAMME, SPAN_GROUP, add_spans, doc_text
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ class ProgrammeRecognizer:
 
     def match(self, doc: Doc) -> list[ProgrammeMatch]:
         """The programme mentions of ``doc``."""
-        return find_programmes(doc.text, self.lexicon)
+        return find_programmes(doc_text(doc), self.lexicon)
 
     def set_annotations(self, doc: Doc, matches: list[ProgrammeMatch]) -> None:
         """Add one PROGRAMME span per mention."""

@@ -28,7 +28,7 @@ from pipeline.nlp.deadlines import (
     default_deadline_lexicon,
     load_lexicon,
 )
-from pipeline.nlp.extensions import DEADLINE, INDICATOR, SPAN_GROUP, TARGET, Relation, add_spans, policykg_spans
+from pipeline.nlp.extensions import DEADLINE, INDICATOR, SPAN_GROUP, TARGET, Relation, add_spans, doc_text, policykg_spans
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ UNITS_FILE = "units.yaml"
 HAS_INDICATOR = "HAS_INDICATOR"
 HAS_DEADLINE = "HAS_DEADLINE"
 
+_DIGIT = re.compile(r"[0-9]")
 _CLAUSE = re.compile(r"[^，,；;：:]+")
 _WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
 _LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
@@ -246,10 +247,18 @@ def find_targets(
     found: list[TargetMatch] = []
     paragraph_start = 0
     for paragraph in text.split("\n"):
+        if not _DIGIT.search(paragraph):
+            paragraph_start += len(paragraph) + 1
+            continue  # no number, no target; past context is per paragraph
         past_context = False
         for s_start, s_end in _sentences(paragraph):
             start = paragraph_start + s_start
             sentence = paragraph[s_start:s_end]
+            if not _DIGIT.search(sentence) and "五" not in sentence:
+                # Only the past-context cues matter here (近年来, 以来 …).
+                if lexicon.context_cues.search(sentence) and not lexicon.future_cues.search(sentence):
+                    past_context = True
+                continue
             deadlines = lexicon.deadlines.find(sentence)
             future = lexicon.names_future(sentence, deadlines, period_end)
             if lexicon.opens_past_context(sentence, deadlines, period_end) and not future:
@@ -281,6 +290,8 @@ def _sentence_targets(
     for clause_match in _CLAUSE.finditer(sentence):
         c_start = clause_match.start()
         clause = clause_match.group()
+        if not _DIGIT.search(clause):
+            continue
         numbers = [n for n in lexicon.numbers(clause) if not _is_age_band(clause, n, lexicon)]
         if not numbers:
             continue
@@ -452,7 +463,7 @@ class TargetRecognizer:
         """The targets of ``doc``, using its plan period and past sections."""
         period = doc._.plan_period_end
         return find_targets(
-            doc.text,
+            doc_text(doc),
             plan_period_end=str(period) if period else None,
             past_ranges=self._past_ranges(doc),
             lexicon=self.lexicon,
