@@ -91,3 +91,22 @@ def test_report_writes_page(project: Path) -> None:
     _invoke("report")
     page = (project / "data/graph/report/index.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "临河市进一步完善医疗卫生服务体系的实施方案" in page
+
+
+def test_analyze_without_database_server_still_writes_turtle(project: Path) -> None:
+    env = {"POLICYKG_BOLT_PORT": "9", "COLUMNS": "300"}  # discard port: nothing listens there
+    run = subprocess.run([str(POLICYKG), "analyze", "--db"], capture_output=True, text=True,
+                         env={**os.environ, "POLICYKG_ROOT": str(project), **env}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "database not updated" in run.stdout and "policykg db start" in run.stdout
+    assert (project / "data/graph/analysis.ttl").exists()
+
+
+def test_write_analysis_unreachable_server_is_one_clear_error() -> None:
+    from pipeline.analysis.dbsource import write_analysis
+    from pipeline.config import Settings
+    from pipeline.errors import DatabaseError
+
+    settings = Settings().with_overrides(local_bolt_port=9)
+    with pytest.raises(DatabaseError, match="cannot reach the graph server at bolt://127.0.0.1:9"):
+        write_analysis(settings, {"bodies": [], "answers": []})

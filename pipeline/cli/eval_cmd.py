@@ -36,23 +36,19 @@ def facts_records(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
     A file that cannot be ingested yields a record with no documents and an ``error`` field, so
     the other files are still processed.
     """
-    from pipeline.extract import extract_documents
     from pipeline.facts import gold_record
-    from pipeline.ingest import ingest_bytes
     from pipeline.nlp import build_nlp
+    from pipeline.runner import process_raw
     from pipeline.store import read_raw
-    from pipeline.structure import structure_article
 
     nlp = build_nlp(settings)
     for path in raw_files(paths):
         try:
-            articles = ingest_bytes(path.name, read_raw(path))
+            documents, facts = process_raw(path.name, read_raw(path), nlp)
         except InputError as exc:
             print(f"policykg: skipped {path}: {exc}", file=sys.stderr)
             yield {"source": path.name, "documents": [], "error": str(exc)}
             continue
-        documents = [structure_article(a) for a in articles]
-        facts = list(extract_documents(documents, nlp))
         yield gold_record(path.name, documents, facts)
 
 

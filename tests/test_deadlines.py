@@ -1,0 +1,138 @@
+"""Tests of the ``policykg_deadlines`` component and its helpers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from pipeline.errors import ResourceError
+from pipeline.nlp.deadlines import (
+    default_deadline_lexicon,
+    load_lexicon,
+    normalise_deadline,
+    sentence_bounds,
+    text_sentence_bounds,
+)
+from pipeline.nlp.extensions import DEADLINE, policykg_spans
+
+RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
+
+
+@lru_cache(maxsize=None)
+def seed_texts(stem: str) -> tuple[str, ...]:
+    """The clean texts of the documents of one seed raw file (ingest + structure)."""
+    from pipeline.ingest import ingest_bytes
+    from pipeline.store import read_raw
+    from pipeline.structure import structure_article
+
+    path = next(RAW.glob(f"{stem}_*"))
+    return tuple(structure_article(a).text for a in ingest_bytes(path.name, read_raw(path)))
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("policykg_deadlines")
+    return nlp
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("到2025年", "2025"),
+        ("2025年底", "2025-12-31"),
+        ("2025年末", "2025-12-31"),
+        ("每年", "annual"),
+        ("十四五", "2025"),
+        ("“十四五”期间", "2025"),
+        ("十四五末", "2025"),
+        ("“十五五”时期", "2030"),
+        ("2035年", "2035"),
+        ("2024年6月底前", "2024-06-30"),
+        ("2024年2月底前", "2024-02-29"),
+        ("力争到2027年底", "2027-12-31"),
+        ("展望2035年", "2035"),
+        ("２０２６年底前", "2026-12-31"),
+        ("加强组织领导", None),
+    ],
+)
+def test_normalise_deadline_values(text: str, value: str | None) -> None:
+    assert normalise_deadline(text) == value
+
+
+def test_find_keeps_surface_text_and_year() -> None:
+    [match] = default_deadline_lexicon().find("力争到2025年底，全省90%以上的县建成医共体")
+    assert (match.text, match.value, match.year, match.is_status) == ("力争到2025年底", "2025-12-31", 2025, False)
+
+
+def test_find_marks_status_dates() -> None:
+    [match] = default_deadline_lexicon().find("截至2023年底，全国建成医联体1.8万余个")
+    assert match.is_status and match.year == 2023
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2015年至2020年，人均预期寿命从76.34岁提高到77.93岁", "人均预期寿命在2020年基础上继续提高1岁左右", "2022年4月27日"],
+)
+def test_find_ignores_ranges_base_years_and_dates(text: str) -> None:
+    assert default_deadline_lexicon().find(text) == []
+
+
+def test_component_adds_deadline_spans_with_extensions(nlp: Language) -> None:
+    doc = nlp("到2025年，基层门急诊人次占比达到65%以上；每年下沉医务人员280人次，2024年6月底前完成。")
+    spans = policykg_spans(doc, DEADLINE)
+    assert [(s.text, s._.deadline, s._.deadline_year) for s in spans] == [
+        ("到2025年", "2025", 2025),
+        ("每年", "annual", None),
+        ("2024年6月底前", "2024-06-30", 2024),
+    ]
+    assert spans[0]._.deadline_text == "到2025年"
+
+
+def test_component_does_not_duplicate_existing_spans(nlp: Language) -> None:
+    doc = nlp("到2025年，覆盖率达到20%。")
+    nlp.get_pipe("policykg_deadlines")(doc)
+    assert len(policykg_spans(doc, DEADLINE)) == 1
+
+
+def test_component_can_drop_status_dates() -> None:
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("policykg_deadlines", config={"keep_status_dates": False})
+    doc = nlp("截至2023年底，全国建成医联体。到2027年底，实现全覆盖。")
+    assert [s.text for s in policykg_spans(doc, DEADLINE)] == ["到2027年底"]
+
+
+def test_sentence_bounds_split_without_sentence_component(nlp: Language) -> None:
+    doc = nlp.make_doc("到2025年，甲达到90%。乙！\n丙")
+    assert [doc.text[a:b] for a, b in sentence_bounds(doc)] == ["到2025年，甲达到90%。", "乙！", "丙"]
+
+
+def test_text_sentence_bounds_skip_blank_lines() -> None:
+    assert text_sentence_bounds("\n\n甲。") == [(2, 4)]
+
+
+def test_load_lexicon_missing_file_raises_resource_error() -> None:
+    with pytest.raises(ResourceError, match="no_such_lexicon.yaml"):
+        load_lexicon("no_such_lexicon.yaml")
+
+
+def test_seed_municipal_plan_deadlines(nlp: Language) -> None:
+    [text] = seed_texts("003")
+    spans = policykg_spans(nlp(text), DEADLINE)
+    values = [s._.deadline for s in spans]
+    assert values.count("2025") >= 20  # every 到2025年 paragraph of the 聊城 plan
+    assert "2035" in values and "annual" in values
+    assert all(s._.deadline_year in (None, 2024, 2025, 2035) for s in spans)
+
+
+def test_seed_national_plan_period(nlp: Language) -> None:
+    [text] = seed_texts("002")
+    spans = policykg_spans(nlp(text), DEADLINE)
+    assert {"2025", "2035"} <= {s._.deadline for s in spans}
+    assert any("十四五" in s.text and s._.deadline == "2025" for s in spans)
+    assert any(s.text.startswith("展望2035年") for s in spans)
+    assert not any(s._.deadline_year == 2020 and "至" in s.text for s in spans)  # 2015年至2020年 is a range
