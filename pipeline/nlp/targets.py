@@ -37,7 +37,8 @@ HAS_INDICATOR = "HAS_INDICATOR"
 HAS_DEADLINE = "HAS_DEADLINE"
 
 _DIGIT = re.compile(r"[0-9]")
-_CLAUSE = re.compile(r"[^，,；;：:]+")
+# Clauses end at ，；： but not at the colon of a ratio (1:0.53).
+_CLAUSE = re.compile(r"(?:[^，,；;：:]|(?<=\d)[:：](?=\d))+")
 _WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
 _LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
 _ITEM_SPLIT = re.compile(r"、|和|及|与")
