@@ -157,6 +157,12 @@ def test_find_targets_rejects_non_targets(sentence: str) -> None:
     assert find_targets(sentence, plan_period_end="2025") == []
 
 
+def test_find_targets_descriptive_figure_needs_a_deadline() -> None:
+    sentence = "其中女性医务人员占比为52%。"
+    assert find_targets(sentence) == []
+    assert [t.value for t in find_targets(sentence, plan_period_end="2025")] == [52.0]
+
+
 def test_find_targets_past_context_runs_to_paragraph_end() -> None:
     text = (
         "近年来，我省持续推进改革，县域就诊率达到88%，基层诊疗量占比稳定在55%左右。"
@@ -166,6 +172,11 @@ def test_find_targets_past_context_runs_to_paragraph_end() -> None:
         (92.0, "2025"),
         (80.0, "2025"),
     ]
+
+
+def test_find_targets_keep_past_flags_past_figures() -> None:
+    text = "截至2023年底，县域就诊率达到88%。到2025年，县域就诊率达到92%。"
+    assert [(t.value, t.is_past) for t in find_targets(text, keep_past=True)] == [(88.0, True), (92.0, False)]
 
 
 def test_find_targets_earlier_plan_period_is_past() -> None:
@@ -244,3 +255,11 @@ def test_seed_municipal_plan_ratios_and_annual() -> None:
     got = {(t["indicator"], t["value"], t["unit"], t["deadline"]) for t in seed_targets("003")}
     assert ("床医比", 0.53, "ratio", "2025") in got and ("医护比", 1.01, "ratio", "2025") in got
     assert ("下沉医务人员规模", 280.0, "人次", "annual") in got
+
+
+def test_find_targets_keeps_pingjun_in_the_indicator():
+    """平均 ("average") ends the indicator; only a lone 均 ("all") before the verb is noise."""
+    (match,) = find_targets("到2025年，二级以上公立医院电子病历应用水平平均达到4级以上。")
+    assert match.indicator.endswith("水平平均")
+    (match,) = find_targets("到2025年，县级医院病床使用率均达到85%以上。")
+    assert match.indicator.endswith("病床使用率")

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
-from pipeline.nlp.extensions import DEADLINE, SPAN_GROUP, add_spans, doc_text, policykg_spans
+from pipeline.nlp.extensions import DEADLINE, add_spans, doc_text, policykg_spans
 
 log = logging.getLogger(__name__)
 
@@ -234,8 +234,6 @@ class DeadlineRecognizer:
             existing.add((span.start_char, span.end_char))
             spans.append(span)
         add_spans(doc, spans)
-        if SPAN_GROUP not in doc.spans:
-            doc.spans[SPAN_GROUP] = []
 
 
 def deadline_span(doc: Doc, match: DeadlineMatch, offset: int = 0) -> Span | None:

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from pipeline.errors import ResourceError
 from pipeline.nlp.deadlines import alternation, ascii_digits, load_lexicon
-from pipeline.nlp.extensions import PROGRAMME, SPAN_GROUP, add_spans, doc_text
+from pipeline.nlp.extensions import PROGRAMME, add_spans, doc_text
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class ProgrammeLexicon:
         if len(name) < 3 or self.generic.match(name):
             return True
         # A stop name behind a one- or two-character verb (制定行动计划) is still generic.
-        return any(name[k:] in self.stop_names for k in range(3))
+        return any(name[k:] in self.stop_names for k in range(4))
 
 
 @lru_cache(maxsize=1)
@@ -158,7 +158,7 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
 
 
 def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
-    """Where a name ending at ``s_start`` begins: after the last trigger verb, punctuation or list item."""
+    """Where a name ending at ``s_start`` begins: after the last trigger verb, punctuation, 的/等 or list item."""
     i = s_start
     limit = max(0, s_start - 40)
     while i > limit:
@@ -184,7 +184,7 @@ def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
                 break
             i -= 1
             continue
-        if not _NAME_CHAR.match(ch) or ch == "的":
+        if not _NAME_CHAR.match(ch) or ch in "的等":
             break
         i -= 1
     return i
@@ -314,8 +314,6 @@ class ProgrammeRecognizer:
             span._.programme_name = match.name
             spans.append(span)
         add_spans(doc, spans)
-        if SPAN_GROUP not in doc.spans:
-            doc.spans[SPAN_GROUP] = []
 
 
 @Language.factory("policykg_programmes", assigns=["doc.spans"], requires=[], default_config={})

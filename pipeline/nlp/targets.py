@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +28,7 @@ from pipeline.nlp.deadlines import (
     default_deadline_lexicon,
     load_lexicon,
 )
-from pipeline.nlp.extensions import DEADLINE, INDICATOR, SPAN_GROUP, TARGET, Relation, add_spans, doc_text, policykg_spans
+from pipeline.nlp.extensions import DEADLINE, INDICATOR, TARGET, Relation, add_spans, doc_text, policykg_spans
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,14 @@ _DIGIT = re.compile(r"[0-9]")
 # Clauses end at ，；： but not at the colon of a ratio (1:0.53).
 _CLAUSE = re.compile(r"(?:[^，,；;：:]|(?<=\d)[:：](?=\d))+")
 _WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
+# Verbs that state a figure rather than commit to one, unless a deadline frames the sentence.
+_DESCRIPTIVE_VERBS = frozenset({"为", "是", "达"})
 _LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
 _ITEM_SPLIT = re.compile(r"、|和|及|与")
 # Connectives opening an indicator that are not part of the thing measured.
 _LEADING_NOISE = re.compile(r"^(?:其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
-_TRAILING_NOISE = re.compile(r"(?:分别|均|都|要|应|将|继续|逐步|进一步|稳步|力争|争取|在)+$")
+# 均 ("all") is noise before a verb, but not the end of 平均 ("average"), which is the indicator.
+_TRAILING_NOISE = re.compile(r"(?:分别|(?<!平)均|都|要|应|将|继续|逐步|进一步|稳步|力争|争取|在)+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class TargetMatch:
     deadline_value: str | None
     deadline_year: int | None
     sentence_start: int  # the deadline's offsets are relative to its sentence
+    is_past: bool = False  # only ever True when find_targets(keep_past=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +110,8 @@ class TargetLexicon:
         self.number = re.compile(
             rf"(?<![\d.A-Za-z第])(?:"
             rf"(?P<ratio_head>1)\s*[:∶]\s*(?P<ratio>{num})"
-            rf"|(?P<lo>{num})\s*(?P<lo_unit>{unit_alt})?\s*(?:[-—–~至到])\s*(?P<hi>{num})\s*(?P<range_unit>{unit_alt})"
-            rf"|(?P<num>{num})\s*(?P<unit>{unit_alt})"
+            rf"|(?P<lo>{num})\s*(?P<lo_unit>{unit_alt})?\s*(?:[-—–~至到])\s*(?P<hi>{num})\s*(?P<range_unit>(?:万|亿)?(?:{unit_alt}))"
+            rf"|(?P<num>{num})\s*(?P<unit>(?:万|亿)?(?:{unit_alt}))"
             rf")(?P<post>(?:\s*(?:{post_alt}))*)"
         )
         self.pre = re.compile(rf"(?:{alternation(list(self.pre_code))})\s*(?:在|到|至|为)?\s*$")
@@ -270,7 +274,10 @@ def find_targets(
             past = in_past_range or past_context or lexicon.is_past_sentence(sentence)
             if past and not keep_past:
                 continue
-            found.extend(_sentence_targets(sentence, start, deadlines, plan_period_end, lexicon))
+            matches = _sentence_targets(sentence, start, deadlines, plan_period_end, lexicon)
+            if past:
+                matches = [replace(m, is_past=True) for m in matches]
+            found.extend(matches)
         paragraph_start += len(paragraph) + 1
     return found
 
@@ -302,7 +309,7 @@ def _sentence_targets(
         groups = _list_groups(clause, numbers)
         for group in groups:
             targets.extend(
-                _group_targets(clause, c_start, group, numbers, deadline_ranges, sentence, offset, deadlines, plan_period_end, lexicon)
+                _group_targets(clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon)
             )
     return targets
 
@@ -329,7 +336,6 @@ def _group_targets(
     group: list[_Number],
     numbers: list[_Number],
     deadline_ranges: list[tuple[int, int]],
-    sentence: str,
     offset: int,
     deadlines: list[DeadlineMatch],
     plan_period_end: str | None,
@@ -368,8 +374,10 @@ def _group_targets(
             or last.post is not None
             or lexicon.pre_anywhere.search(before) is not None
         )
-        if not has_commitment:
-            return []
+        has_deadline = plan_period_end is not None or _deadline_before(deadlines, head.start + c_start) is not None
+        weak = pre_match is not None and _verb_of(pre_match.group()) in _DESCRIPTIVE_VERBS and last.post is None
+        if not has_commitment or (weak and not has_deadline):
+            return []  # 其中女性占比为52%: a description, not a commitment
         verb_at = pre_match.start() if pre_match is not None else len(before)
         ind_start, ind_end = left, left + verb_at
         span_text = clause[ind_start:ind_end]
@@ -379,8 +387,6 @@ def _group_targets(
             return []
         items = [i for i in _ITEM_SPLIT.split(indicator_text) if i]
         indicators = items if len(group) > 1 and len(items) == len(group) else [indicator_text] * len(group)
-        if indicators is not items and len(group) > 1:
-            indicators = [indicator_text] * len(group)
     deadline = _deadline_before(deadlines, head.start + c_start)
     deadline_value = deadline.value if deadline else plan_period_end
     deadline_year = deadline.year if deadline else (int(plan_period_end) if plan_period_end and plan_period_end.isdigit() else None)
@@ -499,7 +505,7 @@ class TargetRecognizer:
             target._.deadline = match.deadline_value
             target._.deadline_text = match.deadline.text if match.deadline else None
             target._.deadline_year = match.deadline_year
-            target._.is_past = False
+            target._.is_past = match.is_past
             new_spans.append(target)
             key = (match.indicator_start, match.indicator_end, match.indicator)
             indicator = indicators.get(key)
@@ -523,8 +529,6 @@ class TargetRecognizer:
                 if dspan is not None:
                     relations.append(Relation(target, HAS_DEADLINE, dspan))
         add_spans(doc, new_spans)
-        if SPAN_GROUP not in doc.spans:
-            doc.spans[SPAN_GROUP] = []
         doc._.relations = relations
 
 
