@@ -57,6 +57,13 @@ def test_lead_and_support_labels(nlp: Language) -> None:
         ("济南市财政局", "support", "i0")]
 
 
+def test_lead_verb_then_shared_duty_makes_the_rest_support(nlp: Language) -> None:
+    text = "(一)甲任务。做好工作。(省卫生健康委牵头,省发展改革委、省财政厅按职责分工负责)\n"
+    assert run(nlp, text, "河北省", "provincial") == [
+        ("河北省卫生健康委员会", "lead", "i0"), ("河北省发展和改革委员会", "support", "i0"),
+        ("河北省财政厅", "support", "i0")]
+
+
 def test_lead_verb_and_support_verb(nlp: Language) -> None:
     text = "(一)甲任务。做好工作。(市卫生健康委牵头,市民政局、市财政局配合)\n"
     assert run(nlp, text) == [

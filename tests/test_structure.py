@@ -544,3 +544,16 @@ def test_structure_article_metadata_table_and_implied_province() -> None:
     assert (meta.issuer_names, meta.doc_number, meta.date) == (("省卫生健康委",), "某卫发〔2024〕3号", "2024-02-01")
     assert (meta.level, meta.jurisdiction) == (Level.PROVINCIAL, "河南省")
     assert [(c.title, c.relation.value) for c in doc.citations] == [("河南省全民健康条例", "implements")]
+
+
+def test_structure_article_provincial_notice_without_signature() -> None:
+    text = (
+        "河北省人民政府办公厅关于印发河北省“十四五”卫生健康事业发展规划的通知\n"
+        "冀政办字〔2021〕160号\n各市人民政府，省政府各部门：\n"
+        "现将《河北省“十四五”卫生健康事业发展规划》印发给你们，请认真组织实施。\n2021年11月26日\n"
+        "河北省“十四五”卫生健康事业发展规划\n一、主要任务\n(一)完善公共卫生服务体系。加强医疗卫生机构建设和医疗保障。\n"
+    )
+    (doc,) = structure_articles(ingest_bytes("hebei.txt", text.encode("utf-8")))
+    meta = doc.metadata
+    assert (meta.title, meta.doc_number, meta.date) == ("河北省“十四五”卫生健康事业发展规划", "冀政办字〔2021〕160号", "2021-11-26")
+    assert (meta.level, meta.jurisdiction, meta.plan_period_end) == (Level.PROVINCIAL, "河北省", "2025")

@@ -169,7 +169,8 @@ class ResponsibilityReader:
             pos = lead.end()
             rest = inner[pos:].lstrip("，,；;、 ")
             offset = start + len(inner) - len(rest)
-            support = self.support_re.match(rest)
+            # After a named lead, "Y配合" and "Y按职责分工负责" both make Y supporting bodies.
+            support = self.support_re.match(rest) or self.shared_re.match(rest)
             if support:
                 found += [(bm, Role.SUPPORT) for bm in
                           self._bodies(text, offset, offset + support.end("list"), jurisdiction, level)]

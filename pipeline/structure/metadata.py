@@ -272,6 +272,18 @@ def _signature(
     return None
 
 
+def _head_date_line(lines: Sequence[str]) -> str | None:
+    """A date standing alone on a line near the top: an issue notice whose signature was lost.
+
+    >>> _head_date_line(["现将《规划》印发给你们。", "2021年11月26日", "规划"])
+    '2021-11-26'
+    """
+    for line in lines:
+        if is_date_line(line.strip()):
+            return parse_full_date(line.strip())
+    return None
+
+
 def _cued_bodies(lines: Sequence[str], lex: StructureLexicon) -> tuple[str, ...]:
     """Bodies on a ``发文机关: …`` line of a metadata table."""
     cues = "|".join(re.escape(c) for c in lex.issuer_cues)
@@ -486,6 +498,7 @@ def read_metadata(
     date = (
         (signature.date if signature else None)
         or _cued_date(lines[:30], lex.issued_cues)
+        or _head_date_line(lines[:15])
         or _consultation_date(article.text, lex)
         or _dateline_date(article, lines, page_dates)
         or _published_date(article, lines, lex)
