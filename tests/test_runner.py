@@ -162,3 +162,25 @@ def test_run_two_workers_writes_the_same_bytes_as_one(settings, tmp_path):
     shutil.copytree(RAW, parallel.path(parallel.raw_dir))
     run(parallel, load=False)
     assert _snapshot(parallel) == _snapshot(settings)
+
+
+@needs_stages
+@pytest.mark.slow
+def test_run_stops_on_a_shacl_violation_and_redoes_the_file_next_time(settings, monkeypatch):
+    import pipeline.rdf.build as build
+    from pipeline.errors import GraphBuildError
+    from pipeline.rdf.namespace import PK
+
+    real = build.document_graph
+
+    def without_units(doc, facts):  # a real violation: targets lose their unit
+        graph = real(doc, facts)
+        graph.remove((None, PK.unit, None))
+        return graph
+
+    monkeypatch.setattr(build, "document_graph", without_units)
+    monkeypatch.setattr("pipeline.rdf.document_graph", without_units, raising=False)
+    with pytest.raises(GraphBuildError, match="SHACL"):
+        run(settings, load=False)
+    monkeypatch.undo()
+    assert run(settings, load=False).changed_files  # the failed file was not marked done
