@@ -1,9 +1,8 @@
 """The graph-database side of the analyses: write metrics and ANSWERS links over Bolt.
 
 The statements live in ``resources/analysis/*.cypher`` (parameterised, batched with ``UNWIND``,
-idempotent); nodes are found by their ``uri`` property, the IRI the RDF build gave them. The
-connection comes from ``pipeline.graphdb`` when it offers ``driver(settings)``, else from the
-official ``neo4j`` driver with the settings' Bolt URI and credentials.
+idempotent); nodes are found by their ``uri`` property, the IRI the RDF build gave them (the
+graphdb mapping's node key). Sessions come from ``pipeline.graphdb.connection.connect``.
 """
 
 from __future__ import annotations
@@ -30,55 +29,33 @@ def cypher(name: str) -> str:
         raise ResourceError(f"{path}: cannot read ({exc})", hint="restore the file") from exc
 
 
-def _driver(settings: Settings) -> Any:
-    try:
-        import pipeline.graphdb as graphdb
-    except ImportError:
-        graphdb = None
-    if graphdb is not None and hasattr(graphdb, "driver"):
-        return graphdb.driver(settings)
-    from neo4j import GraphDatabase
-
-    auth = (settings.neo4j_username, settings.neo4j_password or "") if settings.neo4j_username else None
-    return GraphDatabase.driver(settings.bolt_uri, auth=auth)
-
-
-def _unreachable(settings: Settings, exc: Exception) -> DatabaseError:
-    return DatabaseError(
-        f"cannot reach the graph server at {settings.bolt_uri} ({type(exc).__name__})",
-        hint="start it with `policykg db start` and load the graph with `policykg load`",
-    )
-
-
 def write_analysis(settings: Settings, rows: dict[str, list[dict[str, Any]]]) -> str:
     """Write body metrics and ANSWERS relationships; returns a one-line summary."""
     from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-    try:
-        driver = _driver(settings)
-    except (ServiceUnavailable, OSError, ValueError) as exc:
-        raise _unreachable(settings, exc) from exc
+    from pipeline.graphdb.connection import connect
+
+    bodies, answers = rows.get("bodies", []), rows.get("answers", [])
     updated = linked = 0
     try:
-        with driver.session(database=settings.neo4j_database) as session:
+        with connect(settings) as connection, connection.session() as session:
             session.run(cypher("clear_answers")).consume()
-            bodies, answers = rows.get("bodies", []), rows.get("answers", [])
             for i in range(0, len(bodies), BATCH):
-                record = session.run(cypher("write_body_metrics"), rows=bodies[i : i + BATCH]).single()
+                record = session.run(cypher("write_body_metrics"),
+                                     rows=bodies[i : i + BATCH]).single()
                 updated += record["updated"] if record else 0
             for i in range(0, len(answers), BATCH):
                 record = session.run(cypher("write_answers"), rows=answers[i : i + BATCH]).single()
                 linked += record["linked"] if record else 0
     except (ServiceUnavailable, OSError) as exc:
-        raise _unreachable(settings, exc) from exc
+        raise DatabaseError(f"lost the graph server at {settings.bolt_uri}",
+                            hint="check it with `policykg db status` and rerun") from exc
     except Neo4jError as exc:
         raise DatabaseError(f"writing the analysis failed: {exc.message}",
                             hint="reload the graph with `policykg load` and rerun") from exc
-    finally:
-        driver.close()
     log.info("analysis written: %d bodies, %d ANSWERS links", updated, linked)
-    return (f"database: metrics on {updated}/{len(rows.get('bodies', []))} bodies, "
-            f"{linked}/{len(rows.get('answers', []))} ANSWERS links")
+    return (f"database: metrics on {updated}/{len(bodies)} bodies, "
+            f"{linked}/{len(answers)} ANSWERS links")
 
 
 def load_corpus_from_db(settings: Settings) -> Corpus:
