@@ -10,8 +10,10 @@ has no piece.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from pipeline.models import OffsetMap, Segment
 
@@ -49,11 +51,20 @@ def text_of(pieces: Iterable[Piece]) -> str:
     return "".join(p.text for p in pieces)
 
 
-def _owners(pieces: list[Piece]) -> tuple[str, list[int]]:
-    """The joined text and, for each of its characters, the index of the piece it belongs to."""
-    owner: list[int] = []
-    for i, piece in enumerate(pieces):
-        owner.extend([i] * len(piece.text))
+def _owners(pieces: list[Piece]) -> tuple[str, Callable[[int], int]]:
+    """The joined text and a function giving, for a character offset, the index of its piece.
+
+    >>> text, owner = _owners([Piece("a", 0, 1), Piece("bc", 1, 5), Piece("", 5, 6), Piece("d", 6, 7)])
+    >>> text, [owner(i) for i in range(len(text))]
+    ('abcd', [0, 1, 1, 3])
+    """
+    ends: list[int] = []  # cumulative end offset of each piece, built on the first lookup
+
+    def owner(offset: int) -> int:
+        if not ends:
+            ends.extend(accumulate(len(p.text) for p in pieces))
+        return bisect_right(ends, offset)
+
     return text_of(pieces), owner
 
 
@@ -72,7 +83,7 @@ def rewrite(
     for match in pattern.finditer(text):
         if match.start() == match.end():
             continue
-        first, last = owner[match.start()], owner[match.end() - 1]
+        first, last = owner(match.start()), owner(match.end() - 1)
         if first < done:  # overlaps a multi-character piece already rewritten
             continue
         out.extend(pieces[done:first])
@@ -83,7 +94,7 @@ def rewrite(
         else:
             keep_start, keep_end = result
             if keep_start < keep_end:
-                out.extend(pieces[owner[keep_start] : owner[keep_end - 1] + 1])
+                out.extend(pieces[owner(keep_start) : owner(keep_end - 1) + 1])
         done = last + 1
     out.extend(pieces[done:])
     return out

@@ -133,6 +133,36 @@ def _violations(results: Graph, shapes: Graph, data: Graph) -> tuple[Violation, 
     return tuple(sorted(set(found), key=lambda v: (v.focus, v.shape, v.path or "", v.message, v.value or "")))
 
 
+@lru_cache(maxsize=4)
+def _ontology_mixin(ontology_dir: Path) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[Node, Node, Node], ...]]:
+    """The ontology axioms pyshacl mixes into a data graph (prefixes and triples), computed once."""
+    from pyshacl.rdfutil.inoculate import inoculate
+
+    ontology = _ontology_and_shapes(ontology_dir)[0]
+    mixed = inoculate(Graph(bind_namespaces="none"), ontology)
+    prefixes = tuple((str(p), str(n)) for p, n in ontology.namespace_manager.namespaces())
+    return prefixes, tuple(mixed)
+
+
+def _with_ontology(graph: Graph, settings: Settings | None) -> Graph:
+    """A new graph: ``graph`` plus the ontology axioms (what ``pyshacl``'s ``ont_graph`` mixes in)."""
+    settings = settings or Settings.from_env()
+    prefixes, axioms = _ontology_mixin(settings.path(settings.ontology_dir))
+    mixed = Graph(bind_namespaces="none")
+    for prefix, namespace in graph.namespace_manager.namespaces():
+        mixed.bind(prefix, namespace, override=False)
+    known = {str(p) for p, _ in mixed.namespace_manager.namespaces()}
+    for prefix, namespace in prefixes:
+        if prefix not in known:
+            mixed.bind(prefix, namespace, override=False)
+    add = mixed.add
+    for triple in graph:
+        add(triple)
+    for triple in axioms:
+        add(triple)
+    return mixed
+
+
 def validate_graph(graph: Graph, settings: Settings | None = None) -> ValidationReport:
     """Validate ``graph`` against the shapes, with the ontology mixed in (no inference).
 
@@ -141,11 +171,12 @@ def validate_graph(graph: Graph, settings: Settings | None = None) -> Validation
     """
     import pyshacl
 
-    ontology = load_ontology(settings)
     shapes = load_shapes(settings)
+    # The ontology axioms are extracted once and added to a copy of the graph, instead of letting
+    # pyshacl clone and inoculate the ontology for every document (same triples are validated).
     conforms, results, _text = pyshacl.validate(
-        graph, shacl_graph=shapes, ont_graph=ontology, inference="none",
-        abort_on_first=False, allow_warnings=True, advanced=False,
+        _with_ontology(graph, settings), shacl_graph=shapes, ont_graph=None, inference="none",
+        abort_on_first=False, allow_warnings=True, advanced=False, inplace=True,
     )
     violations = _violations(results, shapes, graph)
     log.debug("SHACL: %d results on %d triples", len(violations), len(graph))

@@ -1,0 +1,119 @@
+"""``policykg db start|stop|status``, ``policykg load`` and ``policykg query``."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.config import Settings
+
+console = Console()
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def register(app: typer.Typer) -> None:
+    db = typer.Typer(help="Run the local FalkorDB graph server (data under data/db/).", no_args_is_help=True)
+
+    @db.command("start")
+    def start() -> None:
+        """Start the local server (daemonised, bound to 127.0.0.1) and wait until Bolt answers."""
+        from pipeline.graphdb import server
+
+        settings = _settings()
+        if not settings.uses_local_server:
+            console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): the local server is not needed.")
+            return
+        state = server.start(settings)
+        console.print(f"running (pid {state.pid}) bolt://127.0.0.1:{state.bolt_port}, data in {state.db_dir}")
+
+    @db.command("stop")
+    def stop() -> None:
+        """Stop the local server (it saves its data first)."""
+        from pipeline.graphdb import server
+
+        settings = _settings()
+        if not settings.uses_local_server:
+            console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): no local server to stop.")
+            return
+        console.print("stopped" if server.stop(settings) else "not running")
+
+    @db.command("status")
+    def status() -> None:
+        """Report running/stopped and the node and relationship counts."""
+        from pipeline.graphdb import server
+        from pipeline.graphdb.connection import connect
+        from pipeline.graphdb.load import graph_counts
+
+        settings = _settings()
+        if settings.uses_local_server:
+            state = server.status(settings)
+            if not state.running:
+                console.print(f"stopped (data in {state.db_dir})")
+                return
+            console.print(f"running (pid {state.pid}) bolt://127.0.0.1:{state.bolt_port}")
+        else:
+            console.print(f"remote server {settings.neo4j_uri}")
+        with connect(settings) as conn:
+            nodes, rels = graph_counts(conn)
+        console.print(f"{nodes} nodes, {rels} relationships ({conn.dialect.value})")
+
+    app.add_typer(db, name="db")
+
+    @app.command("load")
+    def load(
+        export: bool = typer.Option(True, help="Also write neo4j-admin CSVs and policykg.cypher."),
+    ) -> None:
+        """Load data/graph/docs/*.ttl into the graph server (per-document, idempotent)."""
+        from pipeline.graphdb.export import export_graph_files
+        from pipeline.graphdb.load import load_graph
+
+        settings = _settings()
+        summary = load_graph(settings)
+        if export:
+            paths = export_graph_files(settings)
+            console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+        console.print(
+            f"loaded {len(summary.loaded)}, unchanged {len(summary.unchanged)}, "
+            f"removed {len(summary.removed)} documents; "
+            f"{summary.nodes} nodes, {summary.relationships} relationships"
+        )
+
+    @app.command("query")
+    def query(
+        name: str = typer.Argument(None, help="A query file name under queries/ (without .cypher)."),
+        param: list[str] = typer.Option([], "--param", "-p", help="key=value, repeatable."),
+        fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+        cypher: str = typer.Option(None, "--cypher", help="A read-only ad hoc statement."),
+    ) -> None:
+        """Run a named query (or --cypher) with --param key=value; no name lists the queries."""
+        from pipeline.errors import QueryError
+        from pipeline.graphdb.connection import connect
+        from pipeline.graphdb.queries import (
+            check_read_only, format_rows, get_query, list_queries, parse_params, run_cypher, run_query,
+        )  # fmt: skip
+
+        settings = _settings()
+        params = parse_params(param)
+        if fmt not in ("table", "json", "csv"):
+            raise QueryError(f"unknown format {fmt!r}", hint="use table, json or csv")
+        if not name and not cypher:
+            for q in list_queries(settings):
+                console.print(f"[bold]{q.name}[/bold] ({', '.join(q.parameters) or 'no params'}): {q.title}")
+            return
+        with connect(settings) as conn:
+            if cypher:
+                check_read_only(cypher)
+                columns, rows = run_cypher(conn, cypher, params)
+            else:
+                columns, rows = run_query(conn, get_query(settings, name), params)
+        if fmt == "table":
+            table = Table(*columns)
+            for row in rows:
+                table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+            console.print(table)
+        else:
+            print(format_rows(columns, rows, fmt), end="" if fmt == "csv" else "\n")

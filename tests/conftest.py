@@ -1,0 +1,91 @@
+"""Shared fixtures: the local graph server (session-scoped, on free ports under a temp dir)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    """A free port below 32768 (FalkorDB ignores a BOLT_PORT above the signed 16-bit range)."""
+    for port in random.sample(range(20000, 32000), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
+
+
+@pytest.fixture(scope="session")
+def graph_server(tmp_path_factory):
+    """A running local FalkorDB server; yields Settings pointing at it; stopped at the end."""
+    from pipeline.graphdb import server
+
+    root = tmp_path_factory.mktemp("graphdb")
+    (root / "data" / "raw").mkdir(parents=True)
+    settings = Settings(
+        root=root,
+        queries_dir=ROOT / "queries",
+        local_bolt_port=_free_port(),
+        local_redis_port=_free_port(),
+    )
+    server.start(settings)
+    yield settings
+    server.stop(settings)
+
+
+@pytest.fixture
+def graph(graph_server):
+    """An open connection to an empty graph (cleaned before each test)."""
+    from pipeline.graphdb.connection import connect
+    from pipeline.graphdb.load import clear_graph
+
+    with connect(graph_server) as conn:
+        clear_graph(conn)
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def seed_docs(tmp_path_factory) -> dict[str, Path]:
+    """Per-document Turtle of the seed documents, built with pipeline.rdf from data/interim records."""
+    from pipeline.models import Document, DocumentFacts
+    from pipeline.rdf import document_graph
+    from pipeline.rdf.export import write_document_graph
+    from pipeline.store import read_record
+
+    out = tmp_path_factory.mktemp("seed_ttl")
+    documents = sorted((ROOT / "data" / "interim" / "documents").glob("*.json"))
+    if not documents:
+        pytest.skip("no built seed records in data/interim (run `policykg run` first)")
+    for path in documents:
+        facts_path = ROOT / "data" / "interim" / "facts" / path.name
+        if not facts_path.exists():
+            continue
+        doc = read_record(path, Document)
+        facts = read_record(facts_path, DocumentFacts)
+        write_document_graph(document_graph(doc, facts), doc.doc_id, out)
+    return {p.stem: p for p in sorted(out.glob("*.ttl"))}
+
+
+@pytest.fixture(scope="session")
+def seed_graph(graph_server, seed_docs, tmp_path_factory):
+    """Settings (same server) whose data/graph/docs and data/raw hold the seed documents."""
+    root = tmp_path_factory.mktemp("seed_root")
+    (root / "data" / "raw").mkdir(parents=True)
+    docs_dir = root / "data" / "graph" / "docs"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    for path in seed_docs.values():
+        shutil.copy(path, docs_dir / path.name)
+    for raw in (ROOT / "data" / "raw").iterdir():
+        shutil.copy(raw, root / "data" / "raw" / raw.name)
+    return graph_server.with_overrides(root=root)
