@@ -57,23 +57,20 @@ def graph(graph_server):
 
 @pytest.fixture(scope="session")
 def seed_docs(tmp_path_factory) -> dict[str, Path]:
-    """Per-document Turtle of the seed documents, built with pipeline.rdf from data/interim records."""
-    from pipeline.models import Document, DocumentFacts
+    """Per-document Turtle of the seed documents, built from data/raw through every stage."""
+    from pipeline.nlp import build_nlp
     from pipeline.rdf import document_graph
     from pipeline.rdf.export import write_document_graph
-    from pipeline.store import read_record
+    from pipeline.runner import process_raw
 
     out = tmp_path_factory.mktemp("seed_ttl")
-    documents = sorted((ROOT / "data" / "interim" / "documents").glob("*.json"))
-    if not documents:
-        pytest.skip("no built seed records in data/interim (run `policykg run` first)")
-    for path in documents:
-        facts_path = ROOT / "data" / "interim" / "facts" / path.name
-        if not facts_path.exists():
-            continue
-        doc = read_record(path, Document)
-        facts = read_record(facts_path, DocumentFacts)
-        write_document_graph(document_graph(doc, facts), doc.doc_id, out)
+    nlp = build_nlp()
+    for raw in sorted((ROOT / "data" / "raw").iterdir()):
+        documents, facts = process_raw(raw.name, raw.read_bytes(), nlp)
+        by_id = {f.doc_id: f for f in facts}
+        for doc in documents:
+            if doc.doc_id in by_id:
+                write_document_graph(document_graph(doc, by_id[doc.doc_id]), doc.doc_id, out)
     return {p.stem: p for p in sorted(out.glob("*.ttl"))}
 
 
