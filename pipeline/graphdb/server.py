@@ -70,7 +70,17 @@ def _read_pid(db_dir: Path) -> int | None:
         return None
     except PermissionError:
         pass
+    if _is_zombie(pid):  # killed but not reaped (a daemon's parent may never wait for it)
+        return None
     return pid
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] in {"Z", "X"}
 
 
 def status(settings: Settings) -> ServerState:
