@@ -421,19 +421,20 @@ class GraphStages:
         if self.rdf is None:
             return {}
         graph_dir = self.settings.path(self.settings.graph_dir)
-        lines: set[str] = set()
-        for path in sorted(self.docs_dir.glob("*.nt")):
-            lines.update(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True) if line.strip())
         out = graph_dir / "policykg.nt"
-        atomic_write_text(out, "".join(sorted(lines)))
         exported = {"graph (N-Triples)": str(out)}
         export_fn = getattr(self.rdf, "export_graph", None) or getattr(self.rdf, "export", None)
         if export_fn is not None:
             try:
-                export_fn(self.settings)
+                export_fn(self.settings)  # writes policykg.nt too (the same sorted union)
                 exported["graph (Turtle)"] = str(graph_dir / "policykg.ttl")
+                return exported
             except TypeError:
                 log.warning("pipeline.rdf export has an unexpected signature; wrote N-Triples only")
+        lines: set[str] = set()
+        for path in sorted(self.docs_dir.glob("*.nt")):
+            lines.update(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True) if line.strip())
+        atomic_write_text(out, "".join(sorted(lines)))
         return exported
 
     # -- load
