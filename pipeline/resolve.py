@@ -43,6 +43,9 @@ BODY_SUFFIXES = ("委员会办公室", "委员会", "领导小组办公室", "�
 _BRANCH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:监管分局|分局|监管局)")
 
 
+_LEVEL_WORDS = {Level.PROVINCIAL: "省", Level.MUNICIPAL: "市", Level.COUNTY: "县"}
+
+
 def place_short(name: str) -> str:
     """A place name without its administrative suffix.
 
@@ -108,9 +111,30 @@ class BodyRow:
             level=level if self.is_template else (next(iter(self.levels)) if len(self.levels) == 1 else level),
             jurisdiction=place if self.is_template else self.jurisdiction,
             kind=self.kind,
-            aliases=(surface,),
+            aliases=self.alias_forms(place, level, surface),
             parent=parent,
         )
+
+    def alias_forms(self, place: str | None, level: Level | None, surface: str) -> tuple[str, ...]:
+        """Every name an analyst may use for the body: the surface as written, then the row's
+        short forms qualified so they name this body alone — with the level word (市卫健委) or the
+        place (聊城市卫健委, 聊城卫健委) for a template, with 国家 for a national department.
+
+        >>> row = BodyRow("{place}财政局", ("财政局",), frozenset(), "{place}", "department", None, ("财政",))
+        >>> row.alias_forms("聊城市", Level.MUNICIPAL, "财政")
+        ('财政', '市财政', '市财政局', '聊城市财政', '聊城市财政局', '聊城财政', '聊城财政局')
+        """
+        short = set(self.aliases) | set(self.list_only)
+        if self.is_template:
+            prefixes = {place, place_short(place)} if place else set()
+            if place and level in _LEVEL_WORDS:
+                prefixes.add(_LEVEL_WORDS[level])
+            forms = {p + a for p in prefixes for a in short}
+        elif self.canonical.startswith("国家"):
+            forms = {a if a.startswith("国") else "国家" + a for a in short}
+        else:
+            forms = short
+        return (surface, *sorted(forms - {surface}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -367,30 +367,14 @@ def _iter_dask(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterato
 # --------------------------------------------------------------------------- graph stages
 
 
-def _optional(module: str, required: str) -> Any | None:
-    """Import a stage module, or None while it does not exist yet or lacks ``required`` (logged)."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if not (exc.name and module.startswith(exc.name)):
-            raise
-        found = None
-    if found is None or not hasattr(found, required):
-        log.warning("%s.%s is not available yet; its stage is skipped", module, required)
-        return None
-    return found
-
-
 class GraphStages:
-    """The build → validate → load stages for one run, bound to the rdf and graphdb modules."""
+    """The build → validate → export stages for one run (the database is loaded after them)."""
 
-    def __init__(self, settings: Settings, *, load: bool) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.rdf = _optional("pipeline.rdf", "document_graph")
-        self.validate_mod = _optional("pipeline.rdf.validate", "validate_graph") if self.rdf else None
-        self.graphdb = _optional("pipeline.graphdb", "load_document") if load else None
+        self.rdf = importlib.import_module("pipeline.rdf")
+        self.validate_mod = importlib.import_module("pipeline.rdf.validate")
         self.docs_dir = settings.path(settings.graph_dir) / "docs"
-        self._conn: Any = None
 
     # -- build + validate
     def build(self, document: Document, facts: DocumentFacts | None) -> Any | None:
@@ -437,43 +421,6 @@ class GraphStages:
         atomic_write_text(out, "".join(sorted(lines)))
         return exported
 
-    # -- load
-    def _connection(self) -> Any:
-        if self._conn is None:
-            start = getattr(self.graphdb, "ensure_server", None) or getattr(self.graphdb, "start", None)
-            if start is not None and self.settings.uses_local_server:
-                start(self.settings)
-            connect = getattr(self.graphdb, "connect", None)
-            self._conn = connect(self.settings) if connect else self.settings
-        return self._conn
-
-    def remove(self, doc_ids: list[str]) -> None:
-        """Remove the documents' subgraphs from the database."""
-        if self.graphdb is None or not doc_ids:
-            return
-        fn = getattr(self.graphdb, "remove_documents", None)
-        if fn is not None:
-            fn(self._connection(), doc_ids)
-            return
-        for doc_id in doc_ids:
-            self.graphdb.remove_document(self._connection(), doc_id)
-
-    def load(self, document: Document, facts: DocumentFacts | None, graph: Any) -> int:
-        """Load one document's subgraph (replacing what was there); returns rows written."""
-        if self.graphdb is None or facts is None:
-            return 0
-        fn = getattr(self.graphdb, "load_document")
-        rows = fn(self._connection(), document, facts)
-        return int(rows or 0)
-
-    def close(self) -> None:
-        if self._conn is not None and hasattr(self._conn, "close"):
-            try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001 - closing must not hide the run's own error
-                log.warning("could not close the database connection", exc_info=True)
-
-
 # --------------------------------------------------------------------------- the run
 
 
@@ -499,29 +446,18 @@ def run(
     files: dict[str, Any] = manifest.setdefault("files", {})
     summary.times.add("scan", time.perf_counter() - started)
 
-    stages = GraphStages(settings, load=load)
+    stages = GraphStages(settings)
     try:
         t0 = time.perf_counter()
         for name in removed:
             doc_ids = files.pop(name, {}).get("doc_ids", [])
             remove_records(settings, doc_ids)
-            if stages.graphdb is not None:
-                stages.remove(doc_ids)
             summary.removed_files.append(name)
-        if load and stages.graphdb is not None:
-            # Files extracted by an earlier --no-load run still need loading.
-            redone = {path.name for path, _, _ in todo}
-            for name, entry in sorted(files.items()):
-                if entry.get("loaded") or not entry.get("doc_ids") or name in redone:
-                    continue
-                summary.loaded_rows += _load_from_records(settings, stages, entry["doc_ids"])
-                summary.loaded_documents += len(entry["doc_ids"])
-                entry["loaded"] = True
         summary.times.add("remove", time.perf_counter() - t0)
 
         tick("documents", 0, len(todo))
         for done, result in enumerate(iter_processed(settings, todo), start=1):
-            _apply(settings, stages, files, result, summary, load)
+            _apply(settings, stages, files, result, summary)
             tick("documents", done, len(todo))
             if on_document:
                 on_document(result.source)
@@ -529,24 +465,37 @@ def run(
             t0 = time.perf_counter()
             summary.outputs.update(stages.export())
             summary.times.add("export", time.perf_counter() - t0)
+        if load:
+            t0 = time.perf_counter()
+            load_database(settings, summary)
+            summary.times.add("load", time.perf_counter() - t0)
     finally:
         manifest["version"] = MANIFEST_VERSION
         manifest["fingerprint"] = fingerprint(settings)
         manifest["files"] = dict(sorted(files.items()))
         atomic_write_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-        stages.close()
     _count(files, summary)
     summary.raw_files = len(files)
     summary.raw_bytes = sum(int(e.get("size", 0)) for e in files.values())
     summary.outputs["records"] = str(interim)
     summary.outputs.setdefault("graph", str(settings.path(settings.graph_dir)))
-    if stages.rdf is None:
-        summary.notes.append("pipeline.rdf is not available: RDF build and validation skipped")
-    if load and stages.graphdb is None:
-        summary.notes.append("pipeline.graphdb is not available: database load skipped")
-    elif load:
+    if load:
         summary.outputs["database"] = settings.bolt_uri
     return summary
+
+
+def load_database(settings: Settings, summary: RunSummary) -> None:
+    """Start the local server when it is the target, then load what changed in data/graph/docs."""
+    from pipeline.graphdb import server
+    from pipeline.graphdb.load import load_graph
+
+    if settings.uses_local_server:
+        server.start(settings)
+    loaded = load_graph(settings)
+    summary.loaded_documents += len(loaded.loaded)
+    summary.loaded_rows += loaded.nodes + loaded.relationships
+    if loaded.removed:
+        summary.notes.append(f"removed from the database: {', '.join(loaded.removed)}")
 
 
 def _apply(
@@ -555,9 +504,8 @@ def _apply(
     files: dict[str, Any],
     result: FileResult,
     summary: RunSummary,
-    load: bool,
 ) -> None:
-    """Write, build, validate and load what one raw file produced; update its manifest entry."""
+    """Write, build and validate what one raw file produced; update its manifest entry."""
     for stage, seconds in result.seconds.items():
         summary.times.add(stage, seconds)
     path = settings.path(settings.raw_dir) / result.source
@@ -567,7 +515,6 @@ def _apply(
     if result.error is not None:
         summary.skipped.append(SkippedFile(result.source, result.error.code, result.error.message))
         remove_records(settings, old_ids)
-        stages.remove(old_ids)
         files[result.source] = {**entry, "doc_ids": [], "skipped": result.error.message, "counts": file_counts([], [])}
         return
     new_ids = [d.doc_id for d in result.documents]
@@ -590,39 +537,14 @@ def _apply(
     t3 = time.perf_counter()
     summary.times.add("validate", t3 - t2)
 
-    loaded = False
-    if load and stages.graphdb is not None:
-        stages.remove(old_ids)
-        for doc in result.documents:
-            summary.loaded_rows += stages.load(doc, by_id.get(doc.doc_id), graphs.get(doc.doc_id))
-        summary.loaded_documents += len(result.documents)
-        loaded = True
-        summary.times.add("load", time.perf_counter() - t3)
-
     files[result.source] = {
         **entry,
         "doc_ids": new_ids,
         "counts": file_counts(result.documents, result.facts),
-        "loaded": loaded,
     }
     summary.changed_files.append(result.source)
     summary.processed_documents += len(result.documents)
     summary.processed_bytes += result.size
-
-
-def _load_from_records(settings: Settings, stages: GraphStages, doc_ids: list[str]) -> int:
-    """Load documents from their records on disk (after an earlier ``--no-load`` run)."""
-    from pipeline.store import read_record
-
-    interim = settings.path(settings.interim_dir)
-    rows = 0
-    stages.remove(doc_ids)
-    for doc_id in doc_ids:
-        doc = read_record(record_path(interim / "documents", doc_id), Document)
-        facts_path = record_path(interim / "facts", doc_id)
-        facts = read_record(facts_path, DocumentFacts) if facts_path.exists() else None
-        rows += stages.load(doc, facts, None)
-    return rows
 
 
 def _count(files: dict[str, Any], summary: RunSummary) -> None:

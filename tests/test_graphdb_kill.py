@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -48,6 +49,11 @@ def test_load_killed_mid_document_leaves_nothing_partial_and_rerun_completes(own
         with connect(own_server) as conn:
             load_documents(conn, files, on_statement=kill_on_third_statement)
 
+    deadline = time.monotonic() + 20  # a forked snapshot child may hold the ports a moment longer
+    while time.monotonic() < deadline and any(
+        server.port_in_use(p) for p in (own_server.local_bolt_port, own_server.local_redis_port)
+    ):
+        time.sleep(0.2)
     server.start(own_server)
     with connect(own_server) as conn:
         with conn.session() as session:

@@ -74,7 +74,7 @@ def test_owners_of_indicator_finds_lead_of_primary_care_target(loaded):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("alias", ["卫生健康委", "聊城市卫生健康委员会"])
+@pytest.mark.parametrize("alias", ["卫生健康委", "市卫健委", "聊城市卫健委", "聊城市卫生健康委员会"])
 def test_goals_of_body_matches_any_alias(loaded, alias):
     query = QUERIES["goals_of_body"]
     rows = run_query(loaded, query, {"body": alias})[1]
