@@ -12,6 +12,7 @@ from spacy.tokens import Doc, Span
 from pipeline.models import Level
 from pipeline.nlp.extensions import BODY, add_spans, doc_text
 from pipeline.resolve import BodyMatch, Gazetteer
+from pipeline.nlp.component import MatchComponent
 
 
 def doc_level(doc: Doc) -> Level | None:
@@ -25,16 +26,12 @@ def doc_level(doc: Doc) -> Level | None:
         return None
 
 
-class BodyRecognizer:
+class BodyRecognizer(MatchComponent):
     """Finds BODY spans with the gazetteer; sets ``span._.canonical`` and ``span._.kind``."""
 
     def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
         self.gazetteer = Gazetteer.load()
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations(doc, self.match(doc))
-        return doc
 
     def match(self, doc: Doc) -> list[BodyMatch]:
         return self.gazetteer.scan(doc_text(doc), doc._.jurisdiction, doc_level(doc))

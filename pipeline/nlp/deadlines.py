@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.nlp.extensions import DEADLINE, add_spans, doc_text, policykg_spans
+from pipeline.nlp.component import MatchComponent
 
 log = logging.getLogger(__name__)
 
@@ -203,21 +204,13 @@ def normalise_deadline(text: str) -> str | None:
     return m.group(1) if m else None
 
 
-class DeadlineRecognizer:
+class DeadlineRecognizer(MatchComponent):
     """Finds deadline expressions and adds DEADLINE spans with value, year and surface text."""
 
     def __init__(self, nlp: Language, name: str = "policykg_deadlines", *, keep_status_dates: bool = True) -> None:
         self.name = name
         self.keep_status_dates = keep_status_dates
         self.lexicon = default_deadline_lexicon()
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations(doc, self.match(doc))
-        return doc
-
-    def pipe(self, docs: Any, batch_size: int = 128) -> Any:
-        for doc in docs:
-            yield self(doc)
 
     def match(self, doc: Doc) -> list[DeadlineMatch]:
         """The deadline expressions of ``doc`` (status dates only if ``keep_status_dates``)."""

@@ -20,6 +20,7 @@ from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.nlp.extensions import INSTITUTION, add_spans, doc_text
 from pipeline.resolve import Gazetteer, place_short, trie_regex
+from pipeline.nlp.component import MatchComponent
 
 INSTITUTIONS_FILE = RESOURCES_DIR / "institutions.tsv"
 # Generic qualifiers that make a name a category, not an institution (县级医院, 各级疾控中心).
@@ -50,7 +51,7 @@ class InstitutionMatch:
     kind: str
 
 
-class InstitutionRecognizer:
+class InstitutionRecognizer(MatchComponent):
     """Finds INSTITUTION spans; sets ``span._.kind``."""
 
     def __init__(self, nlp: Language, name: str, max_length: int) -> None:
@@ -66,10 +67,6 @@ class InstitutionRecognizer:
             f"(?:[\\u4e00-\\u9fff]{{2,4}}?(?:附属医院|医院|分院))?"
         )
         self.kinds = dict(self.suffixes)
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations(doc, self.match(doc))
-        return doc
 
     def _kind(self, name: str) -> str:
         for suffix, kind in self.suffixes:

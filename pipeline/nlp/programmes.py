@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 from pipeline.errors import ResourceError
 from pipeline.nlp.deadlines import alternation, ascii_digits, load_lexicon
 from pipeline.nlp.extensions import PROGRAMME, add_spans, doc_text
+from pipeline.nlp.component import MatchComponent
 
 log = logging.getLogger(__name__)
 
@@ -285,20 +286,12 @@ def _resolve_overlaps(candidates: list[ProgrammeMatch], text: str) -> list[Progr
     return sorted(kept, key=lambda c: (c.start, c.end, c.name))
 
 
-class ProgrammeRecognizer:
+class ProgrammeRecognizer(MatchComponent):
     """Finds programme mentions and adds PROGRAMME spans with ``programme_name``."""
 
     def __init__(self, nlp: Language, name: str = "policykg_programmes") -> None:
         self.name = name
         self.lexicon = default_programme_lexicon()
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations(doc, self.match(doc))
-        return doc
-
-    def pipe(self, docs: Any, batch_size: int = 128) -> Any:
-        for doc in docs:
-            yield self(doc)
 
     def match(self, doc: Doc) -> list[ProgrammeMatch]:
         """The programme mentions of ``doc``."""

@@ -30,6 +30,7 @@ from pipeline.models import Body, Level, Role
 from pipeline.nlp.bodies import doc_level
 from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_spans, doc_text, policykg_spans
 from pipeline.resolve import BodyMatch, Gazetteer
+from pipeline.nlp.component import MatchComponent
 
 CUES_FILE = RESOURCES_DIR / "responsibility_cues.yaml"
 _CJK_LIST = r"[\u4e00-\u9fff、，,（）()\s]"
@@ -83,7 +84,7 @@ class Assignment:
     clause_end: int
 
 
-class ResponsibilityReader:
+class ResponsibilityReader(MatchComponent):
     """Finds responsibility clauses and assigns lead/support roles to the bodies they list."""
 
     def __init__(self, nlp: Language, name: str, first_is_lead: bool, max_clause: int) -> None:
@@ -109,10 +110,6 @@ class ResponsibilityReader:
         self.shared_text = re.compile(
             f"(?:^|(?<=[，。；：:,;\\n]))(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.shared_verbs)}"
         )
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations(doc, self.match(doc))
-        return doc
 
     # ------------------------------------------------------------------ compute
 

@@ -29,6 +29,7 @@ from pipeline.nlp.deadlines import (
     load_lexicon,
 )
 from pipeline.nlp.extensions import DEADLINE, INDICATOR, TARGET, Relation, add_spans, doc_text, policykg_spans
+from pipeline.nlp.component import MatchComponent
 
 log = logging.getLogger(__name__)
 
@@ -450,21 +451,13 @@ def _deadline_before(deadlines: list[DeadlineMatch], position: int) -> DeadlineM
     return before[-1] if before else None
 
 
-class TargetRecognizer:
+class TargetRecognizer(MatchComponent):
     """Finds quantitative targets; adds TARGET and INDICATOR spans and their relations."""
 
     def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False) -> None:
         self.name = name
         self.keep_past = keep_past
         self.lexicon = default_target_lexicon()
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations(doc, self.match(doc))
-        return doc
-
-    def pipe(self, docs: Any, batch_size: int = 128) -> Any:
-        for doc in docs:
-            yield self(doc)
 
     def match(self, doc: Doc) -> list[TargetMatch]:
         """The targets of ``doc``, using its plan period and past sections."""
