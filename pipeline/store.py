@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pipeline.errors import InputError, ResourceError
 from pipeline.models import from_jsonable, to_jsonable
 
 T = TypeVar("T")
@@ -80,3 +81,31 @@ def record_path(directory: Path, doc_id: str, suffix: str = ".json") -> Path:
 def read_raw(path: Path) -> bytes:
     """The bytes of a raw file (``data/raw`` is never written)."""
     return path.read_bytes()
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML resource file holding a mapping; :class:`ResourceError` naming the file otherwise."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ResourceError(f"{path} is missing", hint="restore it from the repository") from exc
+    except yaml.YAMLError as exc:
+        raise ResourceError(f"{path} is not valid YAML: {exc}", hint="fix the file") from exc
+    if not isinstance(data, dict):
+        raise ResourceError(f"{path} must hold a mapping at the top level", hint="fix the file")
+    return data
+
+
+def raw_files(paths: Iterable[Path]) -> list[Path]:
+    """The named files plus the files inside named directories, sorted; hidden files skipped."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"{path}: no such file or directory", hint="check the raw path")
+    return found

@@ -167,16 +167,10 @@ _SEED: dict[str, Corpus] = {}
 
 def seed_corpus() -> Corpus:
     """The seed documents of ``data/raw`` run through the real ingest → structure → extract stages
-    (built once per test session); skips the calling test while a stage is not there yet."""
-    import pytest
-
+    (built once per test session)."""
     if "seed" not in _SEED:
-        try:
-            from pipeline.runner import _nlp_for, process_raw
-            from pipeline.structure import structure_article  # noqa: F401 - presence check
-        except ImportError as exc:
-            pytest.skip(f"upstream stage not available yet: {exc}")
         from pipeline.config import Settings
+        from pipeline.runner import _nlp_for, process_raw
 
         settings = Settings()
         nlp = _nlp_for(settings)

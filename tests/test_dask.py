@@ -17,21 +17,6 @@ RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SMALL = ("003_e14da291fa1a9871.txt", "004_9ee0ee2d1a04337c.txt")
 
 
-def _stages_available() -> bool:
-    """Whether the extraction stages exist yet (they are written by other engineers)."""
-    import importlib
-
-    wanted = {"pipeline.ingest": "ingest_bytes", "pipeline.structure": "structure_article",
-              "pipeline.extract": "extract_documents", "pipeline.nlp": "build_nlp"}
-    for module, name in wanted.items():
-        try:
-            if not hasattr(importlib.import_module(module), name):
-                return False
-        except ModuleNotFoundError:
-            return False
-    return True
-
-
 def _project(root: Path, **overrides) -> Settings:
     settings = Settings(root=root, **overrides)
     raw = settings.path(settings.raw_dir)
@@ -61,14 +46,11 @@ def scheduler():
 
 def test_dask_run_without_scheduler_address_is_a_clear_error(tmp_path):
     settings = _project(tmp_path, executor=Executor.DASK)
-    if not _stages_available():
-        pytest.skip("extraction stages not importable yet")
     with pytest.raises(PolicyKGError, match="scheduler"):
         run(settings, load=False)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _stages_available(), reason="extraction stages not importable yet")
 def test_dask_run_is_byte_identical_to_local_run(tmp_path, scheduler):
     local = _project(tmp_path / "local")
     run(local, load=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -18,9 +17,6 @@ from pipeline.nlp import build_nlp
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT.parent / "shared/eval/dev/gold"
-HAS_STRUCTURE = importlib.util.find_spec("pipeline.structure") is not None and hasattr(
-    importlib.import_module("pipeline.structure"), "structure_article")
-
 
 @pytest.fixture(scope="module")
 def nlp() -> Language:
@@ -80,7 +76,6 @@ def test_extract_is_deterministic(nlp: Language) -> None:
     assert extract_document(small_document(), nlp) == extract_document(small_document(), nlp)
 
 
-@pytest.mark.skipif(not HAS_STRUCTURE, reason="pipeline.structure.structure_article not available yet")
 def test_seed_003_responsibilities_match_gold(nlp: Language) -> None:
     from pipeline.ingest import ingest_bytes
     from pipeline.structure import structure_article

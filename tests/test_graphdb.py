@@ -10,7 +10,7 @@ from rdflib import Graph
 
 from pipeline.errors import DatabaseError
 from pipeline.graphdb import server
-from pipeline.graphdb.dialect import Dialect, Statement, fuse, quote_name
+from pipeline.graphdb.dialect import Statement, fuse, quote_name
 from pipeline.graphdb.load import graph_counts, load_documents
 from pipeline.graphdb.mapping import map_graph
 

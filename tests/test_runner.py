@@ -100,24 +100,6 @@ def test_load_manifest_corrupt_file_means_rebuild(tmp_path):
 # --------------------------------------------------------------------------- whole runs
 
 
-def _stages_available() -> bool:
-    """Whether the extraction stages exist yet (they are written by other engineers)."""
-    import importlib
-
-    wanted = {"pipeline.ingest": "ingest_bytes", "pipeline.structure": "structure_article",
-              "pipeline.extract": "extract_documents", "pipeline.nlp": "build_nlp"}
-    for module, name in wanted.items():
-        try:
-            if not hasattr(importlib.import_module(module), name):
-                return False
-        except ModuleNotFoundError:
-            return False
-    return True
-
-
-needs_stages = pytest.mark.skipif(not _stages_available(), reason="extraction stages not importable yet")
-
-
 def _snapshot(settings: Settings) -> dict[str, bytes]:
     roots = [settings.path(settings.interim_dir), settings.path(settings.graph_dir)]
     return {
@@ -129,7 +111,6 @@ def _snapshot(settings: Settings) -> dict[str, bytes]:
     }
 
 
-@needs_stages
 @pytest.mark.slow
 def test_run_seeds_then_rebuild_only_what_changed(settings):
     first = run(settings, load=False)
@@ -154,7 +135,6 @@ def test_run_seeds_then_rebuild_only_what_changed(settings):
     assert not list((settings.path(settings.interim_dir) / "documents").glob("003_*"))
 
 
-@needs_stages
 @pytest.mark.slow
 def test_run_two_workers_writes_the_same_bytes_as_one(settings, tmp_path):
     run(settings, load=False)
@@ -164,7 +144,6 @@ def test_run_two_workers_writes_the_same_bytes_as_one(settings, tmp_path):
     assert _snapshot(parallel) == _snapshot(settings)
 
 
-@needs_stages
 @pytest.mark.slow
 def test_run_stops_on_a_shacl_violation_and_redoes_the_file_next_time(settings, monkeypatch):
     import pipeline.rdf.build as build

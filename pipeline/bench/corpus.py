@@ -157,7 +157,7 @@ def generate_document(index: int, pool: SectionPool, jurisdictions: list[Jurisdi
     for n, part in enumerate(rng.sample(pool.parts, k=min(len(pool.parts), rng.randint(3, 6)))):
         heading = _NUMERALS[n] + "、" + _PART.sub("", part[0])
         body += [rewrite(heading)] + [rewrite(line) for line in part[1:]]
-    header = [f"{issuer}关于印发{title}的通知", number, f"各有关单位：", f"现将《{title}》印发给你们，请认真贯彻执行。", issuer, date, title]
+    header = [f"{issuer}关于印发{title}的通知", number, "各有关单位：", f"现将《{title}》印发给你们，请认真贯彻执行。", issuer, date, title]
     lines = header + body
     style = rng.randrange(3)
     if style == 0:

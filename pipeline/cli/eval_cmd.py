@@ -17,19 +17,6 @@ from pipeline.errors import EvaluationError, InputError
 log = logging.getLogger(__name__)
 
 
-def raw_files(paths: list[Path]) -> list[Path]:
-    """Files named, plus the files inside named directories, sorted; hidden files skipped."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise InputError(f"{path}: no such file or directory")
-    return found
-
-
 def facts_records(paths: list[Path], settings: Settings) -> Iterator[dict[str, Any]]:
     """Run ingest → structure → extract on each raw file and yield its gold-format record.
 
@@ -39,7 +26,7 @@ def facts_records(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
     from pipeline.facts import gold_record
     from pipeline.nlp import build_nlp
     from pipeline.runner import process_raw
-    from pipeline.store import read_raw
+    from pipeline.store import raw_files, read_raw
 
     nlp = build_nlp(settings)
     for path in raw_files(paths):

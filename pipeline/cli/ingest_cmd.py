@@ -10,22 +10,10 @@ import typer
 
 from pipeline.errors import InputError
 from pipeline.models import SkippedFile
+from pipeline.store import raw_files
 
 REPORT_NAME = "ingest_report.json"
 ARTICLES_DIR = "articles"
-
-
-def _raw_files(paths: list[Path]) -> list[Path]:
-    """The named files plus the files inside named directories, sorted; hidden files skipped."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise InputError(f"{path}: no such file or directory", hint="check the raw path")
-    return found
 
 
 def _remove_stale(articles_dir: Path, stem: str, keep: set[str]) -> None:
@@ -43,7 +31,7 @@ def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
     articles_dir = out / ARTICLES_DIR
     inputs: list[dict[str, Any]] = []
     skipped: list[SkippedFile] = []
-    for path in _raw_files(paths):
+    for path in raw_files(paths):
         try:
             result = ingest_file(path.name, read_raw(path))
         except InputError as exc:

@@ -5,28 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
+from pipeline.store import read_yaml_mapping
 
 PATTERNS_FILE = "ingest_patterns.yaml"
 RELEVANCE_FILE = "relevance_lexicon.yaml"
-
-
-def _load_yaml(name: str) -> dict:
-    path: Path = RESOURCES_DIR / name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ResourceError(f"{path} is missing", hint="restore it from version control") from exc
-    except yaml.YAMLError as exc:
-        raise ResourceError(f"{path} is not valid YAML: {exc}", hint="fix the file") from exc
-    if not isinstance(data, dict):
-        raise ResourceError(f"{path} must hold a mapping", hint="fix the file")
-    return data
 
 
 def _compile(path: str, key: str, pattern: object) -> re.Pattern[str]:
@@ -57,7 +43,7 @@ class IngestPatterns:
 
 @lru_cache(maxsize=1)
 def ingest_patterns() -> IngestPatterns:
-    data = _load_yaml(PATTERNS_FILE)
+    data = read_yaml_mapping(RESOURCES_DIR / PATTERNS_FILE)
     try:
         prefixes = "|".join(f"(?:{p})" for p in data["line_prefixes"])
         return IngestPatterns(
@@ -93,7 +79,7 @@ class RelevanceLexicon:
 
 @lru_cache(maxsize=1)
 def relevance_lexicon() -> RelevanceLexicon:
-    data = _load_yaml(RELEVANCE_FILE)
+    data = read_yaml_mapping(RESOURCES_DIR / RELEVANCE_FILE)
     try:
         return RelevanceLexicon(
             health={str(k): float(v) for k, v in data["health"].items()},

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -21,6 +20,7 @@ from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.nlp.extensions import DEADLINE, add_spans, doc_text, policykg_spans
 from pipeline.nlp.component import MatchComponent
+from pipeline.store import read_yaml_mapping
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +36,7 @@ _SENTENCE_END = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』)）
 @lru_cache(maxsize=None)
 def load_lexicon(name: str) -> dict[str, Any]:
     """Read one YAML lexicon of ``pipeline/resources`` (cached); raise ResourceError if unusable."""
-    path = RESOURCES_DIR / name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ResourceError(f"lexicon {path} is missing", hint="restore it from the repository") from exc
-    except yaml.YAMLError as exc:
-        raise ResourceError(f"lexicon {path} is not valid YAML: {exc}", hint="fix the file") from exc
-    if not isinstance(data, dict):
-        raise ResourceError(f"lexicon {path} must hold a mapping", hint="fix the file")
-    return data
+    return read_yaml_mapping(RESOURCES_DIR / name)
 
 
 def ascii_digits(text: str) -> str:

@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -31,6 +30,7 @@ from pipeline.nlp.bodies import doc_level
 from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_spans, doc_text, policykg_spans
 from pipeline.resolve import BodyMatch, Gazetteer
 from pipeline.nlp.component import MatchComponent
+from pipeline.store import read_yaml_mapping
 
 CUES_FILE = RESOURCES_DIR / "responsibility_cues.yaml"
 _CJK_LIST = r"[\u4e00-\u9fff、，,（）()\s]"
@@ -55,15 +55,15 @@ class Cues:
 @functools.lru_cache(maxsize=2)
 def load_cues(path: Path = CUES_FILE) -> Cues:
     """The cue words of ``responsibility_cues.yaml``."""
+    data = read_yaml_mapping(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return Cues(
             tuple(data["list_labels"]), tuple(data["lead_labels"]), tuple(data["support_labels"]),
             re.compile(data["first_is_lead_rule"]), tuple(data["lead_verbs"]),
             tuple(data["support_verbs"]), tuple(data["shared_verbs"]),
             tuple(re.compile(f) for f in data["fillers"]),
         )
-    except (OSError, KeyError, TypeError, yaml.YAMLError, re.error) as exc:
+    except (KeyError, TypeError, re.error) as exc:
         raise ResourceError(f"cannot read responsibility cues {path}: {exc}", hint="fix the YAML file") from exc
 
 

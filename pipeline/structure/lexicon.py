@@ -6,11 +6,11 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Level
+from pipeline.store import read_yaml_mapping
 
 STRUCTURE_YAML = RESOURCES_DIR / "structure.yaml"
 JURISDICTIONS_TSV = RESOURCES_DIR / "jurisdictions.tsv"
@@ -53,18 +53,6 @@ def _longest_first(words: list[str]) -> tuple[str, ...]:
     return tuple(sorted({str(w) for w in words}, key=lambda w: (-len(w), w)))
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ResourceError(f"{path} is missing", hint="restore it from the repository") from exc
-    except yaml.YAMLError as exc:
-        raise ResourceError(f"{path}: malformed YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ResourceError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def read_jurisdictions(path: Path = JURISDICTIONS_TSV) -> tuple[Jurisdiction, ...]:
     """Rows ``name<TAB>short<TAB>level<TAB>province``; a clear error names a bad line."""
     rows: list[Jurisdiction] = []
@@ -88,7 +76,7 @@ def read_jurisdictions(path: Path = JURISDICTIONS_TSV) -> tuple[Jurisdiction, ..
 @functools.cache
 def structure_lexicon() -> StructureLexicon:
     """The vocabulary, read once per process."""
-    data = _read_yaml(STRUCTURE_YAML)
+    data = read_yaml_mapping(STRUCTURE_YAML)
     try:
         doc_types = data["doc_types"]
         return StructureLexicon(
