@@ -26,6 +26,14 @@ def _project_root() -> Path:
     return Path.cwd()
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (the default number of worker processes)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class Segmenter(str, Enum):
     """How the blank ``zh`` tokenizer segments words."""
 
@@ -53,7 +61,7 @@ class Settings:
     queries_dir: Path = Path("queries")
     segmenter: Segmenter = Segmenter.CHAR
     pkuseg_model: Path | None = None
-    workers: int = 1
+    workers: int = field(default_factory=lambda: available_cpus())
     executor: Executor = Executor.LOCAL
     scheduler: str | None = None
     batch_size: int = 500
@@ -68,6 +76,14 @@ class Settings:
     def path(self, p: Path) -> Path:
         """Resolve ``p`` against the project root."""
         return p if p.is_absolute() else self.root / p
+
+    def ontology_path(self) -> Path:
+        """The ontology directory: under the root, else the one beside the package (a bare data root)."""
+        path = self.path(self.ontology_dir)
+        shipped = PACKAGE_DIR.parent / self.ontology_dir
+        if not path.is_dir() and not self.ontology_dir.is_absolute() and shipped.is_dir():
+            return shipped
+        return path
 
     @property
     def uses_local_server(self) -> bool:

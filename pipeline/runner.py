@@ -16,7 +16,6 @@ writers, so the outputs are byte-for-byte identical.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
 import time
@@ -31,12 +30,15 @@ import pipeline
 from pipeline.config import Executor, Settings
 from pipeline.errors import GraphBuildError, InputError, PolicyKGError
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, from_jsonable, to_jsonable
-from pipeline.store import atomic_write_text, read_raw, record_path, write_json
+from pipeline.rdf.documents import DocumentRDF
+from pipeline.store import atomic_write_text, read_raw, record_path
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 2
+#: Fewer changed files than this are processed here: starting workers would cost more.
+POOL_MIN_FILES = 4
 #: Raw files per Dask task: big enough to amortise scheduling, small enough to stream.
 DASK_PARTITION = 8
 
@@ -75,15 +77,39 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DocumentOutput:
+    """Everything written for one document, serialised where it was computed."""
+
+    doc_id: str
+    article_json: str
+    document_json: str
+    facts_json: str | None
+    rdf: DocumentRDF | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "article": self.article_json, "document": self.document_json,
+                "facts": self.facts_json, "rdf": None if self.rdf is None else self.rdf.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DocumentOutput:
+        rdf = None if data["rdf"] is None else DocumentRDF.from_json(data["rdf"])
+        return cls(data["doc_id"], data["article"], data["document"], data["facts"], rdf)
+
+
 @dataclass
 class FileResult:
-    """What the extraction stages made of one raw file (or why they could not)."""
+    """What the per-document stages made of one raw file (or why they could not).
+
+    Workers send this back: record texts and RDF texts, already serialised, so the process that
+    writes the files does no per-document computing of its own.
+    """
 
     source: str
     sha256: str
     size: int
-    documents: list[Document]
-    facts: list[DocumentFacts]
+    outputs: list[DocumentOutput]
+    counts: dict[str, Any]
     error: InputError | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -147,34 +173,53 @@ def raw_inputs(raw_dir: Path) -> list[Path]:
 
 def process_raw(source: str, data: bytes, nlp: Any) -> tuple[list[Document], list[DocumentFacts]]:
     """Ingest, structure and extract one raw file (pure: bytes in, records out)."""
-    documents, facts, _ = _process_timed(source, data, nlp)
-    return documents, facts
-
-
-def _process_timed(
-    source: str, data: bytes, nlp: Any
-) -> tuple[list[Document], list[DocumentFacts], dict[str, float]]:
     from pipeline.extract import extract_documents
     from pipeline.ingest import ingest_bytes
     from pipeline.structure import structure_articles
 
-    t0 = time.perf_counter()
-    articles: tuple[Article, ...] = ingest_bytes(source, data)
-    t1 = time.perf_counter()
+    documents = list(structure_articles(ingest_bytes(source, data)))
+    return documents, list(extract_documents(documents, nlp))
+
+
+def _record_json(record: Any) -> str:
+    return json.dumps(to_jsonable(record), ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _result(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
+    """Every per-document stage for one raw file: ingest → structure → extract → RDF → SHACL."""
+    from pipeline.extract import extract_documents
+    from pipeline.ingest import ingest_bytes
+    from pipeline.rdf.documents import document_rdf
+    from pipeline.structure import structure_articles
+
+    seconds: dict[str, float] = {}
+
+    def timed(stage: str, started: float) -> float:
+        now = time.perf_counter()
+        seconds[stage] = seconds.get(stage, 0.0) + now - started
+        return now
+
+    t = time.perf_counter()
+    try:
+        articles: tuple[Article, ...] = ingest_bytes(source, data)
+    except InputError as exc:
+        return FileResult(source, sha, len(data), [], file_counts([], []), exc)
+    t = timed("ingest", t)
     # All articles of one raw file together: a newspaper page's dates help date its articles.
     documents = list(structure_articles(articles))
-    t2 = time.perf_counter()
+    t = timed("structure", t)
     facts = list(extract_documents(documents, nlp))
-    t3 = time.perf_counter()
-    return documents, facts, {"ingest": t1 - t0, "structure": t2 - t1, "extract": t3 - t2}
-
-
-def _result(source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
-    try:
-        documents, facts, seconds = _process_timed(source, data, nlp)
-    except InputError as exc:
-        return FileResult(source, sha, len(data), [], [], exc)
-    return FileResult(source, sha, len(data), documents, facts, None, seconds)
+    t = timed("extract", t)
+    by_id = {f.doc_id: f for f in facts}
+    outputs = []
+    for doc in documents:
+        doc_facts = by_id.get(doc.doc_id)
+        rdf = None if doc_facts is None else document_rdf(doc, doc_facts, settings, on_stage=timed)
+        t = time.perf_counter()
+        outputs.append(DocumentOutput(doc.doc_id, _record_json(doc.article), _record_json(doc),
+                                      None if doc_facts is None else _record_json(doc_facts), rdf))
+        timed("serialise records", t)
+    return FileResult(source, sha, len(data), outputs, file_counts(documents, facts), None, seconds)
 
 
 _WORKER_NLP: dict[tuple[str, str], Any] = {}
@@ -195,7 +240,7 @@ def _worker_init(settings: Settings) -> None:
 
 
 def _process_in_worker(settings: Settings, source: str, sha: str, data: bytes) -> FileResult:
-    return _result(source, sha, data, _nlp_for(settings))
+    return _result(settings, source, sha, data, _nlp_for(settings))
 
 
 def result_to_json(result: FileResult) -> dict[str, Any]:
@@ -205,8 +250,8 @@ def result_to_json(result: FileResult) -> dict[str, Any]:
         "source": result.source,
         "sha256": result.sha256,
         "size": result.size,
-        "documents": [to_jsonable(d) for d in result.documents],
-        "facts": [to_jsonable(f) for f in result.facts],
+        "outputs": [o.to_json() for o in result.outputs],
+        "counts": result.counts,
         "error": error,
         "seconds": result.seconds,
     }
@@ -219,8 +264,8 @@ def result_from_json(data: dict[str, Any]) -> FileResult:
         data["source"],
         data["sha256"],
         data["size"],
-        [from_jsonable(Document, d) for d in data["documents"]],
-        [from_jsonable(DocumentFacts, f) for f in data["facts"]],
+        [DocumentOutput.from_json(o) for o in data["outputs"]],
+        data["counts"],
         None if error is None else InputError(error["message"], hint=error["hint"]),
         data["seconds"],
     )
@@ -229,20 +274,25 @@ def result_from_json(data: dict[str, Any]) -> FileResult:
 def process_partition_json(settings: Settings, items: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
     """Dask task: process a partition of raw files, return JSON records (nlp built once per worker)."""
     nlp = _nlp_for(settings)
-    return [result_to_json(_result(source, sha, data, nlp)) for source, sha, data in items]
+    return [result_to_json(_result(settings, source, sha, data, nlp)) for source, sha, data in items]
 
 
 # --------------------------------------------------------------------------- records
 
 
-def write_records(settings: Settings, documents: list[Document], facts: list[DocumentFacts]) -> None:
-    """Write the per-document Article, Document and DocumentFacts records."""
+def write_outputs(settings: Settings, outputs: list[DocumentOutput]) -> None:
+    """Write each document's Article, Document and DocumentFacts records and its RDF files."""
+    from pipeline.rdf.export import write_document_texts
+
     interim = settings.path(settings.interim_dir)
-    for doc in documents:
-        write_json(record_path(interim / "articles", doc.doc_id), doc.article, indent=None)
-        write_json(record_path(interim / "documents", doc.doc_id), doc, indent=None)
-    for fact in facts:
-        write_json(record_path(interim / "facts", fact.doc_id), fact, indent=None)
+    docs_dir = settings.path(settings.graph_dir) / "docs"
+    for out in outputs:
+        atomic_write_text(record_path(interim / "articles", out.doc_id), out.article_json)
+        atomic_write_text(record_path(interim / "documents", out.doc_id), out.document_json)
+        if out.facts_json is not None:
+            atomic_write_text(record_path(interim / "facts", out.doc_id), out.facts_json)
+        if out.rdf is not None:
+            write_document_texts(out.doc_id, out.rdf.ntriples, out.rdf.turtle, docs_dir)
 
 
 def remove_records(settings: Settings, doc_ids: Iterable[str]) -> None:
@@ -312,12 +362,12 @@ def iter_processed(settings: Settings, todo: list[tuple[Path, str, int]]) -> Ite
         return
     if settings.executor is Executor.DASK:
         yield from _iter_dask(settings, todo)
-    elif settings.workers > 1 and len(todo) > 1:
+    elif settings.workers > 1 and len(todo) >= POOL_MIN_FILES:
         yield from _iter_pool(settings, todo)
     else:
         nlp = _nlp_for(settings)
         for path, sha, _size in todo:
-            yield _result(path.name, sha, read_raw(path), nlp)
+            yield _result(settings, path.name, sha, read_raw(path), nlp)
 
 
 def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
@@ -364,62 +414,17 @@ def _iter_dask(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterato
         client.close()
 
 
-# --------------------------------------------------------------------------- graph stages
+# --------------------------------------------------------------------------- export
 
 
-class GraphStages:
-    """The build → validate → export stages for one run (the database is loaded after them)."""
+def export_graph(settings: Settings) -> dict[str, str]:
+    """Merge the per-document graphs into data/graph/policykg.{nt,ttl,jsonld}."""
+    from pipeline.rdf.export import export_merged
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.rdf = importlib.import_module("pipeline.rdf")
-        self.validate_mod = importlib.import_module("pipeline.rdf.validate")
-        self.docs_dir = settings.path(settings.graph_dir) / "docs"
+    written = export_merged(settings)
+    names = {"nt": "graph (N-Triples)", "turtle": "graph (Turtle)", "json-ld": "graph (JSON-LD)"}
+    return {names[key]: str(path) for key, path in written.items()}
 
-    # -- build + validate
-    def build(self, document: Document, facts: DocumentFacts | None) -> Any | None:
-        """The document's RDF graph, written as Turtle and N-Triples under data/graph/docs/."""
-        if self.rdf is None or facts is None:
-            return None
-        graph = self.rdf.document_graph(document, facts)
-        ttl = graph.serialize(format="turtle")
-        nt = "".join(sorted(set(graph.serialize(format="nt").splitlines(keepends=True)) - {"\n"}))
-        atomic_write_text(record_path(self.docs_dir, document.doc_id, ".ttl"), ttl)
-        atomic_write_text(record_path(self.docs_dir, document.doc_id, ".nt"), nt)
-        return graph
-
-    def validate(self, graph: Any, doc_id: str) -> None:
-        """Raise :class:`GraphBuildError` when the document's graph violates the SHACL shapes."""
-        if self.validate_mod is None or graph is None:
-            return
-        outcome = self.validate_mod.validate_graph(graph)
-        conforms, text = (outcome[0], outcome[-1]) if isinstance(outcome, tuple) else (getattr(outcome, "conforms", outcome), str(outcome))
-        if not conforms:
-            raise GraphBuildError(
-                f"{doc_id}: the RDF graph violates the SHACL shapes: {str(text).strip()[:500]}",
-                hint="fix the extraction or the shapes, then rerun `policykg run`",
-            )
-
-    def export(self) -> dict[str, str]:
-        """Merge the per-document N-Triples into data/graph/policykg.nt (sorted, deduplicated)."""
-        if self.rdf is None:
-            return {}
-        graph_dir = self.settings.path(self.settings.graph_dir)
-        out = graph_dir / "policykg.nt"
-        exported = {"graph (N-Triples)": str(out)}
-        export_fn = getattr(self.rdf, "export_graph", None) or getattr(self.rdf, "export", None)
-        if export_fn is not None:
-            try:
-                export_fn(self.settings)  # writes policykg.nt too (the same sorted union)
-                exported["graph (Turtle)"] = str(graph_dir / "policykg.ttl")
-                return exported
-            except TypeError:
-                log.warning("pipeline.rdf export has an unexpected signature; wrote N-Triples only")
-        lines: set[str] = set()
-        for path in sorted(self.docs_dir.glob("*.nt")):
-            lines.update(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True) if line.strip())
-        atomic_write_text(out, "".join(sorted(lines)))
-        return exported
 
 # --------------------------------------------------------------------------- the run
 
@@ -429,6 +434,7 @@ def run(
     *,
     force: bool = False,
     load: bool = True,
+    analyse: bool = True,
     progress: ProgressFn | None = None,
     on_document: Callable[[str], None] | None = None,
 ) -> RunSummary:
@@ -446,7 +452,6 @@ def run(
     files: dict[str, Any] = manifest.setdefault("files", {})
     summary.times.add("scan", time.perf_counter() - started)
 
-    stages = GraphStages(settings)
     try:
         t0 = time.perf_counter()
         for name in removed:
@@ -457,18 +462,23 @@ def run(
 
         tick("documents", 0, len(todo))
         for done, result in enumerate(iter_processed(settings, todo), start=1):
-            _apply(settings, stages, files, result, summary)
+            _apply(settings, files, result, summary)
             tick("documents", done, len(todo))
             if on_document:
                 on_document(result.source)
         if summary.changed_files or summary.removed_files or not (settings.path(settings.graph_dir) / "policykg.nt").exists():
             t0 = time.perf_counter()
-            summary.outputs.update(stages.export())
+            summary.outputs.update(export_graph(settings))
             summary.times.add("export", time.perf_counter() - t0)
         if load:
             t0 = time.perf_counter()
             load_database(settings, summary)
             summary.times.add("load", time.perf_counter() - t0)
+        graph_dir = settings.path(settings.graph_dir)
+        if analyse and (summary.changed_files or summary.removed_files or not (graph_dir / "analysis.ttl").exists()):
+            t0 = time.perf_counter()
+            analyse_corpus(settings, summary, write_db=load)
+            summary.times.add("analyse", time.perf_counter() - t0)
     finally:
         manifest["version"] = MANIFEST_VERSION
         manifest["fingerprint"] = fingerprint(settings)
@@ -493,57 +503,49 @@ def load_database(settings: Settings, summary: RunSummary) -> None:
         server.start(settings)
     loaded = load_graph(settings)
     summary.loaded_documents += len(loaded.loaded)
-    summary.loaded_rows += loaded.nodes + loaded.relationships
+    summary.loaded_rows += loaded.rows
     if loaded.removed:
         summary.notes.append(f"removed from the database: {', '.join(loaded.removed)}")
 
 
-def _apply(
-    settings: Settings,
-    stages: GraphStages,
-    files: dict[str, Any],
-    result: FileResult,
-    summary: RunSummary,
-) -> None:
-    """Write, build and validate what one raw file produced; update its manifest entry."""
+def analyse_corpus(settings: Settings, summary: RunSummary, *, write_db: bool) -> None:
+    """Network rankings and cascade links over the whole corpus, into analysis.ttl (and the database)."""
+    from pipeline.analysis import run_analysis
+
+    if not any((settings.path(settings.interim_dir) / "documents").glob("*.json")):
+        return  # an empty corpus: nothing to rank or match
+    result = run_analysis(settings, write_db=write_db)
+    summary.outputs["analysis"] = str(result.turtle)
+    summary.notes.extend(result.lines()[:1])
+    if result.database:
+        summary.notes.append(result.database)
+
+
+def _apply(settings: Settings, files: dict[str, Any], result: FileResult, summary: RunSummary) -> None:
+    """Write what one raw file produced and update its manifest entry; stop on a SHACL violation."""
     for stage, seconds in result.seconds.items():
         summary.times.add(stage, seconds)
-    path = settings.path(settings.raw_dir) / result.source
-    stat = path.stat()
     old_ids = files.get(result.source, {}).get("doc_ids", [])
-    entry: dict[str, Any] = {"sha256": result.sha256, "size": stat.st_size}
+    entry: dict[str, Any] = {"sha256": result.sha256, "size": result.size}
     if result.error is not None:
         summary.skipped.append(SkippedFile(result.source, result.error.code, result.error.message))
         remove_records(settings, old_ids)
-        files[result.source] = {**entry, "doc_ids": [], "skipped": result.error.message, "counts": file_counts([], [])}
+        files[result.source] = {**entry, "doc_ids": [], "skipped": result.error.message, "counts": result.counts}
         return
-    new_ids = [d.doc_id for d in result.documents]
-    gone = [i for i in old_ids if i not in new_ids]
-    remove_records(settings, gone)
-
+    for out in result.outputs:
+        if out.rdf is not None and not out.rdf.conforms:
+            raise GraphBuildError(
+                f"{out.doc_id}: the RDF graph violates the SHACL shapes: " + "; ".join(out.rdf.violations)[:500],
+                hint="fix the extraction or the shapes, then rerun `policykg run`",
+            )
+    new_ids = [out.doc_id for out in result.outputs]
+    remove_records(settings, [i for i in old_ids if i not in new_ids])
     t0 = time.perf_counter()
-    write_records(settings, result.documents, result.facts)
-    t1 = time.perf_counter()
-    summary.times.add("write records", t1 - t0)
-
-    by_id = {f.doc_id: f for f in result.facts}
-    graphs = {}
-    for doc in result.documents:
-        graphs[doc.doc_id] = stages.build(doc, by_id.get(doc.doc_id))
-    t2 = time.perf_counter()
-    summary.times.add("build rdf", t2 - t1)
-    for doc_id, graph in graphs.items():
-        stages.validate(graph, doc_id)
-    t3 = time.perf_counter()
-    summary.times.add("validate", t3 - t2)
-
-    files[result.source] = {
-        **entry,
-        "doc_ids": new_ids,
-        "counts": file_counts(result.documents, result.facts),
-    }
+    write_outputs(settings, result.outputs)
+    summary.times.add("write files", time.perf_counter() - t0)
+    files[result.source] = {**entry, "doc_ids": new_ids, "counts": result.counts}
     summary.changed_files.append(result.source)
-    summary.processed_documents += len(result.documents)
+    summary.processed_documents += len(result.outputs)
     summary.processed_bytes += result.size
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from pipeline.analysis.corpus import Corpus
 from pipeline.models import (
     Article,
@@ -182,3 +187,13 @@ def seed_corpus() -> Corpus:
                 facts.extend(file_facts)
         _SEED["seed"] = Corpus.of(documents, facts)
     return _SEED["seed"]
+
+
+POLICYKG = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "policykg"
+
+
+def run_cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``policykg ARGS`` as a user runs it (a real process), with ``POLICYKG_ROOT=root``."""
+    env = {**os.environ, "POLICYKG_ROOT": str(root), **(env or {})}
+    command = [str(POLICYKG)] if POLICYKG.exists() else [sys.executable, "-m", "pipeline.cli"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=120)

@@ -23,7 +23,8 @@ from pipeline.analysis.cascade import (
     match_tasks,
 )
 from pipeline.analysis.corpus import Corpus
-from pipeline.analysis.export import analysis_graph, database_rows, ontology_namespace
+from pipeline.analysis.reprints import find_reprints, without_reprints
+from pipeline.analysis.export import ANALYSIS_TERMS, analysis_graph, database_rows
 from pipeline.analysis.network import (
     body_rankings,
     coordination_pairs,
@@ -33,6 +34,8 @@ from pipeline.analysis.network import (
 from pipeline.analysis.trace import body_candidates, goal_owners, resolve_body_name, trace_body
 from pipeline.errors import AnalysisError
 from pipeline.models import Citation, CitationRelation, Role
+from pipeline.rdf.iris import body_iri, task_iri
+from pipeline.rdf.namespace import PK, RDF
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +126,18 @@ def test_citation_matches_by_number() -> None:
     assert citation_matches(citation, numbered) == "doc_number"
 
 
+def test_citation_with_another_number_does_not_match_a_namesake() -> None:
+    import dataclasses
+
+    national, _ = national_document()
+    numbered = dataclasses.replace(
+        national, metadata=dataclasses.replace(national.metadata, doc_number="中办发〔2019〕3号"))
+    citation = Citation("关于进一步完善医疗卫生服务体系的意见", "中办发〔2023〕10号",
+                        CitationRelation.IMPLEMENTS, 0, 1)
+    assert citation_matches(citation, numbered) is None
+    assert citation_matches(dataclasses.replace(citation, doc_number=None), numbered) == "title"
+
+
 def test_citation_of_another_plan_does_not_match() -> None:
     national, _ = national_document()
     other = Citation("山东省人民政府办公厅关于印发山东省进一步完善医疗卫生服务体系的实施方案的通知",
@@ -150,6 +165,25 @@ def test_implemented_documents_links_city_plan_to_national_opinion(corpus: Corpu
     links = implemented_documents(city, corpus)
     assert [(lk.implemented, lk.matched_by) for lk in links] == [("901_national#0", "title")]
     assert implemented_documents(corpus.document("901_national#0"), corpus) == []
+
+
+def test_a_citation_names_one_of_several_namesakes(corpus: Corpus) -> None:
+    import dataclasses
+
+    national = corpus.document("901_national#0")
+
+    def namesake(doc_id: str, date: str) -> object:
+        return dataclasses.replace(
+            national, article=dataclasses.replace(national.article, doc_id=doc_id),
+            metadata=dataclasses.replace(national.metadata, date=date, issuer_names=()))
+
+    later, earlier = namesake("907_later#0", "2025-06-01"), namesake("908_earlier#0", "2019-01-01")
+    city = corpus.document("902_city#0")  # issued 2024-03-05, cites the 意见 by title
+    grown = Corpus.of([*corpus.documents, later, earlier], corpus.facts)
+    links = implemented_documents(city, grown)
+    assert [lk.implemented for lk in links] == ["901_national#0"]  # 2023: latest before 2024
+    without = Corpus.of([d for d in grown.documents if d.doc_id != "901_national#0"], corpus.facts)
+    assert [lk.implemented for lk in implemented_documents(city, without)] == ["908_earlier#0"]
 
 
 def test_heading_similarity_ignores_generic_verbs() -> None:
@@ -252,18 +286,121 @@ def test_goal_owners_no_match(corpus: Corpus) -> None:
 def test_analysis_graph_has_metrics_pairs_and_answers(corpus: Corpus) -> None:
     result = analyse(corpus)
     graph = analysis_graph(result.rankings, result.pairs, result.task_links)
-    pkg = ontology_namespace()
-    degrees = {str(s): int(o) for s, o in graph.subject_objects(pkg.degree)}
-    assert len(degrees) == 4
-    answers = list(graph.subject_objects(pkg.answersTask))
+    degrees = {str(s): int(o) for s, o in graph.subject_objects(PK.degree)}
+    assert len(degrees) == 4 and degrees[str(body_iri(HEALTH))] == 3
+    answers = set(graph.subject_objects(PK.answersTask))
+    assert (task_iri("902_city#0", "p2.i1"), task_iri("901_national#0", "p2.i1")) in answers
     assert len(answers) == len({(m.implementing_task, m.implemented_task) for m in result.task_links})
-    assert len(list(graph.subjects(predicate=None, object=pkg.CoordinationPair))) == len(result.pairs)
+    assert len(list(graph.subjects(predicate=None, object=PK.CoordinationPair))) == len(result.pairs)
     turtle = graph.serialize(format="turtle")
-    assert turtle == analysis_graph(result.rankings, result.pairs, result.task_links).serialize(format="turtle")
+    again = analysis_graph(result.rankings, result.pairs, result.task_links)
+    assert turtle == again.serialize(format="turtle")
+
+
+def test_analysis_graph_uses_only_analysis_terms(corpus: Corpus) -> None:
+    result = analyse(corpus)
+    graph = analysis_graph(result.rankings, result.pairs, result.task_links)
+    used = {p for p in graph.predicates() if p != RDF.type} | set(graph.objects(None, RDF.type))
+    assert used == set(ANALYSIS_TERMS)  # the literal corpus exercises every term
+
+
+def test_cascade_match_carries_heading_and_target_scores(corpus: Corpus) -> None:
+    result = analyse(corpus)
+    graph = analysis_graph(result.rankings, result.pairs, result.task_links)
+    county = next(m for m in result.task_links if m.implemented_heading == "推进县域医共体建设")
+    node = next(graph.subjects(PK.implementingTask, task_iri(county.implementing_doc,
+                                                             county.implementing_task)))
+    assert float(graph.value(node, PK.headingScore)) == pytest.approx(county.heading_score)
+    assert float(graph.value(node, PK.targetScore)) == pytest.approx(county.target_score)
 
 
 def test_database_rows_carry_bodies_and_links(corpus: Corpus) -> None:
     result = analyse(corpus)
     rows = database_rows(result.rankings, result.task_links)
-    assert rows["bodies"][0]["name"] == HEALTH
-    assert {(r["from_doc"], r["to_doc"]) for r in rows["answers"]} == {("902_city#0", "901_national#0")}
+    assert rows["bodies"][0] == {"iri": str(body_iri(HEALTH)), "degree": 3,
+                                 "strength": result.rankings[0].strength,
+                                 "betweenness": result.rankings[0].betweenness}
+    assert {(r["from_iri"], r["to_iri"]) for r in rows["answers"]} >= {
+        (str(task_iri("902_city#0", "p2.i1")), str(task_iri("901_national#0", "p2.i1")))}
+    assert all(set(r) == {"from_iri", "to_iri", "score"} for r in rows["answers"])
+
+
+# --------------------------------------------------------------------------- reprints
+
+
+def _with_reprint(corpus: Corpus) -> Corpus:
+    """The literal corpus plus a news page reprinting the first part of the national 意见."""
+    import dataclasses
+
+    national = corpus.document("901_national#0")
+    text = national.text[: national.text.index("(二)")]
+    article = dataclasses.replace(national.article, doc_id="904_reprint#1",
+                                  source="904_reprint.txt", text=text)
+    sections = tuple(s for s in national.sections if s.end <= len(text))
+    meta = dataclasses.replace(national.metadata, date=None)
+    reprint = dataclasses.replace(national, article=article, metadata=meta, sections=sections)
+    facts = dataclasses.replace(corpus.facts_of("901_national#0"), doc_id="904_reprint#1",
+                                targets=corpus.facts_of("901_national#0").targets[:1])
+    return Corpus.of([*corpus.documents, reprint], [*corpus.facts, facts])
+
+
+def test_find_reprints_groups_same_title_and_issuers(corpus: Corpus) -> None:
+    reprints = find_reprints(_with_reprint(corpus))
+    assert dict(reprints.groups) == {"901_national#0": ("904_reprint#1",)}
+    assert find_reprints(corpus).groups == {}
+
+
+def test_find_reprints_keeps_documents_with_different_dates_apart(corpus: Corpus) -> None:
+    import dataclasses
+
+    doubled = _with_reprint(corpus)
+    reprint = doubled.document("904_reprint#1")
+    dated = dataclasses.replace(reprint, metadata=dataclasses.replace(reprint.metadata,
+                                                                      date="2019-01-01"))
+    others = [d for d in doubled.documents if d.doc_id != "904_reprint#1"]
+    assert find_reprints(Corpus.of([*others, dated], doubled.facts)).groups == {}
+
+
+def test_find_reprints_keeps_documents_with_different_numbers_apart(corpus: Corpus) -> None:
+    import dataclasses
+
+    doubled = _with_reprint(corpus)
+    numbered = [dataclasses.replace(d, metadata=dataclasses.replace(d.metadata, doc_number=number))
+                for d, number in ((doubled.document("901_national#0"), "中办发〔2023〕10号"),
+                                  (doubled.document("904_reprint#1"), "中办发〔2019〕3号"))]
+    others = [d for d in doubled.documents if d.doc_id not in {"901_national#0", "904_reprint#1"}]
+    assert find_reprints(Corpus.of([*others, *numbered], doubled.facts)).groups == {}
+
+
+def test_find_reprints_by_document_number() -> None:
+    import dataclasses
+
+    national, facts = national_document()
+    numbered = dataclasses.replace(national, metadata=dataclasses.replace(
+        national.metadata, doc_number="中办发〔2023〕10号", title="进一步完善医疗卫生服务体系"))
+    copy = dataclasses.replace(numbered, article=dataclasses.replace(
+        numbered.article, doc_id="905_copy#0", text=numbered.text + "(完)"),
+        metadata=dataclasses.replace(numbered.metadata, doc_number="中办发[2023]10号",
+                                     title="关于进一步完善医疗卫生服务体系的意见"))
+    corpus = Corpus.of([numbered, copy], [facts, dataclasses.replace(facts, doc_id="905_copy#0")])
+    assert find_reprints(corpus).groups == {"905_copy#0": ("901_national#0",)}  # longer text
+
+
+def test_cascade_treats_a_reprint_as_the_same_document(corpus: Corpus) -> None:
+    result = analyse(_with_reprint(corpus))
+    assert [(lk.implemented, lk.implemented_also) for lk in result.document_links] == [
+        ("901_national#0", ("904_reprint#1",))]
+    assert {m.implemented_doc for m in result.task_links} == {"901_national#0"}
+    assert result.task_links == analyse(corpus).task_links
+    assert result.corpus.document("904_reprint#1") is None
+
+
+def test_network_does_not_count_a_reprint_twice(corpus: Corpus) -> None:
+    import dataclasses
+
+    city = corpus.document("902_city#0")
+    copy = dataclasses.replace(city, article=dataclasses.replace(city.article, doc_id="906_copy#0"))
+    facts = dataclasses.replace(corpus.facts_of("902_city#0"), doc_id="906_copy#0")
+    doubled = Corpus.of([*corpus.documents, copy], [*corpus.facts, facts])
+    assert analyse(doubled).rankings == analyse(corpus).rankings
+    assert without_reprints(doubled, find_reprints(doubled)).document("906_copy#0") is None

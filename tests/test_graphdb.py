@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Literal
 
 from pipeline.errors import DatabaseError
 from pipeline.graphdb import server
-from pipeline.graphdb.dialect import Statement, fuse, quote_name
-from pipeline.graphdb.load import graph_counts, load_documents
-from pipeline.graphdb.mapping import map_graph
+from pipeline.graphdb.dialect import Dialect, Statement, escape_parameters, quote_name
+from pipeline.graphdb.load import graph_counts, load_documents, prepare_document
+from pipeline.graphdb.mapping import map_graph, read_document
+from pipeline.graphdb.statements import Part, pack
 
 SMALL_TTL = """
 @prefix ex: <http://example.org/onto#> .
@@ -63,13 +67,6 @@ def test_quote_name_rejects_anything_else(name):
         quote_name(name)
 
 
-def test_fuse_renames_parameters_per_part():
-    fused = fuse([Statement("MATCH (n {k: $doc}) SET n.x = 1", {"doc": "a"}),
-                  Statement("MERGE (m {k: $doc})", {"doc": "b"})])  # fmt: skip
-    assert fused.params == {"p0_doc": "a", "p1_doc": "b"}
-    assert "$doc" not in fused.text and "$p1_doc" in fused.text
-
-
 def _write_docs(settings, texts: dict[str, str]) -> dict:
     docs_dir = settings.path(settings.graph_dir) / "docs"
     if docs_dir.exists():
@@ -97,6 +94,28 @@ def test_server_reports_taken_port(graph_server):
     taken = graph_server.with_overrides(db_dir=graph_server.root / "other_db")
     with pytest.raises(DatabaseError, match="already taken"):
         server.start(taken)
+
+
+@pytest.mark.integration
+def test_start_on_a_running_server_is_a_no_op(graph_server):
+    before = server.status(graph_server)
+    assert server.start(graph_server) == before and before.running
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_killed_unreaped_process_counts_as_gone(tmp_path):
+    """A server killed but not yet reaped must not make start() a no-op."""
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / server.PID_FILE).write_text(f"{child.pid}\n")
+        assert server._read_pid(tmp_path) == child.pid
+        child.kill()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not server._is_dying(child.pid):
+            time.sleep(0.01)
+        assert server._read_pid(tmp_path) is None  # a zombie: killed, never waited for
+    finally:
+        child.wait()
 
 
 @pytest.mark.integration
@@ -133,28 +152,6 @@ def test_changed_document_is_replaced(graph, graph_server):
 
 
 @pytest.mark.integration
-def test_failure_mid_document_leaves_previous_state_and_rerun_completes(graph, graph_server):
-    files = _write_docs(graph_server, {"a.0": SMALL_TTL})
-    load_documents(graph, files)
-    before = graph_counts(graph)
-    files = _write_docs(graph_server, {"a.0": DOC_B})
-    calls = []
-
-    def fault(statement):
-        calls.append(statement)
-        if len(calls) == 3:  # after the purge and the first staged batch
-            raise RuntimeError("injected fault")
-
-    with pytest.raises(RuntimeError):
-        load_documents(graph, files, on_statement=fault)
-    with graph.session() as s:
-        visible = s.run("MATCH (n:Resource) WHERE 'a.0' IN n.docs RETURN count(n) AS c").single()["c"]
-    assert visible == before[0]  # the committed version is intact
-    assert load_documents(graph, files).loaded == ("a.0",)
-    assert graph_counts(graph) == (2, 1)
-
-
-@pytest.mark.integration
 def test_statements_are_constant_strings(graph, graph_server):
     files = _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
     texts = []
@@ -176,3 +173,154 @@ def test_seed_documents_load(seed_graph):
     assert len(summary.loaded) >= 5 and summary.nodes > 500
     again = load_graph(seed_graph)
     assert (again.nodes, again.relationships) == (summary.nodes, summary.relationships)
+
+
+def test_read_document_maps_seed_documents_like_rdflib(seed_docs):
+    for doc, path in seed_docs.items():
+        assert read_document(path, doc) == map_graph(Graph().parse(path, format="turtle"), doc), doc
+
+
+def test_read_document_broken_turtle_is_one_line_error(tmp_path):
+    path = tmp_path / "broken.0.ttl"
+    path.write_text("<a> <b> .", encoding="utf-8")
+    with pytest.raises(DatabaseError, match="broken.0.ttl: not valid Turtle"):
+        read_document(path, "broken.0")
+
+
+@pytest.mark.parametrize("dialect", [Dialect.FALKORDB, Dialect.NEO4J])
+def test_seed_statements_fit_the_server_limit(seed_docs, dialect):
+    for doc, path in seed_docs.items():
+        pg = read_document(path, doc)
+        prepared = prepare_document(doc, "0" * 64, pg, dialect, 500, replacing=True)
+        assert prepared.statements
+        for st in prepared.statements:
+            assert dialect.statement_bytes(st.text, st.params) <= dialect.max_statement_bytes
+
+
+def _sent_rows(statement: Statement) -> list[tuple[str, dict]]:
+    """The (uri, props) node rows a packed statement carries, uris rebuilt from their prefixes."""
+    keys = [k for k in statement.params if k.startswith("rows")]
+    keys.sort(key=lambda k: int(k.split("_")[1]))
+    rows = [row for key in keys for row in statement.params[key]]
+    return [(statement.params["pre"][row[0]] + row[1], row[2]) for row in rows]
+
+
+MERGE_TEXT = "UNWIND $rows AS w MERGE (n:Resource {uri: $pre[w[0]] + w[1]}) SET n += w[2]"
+LIMIT = Dialect.FALKORDB.max_statement_bytes
+
+
+def test_pack_fuses_parts_and_spills_rows_into_next_statement():
+    rows = tuple((f"http://example.org/id/task/{i}", {"heading": "任务" * 40}) for i in range(60))
+    part = Part(MERGE_TEXT, {}, rows, (0,))
+    mark = Part("MERGE (m:PolicykgLoad {doc: $doc})")
+    statements = pack([part, mark], {"doc": "d"}, Dialect.FALKORDB, 500)
+    assert len(statements) > 1
+    assert [row for st in statements for row in _sent_rows(st)] == list(rows)
+    assert "$rows_0" in statements[0].text and "PolicykgLoad" in statements[-1].text
+    for st in statements:
+        assert Dialect.FALKORDB.statement_bytes(st.text, st.params) <= LIMIT
+
+
+def test_pack_refuses_a_row_too_long_for_falkordb():
+    part = Part(MERGE_TEXT, {}, (("http://example.org/id/x", {"sentence": "长" * 2000}),), (0,))
+    with pytest.raises(DatabaseError, match="exceeds the server's message limit"):
+        pack([part], {"tag": "t"}, Dialect.FALKORDB, 500)
+    assert len(pack([part], {"tag": "t"}, Dialect.NEO4J, 500)) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [("it's", "it\\'s"), ("a\\b", "a\\\\b"), ("ok' y='2", "ok\\' y=\\'2"), ("中文", "中文")],
+)
+def test_escape_parameters(value, escaped):
+    assert escape_parameters({"rows": [[value]]}) == {"rows": [[escaped]]}
+
+
+TRICKY = ["it's", "a\\'b", "ok' tag='victim", "back\\slash", "x\\", "“引号”与'单引号'"]
+
+
+@pytest.mark.integration
+def test_strings_with_quotes_and_backslashes_load_exactly(graph, graph_server):
+    literals = " ; ".join(f"ex:note {Literal(t).n3()}" for t in TRICKY)
+    turtle = f"@prefix ex: <http://example.org/onto#> .\n<http://example.org/id/q> {literals} ."
+    files = _write_docs(graph_server, {"q.0": turtle})
+    assert load_documents(graph, files).loaded == ("q.0",)
+    with graph.session() as s:
+        record = s.run("MATCH (n:Resource {uri: $uri}) RETURN n.note AS note, n.docs AS docs",
+                       {"uri": "http://example.org/id/q"}).single()  # fmt: skip
+        found = s.run("MATCH (n:Resource) WHERE $v IN n.note RETURN count(n) AS c",
+                      {"v": "ok' tag='victim"}).single()  # fmt: skip
+    assert sorted(record["note"]) == sorted(TRICKY) and record["docs"] == ["q.0"]
+    assert found["c"] == 1
+
+
+@pytest.mark.integration
+def test_statement_at_the_size_limit_is_accepted(graph, graph_server):
+    sentence = "长" * 1100  # 3.3 KB in one row: the statement is just under the budget
+    turtle = f'<http://example.org/id/long> <http://example.org/onto#sentence> "{sentence}" .'
+    files = _write_docs(graph_server, {"long.0": turtle})
+    pg = read_document(files["long.0"], "long.0")
+    prepared = prepare_document("long.0", "0" * 64, pg, graph.dialect, 500, replacing=False)
+    assert max(graph.dialect.statement_bytes(s.text, s.params) for s in prepared.statements) > 3800
+    assert load_documents(graph, files).loaded == ("long.0",)
+    with graph.session() as s:
+        assert s.run("MATCH (n:Resource) RETURN n.sentence AS t").single()["t"] == sentence
+
+
+@pytest.mark.integration
+def test_too_long_literal_is_refused_before_it_reaches_the_server(graph, graph_server):
+    turtle = f'<http://example.org/id/h> <http://example.org/onto#t> "{"长" * 2000}" .'
+    files = _write_docs(graph_server, {"huge.0": turtle})
+    with pytest.raises(DatabaseError, match="message limit"):
+        load_documents(graph, files)
+    assert graph_counts(graph) == (0, 0)
+    assert server.bolt_answers(graph_server.local_bolt_port)  # the server is still up
+
+
+def _listening(port: int) -> list[str]:
+    """Local addresses with a TCP socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            for line in handle.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.split(":")
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.append(address)
+    return found
+
+
+LOOPBACK = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc/net/tcp (Linux)")
+def test_bolt_listens_on_loopback_only(graph_server):
+    addresses = _listening(graph_server.local_bolt_port)
+    assert addresses, "nothing listens on the Bolt port"
+    assert set(addresses) <= LOOPBACK, addresses
+    assert set(_listening(graph_server.local_redis_port)) <= LOOPBACK
+
+
+def test_bind_shim_without_compiler_warns_and_starts_unshimmed(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(server.shutil, "which", lambda name: None)
+    assert server.bind_shim(tmp_path) is None
+    assert "Bolt will listen on all interfaces" in caplog.text
+    assert "LD_PRELOAD" not in server._server_environment(tmp_path) or \
+        "bindlocal" not in server._server_environment(tmp_path)["LD_PRELOAD"]  # fmt: skip
+
+
+def test_bind_shim_is_built_once_and_reused(tmp_path):
+    first = server.bind_shim(tmp_path)
+    if first is None:
+        pytest.skip("no C compiler here")
+    stamp = first.stat().st_mtime_ns
+    assert server.bind_shim(tmp_path) == first and first.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.integration
+def test_falkordb_transaction_functions_escape_parameters_too(graph):
+    value = "ok' v='2"
+    with graph.session() as session:
+        got = session.execute_read(lambda tx: tx.run("RETURN $v AS v", {"v": value}).single()["v"])
+    assert got == value

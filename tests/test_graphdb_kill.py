@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 
 import pytest
+from conftest import _free_port  # noqa: E402 - pytest puts tests/ on sys.path
+from test_graphdb import DOC_B, SMALL_TTL, _write_docs
 
 from pipeline.config import Settings
+from pipeline.errors import DatabaseError
 from pipeline.graphdb import server
 from pipeline.graphdb.connection import connect
 from pipeline.graphdb.load import graph_counts, load_documents
-
-from conftest import _free_port  # noqa: E402 - pytest puts tests/ on sys.path
-from test_graphdb import DOC_B, SMALL_TTL, _write_docs
 
 pytestmark = pytest.mark.integration
 
@@ -28,43 +29,71 @@ def own_server(tmp_path):
     server.stop(settings)
 
 
+def _snapshot_now(settings: Settings) -> None:
+    """Make redis-server write its RDB snapshot now (SAVE over the Redis port, raw RESP)."""
+    with socket.create_connection(("127.0.0.1", settings.local_redis_port), timeout=10) as sock:
+        sock.sendall(b"*1\r\n$4\r\nSAVE\r\n")
+        assert sock.recv(16).startswith(b"+OK")
+
+
+STAGED_NODES = (
+    "MATCH (n:Resource) WHERE any(d IN n.docs WHERE d ENDS WITH '@pending') RETURN count(n) AS c"
+)
+STAGED_RELATIONSHIPS = (
+    "MATCH ()-[r]->() WHERE any(d IN r.docs WHERE d ENDS WITH '@pending') RETURN count(r) AS c"
+)
+ALL_DOCS = "MATCH (n:Resource) RETURN n.docs AS ds"
+
+
+def _staged_rows(settings: Settings) -> int:
+    with connect(settings) as conn, conn.session() as session:
+        return session.run(STAGED_NODES).single()["c"]
+
+
 def _killed(settings: Settings) -> None:
     pid = server.status(settings).pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
 
 
-def test_load_killed_mid_document_leaves_nothing_partial_and_rerun_completes(own_server):
+def test_load_killed_mid_document_leaves_nothing_partial_and_rerun_completes(own_server, caplog):
     files = _write_docs(own_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
     with connect(own_server) as conn:
         load_documents(conn, {"a.0": files["a.0"]})
-    calls = []
+    calls, staged = [], []
 
-    def kill_on_third_statement(statement):
+    def kill_before_commit(statement):
         calls.append(statement)
-        if len(calls) == 3:
+        if "PolicykgLoad" in statement.text:  # b.0 is staged; its commit is about to be sent
+            staged.append(_staged_rows(own_server))
+            _snapshot_now(own_server)  # so the staged rows survive the kill into the restart
             _killed(own_server)
 
-    with pytest.raises(Exception):  # the driver loses its connection mid-document
+    with pytest.raises(DatabaseError, match="lost the graph server"):
         with connect(own_server) as conn:
-            load_documents(conn, files, on_statement=kill_on_third_statement)
+            load_documents(conn, files, on_statement=kill_before_commit)
+    assert len(calls) >= 2 and staged[0] > 0  # the staging went out and was saved before the kill
 
     deadline = time.monotonic() + 20  # a forked snapshot child may hold the ports a moment longer
     while time.monotonic() < deadline and any(
         server.port_in_use(p) for p in (own_server.local_bolt_port, own_server.local_redis_port)
     ):
         time.sleep(0.2)
+    assert not server.status(own_server).running  # exiting counts as gone, so start() restarts
     server.start(own_server)
     with connect(own_server) as conn:
         with conn.session() as session:
-            pending = session.run(
-                "MATCH (n:Resource) WHERE any(d IN n.docs WHERE d ENDS WITH '@pending') RETURN count(n) AS c"
-            ).single()["c"]
-        assert pending == 0
+            pending = session.run(STAGED_NODES).single()["c"]
+            staged_rels = session.run(STAGED_RELATIONSHIPS).single()["c"]
+            loaded = {r["doc"] for r in session.run("MATCH (m:PolicykgLoad) RETURN m.doc AS doc")}
+            tagged = {d for r in session.run(ALL_DOCS) for d in r["ds"]}
+        assert (pending, staged_rels) == (0, 0)  # purged by server.start, before any load
+        assert tagged == loaded == {"a.0"}
+        assert "purged rows staged by an interrupted load: b.0@pending" in caplog.text
         summary = load_documents(conn, files)
         assert set(summary.loaded) | set(summary.unchanged) == {"a.0", "b.0"}
         with conn.session() as session:
-            docs = sorted({d for r in session.run("MATCH (n:Resource) RETURN n.docs AS ds") for d in r["ds"]})
+            docs = sorted({d for r in session.run(ALL_DOCS) for d in r["ds"]})
         assert docs == ["a.0", "b.0"]
         counts = graph_counts(conn)
         assert load_documents(conn, files).unchanged == ("a.0", "b.0")

@@ -108,3 +108,18 @@ def test_build_emits_only_declared_terms(ontology: Graph) -> None:
     used |= {o for o in graph.objects() if isinstance(o, URIRef) and str(o).startswith(PK_NS)}
     undeclared = sorted(str(t) for t in used if t not in declared and t != RDF.type)
     assert undeclared == []
+
+
+def test_analysis_terms_are_declared_and_shaped(ontology: Graph) -> None:
+    from pipeline.analysis.export import ANALYSIS_TERMS
+    from pipeline.analysis.outputs import analysis_shapes
+    from pipeline.rdf.namespace import SH
+    from pipeline.rdf.validate import load_shapes
+
+    declared = _pk_terms_declared(ontology)
+    assert set(ANALYSIS_TERMS) <= declared
+    shapes = analysis_shapes(load_shapes(Settings()))
+    constrained = set(shapes.objects(None, SH.path)) | set(shapes.objects(None, SH.targetClass))
+    assert set(ANALYSIS_TERMS) <= constrained
+    for term in (PK.answersTask, PK.pairMember, PK.implementingTask, PK.implementedTask):
+        assert (term, RDFS.range, PK.Task if term != PK.pairMember else PK.Body) in ontology

@@ -112,3 +112,11 @@ def test_list_queries_uses_settings_dir():
     from pipeline.config import Settings
 
     assert {q.name for q in list_queries(Settings())} >= {"goals_of_body", "owners_of_indicator"}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("suffix", ["'", "' body='市卫健委", "\\"])
+def test_goals_of_body_parameter_is_data_even_with_quotes(loaded, suffix):
+    # FalkorDB writes parameters into the query text; unescaped, "x' body='y" would override $body.
+    rows = run_query(loaded, QUERIES["goals_of_body"], {"body": "市卫健委" + suffix})[1]
+    assert rows == []

@@ -38,7 +38,8 @@ from pipeline.models import (
 )
 from pipeline.rdf import document_graph, iris
 from pipeline.rdf.build import corpus_graph
-from pipeline.rdf.export import jsonld_text, merge_turtle, ntriples_text, turtle_text
+from pipeline.rdf import export as rdf_export
+from pipeline.rdf.export import jsonld_text, merge_ntriples, merge_sorted_files, ntriples_text, turtle_text
 from pipeline.rdf.namespace import PK, PROV, RDF, SKOS, TIME, XSD
 
 RAW_SHIFT = 7  # the raw file has 7 characters of noise before the article
@@ -285,10 +286,24 @@ def test_jsonld_round_trip_is_isomorphic(sample_graph: Graph) -> None:
     assert isomorphic(sample_graph, reparsed)
 
 
-def test_merge_turtle_is_the_union() -> None:
+@pytest.mark.parametrize("external_sort", [True, False])
+def test_merge_sorted_files_is_the_sorted_union(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, external_sort: bool
+) -> None:
     graphs = [document_graph(*sample_records("900_sample#0")), document_graph(*sample_records("901_other#0"))]
-    merged = Graph().parse(data=merge_turtle(turtle_text(g) for g in graphs), format="turtle")
-    assert isomorphic(merged, graphs[0] + graphs[1])
+    texts = [ntriples_text(g) for g in graphs] * 2  # shared lines must come out once
+    paths = []
+    for i, text in enumerate(texts):
+        paths.append(tmp_path / f"{i}.nt")
+        paths[-1].write_text(text, encoding="utf-8")
+    if not external_sort:  # the Python fallback, in groups of two files
+        monkeypatch.setattr(rdf_export.shutil, "which", lambda _name: None)
+        monkeypatch.setattr(rdf_export, "SORT_BATCH", 2)
+    out = tmp_path / "merged.nt"
+    merge_sorted_files(paths, out)
+    assert out.read_text(encoding="utf-8") == merge_ntriples(texts)
+    assert isomorphic(Graph().parse(out, format="nt"), graphs[0] + graphs[1])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(p.name for p in paths), "merged.nt"])
 
 
 # --------------------------------------------------------------------------- seed documents

@@ -13,7 +13,7 @@ from analysis_records import literal_corpus, seed_corpus
 
 from pipeline.analysis import analyse
 from pipeline.analysis.corpus import Corpus
-from pipeline.analysis.report import build_report, render_report
+from pipeline.analysis.report import render_report, report_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -41,9 +41,7 @@ def _corpus() -> tuple[str, Corpus]:
 
 def _page(tmp_path: Path) -> tuple[str, Path]:
     name, corpus = _corpus()
-    result = analyse(corpus)
-    html = render_report(build_report(corpus, result.graph, result.rankings, result.pairs,
-                                      result.document_links, result.task_links))
+    html = render_report(report_of(analyse(corpus)))
     page = tmp_path / "report" / "index.html"
     page.parent.mkdir(parents=True)
     page.write_text(html, encoding="utf-8")
@@ -82,6 +80,10 @@ def test_report_loads_without_console_errors_and_shows_everything(tmp_path: Path
     assert "https://" not in dom
     if name == "seed":
         assert "聊城市卫生健康委员会" in dom and "推进县域医共体建设" in dom
+        cascade = dom.split('id="cascade"')[1].split("</section>")[0]
+        # the reprinted national 意见 shows once, naming where else it appeared
+        assert cascade.count('class="cascade-table"') == 1
+        assert re.search(r"同文另见 000_84d2e6405c0b6c5b#\d", cascade)
 
 
 @pytest.mark.browser

@@ -119,9 +119,15 @@ def test_run_seeds_then_rebuild_only_what_changed(settings):
     assert first.relevant_documents >= 4 and first.tasks > 0 and first.bodies > 0
     docs = sorted((settings.path(settings.interim_dir) / "facts").glob("*.json"))
     assert docs, "facts records are written"
+    # the corpus-wide analysis ran after the build: the 聊城 plan's tasks answer the national 意见's
+    analysis = settings.path(settings.graph_dir) / "analysis.ttl"
+    assert first.outputs["analysis"] == str(analysis)
+    assert "answersTask" in analysis.read_text(encoding="utf-8")
+    assert "analyse" in first.times.seconds
 
     again = run(settings, load=False)
     assert again.changed_files == [] and again.removed_files == []
+    assert "analyse" not in again.times.seconds  # nothing changed, nothing to re-analyse
     assert (again.documents, again.bodies, again.targets) == (first.documents, first.bodies, first.targets)
 
     edited = settings.path(settings.raw_dir) / "004_9ee0ee2d1a04337c.txt"

@@ -1,12 +1,16 @@
 """Analyses over the built graph: the co-responsibility network, cascades, traces and the report.
 
-Every function here is pure (records in, results out); :func:`analyse` runs the network and
-cascade analyses once for the CLI commands and the report.
+The analyses are pure (records in, results out); :func:`analyse` runs the network and cascade
+analyses once for the CLI commands and the report, on one article per policy document
+(reprints folded, :mod:`pipeline.analysis.reprints`). :func:`run_analysis` is the edge the
+pipeline runner calls after loading: it reads the records, writes ``data/graph/analysis.ttl``
+(SHACL-checked) and, when asked, the metrics and ANSWERS links in the graph database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
@@ -19,23 +23,46 @@ from pipeline.analysis.network import (
     coordination_pairs,
     coresponsibility_network,
 )
+from pipeline.analysis.reprints import Reprints, find_reprints, without_reprints
 
-__all__ = ["Analysis", "Corpus", "analyse", "load_corpus"]
+if TYPE_CHECKING:
+    from pipeline.analysis.outputs import AnalysisSummary
+    from pipeline.config import Settings
+
+__all__ = ["Analysis", "AnalysisSummary", "Corpus", "analyse", "load_corpus", "run_analysis"]
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Network rankings and cascade links of one corpus."""
+    """Network rankings and cascade links of one corpus.
+
+    ``corpus`` is the corpus analysed: one article per policy document; ``reprints`` names the
+    articles folded into another one.
+    """
 
     graph: nx.Graph
     rankings: list[BodyRank]
     pairs: list[CoordinationPair]
     document_links: list[DocumentLink]
     task_links: list[TaskMatch]
+    corpus: Corpus
+    reprints: Reprints
 
 
 def analyse(corpus: Corpus, threshold: float = DEFAULT_THRESHOLD) -> Analysis:
-    """Build the co-responsibility network and match cascades over ``corpus``."""
-    graph = coresponsibility_network(corpus.facts)
-    doc_links, task_links = cascade(corpus, threshold)
-    return Analysis(graph, body_rankings(graph), coordination_pairs(graph), doc_links, task_links)
+    """Fold reprints, build the co-responsibility network and match cascades over ``corpus``."""
+    reprints = find_reprints(corpus)
+    distinct = without_reprints(corpus, reprints)
+    graph = coresponsibility_network(distinct.facts)
+    doc_links, task_links = cascade(distinct, threshold, reprints.groups)
+    return Analysis(graph, body_rankings(graph), coordination_pairs(graph), doc_links, task_links,
+                    distinct, reprints)
+
+
+def run_analysis(
+    settings: Settings, *, write_db: bool, threshold: float = DEFAULT_THRESHOLD
+) -> AnalysisSummary:
+    """Analyse the built records and publish the results (see :func:`outputs.run_analysis`)."""
+    from pipeline.analysis.outputs import run_analysis as run
+
+    return run(settings, write_db=write_db, threshold=threshold)

@@ -14,9 +14,9 @@ over the heading's content words (generic verbs like 加强/推进/建设 from
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pipeline.analysis.corpus import LEVEL_RANK, Corpus
@@ -29,6 +29,10 @@ DEFAULT_THRESHOLD = 0.5
 #: Weight of the heading score when both tasks set targets (the rest is the target score).
 HEADING_WEIGHT = 0.7
 GENERIC_TERMS_FILE = RESOURCES_DIR / "analysis" / "generic_terms.txt"
+#: Scores are rounded to 4 places; a bound this far below the threshold may still reach it.
+_ROUNDING = 1e-4
+#: Core titles shorter than this name too many documents to identify one.
+MIN_TITLE = 6
 
 _PUNCT = re.compile(r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
                     r"!-/:-@\[-`{-~“”‘’·—…、]+")
@@ -55,12 +59,16 @@ class TaskMatch:
 
 @dataclass(frozen=True, slots=True)
 class DocumentLink:
-    """``implementing`` implements ``implemented`` through ``citation`` (by number or title)."""
+    """``implementing`` implements ``implemented`` through ``citation`` (by number or title);
+    ``implemented_also`` / ``implementing_also`` name the other articles that are the same policy
+    document (reprints, see :mod:`pipeline.analysis.reprints`)."""
 
     implementing: str
     implemented: str
     citation: Citation
     matched_by: str  # "doc_number" | "title"
+    implemented_also: tuple[str, ...] = ()
+    implementing_also: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- text similarity
@@ -87,6 +95,7 @@ def normalize(text: str) -> str:
     return _PUNCT.sub("", text)
 
 
+@lru_cache(maxsize=65536)
 def content_words(heading: str) -> str:
     """A heading without punctuation and generic policy verbs (all of it if nothing is left).
 
@@ -110,13 +119,34 @@ def bigram_dice(a: str, b: str) -> float:
     """
     if not a or not b:
         return 0.0
-
-    def grams(s: str) -> Counter[str]:
-        return Counter(s[i : i + 2] for i in range(len(s) - 1)) if len(s) > 1 else Counter([s])
-
-    ga, gb = grams(a), grams(b)
+    ga, gb = _bigrams(a), _bigrams(b)
     common = sum((ga & gb).values())
     return 2.0 * common / (sum(ga.values()) + sum(gb.values()))
+
+
+@lru_cache(maxsize=65536)
+def _bigrams(text: str) -> Counter[str]:
+    if len(text) == 1:
+        return Counter([text])
+    return Counter(text[i : i + 2] for i in range(len(text) - 1))
+
+
+@lru_cache(maxsize=65536)
+def _characters(text: str) -> Counter[str]:
+    return Counter(text)
+
+
+def similarity_bound(a: str, b: str) -> float:
+    """An upper bound of :func:`text_similarity` without the LCS (which is at most the number of
+    characters the two texts share): cheap enough to skip hopeless pairs.
+
+    >>> similarity_bound("县域医共体", "县域医共体"), similarity_bound("县域", "中医") < 0.3
+    (1.0, True)
+    """
+    if not a or not b:
+        return 0.0
+    shared = sum((_characters(a) & _characters(b)).values())
+    return (bigram_dice(a, b) + 2.0 * shared / (len(a) + len(b))) / 2.0
 
 
 def lcs_length(a: str, b: str) -> int:
@@ -174,6 +204,7 @@ def target_similarity(a: Target, b: Target) -> float:
 # --------------------------------------------------------------------------- citations
 
 
+@lru_cache(maxsize=65536)
 def core_title(title: str) -> str:
     """A title reduced to what identifies the document across citations.
 
@@ -205,14 +236,19 @@ def normalize_doc_number(number: str) -> str:
 
 
 def citation_matches(citation: Citation, document: Document) -> str | None:
-    """``"doc_number"`` or ``"title"`` when ``citation`` names ``document``, else None."""
+    """``"doc_number"`` or ``"title"`` when ``citation`` names ``document``, else None.
+
+    Two different 文号 name two documents, whatever their titles (a plan and its earlier
+    namesake); the title decides only when one side has no number.
+    """
     meta = document.metadata
     if citation.doc_number and meta.doc_number:
         if normalize_doc_number(citation.doc_number) == normalize_doc_number(meta.doc_number):
             return "doc_number"
+        return None
     if citation.title and meta.title:
         cited, own = core_title(citation.title), core_title(meta.title)
-        if len(cited) < 6 or len(own) < 6:
+        if len(cited) < MIN_TITLE or len(own) < MIN_TITLE:
             return None
         if cited == own:
             return "title"
@@ -224,20 +260,101 @@ def citation_matches(citation: Citation, document: Document) -> str | None:
     return None
 
 
-def implemented_documents(document: Document, corpus: Corpus) -> list[DocumentLink]:
-    """The documents of ``corpus`` that ``document`` implements, via its citations."""
+@dataclass(frozen=True)
+class CitationIndex:
+    """Documents by what a citation can name them by, so that resolving a citation looks up a
+    few candidates instead of comparing it with every document of the corpus.
+
+    ``by_number``: normalised 文号; ``by_title``: core title; ``by_title_end``: every proper
+    ending (of at least ``MIN_TITLE`` characters) of a core title.
+    """
+
+    by_number: dict[str, list[Document]]
+    by_title: dict[str, list[Document]]
+    by_title_end: dict[str, list[Document]]
+
+    @classmethod
+    def of(cls, documents: Iterable[Document]) -> "CitationIndex":
+        by_number: dict[str, list[Document]] = defaultdict(list)
+        by_title: dict[str, list[Document]] = defaultdict(list)
+        by_title_end: dict[str, list[Document]] = defaultdict(list)
+        for document in documents:
+            meta = document.metadata
+            if meta.doc_number:
+                by_number[normalize_doc_number(meta.doc_number)].append(document)
+            title = core_title(meta.title) if meta.title else ""
+            if len(title) >= MIN_TITLE:
+                by_title[title].append(document)
+                for start in range(1, len(title) - MIN_TITLE + 1):
+                    by_title_end[title[start:]].append(document)
+        return cls(dict(by_number), dict(by_title), dict(by_title_end))
+
+    def candidates(self, citation: Citation) -> list[Document]:
+        """Every document :func:`citation_matches` may accept for ``citation``, by ``doc_id``."""
+        found: dict[str, Document] = {}
+        if citation.doc_number:
+            for doc in self.by_number.get(normalize_doc_number(citation.doc_number), ()):
+                found[doc.doc_id] = doc
+        cited = core_title(citation.title) if citation.title else ""
+        if len(cited) >= MIN_TITLE:
+            # the same title, a longer one ending with it, or a shorter one it ends with
+            endings = [cited[start:] for start in range(len(cited) - MIN_TITLE + 1)]
+            for doc in (*self.by_title_end.get(cited, ()),
+                        *(d for end in endings for d in self.by_title.get(end, ()))):
+                found[doc.doc_id] = doc
+        return [found[k] for k in sorted(found)]
+
+
+def implemented_documents(
+    document: Document, corpus: Corpus, index: CitationIndex | None = None
+) -> list[DocumentLink]:
+    """The documents of ``corpus`` that ``document`` implements, via its citations (``index``:
+    the corpus's relevant documents, built here when not given).
+
+    A citation names one document: when several match it (namesakes of other years), the one
+    :func:`cited_document` prefers.
+    """
     citations = [c for c in document.citations if c.relation is CitationRelation.IMPLEMENTS]
     if not citations:
         citations = list(document.citations)
+    if not citations:
+        return []
+    index = index or CitationIndex.of(corpus.relevant_documents())
     links: dict[str, DocumentLink] = {}
     for citation in citations:
-        for other in corpus.relevant_documents():
-            if other.doc_id == document.doc_id or other.doc_id in links:
-                continue
-            how = citation_matches(citation, other)
-            if how:
-                links[other.doc_id] = DocumentLink(document.doc_id, other.doc_id, citation, how)
+        matches = [(other, how) for other in index.candidates(citation)
+                   if other.doc_id != document.doc_id and other.doc_id not in links
+                   for how in [citation_matches(citation, other)] if how]
+        if matches:
+            other, how = cited_document(document, matches)
+            links[other.doc_id] = DocumentLink(document.doc_id, other.doc_id, citation, how)
     return [links[k] for k in sorted(links)]
+
+
+def cited_document(
+    citing: Document, matches: list[tuple[Document, str]]
+) -> tuple[Document, str]:
+    """Of the documents matching one citation, the one it names: a 文号 match first, then the
+    latest issued no later than the citing document, then an undated one, then the first."""
+    issued = citing.metadata.date
+
+    def preference(match: tuple[Document, str]) -> tuple:
+        other, how = match
+        date = other.metadata.date
+        before = date is not None and (issued is None or date <= issued)
+        return (how != "doc_number", not before, date is None,
+                _descending(date or ""), other.doc_id)
+
+    return min(matches, key=preference)
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    """A sort key putting ``text`` in descending order.
+
+    >>> sorted(["2022-04-27", "2023-03-23"], key=_descending)
+    ['2023-03-23', '2022-04-27']
+    """
+    return tuple(-ord(c) for c in text)
 
 
 # --------------------------------------------------------------------------- task matching
@@ -250,6 +367,14 @@ def _tier(section: Section) -> int:
 def task_sections(document: Document) -> list[Section]:
     """The document's sections that carry a heading (parts, items, sub-items)."""
     return [s for s in document.sections if s.heading and s.heading.strip()]
+
+
+def score_bound(own: str, their: str, both_set_targets: bool) -> float:
+    """An upper bound of :func:`score_tasks` for two headings (the best target score is ≤ 1)."""
+    heading = similarity_bound(content_words(own), content_words(their))
+    if both_set_targets:
+        return max(HEADING_WEIGHT * heading + (1 - HEADING_WEIGHT), heading)
+    return heading
 
 
 def score_tasks(
@@ -282,6 +407,10 @@ def match_tasks(
         for their, their_targets in theirs:
             if _tier(their) != _tier(own):
                 continue
+            # scores are rounded to 4 places: keep what could round up to the threshold
+            bound = score_bound(own.heading, their.heading, bool(own_targets and their_targets))
+            if bound < threshold - _ROUNDING:
+                continue
             score, heading, target, pairs = score_tasks((own, own_targets), (their, their_targets))
             if score >= threshold:
                 scored.append((score, heading, target, pairs, their))
@@ -299,13 +428,25 @@ def match_tasks(
 
 
 def cascade(
-    corpus: Corpus, threshold: float = DEFAULT_THRESHOLD
+    corpus: Corpus,
+    threshold: float = DEFAULT_THRESHOLD,
+    also_in: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[DocumentLink], list[TaskMatch]]:
     """Every implementation link between documents of the corpus and the task matches under it,
-    ordered top-down (national implemented documents first) and by text position."""
+    ordered top-down (national implemented documents first) and by text position.
+
+    ``corpus`` should hold one article per policy document (reprints folded); ``also_in`` maps a
+    document to the other articles that are the same document, named on its links.
+    """
+    elsewhere = also_in or {}
+    index = CitationIndex.of(corpus.relevant_documents())
     doc_links: list[DocumentLink] = []
     for document in corpus.relevant_documents():
-        doc_links.extend(implemented_documents(document, corpus))
+        doc_links.extend(
+            replace(link, implemented_also=tuple(elsewhere.get(link.implemented, ())),
+                    implementing_also=tuple(elsewhere.get(link.implementing, ())))
+            for link in implemented_documents(document, corpus, index)
+        )
     task_links: list[TaskMatch] = []
     for link in doc_links:
         own, their = corpus.document(link.implementing), corpus.document(link.implemented)

@@ -4,7 +4,8 @@ Bodies and tasks are named with the IRIs of the RDF build (``pipeline.rdf.iris``
 analysis triples join the main graph: ``pk:degree`` / ``pk:betweenness`` /
 ``pk:coordinationStrength`` on bodies, a reified ``pk:CoordinationPair`` per linked pair, and
 ``pk:answersTask`` from a task to the task of the implemented document it answers (with a
-``pk:CascadeMatch`` carrying the score).
+``pk:CascadeMatch`` carrying the scores). Every term is declared in ``ontology/policykg.ttl``
+and checked by the shapes of ``ontology/shapes.ttl`` (see :mod:`pipeline.analysis.outputs`).
 """
 
 from __future__ import annotations
@@ -12,38 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from pipeline.analysis.cascade import TaskMatch
 from pipeline.analysis.network import BodyRank, CoordinationPair
 from pipeline.rdf.iris import body_iri, iri_segment, task_iri
-from pipeline.rdf.namespace import ID_BASE, ONTOLOGY_IRI
+from pipeline.rdf.namespace import ID_BASE, PK, PREFIXES
 from pipeline.store import record_stem
 
 
-class PKA(DefinedNamespace):
-    """The analysis terms, in the ontology's namespace (``pk:``); unknown terms raise."""
-
-    _NS = Namespace(ONTOLOGY_IRI + "#")
-    _fail = True
-
-    CoordinationPair: URIRef
-    CascadeMatch: URIRef
-    degree: URIRef
-    betweenness: URIRef
-    coordinationStrength: URIRef
-    sharedTasks: URIRef
-    pairMember: URIRef
-    answersTask: URIRef
-    implementingTask: URIRef
-    implementedTask: URIRef
-    matchScore: URIRef
-
-
-def ontology_namespace() -> type[PKA]:
-    """The namespace of the analysis terms."""
-    return PKA
+#: The ontology terms the analysis states (what its shapes in ``ontology/shapes.ttl`` target).
+ANALYSIS_TERMS = frozenset({
+    PK.CoordinationPair, PK.CascadeMatch, PK.degree, PK.betweenness, PK.coordinationStrength,
+    PK.sharedTasks, PK.pairMember, PK.answersTask, PK.implementingTask, PK.implementedTask,
+    PK.matchScore, PK.headingScore, PK.targetScore,
+})
 
 
 def pair_iri(pair: CoordinationPair) -> URIRef:
@@ -65,50 +49,63 @@ def match_iri(match: TaskMatch) -> URIRef:
     return URIRef(f"{ID_BASE}cascade/{own}/{their}")
 
 
+def _decimal(value: float) -> Literal:
+    """An ``xsd:decimal`` literal in plain notation (``1e-05`` is not a decimal lexical form).
+
+    >>> str(_decimal(0.00001)), str(_decimal(2.0))
+    ('0.00001', '2.0')
+    """
+    text = f"{value:.6f}".rstrip("0")
+    return Literal(text + "0" if text.endswith(".") else text, datatype=XSD.decimal)
+
+
 def analysis_graph(
     rankings: Iterable[BodyRank], pairs: Iterable[CoordinationPair], matches: Iterable[TaskMatch]
 ) -> Graph:
     """The analysis results as an rdflib graph (deterministic triples)."""
-    pkg = PKA
-    graph = Graph()
-    graph.bind("pk", Namespace(ONTOLOGY_IRI + "#"))
+    graph = Graph(bind_namespaces="none")
+    for prefix in ("pk", "xsd", "rdf"):
+        graph.bind(prefix, PREFIXES[prefix])
     for rank in rankings:
         body = body_iri(rank.body)
-        graph.add((body, pkg.degree, Literal(rank.degree, datatype=XSD.integer)))
-        graph.add((body, pkg.coordinationStrength, Literal(rank.strength, datatype=XSD.decimal)))
-        graph.add((body, pkg.betweenness, Literal(rank.betweenness, datatype=XSD.decimal)))
+        graph.add((body, PK.degree, Literal(rank.degree, datatype=XSD.integer)))
+        graph.add((body, PK.coordinationStrength, _decimal(rank.strength)))
+        graph.add((body, PK.betweenness, _decimal(rank.betweenness)))
     for pair in pairs:
         node = pair_iri(pair)
-        graph.add((node, RDF.type, pkg.CoordinationPair))
-        graph.add((node, pkg.pairMember, body_iri(pair.first)))
-        graph.add((node, pkg.pairMember, body_iri(pair.second)))
-        graph.add((node, pkg.coordinationStrength, Literal(pair.strength, datatype=XSD.decimal)))
-        graph.add((node, pkg.sharedTasks, Literal(pair.shared_tasks, datatype=XSD.integer)))
+        graph.add((node, RDF.type, PK.CoordinationPair))
+        graph.add((node, PK.pairMember, body_iri(pair.first)))
+        graph.add((node, PK.pairMember, body_iri(pair.second)))
+        graph.add((node, PK.coordinationStrength, _decimal(pair.strength)))
+        graph.add((node, PK.sharedTasks, Literal(pair.shared_tasks, datatype=XSD.integer)))
     for match in matches:
         own = task_iri(match.implementing_doc, match.implementing_task)
         their = task_iri(match.implemented_doc, match.implemented_task)
-        graph.add((own, pkg.answersTask, their))
+        graph.add((own, PK.answersTask, their))
         node = match_iri(match)
-        graph.add((node, RDF.type, pkg.CascadeMatch))
-        graph.add((node, pkg.implementingTask, own))
-        graph.add((node, pkg.implementedTask, their))
-        graph.add((node, pkg.matchScore, Literal(match.score, datatype=XSD.decimal)))
+        graph.add((node, RDF.type, PK.CascadeMatch))
+        graph.add((node, PK.implementingTask, own))
+        graph.add((node, PK.implementedTask, their))
+        graph.add((node, PK.matchScore, _decimal(match.score)))
+        graph.add((node, PK.headingScore, _decimal(match.heading_score)))
+        if match.target_score is not None:
+            graph.add((node, PK.targetScore, _decimal(match.target_score)))
     return graph
 
 
 def database_rows(
     rankings: Iterable[BodyRank], matches: Iterable[TaskMatch]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Parameters of the analysis write queries: ``bodies`` (properties), ``answers`` (links)."""
+    """Parameters of the analysis write queries (``resources/analysis/write_*.cypher``):
+    ``bodies`` (node IRI and metrics) and ``answers`` (the two task IRIs and the score). Only
+    what the statements use, as FalkorDB takes about 4 KB per statement."""
     bodies = [
-        {"name": r.body, "iri": str(body_iri(r.body)), "degree": r.degree, "strength": r.strength,
+        {"iri": str(body_iri(r.body)), "degree": r.degree, "strength": r.strength,
          "betweenness": r.betweenness}
         for r in rankings
     ]
     answers = [
-        {"from_doc": m.implementing_doc, "from_task": m.implementing_task,
-         "from_iri": str(task_iri(m.implementing_doc, m.implementing_task)),
-         "to_doc": m.implemented_doc, "to_task": m.implemented_task,
+        {"from_iri": str(task_iri(m.implementing_doc, m.implementing_task)),
          "to_iri": str(task_iri(m.implemented_doc, m.implemented_task)),
          "score": m.score}
         for m in matches

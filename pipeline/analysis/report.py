@@ -11,15 +11,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from pipeline.analysis.cascade import DocumentLink, TaskMatch, links_between
 from pipeline.analysis.corpus import LEVEL_RANK, Corpus
 from pipeline.analysis.network import BodyRank, CoordinationPair, task_roles
+from pipeline.analysis.reprints import Reprints
 from pipeline.config import RESOURCES_DIR
 from pipeline.models import Role, Target
+
+if TYPE_CHECKING:
+    from pipeline.analysis import Analysis
 
 TEMPLATE_DIR = RESOURCES_DIR / "report"
 TEMPLATE_NAME = "index.html.j2"
@@ -194,6 +198,21 @@ def _target_row(corpus: Corpus, target: Target, doc_id: str) -> dict[str, Any]:
     }
 
 
+def also_published(doc_ids: tuple[str, ...]) -> str:
+    """The note naming the other articles that are the same policy document.
+
+    >>> also_published(("000_84d2e6405c0b6c5b#1",)), also_published(())
+    ('（同文另见 000_84d2e6405c0b6c5b#1）', '')
+    """
+    return f"（同文另见 {'、'.join(doc_ids)}）" if doc_ids else ""
+
+
+def report_of(result: Analysis) -> Report:
+    """The report of an :func:`pipeline.analysis.analyse` result (reprints folded and named)."""
+    return build_report(result.corpus, result.graph, result.rankings, result.pairs,
+                        result.document_links, result.task_links, reprints=result.reprints)
+
+
 def build_report(
     corpus: Corpus,
     graph: nx.Graph,
@@ -201,8 +220,12 @@ def build_report(
     pairs: list[CoordinationPair],
     doc_links: list[DocumentLink],
     task_links: list[TaskMatch],
+    *,
+    reprints: Reprints | None = None,
 ) -> Report:
-    """Collect the page's tables and drawings from the analysis results."""
+    """Collect the page's tables and drawings from the analysis results; ``reprints`` names
+    the articles folded into a document, next to its title."""
+    also = reprints or Reprints({})
     colors = _doc_colors(corpus)
     roles = task_roles(corpus.facts)
     ranked = [r.body for r in rankings]
@@ -235,10 +258,11 @@ def build_report(
                 "our_targets": [format_target(t) for t in ours],
             })
         cascades.append({
-            "implemented": corpus.title(link.implemented),
+            "implemented": corpus.title(link.implemented) + also_published(link.implemented_also),
             "implemented_id": link.implemented,
             "implemented_level": _level(corpus, link.implemented),
-            "implementing": corpus.title(link.implementing),
+            "implementing": (corpus.title(link.implementing)
+                             + also_published(link.implementing_also)),
             "implementing_id": link.implementing,
             "implementing_level": _level(corpus, link.implementing),
             "matched_by": link.matched_by,
@@ -250,7 +274,8 @@ def build_report(
         facts = corpus.facts_of(doc.doc_id)
         meta = doc.metadata
         documents.append({
-            "doc_id": doc.doc_id, "title": meta.title or doc.doc_id,
+            "doc_id": doc.doc_id,
+            "title": (meta.title or doc.doc_id) + also_published(also.also_in(doc.doc_id)),
             "level": meta.level.value if meta.level else "",
             "jurisdiction": meta.jurisdiction or "",
             "date": meta.date or "", "doc_number": meta.doc_number or "",

@@ -52,6 +52,17 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
+def _is_usage_error(exc: Exception) -> bool:
+    """Whether ``exc`` is a click usage/parameter error (typer may bundle its own copy of click)."""
+    classes = []
+    for module in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            classes.append(importlib.import_module(module).ClickException)
+        except (ImportError, AttributeError):
+            continue
+    return isinstance(exc, tuple(classes))
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -73,11 +84,9 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
         if _state["debug"] or "--debug" in sys.argv:
             raise
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        if _is_usage_error(exc):  # a bad flag or a missing argument: click's own message
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         print(
             f"policykg: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
             file=sys.stderr,

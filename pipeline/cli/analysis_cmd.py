@@ -12,8 +12,6 @@ import typer
 from pipeline.config import Settings
 
 REPORT_PATH = Path("report") / "index.html"
-DB_READ_HELP = "Read from the graph database instead of the built records."
-ANALYSIS_TTL = "analysis.ttl"
 
 
 class OutputFormat(str, Enum):
@@ -36,21 +34,13 @@ def _target_text(target: Any) -> str:
     return f"{target.indicator} {_comparator(target.comparator)} {amount}"
 
 
-def _load(settings: Settings, use_db: bool) -> Any:
+def _distinct_corpus(settings: Settings) -> Any:
+    """The built records, one article per policy document (reprints folded)."""
     from pipeline.analysis.corpus import load_corpus
+    from pipeline.analysis.reprints import find_reprints, without_reprints
 
-    if use_db:
-        from pipeline.analysis.dbsource import load_corpus_from_db
-
-        return load_corpus_from_db(settings)
-    return load_corpus(settings)
-
-
-def _write_database(settings: Settings, rows: dict[str, list[dict[str, Any]]]) -> str:
-    """Write the analysis rows to the graph database; returns what happened, in words."""
-    from pipeline.analysis.dbsource import write_analysis
-
-    return write_analysis(settings, rows)
+    corpus = load_corpus(settings)
+    return without_reprints(corpus, find_reprints(corpus))
 
 
 def register(app: typer.Typer) -> None:
@@ -58,7 +48,6 @@ def register(app: typer.Typer) -> None:
     def trace_cmd(
         body: str = typer.Argument(..., help="A body's name or alias, e.g. 市卫健委."),
         output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
-        db: bool = typer.Option(False, "--db", help=DB_READ_HELP),
     ) -> None:
         """Goals and targets a body leads and supports, by document and task, by deadline."""
         from dataclasses import asdict
@@ -69,7 +58,7 @@ def register(app: typer.Typer) -> None:
         from pipeline.analysis.trace import _gazetteer, resolve_body_name, trace_body
 
         settings = Settings.from_env()
-        corpus = _load(settings, db)
+        corpus = _distinct_corpus(settings)
         canonical = resolve_body_name(body, corpus, _gazetteer())
         result = trace_body(canonical, corpus)
         if output is OutputFormat.JSON:
@@ -115,7 +104,6 @@ def register(app: typer.Typer) -> None:
     def goal_cmd(
         text: str = typer.Argument(..., help="Indicator words, e.g. 基层门急诊人次占比."),
         output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
-        db: bool = typer.Option(False, "--db", help=DB_READ_HELP),
     ) -> None:
         """Who owns the targets whose indicator matches TEXT."""
         from dataclasses import asdict
@@ -127,7 +115,7 @@ def register(app: typer.Typer) -> None:
         from pipeline.errors import AnalysisError
 
         settings = Settings.from_env()
-        found = goal_owners(text, _load(settings, db))
+        found = goal_owners(text, _distinct_corpus(settings))
         if not found:
             raise AnalysisError(f"no target's indicator matches {text!r}",
                                 hint="try fewer words, e.g. 签约率")
@@ -149,53 +137,35 @@ def register(app: typer.Typer) -> None:
     def analyze_cmd(
         threshold: float = typer.Option(0.5, help="Minimum cascade score for a task link."),
         top: int = typer.Option(15, help="Rows per ranking table."),
-        db: bool = typer.Option(True, "--db/--no-db", help="Also write the results to the database."),
+        db: bool = typer.Option(True, "--db/--no-db",
+                                help="Also write the results to the database."),
     ) -> None:
         """Rank bodies, match cascades; write data/graph/analysis.ttl and the database."""
         from rich.console import Console
-        from rich.table import Table
 
         from pipeline.analysis import analyse
         from pipeline.analysis.corpus import load_corpus
-        from pipeline.analysis.export import analysis_graph, database_rows
-        from pipeline.errors import PolicyKGError
-        from pipeline.store import atomic_write_text
+        from pipeline.analysis.outputs import (
+            summarise,
+            write_analysis_database,
+            write_analysis_turtle,
+        )
+        from pipeline.errors import DatabaseError
 
         settings = Settings.from_env()
-        corpus = load_corpus(settings)
-        result = analyse(corpus, threshold)
+        result = analyse(load_corpus(settings), threshold)
         console = Console()
-        table = Table(title="bodies by co-responsibility")
-        for column in ("#", "body", "degree", "strength", "betweenness", "leads", "supports"):
-            table.add_column(column, justify="left" if column == "body" else "right")
-        for i, rank in enumerate(result.rankings[:top], 1):
-            table.add_row(str(i), rank.body, str(rank.degree), f"{rank.strength:.2f}",
-                          f"{rank.betweenness:.3f}", str(rank.lead_tasks), str(rank.support_tasks))
-        console.print(table)
-        pairs = Table(title="strongest coordination")
-        for column in ("body", "body", "strength", "shared tasks"):
-            pairs.add_column(column)
-        for pair in result.pairs[:top]:
-            pairs.add_row(pair.first, pair.second, f"{pair.strength:.2f}", str(pair.shared_tasks))
-        console.print(pairs)
-        links = Table(title="cascade: implementing task → implemented task")
-        for column in ("implementing", "task", "answers", "in", "score"):
-            links.add_column(column)
-        for match in result.task_links[: top * 3]:
-            links.add_row(match.implementing_doc, match.implementing_heading,
-                          match.implemented_heading, match.implemented_doc, f"{match.score:.2f}")
-        console.print(links)
-        ttl_path = settings.path(settings.graph_dir) / ANALYSIS_TTL
-        graph = analysis_graph(result.rankings, result.pairs, result.task_links)
-        turtle = graph.serialize(format="turtle")
-        atomic_write_text(ttl_path, turtle)
-        console.print(f"wrote {ttl_path}")
+        for table in _analysis_tables(result, top):
+            console.print(table)
+        turtle, triples = write_analysis_turtle(settings, result)
+        database = None
         if db:
             try:
-                rows = database_rows(result.rankings, result.task_links)
-                console.print(_write_database(settings, rows))
-            except PolicyKGError as exc:
+                database = write_analysis_database(settings, result)
+            except DatabaseError as exc:
                 console.print(f"[yellow]database not updated: {exc}[/yellow]")
+        for line in summarise(result, turtle, triples, database).lines():
+            console.print(line, highlight=False)
 
     @app.command("report")
     def report_cmd(
@@ -206,14 +176,40 @@ def register(app: typer.Typer) -> None:
         """Write the static, self-contained HTML report."""
         from pipeline.analysis import analyse
         from pipeline.analysis.corpus import load_corpus
-        from pipeline.analysis.report import build_report, render_report
+        from pipeline.analysis.report import render_report, report_of
+        from pipeline.errors import AnalysisError
         from pipeline.store import atomic_write_text
 
         settings = Settings.from_env()
-        corpus = load_corpus(settings)
-        result = analyse(corpus, threshold)
-        page = render_report(build_report(corpus, result.graph, result.rankings, result.pairs,
-                                          result.document_links, result.task_links))
+        page = render_report(report_of(analyse(load_corpus(settings), threshold)))
         target = out or settings.path(settings.graph_dir) / REPORT_PATH
-        atomic_write_text(target, page)
+        try:
+            atomic_write_text(target, page)
+        except OSError as exc:
+            raise AnalysisError(f"cannot write the report to {target}: {exc.strerror or exc}",
+                                hint="choose another place with --out") from exc
         typer.echo(f"wrote {target}")
+
+
+def _analysis_tables(result: Any, top: int) -> list[Any]:
+    """The rankings, the strongest pairs and the cascade links as rich tables."""
+    from rich.table import Table
+
+    table = Table(title="bodies by co-responsibility")
+    for column in ("#", "body", "degree", "strength", "betweenness", "leads", "supports"):
+        table.add_column(column, justify="left" if column == "body" else "right")
+    for i, rank in enumerate(result.rankings[:top], 1):
+        table.add_row(str(i), rank.body, str(rank.degree), f"{rank.strength:.2f}",
+                      f"{rank.betweenness:.3f}", str(rank.lead_tasks), str(rank.support_tasks))
+    pairs = Table(title="strongest coordination")
+    for column in ("body", "body", "strength", "shared tasks"):
+        pairs.add_column(column)
+    for pair in result.pairs[:top]:
+        pairs.add_row(pair.first, pair.second, f"{pair.strength:.2f}", str(pair.shared_tasks))
+    links = Table(title="cascade: implementing task → implemented task")
+    for column in ("implementing", "task", "answers", "in", "score"):
+        links.add_column(column)
+    for match in result.task_links[: top * 3]:
+        links.add_row(match.implementing_doc, match.implementing_heading,
+                      match.implemented_heading, match.implemented_doc, f"{match.score:.2f}")
+    return [table, pairs, links]

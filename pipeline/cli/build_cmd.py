@@ -35,9 +35,8 @@ def build_dir(in_dir: Path, out_dir: Path, settings: Settings, *, validate: bool
         Counts: documents, triples, and SHACL violations (when ``validate``).
     """
     from pipeline.models import Document, DocumentFacts
-    from pipeline.rdf import document_graph
-    from pipeline.rdf.export import export_merged, write_document_graph
-    from pipeline.rdf.validate import validate_graph
+    from pipeline.rdf.documents import document_rdf
+    from pipeline.rdf.export import export_merged, write_document_texts
     from pipeline.store import record_path
 
     documents_dir, facts_dir = in_dir / DOCUMENTS_DIR, in_dir / FACTS_DIR
@@ -53,15 +52,13 @@ def build_dir(in_dir: Path, out_dir: Path, settings: Settings, *, validate: bool
         facts_path = record_path(facts_dir, document.doc_id)
         if not facts_path.is_file():
             raise GraphBuildError(f"{facts_path}: no facts for {path.name}", hint="run `policykg extract` first")
-        graph = document_graph(document, _read(facts_path, DocumentFacts))
-        written.update(write_document_graph(graph, document.doc_id, docs_out))
+        rdf = document_rdf(document, _read(facts_path, DocumentFacts), settings, validate=validate)
+        written.update(write_document_texts(rdf.doc_id, rdf.ntriples, rdf.turtle, docs_out))
         counts["documents"] += 1
-        counts["triples"] += len(graph)
-        if validate:
-            report = validate_graph(graph, settings)
-            if not report.conforms:
-                counts["violations"] += len(report.violations)
-                failures.append(f"{document.doc_id}: {report}")
+        counts["triples"] += rdf.triples
+        if not rdf.conforms:
+            counts["violations"] += len(rdf.violations)
+            failures.append(f"{document.doc_id}: " + "\n  ".join(rdf.violations))
     for stale in sorted(docs_out.glob("*.ttl")) + sorted(docs_out.glob("*.nt")):
         if stale not in written:  # a document that no longer exists upstream
             stale.unlink()

@@ -47,8 +47,9 @@ def register(app: typer.Typer) -> None:
         segmenter: Segmenter = typer.Option(None, help="char | jieba | pkuseg"),
         force: bool = typer.Option(False, help="Rebuild every document, ignoring the manifest."),
         no_load: bool = typer.Option(False, "--no-load", help="Stop after building the RDF graph."),
+        no_analysis: bool = typer.Option(False, "--no-analysis", help="Skip the corpus-wide analysis."),
     ) -> None:
-        """Run ingest → structure → extract → build → validate → load on data/raw, rebuilding only what changed."""
+        """Run ingest → structure → extract → build → validate → load → analyse on data/raw, rebuilding only what changed."""
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -74,5 +75,5 @@ def register(app: typer.Typer) -> None:
             bars.update(tasks[stage], completed=done, total=total or None)
 
         with bars:
-            summary = run(settings, force=force, load=not no_load, progress=progress)
+            summary = run(settings, force=force, load=not no_load, analyse=not no_analysis, progress=progress)
         print_summary(summary, console)

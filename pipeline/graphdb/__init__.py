@@ -1,9 +1,11 @@
 """Graph database side: RDF → property graph over Bolt (Neo4j 5 or the local FalkorDB server).
 
-``server`` runs the local FalkorDB, ``connection`` opens driver sessions, ``dialect`` holds every
-Neo4j/FalkorDB difference, ``mapping`` turns RDF into node/relationship rows (n10s style),
-``load`` writes them per document, ``export`` writes neo4j-admin CSVs and a Cypher script,
-``queries`` runs the named files under ``queries/``.
+``server`` runs the local FalkorDB (Bolt kept on loopback by the ``bindlocal.c`` shim),
+``connection`` opens driver sessions, ``dialect`` holds every Neo4j/FalkorDB difference,
+``mapping`` turns RDF into node/relationship rows (n10s style), ``statements`` holds the
+loader's Cypher and packs rows into statements that fit, ``load`` writes them per document
+(all or nothing), ``export`` writes neo4j-admin CSVs and a Cypher script, ``queries`` runs the
+named files under ``queries/``.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import neo4j
@@ -13,9 +14,48 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
-from pipeline.graphdb.dialect import DETECT_STATEMENT, Dialect, suppress_goodbye
+from pipeline.graphdb.dialect import DETECT_STATEMENT, Dialect, escape_parameters, suppress_goodbye
 
 log = logging.getLogger(__name__)
+
+
+class EscapingRunner:
+    """Wraps a driver session or transaction so that ``run`` escapes string parameters: FalkorDB
+    writes parameters into the query text unescaped (see ``dialect``). The rest is the driver's."""
+
+    def __init__(self, runner: Any) -> None:
+        self._runner = runner
+
+    def run(self, query: str, parameters: dict | None = None, **kwargs: object) -> neo4j.Result:
+        return self._runner.run(query, escape_parameters({**(parameters or {}), **kwargs}))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._runner, name)
+
+    def __enter__(self) -> EscapingRunner:
+        self._runner.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._runner.__exit__(*exc_info)
+
+
+def _escaping(work: Callable[..., Any]) -> Callable[..., Any]:
+    """A transaction function handed an escaping transaction."""
+    return lambda tx, *args, **kwargs: work(EscapingRunner(tx), *args, **kwargs)
+
+
+class EscapingSession(EscapingRunner):
+    """A FalkorDB session: ``run`` and the transactions it opens escape string parameters."""
+
+    def execute_read(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self._runner.execute_read(_escaping(work), *args, **kwargs)
+
+    def execute_write(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self._runner.execute_write(_escaping(work), *args, **kwargs)
+
+    def begin_transaction(self, *args: Any, **kwargs: Any) -> EscapingRunner:
+        return EscapingRunner(self._runner.begin_transaction(*args, **kwargs))
 
 
 @dataclass
@@ -27,9 +67,11 @@ class Connection:
     database: str | None
 
     def session(self, *, read_only: bool = False) -> neo4j.Session:
+        """A driver session (on FalkorDB: a write-mode :class:`EscapingSession`)."""
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
         if self.dialect is Dialect.FALKORDB:
-            return self.driver.session()  # READ mode sessions see an empty graph there
+            # READ mode sessions see an empty graph there
+            return EscapingSession(self.driver.session())  # type: ignore[return-value]
         return self.driver.session(database=self.database, default_access_mode=mode)
 
 

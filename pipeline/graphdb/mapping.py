@@ -5,27 +5,42 @@ Every IRI/blank-node subject becomes a node with a unique ``uri`` and the label 
 predicate's local name (language tags dropped, numbers and booleans typed, other datatypes as
 their lexical form); IRI objects become relationships typed by the predicate's local name.
 A predicate with several literal values (or listed in ``MULTIVALUED``) becomes a list.
+
+:func:`read_document` parses a Turtle file with pyoxigraph (about 10x faster than rdflib here);
+:func:`map_graph` maps an rdflib graph; both go through :func:`map_triples` and agree.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
+from pipeline.errors import DatabaseError
 from pipeline.graphdb.dialect import NODE_KEY_LABEL
 
 # Predicates kept as lists even with one value, so queries can use ``x IN n.altLabel``.
-MULTIVALUED = frozenset({SKOS.altLabel, SKOS.hiddenLabel})
-_INTEGER_TYPES = {XSD.integer, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger,
-                  XSD.positiveInteger}  # fmt: skip
-_FLOAT_TYPES = {XSD.decimal, XSD.double, XSD.float}
+MULTIVALUED = frozenset({str(SKOS.altLabel), str(SKOS.hiddenLabel)})
+_INTEGER_TYPES = {str(t) for t in (XSD.integer, XSD.int, XSD.long, XSD.short,
+                                   XSD.nonNegativeInteger, XSD.positiveInteger)}  # fmt: skip
+_FLOAT_TYPES = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
+_BOOLEAN_TYPE = str(XSD.boolean)
+_RDF_TYPE = str(RDF.type)
 _IDENT_CHARS = re.compile(r"[^A-Za-z0-9_]")
+_BNODE_PREFIX = "urn:policykg:bnode:"
+
+#: One triple, mapped: (subject key, predicate IRI, object node key or None, literal value).
+MappedTriple = tuple[str, str, str | None, object]
 
 
+@functools.lru_cache(maxsize=4096)
 def local_name(iri: str) -> str:
     """The part of an IRI after the last ``#`` or ``/``, as a plain identifier.
 
@@ -42,27 +57,37 @@ def local_name(iri: str) -> str:
 def node_uri(term: URIRef | BNode, doc: str) -> str:
     """The ``uri`` key of a node; blank nodes are skolemised per document."""
     if isinstance(term, BNode):
-        return f"urn:policykg:bnode:{doc}:{term}"
+        return f"{_BNODE_PREFIX}{doc}:{term}"
     return str(term)
 
 
+def typed_value(lexical: str, datatype: str | None) -> object:
+    """A Bolt-friendly value for a literal's lexical form and datatype IRI.
+
+    >>> typed_value("3", str(XSD.integer)), typed_value("1.5", str(XSD.decimal))
+    (3, 1.5)
+    >>> typed_value("1", str(XSD.boolean)), typed_value("x", str(XSD.integer))
+    (True, 'x')
+    """
+    try:
+        if datatype in _INTEGER_TYPES:
+            return int(lexical)
+        if datatype in _FLOAT_TYPES:
+            return float(lexical)
+    except ValueError:
+        return lexical
+    if datatype == _BOOLEAN_TYPE:
+        return lexical.strip().lower() in {"true", "1"}
+    return lexical
+
+
 def literal_value(lit: Literal) -> object:
-    """A Bolt-friendly value for a literal.
+    """A Bolt-friendly value for an rdflib literal.
 
     >>> literal_value(Literal("3", datatype=XSD.integer)), literal_value(Literal("1.5", datatype=XSD.decimal))
     (3, 1.5)
     """
-    dt = lit.datatype
-    try:
-        if dt in _INTEGER_TYPES:
-            return int(lit)
-        if dt in _FLOAT_TYPES:
-            return float(lit)
-        if dt == XSD.boolean:
-            return lit.toPython() is True
-    except (TypeError, ValueError):
-        pass
-    return str(lit)
+    return typed_value(str(lit), str(lit.datatype) if lit.datatype is not None else None)
 
 
 @dataclass(frozen=True)
@@ -87,25 +112,71 @@ class PropertyGraph:
     relationships: tuple[RelRow, ...]
 
 
+def _rdflib_triples(graph: Graph, doc: str) -> Iterator[MappedTriple]:
+    for s, p, o in graph:
+        if not isinstance(s, (URIRef, BNode)):
+            continue
+        if isinstance(o, Literal):
+            yield node_uri(s, doc), str(p), None, literal_value(o)
+        elif isinstance(o, (URIRef, BNode)):
+            yield node_uri(s, doc), str(p), node_uri(o, doc), None
+
+
 def map_graph(graph: Graph, doc: str) -> PropertyGraph:
     """Map an rdflib graph to node and relationship rows (n10s conventions)."""
+    return map_triples(_rdflib_triples(graph, doc), doc)
+
+
+def _oxigraph_key(term: object, doc: str) -> str | None:
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"{_BNODE_PREFIX}{doc}:{term.value}"
+    return None  # an RDF-star triple term: not mapped
+
+
+def read_document(path: Path, doc: str) -> PropertyGraph:
+    """Parse one document's Turtle file (pyoxigraph) and map it; a broken file is a DatabaseError.
+
+    Gives the same rows as ``map_graph(Graph().parse(path), doc)``.
+    """
+    triples: list[MappedTriple] = []
+    try:
+        for triple in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
+            subject = _oxigraph_key(triple.subject, doc)
+            if subject is None:
+                continue
+            obj = triple.object
+            if isinstance(obj, ox.Literal):
+                value = typed_value(obj.value, obj.datatype.value)
+                triples.append((subject, triple.predicate.value, None, value))
+            else:
+                target = _oxigraph_key(obj, doc)
+                if target is not None:
+                    triples.append((subject, triple.predicate.value, target, None))
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise DatabaseError(
+            f"{path}: not valid Turtle ({type(exc).__name__}: {str(exc)[:120]})",
+            hint="rebuild it with `policykg build`",
+        ) from exc
+    return map_triples(triples, doc)
+
+
+def map_triples(triples: Iterable[MappedTriple], doc: str) -> PropertyGraph:
+    """Node and relationship rows from mapped triples (n10s conventions; sorted, deterministic)."""
     labels: dict[str, set[str]] = defaultdict(set)
     values: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     multi: set[str] = {local_name(p) for p in MULTIVALUED}
     rels: set[RelRow] = set()
-    for s, p, o in graph:
-        if not isinstance(s, (URIRef, BNode)):
-            continue
-        uri = node_uri(s, doc)
+    for uri, predicate, target, value in triples:
         labels[uri]
-        if p == RDF.type and isinstance(o, URIRef):
-            labels[uri].add(local_name(o))
-        elif isinstance(o, Literal):
-            values[uri][local_name(p)].append(literal_value(o))
-        elif isinstance(o, (URIRef, BNode)):
-            target = node_uri(o, doc)
+        if target is None:
+            values[uri][local_name(predicate)].append(value)
+        elif predicate == _RDF_TYPE and not target.startswith(_BNODE_PREFIX):
+            labels[uri].add(local_name(target))
+        else:
             labels[target]
-            rels.add(RelRow(uri, local_name(p), target))
+            rels.add(RelRow(uri, local_name(predicate), target))
     nodes = []
     for uri in sorted(labels):
         props = {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +20,10 @@ log = logging.getLogger(__name__)
 
 PID_FILE = "falkordb.pid"
 LOG_FILE = "falkordb.log"
+BIND_SHIM_SOURCE = Path(__file__).with_name("bindlocal.c")
+# Query plans FalkorDB keeps per graph (default 25). A load sends a few hundred distinct statement
+# texts (label sets x relationship types x fused combinations), re-planned on every miss.
+PLAN_CACHE_SIZE = 1024
 # Bolt handshake: magic preamble + version 5.0-5.8, 4.2-4.4, 3, none.
 _HANDSHAKE = bytes.fromhex("6060b01700080805000204040000000300000000")
 
@@ -58,6 +64,48 @@ def bolt_answers(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> bo
         return False
 
 
+def bind_shim(db_dir: Path) -> Path | None:
+    """The compiled ``bindlocal.c`` shim under ``db_dir`` (built with ``cc`` once, then reused).
+
+    FalkorDB's Bolt listener binds every interface and has no option against it; preloaded, the
+    shim turns a wildcard bind into a loopback one. Returns None, after a warning, when it
+    cannot be built (no C compiler, or the source is missing from the installation).
+    """
+    try:
+        source = BIND_SHIM_SOURCE.read_bytes()
+    except OSError:
+        log.warning("%s is missing: Bolt will listen on all interfaces", BIND_SHIM_SOURCE.name)
+        return None
+    target = db_dir / f"bindlocal-{hashlib.sha256(source).hexdigest()[:12]}.so"
+    if target.is_file():
+        return target
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        log.warning("no C compiler (cc) to build the loopback shim: Bolt will listen on all "
+                    "interfaces (install cc, or firewall the Bolt port)")
+        return None
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    command = [compiler, "-shared", "-fPIC", "-O2", "-o", str(partial), str(BIND_SHIM_SOURCE),
+               "-ldl"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        partial.unlink(missing_ok=True)
+        log.warning("building the loopback shim failed (%s): Bolt will listen on all interfaces",
+                    (result.stderr or result.stdout).strip()[:200])
+        return None
+    partial.replace(target)
+    return target
+
+
+def _server_environment(db_dir: Path) -> dict[str, str]:
+    """The environment for redis-server: the loopback shim preloaded when it could be built."""
+    env = dict(os.environ)
+    shim = bind_shim(db_dir)
+    if shim is not None:
+        env["LD_PRELOAD"] = " ".join(filter(None, [str(shim), env.get("LD_PRELOAD", "")]))
+    return env
+
+
 def _read_pid(db_dir: Path) -> int | None:
     path = db_dir / PID_FILE
     try:
@@ -70,17 +118,26 @@ def _read_pid(db_dir: Path) -> int | None:
         return None
     except PermissionError:
         pass
-    if _is_zombie(pid):  # killed but not reaped (a daemon's parent may never wait for it)
+    if _is_dying(pid):
         return None
     return pid
 
 
-def _is_zombie(pid: int) -> bool:
+PF_EXITING = 0x4  # include/linux/sched.h: the task has begun to exit
+
+
+def _is_dying(pid: int) -> bool:
+    """Whether ``pid`` is exiting or dead but not reaped (a daemon's parent may never wait).
+
+    A killed server closes its ports before it turns zombie; in between only the PF_EXITING
+    flag tells it is gone, and treating it as running would make ``start`` a no-op.
+    """
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat.rsplit(")", 1)[-1].split()[0] in {"Z", "X"}
+    fields = stat.rsplit(")", 1)[-1].split()  # state, ppid, pgrp, session, tty, tpgid, flags, ...
+    return fields[0] in {"Z", "X"} or int(fields[6]) & PF_EXITING != 0
 
 
 def status(settings: Settings) -> ServerState:
@@ -91,7 +148,11 @@ def status(settings: Settings) -> ServerState:
 
 
 def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
-    """Start the local server daemonised and wait until Bolt answers; a no-op when running."""
+    """Start the local server daemonised and wait until Bolt answers; a no-op when running.
+
+    Bolt is bound to loopback by a preloaded shim (:func:`bind_shim`). Once Bolt answers, rows a
+    load staged but never committed (the server was killed mid-document) are purged.
+    """
     if not settings.uses_local_server:
         raise DatabaseError(
             f"NEO4J_URI is set ({settings.neo4j_uri}); the local server is not needed",
@@ -99,6 +160,7 @@ def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
         )
     current = status(settings)
     if current.running:
+        _wait_for_bolt(settings, current.db_dir, timeout)  # it may still be starting
         return current
     if not 0 < settings.local_bolt_port <= 32767:
         raise DatabaseError(
@@ -124,24 +186,44 @@ def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
         "--logfile", str(db_dir / LOG_FILE),
         "--protected-mode", "yes",
         "--loadmodule", module, "BOLT_PORT", str(settings.local_bolt_port),
+        "CACHE_SIZE", str(PLAN_CACHE_SIZE),
     ]  # fmt: skip
+    env = _server_environment(db_dir)
     log.info("starting %s", " ".join(command))
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         raise DatabaseError(
             f"redis-server failed to start: {(result.stderr or result.stdout).strip()[:200]}",
             hint=f"see {db_dir / LOG_FILE}",
         )
+    _wait_for_bolt(settings, db_dir, timeout)
+    _purge_staged_rows(settings)
+    return status(settings)
+
+
+def _wait_for_bolt(settings: Settings, db_dir: Path, timeout: float) -> None:
+    """Wait until the server in ``db_dir`` is running and completes a Bolt handshake."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if _read_pid(db_dir) and bolt_answers(settings.local_bolt_port):
-            return status(settings)
+            return
         time.sleep(0.1)
     raise DatabaseError(
         f"the local server did not answer on Bolt port {settings.local_bolt_port} "
         f"within {timeout:.0f} s",
         hint=f"see {db_dir / LOG_FILE}",
     )
+
+
+def _purge_staged_rows(settings: Settings) -> None:
+    """Drop what an interrupted load left staged (:func:`pipeline.graphdb.load.purge_pending`)."""
+    from pipeline.graphdb.connection import connect
+    from pipeline.graphdb.load import purge_pending
+
+    with connect(settings) as conn:
+        purged = purge_pending(conn)
+    if purged:
+        log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
 
 
 def stop(settings: Settings, *, timeout: float = 20.0) -> bool:

@@ -42,6 +42,11 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # (ㄔO(shè)); the tone mark is what makes it pinyin, so any preceding character is accepted.
 PINYIN = re.compile(rf"([^\n(（]?)[(（]([a-zA-Z{_TONED}]{{1,8}})[)）]")
 _TONED_SET = frozenset(_TONED)
+# The parenthesised part of a PINYIN match alone: a cheap test (PINYIN's optional first group
+# makes the engine try it at every position) that tells when PINYIN cannot match at all.
+PINYIN_NOTE = re.compile(rf"[(（][a-zA-Z{_TONED}]{{1,8}}[)）]")
+FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+_HALF_WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}  # -> U+0021..
 
 
 def fold_width(text: str) -> str:
@@ -50,7 +55,12 @@ def fold_width(text: str) -> str:
     >>> fold_width("（２０２５年）：ＡＢ，")
     '(2025年):AB,'
     """
-    return "".join(chr(ord(ch) - 0xFEE0) if "\uff01" <= ch <= "\uff5e" else ch for ch in text)
+    # A regex pass touches only the full-width characters; str.translate looks up every one.
+    return FULL_WIDTH.sub(_half_width, text)
+
+
+def _half_width(match: re.Match[str]) -> str:
+    return _HALF_WIDTH[match.group()]
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +96,7 @@ def to_simplified(pieces: list[Piece]) -> list[Piece]:
     for piece in pieces:
         size = len(piece.text)
         new = converted[pos : pos + size]
-        out.append(piece if new == piece.text else Piece(new, piece.start, piece.end))
+        out.append(piece if new == piece.text else Piece(new, piece.start, piece.end, piece.unit))
         pos += size
     return out
 
@@ -112,7 +122,8 @@ def normalise_chars(pieces: list[Piece], warnings: list[str] | None = None) -> l
     pieces = rewrite(pieces, CONTROL, drop)
     pieces = strip_markup(pieces, warnings)
     pieces = rewrite(pieces, ZERO_WIDTH, drop)
-    pieces = rewrite(pieces, PINYIN, _pinyin)
+    if PINYIN_NOTE.search(text_of(pieces)):
+        pieces = rewrite(pieces, PINYIN, _pinyin)
     pieces = map_text(pieces, fold_width)
     pieces = to_simplified(pieces)
     pieces = rewrite(pieces, WHITESPACE, lambda _: " ")
@@ -134,25 +145,70 @@ class Line:
 
 
 def split_lines(pieces: list[Piece]) -> list[Line]:
+    """One :class:`Line` per ``\\n``: a ``\\n`` piece, or a ``\\n`` inside a run, ends a line.
+
+    >>> lines = split_lines(from_raw("ab\\ncd"))
+    >>> [(text_of(line.pieces), line.terminator) for line in lines]
+    [('ab', Piece(text='\\n', start=2, end=3, unit=False)), ('cd', None)]
+    """
     lines = [Line([])]
     for piece in pieces:
         if piece.text == "\n":
             lines[-1].terminator = piece
             lines.append(Line([]))
-        else:
+        elif piece.unit or "\n" not in piece.text:
             lines[-1].pieces.append(piece)
+        else:
+            _split_run(piece, lines)
     return lines
 
 
+def _split_run(run: Piece, lines: list[Line]) -> None:
+    """Add a run holding ``\\n`` characters to ``lines``, each ``\\n`` ending a line."""
+    pos = 0
+    for part in run.text.split("\n")[:-1]:
+        if part:
+            lines[-1].pieces.append(run.cut(pos, pos + len(part)))
+        pos += len(part)
+        lines[-1].terminator = run.cut(pos, pos + 1)
+        lines.append(Line([]))
+        pos += 1
+    if pos < len(run.text):
+        lines[-1].pieces.append(run.cut(pos, len(run.text)))
+
+
 def _strip(pieces: list[Piece], *, left: bool, right: bool) -> list[Piece]:
+    """Drop whitespace at the ends: whitespace characters of a run, unit pieces that are all space.
+
+    >>> ps = [Piece(" ", 0, 1, unit=True), Piece("  ab ", 1, 6), Piece(" x", 6, 9, unit=True)]
+    >>> [(p.text, p.start, p.end) for p in _strip(ps, left=True, right=True)]
+    [('ab ', 3, 6), (' x', 6, 9)]
+    """
     start, end = 0, len(pieces)
+    head_cut = 0  # whitespace characters to cut from the head run
     if left:
         while start < end and not pieces[start].text.strip():
             start += 1
+        if start < end and not pieces[start].unit:
+            text = pieces[start].text
+            head_cut = len(text) - len(text.lstrip())
+    tail_cut = 0  # whitespace characters to cut from the tail run
     if right:
         while end > start and not pieces[end - 1].text.strip():
             end -= 1
-    return pieces[start:end]
+        if end > start and not pieces[end - 1].unit:
+            text = pieces[end - 1].text
+            tail_cut = len(text) - len(text.rstrip())
+    kept = pieces[start:end]
+    if not kept or not (head_cut or tail_cut):
+        return kept
+    if len(kept) == 1:
+        only = kept[0]
+        return [only.cut(head_cut, len(only.text) - tail_cut)]
+    head, tail = kept[0], kept[-1]
+    kept[0] = head.cut(head_cut, len(head.text))
+    kept[-1] = tail.cut(0, len(tail.text) - tail_cut)
+    return kept
 
 
 def clean_line(line: Line, *, at_start: bool = True, at_end: bool = True) -> Line | None:
@@ -164,21 +220,25 @@ def clean_line(line: Line, *, at_start: bool = True, at_end: bool = True) -> Lin
     """
     patterns = ingest_patterns()
     pieces = _strip(line.pieces, left=at_start, right=at_end)
+    text = text_of(pieces)
+    # Each rule rewrites only when its pattern is found: most lines need none of them.
     if at_start:
-        prefix = patterns.line_prefix.match(text_of(pieces))
+        prefix = patterns.line_prefix.match(text)
         if prefix:
             line.heading = prefix.group(0).startswith("#")
             pieces = _strip(rewrite(pieces, patterns.line_prefix, drop), left=True, right=False)
-        if patterns.continuation_prefix.match(text_of(pieces)):
+            text = text_of(pieces)
+        if patterns.continuation_prefix.match(text):
             line.continuation = True
-            pieces = _strip(rewrite(pieces, patterns.continuation_prefix, drop), left=True, right=False)
-    if at_end:
+            pieces = rewrite(pieces, patterns.continuation_prefix, drop)
+            pieces = _strip(pieces, left=True, right=False)
+            text = text_of(pieces)
+    if at_end and patterns.continued_suffix.search(text):
         pieces = _strip(rewrite(pieces, patterns.continued_suffix, drop), left=False, right=True)
+        text = text_of(pieces)
     line.pieces = pieces
-    if at_start and at_end:
-        text = line.text
-        if not text or patterns.is_noise(text):
-            return None
+    if at_start and at_end and (not text or patterns.is_noise(text)):
+        return None
     return line
 
 

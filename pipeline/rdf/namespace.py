@@ -57,6 +57,8 @@ class PK(DefinedNamespace):
     Responsibility: URIRef
     Role: URIRef
     Mention: URIRef
+    CoordinationPair: URIRef
+    CascadeMatch: URIRef
 
     # individuals
     AtLeast: URIRef
@@ -100,6 +102,10 @@ class PK(DefinedNamespace):
     subOrganizationOf: URIRef
     inDocument: URIRef
     denotes: URIRef
+    answersTask: URIRef
+    pairMember: URIRef
+    implementingTask: URIRef
+    implementedTask: URIRef
 
     # datatype properties
     sourceFile: URIRef
@@ -127,6 +133,13 @@ class PK(DefinedNamespace):
     mentionText: URIRef
     symbol: URIRef
     levelCode: URIRef
+    degree: URIRef
+    betweenness: URIRef
+    coordinationStrength: URIRef
+    sharedTasks: URIRef
+    matchScore: URIRef
+    headingScore: URIRef
+    targetScore: URIRef
 
 
 PREFIXES: dict[str, Namespace] = {

@@ -361,14 +361,7 @@ def _published_date(article: Article, lines: Sequence[str], lex: StructureLexico
         value = parse_full_date(article.hints["published"])
         if value:
             return value
-    cues = "|".join(re.escape(c) for c in lex.published_cues)
-    for line in lines:
-        match = re.match(rf"^\s*(?:{cues})\s*[:：]\s*(.+)$", line)
-        if match:
-            value = parse_full_date(match.group(1))
-            if value:
-                return value
-    return None
+    return _cued_date(lines, lex.published_cues)
 
 
 def _dateline_date(article: Article, lines: Sequence[str], page_dates: Sequence[str]) -> str | None:

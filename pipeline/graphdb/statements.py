@@ -1,0 +1,351 @@
+"""The loader's Cypher: constant texts over parameters, and rows packed into statements that fit.
+
+Rows travel compact. A node row is ``[prefix, suffix, props]`` and a relationship row
+``[start prefix, start suffix, end prefix, end suffix]``; a uri is ``$pre[prefix] + suffix``, where
+``$pre`` lists the uri prefixes (up to the last ``/`` or ``#``) the statement uses. A document's
+uris share a handful of prefixes, so this halves what is sent. :func:`pack` fills each statement up
+to the dialect's size (FalkorDB: one fused statement under ~4 KB, several parts chained with
+``WITH count(*)``; Neo4j: one statement per part and batch, run in one transaction).
+
+Every relationship a document states starts at a node the document states, so relationships of a
+document are reached through its nodes (``(n:Resource)-[r]->()`` with ``$doc IN n.docs`` uses the
+``docs`` index) instead of a scan of every relationship.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pipeline.errors import DatabaseError
+from pipeline.graphdb.dialect import Dialect, Statement, quote_name
+from pipeline.graphdb.mapping import NODE_KEY_LABEL, PropertyGraph
+
+_AROUND_PUNCTUATION = re.compile(r"\s*([(){}\[\],:=+<>*])\s*")
+
+
+@functools.lru_cache(maxsize=1024)
+def compact(text: str) -> str:
+    """``text`` without the spaces around punctuation: a FalkorDB statement must fit ~4 KB, and
+    statement texts are a third of it. Only for texts without string literals.
+
+    >>> compact("MATCH (n:Resource {uri: $u}) SET n.docs = [d IN n.docs WHERE d <> $t]")
+    'MATCH(n:Resource{uri:$u})SET n.docs=[d IN n.docs WHERE d<>$t]'
+    """
+    if "'" in text or '"' in text:
+        raise ValueError("compact() is for statement texts without string literals")
+    return _AROUND_PUNCTUATION.sub(r"\1", text).strip()
+
+
+PENDING_SUFFIX = "@pending"
+STAGE_LABEL = "PolicykgStage"  # holds property changes to committed nodes until the commit
+STAGE_TYPE = "PolicykgStages"  # (:PolicykgStage)-[:PolicykgStages {tag, missing}]->(:Resource)
+
+_NODE = "(n:Resource {uri: $pre[w[0]] + w[1]})"
+
+# FalkorDB staging, tag ``$tag`` = ``<doc>@pending``. Properties and labels go only on nodes this
+# staging creates; for a node that already existed and would change, a PolicykgStage node keeps the
+# new properties and the link keeps the labels it lacks, for the commit to apply.
+STAGE_NODES = (
+    "UNWIND $rows AS w MERGE " + _NODE + " "
+    "ON CREATE SET n += w[2], n.docs = [$tag]{set_labels} "
+    "ON MATCH SET n.docs = coalesce(n.docs, []) + [$tag] "
+    "WITH n, w, [x IN $labels WHERE NOT x IN labels(n)] AS missing "
+    "WHERE size(n.docs) > 1 AND (size(missing) > 0 "
+    "OR any(k IN keys(w[2]) WHERE NOT coalesce(n[k] = w[2][k], false))) "
+    "CREATE (s:" + STAGE_LABEL + ")-[:" + STAGE_TYPE + " {tag: $tag, missing: missing}]->(n) "
+    "SET s += w[2]"
+)
+# Neo4j (inside the document's transaction): set everything directly.
+MERGE_NODES = (
+    "UNWIND $rows AS w MERGE " + _NODE + " "
+    "SET n += w[2], n.docs = coalesce(n.docs, []) + [$tag]{set_labels}"
+)
+MERGE_RELATIONSHIPS = (
+    "UNWIND $rows AS w MATCH (a:Resource {uri: $pre[w[0]] + w[1]}) "
+    "MATCH (b:Resource {uri: $pre[w[2]] + w[3]}) MERGE (a)-[r:{type}]->(b) "
+    "ON CREATE SET r.docs = [$tag] ON MATCH SET r.docs = coalesce(r.docs, []) + [$tag]"
+)
+
+# Taking a tag ``$doc`` off the graph (an old version, or a failed staging): what only it states
+# goes, the rest loses the tag. Deletes come before the untagging (FalkorDB applies SET lazily).
+DROP_RELATIONSHIPS = "MATCH (n:Resource)-[r]->() WHERE $doc IN n.docs AND r.docs = [$doc] DELETE r"
+UNTAG_RELATIONSHIPS = (
+    "MATCH (n:Resource)-[r]->() WHERE $doc IN n.docs AND $doc IN r.docs "
+    "SET r.docs = [d IN r.docs WHERE d <> $doc]"
+)
+DROP_NODES = "MATCH (n:Resource) WHERE $doc IN n.docs AND n.docs = [$doc] DETACH DELETE n"
+UNTAG_NODES = "MATCH (n:Resource) WHERE $doc IN n.docs SET n.docs = [d IN n.docs WHERE d <> $doc]"
+DROP_STAGED = f"MATCH (s:{STAGE_LABEL})-[:{STAGE_TYPE} {{tag: $doc}}]->() DETACH DELETE s"
+
+# The FalkorDB commit of ``$tag`` as ``$doc`` (after the old version of ``$doc`` is dropped).
+APPLY_STAGED_PROPERTIES = (
+    f"MATCH (s:{STAGE_LABEL})-[:{STAGE_TYPE} {{tag: $tag}}]->(n:Resource) SET n += properties(s)"
+)
+APPLY_STAGED_LABEL = (
+    f"MATCH (:{STAGE_LABEL})-[g:{STAGE_TYPE} {{tag: $tag}}]->(n:Resource) "
+    "WHERE $label IN g.missing SET n:{label}"
+)
+DROP_COMMITTED_STAGE = f"MATCH (s:{STAGE_LABEL})-[:{STAGE_TYPE} {{tag: $tag}}]->() DETACH DELETE s"
+COMMIT_RELATIONSHIPS = (
+    "MATCH (n:Resource)-[r]->() WHERE $tag IN n.docs AND $tag IN r.docs "
+    "SET r.docs = [d IN r.docs WHERE d <> $tag] + [$doc]"
+)
+COMMIT_NODES = (
+    "MATCH (n:Resource) WHERE $tag IN n.docs SET n.docs = [d IN n.docs WHERE d <> $tag] + [$doc]"
+)
+MARK_LOADED = "MERGE (m:PolicykgLoad {doc: $doc}) SET m.sha256 = $sha"
+UNMARK_LOADED = "MATCH (m:PolicykgLoad {doc: $doc}) DELETE m"
+
+# Reads.
+# Ends the last staging statement: what the commit must apply to nodes that existed already.
+STAGED_CHANGES_TAIL = (
+    f" OPTIONAL MATCH (:{STAGE_LABEL})-[g:{STAGE_TYPE} {{tag: $tag}}]->() "
+    "RETURN count(g) AS changes, collect(g.missing) AS missing"
+)
+PENDING_NODE_TAGS = (
+    "MATCH (n:Resource) WHERE any(d IN n.docs WHERE d ENDS WITH $suffix) "
+    "UNWIND n.docs AS d WITH d WHERE d ENDS WITH $suffix RETURN DISTINCT d AS tag"
+)
+PENDING_STAGE_TAGS = f"MATCH (:{STAGE_LABEL})-[g:{STAGE_TYPE}]->() RETURN DISTINCT g.tag AS tag"
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a statement: constant text over its own params (``$rows``, …) and shared ones.
+
+    ``rows`` hold tuples whose fields at ``uri_fields`` are uris, sent as (prefix index, suffix).
+    """
+
+    text: str
+    params: dict = field(default_factory=dict)
+    rows: tuple[tuple, ...] = ()
+    uri_fields: tuple[int, ...] = ()
+
+
+def uri_prefix(uri: str) -> str:
+    """The part of a uri up to its last ``/`` or ``#`` (shared by many uris).
+
+    >>> uri_prefix("https://w3id.org/policykg/id/body/国务院"), uri_prefix("urn:x")
+    ('https://w3id.org/policykg/id/body/', '')
+    """
+    return uri[: max(uri.rfind("/"), uri.rfind("#")) + 1]
+
+
+def _labels_clause(labels: tuple[str, ...]) -> str:
+    return ", n:" + ":".join(quote_name(label) for label in labels) if labels else ""
+
+
+def node_parts(pg: PropertyGraph, dialect: Dialect) -> list[Part]:
+    """One part per label set: staging texts on FalkorDB, direct merges on Neo4j."""
+    by_labels: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+    for node in pg.nodes:
+        extra = tuple(label for label in node.labels if label != NODE_KEY_LABEL)
+        by_labels[extra].append((node.uri, node.props))
+    template = MERGE_NODES if dialect.atomic_transactions else STAGE_NODES
+    parts = []
+    for labels, rows in sorted(by_labels.items()):
+        text = template.replace("{set_labels}", _labels_clause(labels))
+        params = {} if dialect.atomic_transactions else {"labels": list(labels)}
+        parts.append(Part(text, params, tuple(rows), (0,)))
+    return parts
+
+
+def relationship_parts(pg: PropertyGraph) -> list[Part]:
+    """One part per relationship type (types are identifiers from the ontology, quoted)."""
+    by_type: dict[str, list[tuple]] = defaultdict(list)
+    for rel in pg.relationships:
+        by_type[rel.type].append((rel.start, rel.end))
+    return [
+        Part(MERGE_RELATIONSHIPS.replace("{type}", quote_name(rel_type)), {}, tuple(rows), (0, 1))
+        for rel_type, rows in sorted(by_type.items())
+    ]
+
+
+def removal_parts() -> list[Part]:
+    """Take the tag ``$doc`` off every node and relationship; drop what only it states."""
+    texts = (DROP_RELATIONSHIPS, UNTAG_RELATIONSHIPS, DROP_NODES, UNTAG_NODES)
+    return [Part(text) for text in texts]
+
+
+def purge_parts() -> list[Part]:
+    """Undo a staging tagged ``$doc`` (``<doc>@pending``): its stage nodes, then its rows."""
+    return [Part(DROP_STAGED)] + removal_parts()
+
+
+def commit_parts(*, replacing: bool, staged_changes: int, deferred_labels: list[str]) -> list[Part]:
+    """FalkorDB commit of ``$tag`` as ``$doc``: drop the old version (when ``replacing``), apply
+    the ``staged_changes`` to existing nodes and the labels they lack, swap the tags, record."""
+    parts = removal_parts() if replacing else []
+    if staged_changes:
+        parts.append(Part(APPLY_STAGED_PROPERTIES))
+        parts += [
+            Part(APPLY_STAGED_LABEL.replace("{label}", quote_name(label)), {"label": label})
+            for label in sorted(deferred_labels)
+        ]
+        parts.append(Part(DROP_COMMITTED_STAGE))
+    return parts + [Part(COMMIT_RELATIONSHIPS), Part(COMMIT_NODES), Part(MARK_LOADED)]
+
+
+def _rename(text: str, names: list[str], index: int) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"\${name}\b", f"${name}_{index}", text)
+    return text
+
+
+class _Draft:
+    """One statement being filled; its size is an upper bound (:meth:`Dialect.statement_bytes`)."""
+
+    _CHAIN = " WITH count(*) AS _{i}"
+    _RETURN = " RETURN _{i} AS done"
+    _LIST = 4  # a list's own bytes beyond its items (marker or brackets), and one separator
+
+    def __init__(self, shared: dict, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.fused = not dialect.atomic_transactions
+        self.texts: list[str] = []
+        self.params: dict = dict(shared)
+        self.prefixes: list[str] = []
+        self.prefix_index: dict[str, int] = {}
+        self.rows: list | None = None
+        self.params["pre"] = self.prefixes
+        self.size = dialect.statement_bytes(self._RETURN.format(i=99), shared)
+        self.size += self._param_bytes("pre", []) + 8  # the params map's own marker, slack
+
+    def _param_bytes(self, key: str, value: object) -> int:
+        return self.dialect.value_bytes(key) + self.dialect.value_bytes(value) + 4
+
+    def try_add(self, part: Part, row: tuple | None, is_open: bool, limit: int) -> bool:
+        """Add ``row`` (opening ``part`` first unless ``is_open``) if the statement stays within
+        ``limit`` bytes; ``row`` None adds a part without rows."""
+        cost = 0 if is_open else self.open_part(part)
+        encoded, row_cost = self.encode(row, part.uri_fields) if row is not None else ([], 0)
+        if self.size + cost + row_cost > limit:
+            return False
+        if not is_open:
+            self.add_part(part, cost)
+        if row is not None:
+            self.add_row(row, part.uri_fields, encoded, row_cost)
+        return True
+
+    def _part_text(self, part: Part) -> str:
+        if not self.fused:
+            return compact(part.text)
+        return _rename(compact(part.text), list(part.params) + ["rows"], len(self.texts))
+
+    def _suffix(self) -> str:
+        return f"_{len(self.texts)}" if self.fused else ""
+
+    def open_part(self, part: Part) -> int:
+        """The bytes ``part``'s text and own params add (the part is not added)."""
+        suffix = self._suffix()
+        cost = len(self._part_text(part).encode("utf-8"))
+        cost += len(self._CHAIN.format(i=len(self.texts)))
+        cost += sum(self._param_bytes(key + suffix, value) for key, value in part.params.items())
+        if part.rows:
+            cost += self._param_bytes("rows" + suffix, [])
+        return cost
+
+    def add_part(self, part: Part, cost: int) -> None:
+        suffix = self._suffix()
+        text = self._part_text(part)
+        for key, value in part.params.items():
+            self.params[key + suffix] = value
+        self.rows = [] if part.rows else None
+        if part.rows:
+            self.params["rows" + suffix] = self.rows
+        self.texts.append(text)
+        self.size += cost
+
+    def encode(self, row: tuple, uri_fields: tuple[int, ...]) -> tuple[list, int]:
+        """``row`` as sent, and the bytes it adds (new prefixes included)."""
+        encoded: list = []
+        extra = 0
+        new: dict[str, int] = {}
+        for position, value in enumerate(row):
+            if position not in uri_fields:
+                encoded.append(value)
+                continue
+            prefix = uri_prefix(value)
+            index = self.prefix_index.get(prefix, new.get(prefix))
+            if index is None:
+                index = new[prefix] = len(self.prefixes) + len(new)
+                extra += self.dialect.value_bytes(prefix) + self._LIST
+            encoded += [index, value[len(prefix):]]
+        return encoded, extra + self.dialect.value_bytes(encoded) + self._LIST
+
+    def add_row(self, row: tuple, uri_fields: tuple[int, ...], encoded: list, cost: int) -> None:
+        for position in uri_fields:
+            prefix = uri_prefix(row[position])
+            if prefix not in self.prefix_index:
+                self.prefix_index[prefix] = len(self.prefixes)
+                self.prefixes.append(prefix)
+        assert self.rows is not None
+        self.rows.append(encoded)
+        self.size += cost
+
+    def statement(self, tail: str = "") -> Statement:
+        """The statement, ending with ``tail`` (a ``RETURN``) instead of the default one."""
+        if not self.prefixes:
+            del self.params["pre"]
+        if not self.fused:
+            return Statement(self.texts[0], self.params)
+        chained = " ".join(text + self._CHAIN.format(i=i) for i, text in enumerate(self.texts))
+        end = " " + compact(tail) if tail else self._RETURN.format(i=len(self.texts) - 1)
+        return Statement(chained + end, self.params)
+
+
+def pack(
+    parts: list[Part], shared: dict, dialect: Dialect, max_rows: int, *, tail: str = ""
+) -> list[Statement]:
+    """Statements doing ``parts`` in order, each within ``dialect.max_statement_bytes``.
+
+    FalkorDB: consecutive parts fused into one statement while it fits (a part's rows may spill
+    into the next statement). The last statement ends with ``tail`` (a read ending in ``RETURN``,
+    valid alone too) if given, or is followed by it when there is no room.
+    Neo4j: one statement per part and batch of at most ``max_rows``.
+    """
+    fused = not dialect.atomic_transactions
+    limit = dialect.max_statement_bytes
+    statements: list[Statement] = []
+    draft = _Draft(shared, dialect)
+
+    def flush() -> _Draft:
+        if draft.texts:
+            statements.append(draft.statement())
+        return _Draft(shared, dialect)
+
+    for part in parts:
+        if not fused:
+            draft = flush()
+        is_open, taken = False, 0
+        for row in part.rows or (None,):
+            if is_open and taken >= max_rows:  # a full batch: the part starts again
+                is_open, taken = False, 0
+                if not fused:
+                    draft = flush()
+            if not draft.try_add(part, row, is_open, limit):
+                if draft.texts:
+                    draft = flush()
+                    is_open, taken = False, 0
+                if not draft.try_add(part, row, is_open, limit):
+                    raise DatabaseError(
+                        f"one row of {part.text[:40]}… exceeds the server's message limit "
+                        f"({limit} bytes)",
+                        hint="use Neo4j (NEO4J_URI) for documents with very long literals",
+                    )
+            is_open, taken = True, taken + (row is not None)
+    if tail and draft.texts and draft.size + len(tail.encode("utf-8")) <= limit:
+        statements.append(draft.statement(tail))
+    else:
+        flush()
+        if tail:
+            statements.append(Statement(compact(tail), dict(shared)))
+    return statements
+
+
+def document_parts(pg: PropertyGraph, dialect: Dialect) -> list[Part]:
+    """Nodes first (relationships match them), then relationships."""
+    return node_parts(pg, dialect) + relationship_parts(pg)
