@@ -2,6 +2,12 @@
 
 The report lists, for every failing node, which shape failed, on which node and property, and why,
 sorted so two runs print the same text.
+
+Every document of a run is validated, so the invariant work is done once per process (see
+:class:`_Checker`): the shapes are harvested once, with property shapes given their node shape's
+targets (:func:`_hoisted_shapes`), and only the ontology axioms the shapes read are mixed into the
+data (:func:`_needed_axioms`). The verdicts and the report text are those of a plain
+``pyshacl.validate`` call with every structural axiom (``tests/test_validate_equivalence.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
@@ -137,22 +144,127 @@ def _violations(results: Graph, shapes: Graph, data: Graph) -> tuple[Violation, 
 #: ``sh:class`` and ``sh:targetClass`` over subclasses) and the types of named individuals
 #: (``sh:class`` on comparators, roles, levels). Labels and definitions are left out: they only
 #: make every validated graph bigger (measured: a third of the validation time went on them).
+#: :func:`_needed_axioms` narrows them further to the ones the shapes read.
 STRUCTURAL = (RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
+
+#: The target declarations a node shape hands down to its property shapes (:func:`_hoisted_shapes`).
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+Triple = tuple[Node, Node, Node]
+
+
+def _needed_axioms(
+    ontology: Graph, shapes: Graph, structural: tuple[Triple, ...]
+) -> tuple[Triple, ...]:
+    """The structural axioms that can change a verdict of ``shapes`` (pyshacl without inference).
+
+    pyshacl reads ``rdf:type`` and ``rdfs:subClassOf`` in the data graph only to decide whether a
+    node is an instance of a class named by ``sh:targetClass`` or ``sh:class``. So what counts are
+    the subclass links among the subclasses of those classes and the ``rdf:type`` axioms that make
+    an ontology individual (pk:OpenDeadline) an instance of one of them: a dozen of the ~190
+    structural axioms. Property declarations, ``owl:Class`` types and the comparators and roles
+    (checked with ``sh:in``) change nothing. This holds while no shape walks or targets a
+    structural property (else every structural axiom is kept) and the data graph adds no subclass
+    links of its own (see :func:`_with_ontology`).
+    """
+    shape_terms = set(shapes.subjects()) | set(shapes.objects())
+    if any(predicate in shape_terms for predicate in STRUCTURAL):
+        return structural
+    classes = set(shapes.objects(None, SH.targetClass)) | set(shapes.objects(None, SH["class"]))
+    frontier = list(classes)
+    while frontier:
+        for subclass in ontology.subjects(RDFS.subClassOf, frontier.pop()):
+            if subclass not in classes:
+                classes.add(subclass)
+                frontier.append(subclass)
+    return tuple((s, p, o) for s, p, o in structural
+                 if o in classes and (p == RDF.type or (p == RDFS.subClassOf and s in classes)))
+
+
+def _hoisted_shapes(shapes: Graph) -> Graph:
+    """A copy of ``shapes`` in which each node shape's property shapes carry its targets themselves.
+
+    pyshacl checks a node shape's ``sh:property`` shapes one focus node at a time, rebuilding
+    every constraint from the shapes graph for each node (27 mentions x 7 property shapes per
+    document took most of the validation time). A property shape with the node shape's targets
+    means the same (the same focus nodes meet the same constraints; each result names the same
+    source shape, path, value and message) and is checked once over all its focus nodes. A node
+    shape left with no constraint of its own loses its targets too, as it can produce no result.
+    Untouched: node shapes that another triple refers to (``sh:node``, ``sh:or`` members), that
+    are deactivated, have a severity or a SHACL-AF target, and property shapes used twice.
+    """
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
+
+    # SimpleMemory keeps no per-context indexes, so the many lookups of every run are cheaper.
+    hoisted = Graph(store="SimpleMemory", bind_namespaces="none")
+    for prefix, namespace in shapes.namespace_manager.namespaces():
+        hoisted.bind(prefix, namespace)
+    for triple in shapes:
+        hoisted.add(triple)
+    referenced = set(shapes.objects())
+    for node_shape in sorted(shapes.subjects(RDF.type, SH.NodeShape)):
+        targets = [(p, o) for p in TARGETS for o in shapes.objects(node_shape, p)]
+        special = any((node_shape, p, None) in shapes for p in (SH.deactivated, SH.severity, SH.target))
+        if not targets or special or node_shape in referenced:
+            continue
+        for property_shape in sorted(shapes.objects(node_shape, SH.property)):
+            used_once = len(set(shapes.subject_predicates(property_shape))) == 1
+            if not used_once or any((property_shape, p, None) in shapes for p in TARGETS):
+                continue
+            hoisted.remove((node_shape, SH.property, property_shape))
+            for predicate, target in targets:
+                hoisted.add((property_shape, predicate, target))
+        if not any(p in ALL_CONSTRAINT_PARAMETERS for p in hoisted.predicates(node_shape)):
+            for predicate, target in targets:
+                hoisted.remove((node_shape, predicate, target))
+    return hoisted
+
+
+@dataclass(frozen=True)
+class _Checker:
+    """What validation needs that no document changes: built once per process and ontology dir.
+
+    ``pyshacl.validate()`` harvests the shapes graph into shape objects on every call (several ms
+    per document); here they are harvested once and only the data graph is new per call. This is
+    safe because pyshacl keeps no per-run state in its shapes while the SHACL-AF (``advanced``)
+    and JavaScript features are off, as they are here.
+    """
+
+    shapes: Graph  # as written in shapes.ttl: names the shapes in the report
+    shapes_graph: Any  # pyshacl.shapes_graph.ShapesGraph over _hoisted_shapes(shapes)
+    prefixes: tuple[tuple[str, str], ...]
+    needed_axioms: tuple[Triple, ...]
+    structural_axioms: tuple[Triple, ...]
 
 
 @lru_cache(maxsize=4)
-def _ontology_mixin(ontology_dir: Path) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[Node, Node, Node], ...]]:
-    """The ontology axioms mixed into a data graph before validation (prefixes and triples)."""
-    ontology = _ontology_and_shapes(ontology_dir)[0]
-    prefixes = tuple((str(p), str(n)) for p, n in ontology.namespace_manager.namespaces())
-    axioms = sorted(t for t in ontology if t[1] in STRUCTURAL and not isinstance(t[0], BNode))
-    return prefixes, tuple(axioms)
+def _checker(ontology_dir: Path) -> _Checker:
+    from pyshacl.monkey import apply_patches
+    from pyshacl.shapes_graph import ShapesGraph
+
+    apply_patches()  # the rdflib fixes pyshacl.validate() applies before it validates
+    ontology, shapes = _ontology_and_shapes(ontology_dir)
+    structural = tuple(sorted(
+        t for t in ontology if t[1] in STRUCTURAL and not isinstance(t[0], BNode)))
+    shapes_graph = ShapesGraph(_hoisted_shapes(shapes), logger=log)
+    shapes_graph.shapes  # noqa: B018 - reading the property harvests the shapes
+    return _Checker(
+        shapes=shapes,
+        shapes_graph=shapes_graph,
+        prefixes=tuple((str(p), str(n)) for p, n in ontology.namespace_manager.namespaces()),
+        needed_axioms=_needed_axioms(ontology, shapes, structural),
+        structural_axioms=structural,
+    )
 
 
-def _with_ontology(graph: Graph, settings: Settings | None, *, inplace: bool = False) -> Graph:
-    """``graph`` plus the ontology axioms: a new graph, or ``graph`` itself when ``inplace``."""
-    settings = settings or Settings.from_env()
-    prefixes, axioms = _ontology_mixin(settings.ontology_path())
+def _with_ontology(graph: Graph, checker: _Checker, *, inplace: bool = False) -> Graph:
+    """``graph`` plus the ontology axioms: a new graph, or ``graph`` itself when ``inplace``.
+
+    A graph with subclass links of its own gets every structural axiom: its links can join
+    ontology classes the shapes do not name to ones they do.
+    """
+    own_subclasses = (None, RDFS.subClassOf, None) in graph
+    axioms = checker.structural_axioms if own_subclasses else checker.needed_axioms
     if inplace:
         mixed = graph
     else:
@@ -162,7 +274,7 @@ def _with_ontology(graph: Graph, settings: Settings | None, *, inplace: bool = F
         for triple in graph:
             mixed.add(triple)
     known = {str(p) for p, _ in mixed.namespace_manager.namespaces()}
-    for prefix, namespace in prefixes:
+    for prefix, namespace in checker.prefixes:
         if prefix not in known:
             mixed.bind(prefix, namespace, override=False)
     add = mixed.add
@@ -183,14 +295,18 @@ def validate_graph(graph: Graph, settings: Settings | None = None, *, inplace: b
     Returns:
         A :class:`ValidationReport`; ``conforms`` is False when any shape has a Violation.
     """
-    import pyshacl
+    from pyshacl.graph_abstraction import DataGraph
+    from pyshacl.validator import Validator
 
-    shapes = load_shapes(settings)
+    settings = settings or Settings.from_env()
+    checker = _checker(settings.ontology_path())
     triples = len(graph)
-    conforms, results, _text = pyshacl.validate(
-        _with_ontology(graph, settings, inplace=inplace), shacl_graph=shapes, ont_graph=None,
-        inference="none", abort_on_first=False, allow_warnings=True, advanced=False, inplace=True,
-    )
-    violations = _violations(results, shapes, graph)
+    data = DataGraph.from_rdflib(_with_ontology(graph, checker, inplace=inplace))
+    validator = Validator(data, shacl_graph=checker.shapes_graph.graph, options={
+        "inference": "none", "abort_on_first": False, "allow_warnings": True, "advanced": False,
+        "inplace": True, "logger": log})
+    validator.shacl_graph = checker.shapes_graph  # the shapes harvested once, not a fresh harvest
+    conforms, results, _text = validator.run()
+    violations = _violations(results, checker.shapes, graph)
     log.debug("SHACL: %d results on %d triples", len(violations), triples)
     return ValidationReport(conforms=bool(conforms), violations=violations, triples=triples)
