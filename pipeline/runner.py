@@ -18,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pipeline
 from pipeline.config import Executor, Settings
@@ -32,6 +33,9 @@ from pipeline.errors import GraphBuildError, InputError, PolicyKGError
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, from_jsonable, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
 from pipeline.store import atomic_write_text, read_raw, record_path
+
+if TYPE_CHECKING:
+    from pipeline.graphdb.background import BackgroundLoader
 
 log = logging.getLogger(__name__)
 
@@ -280,19 +284,23 @@ def process_partition_json(settings: Settings, items: list[tuple[str, str, bytes
 # --------------------------------------------------------------------------- records
 
 
-def write_outputs(settings: Settings, outputs: list[DocumentOutput]) -> None:
-    """Write each document's Article, Document and DocumentFacts records and its RDF files."""
+def write_outputs(settings: Settings, outputs: list[DocumentOutput]) -> list[Path]:
+    """Write each document's Article, Document and DocumentFacts records and its RDF files;
+    returns the Turtle files written."""
     from pipeline.rdf.export import write_document_texts
 
     interim = settings.path(settings.interim_dir)
     docs_dir = settings.path(settings.graph_dir) / "docs"
+    turtle_files = []
     for out in outputs:
         atomic_write_text(record_path(interim / "articles", out.doc_id), out.article_json)
         atomic_write_text(record_path(interim / "documents", out.doc_id), out.document_json)
         if out.facts_json is not None:
             atomic_write_text(record_path(interim / "facts", out.doc_id), out.facts_json)
         if out.rdf is not None:
-            write_document_texts(out.doc_id, out.rdf.ntriples, out.rdf.turtle, docs_dir)
+            ttl, _nt = write_document_texts(out.doc_id, out.rdf.ntriples, out.rdf.turtle, docs_dir)
+            turtle_files.append(ttl)
+    return turtle_files
 
 
 def remove_records(settings: Settings, doc_ids: Iterable[str]) -> None:
@@ -461,11 +469,19 @@ def run(
         summary.times.add("remove", time.perf_counter() - t0)
 
         tick("documents", 0, len(todo))
-        for done, result in enumerate(iter_processed(settings, todo), start=1):
-            _apply(settings, files, result, summary)
-            tick("documents", done, len(todo))
-            if on_document:
-                on_document(result.source)
+        background = _load_alongside(settings) if load and todo else None
+        try:
+            for done, result in enumerate(iter_processed(settings, todo), start=1):
+                _apply(settings, files, result, summary, background)
+                tick("documents", done, len(todo))
+                if on_document:
+                    on_document(result.source)
+        finally:
+            if background is not None:
+                background.finish(cancel=sys.exc_info()[0] is not None)
+                summary.loaded_documents += len(background.loaded)
+                summary.loaded_rows += background.rows
+                summary.times.add("load (alongside extraction)", background.seconds)
         if summary.changed_files or summary.removed_files or not (settings.path(settings.graph_dir) / "policykg.nt").exists():
             t0 = time.perf_counter()
             summary.outputs.update(export_graph(settings))
@@ -492,6 +508,16 @@ def run(
     if load:
         summary.outputs["database"] = settings.bolt_uri
     return summary
+
+
+def _load_alongside(settings: Settings) -> BackgroundLoader:
+    """Start loading documents as they are written (starting the local server first if needed)."""
+    from pipeline.graphdb import server
+    from pipeline.graphdb.background import BackgroundLoader
+
+    if settings.uses_local_server:
+        server.start(settings)
+    return BackgroundLoader(settings)
 
 
 def load_database(settings: Settings, summary: RunSummary) -> None:
@@ -521,8 +547,16 @@ def analyse_corpus(settings: Settings, summary: RunSummary, *, write_db: bool) -
         summary.notes.append(result.database)
 
 
-def _apply(settings: Settings, files: dict[str, Any], result: FileResult, summary: RunSummary) -> None:
-    """Write what one raw file produced and update its manifest entry; stop on a SHACL violation."""
+def _apply(
+    settings: Settings,
+    files: dict[str, Any],
+    result: FileResult,
+    summary: RunSummary,
+    background: BackgroundLoader | None = None,
+) -> None:
+    """Write what one raw file produced and update its manifest entry; stop on a SHACL violation.
+
+    With ``background``, each written document's Turtle is handed to it for loading."""
     for stage, seconds in result.seconds.items():
         summary.times.add(stage, seconds)
     old_ids = files.get(result.source, {}).get("doc_ids", [])
@@ -541,8 +575,11 @@ def _apply(settings: Settings, files: dict[str, Any], result: FileResult, summar
     new_ids = [out.doc_id for out in result.outputs]
     remove_records(settings, [i for i in old_ids if i not in new_ids])
     t0 = time.perf_counter()
-    write_outputs(settings, result.outputs)
+    written = write_outputs(settings, result.outputs)
     summary.times.add("write files", time.perf_counter() - t0)
+    if background is not None:
+        for ttl in written:
+            background.submit(ttl.stem, ttl)
     files[result.source] = {**entry, "doc_ids": new_ids, "counts": result.counts}
     summary.changed_files.append(result.source)
     summary.processed_documents += len(result.outputs)

@@ -14,6 +14,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from pipeline.errors import DatabaseError
+from pipeline.graphdb.codec import FIELD_SEPARATOR, ROW_SEPARATOR
 from pipeline.graphdb.load import graph_counts, load_documents, prepare_document, purge_pending
 from pipeline.graphdb.mapping import read_document
 
@@ -110,18 +111,18 @@ def _raise_on(index: int):
 
 
 def _rejected_on(index: int):
-    """A statement hook that makes the server reject its ``index``-th statement: a map value in
-    a staged row's properties (FalkorDB refuses map properties)."""
+    """A statement hook that makes the server reject its ``index``-th statement: every row's uri
+    prefix index out of range, so a staged node's uri is null (FalkorDB refuses to MERGE on it)."""
     seen = []
 
     def hook(statement):
         seen.append(statement)
         if len(seen) == index:
-            node_rows = next(
-                rows for key, rows in statement.params.items()
-                if key.startswith("rows") and isinstance(rows[0][2], dict)
-            )  # fmt: skip
-            node_rows[0][2]["injected"] = {"not": "a property value"}
+            for key, rows in statement.params.items():
+                if key.startswith("rows"):
+                    rows = rows.split(ROW_SEPARATOR)
+                    broken = ["99999" + row[row.index(FIELD_SEPARATOR):] for row in rows]
+                    statement.params[key] = ROW_SEPARATOR.join(broken)
 
     hook.seen = seen
     return hook

@@ -169,3 +169,59 @@ def test_run_stops_on_a_shacl_violation_and_redoes_the_file_next_time(settings, 
         run(settings, load=False)
     monkeypatch.undo()
     assert run(settings, load=False).changed_files  # the failed file was not marked done
+
+
+# --------------------------------------------------------------------------- runs that load
+
+
+@pytest.fixture
+def loading(graph, graph_server, tmp_path) -> Settings:
+    """Settings on the seed raw files whose database is the (emptied) test server."""
+    shutil.copytree(RAW, tmp_path / "data" / "raw")
+    running = graph_server.path(graph_server.db_dir)  # the server the run finds already started
+    return graph_server.with_overrides(root=tmp_path, db_dir=running)
+
+
+def _recorded(settings: Settings) -> set[str]:
+    from pipeline.graphdb.connection import connect
+
+    with connect(settings) as conn, conn.session() as session:
+        return {r["doc"] for r in session.run("MATCH (m:PolicykgLoad) RETURN m.doc AS doc")}
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog):
+    from pipeline.graphdb import load
+
+    final_passes = []
+    real_load_graph = load.load_graph
+    monkeypatch.setattr(load, "load_graph", lambda s: final_passes.append(real_load_graph(s)) or final_passes[-1])
+    turtle = loading.path(loading.graph_dir) / "docs"
+    summary = run(loading, analyse=False)
+    written = {p.stem for p in turtle.glob("*.ttl")}
+    assert written and _recorded(loading) == written
+    # every document went in while the others were being extracted; the final pass found each
+    # one unchanged by its hash, so nothing was loaded twice
+    assert set(final_passes[0].unchanged) == written and not final_passes[0].loaded
+    assert summary.loaded_documents == len(written)
+    assert summary.times.seconds["load (alongside extraction)"] > 0
+    assert "final load pass takes over" not in caplog.text
+    again = run(loading, analyse=False)
+    assert again.loaded_documents == 0 and _recorded(loading) == written
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_run_load_falls_back_to_the_final_pass_when_the_background_load_fails(loading, monkeypatch, caplog):
+    from pipeline.errors import DatabaseError
+
+    def unreachable(settings):
+        raise DatabaseError("injected: the background load cannot connect")
+
+    monkeypatch.setattr("pipeline.graphdb.background.connect", unreachable)
+    summary = run(loading, analyse=False)
+    assert "injected" in caplog.text and "final load pass takes over" in caplog.text
+    written = {p.stem for p in (loading.path(loading.graph_dir) / "docs").glob("*.ttl")}
+    assert _recorded(loading) == written and summary.loaded_documents == len(written)
+    assert summary.times.seconds["load (alongside extraction)"] == 0

@@ -337,16 +337,42 @@ def _write_one(
     log.info("loaded %s (%d rows)", prepared.doc, prepared.rows)
 
 
-def _changed_documents(files: dict[str, Path], loaded: dict[str, str]) -> tuple[list, list[str]]:
-    """``(doc, path, sha256)`` of the documents to (re)load, and the unchanged ones."""
-    changed, unchanged = [], []
-    for doc, path in sorted(files.items()):
+class DocumentLoader:
+    """Loads documents one at a time over ``conn``, skipping those whose Turtle is unchanged.
+
+    Opening one purges what an interrupted load left staged and reads which documents the
+    database holds, and the hash of the Turtle each was loaded from.
+    """
+
+    def __init__(
+        self, conn: Connection, *, batch_size: int = 500, on_statement: StatementHook | None = None
+    ) -> None:
+        self.conn = conn
+        self.batch_size = batch_size
+        self.on_statement = on_statement
+        ensure_indexes(conn)
+        purged = purge_pending(conn)
+        if purged:
+            log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
+        self.recorded: dict[str, str] = _loaded_documents(conn)
+
+    def load(self, doc: str, path: Path) -> int | None:
+        """Load ``doc`` from ``path`` unless the database holds this very Turtle already;
+        returns the rows written, or None when it was unchanged."""
         sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        if loaded.get(doc) == sha256:
-            unchanged.append(doc)
-        else:
-            changed.append((doc, path, sha256))
-    return changed, unchanged
+        if self.recorded.get(doc) == sha256:
+            return None
+        pg = read_document(path, doc)
+        prepared = prepare_document(doc, sha256, pg, self.conn.dialect, self.batch_size,
+                                    replacing=doc in self.recorded)  # fmt: skip
+        _write_one(self.conn, prepared, path, self.on_statement)
+        self.recorded[doc] = sha256
+        return prepared.rows
+
+    def remove(self, doc: str) -> None:
+        """Take ``doc`` out of the database (what only it states goes)."""
+        remove_document(self.conn, doc, self.on_statement)
+        self.recorded.pop(doc, None)
 
 
 def load_documents(
@@ -361,25 +387,20 @@ def load_documents(
     First purges what an interrupted load left staged; a document whose Turtle hash equals the
     recorded one is skipped without parsing.
     """
-    ensure_indexes(conn)
-    purged = purge_pending(conn)
-    if purged:
-        log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
-    loaded = _loaded_documents(conn)
-    removed = sorted(set(loaded) - set(files))
+    loader = DocumentLoader(conn, batch_size=batch_size, on_statement=on_statement)
+    removed = sorted(set(loader.recorded) - set(files))
     for doc in removed:
-        remove_document(conn, doc, on_statement)
-    changed, unchanged = _changed_documents(files, loaded)
-    rows = 0
-    for doc, path, sha256 in changed:
-        pg = read_document(path, doc)
-        replacing = doc in loaded
-        prepared = prepare_document(doc, sha256, pg, conn.dialect, batch_size, replacing=replacing)
-        _write_one(conn, prepared, path, on_statement)
-        rows += prepared.rows
+        loader.remove(doc)
+    loaded, unchanged, rows = [], [], 0
+    for doc, path in sorted(files.items()):
+        written = loader.load(doc, path)
+        if written is None:
+            unchanged.append(doc)
+        else:
+            loaded.append(doc)
+            rows += written
     nodes, rels = graph_counts(conn)
-    done = tuple(doc for doc, _path, _sha in changed)
-    return LoadSummary(done, tuple(unchanged), tuple(removed), nodes, rels, rows)
+    return LoadSummary(tuple(loaded), tuple(unchanged), tuple(removed), nodes, rels, rows)
 
 
 def load_graph(settings: Settings, *, on_statement: StatementHook | None = None) -> LoadSummary:
@@ -396,4 +417,4 @@ def clear_graph(conn: Connection) -> None:
         session.run("MATCH (n) DETACH DELETE n").consume()
 
 
-__all__ = ["Dialect", "LoadSummary", "clear_graph", "load_documents", "load_graph", "purge_pending"]
+__all__ = ["Dialect", "DocumentLoader", "LoadSummary", "clear_graph", "load_documents", "load_graph", "purge_pending"]

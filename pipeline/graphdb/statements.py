@@ -3,8 +3,11 @@
 Rows travel compact. A node row is ``[prefix, suffix, props]`` and a relationship row
 ``[start prefix, start suffix, end prefix, end suffix]``; a uri is ``$pre[prefix] + suffix``, where
 ``$pre`` lists the uri prefixes (up to the last ``/`` or ``#``) the statement uses. A document's
-uris share a handful of prefixes, so this halves what is sent. :func:`pack` fills each statement up
-to the dialect's size (FalkorDB: one fused statement under ~4 KB, several parts chained with
+uris share a handful of prefixes, so this halves what is sent. On FalkorDB a part's rows travel as
+one string instead, and node parts are per label set *and* property signature
+(:mod:`pipeline.graphdb.codec`); a statement text starts from ``{rows}``, the clauses naming each
+row ``w`` (and a node's property map ``p``). :func:`pack` fills each statement up to the
+dialect's size (FalkorDB: one fused statement under ~4 KB, several parts chained with
 ``WITH count(*)``; Neo4j: one statement per part and batch, run in one transaction).
 
 Every relationship a document states starts at a node the document states, so relationships of a
@@ -20,10 +23,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.errors import DatabaseError
-from pipeline.graphdb.dialect import Dialect, Statement, quote_name
+from pipeline.graphdb.codec import (
+    ROW_SEPARATOR,
+    SEPARATOR_PARAMS,
+    ListRows,
+    TextRows,
+    props_signature,
+    safe_text,
+)
+from pipeline.graphdb.dialect import Dialect, Statement, escaped_size, quote_name
 from pipeline.graphdb.mapping import NODE_KEY_LABEL, PropertyGraph
 
-_AROUND_PUNCTUATION = re.compile(r"\s*([(){}\[\],:=+<>*])\s*")
+_AROUND_PUNCTUATION = re.compile(r"\s*([(){}\[\],:=+<>*^])\s*")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -43,29 +54,27 @@ PENDING_SUFFIX = "@pending"
 STAGE_LABEL = "PolicykgStage"  # holds property changes to committed nodes until the commit
 STAGE_TYPE = "PolicykgStages"  # (:PolicykgStage)-[:PolicykgStages {tag, missing}]->(:Resource)
 
-_NODE = "(n:Resource {uri: $pre[w[0]] + w[1]})"
-
 # FalkorDB staging, tag ``$tag`` = ``<doc>@pending``. Properties and labels go only on nodes this
 # staging creates; for a node that already existed and would change, a PolicykgStage node keeps the
 # new properties and the link keeps the labels it lacks, for the commit to apply.
 STAGE_NODES = (
-    "UNWIND $rows AS w MERGE " + _NODE + " "
-    "ON CREATE SET n += w[2], n.docs = [$tag]{set_labels} "
+    "{rows} MERGE (n:Resource {uri: {uri0}}) "
+    "ON CREATE SET n += p, n.docs = [$tag]{set_labels} "
     "ON MATCH SET n.docs = coalesce(n.docs, []) + [$tag] "
-    "WITH n, w, [x IN $labels WHERE NOT x IN labels(n)] AS missing "
+    "WITH n, p, [x IN $labels WHERE NOT x IN labels(n)] AS missing "
     "WHERE size(n.docs) > 1 AND (size(missing) > 0 "
-    "OR any(k IN keys(w[2]) WHERE NOT coalesce(n[k] = w[2][k], false))) "
+    "OR any(k IN keys(p) WHERE NOT coalesce(n[k] = p[k], false))) "
     "CREATE (s:" + STAGE_LABEL + ")-[:" + STAGE_TYPE + " {tag: $tag, missing: missing}]->(n) "
-    "SET s += w[2]"
+    "SET s += p"
 )
 # Neo4j (inside the document's transaction): set everything directly.
 MERGE_NODES = (
-    "UNWIND $rows AS w MERGE " + _NODE + " "
+    "UNWIND $rows AS w MERGE (n:Resource {uri: $pre[w[0]] + w[1]}) "
     "SET n += w[2], n.docs = coalesce(n.docs, []) + [$tag]{set_labels}"
 )
 MERGE_RELATIONSHIPS = (
-    "UNWIND $rows AS w MATCH (a:Resource {uri: $pre[w[0]] + w[1]}) "
-    "MATCH (b:Resource {uri: $pre[w[2]] + w[3]}) MERGE (a)-[r:{type}]->(b) "
+    "{rows} MATCH (a:Resource {uri: {uri0}}) "
+    "MATCH (b:Resource {uri: {uri1}}) MERGE (a)-[r:{type}]->(b) "
     "ON CREATE SET r.docs = [$tag] ON MATCH SET r.docs = coalesce(r.docs, []) + [$tag]"
 )
 
@@ -117,12 +126,16 @@ class Part:
     """A piece of a statement: constant text over its own params (``$rows``, …) and shared ones.
 
     ``rows`` hold tuples whose fields at ``uri_fields`` are uris, sent as (prefix index, suffix).
+    Rows are sent as lists, or with ``text_rows`` as one string (FalkorDB); then ``as_list`` is
+    the same part with list rows, for a row that only fits a statement beside its shorter text.
     """
 
     text: str
     params: dict = field(default_factory=dict)
     rows: tuple[tuple, ...] = ()
     uri_fields: tuple[int, ...] = ()
+    text_rows: TextRows | None = None
+    as_list: Part | None = None
 
 
 def uri_prefix(uri: str) -> str:
@@ -134,34 +147,71 @@ def uri_prefix(uri: str) -> str:
     return uri[: max(uri.rfind("/"), uri.rfind("#")) + 1]
 
 
+def _extra_labels(labels: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(label for label in labels if label != NODE_KEY_LABEL)
+
+
 def _labels_clause(labels: tuple[str, ...]) -> str:
     return ", n:" + ":".join(quote_name(label) for label in labels) if labels else ""
 
 
+def _fill(template: str, layout: ListRows | TextRows) -> str:
+    """``template`` reading its rows the way ``layout`` sends them."""
+    text = template.replace("{rows}", layout.source()).replace("{uri0}", layout.uri(0))
+    return text.replace("{uri1}", layout.uri(1))
+
+
+def _rows_part(
+    template: str, params: dict, rows: list[tuple], uri_fields: tuple[int, ...],
+    list_rows: ListRows, text_rows: TextRows | None,
+) -> Part:  # fmt: skip
+    """A part sending ``rows`` as ``text_rows`` if given (with its list form), else as lists."""
+    as_list = Part(_fill(template, list_rows), params, tuple(rows), uri_fields)
+    if text_rows is None:
+        return as_list
+    return Part(_fill(template, text_rows), params, tuple(rows), uri_fields, text_rows, as_list)
+
+
 def node_parts(pg: PropertyGraph, dialect: Dialect) -> list[Part]:
-    """One part per label set: staging texts on FalkorDB, direct merges on Neo4j."""
-    by_labels: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+    """Staging texts on FalkorDB, one part per label set and property signature (text rows; one
+    part of list rows per label set for rows without a signature); on Neo4j direct merges, one
+    part per label set."""
+    if dialect.atomic_transactions:
+        by_labels: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+        for node in pg.nodes:
+            by_labels[_extra_labels(node.labels)].append((node.uri, node.props))
+        return [
+            Part(MERGE_NODES.replace("{set_labels}", _labels_clause(labels)), {}, tuple(rows), (0,))
+            for labels, rows in sorted(by_labels.items())
+        ]
+    groups: dict[tuple, list[tuple]] = defaultdict(list)
     for node in pg.nodes:
-        extra = tuple(label for label in node.labels if label != NODE_KEY_LABEL)
-        by_labels[extra].append((node.uri, node.props))
-    template = MERGE_NODES if dialect.atomic_transactions else STAGE_NODES
+        as_text = dialect.splices_parameters and safe_text(node.uri)
+        signature = props_signature(node.props) if as_text else None
+        key = (_extra_labels(node.labels), signature is not None, signature or ())
+        groups[key].append((node.uri, node.props))
     parts = []
-    for labels, rows in sorted(by_labels.items()):
-        text = template.replace("{set_labels}", _labels_clause(labels))
-        params = {} if dialect.atomic_transactions else {"labels": list(labels)}
-        parts.append(Part(text, params, tuple(rows), (0,)))
+    for (labels, as_text, signature), rows in sorted(groups.items()):
+        template = STAGE_NODES.replace("{set_labels}", _labels_clause(labels))
+        text_rows = TextRows(1, signature) if as_text else None
+        params = {"labels": list(labels)}
+        parts.append(_rows_part(template, params, rows, (0,), ListRows(props=True), text_rows))
     return parts
 
 
-def relationship_parts(pg: PropertyGraph) -> list[Part]:
-    """One part per relationship type (types are identifiers from the ontology, quoted)."""
-    by_type: dict[str, list[tuple]] = defaultdict(list)
+def relationship_parts(pg: PropertyGraph, dialect: Dialect) -> list[Part]:
+    """One part per relationship type (types are identifiers from the ontology, quoted); on
+    FalkorDB rows travel as text unless a uri holds a separator (then a part of list rows)."""
+    groups: dict[tuple[str, bool], list[tuple]] = defaultdict(list)
     for rel in pg.relationships:
-        by_type[rel.type].append((rel.start, rel.end))
-    return [
-        Part(MERGE_RELATIONSHIPS.replace("{type}", quote_name(rel_type)), {}, tuple(rows), (0, 1))
-        for rel_type, rows in sorted(by_type.items())
-    ]
+        as_text = dialect.splices_parameters and safe_text(rel.start) and safe_text(rel.end)
+        groups[rel.type, as_text].append((rel.start, rel.end))
+    parts = []
+    for (rel_type, as_text), rows in sorted(groups.items()):
+        template = MERGE_RELATIONSHIPS.replace("{type}", quote_name(rel_type))
+        text_rows = TextRows(2) if as_text else None
+        parts.append(_rows_part(template, {}, rows, (0, 1), ListRows(), text_rows))
+    return parts
 
 
 def removal_parts() -> list[Part]:
@@ -201,6 +251,7 @@ class _Draft:
     _CHAIN = " WITH count(*) AS _{i}"
     _RETURN = " RETURN _{i} AS done"
     _LIST = 4  # a list's own bytes beyond its items (marker or brackets), and one separator
+    _TEXT = 1  # a text row's separator; also what a string's marker may grow beyond ``''``
 
     def __init__(self, shared: dict, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -210,6 +261,7 @@ class _Draft:
         self.prefixes: list[str] = []
         self.prefix_index: dict[str, int] = {}
         self.rows: list | None = None
+        self.text_rows_keys: list[str] = []  # params whose rows are joined into one string
         self.params["pre"] = self.prefixes
         self.size = dialect.statement_bytes(self._RETURN.format(i=99), shared)
         self.size += self._param_bytes("pre", []) + 8  # the params map's own marker, slack
@@ -221,7 +273,7 @@ class _Draft:
         """Add ``row`` (opening ``part`` first unless ``is_open``) if the statement stays within
         ``limit`` bytes; ``row`` None adds a part without rows."""
         cost = 0 if is_open else self.open_part(part)
-        encoded, row_cost = self.encode(row, part.uri_fields) if row is not None else ([], 0)
+        encoded, row_cost = self.encode(row, part) if row is not None else ([], 0)
         if self.size + cost + row_cost > limit:
             return False
         if not is_open:
@@ -244,7 +296,11 @@ class _Draft:
         cost = len(self._part_text(part).encode("utf-8"))
         cost += len(self._CHAIN.format(i=len(self.texts)))
         cost += sum(self._param_bytes(key + suffix, value) for key, value in part.params.items())
-        if part.rows:
+        if part.rows and part.text_rows:
+            cost += self._param_bytes("rows" + suffix, "") + self._TEXT
+            if not self.text_rows_keys:
+                cost += sum(self._param_bytes(k, v) for k, v in SEPARATOR_PARAMS.items())
+        elif part.rows:
             cost += self._param_bytes("rows" + suffix, [])
         return cost
 
@@ -256,16 +312,20 @@ class _Draft:
         self.rows = [] if part.rows else None
         if part.rows:
             self.params["rows" + suffix] = self.rows
+            if part.text_rows:
+                self.params.update(SEPARATOR_PARAMS)
+                self.text_rows_keys.append("rows" + suffix)
         self.texts.append(text)
         self.size += cost
 
-    def encode(self, row: tuple, uri_fields: tuple[int, ...]) -> tuple[list, int]:
-        """``row`` as sent, and the bytes it adds (new prefixes included)."""
+    def encode(self, row: tuple, part: Part) -> tuple[list | str, int]:
+        """``row`` as sent (a list, or a string for ``part.text_rows``), and the bytes it adds
+        (new prefixes included)."""
         encoded: list = []
         extra = 0
         new: dict[str, int] = {}
         for position, value in enumerate(row):
-            if position not in uri_fields:
+            if position not in part.uri_fields:
                 encoded.append(value)
                 continue
             prefix = uri_prefix(value)
@@ -274,9 +334,14 @@ class _Draft:
                 index = new[prefix] = len(self.prefixes) + len(new)
                 extra += self.dialect.value_bytes(prefix) + self._LIST
             encoded += [index, value[len(prefix):]]
+        if part.text_rows:
+            text = part.text_rows.encode(encoded)
+            return text, extra + escaped_size(text) + self._TEXT
         return encoded, extra + self.dialect.value_bytes(encoded) + self._LIST
 
-    def add_row(self, row: tuple, uri_fields: tuple[int, ...], encoded: list, cost: int) -> None:
+    def add_row(
+        self, row: tuple, uri_fields: tuple[int, ...], encoded: list | str, cost: int
+    ) -> None:
         for position in uri_fields:
             prefix = uri_prefix(row[position])
             if prefix not in self.prefix_index:
@@ -290,6 +355,8 @@ class _Draft:
         """The statement, ending with ``tail`` (a ``RETURN``) instead of the default one."""
         if not self.prefixes:
             del self.params["pre"]
+        for key in self.text_rows_keys:
+            self.params[key] = ROW_SEPARATOR.join(self.params[key])
         if not self.fused:
             return Statement(self.texts[0], self.params)
         chained = " ".join(text + self._CHAIN.format(i=i) for i, text in enumerate(self.texts))
@@ -331,11 +398,14 @@ def pack(
                     draft = flush()
                     is_open, taken = False, 0
                 if not draft.try_add(part, row, is_open, limit):
-                    raise DatabaseError(
-                        f"one row of {part.text[:40]}… exceeds the server's message limit "
-                        f"({limit} bytes)",
-                        hint="use Neo4j (NEO4J_URI) for documents with very long literals",
-                    )
+                    if part.as_list is None or not draft.try_add(part.as_list, row, False, limit):
+                        raise DatabaseError(
+                            f"one row of {part.text[:40]}… exceeds the server's message limit "
+                            f"({limit} bytes)",
+                            hint="use Neo4j (NEO4J_URI) for documents with very long literals",
+                        )
+                    is_open, taken = False, 0  # sent as a list; the next row reopens ``part``
+                    continue
             is_open, taken = True, taken + (row is not None)
     if tail and draft.texts and draft.size + len(tail.encode("utf-8")) <= limit:
         statements.append(draft.statement(tail))
@@ -348,4 +418,4 @@ def pack(
 
 def document_parts(pg: PropertyGraph, dialect: Dialect) -> list[Part]:
     """Nodes first (relationships match them), then relationships."""
-    return node_parts(pg, dialect) + relationship_parts(pg)
+    return node_parts(pg, dialect) + relationship_parts(pg, dialect)
