@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 
 import pytest
@@ -30,10 +29,8 @@ def own_server(tmp_path):
 
 
 def _snapshot_now(settings: Settings) -> None:
-    """Make redis-server write its RDB snapshot now (SAVE over the Redis port, raw RESP)."""
-    with socket.create_connection(("127.0.0.1", settings.local_redis_port), timeout=10) as sock:
-        sock.sendall(b"*1\r\n$4\r\nSAVE\r\n")
-        assert sock.recv(16).startswith(b"+OK")
+    """Make redis-server write its RDB snapshot now, so staged rows survive the kill."""
+    assert server.save(settings)
 
 
 STAGED_NODES = (
@@ -97,4 +94,18 @@ def test_load_killed_mid_document_leaves_nothing_partial_and_rerun_completes(own
         assert docs == ["a.0", "b.0"]
         counts = graph_counts(conn)
         assert load_documents(conn, files).unchanged == ("a.0", "b.0")
+        assert graph_counts(conn) == counts
+
+
+def test_no_forked_background_saves_yet_data_survives_a_stop(own_server):
+    # a forked save during a Bolt query has deadlocked FalkorDB: saves are explicit and in place
+    assert server.redis_command(own_server.local_redis_port, "CONFIG", "GET", "save").endswith(b"$4\r\nsave\r\n$0\r\n\r\n")
+    files = _write_docs(own_server, {"a.0": SMALL_TTL})
+    with connect(own_server) as conn:
+        load_documents(conn, files)
+        counts = graph_counts(conn)
+    assert counts[0] > 0
+    server.stop(own_server)
+    server.start(own_server)
+    with connect(own_server) as conn:
         assert graph_counts(conn) == counts

@@ -59,6 +59,7 @@ def write_analysis(
     """Write body metrics and ANSWERS relationships; returns a one-line summary."""
     from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
+    from pipeline.graphdb import server
     from pipeline.graphdb.connection import connect
 
     bodies, answers = rows.get("bodies", []), rows.get("answers", [])
@@ -72,6 +73,7 @@ def write_analysis(
     except Neo4jError as exc:
         raise DatabaseError(f"writing the analysis failed: {exc.message or exc.code}",
                             hint="reload the graph with `policykg load` and rerun") from exc
+    server.save(settings)
     updated, linked = counts.get("updated", 0), counts.get("linked", 0)
     log.info("analysis written: %d bodies, %d ANSWERS links", updated, linked)
     return (f"database: metrics on {updated}/{len(bodies)} bodies, "

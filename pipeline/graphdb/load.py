@@ -405,10 +405,15 @@ def load_documents(
 
 def load_graph(settings: Settings, *, on_statement: StatementHook | None = None) -> LoadSummary:
     """Load ``data/graph/docs/*.ttl`` into the configured server (see module docstring)."""
+    from pipeline.graphdb import server
+
     files = document_files(settings)
     with connect(settings) as conn:
         batch_size = settings.batch_size
-        return load_documents(conn, files, batch_size=batch_size, on_statement=on_statement)
+        summary = load_documents(conn, files, batch_size=batch_size, on_statement=on_statement)
+    if summary.loaded or summary.removed:
+        server.save(settings)
+    return summary
 
 
 def clear_graph(conn: Connection) -> None:

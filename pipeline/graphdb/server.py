@@ -64,6 +64,26 @@ def bolt_answers(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> bo
         return False
 
 
+def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes:
+    """Send one Redis command to ``127.0.0.1:port`` (raw RESP, no client library); the reply."""
+    command = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(command.encode())
+        return sock.recv(4096)
+
+
+def redis_ready(port: int) -> bool:
+    """Whether Redis answers PING with PONG: not while it is still loading its snapshot.
+
+    FalkorDB's Bolt listener answers before that, and a query sent then gets no reply at all
+    (seen here: a load waited forever on the first statement after a restart).
+    """
+    try:
+        return redis_command(port, "PING").startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def bind_shim(db_dir: Path) -> Path | None:
     """The compiled ``bindlocal.c`` shim under ``db_dir`` (built with ``cc`` once, then reused).
 
@@ -185,6 +205,7 @@ def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
         "--pidfile", str(db_dir / PID_FILE),
         "--logfile", str(db_dir / LOG_FILE),
         "--protected-mode", "yes",
+        "--save", "",  # no forked background saves: see save()
         "--loadmodule", module, "BOLT_PORT", str(settings.local_bolt_port),
         "CACHE_SIZE", str(PLAN_CACHE_SIZE),
     ]  # fmt: skip
@@ -205,7 +226,8 @@ def _wait_for_bolt(settings: Settings, db_dir: Path, timeout: float) -> None:
     """Wait until the server in ``db_dir`` is running and completes a Bolt handshake."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _read_pid(db_dir) and bolt_answers(settings.local_bolt_port):
+        if _read_pid(db_dir) and redis_ready(settings.local_redis_port) and \
+                bolt_answers(settings.local_bolt_port):  # fmt: skip
             return
         time.sleep(0.1)
     raise DatabaseError(
@@ -226,15 +248,45 @@ def _purge_staged_rows(settings: Settings) -> None:
         log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
 
 
+def save(settings: Settings, *, timeout: float = 120.0) -> bool:
+    """Write the local server's data to disk now (Redis ``SAVE``, in the foreground).
+
+    The server runs without Redis's automatic background saves: a save forks the server, and a
+    fork while a Bolt query runs has deadlocked FalkorDB (seen here: every thread waiting, Redis
+    answering nothing, after "Fork preparation" in the log). So whatever writes to it saves when
+    it is done (``load``, the analysis) and ``stop`` saves before it stops the server. Returns
+    False when no local server is running (nothing to save).
+    """
+    if not settings.uses_local_server or status(settings).pid is None:
+        return False
+    try:
+        reply = redis_command(settings.local_redis_port, "SAVE", timeout=timeout)
+    except OSError as exc:
+        raise DatabaseError(f"could not save the local server's data: {exc}",
+                            hint=f"see {settings.path(settings.db_dir) / LOG_FILE}") from exc
+    if not reply.startswith(b"+OK"):
+        raise DatabaseError(
+            f"the local server refused to save: {reply.decode('utf-8', 'replace').strip()}",
+            hint=f"see {settings.path(settings.db_dir) / LOG_FILE}",
+        )
+    return True
+
+
 def stop(settings: Settings, *, timeout: float = 20.0) -> bool:
-    """Stop the local server (it saves its data first); returns whether one was running."""
+    """Stop the local server after saving its data; returns whether one was running."""
     current = status(settings)
     if current.pid is None:
         return False
+    try:
+        save(settings)
+    except DatabaseError as exc:  # stopping matters more; the error says what was not saved
+        log.warning("%s", exc)
     os.kill(current.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
+    ports = (settings.local_bolt_port, settings.local_redis_port)
     while time.monotonic() < deadline:
-        if _read_pid(current.db_dir) is None:
+        # an exiting server still holds its ports for a moment; a start must find them free
+        if _read_pid(current.db_dir) is None and not any(port_in_use(p) for p in ports):
             return True
         time.sleep(0.1)
     raise DatabaseError(
