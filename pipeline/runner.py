@@ -370,12 +370,17 @@ def iter_processed(settings: Settings, todo: list[tuple[Path, str, int]]) -> Ite
         return
     if settings.executor is Executor.DASK:
         yield from _iter_dask(settings, todo)
-    elif settings.workers > 1 and len(todo) >= POOL_MIN_FILES:
+    elif _uses_pool(settings, todo):
         yield from _iter_pool(settings, todo)
     else:
         nlp = _nlp_for(settings)
         for path, sha, _size in todo:
             yield _result(settings, path.name, sha, read_raw(path), nlp)
+
+
+def _uses_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> bool:
+    """Whether the files go to other processes (a local pool or Dask) rather than this one."""
+    return settings.executor is Executor.DASK or (settings.workers > 1 and len(todo) >= POOL_MIN_FILES)
 
 
 def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
@@ -469,7 +474,8 @@ def run(
         summary.times.add("remove", time.perf_counter() - t0)
 
         tick("documents", 0, len(todo))
-        background = _load_alongside(settings) if load and todo else None
+        # alongside a worker pool only: with the files processed here, nothing would overlap
+        background = _load_alongside(settings) if load and _uses_pool(settings, todo) else None
         try:
             for done, result in enumerate(iter_processed(settings, todo), start=1):
                 _apply(settings, files, result, summary, background)

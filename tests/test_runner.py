@@ -179,7 +179,7 @@ def loading(graph, graph_server, tmp_path) -> Settings:
     """Settings on the seed raw files whose database is the (emptied) test server."""
     shutil.copytree(RAW, tmp_path / "data" / "raw")
     running = graph_server.path(graph_server.db_dir)  # the server the run finds already started
-    return graph_server.with_overrides(root=tmp_path, db_dir=running)
+    return graph_server.with_overrides(root=tmp_path, db_dir=running, workers=2)  # a worker pool
 
 
 def _recorded(settings: Settings) -> set[str]:
