@@ -22,7 +22,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -430,11 +430,45 @@ def _iter_dask(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterato
 # --------------------------------------------------------------------------- export
 
 
-def export_graph(settings: Settings) -> dict[str, str]:
-    """Merge the per-document graphs into data/graph/policykg.{nt,ttl,jsonld}."""
+PREMERGE_NAME = ".policykg.premerge.nt"
+
+
+def _start_premerge(
+    settings: Settings, files: dict[str, Any], todo: list[tuple[Path, str, int]], side: ThreadPoolExecutor
+) -> Future | None:
+    """Merge, in ``side``, the N-Triples of the documents whose raw files are not in ``todo``
+    (:func:`pipeline.rdf.export.premerge`); None when no such document exists, or none changes."""
+    from pipeline.rdf.export import premerge
+
+    if not todo:
+        return None
+    changing = {path.name for path, _sha, _size in todo}
+    docs_dir = settings.path(settings.graph_dir) / "docs"
+    kept = [record_path(docs_dir, doc_id, ".nt")
+            for name, entry in files.items() if name not in changing
+            for doc_id in entry.get("doc_ids", [])]  # fmt: skip
+    kept = [path for path in kept if path.is_file()]
+    if not kept:
+        return None
+    return side.submit(premerge, kept, settings.path(settings.graph_dir) / PREMERGE_NAME)
+
+
+def export_graph(settings: Settings, premerging: Future | None = None) -> dict[str, str]:
+    """Merge the per-document graphs into data/graph/policykg.{nt,ttl,jsonld} (with what
+    ``premerging`` merged ahead, unless that failed)."""
     from pipeline.rdf.export import export_merged
 
-    written = export_merged(settings)
+    premerged = None
+    if premerging is not None:
+        try:
+            premerged = premerging.result()
+        except (OSError, PolicyKGError) as exc:
+            log.warning("merging the unchanged graphs ahead failed (%s); merging them all now", exc)
+    try:
+        written = export_merged(settings, premerged=premerged)
+    finally:
+        if premerged is not None:
+            premerged.path.unlink(missing_ok=True)
     names = {"nt": "graph (N-Triples)", "turtle": "graph (Turtle)", "json-ld": "graph (JSON-LD)"}
     return {names[key]: str(path) for key, path in written.items()}
 
@@ -473,29 +507,7 @@ def run(
             summary.removed_files.append(name)
         summary.times.add("remove", time.perf_counter() - t0)
 
-        tick("documents", 0, len(todo))
-        # alongside a worker pool only: with the files processed here, nothing would overlap
-        background = _load_alongside(settings) if load and _uses_pool(settings, todo) else None
-        try:
-            for done, result in enumerate(iter_processed(settings, todo), start=1):
-                _apply(settings, files, result, summary, background)
-                tick("documents", done, len(todo))
-                if on_document:
-                    on_document(result.source)
-        finally:
-            if background is not None:
-                background.finish(cancel=sys.exc_info()[0] is not None)
-                summary.loaded_documents += len(background.loaded)
-                summary.loaded_rows += background.rows
-                summary.times.add("load (alongside extraction)", background.seconds)
-        if summary.changed_files or summary.removed_files or not (settings.path(settings.graph_dir) / "policykg.nt").exists():
-            t0 = time.perf_counter()
-            summary.outputs.update(export_graph(settings))
-            summary.times.add("export", time.perf_counter() - t0)
-        if load:
-            t0 = time.perf_counter()
-            load_database(settings, summary)
-            summary.times.add("load", time.perf_counter() - t0)
+        _process(settings, files, todo, summary, load=load, tick=tick, on_document=on_document)
         graph_dir = settings.path(settings.graph_dir)
         if analyse and (summary.changed_files or summary.removed_files or not (graph_dir / "analysis.ttl").exists()):
             t0 = time.perf_counter()
@@ -514,6 +526,61 @@ def run(
     if load:
         summary.outputs["database"] = settings.bolt_uri
     return summary
+
+
+def _process(
+    settings: Settings,
+    files: dict[str, Any],
+    todo: list[tuple[Path, str, int]],
+    summary: RunSummary,
+    *,
+    load: bool,
+    tick: ProgressFn,
+    on_document: Callable[[str], None] | None,
+) -> None:
+    """Process ``todo`` into records and graphs, then write the merged export and load the
+    database.
+
+    Beside the extraction, a thread merges the graphs of the documents no change touches; after
+    it, the merged export (an external sort and converter processes: the GIL stays free) runs
+    beside the load, which reads other files.
+    """
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as side:
+            premerging = _start_premerge(settings, files, todo, side)
+            tick("documents", 0, len(todo))
+            # alongside a worker pool only: with the files processed here, nothing would overlap
+            background = _load_alongside(settings) if load and _uses_pool(settings, todo) else None
+            try:
+                for done, result in enumerate(iter_processed(settings, todo), start=1):
+                    _apply(settings, files, result, summary, background)
+                    tick("documents", done, len(todo))
+                    if on_document:
+                        on_document(result.source)
+            finally:
+                if background is not None:
+                    background.finish(cancel=sys.exc_info()[0] is not None)
+                    summary.loaded_documents += len(background.loaded)
+                    summary.loaded_rows += background.rows
+                    summary.times.add("load (alongside extraction)", background.seconds)
+            exports = summary.changed_files or summary.removed_files or not (settings.path(settings.graph_dir) / "policykg.nt").exists()
+            exporting = side.submit(_timed, export_graph, settings, premerging) if exports else None
+            if load:
+                t0 = time.perf_counter()
+                load_database(settings, summary)
+                summary.times.add("load", time.perf_counter() - t0)
+            if exporting is not None:
+                outputs, seconds = exporting.result()
+                summary.outputs.update(outputs)
+                summary.times.add("export", seconds)
+    finally:  # a run that failed before its export leaves no premerged file behind
+        (settings.path(settings.graph_dir) / PREMERGE_NAME).unlink(missing_ok=True)
+
+
+def _timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``fn(*args)`` and the seconds it took."""
+    t0 = time.perf_counter()
+    return fn(*args), time.perf_counter() - t0
 
 
 def _load_alongside(settings: Settings) -> BackgroundLoader:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Settings
+from pipeline.errors import GraphBuildError
 from pipeline.runner import changed_inputs, fingerprint, load_manifest, run
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -139,6 +140,42 @@ def test_run_seeds_then_rebuild_only_what_changed(settings):
     removal = run(settings, load=False)
     assert removal.removed_files == [gone.name]
     assert not list((settings.path(settings.interim_dir) / "documents").glob("003_*"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ahead_fails", [False, True])
+def test_rebuild_merges_unchanged_graphs_ahead_and_writes_what_a_cold_build_writes(
+    settings, tmp_path, monkeypatch, caplog, ahead_fails
+):
+    import pipeline.rdf.export as export
+
+    run(settings, load=False)
+    docs_dir = settings.path(settings.graph_dir) / "docs"
+    edited = settings.path(settings.raw_dir) / "004_9ee0ee2d1a04337c.txt"
+    before = {p.name: p.read_bytes() for p in docs_dir.glob("004_*.nt")}
+    edited.write_bytes(edited.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1))
+    merged_ahead: list[list[str]] = []
+
+    def premerge(paths, out):
+        merged_ahead.append(sorted(p.name for p in paths))
+        if ahead_fails:
+            raise GraphBuildError("disk full")
+        return real_premerge(paths, out)
+
+    real_premerge = export.premerge
+    monkeypatch.setattr(export, "premerge", premerge)
+    rebuilt = run(settings, load=False)
+
+    assert rebuilt.changed_files == [edited.name]
+    assert {p.name: p.read_bytes() for p in docs_dir.glob("004_*.nt")} != before  # its graph changed
+    others = sorted(p.name for p in docs_dir.glob("*.nt") if not p.name.startswith("004_"))
+    assert merged_ahead == [others]  # every other document's graph, merged while 004 was extracted
+    assert not list(settings.path(settings.graph_dir).glob(".*premerge*"))
+    assert ("merging them all now" in caplog.text) == ahead_fails
+    cold = Settings(root=tmp_path / "cold")
+    shutil.copytree(settings.path(settings.raw_dir), cold.path(cold.raw_dir))
+    run(cold, load=False)
+    assert _snapshot(settings) == _snapshot(cold)
 
 
 @pytest.mark.slow

@@ -42,6 +42,7 @@ from pipeline.graphdb.statements import (
     PENDING_NODE_TAGS,
     PENDING_STAGE_TAGS,
     PENDING_SUFFIX,
+    STAGE_LABEL,
     STAGED_CHANGES_TAIL,
     UNMARK_LOADED,
     Part,
@@ -55,10 +56,12 @@ from pipeline.graphdb.statements import (
 log = logging.getLogger(__name__)
 
 LOADED_DOCUMENTS = "MATCH (m:PolicykgLoad) RETURN m.doc AS doc, m.sha256 AS sha256 ORDER BY doc"
-COUNTS = (
-    "MATCH (n:Resource) WITH count(n) AS nodes "
-    "OPTIONAL MATCH (:Resource)-[r]->(:Resource) RETURN nodes, count(r) AS relationships"
-)
+# Counted from the stores' own totals (constant time on FalkorDB and Neo4j): every relationship
+# joins Resource nodes except the PolicykgStages links of a staging in progress. Matching
+# ``(:Resource)-[r]->(:Resource)`` instead walks every relationship (0.5 s on 194 000).
+COUNT_NODES = "MATCH (n:Resource) RETURN count(n) AS n"
+COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS n"
+COUNT_STAGE_LINKS = f"MATCH (:{STAGE_LABEL})-[r]->() RETURN count(r) AS n"
 
 StatementHook = Callable[[Statement], None]
 
@@ -292,10 +295,13 @@ def ensure_indexes(conn: Connection) -> None:
 
 
 def graph_counts(conn: Connection) -> tuple[int, int]:
-    """``(nodes, relationships)`` of the loaded graph (bookkeeping nodes excluded)."""
+    """``(nodes, relationships)`` of the loaded graph (bookkeeping nodes and links excluded)."""
     with conn.session(read_only=True) as session:
-        record = session.run(COUNTS).single()
-    return (record["nodes"], record["relationships"]) if record else (0, 0)
+        nodes, rels, staging = (
+            session.run(text).single()["n"]
+            for text in (COUNT_NODES, COUNT_RELATIONSHIPS, COUNT_STAGE_LINKS)
+        )
+    return nodes, rels - staging
 
 
 def document_files(settings: Settings) -> dict[str, Path]:

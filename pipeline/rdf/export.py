@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 import logging
-import multiprocessing
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
 from rdflib import Graph
 
-from pipeline.config import Settings, available_cpus
+from pipeline.config import Settings
 from pipeline.errors import GraphBuildError
 from pipeline.rdf.namespace import PREFIXES
 from pipeline.store import atomic_write_text, record_path
@@ -161,11 +162,38 @@ def write_document_texts(doc_id: str, ntriples: str, turtle: str, docs_dir: Path
     return ttl_path, nt_path
 
 
-def export_merged(settings: Settings | None = None, *, jsonld: bool = True) -> dict[str, Path]:
+@dataclass(frozen=True)
+class Premerged:
+    """Per-document N-Triples files merged ahead of the export into ``path``."""
+
+    path: Path
+    inputs: frozenset[Path]
+
+
+def premerge(paths: Iterable[Path], out: Path) -> Premerged:
+    """Merge ``paths`` into ``out`` now, for :func:`export_merged` to merge with the rest later.
+
+    A rebuild merges the documents it will not touch while it extracts the changed ones; the
+    export then merges that file with the changed documents' files, a pass over one big file
+    instead of over thousands (0.3 s against 1.4 s for 2 090 documents)."""
+    paths = frozenset(paths)
+    merge_sorted_files(sorted(paths), out)
+    return Premerged(out, paths)
+
+
+def export_merged(
+    settings: Settings | None = None, *, jsonld: bool = True, premerged: Premerged | None = None
+) -> dict[str, Path]:
     """Merge ``data/graph/docs/*.nt`` into ``policykg.nt``, then write ``policykg.ttl`` and ``.jsonld``.
 
     Everything streams (an external merge of the sorted per-document files, then pyoxigraph
     reading the merged file and writing each format), so memory stays flat as the corpus grows.
+
+    Args:
+        settings: where the graph directory is.
+        jsonld: also write the JSON-LD file.
+        premerged: some of the files, merged already (:func:`premerge`); they must not have
+            changed since, and the others are merged with it.
 
     Returns:
         The written files by format name.
@@ -183,7 +211,10 @@ def export_merged(settings: Settings | None = None, *, jsonld: bool = True) -> d
         raise GraphBuildError(f"{docs_dir}: no per-document graphs to merge",
                               hint="run `policykg build` (or `policykg run`) first")
     written = {"nt": graph_dir / f"{MERGED_STEM}.nt", "turtle": graph_dir / f"{MERGED_STEM}.ttl"}
-    merge_sorted_files(sorted(nt_files), written["nt"])
+    sources = sorted(nt_files)
+    if premerged is not None and premerged.inputs <= set(sources):  # else one went: merge all
+        sources = [premerged.path] + [p for p in sources if p not in premerged.inputs]
+    merge_sorted_files(sources, written["nt"])
     conversions = [(written["nt"], written["turtle"], "turtle")]
     if jsonld:
         written["json-ld"] = graph_dir / f"{MERGED_STEM}.jsonld"
@@ -193,36 +224,24 @@ def export_merged(settings: Settings | None = None, *, jsonld: bool = True) -> d
     return written
 
 
-#: The merged formats written from the merged N-Triples, by name: (pyoxigraph format, prefixes?).
-_FORMATS = {"turtle": (pyoxigraph.RdfFormat.TURTLE, True), "json-ld": (pyoxigraph.RdfFormat.JSON_LD, False)}
+#: The merged formats written from the merged N-Triples: name -> with the project's prefixes?
+_FORMATS = {"turtle": True, "json-ld": False}
 
 
 def _convert_all(conversions: list[tuple[Path, Path, str]]) -> None:
-    """Run :func:`_convert` for each item; in parallel processes when there are CPUs to spare.
-
-    Each conversion is one pass of pyoxigraph over the merged file and holds the GIL, so threads
-    would not overlap; forked processes do (the merged files are the slowest part of a rebuild).
-    """
-    if len(conversions) > 1 and available_cpus() > 1 and "fork" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=len(conversions), mp_context=context) as pool:
-            for future in [pool.submit(_convert, *item) for item in conversions]:
-                future.result()
-        return
-    for item in conversions:
-        _convert(*item)
-
-
-def _convert(source: Path, out: Path, format_name: str) -> None:
-    """Stream the N-Triples file ``source`` into ``out`` in the named format (atomic replace)."""
-    rdf_format, with_prefixes = _FORMATS[format_name]
-    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        triples = pyoxigraph.parse(path=source, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        pyoxigraph.serialize(triples, tmp_name, rdf_format, prefixes=_prefixes() if with_prefixes else None)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, out)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    """Convert each ``(source, out, format)`` in a ``python -m pipeline.convert`` process of its
+    own, all at once (they overlap on several CPUs, and the caller's threads go on meanwhile)."""
+    procs = []
+    for source, out, format_name in conversions:
+        command = [sys.executable, "-m", "pipeline.convert", str(source), str(out), format_name]
+        if _FORMATS[format_name]:
+            command.append(json.dumps(_prefixes()))
+        procs.append((out, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+    failures = []
+    for out, proc in procs:
+        _, stderr = proc.communicate()
+        if proc.returncode != 0:
+            failures.append(f"{out.name}: {stderr.decode(errors='replace').strip()[-300:]}")
+    if failures:
+        raise GraphBuildError("writing the merged graph failed: " + "; ".join(failures),
+                              hint="check free disk space under data/graph")
