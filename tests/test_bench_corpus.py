@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,23 @@ def test_generate_corpus_mixes_raw_formats(tmp_path):
 )
 def test_text_lines_strips_markup(raw, lines):
     assert text_lines(raw) == lines
+
+
+@pytest.mark.slow
+def test_bench_runs_cold_then_rebuilds_nothing_then_the_edited_file_alone(tmp_path):
+    import json
+
+    from pipeline.bench.bench import run_bench
+    from pipeline.config import Settings
+
+    settings = Settings(root=tmp_path, workers=2)
+    shutil.copytree(RAW, settings.path(settings.raw_dir))
+    result = run_bench(settings, docs=12, load=False)
+
+    assert json.loads(Path(result["result_path"]).read_text(encoding="utf-8"))["raw_files"] == 12
+    assert result["rebuild_unchanged_files"] == 0
+    (edited,) = result["rebuild_one_changed_files"]
+    assert edited.startswith("bench_") and result["rebuild_one_changed_loaded"] == 0  # no database
+    stages = result["stages"]
+    assert {"ingest", "structure", "extract", "build rdf", "validate", "export"} <= set(stages)
+    assert result["documents"] >= 12 and result["reference"]["tokens"] > 0

@@ -229,11 +229,22 @@ def _recorded(settings: Settings) -> set[str]:
 @pytest.mark.integration
 @pytest.mark.slow
 def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog):
-    from pipeline.graphdb import load
+    import pipeline.runner as runner
+    from pipeline.graphdb import load, server
 
     final_passes = []
     real_load_graph = load.load_graph
-    monkeypatch.setattr(load, "load_graph", lambda s: final_passes.append(real_load_graph(s)) or final_passes[-1])
+    monkeypatch.setattr(load, "load_graph", lambda s, **kw: final_passes.append(real_load_graph(s, **kw)) or final_passes[-1])
+    events: list[str] = []
+    real_export, real_save = runner.export_graph, server.save
+
+    def export_graph(*args):
+        written = real_export(*args)
+        events.append("exported")
+        return written
+
+    monkeypatch.setattr(runner, "export_graph", export_graph)
+    monkeypatch.setattr(server, "save", lambda s: events.append("saved") or real_save(s))
     turtle = loading.path(loading.graph_dir) / "docs"
     summary = run(loading, analyse=False)
     written = {p.stem for p in turtle.glob("*.ttl")}
@@ -244,8 +255,11 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog):
     assert summary.loaded_documents == len(written)
     assert summary.times.seconds["load (alongside extraction)"] > 0
     assert "final load pass takes over" not in caplog.text
+    # what the thread loaded is saved to disk once, after the export (their writes contend)
+    assert events == ["exported", "saved"]
     again = run(loading, analyse=False)
     assert again.loaded_documents == 0 and _recorded(loading) == written
+    assert events == ["exported", "saved"]  # nothing changed: no export, no save
 
 
 @pytest.mark.integration

@@ -216,11 +216,14 @@ def run_bench(settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool
     unchanged, unchanged_s = _timed_run(bsettings, load=load, analyse=False)
     victim = paths[len(paths) // 2]
     original = victim.read_bytes()
-    victim.write_bytes(original.replace("。".encode(), "；".encode(), 1) + "\n".encode())
+    # an edit that changes the document's graph (a sentence inserted shifts every offset after
+    # it), so the rebuild re-extracts, re-exports and reloads that document
+    victim.write_bytes(original.replace("。".encode(), "。各级卫生健康部门负责落实。".encode(), 1))
     try:
         one, one_s = _timed_run(bsettings, load=load, analyse=False)
     finally:
         victim.write_bytes(original)
+    victim_docs = len(list((bsettings.path(bsettings.graph_dir) / "docs").glob(f"{victim.stem}.*.ttl")))
     refs = reference_timings(bsettings)
 
     mb = cold.processed_bytes / 1e6
@@ -248,6 +251,7 @@ def run_bench(settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool
         "rebuild_unchanged_files": len(unchanged.changed_files),
         "rebuild_one_changed_s": round(one_s, 3),
         "rebuild_one_changed_files": one.changed_files,
+        "rebuild_one_changed_loaded": one.loaded_documents,
         "load": {
             "documents": cold.loaded_documents,
             "rows": cold.loaded_rows,
@@ -264,7 +268,8 @@ def run_bench(settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool
             "extract_within_3x_blank_zh": None,
             "end_to_end_under_60s": cold_s < 60,
             "unchanged_rebuild_under_2s": unchanged_s < 2,
-            "one_changed_rebuild_under_5s": one_s < 5 and len(one.changed_files) == 1,
+            "one_changed_rebuild_under_5s": one_s < 5 and one.changed_files == [victim.name]
+            and (not load or 1 <= one.loaded_documents <= victim_docs),
         },
     }
     if result["extract_over_blank_zh"] is not None:

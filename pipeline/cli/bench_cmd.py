@@ -34,7 +34,8 @@ def print_bench(result: dict[str, Any], console: Any) -> None:
     console.print(
         f"rebuild, nothing changed: {result['rebuild_unchanged_s']:.2f} s; "
         f"one document changed: {result['rebuild_one_changed_s']:.2f} s "
-        f"(rebuilt {', '.join(result['rebuild_one_changed_files']) or 'nothing'})"
+        f"(rebuilt {', '.join(result['rebuild_one_changed_files']) or 'nothing'}, "
+        f"{result['rebuild_one_changed_loaded']} document(s) reloaded)"
     )
     analysis = result["analysis"]
     console.print(f"analysis (corpus-wide, apart from ingest → load): {analysis['seconds']:.2f} s, "

@@ -409,15 +409,18 @@ def load_documents(
     return LoadSummary(tuple(loaded), tuple(unchanged), tuple(removed), nodes, rels, rows)
 
 
-def load_graph(settings: Settings, *, on_statement: StatementHook | None = None) -> LoadSummary:
-    """Load ``data/graph/docs/*.ttl`` into the configured server (see module docstring)."""
+def load_graph(
+    settings: Settings, *, on_statement: StatementHook | None = None, save: bool = True
+) -> LoadSummary:
+    """Load ``data/graph/docs/*.ttl`` into the configured server (see module docstring); with
+    ``save``, a local server then writes its data to disk if anything changed."""
     from pipeline.graphdb import server
 
     files = document_files(settings)
     with connect(settings) as conn:
         batch_size = settings.batch_size
         summary = load_documents(conn, files, batch_size=batch_size, on_statement=on_statement)
-    if summary.loaded or summary.removed:
+    if save and (summary.loaded or summary.removed):
         server.save(settings)
     return summary
 

@@ -231,12 +231,15 @@ _FORMATS = {"turtle": True, "json-ld": False}
 def _convert_all(conversions: list[tuple[Path, Path, str]]) -> None:
     """Convert each ``(source, out, format)`` in a ``python -m pipeline.convert`` process of its
     own, all at once (they overlap on several CPUs, and the caller's threads go on meanwhile)."""
+    package_root = str(Path(__file__).resolve().parents[2])  # where ``pipeline`` imports from
+    pythonpath = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": pythonpath}
     procs = []
     for source, out, format_name in conversions:
         command = [sys.executable, "-m", "pipeline.convert", str(source), str(out), format_name]
         if _FORMATS[format_name]:
             command.append(json.dumps(_prefixes()))
-        procs.append((out, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+        procs.append((out, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)))
     failures = []
     for out, proc in procs:
         _, stderr = proc.communicate()
