@@ -104,3 +104,4 @@ def test_bench_runs_cold_then_rebuilds_nothing_then_the_edited_file_alone(tmp_pa
     stages = result["stages"]
     assert {"ingest", "structure", "extract", "build rdf", "validate", "export"} <= set(stages)
     assert result["documents"] >= 12 and result["reference"]["tokens"] > 0
+    assert result["load"]["rows"] == 0 and result["load"]["rows_per_s"] is None
