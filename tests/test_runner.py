@@ -143,17 +143,23 @@ def test_run_seeds_then_rebuild_only_what_changed(settings):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("ahead_fails", [False, True])
+@pytest.mark.parametrize(("edits", "ahead_fails"), [(1, False), (1, True), (4, False)])
 def test_rebuild_merges_unchanged_graphs_ahead_and_writes_what_a_cold_build_writes(
-    settings, tmp_path, monkeypatch, caplog, ahead_fails
+    settings, tmp_path, monkeypatch, caplog, edits, ahead_fails
 ):
+    """One edited file is redone in this process; four go to a pool of two workers."""
     import pipeline.rdf.export as export
+    import pipeline.runner as runner
 
+    settings = settings.with_overrides(workers=2)
     run(settings, load=False)
     docs_dir = settings.path(settings.graph_dir) / "docs"
-    edited = settings.path(settings.raw_dir) / "004_9ee0ee2d1a04337c.txt"
-    before = {p.name: p.read_bytes() for p in docs_dir.glob("004_*.nt")}
-    edited.write_bytes(edited.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1))
+    raw = sorted(settings.path(settings.raw_dir).iterdir(), reverse=True)
+    edited = sorted(p.name for p in raw[:edits])
+    stems = tuple(name.split(".")[0] + "." for name in edited)
+    before = {p.name: p.read_bytes() for p in docs_dir.glob("*.nt") if p.name.startswith(stems)}
+    for path in raw[:edits]:
+        path.write_bytes(path.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1))
     merged_ahead: list[list[str]] = []
 
     def premerge(paths, out):
@@ -164,12 +170,16 @@ def test_rebuild_merges_unchanged_graphs_ahead_and_writes_what_a_cold_build_writ
 
     real_premerge = export.premerge
     monkeypatch.setattr(export, "premerge", premerge)
+    pooled, real_pool = [], runner._iter_pool
+    monkeypatch.setattr(runner, "_iter_pool", lambda *a: pooled.append(1) or real_pool(*a))
     rebuilt = run(settings, load=False)
 
-    assert rebuilt.changed_files == [edited.name]
-    assert {p.name: p.read_bytes() for p in docs_dir.glob("004_*.nt")} != before  # its graph changed
-    others = sorted(p.name for p in docs_dir.glob("*.nt") if not p.name.startswith("004_"))
-    assert merged_ahead == [others]  # every other document's graph, merged while 004 was extracted
+    assert sorted(rebuilt.changed_files) == edited
+    assert bool(pooled) == (edits >= runner.POOL_MIN_FILES)  # forked beside the premerging thread
+    after = {p.name: p.read_bytes() for p in docs_dir.glob("*.nt") if p.name.startswith(stems)}
+    assert after.keys() == before.keys() and any(after[k] != before[k] for k in after)  # graph changed
+    others = sorted(p.name for p in docs_dir.glob("*.nt") if not p.name.startswith(stems))
+    assert others and merged_ahead == [others]  # the other documents' graphs, merged meanwhile
     assert not list(settings.path(settings.graph_dir).glob(".*premerge*"))
     assert ("merging them all now" in caplog.text) == ahead_fails
     cold = Settings(root=tmp_path / "cold")
