@@ -140,6 +140,20 @@ def test_counts_leave_out_the_links_of_a_staging_in_progress(graph, graph_server
 
 
 @pytest.mark.integration
+def test_a_long_load_checkpoints_between_documents(graph, graph_server, monkeypatch):
+    import pipeline.graphdb.load as load
+
+    files = _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
+    saved = []
+    checkpoint = lambda: saved.append(len(load._loaded_documents(graph)))  # noqa: E731
+    load_documents(graph, files, checkpoint=checkpoint)
+    assert saved == []  # a short load: no checkpoint
+    monkeypatch.setattr(load, "CHECKPOINT_SECONDS", 0.0)
+    load_documents(graph, _write_docs(graph_server, {"a.0": DOC_B, "b.0": SMALL_TTL}), checkpoint=checkpoint)
+    assert saved == [2, 2]  # after each document, with its load record in place
+
+
+@pytest.mark.integration
 def test_removed_document_disappears_but_shared_body_stays(graph, graph_server):
     files = _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
     load_documents(graph, files)

@@ -109,3 +109,49 @@ def test_no_forked_background_saves_yet_data_survives_a_stop(own_server):
     server.start(own_server)
     with connect(own_server) as conn:
         assert graph_counts(conn) == counts
+
+
+def _stopped(settings: Settings) -> int:
+    """Freeze the server (SIGSTOP): it answers nothing, as a deadlocked FalkorDB does."""
+    pid = server.status(settings).pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    return pid
+
+
+def test_watchdog_leaves_a_server_that_answers_alone(own_server):
+    with server.Watchdog(own_server, interval=0.1, misses=2) as watch:
+        with connect(own_server) as conn, conn.session() as session:
+            for _ in range(10):  # busy with queries, still answering PING
+                session.run("UNWIND range(1, 2000) AS i RETURN count(i)").consume()
+                time.sleep(0.05)
+    assert watch.killed is None and server.status(own_server).running
+
+
+def test_load_on_a_server_that_stops_answering_fails_instead_of_waiting_forever(own_server, monkeypatch, caplog):
+    monkeypatch.setattr(server, "WATCH_INTERVAL", 0.2)
+    monkeypatch.setattr(server, "WATCH_MISSES", 3)
+    files = _write_docs(own_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
+    frozen = []
+
+    def freeze_before_the_second_statement(_statement):
+        if len(frozen) == 1:
+            frozen.append(_stopped(own_server))
+        elif not frozen:
+            frozen.append(None)
+
+    started = time.monotonic()
+    with pytest.raises(DatabaseError, match="lost the graph server while loading a"):
+        with connect(own_server) as conn:
+            load_documents(conn, files, on_statement=freeze_before_the_second_statement)
+    assert time.monotonic() - started < 60
+    assert "has deadlocked; killing it" in caplog.text
+    pid = frozen[1]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and server._read_pid(own_server.path(own_server.db_dir)) == pid:
+        time.sleep(0.05)
+    assert not server.status(own_server).running
+    server.start(own_server)  # from the last save; the rerun loads both documents
+    with connect(own_server) as conn:
+        assert load_documents(conn, files).loaded == ("a.0", "b.0")
+        assert graph_counts(conn) == (5, 3)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.graphdb.connection import connect
+from pipeline.graphdb import server
 from pipeline.graphdb.load import DocumentLoader
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ class BackgroundLoader:
         done = False
         try:
             with connect(self._settings) as conn:
-                loader = DocumentLoader(conn, batch_size=self._settings.batch_size)
+                loader = DocumentLoader(conn, batch_size=self._settings.batch_size,
+                                        checkpoint=lambda: server.save(self._settings))  # fmt: skip
                 while (item := self._queue.get()) is not _DONE:
                     if self._cancelled.is_set():
                         continue

@@ -113,6 +113,12 @@ def connect(settings: Settings) -> Iterator[Connection]:
             dialect = _detect(driver, settings.neo4j_database)
             if dialect is Dialect.FALKORDB:
                 suppress_goodbye(host, port)
-        yield Connection(driver, dialect, settings.neo4j_database)
+        if settings.uses_local_server:
+            from pipeline.graphdb.server import Watchdog
+
+            with Watchdog(settings):
+                yield Connection(driver, dialect, settings.neo4j_database)
+        else:
+            yield Connection(driver, dialect, settings.neo4j_database)
     finally:
         driver.close()

@@ -293,3 +293,68 @@ def stop(settings: Settings, *, timeout: float = 20.0) -> bool:
         f"the local server (pid {current.pid}) did not stop within {timeout:.0f} s",
         hint=f"kill {current.pid}",
     )
+
+
+#: How often the :class:`Watchdog` pings the local server, and how many missed answers in a row
+#: make it kill the server.
+WATCH_INTERVAL = 10.0
+WATCH_MISSES = 4
+
+
+class Watchdog:
+    """Kills the local server when it stops answering, so that a client waiting on it fails.
+
+    FalkorDB 4.16 can deadlock after one of the forks its embedded search indexes make to
+    collect garbage (seen here loading 10 000 generated files: the fork's child exited, and Redis's
+    main thread and a module thread then waited forever for the module lock nobody held). The
+    forks come every 30-60 s while many indexed values change, which a large load does, and
+    cannot be configured away. A deadlocked server answers nothing, not even ``PING``, and can no
+    longer save; a Bolt client waits on it forever. While a connection to the local server is
+    open, this thread sends ``PING`` every ``interval`` seconds, each given ``interval`` seconds to
+    answer; after ``misses`` unanswered ones in a row (over a minute by default, when a foreground
+    ``SAVE`` of a large graph takes seconds) it logs why and kills the server. The client's statement then fails as a lost server does: nothing of that
+    document is kept, and the next start purges its staged rows.
+    """
+
+    def __init__(self, settings: Settings, *, interval: float | None = None, misses: int | None = None) -> None:
+        import threading
+
+        self._settings = settings
+        self._interval = WATCH_INTERVAL if interval is None else interval
+        self._misses = WATCH_MISSES if misses is None else misses
+        self._stop = threading.Event()
+        self.killed: int | None = None  # the pid it killed
+        self._thread = threading.Thread(target=self._watch, name="policykg-db-watchdog", daemon=True)
+
+    def __enter__(self) -> Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _answers(self) -> bool:
+        try:
+            return redis_command(self._settings.local_redis_port, "PING", timeout=self._interval).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def _watch(self) -> None:
+        missed = 0
+        while not self._stop.wait(self._interval):
+            missed = 0 if self._answers() else missed + 1
+            if missed < self._misses:
+                continue
+            pid = _read_pid(self._settings.path(self._settings.db_dir))
+            if pid is None:  # stopped meanwhile: nothing to watch
+                return
+            log.error(
+                "the local graph server (pid %d) has not answered for over %.0f s: FalkorDB has "
+                "deadlocked; killing it so the load fails instead of waiting forever. Rerun the "
+                "command: the server restarts from its last save and what came after is redone",
+                pid, 2 * self._interval * self._misses,
+            )  # fmt: skip
+            os.kill(pid, signal.SIGKILL)
+            self.killed = pid
+            return
