@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from pipeline.config import Settings
-from pipeline.graphdb.connection import connect
 from pipeline.graphdb import server
+from pipeline.graphdb.connection import connect
 from pipeline.graphdb.load import DocumentLoader
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,14 +73,15 @@ def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes:
         return sock.recv(4096)
 
 
-def redis_ready(port: int) -> bool:
-    """Whether Redis answers PING with PONG: not while it is still loading its snapshot.
+def redis_ready(port: int, timeout: float = 2.0) -> bool:
+    """Whether Redis answers PING with PONG within ``timeout``: not while it is still loading its
+    snapshot, nor once it has deadlocked (see :class:`Watchdog`).
 
     FalkorDB's Bolt listener answers before that, and a query sent then gets no reply at all
     (seen here: a load waited forever on the first statement after a restart).
     """
     try:
-        return redis_command(port, "PING").startswith(b"+PONG")
+        return redis_command(port, "PING", timeout=timeout).startswith(b"+PONG")
     except OSError:
         return False
 
@@ -312,13 +314,12 @@ class Watchdog:
     longer save; a Bolt client waits on it forever. While a connection to the local server is
     open, this thread sends ``PING`` every ``interval`` seconds, each given ``interval`` seconds to
     answer; after ``misses`` unanswered ones in a row (over a minute by default, when a foreground
-    ``SAVE`` of a large graph takes seconds) it logs why and kills the server. The client's statement then fails as a lost server does: nothing of that
-    document is kept, and the next start purges its staged rows.
+    ``SAVE`` of a large graph takes seconds) it logs why and kills the server. The client's
+    statement then fails as a lost server does: nothing of that document is kept, and the next
+    start purges its staged rows.
     """
 
     def __init__(self, settings: Settings, *, interval: float | None = None, misses: int | None = None) -> None:
-        import threading
-
         self._settings = settings
         self._interval = WATCH_INTERVAL if interval is None else interval
         self._misses = WATCH_MISSES if misses is None else misses
@@ -334,16 +335,10 @@ class Watchdog:
         self._stop.set()
         self._thread.join()
 
-    def _answers(self) -> bool:
-        try:
-            return redis_command(self._settings.local_redis_port, "PING", timeout=self._interval).startswith(b"+PONG")
-        except OSError:
-            return False
-
     def _watch(self) -> None:
         missed = 0
         while not self._stop.wait(self._interval):
-            missed = 0 if self._answers() else missed + 1
+            missed = 0 if redis_ready(self._settings.local_redis_port, self._interval) else missed + 1
             if missed < self._misses:
                 continue
             pid = _read_pid(self._settings.path(self._settings.db_dir))
