@@ -130,6 +130,20 @@ def test_load_twice_is_idempotent(graph, graph_server):
 
 
 @pytest.mark.integration
+def test_the_first_staged_change_of_a_brand_new_graph_is_applied(graph, graph_server):
+    """A graph key that never held a staging link (new server, or after a bulk load) must still
+    apply the changes a document stages to a node another document created."""
+    server.redis_command(graph_server.local_redis_port, "DEL", "falkordb")
+    renamed = DOC_B.replace('"某市卫生健康委员会"@zh', '"某市卫生健康委"@zh')
+    load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL}))
+    load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": renamed}))
+    with graph.session() as session:
+        label = session.run("MATCH (n {uri: 'http://example.org/id/body/1'}) RETURN n.prefLabel AS l").single()["l"]
+        stages = session.run("MATCH (s:PolicykgStage) RETURN count(s) AS n").single()["n"]
+    assert (label, stages) == ("某市卫生健康委", 0)
+
+
+@pytest.mark.integration
 def test_counts_leave_out_the_links_of_a_staging_in_progress(graph, graph_server):
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B}))
     counts = graph_counts(graph)

@@ -82,6 +82,12 @@ FALKORDB_GRAPH = "falkordb"
 NODE_KEY_LABEL = "Resource"  # every node carries it, as with n10s
 NODE_KEY = "uri"
 INDEXED = ((NODE_KEY_LABEL, NODE_KEY), (NODE_KEY_LABEL, "prefLabel"), (NODE_KEY_LABEL, "docs"))
+# FalkorDB only: the links of a staging in progress (``pipeline.graphdb.statements``), by tag. The
+# index also registers the ``tag`` attribute, which matters: in a graph that has never held it, a
+# statement that creates a staging link and then matches ``{tag: $tag}`` finds nothing (its
+# filter was compiled against a schema without the attribute), so the first staging of a new
+# graph reported no changes and its commit dropped them.
+STAGE_LINK_TYPE, STAGE_LINK_TAG = "PolicykgStages", "tag"
 
 
 class Dialect(str, enum.Enum):
@@ -150,6 +156,8 @@ def index_statements(dialect: Dialect, existing: set[tuple[str, str]]) -> list[s
                 statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
         elif (label, prop) not in existing:
             statements.append(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+    if dialect is Dialect.FALKORDB and (STAGE_LINK_TYPE, STAGE_LINK_TAG) not in existing:
+        statements.append(f"CREATE INDEX FOR ()-[g:{STAGE_LINK_TYPE}]-() ON (g.{STAGE_LINK_TAG})")
     return statements
 
 
