@@ -36,6 +36,7 @@ from pipeline.store import atomic_write_text, read_raw, record_path
 
 if TYPE_CHECKING:
     from pipeline.graphdb.background import BackgroundLoader
+    from pipeline.graphdb.bulk import BulkLoader
 
 log = logging.getLogger(__name__)
 
@@ -590,13 +591,16 @@ def _timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
     return fn(*args), time.perf_counter() - t0
 
 
-def _load_alongside(settings: Settings) -> BackgroundLoader:
-    """Start loading documents as they are written (starting the local server first if needed)."""
-    from pipeline.graphdb import server
+def _load_alongside(settings: Settings) -> BackgroundLoader | BulkLoader:
+    """Start loading documents as they are written (starting the local server first if needed):
+    in bulk into an empty local graph, else document by document."""
+    from pipeline.graphdb import bulk, server
     from pipeline.graphdb.background import BackgroundLoader
 
     if settings.uses_local_server:
         server.start(settings)
+        if bulk.graph_is_empty(settings):
+            return bulk.BulkLoader(settings)
     return BackgroundLoader(settings)
 
 
@@ -640,7 +644,7 @@ def _apply(
     files: dict[str, Any],
     result: FileResult,
     summary: RunSummary,
-    background: BackgroundLoader | None = None,
+    background: BackgroundLoader | BulkLoader | None = None,
 ) -> None:
     """Write what one raw file produced and update its manifest entry; stop on a SHACL violation.
 

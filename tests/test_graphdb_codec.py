@@ -16,7 +16,7 @@ from pipeline.graphdb.codec import (
     ROW_SEPARATOR,
     Kind,
     TextRows,
-    _binary_parts,
+    binary_parts,
     props_signature,
     value_kind,
 )
@@ -77,7 +77,7 @@ def test_props_signature_needs_plain_keys_and_known_kinds():
     "value", [0.1, 65.0, 1e-7, -2.5, 0.0, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308]
 )
 def test_float_binary_parts_are_exact_and_fit_64_bits(value):
-    mantissa, exponent = _binary_parts(value)
+    mantissa, exponent = binary_parts(value)
     assert math.ldexp(mantissa, exponent) == value
     assert abs(mantissa) < 2**53 and -1074 <= exponent <= 971
 

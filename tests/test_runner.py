@@ -238,10 +238,16 @@ def _recorded(settings: Settings) -> set[str]:
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog):
+@pytest.mark.parametrize("bulk_load", [True, False], ids=["bulk-into-empty-graph", "one-by-one"])
+def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, bulk_load):
     import pipeline.runner as runner
-    from pipeline.graphdb import load, server
+    from pipeline.graphdb import bulk, load, server
 
+    bulk_calls: list[int] = []
+    real_send = bulk.BulkWriter._send
+    monkeypatch.setattr(bulk.BulkWriter, "_send", lambda self, a: bulk_calls.append(1) or real_send(self, a))
+    if not bulk_load:  # as when the graph holds documents already
+        monkeypatch.setattr(bulk, "graph_is_empty", lambda settings: False)
     final_passes = []
     real_load_graph = load.load_graph
     monkeypatch.setattr(load, "load_graph", lambda s, **kw: final_passes.append(real_load_graph(s, **kw)) or final_passes[-1])
@@ -264,7 +270,8 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog):
     assert set(final_passes[0].unchanged) == written and not final_passes[0].loaded
     assert summary.loaded_documents == len(written)
     assert summary.times.seconds["load (alongside extraction)"] > 0
-    assert "final load pass takes over" not in caplog.text
+    assert "final load pass takes over" not in caplog.text and "bulk load stopped" not in caplog.text
+    assert bool(bulk_calls) == bulk_load
     # what the thread loaded is saved to disk once, after the export (their writes contend)
     assert events == ["exported", "saved"]
     again = run(loading, analyse=False)
@@ -281,8 +288,24 @@ def test_run_load_falls_back_to_the_final_pass_when_the_background_load_fails(lo
         raise DatabaseError("injected: the background load cannot connect")
 
     monkeypatch.setattr("pipeline.graphdb.background.connect", unreachable)
+    monkeypatch.setattr("pipeline.graphdb.bulk.graph_is_empty", lambda settings: False)
     summary = run(loading, analyse=False)
     assert "injected" in caplog.text and "final load pass takes over" in caplog.text
     written = {p.stem for p in (loading.path(loading.graph_dir) / "docs").glob("*.ttl")}
     assert _recorded(loading) == written and summary.loaded_documents == len(written)
     assert summary.times.seconds["load (alongside extraction)"] == 0
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_run_falls_back_to_one_by_one_when_the_bulk_load_fails(loading, monkeypatch, caplog):
+    from pipeline.errors import DatabaseError
+
+    def unreadable(path, doc):
+        raise DatabaseError(f"injected: {path.name} cannot be read for the bulk load")
+
+    monkeypatch.setattr("pipeline.graphdb.bulk.read_document", unreadable)
+    summary = run(loading, analyse=False)
+    assert "bulk load stopped" in caplog.text and "loading document by document" in caplog.text
+    written = {p.stem for p in (loading.path(loading.graph_dir) / "docs").glob("*.ttl")}
+    assert _recorded(loading) == written and summary.loaded_documents == len(written)

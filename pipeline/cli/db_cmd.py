@@ -66,12 +66,18 @@ def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
         export: bool = typer.Option(True, help="Also write neo4j-admin CSVs and policykg.cypher."),
+        reset: bool = typer.Option(False, help="Delete everything in the graph first, then load all."),
     ) -> None:
-        """Load data/graph/docs/*.ttl into the graph server (per-document, idempotent)."""
+        """Load data/graph/docs/*.ttl into the graph server (per-document, idempotent; an empty
+        local graph is bulk-loaded)."""
+        from pipeline.graphdb.connection import connect
         from pipeline.graphdb.export import export_graph_files
-        from pipeline.graphdb.load import load_graph
+        from pipeline.graphdb.load import clear_graph, load_graph
 
         settings = _settings()
+        if reset:
+            with connect(settings) as conn:
+                clear_graph(conn)
         summary = load_graph(settings)
         if export:
             paths = export_graph_files(settings)

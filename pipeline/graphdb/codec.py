@@ -58,10 +58,10 @@ def safe_text(text: str) -> bool:
     return not _UNSAFE.search(text)
 
 
-def _binary_parts(value: float) -> tuple[int, int]:
+def binary_parts(value: float) -> tuple[int, int]:
     """``(m, e)`` with ``value == m * 2**e`` exactly and ``m`` odd (or 0): ``|m| < 2**53``.
 
-    >>> _binary_parts(0.1), _binary_parts(65.0), _binary_parts(-2.5)
+    >>> binary_parts(0.1), binary_parts(65.0), binary_parts(-2.5)
     ((3602879701896397, -55), (65, 0), (-5, -1))
     """
     numerator, denominator = value.as_integer_ratio()  # reduced; the denominator a power of 2
@@ -90,7 +90,7 @@ class Kind(str, enum.Enum):
         (['1', '-1'], ['false'], ['a\\x1db'])
         """
         if self is Kind.FLOAT:
-            return [str(part) for part in _binary_parts(value)]  # type: ignore[arg-type]
+            return [str(part) for part in binary_parts(value)]  # type: ignore[arg-type]
         if self is Kind.BOOL:
             return ["true" if value else "false"]
         if self is Kind.STR_LIST:

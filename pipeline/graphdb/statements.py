@@ -31,7 +31,7 @@ from pipeline.graphdb.codec import (
     props_signature,
     safe_text,
 )
-from pipeline.graphdb.dialect import STAGE_LINK_TYPE, Dialect, Statement, escaped_size, quote_name
+from pipeline.graphdb.dialect import Dialect, Statement, escaped_size, quote_name
 from pipeline.graphdb.mapping import NODE_KEY_LABEL, PropertyGraph
 
 _AROUND_PUNCTUATION = re.compile(r"\s*([(){}\[\],:=+<>*^])\s*")
@@ -52,7 +52,7 @@ def compact(text: str) -> str:
 
 PENDING_SUFFIX = "@pending"
 STAGE_LABEL = "PolicykgStage"  # holds property changes to committed nodes until the commit
-STAGE_TYPE = STAGE_LINK_TYPE  # (:PolicykgStage)-[:PolicykgStages {tag, missing}]->(:Resource)
+STAGE_TYPE = "PolicykgStages"  # (:PolicykgStage)-[:PolicykgStages {tag, missing}]->(:Resource)
 
 # FalkorDB staging, tag ``$tag`` = ``<doc>@pending``. Properties and labels go only on nodes this
 # staging creates; for a node that already existed and would change, a PolicykgStage node keeps the

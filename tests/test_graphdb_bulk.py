@@ -1,0 +1,236 @@
+"""The bulk first load writes the graph the document-by-document loader writes."""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+
+import pytest
+
+from pipeline.errors import DatabaseError
+from pipeline.graphdb import bulk
+from pipeline.graphdb.bulk import BulkBuilder, BulkUnsupported, bulk_load_files, falkordb_literal, encode_value
+from pipeline.graphdb.connection import connect
+from pipeline.graphdb.load import clear_graph, ensure_indexes, load_documents, load_graph, purge_pending
+from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow, read_document
+
+NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+RELATIONSHIPS = "MATCH (a)-[r]->(b) RETURN a.uri AS a, type(r) AS type, properties(r) AS props, b.uri AS b"
+INDEXES = "CALL db.indexes() YIELD label, properties RETURN label, properties"
+
+
+def _dump(conn) -> tuple[list, list, list]:
+    """Every node (labels, properties) and relationship, and the indexes, sorted; ``docs`` lists
+    keep their order (the load order)."""
+    with conn.session() as session:
+        nodes = sorted(repr((sorted(r["labels"]), sorted(r["props"].items()))) for r in session.run(NODES))
+        rels = sorted(repr((r["a"], r["type"], sorted(r["props"].items()), r["b"]))
+                      for r in session.run(RELATIONSHIPS))  # fmt: skip
+        indexes = sorted(repr((r["label"], sorted(r["properties"]))) for r in session.run(INDEXES))
+    return nodes, rels, indexes
+
+
+def _bulk(settings, files: dict) -> tuple[list[str], int]:
+    loaded = bulk_load_files(settings, sorted(files.items()))
+    with connect(settings) as conn:
+        ensure_indexes(conn)
+    return loaded
+
+
+def _both_ways(graph, settings, files: dict) -> tuple[tuple, tuple]:
+    """The graph the document-by-document load writes, and the one the bulk load writes."""
+    load_documents(graph, files)
+    one_by_one = _dump(graph)
+    clear_graph(graph)
+    _bulk(settings, files)
+    return one_by_one, _dump(graph)
+
+
+@pytest.fixture
+def shared_corpus(seed_docs, tmp_path):
+    """The seed documents twice over (a copy under other keys restates every shared node and
+    relationship, as documents of one province do), as ``{doc: Turtle path}``."""
+    files = dict(seed_docs)
+    for doc, path in seed_docs.items():
+        copy = tmp_path / f"copy_{path.name}"
+        shutil.copy(path, copy)
+        files[f"copy_{doc}"] = copy
+    return files
+
+
+@pytest.mark.parametrize("value", [0, -1, 2**63 - 1, 0.1, 1e-300, -2.5, True, "", "中文 'q' \\", ["a", 1, 0.5]])
+def test_encode_value_round_trips_through_struct(value):
+    import struct
+
+    encoded = encode_value(value)
+    tag = encoded[0]
+    if isinstance(value, bool):
+        assert struct.unpack("=?", encoded[1:]) == (value,)
+    elif isinstance(value, int):
+        assert (tag, struct.unpack("=q", encoded[1:])[0]) == (4, value)
+    elif isinstance(value, float):
+        assert (tag, struct.unpack("=d", encoded[1:])[0]) == (2, value)
+    elif isinstance(value, str):
+        assert (tag, encoded[1:-1].decode(), encoded[-1:]) == (3, value, b"\0")
+    else:
+        assert (tag, struct.unpack("=q", encoded[1:9])[0]) == (5, len(value))
+
+
+@pytest.mark.parametrize("value", [2**63, "a\0b", [[1]], {"k": 1}, None])
+def test_encode_value_refuses_what_it_cannot_write_exactly(value):
+    with pytest.raises(BulkUnsupported):
+        encode_value(value)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -0.0, "a\0", 2**64])
+def test_cypher_literal_refuses_inexact_values(value):
+    with pytest.raises(BulkUnsupported):
+        falkordb_literal(value)
+
+
+def test_builder_creates_each_node_and_relationship_once_and_defers_restatements():
+    def pg(doc: str) -> PropertyGraph:
+        return PropertyGraph(
+            (NodeRow(f"urn:{doc}", ("Resource", "Doc"), {"title": doc}),
+             NodeRow("urn:body", ("Resource",), {"prefLabel": doc})),
+            (RelRow(f"urn:{doc}", "issuedBy", "urn:body"), RelRow("urn:body", "inScheme", "urn:body")),
+        )  # fmt: skip
+
+    builder = BulkBuilder()
+    builder.add("a", "sha-a", pg("a"))
+    builder.add("b", "sha-b", pg("b"))
+    arguments = builder.take_chunk()
+    # BEGIN, then 3 nodes and the marker, 3 relationships (body->body once), in 3 + 2 tokens
+    assert arguments[:5] == ["BEGIN", 4, 3, 3, 2]
+    assert builder.rows == 8
+    updates = builder.updates()
+    assert len(updates) == 3  # the body's docs and props, its labels, the inScheme tag
+    assert "['b'], {`prefLabel`: 'b'}" in updates[0]
+    with pytest.raises(BulkUnsupported):
+        builder.add("a", "sha-a", pg("a"))
+
+
+@pytest.mark.integration
+def test_bulk_load_writes_what_the_document_loader_writes(graph, graph_server, shared_corpus):
+    one_by_one, bulked = _both_ways(graph, graph_server, shared_corpus)
+    nodes, rels, indexes = bulked
+    assert len(nodes) > 500 and len(rels) > 1000
+    assert any("copy_" in n and "', '" in n for n in nodes)  # shared nodes carry both tags
+    assert one_by_one == bulked
+
+
+@pytest.mark.integration
+def test_restated_values_load_exactly(graph, graph_server, tmp_path, monkeypatch):
+    """Properties a later document restates travel as Cypher literals: they must round-trip."""
+    tricky = {"text": "it's a \\ back'slash\nline 中文", "n": 2**62, "x": 0.1, "tiny": 1e-7,
+              "flag": False, "altLabel": ["甲", "乙'"], "neg": -3.75}  # fmt: skip
+    graphs = {
+        "d1": PropertyGraph((NodeRow("urn:shared", ("Body", "Resource"), {"text": "old", "keep": 1}),), ()),
+        "d2": PropertyGraph((NodeRow("urn:shared", ("Resource", "Unit"), tricky),
+                             NodeRow("urn:own", ("Resource",), {})),
+                            (RelRow("urn:own", "partOf", "urn:shared"),)),  # fmt: skip
+    }
+    files = {doc: tmp_path / f"{doc}.ttl" for doc in graphs}
+    for path in files.values():
+        path.write_text(path.stem)
+    monkeypatch.setattr(bulk, "read_document", lambda path, doc: graphs[doc])
+    monkeypatch.setattr("pipeline.graphdb.load.read_document", lambda path, doc: graphs[doc])
+    one_by_one, bulked = _both_ways(graph, graph_server, files)
+    assert one_by_one == bulked
+    with graph.session() as session:
+        props = session.run("MATCH (n {uri: 'urn:shared'}) RETURN properties(n) AS p").single()["p"]
+    assert {k: props[k] for k in tricky} == tricky and props["keep"] == 1
+
+
+@pytest.mark.integration
+def test_a_bulk_loaded_graph_takes_incremental_changes_like_any_other(graph, graph_server, seed_docs, tmp_path):
+    files = dict(seed_docs)
+    first = sorted(files)[0]
+    changed = tmp_path / f"{first}.ttl"
+    changed.write_text(files[first].read_text().replace("@zh", "@zh-Hans", 1))
+    load_documents(graph, files)
+    load_documents(graph, {**files, first: changed})
+    expected = _dump(graph)
+    clear_graph(graph)
+    _bulk(graph_server, files)
+    summary = load_documents(graph, {**files, first: changed})
+    assert summary.loaded == (first,) and len(summary.unchanged) == len(files) - 1
+    assert _dump(graph) == expected
+
+
+@pytest.mark.integration
+def test_an_interrupted_bulk_load_is_cleared_by_the_next_load(graph, graph_server, seed_docs, monkeypatch):
+    files = dict(seed_docs)
+    writer = bulk.BulkWriter(graph_server)
+    writer.begin()
+    for doc, path in sorted(files.items())[:2]:
+        writer.add(doc, bulk.document_sha(path), read_document(path, doc))
+    writer.flush()  # sent, but never finished: the marker stays
+    writer.close()
+    assert purge_pending(graph) == ("bulk load",)
+    with graph.session() as session:
+        assert session.run("MATCH (n) RETURN count(n) AS n").single()["n"] == 0
+    summary = load_documents(graph, files)
+    assert len(summary.loaded) == len(files)
+
+
+@pytest.mark.integration
+def test_a_failed_bulk_load_leaves_an_empty_graph(graph, graph_server, seed_docs, monkeypatch):
+    files = dict(seed_docs)
+    broken = sorted(files)[-1]
+    real = read_document
+
+    def reading(path, doc):
+        if doc == broken:
+            raise DatabaseError(f"{path}: not valid Turtle")
+        return real(path, doc)
+
+    monkeypatch.setattr(bulk, "read_document", reading)
+    with pytest.raises(DatabaseError):
+        bulk_load_files(graph_server, sorted(files.items()))
+    assert bulk.graph_is_empty(graph_server)
+
+
+@pytest.mark.integration
+def test_bulk_loader_gives_up_to_the_final_pass(graph, graph_server, seed_docs, monkeypatch, caplog):
+    monkeypatch.setattr(bulk, "encode_value", _refuse)
+    loader = bulk.BulkLoader(graph_server)
+    for doc, path in sorted(seed_docs.items()):
+        loader.submit(doc, path)
+    with caplog.at_level(logging.WARNING):
+        loader.finish()
+    assert loader.loaded == [] and loader.rows == 0
+    assert "bulk load stopped" in caplog.text
+    assert bulk.graph_is_empty(graph_server)
+
+
+def _refuse(value):
+    raise BulkUnsupported("refused")
+
+
+@pytest.mark.integration
+def test_load_graph_bulk_loads_an_empty_graph_then_loads_changes_one_by_one(seed_graph, monkeypatch):
+    sent = []
+    original = bulk.BulkWriter._send
+    monkeypatch.setattr(bulk.BulkWriter, "_send", lambda self, args: (sent.append(args), original(self, args)))
+    with connect(seed_graph) as conn:
+        clear_graph(conn)
+    summary = load_graph(seed_graph)
+    assert sent and len(summary.loaded) == len(list((seed_graph.root / "data/graph/docs").glob("*.ttl")))
+    sent.clear()
+    again = load_graph(seed_graph)
+    assert again.loaded == () and not sent
+    assert (again.nodes, again.relationships) == (summary.nodes, summary.relationships)
+
+
+@pytest.mark.integration
+def test_load_graph_falls_back_to_one_by_one_when_the_bulk_path_cannot_write_a_value(seed_graph, monkeypatch, caplog):
+    monkeypatch.setattr(bulk, "encode_value", _refuse)
+    with connect(seed_graph) as conn:
+        clear_graph(conn)
+    with caplog.at_level(logging.WARNING):
+        summary = load_graph(seed_graph)
+    assert "loading document by document" in caplog.text
+    assert len(summary.loaded) == len(list((seed_graph.root / "data/graph/docs").glob("*.ttl")))
+    assert summary.nodes > 100
