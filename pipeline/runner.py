@@ -544,7 +544,7 @@ def _process(
 
     Beside the extraction, a thread merges the graphs of the documents no change touches; after
     it, the merged export (an external sort and converter processes: the GIL stays free) runs
-    beside the load, which reads other files.
+    beside the end of the loading alongside and the final load pass, which read other files.
     """
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as side:
@@ -552,20 +552,22 @@ def _process(
             tick("documents", 0, len(todo))
             # alongside a worker pool only: with the files processed here, nothing would overlap
             background = _load_alongside(settings) if load and _uses_pool(settings, todo) else None
+            exporting = None
             try:
                 for done, result in enumerate(iter_processed(settings, todo), start=1):
                     _apply(settings, files, result, summary, background)
                     tick("documents", done, len(todo))
                     if on_document:
                         on_document(result.source)
+                # every file is written: the export starts while the loader thread finishes
+                exports = summary.changed_files or summary.removed_files or not (settings.path(settings.graph_dir) / "policykg.nt").exists()
+                exporting = side.submit(_timed, export_graph, settings, premerging) if exports else None
             finally:
                 if background is not None:
                     background.finish(cancel=sys.exc_info()[0] is not None)
                     summary.loaded_documents += len(background.loaded)
                     summary.loaded_rows += background.rows
                     summary.times.add("load (alongside extraction)", background.seconds)
-            exports = summary.changed_files or summary.removed_files or not (settings.path(settings.graph_dir) / "policykg.nt").exists()
-            exporting = side.submit(_timed, export_graph, settings, premerging) if exports else None
             unsaved = summary.loaded_documents > 0  # loaded alongside extraction: not saved yet
             try:
                 if load:
