@@ -133,7 +133,7 @@ def test_load_twice_is_idempotent(graph, graph_server):
 def test_the_first_staged_change_of_a_brand_new_graph_is_applied(graph, graph_server):
     """A graph key that never held a staging link (new server, or after a bulk load) must still
     apply the changes a document stages to a node another document created."""
-    server.redis_command(graph_server.local_redis_port, "DEL", "falkordb")
+    server.redis_command(graph_server.local_redis_port, "DEL", "falkordb", timeout=60)
     renamed = DOC_B.replace('"某市卫生健康委员会"@zh', '"某市卫生健康委"@zh')
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL}))
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": renamed}))

@@ -22,11 +22,14 @@ from pipeline.graphdb.load import DocumentLoader
 
 log = logging.getLogger(__name__)
 
-_DONE = None
+DONE = None  # put on the queue after the last document
 
 
-class BackgroundLoader:
-    """A thread loading each submitted document's Turtle file, in submission order."""
+class LoaderThread:
+    """A thread that loads the documents submitted to it, in submission order, while the caller
+    goes on extracting; subclasses say how (``_work`` reads ``self._queue`` up to ``DONE``)."""
+
+    thread_name = "policykg-load"
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -36,7 +39,7 @@ class BackgroundLoader:
         self.loaded: list[str] = []
         self.rows = 0
         self.seconds = 0.0  # spent loading (the thread's own wall clock)
-        self._thread = threading.Thread(target=self._work, name="policykg-load", daemon=True)
+        self._thread = threading.Thread(target=self._work, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def submit(self, doc: str, path: Path) -> None:
@@ -49,8 +52,15 @@ class BackgroundLoader:
         ``cancel`` (the run failed), only for the document being loaded now."""
         if cancel:
             self._cancelled.set()
-        self._queue.put(_DONE)
+        self._queue.put(DONE)
         self._thread.join()
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
+
+class BackgroundLoader(LoaderThread):
+    """Loads each submitted document's Turtle file document by document (:class:`DocumentLoader`)."""
 
     def _work(self) -> None:
         done = False
@@ -58,7 +68,7 @@ class BackgroundLoader:
             with connect(self._settings) as conn:
                 loader = DocumentLoader(conn, batch_size=self._settings.batch_size,
                                         checkpoint=lambda: server.save(self._settings))  # fmt: skip
-                while (item := self._queue.get()) is not _DONE:
+                while (item := self._queue.get()) is not DONE:
                     if self._cancelled.is_set():
                         continue
                     started = time.perf_counter()
@@ -73,5 +83,5 @@ class BackgroundLoader:
             self._failed.set()
             log.warning("loading alongside extraction stopped (%s); the final load pass "
                         "takes over", exc)  # fmt: skip
-            while not done and self._queue.get() is not _DONE:  # so that finish() returns
+            while not done and self._queue.get() is not DONE:  # so that finish() returns
                 pass

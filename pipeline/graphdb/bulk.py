@@ -31,9 +31,7 @@ import array
 import hashlib
 import logging
 import math
-import queue
 import struct
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -42,13 +40,14 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
+from pipeline.graphdb.background import DONE, LoaderThread
 from pipeline.graphdb.codec import binary_parts
 from pipeline.graphdb.dialect import FALKORDB_GRAPH, NODE_KEY, NODE_KEY_LABEL, Dialect, index_statements, quote_name
 from pipeline.graphdb.mapping import PropertyGraph, read_document
+from pipeline.graphdb.statements import BULK_LABEL
 
 log = logging.getLogger(__name__)
 
-BULK_LABEL = "PolicykgBulk"
 LOAD_LABEL = "PolicykgLoad"  # the load records (:data:`pipeline.graphdb.statements.MARK_LOADED`)
 DOCS = "docs"
 #: A chunk is sent once its encoded entities reach this size (the server buffers one whole call).
@@ -421,44 +420,24 @@ def bulk_load_files(settings: Settings, files: Iterable[tuple[str, Path]]) -> tu
     return [doc for doc, _ in writer.builder.documents], writer.builder.rows
 
 
-_DONE = None
 
-
-class BulkLoader:
+class BulkLoader(LoaderThread):
     """The bulk counterpart of :class:`~pipeline.graphdb.background.BackgroundLoader`: a thread
-    that reads each submitted document and sends the graph in chunks while extraction goes on.
+    that reads each submitted document and sends the graph in chunks while extraction goes on
+    (``seconds`` counts its work, not its waits for documents).
 
     On any failure the partial graph is dropped and the run's final pass loads document by
     document (and reports a persisting error).
     """
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._queue: queue.SimpleQueue[tuple[str, Path] | None] = queue.SimpleQueue()
-        self._cancelled = threading.Event()
-        self._failed = threading.Event()
-        self.loaded: list[str] = []
-        self.rows = 0
-        self.seconds = 0.0  # spent loading (not waiting for documents)
-        self._thread = threading.Thread(target=self._work, name="policykg-bulk", daemon=True)
-        self._thread.start()
-
-    def submit(self, doc: str, path: Path) -> None:
-        if not self._failed.is_set():
-            self._queue.put((doc, path))
-
-    def finish(self, *, cancel: bool = False) -> None:
-        if cancel:
-            self._cancelled.set()
-        self._queue.put(_DONE)
-        self._thread.join()
+    thread_name = "policykg-bulk"
 
     def _items(self) -> Iterable[tuple[str, Path]]:
         while True:
             waiting = time.perf_counter()
             item = self._queue.get()
             self._waited += time.perf_counter() - waiting
-            if item is _DONE:
+            if item is DONE:
                 break
             if self._cancelled.is_set():
                 raise _Cancelled
@@ -482,7 +461,7 @@ class BulkLoader:
 
     def _give_up(self) -> None:
         self.loaded, self.rows = [], 0
-        while not self._drained and self._queue.get() is not _DONE:  # so that finish() returns
+        while not self._drained and self._queue.get() is not DONE:  # so that finish() returns
             pass
 
 

@@ -30,7 +30,6 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
-from pipeline.graphdb.bulk import BULK_LABEL
 from pipeline.graphdb.connection import Connection, connect
 from pipeline.graphdb.dialect import (
     PROPERTY_KEYS_STATEMENT,
@@ -42,6 +41,7 @@ from pipeline.graphdb.dialect import (
 )
 from pipeline.graphdb.mapping import PropertyGraph, read_document
 from pipeline.graphdb.statements import (
+    BULK_LABEL,
     MARK_LOADED,
     PENDING_NODE_TAGS,
     PENDING_STAGE_TAGS,

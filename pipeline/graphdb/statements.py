@@ -51,6 +51,7 @@ def compact(text: str) -> str:
 
 
 PENDING_SUFFIX = "@pending"
+BULK_LABEL = "PolicykgBulk"  # marks a bulk load in progress (pipeline.graphdb.bulk)
 STAGE_LABEL = "PolicykgStage"  # holds property changes to committed nodes until the commit
 STAGE_TYPE = "PolicykgStages"  # (:PolicykgStage)-[:PolicykgStages {tag, missing}]->(:Resource)
 
