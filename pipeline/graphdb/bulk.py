@@ -28,7 +28,6 @@ How (format learnt from the command's documented wire layout; the encoder is our
 from __future__ import annotations
 
 import array
-import hashlib
 import logging
 import math
 import struct
@@ -44,11 +43,11 @@ from pipeline.graphdb.background import DONE, LoaderThread
 from pipeline.graphdb.codec import binary_parts
 from pipeline.graphdb.dialect import FALKORDB_GRAPH, NODE_KEY, NODE_KEY_LABEL, Dialect, index_statements, quote_name
 from pipeline.graphdb.mapping import PropertyGraph, read_document
-from pipeline.graphdb.statements import BULK_LABEL
+from pipeline.graphdb.load import document_sha
+from pipeline.graphdb.statements import BULK_LABEL, LOAD_LABEL
 
 log = logging.getLogger(__name__)
 
-LOAD_LABEL = "PolicykgLoad"  # the load records (:data:`pipeline.graphdb.statements.MARK_LOADED`)
 DOCS = "docs"
 #: A chunk is sent once its encoded entities reach this size (the server buffers one whole call).
 CHUNK_BYTES = 16 << 20
@@ -302,9 +301,12 @@ def _client(settings: Settings):  # type: ignore[no-untyped-def]
     return redis.Redis(host="127.0.0.1", port=settings.local_redis_port, socket_timeout=600)
 
 
-def _count(client, query: str) -> int:  # type: ignore[no-untyped-def]
-    reply = client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, query)
-    return int(reply[1][0][0]) if reply and reply[1] else 0
+def _node_count(client) -> int:  # type: ignore[no-untyped-def]
+    """Nodes in the local graph (0 when its key does not exist yet)."""
+    if not client.exists(FALKORDB_GRAPH):
+        return 0
+    reply = client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, "MATCH (n) RETURN count(n)")
+    return int(reply[1][0][0])
 
 
 def graph_is_empty(settings: Settings) -> bool:
@@ -313,9 +315,7 @@ def graph_is_empty(settings: Settings) -> bool:
         return False
     client = _client(settings)
     try:
-        if not client.exists(FALKORDB_GRAPH):
-            return True
-        return _count(client, "MATCH (n) RETURN count(n)") == 0
+        return _node_count(client) == 0
     finally:
         client.close()
 
@@ -326,15 +326,13 @@ class BulkWriter:
     def __init__(self, settings: Settings) -> None:
         self._client = _client(settings)
         self.builder = BulkBuilder()
-        self._created = [0, 0]
 
     def begin(self) -> None:
         """Drop the empty graph key (``GRAPH.BULK BEGIN`` creates the graph; its indexes are
         created again at the end). Refuses a graph that holds anything."""
-        if self._client.exists(FALKORDB_GRAPH):
-            if _count(self._client, "MATCH (n) RETURN count(n)"):
-                raise DatabaseError("a bulk load needs an empty graph", hint="use `policykg load`")
-            self._client.delete(FALKORDB_GRAPH)
+        if _node_count(self._client):
+            raise DatabaseError("a bulk load needs an empty graph", hint="use `policykg load`")
+        self._client.delete(FALKORDB_GRAPH)
 
     def add(self, doc: str, sha256: str, pg: PropertyGraph) -> None:
         self.builder.add(doc, sha256, pg)
@@ -354,8 +352,6 @@ class BulkWriter:
         if [nodes, relationships] != list(expected):
             raise DatabaseError(f"the bulk insert created {text}, not {expected[0]} nodes and "
                                 f"{expected[1]} edges", hint="report this; the document-by-document load still works")  # fmt: skip
-        self._created[0] += nodes
-        self._created[1] += relationships
 
     def finish(self) -> None:
         """Send the rest, check the ids, apply the updates, write the load records, drop the marker."""
@@ -392,11 +388,6 @@ class BulkWriter:
         self._client.close()
 
 
-def document_sha(path: Path) -> str:
-    """The hash the load records keep: of the document's Turtle file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def bulk_load_files(settings: Settings, files: Iterable[tuple[str, Path]]) -> tuple[list[str], int]:
     """Load ``files`` (``(doc, Turtle path)``, in load order) into the empty local graph, with its
     indexes; returns the documents loaded and the rows written."""
@@ -418,7 +409,6 @@ def bulk_load_files(settings: Settings, files: Iterable[tuple[str, Path]]) -> tu
     finally:
         writer.close()
     return [doc for doc, _ in writer.builder.documents], writer.builder.rows
-
 
 
 class BulkLoader(LoaderThread):

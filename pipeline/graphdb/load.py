@@ -42,6 +42,7 @@ from pipeline.graphdb.dialect import (
 from pipeline.graphdb.mapping import PropertyGraph, read_document
 from pipeline.graphdb.statements import (
     BULK_LABEL,
+    LOAD_LABEL,
     MARK_LOADED,
     PENDING_NODE_TAGS,
     PENDING_STAGE_TAGS,
@@ -60,7 +61,7 @@ from pipeline.graphdb.statements import (
 
 log = logging.getLogger(__name__)
 
-LOADED_DOCUMENTS = "MATCH (m:PolicykgLoad) RETURN m.doc AS doc, m.sha256 AS sha256 ORDER BY doc"
+LOADED_DOCUMENTS = f"MATCH (m:{LOAD_LABEL}) RETURN m.doc AS doc, m.sha256 AS sha256 ORDER BY doc"
 # Counted from the stores' own totals (constant time on FalkorDB and Neo4j): every relationship
 # joins Resource nodes except the PolicykgStages links of a staging in progress. Matching
 # ``(:Resource)-[r]->(:Resource)`` instead walks every relationship (0.5 s on 194 000).
@@ -106,6 +107,11 @@ def _batches(rows: list, size: int, max_bytes: int) -> Iterable[list]:
         used += cost
     if batch:
         yield batch
+
+
+def document_sha(path: Path) -> str:
+    """What a load record keeps of a document: the hash of its Turtle file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def pending_tag(doc: str) -> str:
@@ -394,7 +400,7 @@ class DocumentLoader:
     def load(self, doc: str, path: Path) -> int | None:
         """Load ``doc`` from ``path`` unless the database holds this very Turtle already;
         returns the rows written, or None when it was unchanged."""
-        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        sha256 = document_sha(path)
         if self.recorded.get(doc) == sha256:
             return None
         pg = read_document(path, doc)

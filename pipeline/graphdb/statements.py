@@ -106,8 +106,9 @@ COMMIT_RELATIONSHIPS = (
 COMMIT_NODES = (
     "MATCH (n:Resource) WHERE $tag IN n.docs SET n.docs = [d IN n.docs WHERE d <> $tag] + [$doc]"
 )
-MARK_LOADED = "MERGE (m:PolicykgLoad {doc: $doc}) SET m.sha256 = $sha"
-UNMARK_LOADED = "MATCH (m:PolicykgLoad {doc: $doc}) DELETE m"
+LOAD_LABEL = "PolicykgLoad"  # one node per loaded document: {doc, sha256} of its Turtle file
+MARK_LOADED = f"MERGE (m:{LOAD_LABEL} {{doc: $doc}}) SET m.sha256 = $sha"
+UNMARK_LOADED = f"MATCH (m:{LOAD_LABEL} {{doc: $doc}}) DELETE m"
 
 # Reads.
 # Ends the last staging statement: what the commit must apply to nodes that existed already.
