@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from pipeline.errors import GraphBuildError
@@ -37,7 +37,7 @@ from pipeline.models import (
     Target,
 )
 from pipeline.rdf import document_graph, iris
-from pipeline.rdf.build import corpus_graph
+from pipeline.rdf.build import corpus_graph, document_triples
 from pipeline.rdf import export as rdf_export
 from pipeline.rdf.export import jsonld_text, merge_ntriples, merge_sorted_files, ntriples_text, turtle_text
 from pipeline.rdf.namespace import PK, PROV, RDF, SKOS, TIME, XSD
@@ -271,6 +271,36 @@ def test_ntriples_lines_are_sorted(sample_graph: Graph) -> None:
     assert lines == sorted(set(lines)) and len(lines) == len(sample_graph)
 
 
+def _rdflib_ntriples(graph: Graph) -> str:
+    """What rdflib's own N-Triples serializer writes, sorted and deduplicated."""
+    lines = {line for line in graph.serialize(format="nt").splitlines() if line.strip()}
+    return "".join(line + "\n" for line in sorted(lines))
+
+
+def test_ntriples_are_rdflibs_for_every_kind_of_term() -> None:
+    graph = Graph()
+    s, p = URIRef("https://w3id.org/policykg/id/test/s"), URIRef("https://w3id.org/policykg/ontology#p")
+    for value in (Literal('引号"反斜杠\\换行\n回车\r制表\t'), Literal(7), Literal(True), Literal(0.1),
+                  Literal("65.0", datatype=XSD.decimal), Literal("2025", datatype=XSD.gYear),
+                  Literal("卫生健康委", lang="zh"), Literal("𠀀 astral"), BNode("b1"), URIRef("urn:x")):
+        graph.add((s, p, value))
+    graph.add((BNode("b2"), p, s))
+    assert ntriples_text(graph) == _rdflib_ntriples(graph)
+    assert ntriples_text(graph).count("\n") == len(graph) == 11
+
+
+def test_ntriples_of_the_triples_equal_those_of_the_graph(sample_graph: Graph) -> None:
+    triples = document_triples(*sample_records())
+    assert len(triples) > len(sample_graph)  # shared nodes are restated: the writer dedupes
+    assert ntriples_text(triples) == ntriples_text(sample_graph) == _rdflib_ntriples(sample_graph)
+
+
+def test_ntriples_refuse_an_iri_they_cannot_hold() -> None:
+    bad = URIRef("https://w3id.org/policykg/id/has space")
+    with pytest.raises(GraphBuildError, match="not an IRI N-Triples can hold"):
+        ntriples_text([(bad, RDF.type, PK.Task)])
+
+
 def test_turtle_round_trip_is_isomorphic(sample_graph: Graph) -> None:
     reparsed = Graph().parse(data=turtle_text(sample_graph), format="turtle")
     assert isomorphic(sample_graph, reparsed)
@@ -372,6 +402,11 @@ def test_seed_sparql_lead_bodies_with_2025_targets(seed_graphs: dict[str, Graph]
     assert "65%" in rows[key]
     # every answer carries the sentence its number was read from
     assert all(f"{value:g}" in sentence for (_, _, _, _, value, _), sentence in rows.items())
+
+
+def test_seed_ntriples_are_rdflibs(seed_graphs: dict[str, Graph]) -> None:
+    for doc_id, graph in seed_graphs.items():
+        assert ntriples_text(graph) == _rdflib_ntriples(graph), doc_id
 
 
 def test_seed_build_twice_is_byte_identical(seed_graphs: dict[str, Graph]) -> None:

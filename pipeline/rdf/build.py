@@ -1,4 +1,4 @@
-"""Document + DocumentFacts → an rdflib graph in the policykg ontology (pure: records in, graph out).
+"""Document + DocumentFacts → the triples of the policykg ontology (pure: records in, triples out).
 
 Every extracted fact hangs on a :data:`PK.Mention` node via ``prov:wasDerivedFrom`` (targets,
 responsibilities, task headings) or ``pk:denotes`` (bodies, institutions, programmes, citations);
@@ -63,6 +63,9 @@ LEVELS: dict[Level, URIRef] = {
     Level.COUNTY: PK.CountyLevel,
 }
 
+#: One RDF statement, in rdflib terms.
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
 _YEAR = re.compile(r"^\d{4}$")
 _YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -109,19 +112,24 @@ def _zh(text: str) -> Literal:
 
 
 class _Builder:
-    """Accumulates one document's triples; each ``add_*`` handles one kind of record."""
+    """Accumulates one document's triples; each ``add_*`` handles one kind of record.
+
+    The triples go to a list (a shared node's type and label are stated again by every fact that
+    refers to it), not to an rdflib graph: whoever uses them dedupes, and an rdflib graph costs
+    some 25 µs per added triple, which the serialised outputs do not need.
+    """
 
     def __init__(self, doc: Document, facts: DocumentFacts) -> None:
         self.doc = doc
         self.facts = facts
-        self.graph = new_graph()
+        self.triples: list[Triple] = []
         self.doc_iri = iris.document_iri(doc.doc_id)
         self.sections = {s.section_id: s for s in doc.sections}
         self._sentence_starts = [s.start for s in doc.sentences]
         self._described_bodies: set[str] = set()
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
-        self.graph.add((s, p, o))
+        self.triples.append((s, p, o))
 
     # -- provenance
     def sentence_at(self, start: int, end: int) -> str:
@@ -348,16 +356,16 @@ def _target_key(target: Target) -> tuple:
             deadline.value or "" if deadline else "", deadline.text if deadline else "")
 
 
-def document_graph(doc: Document, facts: DocumentFacts) -> Graph:
-    """The RDF graph of one document and its extracted facts.
+def document_triples(doc: Document, facts: DocumentFacts) -> list[Triple]:
+    """The triples of one document and its extracted facts (a triple may be listed more than once).
 
     Args:
         doc: the structured document (metadata, citations, task hierarchy, sentences).
         facts: what extraction read from it (``facts.doc_id`` must be ``doc.doc_id``).
 
     Returns:
-        A new graph with the project's prefixes bound; nodes shared across documents (bodies,
-        programmes, indicators, jurisdictions, deadlines) carry the same IRI in every graph.
+        The triples in the order they were stated; nodes shared across documents (bodies,
+        programmes, indicators, jurisdictions, deadlines) carry the same IRI in every document.
     """
     if facts.doc_id != doc.doc_id:
         from pipeline.errors import GraphBuildError
@@ -376,7 +384,17 @@ def document_graph(doc: Document, facts: DocumentFacts) -> Graph:
     builder.add_responsibilities()
     builder.add_targets()
     builder.add_programmes()
-    return builder.graph
+    return builder.triples
+
+
+def document_graph(doc: Document, facts: DocumentFacts) -> Graph:
+    """The RDF graph of one document and its extracted facts (:func:`document_triples` in a graph
+    with the project's prefixes bound)."""
+    graph = new_graph()
+    add = graph.add
+    for triple in document_triples(doc, facts):
+        add(triple)
+    return graph
 
 
 def corpus_graph(pairs: list[tuple[Document, DocumentFacts]]) -> Graph:

@@ -12,6 +12,7 @@ import heapq
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
 
 from pipeline.config import Settings
 from pipeline.errors import GraphBuildError
@@ -35,9 +37,45 @@ MERGED_STEM = "policykg"
 SORT_BATCH = 256
 
 
-def ntriples_text(graph: Graph) -> str:
-    """N-Triples, one triple per line, lines sorted (code-point order = UTF-8 byte order) and unique."""
-    lines = {line for line in graph.serialize(format="nt").splitlines() if line.strip()}
+#: Characters rdflib refuses in an IRI it writes (and N-Triples forbids).
+_BAD_IRI_CHARACTERS = re.compile(r'[<>" {}|\\^`]')
+
+
+def _term_text(term: Node) -> str:
+    """A subject, predicate or object in N-Triples, as rdflib's N-Triples serializer writes it."""
+    if isinstance(term, Literal):
+        quoted = '"' + (str(term).replace("\\", "\\\\").replace("\n", "\\n")
+                        .replace('"', '\\"').replace("\r", "\\r")) + '"'
+        if term.language:
+            return f"{quoted}@{term.language}"
+        if term.datatype:
+            return f"{quoted}^^<{term.datatype}>"
+        return quoted
+    if isinstance(term, URIRef):
+        if _BAD_IRI_CHARACTERS.search(term):
+            raise GraphBuildError(f"{str(term)!r} is not an IRI N-Triples can hold",
+                                  hint="build IRIs with pipeline.rdf.iris, which percent-encodes them")
+        return f"<{term}>"
+    return term.n3()
+
+
+def ntriples_text(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    """N-Triples, one triple per line, lines sorted (code-point order = UTF-8 byte order) and unique.
+
+    ``triples`` is a graph or any iterable of triples (repeats are fine). The lines are those of
+    rdflib's N-Triples serializer (``tests/test_rdf_export.py``), made here with every IRI and
+    blank node formatted once: a document's subjects and predicates repeat on many lines.
+    """
+    named: dict[Node, str] = {}
+    lines = set()
+    for s, p, o in triples:
+        subject = named.get(s) or named.setdefault(s, _term_text(s))
+        predicate = named.get(p) or named.setdefault(p, _term_text(p))
+        if isinstance(o, Literal):
+            obj = _term_text(o)
+        else:
+            obj = named.get(o) or named.setdefault(o, _term_text(o))
+        lines.add(f"{subject} {predicate} {obj} .")
     return "".join(line + "\n" for line in sorted(lines))
 
 

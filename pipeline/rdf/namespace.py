@@ -32,6 +32,7 @@ class PK(DefinedNamespace):
     # classes
     PolicyDocument: URIRef
     Task: URIRef
+    TaskContainer: URIRef
     Objective: URIRef
     Goal: URIRef
     Target: URIRef

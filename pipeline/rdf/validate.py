@@ -5,14 +5,17 @@ sorted so two runs print the same text.
 
 Every document of a run is validated, so the invariant work is done once per process (see
 :class:`_Checker`): the shapes are harvested once, with property shapes given their node shape's
-targets (:func:`_hoisted_shapes`), and only the ontology axioms the shapes read are mixed into the
-data (:func:`_needed_axioms`). The verdicts and the report text are those of a plain
-``pyshacl.validate`` call with every structural axiom (``tests/test_validate_equivalence.py``).
+targets (:func:`_hoisted_shapes`), only the ontology axioms the shapes read are mixed into the
+data (:func:`_needed_axioms`), and only the data triples the shapes can read are copied into the
+graph pyshacl walks (:func:`_read_predicates`). The verdicts and the report text are those of a
+plain ``pyshacl.validate`` call on the whole graph with every structural axiom
+(``tests/test_validate_equivalence.py``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +26,7 @@ from rdflib.term import Node
 
 from pipeline.config import Settings
 from pipeline.errors import GraphBuildError
-from pipeline.rdf.namespace import OWL, RDF, RDFS, SH
+from pipeline.rdf.namespace import OWL, PREFIXES, RDF, RDFS, SH
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +109,15 @@ def _short(graph: Graph, node: Node | None) -> str | None:
 
 
 def _path_text(results: Graph, path: Node | None) -> str | None:
+    """A result path as SPARQL writes it: ``pk:p``, ``^pk:p``, ``pk:p|pk:q`` (the paths our shapes use)."""
     if path is None:
         return None
     inverse = results.value(path, SH.inversePath)
     if inverse is not None:
-        return f"^{_short(results, inverse)}"
+        return f"^{_path_text(results, inverse)}"
+    alternatives = results.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_path_text(results, p) or "?" for p in results.items(alternatives))
     return _short(results, path)
 
 
@@ -181,6 +188,28 @@ def _needed_axioms(
                  if o in classes and (p == RDF.type or (p == RDFS.subClassOf and s in classes)))
 
 
+#: Shape terms after which a data triple of any predicate can change a verdict: a closed shape
+#: reads every property of its focus nodes, SPARQL-based and SHACL-AF features read what they like.
+READS_ANYTHING = (SH.closed, SH.sparql, SH.select, SH.target, SH.rule, SH.js, SH.expression)
+
+
+def _read_predicates(shapes: Graph) -> frozenset[Node] | None:
+    """The predicates of the data triples that can change a verdict of ``shapes``; None for all.
+
+    Without inference, pyshacl reads the data graph along the paths the shapes name (``sh:path``
+    and the paths inside it, ``sh:lessThan`` and the other property pairs, ``sh:targetSubjectsOf``
+    and ``sh:targetObjectsOf``) and through ``rdf:type`` and ``rdfs:subClassOf`` for class targets
+    and ``sh:class``. Each of these is an IRI written in the shapes graph, so every IRI of the
+    shapes graph plus those two is a superset of what is read. A quarter of a document's triples
+    fall outside it (mention texts, alternative labels, section markers, ``pk:hasTask`` links) and
+    are left out of the graph pyshacl walks.
+    """
+    terms = set(shapes.subjects()) | set(shapes.predicates()) | set(shapes.objects())
+    if any(term in terms for term in READS_ANYTHING):
+        return None
+    return frozenset({term for term in terms if isinstance(term, URIRef)} | {RDF.type, RDFS.subClassOf})
+
+
 def _hoisted_shapes(shapes: Graph) -> Graph:
     """A copy of ``shapes`` in which each node shape's property shapes carry its targets themselves.
 
@@ -235,6 +264,33 @@ class _Checker:
     prefixes: tuple[tuple[str, str], ...]
     needed_axioms: tuple[Triple, ...]
     structural_axioms: tuple[Triple, ...]
+    read_predicates: frozenset[Node] | None  # of the data triples that can change a verdict
+
+
+class _Parameters(list):
+    """pyshacl's list of constraint parameters, with a hashed membership test.
+
+    For every shape it checks, and again for every value node of an ``sh:or``/``sh:xone`` member,
+    pyshacl 0.40 tests each of the shape's predicates with ``p in ALL_CONSTRAINT_PARAMETERS``: a
+    scan of ~40 IRIs, each compared by a Python-level ``__eq__``. That was 10% of the profile
+    of validating 300 bench documents. pyshacl reads the list from ``pyshacl.shape.CONSTRAINT_PARAMS``
+    once it is set; this puts an equal list there whose ``in`` is a set lookup. Nothing else
+    changes: a copy (pyshacl copies it to extend it when SHACL-AF is on) is a plain list again.
+    """
+
+    def __init__(self, parameters: Iterable[Node]) -> None:
+        super().__init__(parameters)
+        self._index = frozenset(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._index
+
+
+def _index_constraint_parameters() -> None:
+    import pyshacl.shape
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    pyshacl.shape.CONSTRAINT_PARAMS = (_Parameters(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
 
 
 @lru_cache(maxsize=4)
@@ -243,6 +299,7 @@ def _checker(ontology_dir: Path) -> _Checker:
     from pyshacl.shapes_graph import ShapesGraph
 
     apply_patches()  # the rdflib fixes pyshacl.validate() applies before it validates
+    _index_constraint_parameters()
     ontology, shapes = _ontology_and_shapes(ontology_dir)
     structural = tuple(sorted(
         t for t in ontology if t[1] in STRUCTURAL and not isinstance(t[0], BNode)))
@@ -254,33 +311,65 @@ def _checker(ontology_dir: Path) -> _Checker:
         prefixes=tuple((str(p), str(n)) for p, n in ontology.namespace_manager.namespaces()),
         needed_axioms=_needed_axioms(ontology, shapes, structural),
         structural_axioms=structural,
+        read_predicates=_read_predicates(shapes),
     )
 
 
-def _with_ontology(graph: Graph, checker: _Checker, *, inplace: bool = False) -> Graph:
-    """``graph`` plus the ontology axioms: a new graph, or ``graph`` itself when ``inplace``.
-
-    A graph with subclass links of its own gets every structural axiom: its links can join
-    ontology classes the shapes do not name to ones they do.
-    """
-    own_subclasses = (None, RDFS.subClassOf, None) in graph
-    axioms = checker.structural_axioms if own_subclasses else checker.needed_axioms
-    if inplace:
-        mixed = graph
-    else:
-        mixed = Graph(bind_namespaces="none")
-        for prefix, namespace in graph.namespace_manager.namespaces():
-            mixed.bind(prefix, namespace, override=False)
-        for triple in graph:
-            mixed.add(triple)
-    known = {str(p) for p, _ in mixed.namespace_manager.namespaces()}
+def _bind_prefixes(graph: Graph, namespaces: Iterable[tuple[str, Any]], checker: _Checker) -> None:
+    for prefix, namespace in namespaces:
+        graph.bind(prefix, namespace, override=False)
+    known = {str(p) for p, _ in graph.namespace_manager.namespaces()}
     for prefix, namespace in checker.prefixes:
         if prefix not in known:
-            mixed.bind(prefix, namespace, override=False)
-    add = mixed.add
-    for triple in axioms:
+            graph.bind(prefix, namespace, override=False)
+
+
+def _add_axioms(graph: Graph, checker: _Checker) -> Graph:
+    """Mix the ontology axioms into ``graph``: the ones the shapes read, or every structural one if
+    the data has subclass links of its own (they can join classes the shapes do not name to ones
+    they do)."""
+    own_subclasses = (None, RDFS.subClassOf, None) in graph
+    add = graph.add
+    for triple in checker.structural_axioms if own_subclasses else checker.needed_axioms:
         add(triple)
-    return mixed
+    return graph
+
+
+def _readable_copy(triples: Iterable[Triple], checker: _Checker, namespaces: Iterable[tuple[str, Any]]) -> Graph:
+    """A new graph of the ``triples`` the shapes can read (:func:`_read_predicates`), with the
+    ontology axioms. Triples about a blank node stay whatever their predicate: a report that names
+    a blank node prints its properties."""
+    copy = Graph(bind_namespaces="none")
+    _bind_prefixes(copy, namespaces, checker)
+    read = checker.read_predicates
+    add = copy.add
+    for triple in triples:
+        if read is None or triple[1] in read or isinstance(triple[0], BNode):
+            add(triple)
+    return _add_axioms(copy, checker)
+
+
+@lru_cache(maxsize=1)
+def _project_names() -> Graph:
+    """An empty graph with the project's prefixes bound: how reports name nodes of built documents."""
+    names = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        names.bind(prefix, namespace)
+    return names
+
+
+def _run(data: Graph, checker: _Checker, names: Graph, triples: int) -> ValidationReport:
+    from pyshacl.graph_abstraction import DataGraph
+    from pyshacl.validator import Validator
+
+    validator = Validator(DataGraph.from_rdflib(data), shacl_graph=checker.shapes_graph.graph, options={
+        "inference": "none", "abort_on_first": False, "allow_warnings": True, "advanced": False,
+        "inplace": True, "logger": log})
+    validator.shacl_graph = checker.shapes_graph  # the shapes harvested once, not a fresh harvest
+    conforms, results, _text = validator.run()
+    violations = _violations(results, checker.shapes, names)
+    log.debug("SHACL: %d results on %d triples", len(violations), triples)
+    return ValidationReport(conforms=bool(conforms), violations=violations, triples=triples)
 
 
 def validate_graph(graph: Graph, settings: Settings | None = None, *, inplace: bool = False) -> ValidationReport:
@@ -289,24 +378,33 @@ def validate_graph(graph: Graph, settings: Settings | None = None, *, inplace: b
     Args:
         graph: the data graph.
         settings: where the ontology and shapes are (defaults from the environment).
-        inplace: add the axioms to ``graph`` itself instead of a copy (for a graph that is
-            thrown away after validation; saves a copy per document).
+        inplace: add the axioms to ``graph`` itself instead of validating a copy of the triples the
+            shapes can read (for a big graph that is thrown away after validation).
 
     Returns:
         A :class:`ValidationReport`; ``conforms`` is False when any shape has a Violation.
     """
-    from pyshacl.graph_abstraction import DataGraph
-    from pyshacl.validator import Validator
-
     settings = settings or Settings.from_env()
     checker = _checker(settings.ontology_path())
     triples = len(graph)
-    data = DataGraph.from_rdflib(_with_ontology(graph, checker, inplace=inplace))
-    validator = Validator(data, shacl_graph=checker.shapes_graph.graph, options={
-        "inference": "none", "abort_on_first": False, "allow_warnings": True, "advanced": False,
-        "inplace": True, "logger": log})
-    validator.shacl_graph = checker.shapes_graph  # the shapes harvested once, not a fresh harvest
-    conforms, results, _text = validator.run()
-    violations = _violations(results, checker.shapes, graph)
-    log.debug("SHACL: %d results on %d triples", len(violations), triples)
-    return ValidationReport(conforms=bool(conforms), violations=violations, triples=triples)
+    if inplace:
+        _bind_prefixes(graph, (), checker)
+        data = _add_axioms(graph, checker)
+    else:
+        data = _readable_copy(graph, checker, graph.namespace_manager.namespaces())
+    return _run(data, checker, graph, triples)
+
+
+def validate_triples(
+    triples: Sequence[Triple], settings: Settings | None = None, *, distinct: int | None = None
+) -> ValidationReport:
+    """Validate a built document's triples (:func:`pipeline.rdf.build.document_triples`) as
+    :func:`validate_graph` validates their graph, without building that graph first.
+
+    ``distinct`` is the number of distinct triples, for the report, when the caller knows it.
+    Nodes are named in the report with the project's prefixes, as in a built document's graph.
+    """
+    settings = settings or Settings.from_env()
+    checker = _checker(settings.ontology_path())
+    data = _readable_copy(triples, checker, PREFIXES.items())
+    return _run(data, checker, _project_names(), len(set(triples)) if distinct is None else distinct)
