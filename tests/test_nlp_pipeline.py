@@ -96,3 +96,59 @@ def test_pkuseg_pipeline_saves_and_loads(tmp_path: Path, pkuseg_model: Path) -> 
     loaded = spacy.load(tmp_path / "model")
     text = "加强医疗卫生机构建设"
     assert [t.text for t in loaded.make_doc(text)] == [t.text for t in nlp.make_doc(text)]
+
+
+# --------------------------------------------------------------------------- word alignment
+
+WHITESPACE = [c for c in map(chr, range(0x3001)) if c.isspace()]
+TRICKY = [
+    "", " ", "  ", "\n", "卫生", " 卫生", "卫生 ", "卫生  健康", "卫生 \n 健康", "卫生\u3000健康", "\u00a0到 2025年",
+    "到2025年 ,完成 ", "(一) 科学配置\r\n\t资源 。", "".join(WHITESPACE), "甲" + " 乙".join(WHITESPACE) + " ",
+]
+
+
+def _seed_texts() -> list[str]:
+    from pipeline.ingest import ingest_bytes
+
+    raw = ROOT / "data" / "raw"
+    return [article.text for path in sorted(raw.iterdir()) for article in ingest_bytes(path.name, path.read_bytes())]
+
+
+def _spacy_tokens(segmenter: str, text: str, pkuseg_model: Path | None = None) -> list[tuple[str, str]]:
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": segmenter}}})
+    if pkuseg_model is not None:
+        nlp.tokenizer.initialize(pkuseg_model=str(pkuseg_model))
+    return [(t.text, t.whitespace_) for t in nlp.make_doc(text)]
+
+
+def test_char_alignment_is_spacys() -> None:
+    from spacy.util import get_words_and_spaces
+
+    from pipeline.nlp.segmenters import char_words_and_spaces, words_and_spaces
+
+    for text in TRICKY + _seed_texts():
+        expected = get_words_and_spaces(list(text), text)
+        assert char_words_and_spaces(text) == expected, repr(text[:40])
+        assert words_and_spaces(list(text), text) == expected, repr(text[:40])
+
+
+def test_word_alignment_is_spacys_and_refuses_words_not_in_the_text() -> None:
+    from spacy.util import get_words_and_spaces
+
+    from pipeline.nlp.segmenters import words_and_spaces
+
+    for text in TRICKY:
+        words = text.replace("\u3000", " ").split(" ")  # multi-character words and empty ones
+        assert words_and_spaces(words, text) == get_words_and_spaces(words, text), repr(text)
+    with pytest.raises(ValueError, match="E194"):
+        words_and_spaces(["卫生", "财政"], "卫生健康")
+
+
+@pytest.mark.parametrize("segmenter", [Segmenter.CHAR, Segmenter.JIEBA, Segmenter.PKUSEG])
+def test_the_pipeline_tokenizes_as_spacys_chinese_tokenizer(segmenter: Segmenter, pkuseg_model: Path) -> None:
+    model = pkuseg_model if segmenter is Segmenter.PKUSEG else None
+    nlp = build_nlp(Settings(segmenter=segmenter, pkuseg_model=model))
+    assert type(nlp.tokenizer).__module__ == "pipeline.nlp.segmenters"
+    for text in [TEXT, *TRICKY[1:], *_seed_texts()[:3]]:
+        ours = [(t.text, t.whitespace_) for t in nlp.make_doc(text)]
+        assert ours == _spacy_tokens(segmenter.value, text, model), repr(text[:40])
