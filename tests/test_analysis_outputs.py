@@ -237,3 +237,20 @@ def test_write_analysis_batches_fit_the_server_message_limit(database, project: 
         run_analysis(settings, write_db=True)
     count = _rows(settings, "MATCH (:Task)-[r:ANSWERS]->(:Task) RETURN count(r) AS n")
     assert count == [{"n": summary.task_links}]  # rewritten, not doubled
+
+
+@pytest.mark.integration
+def test_analysis_statements_find_their_nodes_through_the_uri_index(database) -> None:
+    """A label scan per row made the write quadratic: 10 000 bench files took over half an hour."""
+    import redis
+
+    from pipeline.analysis.database import cypher
+    from pipeline.graphdb.dialect import FALKORDB_GRAPH
+
+    settings, _ = database
+    client = redis.Redis(host="127.0.0.1", port=settings.local_redis_port)
+    for name in ("write_answers", "write_body_metrics"):
+        text = cypher(name).replace("$rows", '[{from_iri: "a", to_iri: "b", iri: "c"}]')
+        plan = [line.decode() for line in client.execute_command("GRAPH.EXPLAIN", FALKORDB_GRAPH, text)]
+        assert any("Node By Index Scan" in line for line in plan), (name, plan)
+        assert not any("Label Scan" in line for line in plan), (name, plan)
