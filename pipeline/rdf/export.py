@@ -63,8 +63,9 @@ def ntriples_text(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     """N-Triples, one triple per line, lines sorted (code-point order = UTF-8 byte order) and unique.
 
     ``triples`` is a graph or any iterable of triples (repeats are fine). The lines are those of
-    rdflib's N-Triples serializer (``tests/test_rdf_export.py``), made here with every IRI and
-    blank node formatted once: a document's subjects and predicates repeat on many lines.
+    rdflib's N-Triples serializer (``tests/test_rdf_build.py`` compares them), made here with
+    every IRI and blank node formatted once: a document's subjects and predicates repeat on many
+    lines.
     """
     named: dict[Node, str] = {}
     lines = set()
