@@ -11,7 +11,8 @@ The clean-text convention (every later stage can rely on it):
   removed; other parentheses
   (``(一)``, ``(含中医)``, ``(2021—2025年)``, ``(5G)``) are kept.
 - Width: full-width forms U+FF01..U+FF5E become their ASCII counterparts, so digits and Latin
-  letters are half-width AND ``，：；（）！？`` become ``,:;()!?``. Ideographic punctuation that has
+  letters are half-width AND ``，：；（）！？`` become ``,:;()!?``. A ``.`` typed for ``。`` (after
+  a Han character or a closing mark, before no digit or letter) becomes ``。``. Ideographic punctuation that has
   no ASCII twin is kept as is: ``。、“”‘’《》〈〉〔〕【】—…·``. Regexes downstream therefore match
   ``(`` ``)`` ``:`` ``;`` ``,`` only, never their full-width forms.
 - Spaces: runs of spaces, tabs, no-break and ideographic spaces become one ASCII space (spaces
@@ -46,6 +47,9 @@ _TONED_SET = frozenset(_TONED)
 # makes the engine try it at every position) that tells when PINYIN cannot match at all.
 PINYIN_NOTE = re.compile(rf"[(（][a-zA-Z{_TONED}]{{1,8}}[)）]")
 FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+# ``.`` typed for ``。``: after a Han character or a closing mark, before no digit, letter or dot.
+# The match takes the character before it, so no segment boundary falls between the two.
+SENTENCE_PERIOD = re.compile(r"[\u4e00-\u9fff”’)》」』】]\.(?![0-9A-Za-z.])")
 _HALF_WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}  # -> U+0021..
 
 
@@ -126,6 +130,8 @@ def normalise_chars(pieces: list[Piece], warnings: list[str] | None = None) -> l
         pieces = rewrite(pieces, PINYIN, _pinyin)
     pieces = map_text(pieces, fold_width)
     pieces = to_simplified(pieces)
+    if "." in text_of(pieces):
+        pieces = rewrite(pieces, SENTENCE_PERIOD, lambda m: m.group()[0] + "。")
     pieces = rewrite(pieces, WHITESPACE, lambda _: " ")
     return pieces
 

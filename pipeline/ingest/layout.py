@@ -1,0 +1,139 @@
+"""Page layout repairs on clean lines: hard line wraps joined.
+
+PDF copy-paste and e-paper pages break every line at the page width, mid-sentence and even
+mid-name (``国家\\n卫生健康委``). Later stages read a paragraph per line, so the breaks are
+joined here, with offsets kept (a joined line break is a dropped piece).
+
+A text is *hard-wrapped* when most of its longer lines share one display width (ASCII characters
+count half): the wrap width ``W``. There a line at least ``WRAP_FILL`` of ``W`` wide that does not
+end a sentence continues on the next line. Anywhere, a line that leaves a bracket open
+(``(``, ``《``, ``〔``, ``“``) continues on the next line when that line closes it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.ingest.clean import Line
+
+WRAP_FILL = 0.85
+WRAP_MIN_LINES = 4
+WRAP_MIN_SHARE = 0.5
+WRAP_MAX_WIDTH = 100
+# A line opening a section or an article: never the rest of the line before it.
+SECTION_START = re.compile(
+    r"\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十]+\s*\)|\d{1,2}\s*[、.](?!\d)"
+    r"|\(\d{1,2}\)|[①-⑳]|第[一二三四五六七八九十\d]+[章节条部])"
+)
+_SENTENCE_END = frozenset("。!?！？;；:：")
+_OPENERS = {"(": ")", "《": "》", "〔": "〕", "“": "”", "[": "]", "【": "】"}
+_BRACKET_LOOKAHEAD = 3  # lines a bracket may stay open across
+_BRACKET_SPAN = 240  # characters a bracketed run may cover
+
+
+def display_width(text: str) -> float:
+    """Width on a page: ASCII characters are half as wide as Chinese ones.
+
+    >>> display_width("2023年工作要点"), display_width("卫生健康委")
+    (7.0, 5.0)
+    """
+    return sum(0.5 if ord(ch) < 128 else 1.0 for ch in text)
+
+
+def wrap_width(widths: list[float]) -> float | None:
+    """The width a hard-wrapped text breaks its lines at, or None for flowing text.
+
+    >>> wrap_width([38.0] * 5 + [3.0])
+    38.0
+    >>> wrap_width([120.0, 300.0, 45.0, 80.0]) is None
+    True
+    """
+    widths = sorted(w for w in widths if w >= 10)
+    if len(widths) < WRAP_MIN_LINES:
+        return None
+    top = widths[int(0.9 * (len(widths) - 1))]
+    if top > WRAP_MAX_WIDTH:
+        return None
+    full = sum(1 for w in widths if w >= WRAP_FILL * top)
+    if full < WRAP_MIN_LINES or full < WRAP_MIN_SHARE * len(widths):
+        return None
+    return top
+
+
+def _raw_lengths(lines: list[Line], raw: str) -> list[float]:
+    """Characters of each line as the raw file has it, indentation included."""
+    out = []
+    for line in lines:
+        if not line.pieces:
+            out.append(0.0)
+            continue
+        start = raw.rfind("\n", 0, line.pieces[0].start) + 1
+        end = raw.find("\n", line.pieces[-1].end)
+        out.append(float(len(raw[start : end if end >= 0 else len(raw)].rstrip())))
+    return out
+
+
+def _open_bracket(text: str) -> str | None:
+    """The closer the line still waits for: the last bracket it opens and leaves open."""
+    stack: list[str] = []
+    for ch in text:
+        if ch in _OPENERS:
+            stack.append(_OPENERS[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _closes_soon(texts: list[str], i: int, closer: str) -> bool:
+    """Whether the next lines close ``closer`` within a bracket's reach, before opening another
+    and before a new section starts."""
+    opener = next(o for o, c in _OPENERS.items() if c == closer)
+    seen = 0
+    for text in texts[i + 1 : i + 1 + _BRACKET_LOOKAHEAD]:
+        if SECTION_START.match(text):
+            return False
+        at, again = text.find(closer), text.find(opener)
+        if at >= 0 and (again < 0 or at < again):
+            return seen + at <= _BRACKET_SPAN
+        if again >= 0:
+            return False
+        seen += len(text)
+    return False
+
+
+def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
+    """Join the lines a hard wrap or an open bracket split (the break piece is dropped).
+
+    The wrap width is looked for in the display widths of the clean lines, then in the raw
+    lines' character counts (a tool that wrapped at N characters, indentation included).
+    """
+    if len(lines) < 2:
+        return lines
+    texts = [line.text for line in lines]
+    measures = [display_width(t) for t in texts]
+    width = wrap_width(measures)
+    if width is None and raw is not None:
+        measures = _raw_lengths(lines, raw)
+        width = wrap_width(measures)
+    joins = []
+    for i, text in enumerate(texts[:-1]):
+        stripped = text.rstrip()
+        wrapped = (
+            width is not None
+            and measures[i] >= WRAP_FILL * width
+            and stripped[-1:] not in _SENTENCE_END
+            and not SECTION_START.match(texts[i + 1])
+        )
+        closer = _open_bracket(stripped)
+        joins.append(wrapped or (closer is not None and _closes_soon(texts, i, closer)))
+    out: list[Line] = [lines[0]]
+    for line, join in zip(lines[1:], joins):
+        if join:
+            last = out[-1]
+            out[-1] = Line(last.pieces + line.pieces, line.terminator, last.heading, last.continuation)
+        else:
+            out.append(line)
+    return out
+
+
+__all__ = ["display_width", "unwrap_lines", "wrap_width"]
