@@ -116,10 +116,14 @@ class ResponsibilityReader(MatchComponent):
     def match(self, doc: Doc) -> list[Assignment]:
         text = doc_text(doc)
         jurisdiction, level = doc._.jurisdiction, doc_level(doc)
+        sections = doc._.sections
         rules = [m.start() for m in self.cues.first_is_lead_rule.finditer(text)]
         out: list[Assignment] = []
         covered: list[tuple[int, int]] = []
-        for m in self.labelled.finditer(text):
+        labelled = list(self.labelled.finditer(text))
+        # Tasks whose clauses name a lead by label: there a plain list label names the others.
+        led_tasks = {enclosing_task(sections, m.start()) for m in labelled if m.group("label") in self.cues.lead_labels}
+        for m in labelled:
             clause_end = m.end()
             tail = re.search(r"[，,]\s*(?:排|列|位|下同|其中|第一|按)", m.group("list"))
             list_end = m.start("list") + (tail.start() if tail else len(m.group("list")))
@@ -127,21 +131,30 @@ class ResponsibilityReader(MatchComponent):
             first_lead = self.first_is_lead or any(r < clause_end for r in rules)
             label = m.group("label")
             matches = self._bodies(text, m.start("list"), list_end, jurisdiction, level)
+            led = enclosing_task(sections, m.start()) in led_tasks
             for i, bm in enumerate(matches):
                 if label in self.cues.support_labels:
                     role = Role.SUPPORT
                 elif label in self.cues.lead_labels:
                     role = Role.LEAD
+                elif led:
+                    role = Role.SUPPORT
                 else:
                     role = Role.LEAD if (i == 0 or not first_lead) else Role.SUPPORT
                 out.append(self._assign(bm, role, m.start(), clause_end))
             covered.append((m.start(), clause_end))
         for m in self.paren.finditer(text):
-            if not self.verb_cue.search(m.group("inner")):
-                continue
             if any(s <= m.start("inner") < e for s, e in covered) or self.label_in.search(m.group("inner")):
                 continue
-            found = self._verb_clause(text, m.start("inner"), m.end("inner"), jurisdiction, level, strict=False)
+            first_lead = self.first_is_lead or any(r < m.end() for r in rules)
+            if self.verb_cue.search(m.group("inner")):
+                found = self._verb_clause(text, m.start("inner"), m.end("inner"), jurisdiction, level, first_lead)
+            elif not text[m.end():].strip():
+                # A list cut off by the end of the file: "(A、B、C" — bodies only.
+                bodies = self._bodies(text, m.start("inner"), m.end("inner"), jurisdiction, level, strict=True)
+                found = self._listed(bodies, first_lead)
+            else:
+                continue
             if found:
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm, role in found)
                 covered.append((m.start(), m.end()))
@@ -154,29 +167,38 @@ class ResponsibilityReader(MatchComponent):
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm in matches)
         return sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value))
 
+    @staticmethod
+    def _listed(bodies: list[BodyMatch], first_lead: bool) -> list[tuple[BodyMatch, Role]]:
+        """Roles of a list without role words: all lead, or the first when the rule says so."""
+        return [(bm, Role.LEAD if (i == 0 or not first_lead) else Role.SUPPORT) for i, bm in enumerate(bodies)]
+
     def _verb_clause(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
-                     strict: bool) -> list[tuple[BodyMatch, Role]]:
-        """(A牵头，B配合) / (A、B按职责分工负责) inside ``text[start:end]``."""
+                     first_lead: bool) -> list[tuple[BodyMatch, Role]]:
+        """(A牵头，B配合) / (A、B按职责分工负责) / (A负责。列第一位者为牵头…) in ``text[start:end]``."""
         inner = text[start:end]
         found: list[tuple[BodyMatch, Role]] = []
-        pos = 0
         lead = self.lead_re.match(inner)
-        if lead:
-            found += [(bm, Role.LEAD) for bm in self._bodies(text, start, start + lead.end("list"), jurisdiction, level)]
-            pos = lead.end()
-            rest = inner[pos:].lstrip("，,；;、 ")
-            offset = start + len(inner) - len(rest)
-            # After a named lead, "Y配合" and "Y按职责分工负责" both make Y supporting bodies.
-            support = self.support_re.match(rest) or self.shared_re.match(rest)
-            if support:
-                found += [(bm, Role.SUPPORT) for bm in
-                          self._bodies(text, offset, offset + support.end("list"), jurisdiction, level)]
-            return found if found else []
-        shared = self.shared_re.fullmatch(inner) or self.shared_re.match(inner)
-        if shared and shared.end() == len(inner.rstrip("。 ")):
-            bodies = self._bodies(text, start, start + shared.end("list"), jurisdiction, level, strict=True)
-            return [(bm, Role.LEAD) for bm in bodies]
-        return []
+        shared = None if lead else self.shared_re.match(inner)
+        if lead is None and shared is None:
+            return []
+        head = lead or shared
+        assert head is not None
+        rest = inner[head.end():]
+        # What follows the verb: the end, another clause (", B配合"), or a note ("。列第一位者…").
+        if rest.strip(" 。") and rest.lstrip(" ")[:1] not in "，,；;。":
+            return []
+        bodies = self._bodies(text, start, start + head.end("list"), jurisdiction, level, strict=lead is None)
+        found = [(bm, Role.LEAD) for bm in bodies] if lead else self._listed(bodies, first_lead)
+        if not found:
+            return []
+        tail = rest.lstrip("，,；; ")
+        offset = start + len(inner) - len(tail)
+        # After the named bodies, "Y配合" and "Y按职责分工负责" both make Y supporting bodies.
+        support = self.support_re.match(tail) or (self.shared_re.match(tail) if lead else None)
+        if support:
+            found += [(bm, Role.SUPPORT) for bm in
+                      self._bodies(text, offset, offset + support.end("list"), jurisdiction, level)]
+        return found
 
     def _bodies(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
                 strict: bool = False) -> list[BodyMatch]:
@@ -194,7 +216,7 @@ class ResponsibilityReader(MatchComponent):
             pos = g.end()
         pieces += self._split(chunk, pos, len(chunk), jurisdiction, level)
         if strict:
-            known = sum(m.end - m.start for m in pieces if m.body and m.known)
+            known = sum(m.end - m.start for m in pieces if m.body)
             meaningful = sum(1 for ch in chunk if ch not in "、，, \u3000")
             if not pieces or known < meaningful:
                 return []
@@ -243,16 +265,18 @@ class ResponsibilityReader(MatchComponent):
 
 
 def enclosing_task(sections: list | None, offset: int) -> str | None:
-    """The id of the task a clause belongs to: the enclosing item, else sub-item, else part.
+    """The id of the task a clause belongs to: the innermost enclosing item or sub-item, else
+    the part.
 
-    >>> enclosing_task([("p2", "part", "优化", 0, 100), ("p2.i1", "item", "配置", 10, 50)], 40)
-    'p2.i1'
+    >>> rows = [("p2", "part", "优化", 0, 100), ("p2.i1", "item", "配置", 10, 50), ("p2.i1.s1", "subitem", "布局", 20, 45)]
+    >>> enclosing_task(rows, 40), enclosing_task(rows, 48), enclosing_task(rows, 60)
+    ('p2.i1.s1', 'p2.i1', 'p2')
     """
     best: tuple[int, int, str] | None = None
     for section_id, kind, _heading, start, end in sections or ():
         kind_value = getattr(kind, "value", kind)
         if start <= offset < end and kind_value in _SECTION_PRIORITY:
-            key = (_SECTION_PRIORITY[kind_value], end - start, section_id)
+            key = (int(kind_value == "part"), end - start, section_id)
             if best is None or key < best:
                 best = key
     return best[2] if best else None
