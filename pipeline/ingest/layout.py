@@ -25,6 +25,8 @@ SECTION_START = re.compile(
     r"\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十]+\s*\)|\d{1,2}\s*[、.](?!\d)"
     r"|\(\d{1,2}\)|[①-⑳]|第[一二三四五六七八九十\d]+[章节条部])"
 )
+# A running header or footer ends with its page number: never joined to the text below it.
+PAGE_NUMBER_END = re.compile(r"[^\d\s.]\s+\d{1,3}$")
 _SENTENCE_END = frozenset("。!?！？;；:：")
 _OPENERS = {"(": ")", "《": "》", "〔": "〕", "“": "”", "[": "]", "【": "】"}
 _BRACKET_LOOKAHEAD = 3  # lines a bracket may stay open across
@@ -123,6 +125,7 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
             and measures[i] >= WRAP_FILL * width
             and stripped[-1:] not in _SENTENCE_END
             and not SECTION_START.match(texts[i + 1])
+            and not PAGE_NUMBER_END.search(stripped)
         )
         closer = _open_bracket(stripped)
         joins.append(wrapped or (closer is not None and _closes_soon(texts, i, closer)))

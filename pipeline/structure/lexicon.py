@@ -46,6 +46,10 @@ class StructureLexicon:
     issued_cues: tuple[str, ...]
     number_cues: tuple[str, ...]
     issuer_cues: tuple[str, ...]
+    source_cues: tuple[str, ...]
+    title_cues: tuple[str, ...]
+    other_labels: tuple[str, ...]
+    number_issuers: tuple[tuple[str, str], ...]
     jurisdictions: tuple[Jurisdiction, ...]
 
 
@@ -98,6 +102,12 @@ def structure_lexicon() -> StructureLexicon:
             issued_cues=_longest_first(data["issued_cues"]),
             number_cues=_longest_first(data["number_cues"]),
             issuer_cues=_longest_first(data["issuer_cues"]),
+            source_cues=_longest_first(data["source_cues"]),
+            title_cues=_longest_first(data["title_cues"]),
+            other_labels=_longest_first(data["other_labels"]),
+            number_issuers=tuple(
+                sorted(((str(k), str(v)) for k, v in data["number_issuers"].items()), key=lambda kv: -len(kv[0]))
+            ),
             jurisdictions=tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name))),
         )
     except (KeyError, AttributeError, TypeError) as exc:
