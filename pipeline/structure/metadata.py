@@ -64,6 +64,7 @@ INLINE_SIGNATURE_RE = re.compile(
 )
 DIGITS_DATE_RE = re.compile(r"^\s*((?:19|20)\d{4,6})\s*$")
 FIVE_YEAR_RE = re.compile(r"[“\"]?十([一二三四五六七八九])五[”\"]?")
+YEAR_PLAN_RE = re.compile(r"((?:19|20)\d{2})\s*年(?!以来|以前|之前|前|后|底前|起)(?:度)?")
 PERIOD_RE = re.compile(r"((?:19|20)\d{2})\s*[—\-–~至到]+\s*((?:19|20)\d{2})\s*年")
 _TIME_WORDS = re.compile(
     r"^(?:近日|日前|近期|今天|昨天|今年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日)[,，\s]*"
@@ -631,6 +632,8 @@ def plan_period_end(title: str | None) -> str | None:
 
     >>> plan_period_end("“十四五”国民健康规划"), plan_period_end("行动计划(2021—2025年)"), plan_period_end("意见")
     ('2025', '2025', None)
+    >>> plan_period_end("2023年全省卫生健康工作要点"), plan_period_end("2019年以来的工作总结")
+    ('2023', None)
     """
     if not title:
         return None
@@ -638,7 +641,11 @@ def plan_period_end(title: str | None) -> str | None:
     if five:
         return str(1955 + 5 * (10 + "一二三四五六七八九".index(five.group(1)) + 1))
     period = PERIOD_RE.search(title)
-    return period.group(2) if period else None
+    if period:
+        return period.group(2)
+    # A plan for one year: 2023年工作要点, 2014年新型农村合作医疗统筹补偿方案.
+    years = YEAR_PLAN_RE.findall(title)
+    return years[0] if len(set(years)) == 1 and _ends_like_title(title, structure_lexicon()) else None
 
 
 # --------------------------------------------------------------------------- entry point
