@@ -209,13 +209,12 @@ def _is_earlier_period(deadline: DeadlineMatch, period_end: int | None) -> bool:
 
 
 def _canonical_unit(unit: str) -> str:
-    """The unit as the gold writes it (full-width signs folded, ``/10万`` as ``1/10万``).
+    """The unit as written, with full-width signs folded.
 
     >>> _canonical_unit("／10万"), _canonical_unit("%")
-    ('1/10万', '%')
+    ('/10万', '%')
     """
-    unit = ascii_digits(unit).replace("／", "/")
-    return "1/10万" if unit == "/10万" else unit
+    return ascii_digits(unit).replace("／", "/")
 
 
 @lru_cache(maxsize=1)
