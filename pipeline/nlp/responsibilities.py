@@ -31,6 +31,7 @@ from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_span
 from pipeline.resolve import BodyMatch, Gazetteer
 from pipeline.nlp.component import MatchComponent
 from pipeline.store import read_yaml_mapping
+from pipeline.structure.tables import Row, Table, find_tables
 
 CUES_FILE = RESOURCES_DIR / "responsibility_cues.yaml"
 _CJK_LIST = r"[\u4e00-\u9fff、，,（）()\s]"
@@ -158,6 +159,12 @@ class ResponsibilityReader(MatchComponent):
             if found:
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm, role in found)
                 covered.append((m.start(), m.end()))
+        for table in find_tables(text):
+            for row in table.rows:
+                found = self._row_cells(text, row, table, jurisdiction, level)
+                out.extend(self._assign(bm, role, row.start, row.end) for bm, role in found)
+                if found:
+                    covered.append((row.start, row.end))
         for pattern in (self.by_lead, self.shared_text):
             for m in pattern.finditer(text):
                 if any(s <= m.start() < e for s, e in covered):
@@ -166,6 +173,32 @@ class ResponsibilityReader(MatchComponent):
                 matches = self._bodies(text, m.start("list"), m.end("list"), jurisdiction, level, strict=True)
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm in matches)
         return sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value))
+
+    def _row_cells(self, text: str, row: Row, table: Table, jurisdiction: str | None,
+                   level: Level | None) -> list[tuple[BodyMatch, Role]]:
+        """Bodies of a table row's cells, in column order: person names before them are skipped,
+        vague members (县直有关单位) hold a cell but name nobody, and the first other cell ends them."""
+        found: list[tuple[BodyMatch, Role]] = []
+        cell = 0
+        seen: set[str] = set()
+        for token in re.finditer(r"\S+", text[row.cells_start:row.end]):
+            start = row.cells_start + token.start()
+            end = row.cells_start + token.end()
+            if any(f.fullmatch(token.group()) for f in self.cues.fillers):
+                cell += 1
+                continue
+            bodies = self._bodies(text, start, end, jurisdiction, level, strict=True)
+            if not bodies:
+                if cell == 0 and len(token.group()) <= 3:
+                    continue  # a person's name (牵头领导) before the body columns
+                break
+            role = Role.LEAD if table.role_of_cell(cell) == "lead" else Role.SUPPORT
+            for bm in bodies:
+                if bm.body is not None and bm.body.canonical not in seen:
+                    seen.add(bm.body.canonical)
+                    found.append((bm, role))
+            cell += 1
+        return found
 
     @staticmethod
     def _listed(bodies: list[BodyMatch], first_lead: bool) -> list[tuple[BodyMatch, Role]]:
@@ -187,7 +220,9 @@ class ResponsibilityReader(MatchComponent):
         # What follows the verb: the end, another clause (", B配合"), or a note ("。列第一位者…").
         if rest.strip(" 。") and rest.lstrip(" ")[:1] not in "，,；;。":
             return []
-        bodies = self._bodies(text, start, start + head.end("list"), jurisdiction, level, strict=lead is None)
+        # Inside parentheses ending with a role verb every list item is a body: one the
+        # gazetteer does not know is kept by its surface, and the known ones are never dropped.
+        bodies = self._bodies(text, start, start + head.end("list"), jurisdiction, level, lenient=True)
         found = [(bm, Role.LEAD) for bm in bodies] if lead else self._listed(bodies, first_lead)
         if not found:
             return []
@@ -201,8 +236,9 @@ class ResponsibilityReader(MatchComponent):
         return found
 
     def _bodies(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
-                strict: bool = False) -> list[BodyMatch]:
-        """Bodies listed in ``text[start:end]`` with absolute offsets; strict: all text must be bodies."""
+                strict: bool = False, lenient: bool = False) -> list[BodyMatch]:
+        """Bodies listed in ``text[start:end]`` with absolute offsets; strict: all text must be
+        bodies; lenient: list items no body covers are bodies named by their surface."""
         chunk = text[start:end]
         for filler in self.cues.fillers:
             chunk = filler.sub(lambda m: " " * len(m.group()), chunk)
@@ -215,12 +251,27 @@ class ResponsibilityReader(MatchComponent):
             pieces.append(BodyMatch(g.start(), g.end(), surface, Body(canonical, None, jurisdiction, "government", (surface,)), known=False))
             pos = g.end()
         pieces += self._split(chunk, pos, len(chunk), jurisdiction, level)
+        if lenient:
+            pieces = sorted(pieces + self._uncovered_items(chunk, pieces, jurisdiction), key=lambda m: m.start)
         if strict:
             known = sum(m.end - m.start for m in pieces if m.body)
             meaningful = sum(1 for ch in chunk if ch not in "、，, \u3000")
             if not pieces or known < meaningful:
                 return []
         return [BodyMatch(m.start + start, m.end + start, m.surface, m.body, m.known) for m in pieces if m.body]
+
+    @staticmethod
+    def _uncovered_items(chunk: str, pieces: list[BodyMatch], jurisdiction: str | None) -> list[BodyMatch]:
+        """List items (between 、 ， and spaces) that no found body overlaps, as bodies."""
+        covered = [(m.start, m.end) for m in pieces if m.body]
+        out = []
+        for item in re.finditer(r"[\u4e00-\u9fff()（）]{2,20}", chunk):
+            if any(a < item.end() and item.start() < b for a, b in covered):
+                continue
+            surface = item.group()
+            out.append(BodyMatch(item.start(), item.end(), surface,
+                                 Body(surface, None, jurisdiction, "organisation", (surface,)), known=False))
+        return out
 
     def _split(self, chunk: str, a: int, b: int, jurisdiction: str | None, level: Level | None) -> list[BodyMatch]:
         if b <= a:
