@@ -15,18 +15,23 @@ from __future__ import annotations
 import re
 
 from pipeline.ingest.clean import Line
+from pipeline.ingest.pieces import Piece
 
 WRAP_FILL = 0.85
-WRAP_MIN_LINES = 4
-WRAP_MIN_SHARE = 0.5
+WRAP_MIN_LINES = 5
+WRAP_MIN_SHARE = 0.35
 WRAP_MAX_WIDTH = 100
-# A line opening a section or an article: never the rest of the line before it.
+# A line opening a section, an article or a table row: never the rest of the line before it.
 SECTION_START = re.compile(
     r"\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十]+\s*\)|\d{1,2}\s*[、.](?!\d)"
-    r"|\(\d{1,2}\)|[①-⑳]|第[一二三四五六七八九十\d]+[章节条部])"
+    r"|\(\d{1,2}\)|[①-⑳]|第[一二三四五六七八九十\d]+[章节条部]|\d{1,3}[ \t]+(?=[\u4e00-\u9fff]))"
 )
 # A running header or footer ends with its page number: never joined to the text below it.
 PAGE_NUMBER_END = re.compile(r"[^\d\s.]\s+\d{1,3}$")
+# Punctuation inside a line (its section marker aside) makes it prose, not a heading or a name.
+_PROSE_MARK = re.compile(r"[，,、。()（）“”]")
+# A line opening with a label and a colon (牵头单位:, 发布机构:) starts a field of its own.
+FIELD_LABEL = re.compile(r"\s*[\u4e00-\u9fff]{2,8}\s*[:：]")
 _SENTENCE_END = frozenset("。!?！？;；:：")
 _OPENERS = {"(": ")", "《": "》", "〔": "〕", "“": "”", "[": "]", "【": "】"}
 _BRACKET_LOOKAHEAD = 3  # lines a bracket may stay open across
@@ -75,6 +80,17 @@ def _raw_lengths(lines: list[Line], raw: str) -> list[float]:
     return out
 
 
+def _is_prose(line: str) -> bool:
+    """Whether a line is running text (punctuation after its section marker), so that ending it
+    without a full stop means the sentence goes on.
+
+    >>> _is_prose("(五)以 2023年全国科普日活动、全国"), _is_prose("(一)指导思想"), _is_prose("一、总体要求")
+    (True, False, False)
+    """
+    marker = SECTION_START.match(line)
+    return _PROSE_MARK.search(line[marker.end() if marker else 0 :]) is not None
+
+
 def _open_bracket(text: str) -> str | None:
     """The closer the line still waits for: the last bracket it opens and leaves open."""
     stack: list[str] = []
@@ -120,11 +136,14 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
     joins = []
     for i, text in enumerate(texts[:-1]):
         stripped = text.rstrip()
+        # In a wrapped text a line runs on when it fills the width, or when it stops mid-sentence
+        # after a comma (the rest of a line that was wrapped twice).
         wrapped = (
             width is not None
-            and measures[i] >= WRAP_FILL * width
+            and (measures[i] >= WRAP_FILL * width or _is_prose(stripped))
             and stripped[-1:] not in _SENTENCE_END
             and not SECTION_START.match(texts[i + 1])
+            and not FIELD_LABEL.match(texts[i + 1])
             and not PAGE_NUMBER_END.search(stripped)
         )
         closer = _open_bracket(stripped)
@@ -133,10 +152,27 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
     for line, join in zip(lines[1:], joins):
         if join:
             last = out[-1]
-            out[-1] = Line(last.pieces + line.pieces, line.terminator, last.heading, last.continuation)
+            # A break the raw text put next to a space (a table cell, a Latin word) stays a space.
+            # A table row's cells are separated by spaces: a break inside a row separates too.
+            spaced = last.terminator is not None and (
+                (raw is not None and _spaced_break(raw, last, line)) or len(last.text.split()) >= 4
+            )
+            gap = [Piece(" ", last.terminator.start, last.terminator.end, unit=True)] if spaced else []
+            out[-1] = Line(last.pieces + gap + line.pieces, line.terminator, last.heading, last.continuation)
         else:
             out.append(line)
     return out
+
+
+def _spaced_break(raw: str, before: Line, after: Line) -> bool:
+    """Whether the raw text has a space or two beside the break between two lines (a cell or
+    word separator; a deeper indent is the page margin)."""
+    if not before.pieces or not after.pieces or before.terminator is None:
+        return False
+    left = raw[before.pieces[-1].end : before.terminator.start]
+    right = raw[before.terminator.end : after.pieces[0].start]
+    spaces = sum(ch in " \t\u3000" for ch in left + right)
+    return 1 <= spaces <= 3
 
 
 __all__ = ["display_width", "unwrap_lines", "wrap_width"]

@@ -43,6 +43,9 @@ _CLAUSE = re.compile(r"(?:[^，,；;：:]|(?<=\d)[:：](?=\d))+")
 _WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
 # Verbs that state a figure rather than commit to one, unless a deadline frames the sentence.
 _DESCRIPTIVE_VERBS = frozenset({"为", "是", "达"})
+# A line opening a section (一、 (一) 1.); a line holding no full stop is a heading.
+_SECTION_LINE = re.compile(r"\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十\d]+\s*\)|\d{1,2}\s*[、.](?!\d))")
+_FULL_STOP = re.compile(r"[。！？!?；;]")
 # Words a sentence may open with before its lead-in year ("到2025年", "力争到2025年").
 _OPENING_WORDS = re.compile(r"\s*(?:力争|争取|预计|计划|确保)?\s*(?:到|至|在)?\s*")
 # What lies between two listed items of one verb: a noun phrase, then 、 (no verb, no clause end).
@@ -266,12 +269,14 @@ def find_targets(
     period_end = int(plan_period_end) if plan_period_end and str(plan_period_end).isdigit() else None
     found: list[TargetMatch] = []
     paragraph_start = 0
+    lead_in: str | None = None  # 到2025年，…。…: the year a paragraph opens with holds for it
     for paragraph in text.split("\n"):
+        if _SECTION_LINE.match(paragraph) or not _FULL_STOP.search(paragraph):
+            lead_in = None  # a new section, or a heading: the lead-in year ends
         if not _DIGIT.search(paragraph):
             paragraph_start += len(paragraph) + 1
             continue  # no number, no target; past context is per paragraph
         past_context = False
-        lead_in: str | None = None  # 到2025年，…。…: the year a paragraph opens with holds for it
         for s_start, s_end in _sentences(paragraph):
             start = paragraph_start + s_start
             sentence = paragraph[s_start:s_end]
