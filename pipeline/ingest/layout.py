@@ -67,6 +67,13 @@ def wrap_width(widths: list[float]) -> float | None:
     return top
 
 
+def _fill_share(measures: list[float], width: float | None) -> float:
+    if width is None:
+        return -1.0
+    long = [m for m in measures if m >= 10]
+    return sum(1 for m in long if m >= WRAP_FILL * width) / max(len(long), 1)
+
+
 def _raw_lengths(lines: list[Line], raw: str) -> list[float]:
     """Characters of each line as the raw file has it, indentation included."""
     out = []
@@ -128,11 +135,14 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
     if len(lines) < 2:
         return lines
     texts = [line.text for line in lines]
-    measures = [display_width(t) for t in texts]
-    width = wrap_width(measures)
-    if width is None and raw is not None:
-        measures = _raw_lengths(lines, raw)
-        width = wrap_width(measures)
+    candidates = [[display_width(t) for t in texts]]
+    if raw is not None:
+        candidates.append(_raw_lengths(lines, raw))
+    # The measure most of whose lines fill its width is the one the text was wrapped by.
+    width, measures = max(
+        ((wrap_width(m), m) for m in candidates),
+        key=lambda wm: _fill_share(wm[1], wm[0]),
+    )
     joins = []
     for i, text in enumerate(texts[:-1]):
         stripped = text.rstrip()
