@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from pipeline.ingest.clean import Line
+from pipeline.ingest.lexicon import ingest_patterns
 from pipeline.ingest.pieces import Piece
 
 WRAP_FILL = 0.85
@@ -29,9 +30,8 @@ SECTION_START = re.compile(
 # A running header or footer ends with its page number: never joined to the text below it.
 PAGE_NUMBER_END = re.compile(r"[^\d\s.]\s+\d{1,3}$")
 # Punctuation inside a line (its section marker aside) makes it prose, not a heading or a name.
-_PROSE_MARK = re.compile(r"[，,、。()（）“”]")
-# A line opening with a label and a colon (牵头单位:, 发布机构:) starts a field of its own.
-FIELD_LABEL = re.compile(r"\s*[\u4e00-\u9fff]{2,8}\s*[:：]")
+_PROSE_MARK = re.compile(r"[，,、。;；]")
+
 _SENTENCE_END = frozenset("。!?！？;；:：")
 _OPENERS = {"(": ")", "《": "》", "〔": "〕", "“": "”", "[": "]", "【": "】"}
 _BRACKET_LOOKAHEAD = 3  # lines a bracket may stay open across
@@ -143,6 +143,7 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
         ((wrap_width(m), m) for m in candidates),
         key=lambda wm: _fill_share(wm[1], wm[0]),
     )
+    patterns = ingest_patterns()
     joins = []
     for i, text in enumerate(texts[:-1]):
         stripped = text.rstrip()
@@ -153,7 +154,9 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
             and (measures[i] >= WRAP_FILL * width or _is_prose(stripped))
             and stripped[-1:] not in _SENTENCE_END
             and not SECTION_START.match(texts[i + 1])
-            and not FIELD_LABEL.match(texts[i + 1])
+            and not patterns.field_label.match(texts[i + 1])
+            and not patterns.field_label.match(stripped)
+            and not (patterns.title_end.search(stripped) and not _is_prose(stripped))
             and not PAGE_NUMBER_END.search(stripped)
         )
         closer = _open_bracket(stripped)
