@@ -1,4 +1,5 @@
-"""Load the structure stage's vocabulary (``structure.yaml``) and jurisdiction gazetteer (``jurisdictions.tsv``)."""
+"""Load the structure stage's vocabulary (``structure.yaml``) and its places (``places.tsv``, the one
+place table the body gazetteer reads too)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from pathlib import Path
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Level
+from pipeline.resolve import read_places
 from pipeline.store import read_yaml_mapping
 
 STRUCTURE_YAML = RESOURCES_DIR / "structure.yaml"
-JURISDICTIONS_TSV = RESOURCES_DIR / "jurisdictions.tsv"
+PLACES_TSV = RESOURCES_DIR / "places.tsv"
 
 
 @dataclass(frozen=True)
@@ -53,24 +55,15 @@ def _longest_first(words: list[str]) -> tuple[str, ...]:
     return tuple(sorted({str(w) for w in words}, key=lambda w: (-len(w), w)))
 
 
-def read_jurisdictions(path: Path = JURISDICTIONS_TSV) -> tuple[Jurisdiction, ...]:
-    """Rows ``name<TAB>short<TAB>level<TAB>province``; a clear error names a bad line."""
-    rows: list[Jurisdiction] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ResourceError(f"{path} is missing", hint="restore it from the repository") from exc
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = [p.strip() for p in line.split("\t")]
-        try:
-            rows.append(Jurisdiction(parts[0], parts[1], Level(parts[2]), parts[3]))
-        except (IndexError, ValueError) as exc:
-            raise ResourceError(
-                f"{path}:{lineno}: expected 'name<TAB>short<TAB>level<TAB>province'"
-            ) from exc
-    return tuple(rows)
+def read_jurisdictions(path: Path = PLACES_TSV) -> tuple[Jurisdiction, ...]:
+    """The administrative areas of the place table (``name, short forms, level, parent, province``).
+
+    >>> [j for j in read_jurisdictions() if j.name == "黔南布依族苗族自治州"]
+    [Jurisdiction(name='黔南布依族苗族自治州', short='黔南州', level=<Level.MUNICIPAL: 'municipal'>, province='贵州省')]
+    """
+    return tuple(
+        Jurisdiction(p.name, p.short, p.level, p.province or p.name) for p in read_places(path)
+    )
 
 
 @functools.cache
@@ -98,7 +91,7 @@ def structure_lexicon() -> StructureLexicon:
             issued_cues=_longest_first(data["issued_cues"]),
             number_cues=_longest_first(data["number_cues"]),
             issuer_cues=_longest_first(data["issuer_cues"]),
-            jurisdictions=tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name))),
+            jurisdictions=tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name, j.province))),
         )
     except (KeyError, AttributeError, TypeError) as exc:
         raise ResourceError(f"{STRUCTURE_YAML}: missing or malformed key {exc}") from exc
