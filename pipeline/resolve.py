@@ -104,7 +104,7 @@ class BodyRow:
 
     @property
     def is_template(self) -> bool:
-        return "{place}" in self.canonical
+        return "{place}" in self.canonical or "{short}" in self.canonical
 
     def body(self, place: str | None, level: Level | None, surface: str) -> Body:
         fill = {"place": place or "", "short": place_short(place or "")}
@@ -220,7 +220,7 @@ def read_places(path: Path = PLACES_FILE) -> list[Place]:
     >>> [p for p in read_places() if p.name == "阳春市"]
     [Place(name='阳春市', short='阳春', level=<Level.COUNTY: 'county'>, parent='阳江市', shorts=('阳春',), province='广东省', adcode='441781')]
     """
-    places = []
+    places: list[Place] = []
     for number, cells in _read_tsv(path, 4):
         cells += [""] * (6 - len(cells))
         name, shorts, level, parent, province, adcode = (c.strip() for c in cells[:6])
@@ -233,7 +233,16 @@ def read_places(path: Path = PLACES_FILE) -> list[Place]:
         places.append(Place(name, forms[0] if forms else place_short(name), lv,
                             parent or None, forms,
                             province or (name if lv is Level.PROVINCIAL else None), adcode or None))
-    return places
+    return places + _common_names(places)
+
+
+def _common_names(places: list[Place]) -> list[Place]:
+    """Autonomous counties and banners under the name their own documents use (化隆回族自治县 ->
+    化隆县, 鄂伦春自治旗 -> 鄂伦春旗): the same unit, so its bodies are named as the text names them."""
+    names = {p.name for p in places}
+    return [dataclasses.replace(p, name=short, shorts=())
+            for p in places if p.level is Level.COUNTY and p.name.endswith(("自治县", "自治旗"))
+            for short in p.shorts[:1] if short[-1] == p.name[-1] and short not in names]
 
 
 class Gazetteer:
@@ -291,7 +300,7 @@ class Gazetteer:
             cells += [""] * (7 - len(cells))
             canonical, aliases, levels, jurisdiction, kind, parent, list_only = cells[:7]
             alias_list = tuple(a for a in aliases.split("|") if a)
-            if canonical and not canonical.startswith("{") and "{place}" not in canonical:
+            if canonical and "{place}" not in canonical and "{short}" not in canonical:
                 alias_list = tuple(dict.fromkeys((canonical, *alias_list)))
             rows.append(BodyRow(canonical, alias_list, _parse_levels(levels, bodies, number),
                                 jurisdiction, kind or "department", parent or None,

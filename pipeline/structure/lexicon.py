@@ -1,5 +1,6 @@
-"""Load the structure stage's vocabulary (``structure.yaml``) and its places (``places.tsv``, the one
-place table the body gazetteer reads too)."""
+"""Load the structure stage's vocabulary (``structure.yaml``), its places (``places.tsv``) and its
+national bodies (the national rows of ``bodies.tsv``): one place table and one body table, read by
+the body gazetteer too."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Level
-from pipeline.resolve import read_places
+from pipeline.resolve import Gazetteer, read_places
 from pipeline.store import read_yaml_mapping
 
 STRUCTURE_YAML = RESOURCES_DIR / "structure.yaml"
@@ -66,6 +67,33 @@ def read_jurisdictions(path: Path = PLACES_TSV) -> tuple[Jurisdiction, ...]:
     )
 
 
+def national_bodies(gazetteer: Gazetteer | None = None) -> tuple[str, ...]:
+    """Names of the national bodies of the body table as a document writes them on their own.
+
+    A row named ``国家…`` gives its aliases with 国家 (卫生健康委 -> 国家卫生健康委) and its
+    ``…总局``/``…总署`` aliases also bare (市场监管总局); other national rows give their aliases as
+    written (科技部, 共青团中央). List-only short forms (财政, 教育) are never body names.
+
+    >>> names = national_bodies()
+    >>> {"退役军人事务部", "国家卫生健康委", "市场监管总局", "共青团中央"} <= set(names), "卫健委" in names
+    (True, False)
+    """
+    rows = (gazetteer or Gazetteer.load()).rows
+    names: set[str] = set()
+    for row in rows:
+        if row.is_template or row.levels != {Level.NATIONAL}:
+            continue
+        names.add(row.canonical)
+        for alias in row.aliases:
+            if not row.canonical.startswith("国家") or alias.startswith("国"):
+                names.add(alias)
+                continue
+            names.add("国家" + alias)
+            if alias.endswith(("总局", "总署")):
+                names.add(alias)
+    return _longest_first(list(names))
+
+
 @functools.cache
 def structure_lexicon() -> StructureLexicon:
     """The vocabulary, read once per process."""
@@ -79,8 +107,8 @@ def structure_lexicon() -> StructureLexicon:
             self_short_forms=frozenset(data["self_short_forms"]),
             draft_markers=_longest_first(data["draft_markers"]),
             body_suffixes=_longest_first(data["body_suffixes"]),
-            central_bodies=_longest_first(data["central_bodies"]),
-            national_prefixes=_longest_first(data["national_prefixes"]),
+            central_bodies=national_bodies(),
+            national_prefixes=_longest_first([*data["national_prefixes"], *national_bodies()]),
             positions=_longest_first(data["positions"]),
             implements_cues=_longest_first(data["implements_cues"]),
             periodicals=frozenset(data["periodicals"]),
