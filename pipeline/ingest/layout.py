@@ -32,6 +32,8 @@ PAGE_NUMBER_END = re.compile(r"[^\d\s.]\s+\d{1,3}$")
 # Punctuation inside a line (its section marker aside) makes it prose, not a heading or a name.
 _PROSE_MARK = re.compile(r"[，,、。;；]")
 
+# A line that is only a date (a signature's): never the rest of the line above it.
+DATE_LINE = re.compile(r"\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
 _SENTENCE_END = frozenset("。!?！？;；:：")
 _OPENERS = {"(": ")", "《": "》", "〔": "〕", "“": "”", "[": "]", "【": "】"}
 _BRACKET_LOOKAHEAD = 3  # lines a bracket may stay open across
@@ -81,9 +83,10 @@ def _raw_lengths(lines: list[Line], raw: str) -> list[float]:
         if not line.pieces:
             out.append(0.0)
             continue
+        # From the raw line's start (indentation counts) to its last kept character: what a
+        # cleaning step dropped at the end (anti-scraping noise) is no part of the width.
         start = raw.rfind("\n", 0, line.pieces[0].start) + 1
-        end = raw.find("\n", line.pieces[-1].end)
-        out.append(float(len(raw[start : end if end >= 0 else len(raw)].rstrip())))
+        out.append(float(line.pieces[-1].end - start))
     return out
 
 
@@ -156,6 +159,7 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
             and not SECTION_START.match(texts[i + 1])
             and not patterns.field_label.match(texts[i + 1])
             and not patterns.field_label.match(stripped)
+            and not DATE_LINE.match(texts[i + 1])
             and not (patterns.title_end.search(stripped) and not _is_prose(stripped))
             and not PAGE_NUMBER_END.search(stripped)
         )

@@ -492,7 +492,13 @@ def _implied_place(
     if first is None:
         return None
     level = _LEVEL_WORDS[first]
-    counts = Counter({j.name: text.count(j.name) for j in lex.jurisdictions if j.level is level})
+    counts = Counter(
+        {
+            _area_name(j): text.count(j.name) + (text.count(j.short) if len(j.short) >= 2 else 0)
+            for j in lex.jurisdictions
+            if j.level is level
+        }
+    )
     name, count = counts.most_common(1)[0] if counts else ("", 0)
     return (level, name) if count else None
 
@@ -577,18 +583,19 @@ def jurisdiction_of(
     text = re.sub(r"^(?:中共|关于(?:印发|转发)?|《)", "", name.strip())
     place = _gazetteer_prefix(text, lex.jurisdictions)
     if place is not None:
-        inner = _gazetteer_prefix(text[len(place.name) :], lex.jurisdictions)
+        written = place.name if text.startswith(place.name) else place.short
+        inner = _gazetteer_prefix(text[len(written) :], lex.jurisdictions)
         if inner is not None and inner.level is Level.COUNTY:
             place = inner
         else:
-            county = re.match(rf"^([{HAN}]{{1,4}}?(?:县|区|旗))", text[len(place.name) :])
+            county = re.match(rf"^([{HAN}]{{1,4}}?(?:县|区|旗))", text[len(written) :])
             if (
                 county
                 and place.level is Level.MUNICIPAL
-                and len(text) > len(place.name) + len(county.group(1))
+                and len(text) > len(written) + len(county.group(1))
             ):
                 return Level.COUNTY, county.group(1)
-        return place.level, place.name
+        return place.level, _area_name(place)
     if not is_body:
         return None
     if name.startswith(lex.national_prefixes) or name in lex.central_bodies:
@@ -605,7 +612,21 @@ def jurisdiction_of(
 
 
 def _gazetteer_prefix(text: str, places: Sequence[Jurisdiction]) -> Jurisdiction | None:
-    return next((p for p in places if text.startswith(p.name)), None)
+    """The place ``text`` starts with, by its full name or its administrative short form (黔南州)."""
+    found = next((p for p in places if text.startswith(p.name)), None)
+    if found is None:
+        found = next((p for p in places if _suffixed_short(p) and text.startswith(p.short)), None)
+    return found
+
+
+def _suffixed_short(place: Jurisdiction) -> bool:
+    """Whether the place's short form keeps its kind of unit (黔南州, 化隆县), so it names it alone."""
+    return len(place.short) >= 3 and place.short[-1] in "州县旗盟" and place.short != place.name
+
+
+def _area_name(place: Jurisdiction) -> str:
+    """The name a jurisdiction goes by: an autonomous prefecture by its 州 form (黔南州)."""
+    return place.short if place.name.endswith("自治州") and _suffixed_short(place) else place.name
 
 
 def doc_type_of(
