@@ -194,6 +194,13 @@ class TargetLexicon:
         for code in (">=", "<="):
             if code in codes:
                 return code
+        # A bound further back governs the number when only its object lies between them
+        # (不超过当年筹集总额的25%).
+        bound = self.bound_words.search(before)
+        if bound and not self.commitment.search(before[bound.end():]) and not re.search(r"[,，;；]", before[bound.end():]):
+            code = self.pre_code.get(bound.group())
+            if code in (">=", "<="):
+                return code
         if number.unit in self.within_units and not before.rstrip().endswith(tuple(self.pre_code)):
             return "<="
         if number.is_range or "~" in codes:
