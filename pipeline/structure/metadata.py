@@ -102,7 +102,7 @@ def _starts_body(name: str, lex: StructureLexicon) -> bool:
         or name.startswith("中共")
     ):
         return True
-    return any(name.startswith(j.name) for j in lex.jurisdictions)
+    return _gazetteer_prefix(name, lex.jurisdictions) is not None
 
 
 def split_bodies(text: str, lexicon: StructureLexicon | None = None) -> tuple[str, ...]:
@@ -614,11 +614,34 @@ def jurisdiction_of(
 
 
 def _gazetteer_prefix(text: str, places: Sequence[Jurisdiction]) -> Jurisdiction | None:
-    """The place ``text`` starts with, by its full name or its administrative short form (黔南州)."""
-    found = next((p for p in places if text.startswith(p.name)), None)
-    if found is None:
-        found = next((p for p in places if _suffixed_short(p) and text.startswith(p.short)), None)
-    return found
+    """The place ``text`` starts with, by its full name or its administrative short form (黔南州);
+    the longest name first, as ``places`` orders them."""
+    names, shorts, longest = _place_index(tuple(places))
+    for index in (names, shorts):
+        for k in range(min(len(text), longest), 1, -1):
+            found = index.get(text[:k])
+            if found is not None:
+                return found
+    return None
+
+
+_PLACE_INDEXES: dict[int, tuple[dict[str, Jurisdiction], dict[str, Jurisdiction], int]] = {}
+
+
+def _place_index(places: tuple[Jurisdiction, ...]) -> tuple[dict[str, Jurisdiction], dict[str, Jurisdiction], int]:
+    """Places by full name and by 州/县 short form, first in ``places`` order (kept per table)."""
+    key = id(places[0]) if places else 0
+    cached = _PLACE_INDEXES.get(key)
+    if cached is None:
+        names: dict[str, Jurisdiction] = {}
+        shorts: dict[str, Jurisdiction] = {}
+        for place in places:
+            names.setdefault(place.name, place)
+            if _suffixed_short(place):
+                shorts.setdefault(place.short, place)
+        longest = max((len(n) for n in [*names, *shorts]), default=0)
+        cached = _PLACE_INDEXES[key] = (names, shorts, longest)
+    return cached
 
 
 def _suffixed_short(place: Jurisdiction) -> bool:
