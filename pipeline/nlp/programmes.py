@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.errors import ResourceError
+from pipeline.store import read_yaml_mapping
 from pipeline.nlp.deadlines import alternation, ascii_digits, load_lexicon
 from pipeline.nlp.extensions import PROGRAMME, add_spans, doc_text
 from pipeline.nlp.component import MatchComponent
@@ -173,7 +175,7 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
         if stripped:
             start += stripped.end()
             surface = text[start:end]
-    if _inside_document_title(text, start, end):
+    if _inside_document_title(text, start, end, lexicon):
         return None
     name = normalise_name(surface)
     if not name or lexicon.is_generic(name):
@@ -286,7 +288,7 @@ def _list_items(text: str, end: int, lexicon: ProgrammeLexicon) -> list[tuple[in
     return cleaned
 
 
-def _inside_document_title(text: str, start: int, end: int) -> bool:
+def _inside_document_title(text: str, start: int, end: int, lexicon: ProgrammeLexicon) -> bool:
     """True when the name ends a 《document title》 (the title names a document, not a programme)."""
     open_at = text.rfind("《", max(0, start - 40), start + 1)
     if open_at < 0 or "》" in text[open_at:start]:
@@ -295,7 +297,7 @@ def _inside_document_title(text: str, start: int, end: int) -> bool:
     if close_at < 0:
         return False
     rest = text[end:close_at]
-    return bool(re.fullmatch(rf"(?:{alternation(default_programme_lexicon().suffixes)})*(?:[(（][^)）]*[)）])?", rest))
+    return bool(re.fullmatch(rf"(?:{alternation(lexicon.suffixes)})*(?:[(（][^)）]*[)）])?", rest))
 
 
 def _resolve_overlaps(candidates: list[ProgrammeMatch], text: str) -> list[ProgrammeMatch]:
@@ -313,9 +315,14 @@ def _resolve_overlaps(candidates: list[ProgrammeMatch], text: str) -> list[Progr
 class ProgrammeRecognizer(MatchComponent):
     """Finds programme mentions and adds PROGRAMME spans with ``programme_name``."""
 
-    def __init__(self, nlp: Language, name: str = "policykg_programmes") -> None:
+    resource_files = (PROGRAMMES_FILE,)
+
+    def __init__(self, nlp: Language, name: str = "policykg_programmes", resources_dir: str | None = None) -> None:
         self.name = name
-        self.lexicon = default_programme_lexicon()
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        self.lexicon = ProgrammeLexicon(read_yaml_mapping(directory / PROGRAMMES_FILE))
 
     def match(self, doc: Doc) -> list[ProgrammeMatch]:
         """The programme mentions of ``doc``."""
@@ -333,7 +340,7 @@ class ProgrammeRecognizer(MatchComponent):
         add_spans(doc, spans)
 
 
-@Language.factory("policykg_programmes", assigns=["doc.spans"], requires=[], default_config={})
-def make_programme_recognizer(nlp: Language, name: str) -> ProgrammeRecognizer:
+@Language.factory("policykg_programmes", assigns=["doc.spans"], requires=[], default_config={"resources_dir": None})
+def make_programme_recognizer(nlp: Language, name: str, resources_dir: str | None) -> ProgrammeRecognizer:
     """Build the ``policykg_programmes`` component."""
-    return ProgrammeRecognizer(nlp, name)
+    return ProgrammeRecognizer(nlp, name, resources_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.errors import ResourceError
+from pipeline.store import read_yaml_mapping
 from pipeline.nlp.deadlines import (
     COMPARATORS_FILE,
     DeadlineLexicon,
@@ -408,7 +410,7 @@ def _group_targets(
     follows_noun = _WORD.search(after) is not None
     pre_match = lexicon.pre.search(before)
     commits = inherited or lexicon.commitment_end.search(before) is not None or (
-        pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=")
+        pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=")
     )
     verb_adjacent = pre_match is not None or commits
     if head.unit in lexicon.qualifier_units and follows_noun:
@@ -419,7 +421,7 @@ def _group_targets(
         if not ((commits and has_deadline) or head.unit in lexicon.share_units):
             return []
         removed = [(n.start, n.end) for n in numbers if n.unit not in lexicon.within_units] + deadline_ranges
-        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=", "~"):
+        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=", "~"):
             removed.append((left + pre_match.start(), left + pre_match.end()))
         indicator_text = _clean_indicator(_remove_ranges(clause, removed))
         ind_start, ind_end = 0, len(clause)
@@ -433,7 +435,7 @@ def _group_targets(
             or lexicon.pre_anywhere.search(before) is not None
         )
         has_deadline = plan_period_end is not None or _deadline_before(deadlines, head.start + c_start) is not None
-        weak = pre_match is not None and _verb_of(pre_match.group()) in _DESCRIPTIVE_VERBS and last.post is None
+        weak = pre_match is not None and _verb_of(pre_match.group(), lexicon) in _DESCRIPTIVE_VERBS and last.post is None
         if not has_commitment or (weak and not has_deadline):
             return []  # 其中女性占比为52%: a description, not a commitment
         verb_at = pre_match.start() if pre_match is not None else len(before)
@@ -496,14 +498,14 @@ def _item_bounds(clause: str, ind_start: int, ind_end: int, indicator: str, grou
     return ind_start, ind_end
 
 
-def _verb_of(qualifier: str) -> str:
+def _verb_of(qualifier: str, lexicon: TargetLexicon) -> str:
     """The qualifier word without a trailing 在/到/至/为 particle.
 
-    >>> _verb_of("控制在"), _verb_of("力争在")
+    >>> lex = default_target_lexicon()
+    >>> _verb_of("控制在", lex), _verb_of("力争在", lex)
     ('控制在', '力争')
     """
     word = qualifier.strip()
-    lexicon = default_target_lexicon()
     while word and word not in lexicon.pre_code and word[-1] in "在到至为":
         word = word[:-1].strip()
     return word
@@ -518,10 +520,17 @@ def _deadline_before(deadlines: list[DeadlineMatch], position: int) -> DeadlineM
 class TargetRecognizer(MatchComponent):
     """Finds quantitative targets; adds TARGET and INDICATOR spans and their relations."""
 
-    def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False) -> None:
+    resource_files = (UNITS_FILE, COMPARATORS_FILE)
+
+    def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False,
+                 resources_dir: str | None = None) -> None:
         self.name = name
         self.keep_past = keep_past
-        self.lexicon = default_target_lexicon()
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        comparators = read_yaml_mapping(directory / COMPARATORS_FILE)
+        self.lexicon = TargetLexicon(read_yaml_mapping(directory / UNITS_FILE), comparators, DeadlineLexicon(comparators))
 
     def match(self, doc: Doc) -> list[TargetMatch]:
         """The targets of ``doc``, using its plan period and past sections."""
@@ -595,8 +604,8 @@ class TargetRecognizer(MatchComponent):
     "policykg_targets",
     assigns=["doc.spans", "doc._.relations"],
     requires=["doc._.plan_period_end", "doc._.sections"],
-    default_config={"keep_past": False},
+    default_config={"keep_past": False, "resources_dir": None},
 )
-def make_target_recognizer(nlp: Language, name: str, keep_past: bool) -> TargetRecognizer:
+def make_target_recognizer(nlp: Language, name: str, keep_past: bool, resources_dir: str | None) -> TargetRecognizer:
     """Build the ``policykg_targets`` component."""
-    return TargetRecognizer(nlp, name, keep_past=keep_past)
+    return TargetRecognizer(nlp, name, keep_past=keep_past, resources_dir=resources_dir)
