@@ -57,14 +57,22 @@ def _longest_first(words: list[str]) -> tuple[str, ...]:
 
 
 def read_jurisdictions(path: Path = PLACES_TSV) -> tuple[Jurisdiction, ...]:
-    """The administrative areas of the place table (``name, short forms, level, parent, province``).
+    """The administrative areas of the place table (``name, short forms, level, parent, province``),
+    and each 自治州 also as documents name the area (黔南州).
 
-    >>> [j for j in read_jurisdictions() if j.name == "黔南布依族苗族自治州"]
-    [Jurisdiction(name='黔南布依族苗族自治州', short='黔南州', level=<Level.MUNICIPAL: 'municipal'>, province='贵州省')]
+    >>> [j for j in read_jurisdictions() if j.short == "黔南州"]  # doctest: +NORMALIZE_WHITESPACE
+    [Jurisdiction(name='黔南布依族苗族自治州', short='黔南州', level=<Level.MUNICIPAL: 'municipal'>, province='贵州省'),
+     Jurisdiction(name='黔南州', short='黔南州', level=<Level.MUNICIPAL: 'municipal'>, province='贵州省')]
     """
-    return tuple(
-        Jurisdiction(p.name, p.short, p.level, p.province or p.name) for p in read_places(path)
-    )
+    places = read_places(path)
+    names = {p.name for p in places}
+    areas = [Jurisdiction(p.name, p.short, p.level, p.province or p.name) for p in places]
+    areas += [
+        Jurisdiction(p.short, p.short, p.level, p.province or p.name)
+        for p in places
+        if p.name.endswith("自治州") and p.short.endswith("州") and p.short not in names
+    ]
+    return tuple(areas)
 
 
 def national_bodies(gazetteer: Gazetteer | None = None) -> tuple[str, ...]:
