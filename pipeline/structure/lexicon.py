@@ -50,6 +50,13 @@ class StructureLexicon:
     number_cues: tuple[str, ...]
     issuer_cues: tuple[str, ...]
     jurisdictions: tuple[Jurisdiction, ...]
+    jurisdiction_names: tuple[str, ...] = ()  # their names, for one str.startswith over all
+
+    def place_prefix(self, text: str) -> Jurisdiction | None:
+        """The longest area name ``text`` starts with (one C-level test before the scan)."""
+        if not text.startswith(self.jurisdiction_names):
+            return None
+        return next((j for j in self.jurisdictions if text.startswith(j.name)), None)
 
 
 def _longest_first(words: list[str]) -> tuple[str, ...]:
@@ -106,6 +113,7 @@ def national_bodies(gazetteer: Gazetteer | None = None) -> tuple[str, ...]:
 def structure_lexicon() -> StructureLexicon:
     """The vocabulary, read once per process."""
     data = read_yaml_mapping(STRUCTURE_YAML)
+    areas = tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name, j.province)))
     try:
         doc_types = data["doc_types"]
         return StructureLexicon(
@@ -127,7 +135,8 @@ def structure_lexicon() -> StructureLexicon:
             issued_cues=_longest_first(data["issued_cues"]),
             number_cues=_longest_first(data["number_cues"]),
             issuer_cues=_longest_first(data["issuer_cues"]),
-            jurisdictions=tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name, j.province))),
+            jurisdictions=areas,
+            jurisdiction_names=tuple(j.name for j in areas),
         )
     except (KeyError, AttributeError, TypeError) as exc:
         raise ResourceError(f"{STRUCTURE_YAML}: missing or malformed key {exc}") from exc

@@ -84,7 +84,7 @@ def _starts_body(name: str, lex: StructureLexicon) -> bool:
         or name.startswith("中共")
     ):
         return True
-    return any(name.startswith(j.name) for j in lex.jurisdictions)
+    return name.startswith(lex.jurisdiction_names)
 
 
 def split_bodies(text: str, lexicon: StructureLexicon | None = None) -> tuple[str, ...]:
@@ -427,6 +427,9 @@ def jurisdiction_of(
 
 
 def _gazetteer_prefix(text: str, places: Sequence[Jurisdiction]) -> Jurisdiction | None:
+    lex = structure_lexicon()
+    if places is lex.jurisdictions:
+        return lex.place_prefix(text)
     return next((p for p in places if text.startswith(p.name)), None)
 
 
