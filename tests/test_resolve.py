@@ -219,6 +219,7 @@ def test_places_generator_short_forms(monkeypatch: pytest.MonkeyPatch) -> None:
         ("各镇人民政府", "阳春市", "阳春市各镇人民政府", Level.COUNTY, "阳春市"),
         ("经济开发区管委会", "灵璧县", "灵璧经济开发区管理委员会", Level.COUNTY, "灵璧县"),
         ("各县(市、区)人民政府", "滨州市", "滨州市各县(市、区)人民政府", Level.MUNICIPAL, "滨州市"),
+        ("各旗区人民政府", "鄂尔多斯市", "鄂尔多斯市各旗区人民政府", Level.MUNICIPAL, "鄂尔多斯市"),
         ("团县委", "灵璧县", "共青团灵璧县委员会", Level.COUNTY, "灵璧县"),
         ("县妇联", "灵璧县", "灵璧县妇女联合会", Level.COUNTY, "灵璧县"),
         ("县委网信办", "灵璧县", "中共灵璧县委网络安全和信息化委员会办公室", Level.COUNTY, "灵璧县"),
@@ -255,6 +256,7 @@ def test_resolve_local_bodies(gazetteer: Gazetteer, surface: str, jurisdiction: 
         ("全国工商联", "中华全国工商业联合会"),
         ("中央统战部", "中共中央统一战线工作部"),
         ("国家民委", "国家民族事务委员会"),
+        ("国家认监委", "国家认证认可监督管理委员会"),  # not 国家监委 inside it
         ("退役军人事务部", "退役军人事务部"),
     ],
 )
