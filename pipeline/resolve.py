@@ -385,10 +385,6 @@ class Gazetteer:
             seen = self.place_named(seen.parent, seen.province)
         return False
 
-    def _qualified(self, place: str) -> str:
-        info = self.places.get(place)
-        return info.qualified if info else place
-
     def _ancestor(self, place: str | None, level: Level) -> str | None:
         """The place of ``level`` that contains ``place`` (via the places table)."""
         seen = 0
@@ -514,10 +510,13 @@ class Gazetteer:
         if level is None:
             level = self.place_level(ctx.place)
         body = row.body(ctx.place, level, surface)
-        qualified = self._qualified(ctx.place)
-        if qualified != ctx.place:  # 北碚区 -> 重庆市北碚区人民政府
-            named = row.body(qualified, level, surface)
-            body = dataclasses.replace(body, canonical=named.canonical, parent=named.parent)
+        info = self.places.get(ctx.place)
+        if info and (info.qualified != info.name or "{short}" in row.canonical):
+            # 北碚区 -> 重庆市北碚区人民政府; {short} from the table: 化隆回族自治县 -> 化隆经济开发区…
+            fill = {"place": info.qualified,
+                    "short": min(info.shorts, key=len) if info.shorts else place_short(info.name)}
+            body = dataclasses.replace(body, canonical=row.canonical.format(**fill),
+                                       parent=row.parent.format(**fill) if row.parent else None)
         return body
 
     def _candidates(self, text: str, i: int, jurisdiction: str | None, level: Level | None,
