@@ -30,7 +30,7 @@ PLACES_FILE = RESOURCES_DIR / "places.tsv"
 NATIONAL = "全国"
 _LEVEL_ORDER = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
 # A one-character level prefix (市卫生健康委) and the level it names.
-_LEVEL_CHARS = {"省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL,
+_LEVEL_CHARS = {"省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
                 "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY}
 # Prefixes that mean "this document's own jurisdiction".
 _OWN_PREFIXES = ("本省", "本市", "本县", "本区", "各级", "全省", "全市", "全县", "全区")
@@ -330,7 +330,8 @@ class Gazetteer:
             return Level.NATIONAL
         if name in self.places:
             return self.places[name].level
-        for suffix, level in (("自治区", Level.PROVINCIAL), ("省", Level.PROVINCIAL), ("自治州", Level.MUNICIPAL),
+        for suffix, level in (("特别行政区", Level.PROVINCIAL), ("自治区", Level.PROVINCIAL), ("省", Level.PROVINCIAL),
+                              ("州", Level.MUNICIPAL), ("地区", Level.MUNICIPAL), ("盟", Level.MUNICIPAL),
                               ("市", Level.MUNICIPAL), ("县", Level.COUNTY), ("区", Level.COUNTY), ("旗", Level.COUNTY)):
             if name.endswith(suffix):
                 return level

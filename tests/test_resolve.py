@@ -165,6 +165,21 @@ def test_places_row(gazetteer: Gazetteer, name: str, level: Level, parent: str, 
     assert (place.level, place.parent, place.province, place.shorts) == (level, parent, province, shorts)
 
 
+def test_places_parents_and_provinces_are_in_the_table(units: list[Place]) -> None:
+    names = {p.name: p for p in units}
+    for place in units:
+        assert place.parent == "全国" if place.level is Level.PROVINCIAL else place.parent in names, place
+        assert names[place.province].level is Level.PROVINCIAL, place
+        if place.level is Level.MUNICIPAL:
+            assert names[place.parent].level is Level.PROVINCIAL, place
+
+
+def test_places_short_forms_name_one_unit(units: list[Place]) -> None:
+    owners = Counter(short for p in units for short in p.shorts)
+    assert [s for s, n in owners.items() if n > 1] == []
+    assert not set(owners) & {p.name for p in units}
+
+
 def test_places_repeated_names_keep_every_candidate(gazetteer: Gazetteer) -> None:
     parents = [p.parent for p in gazetteer.place_candidates["鼓楼区"]]
     assert parents == ["南京市", "徐州市", "福州市", "开封市"]
@@ -224,6 +239,7 @@ def test_places_generator_short_forms(monkeypatch: pytest.MonkeyPatch) -> None:
         ("县妇联", "灵璧县", "灵璧县妇女联合会", Level.COUNTY, "灵璧县"),
         ("县委网信办", "灵璧县", "中共灵璧县委网络安全和信息化委员会办公室", Level.COUNTY, "灵璧县"),
         ("省退役军人事务厅", "山东省", "山东省退役军人事务厅", Level.PROVINCIAL, "山东省"),
+        ("盟卫健委", "阿拉善盟", "阿拉善盟卫生健康委员会", Level.MUNICIPAL, "阿拉善盟"),
     ],
 )
 def test_resolve_local_bodies(gazetteer: Gazetteer, surface: str, jurisdiction: str, canonical: str,
