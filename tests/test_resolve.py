@@ -147,7 +147,9 @@ def test_places_counts_per_level_are_the_national_ones(units: list[Place]) -> No
     [
         ("阳春市", Level.COUNTY, "阳江市", "广东省", ("阳春",)),
         ("北碚区", Level.COUNTY, "重庆市", "重庆市", ("北碚",)),
-        ("仙桃市", Level.COUNTY, "湖北省", "湖北省", ("仙桃",)),
+        ("仙桃市", Level.COUNTY, "湖北省", "湖北省", ()),  # 仙桃 is also a word: full name only
+        ("会同县", Level.COUNTY, "怀化市", "湖南省", ()),  # 会同 (together with) is a word
+        ("互助土族自治县", Level.COUNTY, "海东市", "青海省", ("互助县",)),
         ("黔南布依族苗族自治州", Level.MUNICIPAL, "贵州省", "贵州省", ("黔南州", "黔南")),
         ("海南藏族自治州", Level.MUNICIPAL, "青海省", "青海省", ("海南州",)),
         ("海南省", Level.PROVINCIAL, "全国", "海南省", ("海南",)),
@@ -178,6 +180,13 @@ def test_places_short_forms_name_one_unit(units: list[Place]) -> None:
     owners = Counter(short for p in units for short in p.shorts)
     assert [s for s, n in owners.items() if n > 1] == []
     assert not set(owners) & {p.name for p in units}
+
+
+@pytest.mark.parametrize("word", ["资源", "合作", "会同", "公安", "同心", "新华", "城关"])
+def test_places_ordinary_words_are_no_short_forms(gazetteer: Gazetteer, word: str) -> None:
+    assert word not in gazetteer.place_by_short
+    body = gazetteer.resolve(f"{word}卫生健康委", "聊城市")  # no county's body: a name by its ending
+    assert body is not None and body.canonical == f"{word}卫生健康委"
 
 
 def test_places_repeated_names_keep_every_candidate(gazetteer: Gazetteer) -> None:
