@@ -202,7 +202,13 @@ def _target(span: Span, sections: list, headings: dict[str, str], locate: _Locat
 
 
 def extract_document(document: Document, nlp: Language) -> DocumentFacts:
-    """Extract the facts of one document."""
+    """Extract the facts of one document; an article judged not about health policy (a diplomacy
+    report on the same newspaper page) contributes none."""
+    if not document.article.relevant:
+        return DocumentFacts(
+            doc_id=document.doc_id, source=document.article.source, issuers=(), bodies=(), body_mentions=(),
+            institutions=(), responsibilities=(), targets=(), programmes=(),
+        )
     return facts_from_doc(document, annotate(document, nlp))
 
 

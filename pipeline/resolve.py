@@ -40,7 +40,14 @@ _PLACE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "
 SEPARATORS = frozenset("、,，;；/ \u3000\t和及与")
 # A name the gazetteer does not know, recognised by its ending (longest first).
 BODY_SUFFIXES = ("委员会办公室", "委员会", "领导小组办公室", "领导小组", "办公厅", "办公室", "管理局",
-                 "监管分局", "分局", "总局", "总署", "署", "局", "厅", "部", "委", "办", "联合会", "协会")
+                 "监管分局", "分局", "总局", "总署", "署", "局", "厅", "部", "委", "办", "联合会", "协会",
+                 "管委会", "人民政府", "政府", "办事处", "总工会", "工会", "团委", "妇联", "科协", "残联",
+                 "红十字会", "中心", "乡镇", "街道", "开发区", "高新区", "园区", "新区")
+# Local organs and collectives named without their place (各乡镇人民政府, 经济开发区管委会): the
+# document's own place is theirs.
+_LOCAL_ORGANS = ("管委会", "管理委员会", "开发区", "高新区", "园区", "新区", "乡镇", "街道", "办事处")
+# A unit inside a national body: 办公厅, 综合司, 卫生局 … up to a separator or the end.
+_INTERNAL_UNIT = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:办公厅|办公室|司|局)(?=[、，,;；\s)）]|$)")
 _BRANCH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:监管分局|分局|监管局)")
 
 
@@ -190,6 +197,7 @@ class _Context:
 
     place: str | None
     level: Level | None
+    named: bool = False  # the surface itself names the place or level (县卫健委, 聊城市卫健委)
 
 
 def _parse_levels(text: str, path: Path, line: int) -> frozenset[Level]:
@@ -401,12 +409,12 @@ class Gazetteer:
     def _level_char_context(self, ch: str, jurisdiction: str | None, level: Level | None) -> _Context:
         char_level = _LEVEL_CHARS[ch]
         if jurisdiction and (jurisdiction.endswith(ch) or char_level == level):
-            return _Context(jurisdiction, level or char_level)
+            return _Context(jurisdiction, level or char_level, True)
         if level is not None and _LEVEL_ORDER[char_level] < _LEVEL_ORDER[level]:
             ancestor = self._ancestor(jurisdiction, char_level)
             if ancestor:
-                return _Context(ancestor, char_level)
-        return _Context(None, char_level)
+                return _Context(ancestor, char_level, True)
+        return _Context(None, char_level, True)
 
     def _prefixes(self, text: str, i: int, jurisdiction: str | None, level: Level | None) -> list[tuple[int, _Context]]:
         """Every way a place prefix can start at ``text[i]``: (end of prefix, context)."""
@@ -420,10 +428,10 @@ class Gazetteer:
             if jurisdiction and jurisdiction != NATIONAL:
                 for name in self._own_names(jurisdiction):
                     if len(name) >= 2 and text.startswith(name, k):
-                        out.append((k + len(name), own))
+                        out.append((k + len(name), _Context(jurisdiction, own.level, True)))
             for j, place in self._places_at(text, k, jurisdiction):
                 if place.name != jurisdiction:
-                    out.append((j, _Context(place.name, place.level)))
+                    out.append((j, _Context(place.name, place.level, True)))
             if text.startswith("国家", k):
                 out.append((k + 2, _Context(NATIONAL, Level.NATIONAL)))
             for word in _OWN_PREFIXES:
@@ -490,8 +498,14 @@ class Gazetteer:
         families = {self._family[i] for i in indices}
         in_family = [i for i, row in enumerate(self.rows) if self._family[i] in families and level in row.levels]
         fixed = [i for i in indices if not self.rows[i].is_template]
-        if fixed:
+        # A local level named in the prefix (县卫健委) is never a national body.
+        local = ctx.named and ctx.place != NATIONAL
+        if fixed and not (local and all(Level.NATIONAL in self.rows[i].levels for i in fixed)):
             return self.rows[fixed[0]]
+        # The surface's own words first (县卫健委 is a 委员会), then its kin at this level (卫健局).
+        templates = [i for i in indices if self.rows[i].is_template]
+        if local and templates:
+            return self.rows[templates[0]]
         if in_family:
             return self.rows[in_family[0]]
         return None
@@ -525,7 +539,9 @@ class Gazetteer:
         """Bodies whose surface starts at ``text[i]``: (end, body)."""
         out: list[tuple[int, Body | None]] = []
         for k, ctx in self._prefixes(text, i, jurisdiction, level):
-            for j, alias in self._aliases_at(text, k):
+            aliases = self._aliases_at(text, k)
+            longest = aliases[-1][0] if aliases else k
+            for j, alias in aliases:
                 if not list_context and alias in self._list_aliases:
                     continue
                 if k == i and alias in self._list_aliases and len(alias) == 1:
@@ -539,8 +555,29 @@ class Gazetteer:
                     j = branch.end()
                     body = Body(body.canonical + text[branch.start():j], None, None, "regulator",
                                 (text[i:j],), body.canonical)
+                elif j == longest and (unit := self._internal_unit(
+                        text, j, row_is_national=body.level is Level.NATIONAL and not self._is_template(alias))):
+                    j = unit.end()
+                    body = Body(body.canonical + unit.group(), Level.NATIONAL, NATIONAL, body.kind,
+                                (text[i:j],), body.canonical)
                 out.append((j, body))
         return out
+
+    def _is_template(self, alias: str) -> bool:
+        return all(self.rows[k].is_template for k in self._alias_rows.get(alias, []))
+
+    def _internal_unit(self, text: str, j: int, row_is_national: bool) -> re.Match[str] | None:
+        """A unit inside a national body written right after it (中央军委后勤保障部|卫生局,
+        国家卫生健康委|办公厅): up to the next separator, not itself a national body."""
+        if not row_is_national:
+            return None
+        unit = _INTERNAL_UNIT.match(text, j)
+        if unit is None:
+            return None
+        inner = [alias for _, alias in self._aliases_at(text, j)]
+        if any(not self._is_template(alias) for alias in inner):
+            return None
+        return unit
 
     def resolve(self, surface: str, jurisdiction: str | None, level: Level | None = None) -> Body | None:
         """The canonical body ``surface`` names in a document of ``jurisdiction``; None if unknown.
@@ -572,39 +609,65 @@ class Gazetteer:
             if ctx.place:
                 canonical = ctx.place + surface[1:]
                 level = ctx.level
+        elif (
+            jurisdiction
+            and jurisdiction != NATIONAL
+            and (surface.startswith("各") or any(w in surface for w in _LOCAL_ORGANS))
+            and not self._place_at(surface)
+        ):
+            canonical = jurisdiction + surface
         kind = "party" if canonical.startswith("中共") else "department"
         return Body(canonical, level, jurisdiction, kind, (surface,), None)
+
+    def _place_at(self, text: str) -> bool:
+        """Whether ``text`` starts with a place name (its own, not the document's)."""
+        node = self._place_trie
+        for ch in text:
+            if ch not in node:
+                return False
+            node = node[ch]
+            if "" in node:
+                return True
+        return False
 
     # ------------------------------------------------------------------ lists and running text
 
     def split_body_list(self, text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
         """Segment a list of bodies (separated or run together) into the bodies meant.
 
-        Dynamic programme over the alias trie: fewest unrecognised characters, then fewest
-        pieces. Unrecognised runs become pattern bodies when they end like one, else are dropped.
+        Dynamic programme over the alias trie: fewest unrecognised characters, then fewest list
+        items read by their ending alone (各乡镇人民政府), then fewest pieces. Unrecognised runs
+        become pattern bodies when they end like one, else are dropped.
 
         >>> g = Gazetteer.load()
         >>> [m.canonical for m in g.split_body_list("人力资源社会保障财政市医疗保障局", "聊城市")]
         ['聊城市人力资源和社会保障局', '聊城市财政局', '聊城市医疗保障局']
+        >>> [m.canonical for m in g.split_body_list("各乡镇人民政府、县民政局", "灵璧县")]
+        ['灵璧县各乡镇人民政府', '灵璧县民政局']
         """
         jurisdiction = self.place_full_name(jurisdiction)
         if level is None and jurisdiction:
             level = self.place_level(jurisdiction)
         n = len(text)
-        inf = (n + 1, n + 1)
-        best: list[tuple[int, int]] = [inf] * (n + 1)
+        inf = (n + 1, n + 1, n + 1)
+        best: list[tuple[int, int, int]] = [inf] * (n + 1)
         back: list[tuple[int, Body | None, str] | None] = [None] * (n + 1)
-        best[0] = (0, 0)
+        best[0] = (0, 0, 0)
         for i in range(n):
             if best[i] == inf:
                 continue
-            unknown, pieces = best[i]
-            moves: list[tuple[int, tuple[int, int], Body | None, str]] = []
+            unknown, patterns, pieces = best[i]
+            moves: list[tuple[int, tuple[int, int, int], Body | None, str]] = []
             if text[i] in SEPARATORS:
-                moves.append((i + 1, (unknown, pieces), None, "sep"))
-            moves.append((i + 1, (unknown + 1, pieces), None, "unknown"))
+                moves.append((i + 1, (unknown, patterns, pieces), None, "sep"))
+            moves.append((i + 1, (unknown + 1, patterns, pieces), None, "unknown"))
             for j, body in self._candidates(text, i, jurisdiction, level, True):
-                moves.append((j, (unknown, pieces + 1), body, "body"))
+                moves.append((j, (unknown, patterns, pieces + 1), body, "body"))
+            if i == 0 or text[i - 1] in SEPARATORS:
+                j = next((k for k in range(i, n) if text[k] in SEPARATORS), n)
+                whole = self.pattern_body(text[i:j], jurisdiction, level) if j > i else None
+                if whole is not None:
+                    moves.append((j, (unknown, patterns + 1, pieces + 1), whole, "pattern"))
             for j, cost, body, kind in moves:
                 if cost < best[j]:
                     best[j] = cost
@@ -627,8 +690,8 @@ class Gazetteer:
             if run_start is not None:
                 matches.extend(self._unknown_run(text, run_start, i, jurisdiction, level))
                 run_start = None
-            if kind == "body" and body is not None:
-                matches.append(BodyMatch(i, j, text[i:j], body))
+            if kind in ("body", "pattern") and body is not None:
+                matches.append(BodyMatch(i, j, text[i:j], body, known=kind == "body"))
         return matches
 
     def _unknown_run(self, text: str, start: int, end: int, jurisdiction: str | None,

@@ -49,14 +49,14 @@ class StructureLexicon:
     issued_cues: tuple[str, ...]
     number_cues: tuple[str, ...]
     issuer_cues: tuple[str, ...]
+    source_cues: tuple[str, ...]
+    title_cues: tuple[str, ...]
+    other_labels: tuple[str, ...]
+    number_issuers: tuple[tuple[str, str], ...]
     jurisdictions: tuple[Jurisdiction, ...]
-    jurisdiction_names: tuple[str, ...] = ()  # their names, for one str.startswith over all
-
-    def place_prefix(self, text: str) -> Jurisdiction | None:
-        """The longest area name ``text`` starts with (one C-level test before the scan)."""
-        if not text.startswith(self.jurisdiction_names):
-            return None
-        return next((j for j in self.jurisdictions if text.startswith(j.name)), None)
+    # For one C-level str.startswith over all areas before a scan: their names, names and shorts.
+    jurisdiction_names: tuple[str, ...] = ()
+    jurisdiction_prefixes: tuple[str, ...] = ()
 
 
 def _longest_first(words: list[str]) -> tuple[str, ...]:
@@ -64,22 +64,14 @@ def _longest_first(words: list[str]) -> tuple[str, ...]:
 
 
 def read_jurisdictions(path: Path = PLACES_TSV) -> tuple[Jurisdiction, ...]:
-    """The administrative areas of the place table (``name, short forms, level, parent, province``),
-    and each 自治州 also as documents name the area (黔南州).
+    """The administrative areas of the place table (``name, short forms, level, parent, province``).
 
-    >>> [j for j in read_jurisdictions() if j.short == "黔南州"]  # doctest: +NORMALIZE_WHITESPACE
-    [Jurisdiction(name='黔南布依族苗族自治州', short='黔南州', level=<Level.MUNICIPAL: 'municipal'>, province='贵州省'),
-     Jurisdiction(name='黔南州', short='黔南州', level=<Level.MUNICIPAL: 'municipal'>, province='贵州省')]
+    >>> [j for j in read_jurisdictions() if j.name == "黔南布依族苗族自治州"]
+    [Jurisdiction(name='黔南布依族苗族自治州', short='黔南州', level=<Level.MUNICIPAL: 'municipal'>, province='贵州省')]
     """
-    places = read_places(path)
-    names = {p.name for p in places}
-    areas = [Jurisdiction(p.name, p.short, p.level, p.province or p.name) for p in places]
-    areas += [
-        Jurisdiction(p.short, p.short, p.level, p.province or p.name)
-        for p in places
-        if p.name.endswith("自治州") and p.short.endswith("州") and p.short not in names
-    ]
-    return tuple(areas)
+    return tuple(
+        Jurisdiction(p.name, p.short, p.level, p.province or p.name) for p in read_places(path)
+    )
 
 
 def national_bodies(gazetteer: Gazetteer | None = None) -> tuple[str, ...]:
@@ -135,8 +127,17 @@ def structure_lexicon() -> StructureLexicon:
             issued_cues=_longest_first(data["issued_cues"]),
             number_cues=_longest_first(data["number_cues"]),
             issuer_cues=_longest_first(data["issuer_cues"]),
+            source_cues=_longest_first(data["source_cues"]),
+            title_cues=_longest_first(data["title_cues"]),
+            other_labels=_longest_first(data["other_labels"]),
+            number_issuers=tuple(
+                sorted(((str(k), str(v)) for k, v in data["number_issuers"].items()), key=lambda kv: -len(kv[0]))
+            ),
             jurisdictions=areas,
             jurisdiction_names=tuple(j.name for j in areas),
+            jurisdiction_prefixes=tuple(
+                sorted({j.name for j in areas} | {j.short for j in areas if len(j.short) >= 2})
+            ),
         )
     except (KeyError, AttributeError, TypeError) as exc:
         raise ResourceError(f"{STRUCTURE_YAML}: missing or malformed key {exc}") from exc
