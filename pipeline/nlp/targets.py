@@ -349,14 +349,21 @@ def _sentence_targets(
         ]
         groups = _list_groups(clause, numbers)
         committed = False
+        floor = 0  # where the next indicator may begin
         for i, group in enumerate(groups):
             # 设置1个市办医院、1个县办医院: an item listed after a committed one shares its verb.
             inherited = committed and i > 0 and bool(_LISTED_ITEM.fullmatch(clause[groups[i - 1][-1].end : group[0].start]))
             found = _group_targets(
-                clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon, inherited
+                clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon, inherited,
+                floor,
             )
             committed = bool(found)
             targets.extend(found)
+            # A count that commits nobody and is followed by its noun (等24种重大疾病) qualifies the
+            # thing measured next: the next indicator still begins before it.
+            modifier = not found and _WORD.match(clause[group[-1].end : group[-1].end + 1] or "。") is not None
+            if not modifier:
+                floor = group[-1].end
     return targets
 
 
@@ -387,12 +394,15 @@ def _group_targets(
     plan_period_end: str | None,
     lexicon: TargetLexicon,
     inherited: bool = False,
+    floor: int | None = None,
 ) -> list[TargetMatch]:
     """Targets for one group of listed numbers of a clause, or none if they commit nobody
     (``inherited``: the group is a list item after a committed one, and shares its verb)."""
     head, last = group[0], group[-1]
     index = numbers.index(head)
     left = numbers[index - 1].end if index > 0 else 0
+    if floor is not None:
+        left = min(left, floor)
     before = clause[left : head.start]
     after = clause[last.end : numbers[numbers.index(last) + 1].start if numbers.index(last) + 1 < len(numbers) else len(clause)]
     follows_noun = _WORD.search(after) is not None
@@ -427,6 +437,13 @@ def _group_targets(
         if not has_commitment or (weak and not has_deadline):
             return []  # 其中女性占比为52%: a description, not a commitment
         verb_at = pre_match.start() if pre_match is not None else len(before)
+        if pre_match is None:
+            # 补偿比应达到我省限定费用的80%: the indicator ends at the verb, not at its object.
+            verb = None
+            for verb in lexicon.pre_anywhere.finditer(before):
+                pass
+            if verb is not None and "的" in before[verb.end():]:
+                verb_at = verb.start()
         ind_start, ind_end = left, left + verb_at
         span_text = clause[ind_start:ind_end]
         local_deadlines = [(a - left, b - left) for a, b in deadline_ranges if a >= left and b <= ind_end]
