@@ -390,6 +390,8 @@ def test_normalise_doc_number(raw: str, expected: str | None) -> None:
         ("黔南布依族苗族自治州人民政府办公室", (Level.MUNICIPAL, "黔南州")),
         ("黔南州人民政府办公室", (Level.MUNICIPAL, "黔南州")),
         ("化隆县卫生健康局", (Level.COUNTY, "化隆县")),
+        ("海南州卫生健康委员会", (Level.MUNICIPAL, "海南州")),
+        ("化隆县人民政府", (Level.COUNTY, "化隆县")),
         ("重庆市北碚区人民政府办公室", (Level.COUNTY, "北碚区")),
         ("阿拉善盟卫生健康委员会", (Level.MUNICIPAL, "阿拉善盟")),
         ("达拉特旗人民政府", (Level.COUNTY, "达拉特旗")),
