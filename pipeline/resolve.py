@@ -165,13 +165,20 @@ class Place:
 
     @property
     def qualified(self) -> str:
-        """The name bodies of the place carry: a unit of a municipality (直辖市) keeps the city.
+        """The name bodies of the place carry: a unit of a municipality (直辖市) and a city's
+        district (市辖区, whose name other cities reuse) keep the city; a county does not.
 
         >>> Place("北碚区", "北碚", Level.COUNTY, "重庆市", (), "重庆市").qualified
         '重庆市北碚区'
+        >>> Place("柳江区", "柳江", Level.COUNTY, "柳州市", (), "广西壮族自治区").qualified
+        '柳州市柳江区'
+        >>> Place("灵璧县", "灵璧", Level.COUNTY, "宿州市", (), "安徽省").qualified
+        '灵璧县'
         """
-        if self.level is Level.COUNTY and self.parent and self.parent == self.province:
-            if self.parent in _MUNICIPALITIES:
+        if self.level is Level.COUNTY and self.parent:
+            if self.parent == self.province and self.parent in _MUNICIPALITIES:
+                return self.parent + self.name
+            if self.name.endswith("区") and self.parent.endswith("市") and self.parent != self.province:
                 return self.parent + self.name
         return self.name
 

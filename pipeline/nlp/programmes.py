@@ -70,6 +70,7 @@ class ProgrammeLexicon:
             self.stop_names = frozenset(str(s) for s in lexicon["stop_names"])
             followers = [str(s) for s in lexicon.get("blocking_followers", [])]
             self.document_suffixes = tuple(str(s) for s in lexicon.get("document_suffixes", []))
+            self.activity_suffixes = tuple(str(s) for s in lexicon.get("activity_suffixes", []))
             slogan_triggers = [str(s) for s in lexicon.get("slogan_triggers", [])]
             self.slogan_gap = int(lexicon.get("slogan_gap", 8))
             count_prefix = str(lexicon.get("count_prefix", r"[0-9.]+[个项]"))
@@ -92,7 +93,7 @@ class ProgrammeLexicon:
         >>> default_programme_lexicon().is_generic("重点项目"), default_programme_lexicon().is_generic("千县工程")
         (True, False)
         """
-        if len(name) < 3 or self.generic.match(name) or name.endswith(self.document_suffixes):
+        if len(name) < 3 or self.generic.match(name) or re.search(r"简称|各|有关|相关", name):
             return True
         # A list of short items or one ending in a bare suffix (政府、社会、个人共同行动,
         # 疾病预防、中医治未病、运动) names several things or none.
@@ -149,6 +150,7 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
     surface = text[start:end]
     # A quoted part ending with the suffix is the name itself (医疗服务能力“攀登计划”).
     quoted = re.search(r"[“\"「『]([^“”\"「」『』]+)[”\"」』]$", surface)
+    quoted_name = quoted is not None
     # A quoted slogan that a descriptive phrase and the suffix follow names the programme
     # (“每周一村”中医药义诊活动 → 每周一村); one the suffix follows directly takes it (“七优享”工程).
     inner = re.search(r"[“\"「『]([^“”\"「」『』]{2,12})[”\"」』]([\u4e00-\u9fff]{0,10})$", surface)
@@ -162,11 +164,11 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
         and not _PERIOD_NAMES.match(normalise_name(inner.group(1)))
         and len(re.findall(r"[\u4e00-\u9fff]", inner.group(1))) >= 2
     ):
-        if lexicon.suffix.fullmatch(inner.group(2)):
-            start += inner.start(1)
+        if not inner.group(2).endswith(lexicon.activity_suffixes):
+            start += inner.start(1)  # “三秦优秀医生”培养计划: the name runs from the quote
             surface = text[start:end]
         else:
-            name = normalise_name(inner.group(1))
+            name = normalise_name(inner.group(1))  # “每周一村”义诊活动: an activity of the slogan
             if _PERIOD_NAMES.match(name) or lexicon.is_generic(name):
                 return None
             return ProgrammeMatch(start + inner.start(1), start + inner.end(1), inner.group(1), name)
@@ -178,6 +180,8 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
     if _inside_document_title(text, start, end, lexicon):
         return None
     name = normalise_name(surface)
+    if not quoted_name and name.endswith(lexicon.document_suffixes):
+        return None  # …行动计划 unquoted names a plan document, not a programme
     if not name or lexicon.is_generic(name):
         return None
     return ProgrammeMatch(start, end, surface, name)

@@ -166,7 +166,8 @@ def _task_cell(text: str, start: int, end: int) -> tuple[int, int]:
     line_end = row.find("\n")
     first_line = row if line_end < 0 else row[:line_end]
     stop = first_line.find("。")
-    if stop >= 0:
+    space = re.search(r"\s", first_line)
+    if stop >= 0 and not (space and space.start() < stop):
         gap = re.search(r"\s", first_line[stop:])
         cells = start + stop + (gap.end() if gap else len(first_line) - stop)
         return start + stop, cells
@@ -180,9 +181,16 @@ def row_sections(text: str, sections: tuple[Section, ...]) -> tuple[Section, ...
     """``sections`` with each table row added as a sub-item (its task cell the heading), under the
     innermost section holding it; ids ``<parent>.r<number>``."""
     added: list[Section] = []
+    tables = find_tables(text)
+    # Short unmarked lines were taken for headings (a text without numbered markers); inside a
+    # table they are its header and rows.
+    inside = [(t.header_start, t.rows[-1].end) for t in tables]
+    sections = tuple(
+        s for s in sections if s.marker or not any(a <= s.heading_start <= b for a, b in inside)
+    )
     used = {s.section_id for s in sections}
     starts = {s.start for s in sections}
-    for table in find_tables(text):
+    for table in tables:
         for row in table.rows:
             if row.start in starts:
                 continue  # the hierarchy already has this numbered line
