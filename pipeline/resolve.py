@@ -30,7 +30,7 @@ PLACES_FILE = RESOURCES_DIR / "places.tsv"
 NATIONAL = "全国"
 _LEVEL_ORDER = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
 # A one-character level prefix (市卫生健康委) and the level it names.
-_LEVEL_CHARS = {"省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
+_LEVEL_CHARS = {"自治区": Level.PROVINCIAL, "自治州": Level.MUNICIPAL, "省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
                 "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY}
 # Prefixes that mean "this document's own jurisdiction".
 _OWN_PREFIXES = ("本省", "本市", "本县", "本区", "各级", "全省", "全市", "全县", "全区")
@@ -444,7 +444,11 @@ class Gazetteer:
             for word in _OWN_PREFIXES:
                 if text.startswith(word, k):
                     out.append((k + len(word), own))
-            if k < len(text) and text[k] in _LEVEL_CHARS:
+            if text.startswith(("自治区", "自治州"), k):
+                # 自治区卫生健康委: the autonomous region (or prefecture) the document is in
+                word = text[k : k + 3]
+                out.append((k + 3, self._level_char_context(word, jurisdiction, level)))
+            elif k < len(text) and text[k] in _LEVEL_CHARS:
                 out.append((k + 1, self._level_char_context(text[k], jurisdiction, level)))
         return out
 

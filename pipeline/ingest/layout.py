@@ -33,7 +33,7 @@ PAGE_NUMBER_END = re.compile(r"[^\d\s.]\s+\d{1,3}$")
 _PROSE_MARK = re.compile(r"[，,、。;；]")
 
 # A line that is only a date (a signature's): never the rest of the line above it.
-DATE_LINE = re.compile(r"\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
+DATE_LINE = re.compile(r"\s*[(（]?\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[)）]?\s*$")
 # A bracketed note after a full stop closes the paragraph: "…。(责任单位:市卫生健康委)".
 _CLOSING_NOTE = re.compile(r"[。!?！？;；][(（][^()（）]*[)）]$")
 # A table row: its number, a space, then cells.
