@@ -205,6 +205,7 @@ class _Context:
     place: str | None
     level: Level | None
     named: bool = False  # the surface itself names the place or level (县卫健委, 聊城市卫健委)
+    within: str | None = None  # the city the text names the place in (福州市鼓楼区)
 
 
 def _parse_levels(text: str, path: Path, line: int) -> frozenset[Level]:
@@ -438,7 +439,7 @@ class Gazetteer:
                         out.append((k + len(name), _Context(jurisdiction, own.level, True)))
             for j, place in self._places_at(text, k, jurisdiction):
                 if place.name != jurisdiction:
-                    out.append((j, _Context(place.name, place.level, True)))
+                    out.append((j, _Context(place.name, place.level, True, place.parent)))
             if text.startswith("国家", k):
                 out.append((k + 2, _Context(NATIONAL, Level.NATIONAL)))
             for word in _OWN_PREFIXES:
@@ -536,7 +537,7 @@ class Gazetteer:
         if level is None:
             level = self.place_level(ctx.place)
         body = row.body(ctx.place, level, surface)
-        info = self.places.get(ctx.place)
+        info = self.place_named(ctx.place, ctx.within)
         if info and (info.qualified != info.name or "{short}" in row.canonical):
             # 北碚区 -> 重庆市北碚区人民政府; {short} from the table: 化隆回族自治县 -> 化隆经济开发区…
             fill = {"place": info.qualified,
