@@ -152,8 +152,10 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
     )
     patterns = ingest_patterns()
     joins = []
+    run = ""  # the text of the line being built (lines already joined to it included)
     for i, text in enumerate(texts[:-1]):
         stripped = text.rstrip()
+        run = run + stripped if joins and joins[-1] else stripped
         # In a wrapped text a line runs on when it fills the width, or when it stops mid-sentence
         # after a comma (the rest of a line that was wrapped twice).
         wrapped = (
@@ -169,7 +171,7 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
             and not (patterns.title_end.search(stripped) and not _is_prose(stripped))
             and not PAGE_NUMBER_END.search(stripped)
         )
-        closer = _open_bracket(stripped)
+        closer = _open_bracket(run[-_BRACKET_SPAN:])
         joins.append(wrapped or (closer is not None and _closes_soon(texts, i, closer)))
     out: list[Line] = [lines[0]]
     for line, join in zip(lines[1:], joins):
