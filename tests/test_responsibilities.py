@@ -169,3 +169,19 @@ def test_flattened_table_rows_give_lead_and_support(nlp: Language) -> None:
         ("聊城市卫生健康委员会", "lead", "r1"), ("聊城市医疗保障局", "support", "r1"), ("聊城市财政局", "support", "r1"),
         ("聊城市疾病预防控制局", "lead", "r2"), ("聊城市卫生健康委员会", "support", "r2"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        ("(责任单位:市卫生健康委(牵头)、市财政局、市医保局)",
+         [("济南市卫生健康委员会", "lead"), ("济南市财政局", "support"), ("济南市医疗保障局", "support")]),
+        ("由市卫生健康委牵头,市财政局配合。", [("济南市卫生健康委员会", "lead"), ("济南市财政局", "support")]),
+        ("[牵头单位:市卫生健康委 配合单位:市财政局]", [("济南市卫生健康委员会", "lead"), ("济南市财政局", "support")]),
+        ("(主责单位:市卫生健康委;协同单位:市教育局)", [("济南市卫生健康委员会", "lead"), ("济南市教育局", "support")]),
+        ("(市医保局、市卫生健康委分别负责)", [("济南市医疗保障局", "lead"), ("济南市卫生健康委员会", "lead")]),
+    ],
+)
+def test_common_forms_of_responsibility_clauses(nlp: Language, clause: str, expected: list[tuple[str, str]]) -> None:
+    got = run(nlp, "(一)甲任务。做好工作。" + clause, "济南市")
+    assert [(body, role) for body, role, _ in got] == expected

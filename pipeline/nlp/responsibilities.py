@@ -15,6 +15,7 @@ Each listed body becomes a BODY span (``span._.role``), a ``Relation(body, role,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ _CJK_LIST = r"[\u4e00-\u9fff、，,（）()\s]"
 # Inner parentheses allowed inside a clause: 各县（市、区）人民政府.
 _INNER = r"[(（][^()（）\n]{1,12}[)）]"
 _GROUPED = re.compile(r"各?(?:县|市|区|省)[(（][^()（）\n]{1,10}[)）][\u4e00-\u9fff]{2,12}")
+# "(牵头)" right after a body in a list: that body leads.
+_LEAD_MARK = re.compile(r"\s*[(（]\s*牵头\s*[)）]")
 _SECTION_PRIORITY = {"item": 0, "subitem": 1, "part": 2}
 
 
@@ -105,8 +108,10 @@ class ResponsibilityReader(MatchComponent):
         labels = cues.list_labels + cues.lead_labels + cues.support_labels
         body = f"(?:[^()（）\\n。；;]|{_INNER}){{1,{max_clause}}}?"
         # 责任单位：LIST  up to ； ) 。 or the end of the line
+        # 责任单位：LIST  up to ； ) 。, the end of the line or the next label (牵头单位:A 配合单位:B)
         self.labelled = re.compile(
-            f"(?P<label>{_alternation(labels)})\\s*[:：]\\s*(?P<list>{body})(?=[)）。；;\\n]|$)"
+            f"(?P<label>{_alternation(labels)})\\s*[:：]\\s*(?P<list>{body})"
+            f"(?=[)）】\\]。；;\\n]|$|\\s*{_alternation(labels)}\\s*[:：])"
         )
         # (A牵头，B配合) / (A、B按职责分工负责): a parenthesised clause without a label
         self.paren = re.compile(f"[(（](?P<inner>(?:[^()（）\\n]|{_INNER}){{2,{max_clause}}}?)(?:[)）]|(?=\\n)|$)")
@@ -116,7 +121,10 @@ class ResponsibilityReader(MatchComponent):
         self.verb_cue = re.compile(_alternation(cues.lead_verbs + cues.support_verbs + cues.shared_verbs))
         self.label_in = re.compile(_alternation(labels) + r"\s*[:：]")
         # in running text: 由A、B牵头 / A负责 (after a clause boundary)
-        self.by_lead = re.compile(f"由(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.lead_verbs)}")
+        self.by_lead = re.compile(
+            f"由(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.lead_verbs)}"
+            f"(?:[，,]\\s*(?P<support>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.support_verbs)})?"
+        )
         self.shared_text = re.compile(
             f"(?:^|(?<=[，。；：:,;\\n]))(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.shared_verbs)}"
         )
@@ -181,7 +189,23 @@ class ResponsibilityReader(MatchComponent):
                 role = Role.LEAD
                 matches = self._bodies(text, m.start("list"), m.end("list"), jurisdiction, level, strict=True)
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm in matches)
-        return sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value))
+                if matches and "support" in m.groupdict() and m.group("support"):
+                    supports = self._bodies(text, m.start("support"), m.end("support"), jurisdiction, level, strict=True)
+                    out.extend(self._assign(bm, Role.SUPPORT, m.start(), m.end()) for bm in supports)
+        return self._marked_leads(text, sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value)))
+
+    @staticmethod
+    def _marked_leads(text: str, assignments: list[Assignment]) -> list[Assignment]:
+        """A body marked (牵头) in a list leads, and the other bodies of its clause support it."""
+        marked = {(a.clause_start, a.start) for a in assignments if _LEAD_MARK.match(text, a.end)}
+        clauses = {clause for clause, _ in marked}
+        if not marked:
+            return assignments
+        return [
+            dataclasses.replace(a, role=Role.LEAD if (a.clause_start, a.start) in marked else Role.SUPPORT)
+            if a.clause_start in clauses else a
+            for a in assignments
+        ]
 
     def _row_cells(self, text: str, row: Row, table: Table, jurisdiction: str | None,
                    level: Level | None) -> list[tuple[BodyMatch, Role]]:
