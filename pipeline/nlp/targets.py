@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+
+import cn2an
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -40,6 +42,8 @@ HAS_INDICATOR = "HAS_INDICATOR"
 HAS_DEADLINE = "HAS_DEADLINE"
 
 _DIGIT = re.compile(r"[0-9]")
+# A digit, or a Chinese numeral before a unit (三成, 一半, 至少一所): what a target needs.
+_NUMERAL = re.compile(r"[0-9]|[一二两三四五六七八九十百千半][成个所家人名张项倍]|一半")
 # Clauses end at ，；： but not at the colon of a ratio (1:0.53), and at a space between a word
 # and a Chinese character (the cells of a table row).
 _CLAUSE = re.compile(
@@ -137,6 +141,10 @@ class TargetLexicon:
         self.context_cues = re.compile(alternation(context_cues))
         self.future_cues = re.compile(alternation(future_cues))
         self.approx_number = re.compile(rf"{num}\s*(?:余|多)")
+        self.chinese_number = re.compile(
+            rf"(?<![零一二两三四五六七八九十百千万亿第])(?:(?P<cn>一半)|(?P<cn2>[一二两三四五六七八九十百千]{{1,6}})"
+            r"\s*(?P<unit>成|个|所|家|人|名|张|项|倍|次|支|台))" rf"(?P<post>(?:\s*(?:{post_alt}))*)"
+        )
         bound_words = [w for w, code in self.pre_code.items() if code in (">=", "<=")] + ["以内", "以下"]
         self.bound_words = re.compile(alternation([w for w in bound_words if len(w) >= 2]))
 
@@ -189,6 +197,27 @@ class TargetLexicon:
                 unit = self.unit_form(m.group("unit"))
                 value = (float(m.group("num")),)
                 found.append(_Number(m.start(), m.end(), m.start(), value, unit, post, False, ((m.start(), m.end()),)))
+        found += self._chinese_numbers(clause)
+        return sorted(found, key=lambda n: n.start)
+
+    def _chinese_numbers(self, clause: str) -> list[_Number]:
+        """Numbers written in Chinese right after a commitment (至少建成一所, 提高到三成以上, 一半以上):
+        elsewhere Chinese numerals are words (一批, 三级医院, 两个责任)."""
+        found = []
+        for m in self.chinese_number.finditer(clause):
+            before = clause[: m.start()]
+            if not (self.pre.search(before) or self.commitment_end.search(before)):
+                continue
+            try:
+                value = 50.0 if m.group("cn") else float(cn2an.cn2an(m.group("cn2"), "smart"))
+            except (ValueError, KeyError):
+                continue
+            unit = m.group("unit") or "%"
+            if unit == "成":
+                value, unit = value * 10, "%"
+            post_words = re.findall(alternation(list(self.post_code)), m.group("post") or "")
+            post = post_words[-1] if post_words else None
+            found.append(_Number(m.start(), m.end(), m.start(), (value,), unit, post, False, ((m.start(), m.end()),)))
         return found
 
     def unit_form(self, unit: str) -> str:
@@ -295,14 +324,14 @@ def find_targets(
     for paragraph in text.split("\n"):
         if _SECTION_LINE.match(paragraph) or not _FULL_STOP.search(paragraph):
             lead_in = None  # a new section, or a heading: the lead-in year ends
-        if paragraph_start in table_lines or not _DIGIT.search(paragraph):
+        if paragraph_start in table_lines or not _NUMERAL.search(paragraph):
             paragraph_start += len(paragraph) + 1
             continue  # no number, no target; past context is per paragraph
         past_context = False
         for s_start, s_end in _sentences(paragraph):
             start = paragraph_start + s_start
             sentence = paragraph[s_start:s_end]
-            if not _DIGIT.search(sentence) and "五" not in sentence:
+            if not _NUMERAL.search(sentence) and "五" not in sentence:
                 # Only the past-context cues matter here (近年来, 以来 …).
                 if lexicon.context_cues.search(sentence) and not lexicon.future_cues.search(sentence):
                     past_context = True
@@ -453,7 +482,7 @@ def _sentence_targets(
     for clause_match in _CLAUSE.finditer(sentence):
         c_start = clause_match.start()
         clause = clause_match.group()
-        if not _DIGIT.search(clause):
+        if not _NUMERAL.search(clause):
             continue
         numbers = [n for n in lexicon.numbers(clause) if not _is_age_band(clause, n, lexicon)]
         if not numbers:
@@ -567,6 +596,9 @@ def _group_targets(
         items = [i for i in _ITEM_SPLIT.split(indicator_text) if i]
         indicators = items if len(group) > 1 and len(items) == len(group) else [indicator_text] * len(group)
     deadline = _deadline_before(deadlines, head.start + c_start)
+    if deadline is not None and deadline.value == "annual" and deadline.start < c_start:
+        # 每年 holds for its own clause (每年开展体检不少于1次，管理率达到72%: the rate is not annual)
+        deadline = _deadline_before([d for d in deadlines if d.value != "annual"], head.start + c_start)
     deadline_value = deadline.value if deadline else plan_period_end
     deadline_year = deadline.year if deadline else (int(plan_period_end) if plan_period_end and plan_period_end.isdigit() else None)
     if deadline is not None and deadline.value == "annual":
