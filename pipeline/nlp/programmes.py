@@ -71,6 +71,7 @@ class ProgrammeLexicon:
             followers = [str(s) for s in lexicon.get("blocking_followers", [])]
             self.document_suffixes = tuple(str(s) for s in lexicon.get("document_suffixes", []))
             self.activity_suffixes = tuple(str(s) for s in lexicon.get("activity_suffixes", []))
+            self.clause_triggers = frozenset(str(s) for s in lexicon.get("clause_triggers", []))
             slogan_triggers = [str(s) for s in lexicon.get("slogan_triggers", [])]
             self.slogan_gap = int(lexicon.get("slogan_gap", 8))
             count_prefix = str(lexicon.get("count_prefix", r"[0-9.]+[个项]"))
@@ -78,7 +79,7 @@ class ProgrammeLexicon:
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise ResourceError(f"{PROGRAMMES_FILE} malformed ({exc})", hint="it needs suffixes, triggers, …") from exc
         self.suffix = re.compile(rf"(?:{alternation(self.suffixes)})(?!{alternation(followers)})" if followers else alternation(self.suffixes))
-        self.trigger_end = re.compile(rf"(?:{alternation(self.triggers)})$")
+        self.trigger_end = re.compile(rf"(?:{alternation(self.triggers + sorted(self.clause_triggers))})$")
         self.prefix = re.compile(rf"^(?:{alternation(self.strip_prefixes)}|{count_prefix})+")
         self.generic = re.compile(rf"^(?:{alternation(self.generic_modifiers)})*(?:{alternation(self.suffixes)})$")
         self.slogan = re.compile(
@@ -206,9 +207,12 @@ def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
             continue
         trigger = lexicon.trigger_end.search(text[limit:i])
         if trigger:
-            # “刺桐名医”培育计划: a verb between a quoted slogan and the suffix is part of the name.
+            # “刺桐名医”培育计划: a verb between a quoted slogan and the suffix is part of the name;
+            # a verb that also ends nouns (保障) opens a name only at the start of a clause.
             before = limit + trigger.start()
-            if not (i >= s_start - 1 and before > 0 and text[before - 1] in _CLOSE_QUOTES):
+            quoted_verb = i >= s_start - 1 and before > 0 and text[before - 1] in _CLOSE_QUOTES
+            inside_noun = trigger.group() in lexicon.clause_triggers and before > 0 and _NAME_CHAR.match(text[before - 1])
+            if not (quoted_verb or inside_noun):
                 return i
         if ch in _LIST_SEPARATORS:
             left = text[limit : i - 1]
