@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import EvaluationError
+from pipeline.structure.text import ordered_overlap
 
 EXACT_FIELDS = ("title", "doc_number", "date", "level", "jurisdiction")
 SET_FIELDS = ("issuers", "cites")
@@ -126,24 +127,6 @@ def programme_key(name: str) -> str:
     '千县工程'
     """
     return "".join(ch for ch in name if ch not in _QUOTES and not ch.isspace())
-
-
-def ordered_overlap(a: str, b: str) -> float:
-    """Share of the shorter string's characters that occur, in order, in the longer (LCS ratio).
-
-    >>> ordered_overlap("基层门急诊人次占比", "门急诊人次占比")
-    1.0
-    """
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if not short:
-        return 0.0
-    prev = [0] * (len(long_) + 1)
-    for ch in short:
-        cur = [0] * (len(long_) + 1)
-        for j, other in enumerate(long_, 1):
-            cur[j] = prev[j - 1] + 1 if ch == other else max(prev[j], cur[j - 1])
-        prev = cur
-    return prev[-1] / len(short)
 
 
 def load_aliases(gold_dir: Path) -> dict[str, str]:

@@ -30,6 +30,7 @@ from pipeline.structure.text import (
     MONTH_DAY_RE,
     all_full_dates,
     collapse_spaces,
+    ordered_overlap,
     is_date_line,
     iso_date,
     iter_lines,
@@ -239,7 +240,7 @@ def _own_heading(title: str, candidates: Sequence[str], lex: StructureLexicon) -
         other = strip_punctuation_spaces(_clean_title(line, True))
         if other == key:
             return _clean_title(line, True)
-        if ordered_share(key, other) >= 0.8 and _doc_type_word(other, lex) == _doc_type_word(key, lex):
+        if ordered_overlap(key, other) >= 0.8 and _doc_type_word(other, lex) == _doc_type_word(key, lex):
             best = _clean_title(line, True)
     return best
 
@@ -256,24 +257,6 @@ def strip_punctuation_spaces(text: str) -> str:
     '十四五规划'
     """
     return re.sub(r"[\s《》〈〉“”\"'‘’]", "", text)
-
-
-def ordered_share(a: str, b: str) -> float:
-    """Share of the shorter string's characters found in order in the longer one.
-
-    >>> ordered_share("2023年全省卫生健康工作要点", "2023年浙江省卫生健康工作要点") > 0.9
-    True
-    """
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if not short:
-        return 0.0
-    prev = [0] * (len(long_) + 1)
-    for ch in short:
-        cur = [0] * (len(long_) + 1)
-        for j, other in enumerate(long_, 1):
-            cur[j] = prev[j - 1] + 1 if ch == other else max(prev[j], cur[j - 1])
-        prev = cur
-    return prev[-1] / len(short)
 
 
 def _issued_here(article: Article, candidates: Sequence[str], lex: StructureLexicon) -> str | None:

@@ -253,3 +253,21 @@ def parse_run_together_date(digits: str, known: tuple[str, ...] = ()) -> str | N
         return candidates[0]
     agreed = [c for c in candidates if c in known]
     return agreed[0] if len(agreed) == 1 else None
+
+
+def ordered_overlap(a: str, b: str) -> float:
+    """Share of the shorter string's characters that occur, in order, in the longer (LCS ratio).
+
+    >>> ordered_overlap("基层门急诊人次占比", "门急诊人次占比")
+    1.0
+    """
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if not short:
+        return 0.0
+    prev = [0] * (len(long_) + 1)
+    for ch in short:
+        cur = [0] * (len(long_) + 1)
+        for j, other in enumerate(long_, 1):
+            cur[j] = prev[j - 1] + 1 if ch == other else max(prev[j], cur[j - 1])
+        prev = cur
+    return prev[-1] / len(short)
