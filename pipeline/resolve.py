@@ -718,27 +718,33 @@ class Gazetteer:
         body = self.pattern_body(surface, jurisdiction, level)
         return [BodyMatch(start, end, surface, body, known=False)] if body else []
 
-    def _prefix_pattern(self, jurisdiction: str | None) -> re.Pattern[str]:
-        if jurisdiction not in self._prefix_patterns:
+    def _prefix_patterns_for(self, jurisdiction: str | None) -> list[re.Pattern[str]]:
+        """Patterns of a place prefix ending where a body's alias begins: one over every place
+        (built once), and one over the names of the document's own place (built per place)."""
+        if None not in self._prefix_patterns:
             names = set(self.places) | set(self.place_by_short) | {"国家", *(_OWN_PREFIXES), *_LEVEL_CHARS}
-            if jurisdiction and jurisdiction != NATIONAL:
-                names |= set(self._own_names(jurisdiction))
-            self._prefix_patterns[jurisdiction] = re.compile(f"(?:中共)?{trie_regex(names)}$|中共$")
-        return self._prefix_patterns[jurisdiction]
+            self._prefix_patterns[None] = re.compile(f"(?:中共)?{trie_regex(names)}$|中共$")
+        patterns = [self._prefix_patterns[None]]
+        if jurisdiction and jurisdiction != NATIONAL:
+            if jurisdiction not in self._prefix_patterns:
+                own = set(self._own_names(jurisdiction))
+                self._prefix_patterns[jurisdiction] = re.compile(f"(?:中共)?{trie_regex(own)}$")
+            patterns.append(self._prefix_patterns[jurisdiction])
+        return patterns
 
     def scan(self, text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
         """Bodies named in running text (no list-only short forms such as 财政), by offset."""
         jurisdiction = self.place_full_name(jurisdiction)
         if level is None and jurisdiction:
             level = self.place_level(jurisdiction)
-        prefix_pattern = self._prefix_pattern(jurisdiction)
+        prefix_patterns = self._prefix_patterns_for(jurisdiction)
         matches: list[BodyMatch] = []
         last_end = 0
         for hit in self.text_pattern.finditer(text):
             s = hit.start()
             window_start = max(last_end, s - 12)
-            prefix = prefix_pattern.search(text, window_start, s)
-            starts = [prefix.start()] if prefix else []
+            prefixes = [m.start() for p in prefix_patterns if (m := p.search(text, window_start, s))]
+            starts = [min(prefixes)] if prefixes else []
             starts.append(s)
             for start in starts:
                 found = [(j, b) for j, b in self._candidates(text, start, jurisdiction, level, False) if j >= hit.end()]
