@@ -210,8 +210,8 @@ class TargetLexicon:
                 continue
             try:
                 value = 50.0 if m.group("cn") else float(cn2an.cn2an(m.group("cn2"), "smart"))
-            except (ValueError, KeyError):
-                continue
+            except (ValueError, KeyError, IndexError, TypeError):
+                continue  # cn2an refuses what is no number
             unit = m.group("unit") or "%"
             if unit == "成":
                 value, unit = value * 10, "%"
