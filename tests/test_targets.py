@@ -276,8 +276,8 @@ def test_find_targets_lead_in_year_ends_with_its_section() -> None:
 
 
 def test_find_targets_past_cue_marks_only_its_clause() -> None:
-    text = "全市已累计建成10个医联体,统筹基金累计结余不超过当年筹集总额的20%。"
-    assert [t[1:] for t in facts(text, "2024")] == [("<=", 20.0, "%", "2024")]
+    text = "全市已累计建成10个医联体,医保基金累计结余不超过年度收入的15%。"
+    assert [t[1:] for t in facts(text, "2024")] == [("<=", 15.0, "%", "2024")]
 
 
 def test_find_targets_listed_items_share_the_verb() -> None:
