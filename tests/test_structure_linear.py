@@ -22,7 +22,8 @@ def _repeated_items(n: int) -> str:
 def _nested(n: int) -> str:
     lines = ["关于加强医疗服务的实施方案"]
     for i in range(n // 10 + 1):
-        lines.append(f"{_CN[i % 9]}、总体要求")
+        lines.append(f"第{i + 1}章 总则")  # a chapter restarts part numbering
+        lines.append("一、总体要求")
         for j in range(3):
             lines.append(f"（{_CN[j]}）加强医疗服务。")
             lines += [f"{k}. 落实责任，推进基层医疗卫生机构建设。" for k in range(1, 3)]
