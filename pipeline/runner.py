@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 import pipeline
 from pipeline.config import Executor, Settings
-from pipeline.errors import GraphBuildError, InputError, PolicyKGError
+from pipeline.errors import GraphBuildError, InputError, PolicyKGError, file_failure
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, from_jsonable, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
-from pipeline.store import atomic_write_text, read_raw, record_path
+from pipeline.store import atomic_write_text, raw_dir_entries, read_raw, record_path
 
 if TYPE_CHECKING:
     from pipeline.graphdb.background import BackgroundLoader
@@ -115,7 +115,7 @@ class FileResult:
     size: int
     outputs: list[DocumentOutput]
     counts: dict[str, Any]
-    error: InputError | None = None
+    error: PolicyKGError | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -166,11 +166,15 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return {"fingerprint": None, "files": {}}
 
 
-def raw_inputs(raw_dir: Path) -> list[Path]:
-    """The raw files of ``raw_dir``, sorted; hidden files skipped."""
+def raw_inputs(raw_dir: Path, skipped: list[SkippedFile] | None = None) -> list[Path]:
+    """The raw files of ``raw_dir``, sorted; hidden files ignored, and links leading out of it,
+    subdirectories and special files appended to ``skipped`` (:func:`pipeline.store.raw_dir_entries`)."""
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: raw directory not found", hint="put raw documents in data/raw")
-    return sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    files, passed = raw_dir_entries(raw_dir)
+    if skipped is not None:
+        skipped += [SkippedFile(path.name, InputError.code, reason) for path, reason in passed]
+    return files
 
 
 # --------------------------------------------------------------------------- per-file work
@@ -191,7 +195,18 @@ def _record_json(record: Any) -> str:
 
 
 def _result(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
-    """Every per-document stage for one raw file: ingest → structure → extract → RDF → SHACL."""
+    """Every per-document stage for one raw file: ingest → structure → extract → RDF → SHACL.
+
+    Whatever goes wrong with this one file (unreadable input, a parser's recursion limit, a bug)
+    comes back as the result's ``error``, naming the file: the other files go on."""
+    try:
+        return _stages(settings, source, sha, data, nlp)
+    except Exception as exc:  # noqa: BLE001 - contained per file, reported in the run summary
+        log.debug("%s failed", source, exc_info=True)
+        return FileResult(source, sha, len(data), [], file_counts([], []), file_failure(source, exc))
+
+
+def _stages(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
     from pipeline.extract import extract_documents
     from pipeline.ingest import ingest_bytes
     from pipeline.rdf.documents import document_rdf
@@ -205,10 +220,7 @@ def _result(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) ->
         return now
 
     t = time.perf_counter()
-    try:
-        articles: tuple[Article, ...] = ingest_bytes(source, data)
-    except InputError as exc:
-        return FileResult(source, sha, len(data), [], file_counts([], []), exc)
+    articles: tuple[Article, ...] = ingest_bytes(source, data)
     t = timed("ingest", t)
     # All articles of one raw file together: a newspaper page's dates help date its articles.
     documents = list(structure_articles(articles))
@@ -273,7 +285,8 @@ def _process_in_worker(settings: Settings, source: str, sha: str, data: bytes) -
 
 def result_to_json(result: FileResult) -> dict[str, Any]:
     """A :class:`FileResult` as plain JSON data (what Dask workers send back)."""
-    error = None if result.error is None else {"message": result.error.message, "hint": result.error.hint}
+    error = None if result.error is None else {"code": result.error.code, "message": result.error.message,
+                                                "hint": result.error.hint}
     return {
         "source": result.source,
         "sha256": result.sha256,
@@ -294,9 +307,17 @@ def result_from_json(data: dict[str, Any]) -> FileResult:
         data["size"],
         [DocumentOutput.from_json(o) for o in data["outputs"]],
         data["counts"],
-        None if error is None else InputError(error["message"], hint=error["hint"]),
+        None if error is None else _error_of_code(error.get("code", InputError.code))(error["message"], hint=error["hint"]),
         data["seconds"],
     )
+
+
+def _error_of_code(code: str) -> type[PolicyKGError]:
+    """The error class carrying ``code`` (a generic one for an unknown code)."""
+    import pipeline.errors as errors
+
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, PolicyKGError)]
+    return next((c for c in classes if c.code == code), errors.FileFailedError)
 
 
 def process_partition_json(settings: Settings, items: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
@@ -355,7 +376,7 @@ def file_counts(documents: list[Document], facts: list[DocumentFacts]) -> dict[s
 
 
 def changed_inputs(
-    settings: Settings, manifest: dict[str, Any], force: bool = False
+    settings: Settings, manifest: dict[str, Any], force: bool = False, skipped: list[SkippedFile] | None = None
 ) -> tuple[list[tuple[Path, str, int]], list[str]]:
     """Raw files to (re)process with their hashes and sizes, and raw files that disappeared.
 
@@ -367,10 +388,16 @@ def changed_inputs(
     files = manifest.get("files", {})
     todo: list[tuple[Path, str, int]] = []
     present = set()
-    for path in raw_inputs(raw_dir):
+    for path in raw_inputs(raw_dir, skipped):
+        try:
+            data = read_raw(path)
+        except (OSError, InputError) as exc:
+            reason = exc.message if isinstance(exc, InputError) else f"cannot read it ({exc.strerror or exc})"
+            if skipped is not None:
+                skipped.append(SkippedFile(path.name, InputError.code, reason))
+            continue
         present.add(path.name)
         entry = files.get(path.name, {})
-        data = read_raw(path)
         sha = hashlib.sha256(data).hexdigest()
         if stale or entry.get("sha256") != sha or "counts" not in entry:
             todo.append((path, sha, len(data)))
@@ -519,7 +546,7 @@ def run(
     tick = progress or (lambda stage, done, total: None)
 
     started = time.perf_counter()
-    todo, removed = changed_inputs(settings, manifest, force)
+    todo, removed = changed_inputs(settings, manifest, force, summary.skipped)
     files: dict[str, Any] = manifest.setdefault("files", {})
     summary.times.add("scan", time.perf_counter() - started)
 
