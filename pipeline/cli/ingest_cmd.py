@@ -84,6 +84,8 @@ def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
                 "warnings": list(result.warnings),
             }
         )
+    if passed:  # entries skipped while listing: back into name order
+        inputs.sort(key=lambda i: i["source"])
     report = {
         "inputs": inputs,
         "skipped": skipped,
