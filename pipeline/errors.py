@@ -98,3 +98,9 @@ def file_failure(source: str, exc: BaseException) -> PolicyKGError:
     reason = str(exc).splitlines()[0][:300] if str(exc) else ""
     return FileFailedError(f"{name}: {type(exc).__name__}{': ' + reason if reason else ''}",
                            hint="the file was skipped; rerun with --debug and report it")  # fmt: skip
+
+
+class RunLockedError(PolicyKGError):
+    """Another ``policykg run`` holds this checkout's run lock."""
+
+    code = "E910"

@@ -18,18 +18,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import signal
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pipeline
 from pipeline.config import Executor, Settings
-from pipeline.errors import GraphBuildError, InputError, PolicyKGError, file_failure
+from pipeline.errors import GraphBuildError, InputError, PolicyKGError, RunLockedError, file_failure
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, from_jsonable, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
 from pipeline.store import atomic_write_text, raw_dir_entries, read_raw, record_path
@@ -274,7 +277,28 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)
 
 
-def _worker_init(settings: Settings) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Have this process end when ``parent_pid`` (the run that started it) does.
+
+    A killed run must leave no worker behind: on Linux the kernel sends SIGTERM when the parent
+    exits (``PR_SET_PDEATHSIG``); a parent already gone before that was set is caught by the pid
+    check. Elsewhere workers notice a dead parent only when their call queue breaks.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _worker_init(settings: Settings, parent_pid: int | None = None) -> None:
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
+    release_inherited_lock()
     _nlp_for(settings)
     tune_gc()
 
@@ -437,7 +461,7 @@ def _uses_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> bool:
 def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
     pending: deque[Future[FileResult]] = deque()
     with ProcessPoolExecutor(
-        max_workers=settings.workers, initializer=_worker_init, initargs=(settings,)
+        max_workers=settings.workers, initializer=_worker_init, initargs=(settings, os.getpid())
     ) as pool:
         for path, sha, _size in todo:
             pending.append(pool.submit(_process_in_worker, settings, path.name, sha, read_raw(path)))
@@ -524,6 +548,52 @@ def export_graph(settings: Settings, premerging: Future | None = None) -> dict[s
     return {names[key]: str(path) for key, path in written.items()}
 
 
+# --------------------------------------------------------------------------- one run at a time
+
+LOCK_NAME = ".run.lock"
+_HELD_LOCK: dict[str, int] = {}  # the lock file descriptor this process holds, if any
+
+
+@contextmanager
+def run_lock(settings: Settings) -> Iterator[None]:
+    """Hold the checkout's run lock (``data/interim/.run.lock``) while the body runs.
+
+    ``flock`` on an open file: the kernel drops it when the holder exits, however it exits, so a
+    killed run leaves no stale lock. The holder's pid is written in the file for the message a
+    second run gives; the file is emptied again on release.
+    """
+    import fcntl
+
+    path = settings.path(settings.interim_dir) / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise RunLockedError(
+            f"another policykg run (pid {holder}) is working in {settings.root}",
+            hint=f"wait for it to finish, or stop it (kill {holder}) and rerun",
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD_LOCK["fd"] = fd
+        yield
+    finally:
+        _HELD_LOCK.pop("fd", None)
+        os.ftruncate(fd, 0)
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
+def release_inherited_lock() -> None:
+    """In a forked worker: close the run lock's descriptor, so the lock goes with the run."""
+    fd = _HELD_LOCK.pop("fd", None)
+    if fd is not None:
+        os.close(fd)
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -536,7 +606,21 @@ def run(
     progress: ProgressFn | None = None,
     on_document: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Bring ``data/interim``, ``data/graph`` and the database up to date with ``data/raw``."""
+    """Bring ``data/interim``, ``data/graph`` and the database up to date with ``data/raw``
+    (one run at a time per checkout: :func:`run_lock`)."""
+    with run_lock(settings):
+        return _run(settings, force=force, load=load, analyse=analyse, progress=progress, on_document=on_document)
+
+
+def _run(
+    settings: Settings,
+    *,
+    force: bool,
+    load: bool,
+    analyse: bool,
+    progress: ProgressFn | None,
+    on_document: Callable[[str], None] | None,
+) -> RunSummary:
     interim = settings.path(settings.interim_dir)
     manifest_path = interim / MANIFEST
     manifest = load_manifest(manifest_path)
