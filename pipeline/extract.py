@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 class _Locator:
     """Provenance for offsets of one document: raw offsets and the enclosing sentence."""
 
-    def __init__(self, document: Document, offset: int = 0) -> None:
+    def __init__(self, document: Document) -> None:
         self.document = document
-        self.offset = offset  # where the annotated piece starts in the document's text
+        self.offset = 0  # where the annotated piece starts in the document's text
         text = document.text
         if document.sentences:
             bounds = sorted((s.start, s.end) for s in document.sentences)
@@ -158,8 +158,9 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
     responsibilities: list[Responsibility] = []
     targets: list[Target] = []
     programmes: list[ProgrammeMention] = []
+    locate = _Locator(document)  # built once: sorting a long document's sentences is not free
     for doc, offset in pieces:
-        locate = _Locator(document, offset)
+        locate.offset = offset
         for span in policykg_spans(doc, BODY):
             canonical = span._.canonical or span.text
             mentions.append(BodyMention(span.text, canonical, locate.provenance(span.start_char, span.end_char)))
