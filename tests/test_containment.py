@@ -175,3 +175,31 @@ def test_cli_strict_exits_non_zero_when_a_file_is_skipped(raw, tmp_path):
     skipped = [line for line in plain.stderr.splitlines() if "passwd.txt" in line]
     assert len(skipped) == 1 and "outside the raw directory" in skipped[0]
     assert {json.loads(line)["source"] for line in plain.stdout.splitlines()} >= {GOOD, "bomb.md", "passwd.txt"}
+
+
+def test_offset_map_lookups_stay_linear_in_the_segments():
+    import sys
+
+    from pipeline.models import OffsetMap, Segment
+
+    def traced_lines(n: int) -> int:
+        offsets = OffsetMap(tuple(Segment(i, i + 1, 2 * i, 2 * i + 1) for i in range(n)))
+        count = 0
+
+        def tracer(frame, event, arg):
+            nonlocal count
+            if frame.f_code.co_filename.endswith("models.py"):
+                count += event == "line"
+                return tracer
+            return None
+
+        sys.settrace(tracer)
+        try:
+            for i in range(0, n, 10):
+                offsets.to_raw(i, i + 1)
+        finally:
+            sys.settrace(None)
+        return count
+
+    small, large = traced_lines(2_000), traced_lines(8_000)
+    assert large <= 5 * small, (small, large)  # a list of every start per lookup made it ~16x
