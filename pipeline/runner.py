@@ -25,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 import pipeline
 from pipeline.config import Executor, Settings
-from pipeline.errors import GraphBuildError, InputError, PolicyKGError, RunLockedError, file_failure
+from pipeline.errors import (
+    FileFailedError, GraphBuildError, InputError, PolicyKGError, RunLockedError, file_failure,
+)  # fmt: skip
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, from_jsonable, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
-from pipeline.store import atomic_write_text, raw_dir_entries, read_raw, record_path
+from pipeline.store import atomic_write_text, display_name, raw_dir_entries, read_raw, record_path
 
 if TYPE_CHECKING:
     from pipeline.graphdb.background import BackgroundLoader
@@ -449,8 +452,9 @@ def iter_processed(settings: Settings, todo: list[tuple[Path, str, int]]) -> Ite
         yield from _iter_pool(settings, todo)
     else:
         nlp = _nlp_for(settings)
-        for path, sha, _size in todo:
-            yield _result(settings, path.name, sha, read_raw(path), nlp)
+        for item in todo:
+            data = _read_or_fail(item)
+            yield data if isinstance(data, FileResult) else _result(settings, item[0].name, item[1], data, nlp)
 
 
 def _uses_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> bool:
@@ -459,16 +463,66 @@ def _uses_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> bool:
 
 
 def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
-    pending: deque[Future[FileResult]] = deque()
-    with ProcessPoolExecutor(
-        max_workers=settings.workers, initializer=_worker_init, initargs=(settings, os.getpid())
-    ) as pool:
-        for path, sha, _size in todo:
-            pending.append(pool.submit(_process_in_worker, settings, path.name, sha, read_raw(path)))
-            if len(pending) >= _window(settings):
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    """Process ``todo`` on a pool of worker processes, results in input order.
+
+    A worker that dies (killed, out of memory) breaks the pool and every file in flight with it.
+    A new pool then takes those files one at a time, so only the file that kills a worker again
+    is lost, reported like any other failed file; the rest continue in the full window.
+    """
+    remaining: deque[tuple[Path, str, int]] = deque(todo)
+    alone = 0  # files to process one at a time (those in flight when a worker died)
+    while remaining:
+        pending: deque[tuple[tuple[Path, str, int], Future[FileResult]]] = deque()
+        with ProcessPoolExecutor(
+            max_workers=settings.workers, initializer=_worker_init, initargs=(settings, os.getpid())
+        ) as pool:
+            try:
+                while remaining or pending:
+                    while remaining and len(pending) < (1 if alone else _window(settings)):
+                        item = remaining.popleft()
+                        data = _read_or_fail(item)
+                        if isinstance(data, FileResult):
+                            pending.append((item, _done(data)))
+                        else:
+                            try:
+                                future = pool.submit(_process_in_worker, settings, item[0].name, item[1], data)
+                            except BrokenProcessPool:
+                                remaining.appendleft(item)
+                                raise
+                            pending.append((item, future))
+                    item, future = pending[0]
+                    result = future.result()
+                    pending.popleft()
+                    alone = max(0, alone - 1)
+                    yield result
+            except BrokenProcessPool:
+                if alone and len(pending) == 1:  # it ran alone: this file kills a worker
+                    item = pending.popleft()[0]
+                    alone -= 1
+                    yield _failed(item, "a worker process died while processing it (killed, or out of memory)")
+                else:
+                    log.warning("a worker process died; retrying the %d file(s) in flight one at a time", len(pending))
+                    alone = len(pending)
+                remaining.extendleft(reversed([item for item, _future in pending]))
+
+
+def _read_or_fail(item: tuple[Path, str, int]) -> bytes | FileResult:
+    """The bytes of a raw file, or the failed result of one that vanished or changed kind since the scan."""
+    try:
+        return read_raw(item[0])
+    except (OSError, InputError) as exc:
+        return _failed(item, exc.message if isinstance(exc, InputError) else f"cannot read it ({exc.strerror or exc})")
+
+
+def _failed(item: tuple[Path, str, int], reason: str) -> FileResult:
+    path, sha, size = item
+    return FileResult(path.name, sha, size, [], file_counts([], []), FileFailedError(f"{display_name(path.name)}: {reason}"))
+
+
+def _done(result: FileResult) -> Future[FileResult]:
+    future: Future[FileResult] = Future()
+    future.set_result(result)
+    return future
 
 
 def _iter_dask(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:

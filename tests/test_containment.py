@@ -203,3 +203,24 @@ def test_offset_map_lookups_stay_linear_in_the_segments():
 
     small, large = traced_lines(2_000), traced_lines(8_000)
     assert large <= 5 * small, (small, large)  # a list of every start per lookup made it ~16x
+
+
+@pytest.mark.slow
+def test_run_survives_a_worker_that_dies_on_one_file(tmp_path, monkeypatch):
+    import pipeline.runner as runner
+
+    raw = tmp_path / "data" / "raw"
+    shutil.copytree(RAW, raw)
+    (raw / "killer.txt").write_bytes("关于加强医疗服务的通知\n一、总体要求\n".encode())
+    real = runner._stages
+
+    def stages(settings, source, *args):
+        if source == "killer.txt":  # runs in a forked worker: it dies as if killed
+            os._exit(9)
+        return real(settings, source, *args)
+
+    monkeypatch.setattr(runner, "_stages", stages)
+    summary = runner.run(Settings(root=tmp_path, workers=2), load=False, analyse=False)
+    assert sorted(summary.changed_files) == sorted(p.name for p in RAW.iterdir())
+    assert [(s.source, s.code) for s in summary.skipped] == [("killer.txt", "E900")]
+    assert "worker process died" in summary.skipped[0].reason
