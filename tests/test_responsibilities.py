@@ -96,9 +96,10 @@ def test_no_responsibility_without_named_bodies(nlp: Language, text: str) -> Non
     assert run(nlp, text) == []
 
 
-def test_enclosing_task_prefers_item_over_part() -> None:
+def test_enclosing_task_is_the_innermost_item() -> None:
     sections = [("p1", "part", "总", 0, 200), ("p1.i1", "item", "甲", 5, 90), ("p1.i1.s1", "subitem", "子", 20, 40)]
-    assert enclosing_task(sections, 30) == "p1.i1"
+    assert enclosing_task(sections, 30) == "p1.i1.s1"
+    assert enclosing_task(sections, 60) == "p1.i1"
     assert enclosing_task(sections, 150) == "p1"
     assert enclosing_task(sections, 500) is None
 

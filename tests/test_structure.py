@@ -382,10 +382,52 @@ def test_normalise_doc_number(raw: str, expected: str | None) -> None:
         ("国家卫生健康委", (Level.NATIONAL, "全国")),
         ("某某县人民政府", (Level.COUNTY, "某某县")),
         ("卫生健康局", None),
+        # The place table: county-level cities, 自治州, districts of a municipality, 盟, 旗.
+        ("阳春市人民政府", (Level.COUNTY, "阳春市")),
+        ("阳江市阳春市卫生健康局", (Level.COUNTY, "阳春市")),
+        ("黔南布依族苗族自治州人民政府办公室", (Level.MUNICIPAL, "黔南布依族苗族自治州")),
+        ("重庆市北碚区人民政府办公室", (Level.COUNTY, "北碚区")),
+        ("阿拉善盟卫生健康委员会", (Level.MUNICIPAL, "阿拉善盟")),
+        ("达拉特旗人民政府", (Level.COUNTY, "达拉特旗")),
+        ("内蒙古自治区卫生健康委员会", (Level.PROVINCIAL, "内蒙古自治区")),
+        # National bodies come from the national rows of bodies.tsv.
+        ("退役军人事务部", (Level.NATIONAL, "全国")),
+        ("共青团中央", (Level.NATIONAL, "全国")),
+        ("市场监管总局", (Level.NATIONAL, "全国")),
     ],
 )
 def test_jurisdiction_of(name: str, expected: tuple[Level, str] | None) -> None:
     assert jurisdiction_of(name) == expected
+
+
+def test_structure_lexicon_reads_the_one_place_table() -> None:
+    from pipeline.structure.lexicon import structure_lexicon
+
+    places = {j.name: j for j in structure_lexicon().jurisdictions}
+    assert len(places) > 3000
+    assert (places["阳春市"].level, places["阳春市"].province) == (Level.COUNTY, "广东省")
+    assert (places["黔南布依族苗族自治州"].short, places["黔南布依族苗族自治州"].province) == ("黔南州", "贵州省")
+    assert not (ROOT / "pipeline" / "resources" / "jurisdictions.tsv").exists()
+
+
+def test_structure_article_national_department_notice() -> None:
+    text = (
+        "退役军人事务部 国家卫生健康委关于加强退役军人医疗保障工作的通知\n退役军人部发〔2024〕3号\n"
+        "各省、自治区、直辖市退役军人事务厅(局)、卫生健康委:\n现就有关工作通知如下。\n"
+        "退役军人事务部 国家卫生健康委\n2024年3月5日\n一、总体要求\n(一)目标。到2025年,建成体系。"
+    )
+    meta = structure_article(article(text)).metadata
+    assert (meta.level, meta.jurisdiction) == (Level.NATIONAL, "全国")
+    assert meta.issuer_names[0] == "退役军人事务部"
+
+
+def test_structure_article_county_level_city_notice() -> None:
+    text = (
+        "阳春市人民政府办公室关于印发阳春市卫生健康事业发展规划的通知\n现将规划印发给你们。\n"
+        "阳春市人民政府办公室\n2023年12月6日"
+    )
+    meta = structure_article(article(text)).metadata
+    assert (meta.level, meta.jurisdiction) == (Level.COUNTY, "阳春市")
 
 
 def test_split_bodies_rejects_non_bodies() -> None:

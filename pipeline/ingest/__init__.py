@@ -19,6 +19,7 @@ from pathlib import PurePath
 from pipeline.errors import InputError
 from pipeline.ingest.clean import Line, clean_lines, normalise_chars, normalise_fragment
 from pipeline.ingest.decode import decode_raw
+from pipeline.ingest.layout import unwrap_lines
 from pipeline.ingest.markup import TAG, html_title, parse_front_matter
 from pipeline.ingest.pieces import Piece, from_raw, to_offset_map
 from pipeline.ingest.relevance import is_relevant, relevance_score
@@ -94,7 +95,7 @@ def _ingest(source: str, data: bytes) -> IngestResult:
         if title:
             page_hints["title"] = title
     pieces = normalise_chars(from_raw(raw, front.body_start), warnings)
-    lines = clean_lines(pieces)
+    lines = unwrap_lines(clean_lines(pieces), raw)
     if not lines:
         raise InputError(
             "no text left after removing markup and page furniture",

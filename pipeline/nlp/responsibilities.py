@@ -31,6 +31,7 @@ from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_span
 from pipeline.resolve import BodyMatch, Gazetteer
 from pipeline.nlp.component import MatchComponent
 from pipeline.store import read_yaml_mapping
+from pipeline.structure.tables import Row, Table, find_tables
 
 CUES_FILE = RESOURCES_DIR / "responsibility_cues.yaml"
 _CJK_LIST = r"[\u4e00-\u9fff、，,（）()\s]"
@@ -116,10 +117,14 @@ class ResponsibilityReader(MatchComponent):
     def match(self, doc: Doc) -> list[Assignment]:
         text = doc_text(doc)
         jurisdiction, level = doc._.jurisdiction, doc_level(doc)
+        sections = doc._.sections
         rules = [m.start() for m in self.cues.first_is_lead_rule.finditer(text)]
         out: list[Assignment] = []
         covered: list[tuple[int, int]] = []
-        for m in self.labelled.finditer(text):
+        labelled = list(self.labelled.finditer(text))
+        # Tasks whose clauses name a lead by label: there a plain list label names the others.
+        led_tasks = {enclosing_task(sections, m.start()) for m in labelled if m.group("label") in self.cues.lead_labels}
+        for m in labelled:
             clause_end = m.end()
             tail = re.search(r"[，,]\s*(?:排|列|位|下同|其中|第一|按)", m.group("list"))
             list_end = m.start("list") + (tail.start() if tail else len(m.group("list")))
@@ -127,24 +132,39 @@ class ResponsibilityReader(MatchComponent):
             first_lead = self.first_is_lead or any(r < clause_end for r in rules)
             label = m.group("label")
             matches = self._bodies(text, m.start("list"), list_end, jurisdiction, level)
+            led = enclosing_task(sections, m.start()) in led_tasks
             for i, bm in enumerate(matches):
                 if label in self.cues.support_labels:
                     role = Role.SUPPORT
                 elif label in self.cues.lead_labels:
                     role = Role.LEAD
+                elif led:
+                    role = Role.SUPPORT
                 else:
                     role = Role.LEAD if (i == 0 or not first_lead) else Role.SUPPORT
                 out.append(self._assign(bm, role, m.start(), clause_end))
             covered.append((m.start(), clause_end))
         for m in self.paren.finditer(text):
-            if not self.verb_cue.search(m.group("inner")):
-                continue
             if any(s <= m.start("inner") < e for s, e in covered) or self.label_in.search(m.group("inner")):
                 continue
-            found = self._verb_clause(text, m.start("inner"), m.end("inner"), jurisdiction, level, strict=False)
+            first_lead = self.first_is_lead or any(r < m.end() for r in rules)
+            if self.verb_cue.search(m.group("inner")):
+                found = self._verb_clause(text, m.start("inner"), m.end("inner"), jurisdiction, level, first_lead)
+            elif not text[m.end():].strip():
+                # A list cut off by the end of the file: "(A、B、C" — bodies only.
+                bodies = self._bodies(text, m.start("inner"), m.end("inner"), jurisdiction, level, strict=True)
+                found = self._listed(bodies, first_lead)
+            else:
+                continue
             if found:
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm, role in found)
                 covered.append((m.start(), m.end()))
+        for table in find_tables(text):
+            for row in table.rows:
+                found = self._row_cells(text, row, table, jurisdiction, level)
+                out.extend(self._assign(bm, role, row.start, row.end) for bm, role in found)
+                if found:
+                    covered.append((row.start, row.end))
         for pattern in (self.by_lead, self.shared_text):
             for m in pattern.finditer(text):
                 if any(s <= m.start() < e for s, e in covered):
@@ -154,33 +174,71 @@ class ResponsibilityReader(MatchComponent):
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm in matches)
         return sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value))
 
+    def _row_cells(self, text: str, row: Row, table: Table, jurisdiction: str | None,
+                   level: Level | None) -> list[tuple[BodyMatch, Role]]:
+        """Bodies of a table row's cells, in column order: person names before them are skipped,
+        vague members (县直有关单位) hold a cell but name nobody, and the first other cell ends them."""
+        found: list[tuple[BodyMatch, Role]] = []
+        cell = 0
+        seen: set[str] = set()
+        for token in re.finditer(r"\S+", text[row.cells_start:row.end]):
+            start = row.cells_start + token.start()
+            end = row.cells_start + token.end()
+            if any(f.fullmatch(token.group()) for f in self.cues.fillers):
+                cell += 1
+                continue
+            bodies = self._bodies(text, start, end, jurisdiction, level, strict=True)
+            if not bodies:
+                if cell == 0 and len(token.group()) <= 3:
+                    continue  # a person's name (牵头领导) before the body columns
+                break
+            role = Role.LEAD if table.role_of_cell(cell) == "lead" else Role.SUPPORT
+            for bm in bodies:
+                if bm.body is not None and bm.body.canonical not in seen:
+                    seen.add(bm.body.canonical)
+                    found.append((bm, role))
+            cell += 1
+        return found
+
+    @staticmethod
+    def _listed(bodies: list[BodyMatch], first_lead: bool) -> list[tuple[BodyMatch, Role]]:
+        """Roles of a list without role words: all lead, or the first when the rule says so."""
+        return [(bm, Role.LEAD if (i == 0 or not first_lead) else Role.SUPPORT) for i, bm in enumerate(bodies)]
+
     def _verb_clause(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
-                     strict: bool) -> list[tuple[BodyMatch, Role]]:
-        """(A牵头，B配合) / (A、B按职责分工负责) inside ``text[start:end]``."""
+                     first_lead: bool) -> list[tuple[BodyMatch, Role]]:
+        """(A牵头，B配合) / (A、B按职责分工负责) / (A负责。列第一位者为牵头…) in ``text[start:end]``."""
         inner = text[start:end]
         found: list[tuple[BodyMatch, Role]] = []
-        pos = 0
         lead = self.lead_re.match(inner)
-        if lead:
-            found += [(bm, Role.LEAD) for bm in self._bodies(text, start, start + lead.end("list"), jurisdiction, level)]
-            pos = lead.end()
-            rest = inner[pos:].lstrip("，,；;、 ")
-            offset = start + len(inner) - len(rest)
-            # After a named lead, "Y配合" and "Y按职责分工负责" both make Y supporting bodies.
-            support = self.support_re.match(rest) or self.shared_re.match(rest)
-            if support:
-                found += [(bm, Role.SUPPORT) for bm in
-                          self._bodies(text, offset, offset + support.end("list"), jurisdiction, level)]
-            return found if found else []
-        shared = self.shared_re.fullmatch(inner) or self.shared_re.match(inner)
-        if shared and shared.end() == len(inner.rstrip("。 ")):
-            bodies = self._bodies(text, start, start + shared.end("list"), jurisdiction, level, strict=True)
-            return [(bm, Role.LEAD) for bm in bodies]
-        return []
+        shared = None if lead else self.shared_re.match(inner)
+        if lead is None and shared is None:
+            return []
+        head = lead or shared
+        assert head is not None
+        rest = inner[head.end():]
+        # What follows the verb: the end, another clause (", B配合"), or a note ("。列第一位者…").
+        if rest.strip(" 。") and rest.lstrip(" ")[:1] not in "，,；;。":
+            return []
+        # Inside parentheses ending with a role verb every list item is a body: one the
+        # gazetteer does not know is kept by its surface, and the known ones are never dropped.
+        bodies = self._bodies(text, start, start + head.end("list"), jurisdiction, level, lenient=True)
+        found = [(bm, Role.LEAD) for bm in bodies] if lead else self._listed(bodies, first_lead)
+        if not found:
+            return []
+        tail = rest.lstrip("，,；; ")
+        offset = start + len(inner) - len(tail)
+        # After the named bodies, "Y配合" and "Y按职责分工负责" both make Y supporting bodies.
+        support = self.support_re.match(tail) or (self.shared_re.match(tail) if lead else None)
+        if support:
+            found += [(bm, Role.SUPPORT) for bm in
+                      self._bodies(text, offset, offset + support.end("list"), jurisdiction, level)]
+        return found
 
     def _bodies(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
-                strict: bool = False) -> list[BodyMatch]:
-        """Bodies listed in ``text[start:end]`` with absolute offsets; strict: all text must be bodies."""
+                strict: bool = False, lenient: bool = False) -> list[BodyMatch]:
+        """Bodies listed in ``text[start:end]`` with absolute offsets; strict: all text must be
+        bodies; lenient: list items no body covers are bodies named by their surface."""
         chunk = text[start:end]
         for filler in self.cues.fillers:
             chunk = filler.sub(lambda m: " " * len(m.group()), chunk)
@@ -193,12 +251,27 @@ class ResponsibilityReader(MatchComponent):
             pieces.append(BodyMatch(g.start(), g.end(), surface, Body(canonical, None, jurisdiction, "government", (surface,)), known=False))
             pos = g.end()
         pieces += self._split(chunk, pos, len(chunk), jurisdiction, level)
+        if lenient:
+            pieces = sorted(pieces + self._uncovered_items(chunk, pieces, jurisdiction), key=lambda m: m.start)
         if strict:
-            known = sum(m.end - m.start for m in pieces if m.body and m.known)
+            known = sum(m.end - m.start for m in pieces if m.body)
             meaningful = sum(1 for ch in chunk if ch not in "、，, \u3000")
             if not pieces or known < meaningful:
                 return []
         return [BodyMatch(m.start + start, m.end + start, m.surface, m.body, m.known) for m in pieces if m.body]
+
+    @staticmethod
+    def _uncovered_items(chunk: str, pieces: list[BodyMatch], jurisdiction: str | None) -> list[BodyMatch]:
+        """List items (between 、 ， and spaces) that no found body overlaps, as bodies."""
+        covered = [(m.start, m.end) for m in pieces if m.body]
+        out = []
+        for item in re.finditer(r"[\u4e00-\u9fff()（）]{2,20}", chunk):
+            if any(a < item.end() and item.start() < b for a, b in covered):
+                continue
+            surface = item.group()
+            out.append(BodyMatch(item.start(), item.end(), surface,
+                                 Body(surface, None, jurisdiction, "organisation", (surface,)), known=False))
+        return out
 
     def _split(self, chunk: str, a: int, b: int, jurisdiction: str | None, level: Level | None) -> list[BodyMatch]:
         if b <= a:
@@ -243,16 +316,18 @@ class ResponsibilityReader(MatchComponent):
 
 
 def enclosing_task(sections: list | None, offset: int) -> str | None:
-    """The id of the task a clause belongs to: the enclosing item, else sub-item, else part.
+    """The id of the task a clause belongs to: the innermost enclosing item or sub-item, else
+    the part.
 
-    >>> enclosing_task([("p2", "part", "优化", 0, 100), ("p2.i1", "item", "配置", 10, 50)], 40)
-    'p2.i1'
+    >>> rows = [("p2", "part", "优化", 0, 100), ("p2.i1", "item", "配置", 10, 50), ("p2.i1.s1", "subitem", "布局", 20, 45)]
+    >>> enclosing_task(rows, 40), enclosing_task(rows, 48), enclosing_task(rows, 60)
+    ('p2.i1.s1', 'p2.i1', 'p2')
     """
     best: tuple[int, int, str] | None = None
     for section_id, kind, _heading, start, end in sections or ():
         kind_value = getattr(kind, "value", kind)
         if start <= offset < end and kind_value in _SECTION_PRIORITY:
-            key = (_SECTION_PRIORITY[kind_value], end - start, section_id)
+            key = (int(kind_value == "part"), end - start, section_id)
             if best is None or key < best:
                 best = key
     return best[2] if best else None

@@ -43,10 +43,17 @@ _CLAUSE = re.compile(r"(?:[^，,；;：:]|(?<=\d)[:：](?=\d))+")
 _WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
 # Verbs that state a figure rather than commit to one, unless a deadline frames the sentence.
 _DESCRIPTIVE_VERBS = frozenset({"为", "是", "达"})
+# A line opening a section (一、 (一) 1.); a line holding no full stop is a heading.
+_SECTION_LINE = re.compile(r"\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十\d]+\s*\)|\d{1,2}\s*[、.](?!\d))")
+_FULL_STOP = re.compile(r"[。！？!?；;]")
+# Words a sentence may open with before its lead-in year ("到2025年", "力争到2025年").
+_OPENING_WORDS = re.compile(r"\s*(?:力争|争取|预计|计划|确保)?\s*(?:到|至|在)?\s*")
+# What lies between two listed items of one verb: a noun phrase, then 、 (no verb, no clause end).
+_LISTED_ITEM = re.compile(r"[^，,；;。:：]{1,20}、")
 _LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
 _ITEM_SPLIT = re.compile(r"、|和|及|与")
 # Connectives opening an indicator that are not part of the thing measured.
-_LEADING_NOISE = re.compile(r"^(?:其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
+_LEADING_NOISE = re.compile(r"^(?:\d{1,4}\s+|其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
 # 均 ("all") is noise before a verb, but not the end of 平均 ("average"), which is the indicator.
 _TRAILING_NOISE = re.compile(r"(?:分别|(?<!平)均|都|要|应|将|继续|逐步|进一步|稳步|力争|争取|在)+$")
 
@@ -124,12 +131,23 @@ class TargetLexicon:
         self.context_cues = re.compile(alternation(context_cues))
         self.future_cues = re.compile(alternation(future_cues))
         self.approx_number = re.compile(rf"{num}\s*(?:余|多)")
+        bound_words = [w for w, code in self.pre_code.items() if code in (">=", "<=")] + ["以内", "以下"]
+        self.bound_words = re.compile(alternation([w for w in bound_words if len(w) >= 2]))
 
     # ----------------------------------------------------------------- sentences
 
     def is_past_sentence(self, sentence: str) -> bool:
         """True when the sentence reports a figure already reached."""
         return bool(self.past_cues.search(sentence)) or any(p.search(sentence) for p in self.past_patterns)
+
+    def reports_past(self, sentence: str) -> bool:
+        """True when the sentence is written as a report (达到了, 从…提高到, 2016年至2020年)."""
+        return any(p.search(sentence) for p in self.past_patterns)
+
+    def bounds(self, clause: str) -> bool:
+        """True when the clause sets a bound (不超过, 不低于, 控制在, 以内): a commitment, whatever
+        past-sounding noun it holds (累计结余)."""
+        return self.bound_words.search(clause) is not None
 
     def opens_past_context(self, sentence: str, deadlines: list[DeadlineMatch], period_end: int | None) -> bool:
         """True when the sentence opens a passage of past achievements (“十三五”时期, 近年来)."""
@@ -194,13 +212,12 @@ def _is_earlier_period(deadline: DeadlineMatch, period_end: int | None) -> bool:
 
 
 def _canonical_unit(unit: str) -> str:
-    """The unit as the gold writes it (full-width signs folded, ``/10万`` as ``1/10万``).
+    """The unit as written, with full-width signs folded.
 
     >>> _canonical_unit("／10万"), _canonical_unit("%")
-    ('1/10万', '%')
+    ('/10万', '%')
     """
-    unit = ascii_digits(unit).replace("／", "/")
-    return "1/10万" if unit == "/10万" else unit
+    return ascii_digits(unit).replace("／", "/")
 
 
 @lru_cache(maxsize=1)
@@ -252,7 +269,10 @@ def find_targets(
     period_end = int(plan_period_end) if plan_period_end and str(plan_period_end).isdigit() else None
     found: list[TargetMatch] = []
     paragraph_start = 0
+    lead_in: str | None = None  # 到2025年，…。…: the year a paragraph opens with holds for it
     for paragraph in text.split("\n"):
+        if _SECTION_LINE.match(paragraph) or not _FULL_STOP.search(paragraph):
+            lead_in = None  # a new section, or a heading: the lead-in year ends
         if not _DIGIT.search(paragraph):
             paragraph_start += len(paragraph) + 1
             continue  # no number, no target; past context is per paragraph
@@ -272,10 +292,23 @@ def find_targets(
             elif future:
                 past_context = False
             in_past_range = any(a <= start < b for a, b in past_ranges)
-            past = in_past_range or past_context or lexicon.is_past_sentence(sentence)
+            past = in_past_range or past_context or lexicon.reports_past(sentence)
             if past and not keep_past:
                 continue
-            matches = _sentence_targets(sentence, start, deadlines, plan_period_end, lexicon)
+            matches = _sentence_targets(sentence, start, deadlines, lead_in or plan_period_end, lexicon)
+            # A past cue (累计, 已, 截至) makes its own clause past, not the whole sentence.
+            past_clauses = [
+                (start + m.start(), start + m.end())
+                for m in _CLAUSE.finditer(sentence)
+                if lexicon.past_cues.search(m.group()) and not lexicon.bounds(m.group())
+            ]
+            if past_clauses:
+                flagged = [replace(t, is_past=True) if any(a <= t.start < b for a, b in past_clauses) else t
+                           for t in matches]
+                matches = flagged if keep_past else [t for t in flagged if not t.is_past]
+            opening = next((d for d in deadlines if d.year and not d.is_status and d.value != "annual"), None)
+            if opening is not None and opening.start <= 2 + len(_OPENING_WORDS.match(sentence).group()):
+                lead_in = str(opening.year)
             if past:
                 matches = [replace(m, is_past=True) for m in matches]
             found.extend(matches)
@@ -308,10 +341,15 @@ def _sentence_targets(
             (d.start - c_start, d.end - c_start) for d in deadlines if d.start >= c_start and d.end <= clause_match.end()
         ]
         groups = _list_groups(clause, numbers)
-        for group in groups:
-            targets.extend(
-                _group_targets(clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon)
+        committed = False
+        for i, group in enumerate(groups):
+            # 设置1个市办医院、1个县办医院: an item listed after a committed one shares its verb.
+            inherited = committed and i > 0 and bool(_LISTED_ITEM.fullmatch(clause[groups[i - 1][-1].end : group[0].start]))
+            found = _group_targets(
+                clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon, inherited
             )
+            committed = bool(found)
+            targets.extend(found)
     return targets
 
 
@@ -341,8 +379,10 @@ def _group_targets(
     deadlines: list[DeadlineMatch],
     plan_period_end: str | None,
     lexicon: TargetLexicon,
+    inherited: bool = False,
 ) -> list[TargetMatch]:
-    """Targets for one group of listed numbers of a clause, or none if they commit nobody."""
+    """Targets for one group of listed numbers of a clause, or none if they commit nobody
+    (``inherited``: the group is a list item after a committed one, and shares its verb)."""
     head, last = group[0], group[-1]
     index = numbers.index(head)
     left = numbers[index - 1].end if index > 0 else 0
@@ -350,7 +390,7 @@ def _group_targets(
     after = clause[last.end : numbers[numbers.index(last) + 1].start if numbers.index(last) + 1 < len(numbers) else len(clause)]
     follows_noun = _WORD.search(after) is not None
     pre_match = lexicon.pre.search(before)
-    commits = lexicon.commitment_end.search(before) is not None or (
+    commits = inherited or lexicon.commitment_end.search(before) is not None or (
         pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=")
     )
     verb_adjacent = pre_match is not None or commits
@@ -477,7 +517,9 @@ class TargetRecognizer(MatchComponent):
                 _, _, heading, start, end = section[:5]
             except (TypeError, ValueError):
                 continue
-            if heading and any(word in str(heading) for word in self.lexicon.past_headings):
+            # A heading that names the past (发展基础, 规划背景); not a long task heading that
+            # happens to hold the word (…以基层医疗卫生机构为基础…).
+            if heading and len(str(heading)) <= 12 and any(word in str(heading) for word in self.lexicon.past_headings):
                 ranges.append((int(start), int(end)))
         return tuple(ranges)
 

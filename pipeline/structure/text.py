@@ -141,8 +141,10 @@ def collapse_spaces(text: str) -> str:
 
 _OPEN = "〔[(（【［｛{"
 _CLOSE = "〕])）】］｝}"
+# The year in brackets; one of the two brackets may be missing (国发2019〕13号, 黔府办发〔201930号).
 DOC_NUMBER_RE = re.compile(
-    rf"[{HAN}]{{1,12}}\s*[{re.escape(_OPEN)}]\s*((?:19|20)\d{{2}})\s*[{re.escape(_CLOSE)}]\s*(\d{{1,4}})\s*号"
+    rf"[{HAN}]{{1,12}}\s*(?:[{re.escape(_OPEN)}]\s*(?P<year>(?:19|20)\d{{2}})\s*[{re.escape(_CLOSE)}]?"
+    rf"|(?P<year2>(?:19|20)\d{{2}})\s*[{re.escape(_CLOSE)}])\s*(?P<serial>\d{{1,4}})\s*号"
 )
 
 
@@ -153,12 +155,15 @@ def normalise_doc_number(text: str) -> str | None:
     '中办发〔2023〕10号'
     >>> normalise_doc_number("鲁政办字【2023】202号"), normalise_doc_number("无")
     ('鲁政办字〔2023〕202号', None)
+    >>> normalise_doc_number("(国发2019〕13号)"), normalise_doc_number("黔府办发〔201930号")
+    ('国发〔2019〕13号', '黔府办发〔2019〕30号')
     """
     match = DOC_NUMBER_RE.search(text)
     if not match:
         return None
-    prefix = re.split(r"[\s〔\[(（【［｛{]", match.group(0), maxsplit=1)[0]
-    return f"{prefix}〔{match.group(1)}〕{match.group(2)}号"
+    year = match.group("year") or match.group("year2")
+    prefix = re.split(rf"[\s{re.escape(_OPEN)}]|{year}", match.group(0), maxsplit=1)[0]
+    return f"{prefix}〔{year}〕{match.group('serial')}号"
 
 
 # --------------------------------------------------------------------------- dates
