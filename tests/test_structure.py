@@ -385,7 +385,10 @@ def test_normalise_doc_number(raw: str, expected: str | None) -> None:
         # The place table: county-level cities, 自治州, districts of a municipality, 盟, 旗.
         ("阳春市人民政府", (Level.COUNTY, "阳春市")),
         ("阳江市阳春市卫生健康局", (Level.COUNTY, "阳春市")),
-        ("黔南布依族苗族自治州人民政府办公室", (Level.MUNICIPAL, "黔南布依族苗族自治州")),
+        # An autonomous prefecture goes by its 州 form, written in full or short.
+        ("黔南布依族苗族自治州人民政府办公室", (Level.MUNICIPAL, "黔南州")),
+        ("黔南州人民政府办公室", (Level.MUNICIPAL, "黔南州")),
+        ("化隆县卫生健康局", (Level.COUNTY, "化隆县")),
         ("重庆市北碚区人民政府办公室", (Level.COUNTY, "北碚区")),
         ("阿拉善盟卫生健康委员会", (Level.MUNICIPAL, "阿拉善盟")),
         ("达拉特旗人民政府", (Level.COUNTY, "达拉特旗")),
