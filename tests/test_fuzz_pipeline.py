@@ -15,13 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rdflib import Graph
+
 from pipeline.config import Settings
+from pipeline.rdf.iris import document_iri
 from pipeline.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = sorted((ROOT / "data" / "raw").iterdir())
 #: Examples per run in ``make test``; ``POLICYKG_FUZZ_EXAMPLES`` raises it for a longer hunt.
-FUZZ_EXAMPLES = int(os.environ.get("POLICYKG_FUZZ_EXAMPLES", "120"))
+FUZZ_EXAMPLES = int(os.environ.get("POLICYKG_FUZZ_EXAMPLES", "200"))
 
 _LINES = [
     "关于进一步加强基层医疗卫生服务能力建设的实施方案", "聊卫发〔2023〕12号", "2023年5月8日",
@@ -62,7 +65,8 @@ def nlp():
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize="POLICYKG_FUZZ_EXAMPLES" not in os.environ,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])  # fmt: skip
-@given(data=_documents, name=st.sampled_from(["a.txt", "b.html", "c.md", "规划 (2023).txt"]))
+@given(data=_documents, name=st.sampled_from(["a.txt", "b.html", "c.md", "规划 (2023).txt"])
+       | st.text(min_size=1, max_size=30).filter(lambda t: "/" not in t).map(lambda t: t + ".txt"))
 def test_pipeline_stages_never_crash(nlp, data, name):
     from pipeline.runner import _stages
 
@@ -72,3 +76,7 @@ def test_pipeline_stages_never_crash(nlp, data, name):
         return
     for out in result.outputs:
         assert out.rdf is None or out.rdf.conforms, out.rdf.violations
+        if out.rdf is not None:  # the N-Triples written parse back, document IRI included
+            graph = Graph().parse(data=out.rdf.ntriples, format="nt")
+            assert len(graph) == out.rdf.triples
+            assert (document_iri(out.doc_id), None, None) in graph
