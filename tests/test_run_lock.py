@@ -38,6 +38,19 @@ def test_run_lock_is_released_when_the_body_fails(tmp_path):
         pass
 
 
+def test_run_lock_is_not_kept_by_a_program_the_run_started(tmp_path):
+    # the local graph server is started from inside a run and outlives it
+    settings = Settings(root=tmp_path)
+    with run_lock(settings):
+        child = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        with run_lock(settings):
+            assert child.poll() is None
+    finally:
+        child.kill()
+        child.wait()
+
+
 def _wait_for(predicate, timeout: float, what: str):
     """Poll ``predicate`` until it returns a true value (a bound on waiting, not a timing test)."""
     end = time.monotonic() + timeout
