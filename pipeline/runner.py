@@ -302,7 +302,10 @@ def _worker_init(settings: Settings, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         die_with_parent(parent_pid)
     release_inherited_lock()
-    _nlp_for(settings)
+    try:
+        _nlp_for(settings)
+    except Exception:  # noqa: BLE001 - raised again by the first file, as the run's error: a
+        pass  # failing initializer would only break the pool, which reads as a dying worker
     tune_gc()
 
 
