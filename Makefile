@@ -7,7 +7,7 @@ VENV := .venv
 PK := $(VENV)/bin/policykg
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-GOLD ?= ../shared/eval/dev
+GOLD ?= ../shared/eval/dev ../shared/eval/dev2
 
 ## help: list the targets
 .PHONY: help
@@ -41,10 +41,10 @@ browser:
 test: $(STAMP) browser
 	$(PY) -m pytest -q
 
-## eval: score extraction against the dev gold in ../shared/eval/dev
+## eval: score extraction against each gold set in ../shared/eval (dev, dev2)
 .PHONY: eval
 eval: $(STAMP)
-	$(PK) eval --gold $(GOLD)
+	@for gold in $(GOLD); do echo "== $$gold"; $(PK) eval --gold $$gold || exit 1; done
 
 ## bench: benchmark the stages on a generated corpus (writes data/bench/result.json)
 .PHONY: bench

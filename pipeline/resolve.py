@@ -30,7 +30,7 @@ PLACES_FILE = RESOURCES_DIR / "places.tsv"
 NATIONAL = "全国"
 _LEVEL_ORDER = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
 # A one-character level prefix (市卫生健康委) and the level it names.
-_LEVEL_CHARS = {"省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL,
+_LEVEL_CHARS = {"省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
                 "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY}
 # Prefixes that mean "this document's own jurisdiction".
 _OWN_PREFIXES = ("本省", "本市", "本县", "本区", "各级", "全省", "全市", "全县", "全区")
@@ -165,13 +165,20 @@ class Place:
 
     @property
     def qualified(self) -> str:
-        """The name bodies of the place carry: a unit of a municipality (直辖市) keeps the city.
+        """The name bodies of the place carry: a unit of a municipality (直辖市) and a city's
+        district (市辖区, whose name other cities reuse) keep the city; a county does not.
 
         >>> Place("北碚区", "北碚", Level.COUNTY, "重庆市", (), "重庆市").qualified
         '重庆市北碚区'
+        >>> Place("柳江区", "柳江", Level.COUNTY, "柳州市", (), "广西壮族自治区").qualified
+        '柳州市柳江区'
+        >>> Place("灵璧县", "灵璧", Level.COUNTY, "宿州市", (), "安徽省").qualified
+        '灵璧县'
         """
-        if self.level is Level.COUNTY and self.parent and self.parent == self.province:
-            if self.parent in _MUNICIPALITIES:
+        if self.level is Level.COUNTY and self.parent:
+            if self.parent == self.province and self.parent in _MUNICIPALITIES:
+                return self.parent + self.name
+            if self.name.endswith("区") and self.parent.endswith("市") and self.parent != self.province:
                 return self.parent + self.name
         return self.name
 
@@ -338,7 +345,8 @@ class Gazetteer:
             return Level.NATIONAL
         if name in self.places:
             return self.places[name].level
-        for suffix, level in (("自治区", Level.PROVINCIAL), ("省", Level.PROVINCIAL), ("自治州", Level.MUNICIPAL),
+        for suffix, level in (("特别行政区", Level.PROVINCIAL), ("自治区", Level.PROVINCIAL), ("省", Level.PROVINCIAL),
+                              ("州", Level.MUNICIPAL), ("地区", Level.MUNICIPAL), ("盟", Level.MUNICIPAL),
                               ("市", Level.MUNICIPAL), ("县", Level.COUNTY), ("区", Level.COUNTY), ("旗", Level.COUNTY)):
             if name.endswith(suffix):
                 return level
@@ -392,10 +400,6 @@ class Gazetteer:
                 return False
             seen = self.place_named(seen.parent, seen.province)
         return False
-
-    def _qualified(self, place: str) -> str:
-        info = self.places.get(place)
-        return info.qualified if info else place
 
     def _ancestor(self, place: str | None, level: Level) -> str | None:
         """The place of ``level`` that contains ``place`` (via the places table)."""
@@ -528,10 +532,13 @@ class Gazetteer:
         if level is None:
             level = self.place_level(ctx.place)
         body = row.body(ctx.place, level, surface)
-        qualified = self._qualified(ctx.place)
-        if qualified != ctx.place:  # 北碚区 -> 重庆市北碚区人民政府
-            named = row.body(qualified, level, surface)
-            body = dataclasses.replace(body, canonical=named.canonical, parent=named.parent)
+        info = self.places.get(ctx.place)
+        if info and (info.qualified != info.name or "{short}" in row.canonical):
+            # 北碚区 -> 重庆市北碚区人民政府; {short} from the table: 化隆回族自治县 -> 化隆经济开发区…
+            fill = {"place": info.qualified,
+                    "short": min(info.shorts, key=len) if info.shorts else place_short(info.name)}
+            body = dataclasses.replace(body, canonical=row.canonical.format(**fill),
+                                       parent=row.parent.format(**fill) if row.parent else None)
         return body
 
     def _candidates(self, text: str, i: int, jurisdiction: str | None, level: Level | None,

@@ -147,7 +147,9 @@ def test_places_counts_per_level_are_the_national_ones(units: list[Place]) -> No
     [
         ("阳春市", Level.COUNTY, "阳江市", "广东省", ("阳春",)),
         ("北碚区", Level.COUNTY, "重庆市", "重庆市", ("北碚",)),
-        ("仙桃市", Level.COUNTY, "湖北省", "湖北省", ("仙桃",)),
+        ("仙桃市", Level.COUNTY, "湖北省", "湖北省", ()),  # 仙桃 is also a word: full name only
+        ("会同县", Level.COUNTY, "怀化市", "湖南省", ()),  # 会同 (together with) is a word
+        ("互助土族自治县", Level.COUNTY, "海东市", "青海省", ("互助县",)),
         ("黔南布依族苗族自治州", Level.MUNICIPAL, "贵州省", "贵州省", ("黔南州", "黔南")),
         ("海南藏族自治州", Level.MUNICIPAL, "青海省", "青海省", ("海南州",)),
         ("海南省", Level.PROVINCIAL, "全国", "海南省", ("海南",)),
@@ -163,6 +165,28 @@ def test_places_row(gazetteer: Gazetteer, name: str, level: Level, parent: str, 
                     shorts: tuple[str, ...]) -> None:
     place = gazetteer.places[name]
     assert (place.level, place.parent, place.province, place.shorts) == (level, parent, province, shorts)
+
+
+def test_places_parents_and_provinces_are_in_the_table(units: list[Place]) -> None:
+    names = {p.name: p for p in units}
+    for place in units:
+        assert place.parent == "全国" if place.level is Level.PROVINCIAL else place.parent in names, place
+        assert names[place.province].level is Level.PROVINCIAL, place
+        if place.level is Level.MUNICIPAL:
+            assert names[place.parent].level is Level.PROVINCIAL, place
+
+
+def test_places_short_forms_name_one_unit(units: list[Place]) -> None:
+    owners = Counter(short for p in units for short in p.shorts)
+    assert [s for s, n in owners.items() if n > 1] == []
+    assert not set(owners) & {p.name for p in units}
+
+
+@pytest.mark.parametrize("word", ["资源", "合作", "会同", "公安", "同心", "新华", "城关"])
+def test_places_ordinary_words_are_no_short_forms(gazetteer: Gazetteer, word: str) -> None:
+    assert word not in gazetteer.place_by_short
+    body = gazetteer.resolve(f"{word}卫生健康委", "聊城市")  # no county's body: a name by its ending
+    assert body is not None and body.canonical == f"{word}卫生健康委"
 
 
 def test_places_repeated_names_keep_every_candidate(gazetteer: Gazetteer) -> None:
@@ -219,10 +243,12 @@ def test_places_generator_short_forms(monkeypatch: pytest.MonkeyPatch) -> None:
         ("各镇人民政府", "阳春市", "阳春市各镇人民政府", Level.COUNTY, "阳春市"),
         ("经济开发区管委会", "灵璧县", "灵璧经济开发区管理委员会", Level.COUNTY, "灵璧县"),
         ("各县(市、区)人民政府", "滨州市", "滨州市各县(市、区)人民政府", Level.MUNICIPAL, "滨州市"),
+        ("各旗区人民政府", "鄂尔多斯市", "鄂尔多斯市各旗区人民政府", Level.MUNICIPAL, "鄂尔多斯市"),
         ("团县委", "灵璧县", "共青团灵璧县委员会", Level.COUNTY, "灵璧县"),
         ("县妇联", "灵璧县", "灵璧县妇女联合会", Level.COUNTY, "灵璧县"),
         ("县委网信办", "灵璧县", "中共灵璧县委网络安全和信息化委员会办公室", Level.COUNTY, "灵璧县"),
         ("省退役军人事务厅", "山东省", "山东省退役军人事务厅", Level.PROVINCIAL, "山东省"),
+        ("盟卫健委", "阿拉善盟", "阿拉善盟卫生健康委员会", Level.MUNICIPAL, "阿拉善盟"),
     ],
 )
 def test_resolve_local_bodies(gazetteer: Gazetteer, surface: str, jurisdiction: str, canonical: str,
@@ -255,6 +281,7 @@ def test_resolve_local_bodies(gazetteer: Gazetteer, surface: str, jurisdiction: 
         ("全国工商联", "中华全国工商业联合会"),
         ("中央统战部", "中共中央统一战线工作部"),
         ("国家民委", "国家民族事务委员会"),
+        ("国家认监委", "国家认证认可监督管理委员会"),  # not 国家监委 inside it
         ("退役军人事务部", "退役军人事务部"),
     ],
 )

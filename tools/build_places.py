@@ -22,8 +22,10 @@ Rules (what analysts expect):
 - short forms as documents write them: 内蒙古自治区 -> 内蒙古, 鄂尔多斯市 -> 鄂尔多斯,
   黔南布依族苗族自治州 -> 黔南州|黔南, 酉阳土家族苗族自治县 -> 酉阳县|酉阳. A bare short form
   belongs to one unit only: provinces win it, then prefectures (海南 is 海南省; 海南藏族自治州
-  keeps 海南州); a county's bare short is kept only when no other unit has it and it is not a
-  generic word (城中, 市中, 新华 …).
+  keeps 海南州); a county's bare short is kept only when no other unit has it and it is not an
+  ordinary word (a frequent word of jieba's dictionary other than a place or person name: 资源,
+  合作, 会同; and
+  generic district names: 城中, 市中, 新华 …).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ GENERIC_SHORTS = frozenset(
     "振兴 前进 胜利 红旗 向阳 东风 工农 建设 民主 文化 中心 中原 先锋 南山 北山 东山 西山 青山 白云 "
     "江北 江南 河东 河西 山海 海港 港口 东港 西岗 中山 华容 永安 安定 太平 新兴 龙华 兴安 平安 宝山 "
     "金山 铁东 铁西 东区 西区 红山 红星 新都 大同 顺义 通州 普陀 朝阳 鼓楼 秀英 龙泉 清河 海城 长寿 "
-    "江城 城厢 城阳 光明 福田 宣化 新区".split()
+    "江城 城厢 城阳 光明 福田 宣化 新区 新建".split()
 )
 _PROVINCE_SUFFIXES = ("特别行政区", "自治区", "省", "市")
 _MUNICIPALITIES = ("11", "12", "31", "50")
@@ -129,6 +131,25 @@ def short_forms(name: str, level: str) -> list[str]:
     return [s for s in dict.fromkeys(shorts) if len(s) >= 2 and s != name]
 
 
+COMMON_WORD_FREQUENCY = 100
+
+
+def common_words() -> frozenset[str]:
+    """Frequent words of jieba's dictionary (a project dependency) not tagged as a place or person
+    name: a county's bare short form that is one of them (资源, 合作, 会同, 公安, 同心) is an ordinary
+    word, and the county is matched by its full name only (会同县).
+    """
+    from importlib import resources
+
+    text = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
+    words = set()
+    for line in text.splitlines():
+        word, freq, tag = (line.split(" ") + ["0", ""])[:3]
+        if len(word) >= 2 and int(freq) >= COMMON_WORD_FREQUENCY and not tag.startswith(("ns", "nr")):
+            words.add(word)
+    return frozenset(words)
+
+
 def read_adcodes(source: Path | None) -> list[tuple[str, str]]:
     """(6-digit adcode, name) rows from the csv, a wheel holding it, or the installed package."""
     if source is None:
@@ -169,11 +190,12 @@ def build_units(rows: list[tuple[str, str]]) -> list[Unit]:
     candidates = {u.adcode: short_forms(u.name, u.level) for u in units}
     names = Counter(u.name for u in units)
     count = Counter(s for u in units for s in candidates[u.adcode])
+    ordinary = common_words() | GENERIC_SHORTS
     for unit in sorted(units, key=lambda u: (rank[u.level], u.adcode)):
         for short in candidates[unit.adcode]:
             if short in owner or names[short]:
                 continue
-            if unit.level == "county" and (count[short] > 1 or short in GENERIC_SHORTS or names[unit.name] > 1):
+            if unit.level == "county" and (count[short] > 1 or short in ordinary or names[unit.name] > 1):
                 continue
             owner[short] = unit.adcode
             unit.shorts.append(short)

@@ -34,6 +34,10 @@ _PROSE_MARK = re.compile(r"[，,、。;；]")
 
 # A line that is only a date (a signature's): never the rest of the line above it.
 DATE_LINE = re.compile(r"\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
+# A bracketed note after a full stop closes the paragraph: "…。(责任单位:市卫生健康委)".
+_CLOSING_NOTE = re.compile(r"[。!?！？;；][(（][^()（）]*[)）]$")
+# A table row: its number, a space, then cells.
+_TABLE_ROW = re.compile(r"\s*\d{1,3}[ \t]+\S")
 _SENTENCE_END = frozenset("。!?！？;；:：")
 _OPENERS = {"(": ")", "《": "》", "〔": "〕", "“": "”", "[": "]", "【": "】"}
 _BRACKET_LOOKAHEAD = 3  # lines a bracket may stay open across
@@ -156,7 +160,9 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
             width is not None
             and (measures[i] >= WRAP_FILL * width or _is_prose(stripped))
             and stripped[-1:] not in _SENTENCE_END
+            and not _CLOSING_NOTE.search((texts[i - 1] if i else "") + stripped)
             and not SECTION_START.match(texts[i + 1])
+            and not (_TABLE_ROW.match(stripped) and len(stripped.split()) >= 3)
             and not patterns.field_label.match(texts[i + 1])
             and not patterns.field_label.match(stripped)
             and not DATE_LINE.match(texts[i + 1])

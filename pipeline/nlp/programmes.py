@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.errors import ResourceError
+from pipeline.store import read_yaml_mapping
 from pipeline.nlp.deadlines import alternation, ascii_digits, load_lexicon
 from pipeline.nlp.extensions import PROGRAMME, add_spans, doc_text
 from pipeline.nlp.component import MatchComponent
@@ -68,6 +70,7 @@ class ProgrammeLexicon:
             self.stop_names = frozenset(str(s) for s in lexicon["stop_names"])
             followers = [str(s) for s in lexicon.get("blocking_followers", [])]
             self.document_suffixes = tuple(str(s) for s in lexicon.get("document_suffixes", []))
+            self.activity_suffixes = tuple(str(s) for s in lexicon.get("activity_suffixes", []))
             slogan_triggers = [str(s) for s in lexicon.get("slogan_triggers", [])]
             self.slogan_gap = int(lexicon.get("slogan_gap", 8))
             count_prefix = str(lexicon.get("count_prefix", r"[0-9.]+[个项]"))
@@ -90,7 +93,7 @@ class ProgrammeLexicon:
         >>> default_programme_lexicon().is_generic("重点项目"), default_programme_lexicon().is_generic("千县工程")
         (True, False)
         """
-        if len(name) < 3 or self.generic.match(name) or name.endswith(self.document_suffixes):
+        if len(name) < 3 or self.generic.match(name) or re.search(r"简称|各|有关|相关", name):
             return True
         # A list of short items or one ending in a bare suffix (政府、社会、个人共同行动,
         # 疾病预防、中医治未病、运动) names several things or none.
@@ -147,6 +150,7 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
     surface = text[start:end]
     # A quoted part ending with the suffix is the name itself (医疗服务能力“攀登计划”).
     quoted = re.search(r"[“\"「『]([^“”\"「」『』]+)[”\"」』]$", surface)
+    quoted_name = quoted is not None
     # A quoted slogan that a descriptive phrase and the suffix follow names the programme
     # (“每周一村”中医药义诊活动 → 每周一村); one the suffix follows directly takes it (“七优享”工程).
     inner = re.search(r"[“\"「『]([^“”\"「」『』]{2,12})[”\"」』]([\u4e00-\u9fff]{0,10})$", surface)
@@ -160,11 +164,11 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
         and not _PERIOD_NAMES.match(normalise_name(inner.group(1)))
         and len(re.findall(r"[\u4e00-\u9fff]", inner.group(1))) >= 2
     ):
-        if lexicon.suffix.fullmatch(inner.group(2)):
-            start += inner.start(1)
+        if not inner.group(2).endswith(lexicon.activity_suffixes):
+            start += inner.start(1)  # “三秦优秀医生”培养计划: the name runs from the quote
             surface = text[start:end]
         else:
-            name = normalise_name(inner.group(1))
+            name = normalise_name(inner.group(1))  # “每周一村”义诊活动: an activity of the slogan
             if _PERIOD_NAMES.match(name) or lexicon.is_generic(name):
                 return None
             return ProgrammeMatch(start + inner.start(1), start + inner.end(1), inner.group(1), name)
@@ -173,9 +177,11 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
         if stripped:
             start += stripped.end()
             surface = text[start:end]
-    if _inside_document_title(text, start, end):
+    if _inside_document_title(text, start, end, lexicon):
         return None
     name = normalise_name(surface)
+    if not quoted_name and name.endswith(lexicon.document_suffixes):
+        return None  # …行动计划 unquoted names a plan document, not a programme
     if not name or lexicon.is_generic(name):
         return None
     return ProgrammeMatch(start, end, surface, name)
@@ -286,7 +292,7 @@ def _list_items(text: str, end: int, lexicon: ProgrammeLexicon) -> list[tuple[in
     return cleaned
 
 
-def _inside_document_title(text: str, start: int, end: int) -> bool:
+def _inside_document_title(text: str, start: int, end: int, lexicon: ProgrammeLexicon) -> bool:
     """True when the name ends a 《document title》 (the title names a document, not a programme)."""
     open_at = text.rfind("《", max(0, start - 40), start + 1)
     if open_at < 0 or "》" in text[open_at:start]:
@@ -295,7 +301,7 @@ def _inside_document_title(text: str, start: int, end: int) -> bool:
     if close_at < 0:
         return False
     rest = text[end:close_at]
-    return bool(re.fullmatch(rf"(?:{alternation(default_programme_lexicon().suffixes)})*(?:[(（][^)）]*[)）])?", rest))
+    return bool(re.fullmatch(rf"(?:{alternation(lexicon.suffixes)})*(?:[(（][^)）]*[)）])?", rest))
 
 
 def _resolve_overlaps(candidates: list[ProgrammeMatch], text: str) -> list[ProgrammeMatch]:
@@ -313,9 +319,14 @@ def _resolve_overlaps(candidates: list[ProgrammeMatch], text: str) -> list[Progr
 class ProgrammeRecognizer(MatchComponent):
     """Finds programme mentions and adds PROGRAMME spans with ``programme_name``."""
 
-    def __init__(self, nlp: Language, name: str = "policykg_programmes") -> None:
+    resource_files = (PROGRAMMES_FILE,)
+
+    def __init__(self, nlp: Language, name: str = "policykg_programmes", resources_dir: str | None = None) -> None:
         self.name = name
-        self.lexicon = default_programme_lexicon()
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        self.lexicon = ProgrammeLexicon(read_yaml_mapping(directory / PROGRAMMES_FILE))
 
     def match(self, doc: Doc) -> list[ProgrammeMatch]:
         """The programme mentions of ``doc``."""
@@ -333,7 +344,7 @@ class ProgrammeRecognizer(MatchComponent):
         add_spans(doc, spans)
 
 
-@Language.factory("policykg_programmes", assigns=["doc.spans"], requires=[], default_config={})
-def make_programme_recognizer(nlp: Language, name: str) -> ProgrammeRecognizer:
+@Language.factory("policykg_programmes", assigns=["doc.spans"], requires=[], default_config={"resources_dir": None})
+def make_programme_recognizer(nlp: Language, name: str, resources_dir: str | None) -> ProgrammeRecognizer:
     """Build the ``policykg_programmes`` component."""
-    return ProgrammeRecognizer(nlp, name)
+    return ProgrammeRecognizer(nlp, name, resources_dir)

@@ -31,7 +31,7 @@ from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_span
 from pipeline.resolve import BodyMatch, Gazetteer
 from pipeline.nlp.component import MatchComponent
 from pipeline.store import read_yaml_mapping
-from pipeline.structure.tables import Row, Table, find_tables
+from pipeline.structure.tables import Row, Table, find_tables, table_columns
 
 CUES_FILE = RESOURCES_DIR / "responsibility_cues.yaml"
 _CJK_LIST = r"[\u4e00-\u9fff、，,（）()\s]"
@@ -88,11 +88,20 @@ class Assignment:
 class ResponsibilityReader(MatchComponent):
     """Finds responsibility clauses and assigns lead/support roles to the bodies they list."""
 
-    def __init__(self, nlp: Language, name: str, first_is_lead: bool, max_clause: int) -> None:
+    resource_files = ("responsibility_cues.yaml", "bodies.tsv", "places.tsv")
+
+    def __init__(self, nlp: Language, name: str, first_is_lead: bool, max_clause: int,
+                 resources_dir: str | None = None) -> None:
         self.name = name
         self.first_is_lead = first_is_lead
-        self.gazetteer = Gazetteer.load()
-        self.cues = cues = load_cues()
+        self.max_clause = max_clause
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        max_clause = self.max_clause
+        self.gazetteer = Gazetteer.load(directory / "bodies.tsv", directory / "places.tsv")
+        self.table_columns = table_columns(directory / "responsibility_cues.yaml")
+        self.cues = cues = load_cues(directory / "responsibility_cues.yaml")
         labels = cues.list_labels + cues.lead_labels + cues.support_labels
         body = f"(?:[^()（）\\n。；;]|{_INNER}){{1,{max_clause}}}?"
         # 责任单位：LIST  up to ； ) 。 or the end of the line
@@ -159,7 +168,7 @@ class ResponsibilityReader(MatchComponent):
             if found:
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm, role in found)
                 covered.append((m.start(), m.end()))
-        for table in find_tables(text):
+        for table in find_tables(text, self.table_columns):
             for row in table.rows:
                 found = self._row_cells(text, row, table, jurisdiction, level)
                 out.extend(self._assign(bm, role, row.start, row.end) for bm, role in found)
@@ -337,7 +346,8 @@ def enclosing_task(sections: list | None, offset: int) -> str | None:
     "policykg_responsibilities",
     assigns=["doc.spans", "doc._.responsibilities", "doc._.relations", "span._.role"],
     requires=["doc._.jurisdiction", "doc._.sections"],
-    default_config={"first_is_lead": False, "max_clause": 160},
+    default_config={"first_is_lead": False, "max_clause": 160, "resources_dir": None},
 )
-def make_responsibilities(nlp: Language, name: str, first_is_lead: bool, max_clause: int) -> ResponsibilityReader:
-    return ResponsibilityReader(nlp, name, first_is_lead, max_clause)
+def make_responsibilities(nlp: Language, name: str, first_is_lead: bool, max_clause: int,
+                          resources_dir: str | None) -> ResponsibilityReader:
+    return ResponsibilityReader(nlp, name, first_is_lead, max_clause, resources_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.errors import ResourceError
+from pipeline.store import read_yaml_mapping
 from pipeline.nlp.deadlines import (
     COMPARATORS_FILE,
     DeadlineLexicon,
@@ -38,8 +40,11 @@ HAS_INDICATOR = "HAS_INDICATOR"
 HAS_DEADLINE = "HAS_DEADLINE"
 
 _DIGIT = re.compile(r"[0-9]")
-# Clauses end at ，；： but not at the colon of a ratio (1:0.53).
-_CLAUSE = re.compile(r"(?:[^，,；;：:]|(?<=\d)[:：](?=\d))+")
+# Clauses end at ，；： but not at the colon of a ratio (1:0.53), and at a space between a word
+# and a Chinese character (the cells of a table row).
+_CLAUSE = re.compile(
+    r"(?:[^，,；;：:\s]|(?<=\d)[:：](?=\d)|\s(?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff%‰)）])\s)+"
+)
 _WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
 # Verbs that state a figure rather than commit to one, unless a deadline frames the sentence.
 _DESCRIPTIVE_VERBS = frozenset({"为", "是", "达"})
@@ -53,7 +58,7 @@ _LISTED_ITEM = re.compile(r"[^，,；;。:：]{1,20}、")
 _LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
 _ITEM_SPLIT = re.compile(r"、|和|及|与")
 # Connectives opening an indicator that are not part of the thing measured.
-_LEADING_NOISE = re.compile(r"^(?:\d{1,4}\s+|其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
+_LEADING_NOISE = re.compile(r"^(?:\d{1,4}\s+|(?:19|20)\d{2}年(?:底前|底|内)?|其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
 # 均 ("all") is noise before a verb, but not the end of 平均 ("average"), which is the indicator.
 _TRAILING_NOISE = re.compile(r"(?:分别|(?<!平)均|都|要|应|将|继续|逐步|进一步|稳步|力争|争取|在)+$")
 
@@ -99,6 +104,7 @@ class TargetLexicon:
             self.within_units = frozenset(str(u) for u in units.get("within_units", []))
             self.qualifier_units = frozenset(str(u) for u in units.get("qualifier_units", []))
             self.share_units = frozenset(str(u) for u in units.get("share_units", []))
+            self.unit_forms = {str(k): str(v) for k, v in (units.get("unit_forms") or {}).items()}
             post = {k: list(v) for k, v in comparators["post_qualifiers"].items()}
             pre = {k: list(v) for k, v in comparators["pre_qualifiers"].items()}
             self.commitment_verbs = list(comparators["commitment_verbs"])
@@ -175,15 +181,24 @@ class TargetLexicon:
                 value = (float(m.group("ratio")),)
                 found.append(_Number(m.start(), m.end(), m.start(), value, "ratio", post, False, ((m.start(), m.end()),)))
             elif m.group("hi") is not None:
-                unit = _canonical_unit(m.group("range_unit"))
+                unit = self.unit_form(m.group("range_unit"))
                 values = (float(m.group("lo")), float(m.group("hi")))
                 parts = ((m.start(), m.end("lo")), (m.start("hi"), m.end()))
                 found.append(_Number(m.start(), m.end(), m.start(), values, unit, post, True, parts))
             else:
-                unit = _canonical_unit(m.group("unit"))
+                unit = self.unit_form(m.group("unit"))
                 value = (float(m.group("num")),)
                 found.append(_Number(m.start(), m.end(), m.start(), value, unit, post, False, ((m.start(), m.end()),)))
         return found
+
+    def unit_form(self, unit: str) -> str:
+        """The unit as the facts write it: signs folded, rates as ``unit_forms`` names them.
+
+        >>> default_target_lexicon().unit_form("／10万"), default_target_lexicon().unit_form("%")
+        ('1/10万', '%')
+        """
+        unit = _canonical_unit(unit)
+        return self.unit_forms.get(unit, unit)
 
     def comparator(self, number: _Number, before: str) -> str:
         """The comparator of a number from its trailing qualifier, else the words just before it."""
@@ -193,6 +208,13 @@ class TargetLexicon:
         codes = [self.pre_code[w] for w in self.pre_anywhere.findall(window)]
         for code in (">=", "<="):
             if code in codes:
+                return code
+        # A bound further back governs the number when only its object lies between them
+        # (不超过当年筹集总额的25%).
+        bound = self.bound_words.search(before)
+        if bound and not self.commitment.search(before[bound.end():]) and not re.search(r"[,，;；]", before[bound.end():]):
+            code = self.pre_code.get(bound.group())
+            if code in (">=", "<="):
                 return code
         if number.unit in self.within_units and not before.rstrip().endswith(tuple(self.pre_code)):
             return "<="
@@ -267,13 +289,13 @@ def find_targets(
     lexicon = lexicon or default_target_lexicon()
     text = ascii_digits(text)
     period_end = int(plan_period_end) if plan_period_end and str(plan_period_end).isdigit() else None
-    found: list[TargetMatch] = []
+    found, table_lines = table_targets(text, plan_period_end)
     paragraph_start = 0
     lead_in: str | None = None  # 到2025年，…。…: the year a paragraph opens with holds for it
     for paragraph in text.split("\n"):
         if _SECTION_LINE.match(paragraph) or not _FULL_STOP.search(paragraph):
             lead_in = None  # a new section, or a heading: the lead-in year ends
-        if not _DIGIT.search(paragraph):
+        if paragraph_start in table_lines or not _DIGIT.search(paragraph):
             paragraph_start += len(paragraph) + 1
             continue  # no number, no target; past context is per paragraph
         past_context = False
@@ -306,14 +328,113 @@ def find_targets(
                 flagged = [replace(t, is_past=True) if any(a <= t.start < b for a, b in past_clauses) else t
                            for t in matches]
                 matches = flagged if keep_past else [t for t in flagged if not t.is_past]
+            # Only a year the sentence opens with 到/至 (到2025年，…) leads the sentences after it.
             opening = next((d for d in deadlines if d.year and not d.is_status and d.value != "annual"), None)
-            if opening is not None and opening.start <= 2 + len(_OPENING_WORDS.match(sentence).group()):
+            words = _OPENING_WORDS.match(sentence).group()
+            if opening is not None and re.search(r"[到至]\s*$", words) and opening.start <= len(words) + 2:
                 lead_in = str(opening.year)
             if past:
                 matches = [replace(m, is_past=True) for m in matches]
             found.extend(matches)
         paragraph_start += len(paragraph) + 1
-    return found
+    return sorted(found, key=lambda t: (t.start, t.end))
+
+
+# A target table's value cell: ≥25, ≤14, 78.6, 90%以上.
+_CELL_VALUE = re.compile(
+    r"(?P<cmp>[≥≤><]|不低于|不少于|不高于|不超过)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|‰)?\s*(?P<post>以上|以下|以内|左右)?"
+)
+_CELL_CODES = {"≥": ">=", ">": ">=", "不低于": ">=", "不少于": ">=", "以上": ">=",
+               "≤": "<=", "<": "<=", "不高于": "<=", "不超过": "<=", "以下": "<=", "以内": "<=", "左右": "~"}
+_YEAR_COLUMN = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def table_targets(text: str, plan_period_end: str | None) -> tuple[list[TargetMatch], set[int]]:
+    """Targets of indicator tables flattened to text, and the starts of the lines they hold.
+
+    A header names an indicator column (指标) and a target column (目标, 目标值, 2025年目标, or the
+    last year column); rows under it are read from the right (a row may leave out a merged first
+    cell): the target cell gives value and comparator (≥25, ≤14), the unit cell the unit, the cell
+    before the unit the indicator. Base-year columns are past figures and give nothing.
+
+    >>> text = "指标 单位 2020年 2025年目标 属性\\n人均预期寿命 岁 77.6 78.6 预期性\\n婴儿死亡率 ‰ 4.8 ≤4.5 约束性"
+    >>> [(t.indicator, t.comparator, t.value, t.unit, t.deadline_value) for t in table_targets(text, None)[0]]
+    [('人均预期寿命', '=', 78.6, '岁', '2025'), ('婴儿死亡率', '<=', 4.5, '‰', '2025')]
+    """
+    found: list[TargetMatch] = []
+    lines: set[int] = set()
+    offsets, pos = [], 0
+    rows = text.split("\n")
+    for row in rows:
+        offsets.append(pos)
+        pos += len(row) + 1
+    i = 0
+    while i < len(rows):
+        header = rows[i].split()
+        columns = _target_columns(header) if "指标" in rows[i] and "。" not in rows[i] else None
+        if columns is None:
+            i += 1
+            continue
+        target_col, unit_col, year = columns
+        deadline = year or plan_period_end
+        lines.add(offsets[i])
+        j = i + 1
+        while j < len(rows):
+            cells = list(re.finditer(r"\S+", rows[j]))
+            need = len(header) - min(c for c in (target_col, unit_col if unit_col is not None else target_col))
+            if len(cells) < max(need, 3) or "。" in rows[j] or _target_columns(rows[j].split()):
+                break
+            lines.add(offsets[j])
+            target = _table_row_target(rows[j], offsets[j], cells, len(header), target_col, unit_col, deadline)
+            if target is not None:
+                found.append(target)
+            j += 1
+        i = j
+    return found, lines
+
+
+def _target_columns(header: list[str]) -> tuple[int, int | None, str | None] | None:
+    """(target column, unit column, the target column's year) of a target-table header."""
+    if len(header) < 3 or not any("指标" in h for h in header):
+        return None
+    targets = [k for k, h in enumerate(header) if "目标" in h] or [
+        k for k, h in enumerate(header) if _YEAR_COLUMN.fullmatch(h)
+    ][-1:]
+    if not targets:
+        return None
+    target_col = targets[-1]
+    unit_col = next((k for k, h in enumerate(header) if "单位" in h), None)
+    year = _YEAR_COLUMN.search(header[target_col])
+    return target_col, unit_col, year.group(1) if year else None
+
+
+def _table_row_target(row: str, start: int, cells: list[re.Match[str]], width: int, target_col: int,
+                      unit_col: int | None, deadline: str | None) -> TargetMatch | None:
+    """The target of one table row, its cells aligned on the header from the right."""
+    shift = len(cells) - width
+    value_cell = cells[target_col + shift] if target_col + shift >= 0 else None
+    value = _CELL_VALUE.fullmatch(value_cell.group()) if value_cell else None
+    if value_cell is None or value is None:
+        return None
+    unit = ""
+    if unit_col is not None and unit_col + shift >= 0:
+        unit_cell = cells[unit_col + shift]
+        indicator_cell = cells[unit_col + shift - 1] if unit_col + shift - 1 >= 0 else None
+        unit = unit_cell.group() if unit_cell.group() not in ("—", "-", "/") else ""
+    else:
+        first_value = min(k for k, c in enumerate(cells) if _CELL_VALUE.fullmatch(c.group()))
+        indicator_cell = cells[first_value - 1] if first_value >= 1 else None
+    if indicator_cell is None:
+        return None
+    unit = value.group("unit") or unit
+    code = _CELL_CODES.get(value.group("cmp") or value.group("post") or "", "=")
+    year = int(deadline) if deadline and deadline.isdigit() else None
+    return TargetMatch(
+        start=start + value_cell.start(), end=start + value_cell.end(), text=value_cell.group(),
+        value=float(value.group("num")), unit=unit, comparator=code, indicator=indicator_cell.group(),
+        indicator_start=start + indicator_cell.start(), indicator_end=start + indicator_cell.end(),
+        deadline=None, deadline_value=deadline, deadline_year=year, sentence_start=start,
+    )
 
 
 def _sentences(paragraph: str) -> list[tuple[int, int]]:
@@ -342,14 +463,21 @@ def _sentence_targets(
         ]
         groups = _list_groups(clause, numbers)
         committed = False
+        floor = 0  # where the next indicator may begin
         for i, group in enumerate(groups):
             # 设置1个市办医院、1个县办医院: an item listed after a committed one shares its verb.
             inherited = committed and i > 0 and bool(_LISTED_ITEM.fullmatch(clause[groups[i - 1][-1].end : group[0].start]))
             found = _group_targets(
-                clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon, inherited
+                clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon, inherited,
+                floor,
             )
             committed = bool(found)
             targets.extend(found)
+            # A count that commits nobody and is followed by its noun (等24种重大疾病) qualifies the
+            # thing measured next: the next indicator still begins before it.
+            modifier = not found and _WORD.match(clause[group[-1].end : group[-1].end + 1] or "。") is not None
+            if not modifier:
+                floor = group[-1].end
     return targets
 
 
@@ -380,18 +508,21 @@ def _group_targets(
     plan_period_end: str | None,
     lexicon: TargetLexicon,
     inherited: bool = False,
+    floor: int | None = None,
 ) -> list[TargetMatch]:
     """Targets for one group of listed numbers of a clause, or none if they commit nobody
     (``inherited``: the group is a list item after a committed one, and shares its verb)."""
     head, last = group[0], group[-1]
     index = numbers.index(head)
     left = numbers[index - 1].end if index > 0 else 0
+    if floor is not None:
+        left = min(left, floor)
     before = clause[left : head.start]
     after = clause[last.end : numbers[numbers.index(last) + 1].start if numbers.index(last) + 1 < len(numbers) else len(clause)]
     follows_noun = _WORD.search(after) is not None
     pre_match = lexicon.pre.search(before)
     commits = inherited or lexicon.commitment_end.search(before) is not None or (
-        pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=")
+        pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=")
     )
     verb_adjacent = pre_match is not None or commits
     if head.unit in lexicon.qualifier_units and follows_noun:
@@ -402,7 +533,7 @@ def _group_targets(
         if not ((commits and has_deadline) or head.unit in lexicon.share_units):
             return []
         removed = [(n.start, n.end) for n in numbers if n.unit not in lexicon.within_units] + deadline_ranges
-        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=", "~"):
+        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=", "~"):
             removed.append((left + pre_match.start(), left + pre_match.end()))
         indicator_text = _clean_indicator(_remove_ranges(clause, removed))
         ind_start, ind_end = 0, len(clause)
@@ -416,10 +547,17 @@ def _group_targets(
             or lexicon.pre_anywhere.search(before) is not None
         )
         has_deadline = plan_period_end is not None or _deadline_before(deadlines, head.start + c_start) is not None
-        weak = pre_match is not None and _verb_of(pre_match.group()) in _DESCRIPTIVE_VERBS and last.post is None
+        weak = pre_match is not None and _verb_of(pre_match.group(), lexicon) in _DESCRIPTIVE_VERBS and last.post is None
         if not has_commitment or (weak and not has_deadline):
             return []  # 其中女性占比为52%: a description, not a commitment
         verb_at = pre_match.start() if pre_match is not None else len(before)
+        if pre_match is None:
+            # 补偿比应达到我省限定费用的80%: the indicator ends at the verb, not at its object.
+            verb = None
+            for verb in lexicon.pre_anywhere.finditer(before):
+                pass
+            if verb is not None and "的" in before[verb.end():]:
+                verb_at = verb.start()
         ind_start, ind_end = left, left + verb_at
         span_text = clause[ind_start:ind_end]
         local_deadlines = [(a - left, b - left) for a, b in deadline_ranges if a >= left and b <= ind_end]
@@ -472,14 +610,14 @@ def _item_bounds(clause: str, ind_start: int, ind_end: int, indicator: str, grou
     return ind_start, ind_end
 
 
-def _verb_of(qualifier: str) -> str:
+def _verb_of(qualifier: str, lexicon: TargetLexicon) -> str:
     """The qualifier word without a trailing 在/到/至/为 particle.
 
-    >>> _verb_of("控制在"), _verb_of("力争在")
+    >>> lex = default_target_lexicon()
+    >>> _verb_of("控制在", lex), _verb_of("力争在", lex)
     ('控制在', '力争')
     """
     word = qualifier.strip()
-    lexicon = default_target_lexicon()
     while word and word not in lexicon.pre_code and word[-1] in "在到至为":
         word = word[:-1].strip()
     return word
@@ -494,10 +632,17 @@ def _deadline_before(deadlines: list[DeadlineMatch], position: int) -> DeadlineM
 class TargetRecognizer(MatchComponent):
     """Finds quantitative targets; adds TARGET and INDICATOR spans and their relations."""
 
-    def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False) -> None:
+    resource_files = (UNITS_FILE, COMPARATORS_FILE)
+
+    def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False,
+                 resources_dir: str | None = None) -> None:
         self.name = name
         self.keep_past = keep_past
-        self.lexicon = default_target_lexicon()
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        comparators = read_yaml_mapping(directory / COMPARATORS_FILE)
+        self.lexicon = TargetLexicon(read_yaml_mapping(directory / UNITS_FILE), comparators, DeadlineLexicon(comparators))
 
     def match(self, doc: Doc) -> list[TargetMatch]:
         """The targets of ``doc``, using its plan period and past sections."""
@@ -571,8 +716,8 @@ class TargetRecognizer(MatchComponent):
     "policykg_targets",
     assigns=["doc.spans", "doc._.relations"],
     requires=["doc._.plan_period_end", "doc._.sections"],
-    default_config={"keep_past": False},
+    default_config={"keep_past": False, "resources_dir": None},
 )
-def make_target_recognizer(nlp: Language, name: str, keep_past: bool) -> TargetRecognizer:
+def make_target_recognizer(nlp: Language, name: str, keep_past: bool, resources_dir: str | None) -> TargetRecognizer:
     """Build the ``policykg_targets`` component."""
-    return TargetRecognizer(nlp, name, keep_past=keep_past)
+    return TargetRecognizer(nlp, name, keep_past=keep_past, resources_dir=resources_dir)

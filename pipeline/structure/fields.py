@@ -13,7 +13,6 @@ field each one fills live in ``structure.yaml`` (``*_cues`` and ``other_labels``
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
@@ -26,8 +25,18 @@ def _spaced(label: str) -> str:
     return r"\s*".join(re.escape(ch) for ch in label)
 
 
-@functools.cache
+_PATTERNS: dict[int, tuple[re.Pattern[str], dict[str, str]]] = {}
+
+
 def _label_pattern(lex: StructureLexicon) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The labels of ``lex`` as one pattern, and the field kind of each (kept per lexicon)."""
+    cached = _PATTERNS.get(id(lex))
+    if cached is None:
+        cached = _PATTERNS[id(lex)] = _compile_labels(lex)
+    return cached
+
+
+def _compile_labels(lex: StructureLexicon) -> tuple[re.Pattern[str], dict[str, str]]:
     kinds: dict[str, str] = {}
     for kind, words in (
         ("title", lex.title_cues),

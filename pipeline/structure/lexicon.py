@@ -54,6 +54,9 @@ class StructureLexicon:
     other_labels: tuple[str, ...]
     number_issuers: tuple[tuple[str, str], ...]
     jurisdictions: tuple[Jurisdiction, ...]
+    # For one C-level str.startswith over all areas before a scan: their names, names and shorts.
+    jurisdiction_names: tuple[str, ...] = ()
+    jurisdiction_prefixes: tuple[str, ...] = ()
 
 
 def _longest_first(words: list[str]) -> tuple[str, ...]:
@@ -102,6 +105,7 @@ def national_bodies(gazetteer: Gazetteer | None = None) -> tuple[str, ...]:
 def structure_lexicon() -> StructureLexicon:
     """The vocabulary, read once per process."""
     data = read_yaml_mapping(STRUCTURE_YAML)
+    areas = tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name, j.province)))
     try:
         doc_types = data["doc_types"]
         return StructureLexicon(
@@ -129,7 +133,11 @@ def structure_lexicon() -> StructureLexicon:
             number_issuers=tuple(
                 sorted(((str(k), str(v)) for k, v in data["number_issuers"].items()), key=lambda kv: -len(kv[0]))
             ),
-            jurisdictions=tuple(sorted(read_jurisdictions(), key=lambda j: (-len(j.name), j.name, j.province))),
+            jurisdictions=areas,
+            jurisdiction_names=tuple(j.name for j in areas),
+            jurisdiction_prefixes=tuple(
+                sorted({j.name for j in areas} | {j.short for j in areas if len(j.short) >= 2})
+            ),
         )
     except (KeyError, AttributeError, TypeError) as exc:
         raise ResourceError(f"{STRUCTURE_YAML}: missing or malformed key {exc}") from exc

@@ -12,12 +12,15 @@ on the page; an explicit publication time; a front-matter (repost) date.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from pipeline.config import RESOURCES_DIR
 from pipeline.models import Article, DocumentMetadata, Level
+from pipeline.store import read_yaml_mapping
 from pipeline.structure.citations import is_self_reference, strip_draft_marker, title_key
 from pipeline.structure.fields import read_fields
 from pipeline.structure.lexicon import Jurisdiction, StructureLexicon, structure_lexicon
@@ -63,7 +66,6 @@ INLINE_SIGNATURE_RE = re.compile(
     rf"(?:^|(?<=[。!?！？\n]))\s*(?P<who>[{HAN}()（）]{{2,40}}?)?\s*(?P<when>(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日)(?!\s*[,，、至到前后起以])"
 )
 DIGITS_DATE_RE = re.compile(r"^\s*((?:19|20)\d{4,6})\s*$")
-FIVE_YEAR_RE = re.compile(r"[“\"]?十([一二三四五六七八九])五[”\"]?")
 YEAR_PLAN_RE = re.compile(r"((?:19|20)\d{2})\s*年(?!以来|以前|之前|前|后|底前|起)(?:度)?")
 PERIOD_RE = re.compile(r"((?:19|20)\d{2})\s*[—\-–~至到]+\s*((?:19|20)\d{2})\s*年")
 _TIME_WORDS = re.compile(
@@ -100,7 +102,7 @@ def _starts_body(name: str, lex: StructureLexicon) -> bool:
         or name.startswith("中共")
     ):
         return True
-    return any(name.startswith(j.name) for j in lex.jurisdictions)
+    return _gazetteer_prefix(name, lex.jurisdictions) is not None
 
 
 def split_bodies(text: str, lexicon: StructureLexicon | None = None) -> tuple[str, ...]:
@@ -612,11 +614,34 @@ def jurisdiction_of(
 
 
 def _gazetteer_prefix(text: str, places: Sequence[Jurisdiction]) -> Jurisdiction | None:
-    """The place ``text`` starts with, by its full name or its administrative short form (黔南州)."""
-    found = next((p for p in places if text.startswith(p.name)), None)
-    if found is None:
-        found = next((p for p in places if _suffixed_short(p) and text.startswith(p.short)), None)
-    return found
+    """The place ``text`` starts with, by its full name or its administrative short form (黔南州);
+    the longest name first, as ``places`` orders them."""
+    names, shorts, longest = _place_index(tuple(places))
+    for index in (names, shorts):
+        for k in range(min(len(text), longest), 1, -1):
+            found = index.get(text[:k])
+            if found is not None:
+                return found
+    return None
+
+
+_PLACE_INDEXES: dict[int, tuple[dict[str, Jurisdiction], dict[str, Jurisdiction], int]] = {}
+
+
+def _place_index(places: tuple[Jurisdiction, ...]) -> tuple[dict[str, Jurisdiction], dict[str, Jurisdiction], int]:
+    """Places by full name and by 州/县 short form, first in ``places`` order (kept per table)."""
+    key = id(places[0]) if places else 0
+    cached = _PLACE_INDEXES.get(key)
+    if cached is None:
+        names: dict[str, Jurisdiction] = {}
+        shorts: dict[str, Jurisdiction] = {}
+        for place in places:
+            names.setdefault(place.name, place)
+            if _suffixed_short(place):
+                shorts.setdefault(place.short, place)
+        longest = max((len(n) for n in [*names, *shorts]), default=0)
+        cached = _PLACE_INDEXES[key] = (names, shorts, longest)
+    return cached
 
 
 def _suffixed_short(place: Jurisdiction) -> bool:
@@ -648,6 +673,13 @@ def doc_type_of(
     return "新闻" if form in ("headline", "issued", "full_text") else None
 
 
+@functools.cache
+def plan_periods() -> dict[str, int]:
+    """The plan-period table (``十四五`` -> 2025) of ``comparators.yaml``, which deadlines read too."""
+    data = read_yaml_mapping(RESOURCES_DIR / "comparators.yaml")
+    return {str(k): int(v) for k, v in data["plan_periods"].items()}
+
+
 def plan_period_end(title: str | None) -> str | None:
     """The last year of the fixed period a plan covers (``十四五`` -> 2025, ``(2021—2025年)`` -> 2025).
 
@@ -658,9 +690,9 @@ def plan_period_end(title: str | None) -> str | None:
     """
     if not title:
         return None
-    five = FIVE_YEAR_RE.search(title)
-    if five:
-        return str(1955 + 5 * (10 + "一二三四五六七八九".index(five.group(1)) + 1))
+    for name, end in plan_periods().items():
+        if name in title:
+            return str(end)
     period = PERIOD_RE.search(title)
     if period:
         return period.group(2)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
@@ -70,21 +71,25 @@ class Table:
         return "lead"
 
 
-@functools.lru_cache(maxsize=2)
-def _columns(path: str = str(CUES_FILE)) -> tuple[re.Pattern[str], dict[str, str]]:
-    data = read_yaml_mapping(CUES_FILE)
+Columns = tuple[re.Pattern[str], dict[str, str]]
+
+
+@functools.lru_cache(maxsize=4)
+def table_columns(path: Path = CUES_FILE) -> Columns:
+    """The column words of ``table_columns`` in ``path`` as one pattern, and the role of each."""
+    data = read_yaml_mapping(path)
     try:
         columns = {str(word): str(role) for role, words in data["table_columns"].items() for word in words}
     except (KeyError, AttributeError, TypeError) as exc:
-        raise ResourceError(f"{CUES_FILE}: table_columns malformed ({exc})", hint="fix the YAML file") from exc
+        raise ResourceError(f"{path}: table_columns malformed ({exc})", hint="fix the YAML file") from exc
     unknown = set(columns.values()) - set(COLUMN_ROLES)
     if unknown:
-        raise ResourceError(f"{CUES_FILE}: unknown table column roles {sorted(unknown)}", hint=f"use {COLUMN_ROLES}")
+        raise ResourceError(f"{path}: unknown table column roles {sorted(unknown)}", hint=f"use {COLUMN_ROLES}")
     words = sorted(columns, key=lambda w: (-len(w), w))
     return re.compile("|".join(re.escape(w) for w in words)), columns
 
 
-def header_columns(line: str) -> tuple[str, ...] | None:
+def header_columns(line: str, columns: Columns | None = None) -> tuple[str, ...] | None:
     """The column roles a header line names, in order; None when the line is no task table header.
 
     >>> header_columns("序号 重点任务 牵头单位 配合单位 完成时限")
@@ -96,7 +101,7 @@ def header_columns(line: str) -> tuple[str, ...] | None:
     """
     if len(line) > 300 or re.search(r"[。;；]", line):
         return None
-    pattern, roles = _columns()
+    pattern, roles = columns or table_columns()
     collapsed = re.sub(r"\s+", "", line)
     found: tuple[str, ...] = ()
     for m in pattern.finditer(collapsed):
@@ -110,8 +115,9 @@ def header_columns(line: str) -> tuple[str, ...] | None:
     return found
 
 
-def find_tables(text: str) -> tuple[Table, ...]:
+def find_tables(text: str, columns: Columns | None = None) -> tuple[Table, ...]:
     """Every task table of ``text``: a header line and the numbered rows under it."""
+    columns = columns or table_columns()
     tables: list[Table] = []
     pos = 0
     lines = text.split("\n")
@@ -121,8 +127,8 @@ def find_tables(text: str) -> tuple[Table, ...]:
         pos += len(line) + 1
     i = 0
     while i < len(lines):
-        columns = header_columns(lines[i])
-        if columns is None:
+        roles = header_columns(lines[i], columns)
+        if roles is None:
             i += 1
             continue
         header_start, header_end = offsets[i], offsets[i] + len(lines[i])
@@ -132,7 +138,7 @@ def find_tables(text: str) -> tuple[Table, ...]:
             match = _ROW_START.match(lines[j])
             if match:
                 starts.append((j, match))
-            elif not starts or header_columns(lines[j]) is not None:
+            elif not starts or header_columns(lines[j], columns) is not None:
                 break  # text before any row, or the next table, ends this one
             j += 1
         rows = []
@@ -144,7 +150,7 @@ def find_tables(text: str) -> tuple[Table, ...]:
             task_end, cells_start = _task_cell(text, task_start, end)
             rows.append(Row(int(match.group("num")), start, end, task_start, task_end, cells_start))
         if rows:
-            tables.append(Table(header_start, header_end, columns, tuple(rows)))
+            tables.append(Table(header_start, header_end, roles, tuple(rows)))
         i = max(j, i + 1)
     return tuple(tables)
 
@@ -160,7 +166,8 @@ def _task_cell(text: str, start: int, end: int) -> tuple[int, int]:
     line_end = row.find("\n")
     first_line = row if line_end < 0 else row[:line_end]
     stop = first_line.find("。")
-    if stop >= 0:
+    space = re.search(r"\s", first_line)
+    if stop >= 0 and not (space and space.start() < stop):
         gap = re.search(r"\s", first_line[stop:])
         cells = start + stop + (gap.end() if gap else len(first_line) - stop)
         return start + stop, cells
@@ -174,9 +181,16 @@ def row_sections(text: str, sections: tuple[Section, ...]) -> tuple[Section, ...
     """``sections`` with each table row added as a sub-item (its task cell the heading), under the
     innermost section holding it; ids ``<parent>.r<number>``."""
     added: list[Section] = []
+    tables = find_tables(text)
+    # Short unmarked lines were taken for headings (a text without numbered markers); inside a
+    # table they are its header and rows.
+    inside = [(t.header_start, t.rows[-1].end) for t in tables]
+    sections = tuple(
+        s for s in sections if s.marker or not any(a <= s.heading_start <= b for a, b in inside)
+    )
     used = {s.section_id for s in sections}
     starts = {s.start for s in sections}
-    for table in find_tables(text):
+    for table in tables:
         for row in table.rows:
             if row.start in starts:
                 continue  # the hierarchy already has this numbered line
