@@ -7,7 +7,7 @@ VENV := .venv
 PK := $(VENV)/bin/policykg
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-GOLD ?= ../shared/eval/dev ../shared/eval/dev2
+GOLD ?= ../shared/eval/dev ../shared/eval/dev2 tests/data/eval/written
 
 ## help: list the targets
 .PHONY: help
@@ -41,7 +41,7 @@ browser:
 test: $(STAMP) browser
 	$(PY) -m pytest -q
 
-## eval: score extraction against each gold set in ../shared/eval (dev, dev2)
+## eval: score extraction against each gold set (../shared/eval/dev, dev2, tests/data/eval/written)
 .PHONY: eval
 eval: $(STAMP)
 	@for gold in $(GOLD); do echo "== $$gold"; $(PK) eval --gold $$gold || exit 1; done

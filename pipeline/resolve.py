@@ -30,7 +30,7 @@ PLACES_FILE = RESOURCES_DIR / "places.tsv"
 NATIONAL = "全国"
 _LEVEL_ORDER = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
 # A one-character level prefix (市卫生健康委) and the level it names.
-_LEVEL_CHARS = {"省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
+_LEVEL_CHARS = {"自治区": Level.PROVINCIAL, "自治州": Level.MUNICIPAL, "省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
                 "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY}
 # Prefixes that mean "this document's own jurisdiction".
 _OWN_PREFIXES = ("本省", "本市", "本县", "本区", "各级", "全省", "全市", "全县", "全区")
@@ -42,7 +42,11 @@ SEPARATORS = frozenset("、,，;；/ \u3000\t和及与")
 BODY_SUFFIXES = ("委员会办公室", "委员会", "领导小组办公室", "领导小组", "办公厅", "办公室", "管理局",
                  "监管分局", "分局", "总局", "总署", "署", "局", "厅", "部", "委", "办", "联合会", "协会",
                  "管委会", "人民政府", "政府", "办事处", "总工会", "工会", "团委", "妇联", "科协", "残联",
-                 "红十字会", "中心", "乡镇", "街道", "开发区", "高新区", "园区", "新区")
+                 "红十字会", "中心", "乡镇", "街道", "开发区", "高新区", "园区", "新区",
+                 # institutions named responsible in a list (县中医院, 各乡镇卫生院, 某某大学)
+                 "医院", "卫生院", "保健院", "大学", "学院", "研究院", "研究所")
+_GENERIC_HEADS = ("县级", "市级", "省级", "区级", "乡级", "一级", "二级", "三级", "公立", "基层", "各级", "相关", "有关",
+                  "定点", "综合", "专科", "社会办")
 # Local organs and collectives named without their place (各乡镇人民政府, 经济开发区管委会): the
 # document's own place is theirs.
 _LOCAL_ORGANS = ("管委会", "管理委员会", "开发区", "高新区", "园区", "新区", "乡镇", "街道", "办事处")
@@ -205,6 +209,7 @@ class _Context:
     place: str | None
     level: Level | None
     named: bool = False  # the surface itself names the place or level (县卫健委, 聊城市卫健委)
+    within: str | None = None  # the city the text names the place in (福州市鼓楼区)
 
 
 def _parse_levels(text: str, path: Path, line: int) -> frozenset[Level]:
@@ -438,13 +443,17 @@ class Gazetteer:
                         out.append((k + len(name), _Context(jurisdiction, own.level, True)))
             for j, place in self._places_at(text, k, jurisdiction):
                 if place.name != jurisdiction:
-                    out.append((j, _Context(place.name, place.level, True)))
+                    out.append((j, _Context(place.name, place.level, True, place.parent)))
             if text.startswith("国家", k):
                 out.append((k + 2, _Context(NATIONAL, Level.NATIONAL)))
             for word in _OWN_PREFIXES:
                 if text.startswith(word, k):
                     out.append((k + len(word), own))
-            if k < len(text) and text[k] in _LEVEL_CHARS:
+            if text.startswith(("自治区", "自治州"), k):
+                # 自治区卫生健康委: the autonomous region (or prefecture) the document is in
+                word = text[k : k + 3]
+                out.append((k + 3, self._level_char_context(word, jurisdiction, level)))
+            elif k < len(text) and text[k] in _LEVEL_CHARS:
                 out.append((k + 1, self._level_char_context(text[k], jurisdiction, level)))
         return out
 
@@ -532,7 +541,7 @@ class Gazetteer:
         if level is None:
             level = self.place_level(ctx.place)
         body = row.body(ctx.place, level, surface)
-        info = self.places.get(ctx.place)
+        info = self.place_named(ctx.place, ctx.within)
         if info and (info.qualified != info.name or "{short}" in row.canonical):
             # 北碚区 -> 重庆市北碚区人民政府; {short} from the table: 化隆回族自治县 -> 化隆经济开发区…
             fill = {"place": info.qualified,
@@ -608,6 +617,8 @@ class Gazetteer:
         """A body the gazetteer lacks, recognised by its ending (…委员会, …局, …办公室)."""
         if len(surface) < 3 or not any(surface.endswith(s) for s in BODY_SUFFIXES):
             return None
+        if surface.startswith(_GENERIC_HEADS):
+            return None  # 县级医院, 二级以上医院, 基层医疗卫生机构: a kind of body, not one
         if not all("\u4e00" <= ch <= "\u9fff" or ch in "()（）" for ch in surface):
             return None
         canonical = surface

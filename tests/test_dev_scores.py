@@ -1,8 +1,9 @@
-"""The whole extraction, scored against both visible gold sets with the thresholds issue 14 names.
+"""The whole extraction, scored against the gold sets with the thresholds issue 14 names.
 
 ``dev`` holds the five documents the project started from; ``dev2`` 24 other real documents
 (plans, work points, responsibility lists, flattened tables, Traditional script, PDF copy-paste,
-forum and mirror pages). Both skip cleanly without ``../shared``.
+forum and mirror pages); both skip cleanly without ``../shared``. ``written`` is the project's
+own set of 14 excerpts (``tests/data/eval/written``), written without reading the rules.
 """
 
 from __future__ import annotations
@@ -19,21 +20,22 @@ from pipeline.config import Settings
 from pipeline.evaluate import Scores, load_aliases, read_gold_dir, score
 
 EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
-SETS = ("dev", "dev2")
+WRITTEN = Path(__file__).resolve().parent / "data" / "eval" / "written"
+SETS = ("dev", "dev2", "written")
 pytestmark = pytest.mark.slow
 
-# field -> (dev, dev2) minimum F1
+# field -> (dev, dev2, written) minimum F1
 F1_THRESHOLDS = {
-    "responsibilities": (0.95, 0.90),
-    "targets": (0.95, 0.85),
-    "programmes": (0.85, 0.85),
-    "relevance": (1.0, 0.95),
+    "responsibilities": (0.95, 0.90, 0.90),
+    "targets": (0.95, 0.85, 0.90),
+    "programmes": (0.85, 0.85, 0.85),
+    "relevance": (1.0, 0.95, 0.95),
 }
-METADATA_THRESHOLDS = (0.95, 0.90)
+METADATA_THRESHOLDS = (0.95, 0.90, 0.90)
 
 
 def gold_dir(name: str) -> Path:
-    folder = EVAL_DIR / name
+    folder = WRITTEN if name == "written" else EVAL_DIR / name
     if not folder.is_dir():
         pytest.skip(f"../shared/eval/{name} is not beside the project")
     return folder

@@ -235,7 +235,7 @@ def test_places_generator_short_forms(monkeypatch: pytest.MonkeyPatch) -> None:
         ("阳春市人民政府", "阳江市", "阳春市人民政府", Level.COUNTY, "阳春市"),
         # Units of a municipality carry the city in their bodies' names.
         ("区政府办公室", "北碚区", "重庆市北碚区人民政府办公室", Level.COUNTY, "北碚区"),
-        ("福州市鼓楼区卫生健康局", "南京市", "鼓楼区卫生健康局", Level.COUNTY, "鼓楼区"),
+        ("福州市鼓楼区卫生健康局", "南京市", "福州市鼓楼区卫生健康局", Level.COUNTY, "鼓楼区"),
         ("县卫计局", "化隆县", "化隆县卫生和计划生育局", Level.COUNTY, "化隆县"),
         ("市卫生计生局", "榆林市", "榆林市卫生和计划生育局", Level.MUNICIPAL, "榆林市"),
         # Collective bodies, named with their place.

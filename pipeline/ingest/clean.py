@@ -59,7 +59,7 @@ PINYIN_NOTE = re.compile(rf"[(（][a-zA-Z{_TONED}]{{1,8}}[)）]")
 FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 # ``.`` typed for ``。``: after a Han character or a closing mark, before no digit, letter or dot.
 # The match takes the character before it, so no segment boundary falls between the two.
-SENTENCE_PERIOD = re.compile(r"[\u4e00-\u9fff”’)》」』】]\.(?![0-9A-Za-z.])")
+SENTENCE_PERIOD = re.compile(r"[\u4e00-\u9fff”’)》」』】%‰]\.(?![0-9A-Za-z.])")
 _HALF_WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}  # -> U+0021..
 
 

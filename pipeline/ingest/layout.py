@@ -33,7 +33,7 @@ PAGE_NUMBER_END = re.compile(r"[^\d\s.]\s+\d{1,3}$")
 _PROSE_MARK = re.compile(r"[，,、。;；]")
 
 # A line that is only a date (a signature's): never the rest of the line above it.
-DATE_LINE = re.compile(r"\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
+DATE_LINE = re.compile(r"\s*[(（]?\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[)）]?\s*$")
 # A bracketed note after a full stop closes the paragraph: "…。(责任单位:市卫生健康委)".
 _CLOSING_NOTE = re.compile(r"[。!?！？;；][(（][^()（）]*[)）]$")
 # A table row: its number, a space, then cells.
@@ -152,8 +152,10 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
     )
     patterns = ingest_patterns()
     joins = []
+    run = ""  # the text of the line being built (lines already joined to it included)
     for i, text in enumerate(texts[:-1]):
         stripped = text.rstrip()
+        run = run + stripped if joins and joins[-1] else stripped
         # In a wrapped text a line runs on when it fills the width, or when it stops mid-sentence
         # after a comma (the rest of a line that was wrapped twice).
         wrapped = (
@@ -169,7 +171,7 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
             and not (patterns.title_end.search(stripped) and not _is_prose(stripped))
             and not PAGE_NUMBER_END.search(stripped)
         )
-        closer = _open_bracket(stripped)
+        closer = _open_bracket(run[-_BRACKET_SPAN:])
         joins.append(wrapped or (closer is not None and _closes_soon(texts, i, closer)))
     out: list[Line] = [lines[0]]
     for line, join in zip(lines[1:], joins):

@@ -204,8 +204,12 @@ def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
         if ch in _QUOTES:
             i -= 1
             continue
-        if lexicon.trigger_end.search(text[limit:i]):
-            return i
+        trigger = lexicon.trigger_end.search(text[limit:i])
+        if trigger:
+            # “刺桐名医”培育计划: a verb between a quoted slogan and the suffix is part of the name.
+            before = limit + trigger.start()
+            if not (i >= s_start - 1 and before > 0 and text[before - 1] in _CLOSE_QUOTES):
+                return i
         if ch in _LIST_SEPARATORS:
             left = text[limit : i - 1]
             if not left or left[-1] in _CLOSE_QUOTES or lexicon.suffix_at_end.search(left) or not _NAME_CHAR.match(left[-1]):

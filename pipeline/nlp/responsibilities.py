@@ -256,8 +256,14 @@ class ResponsibilityReader(MatchComponent):
         for g in _GROUPED.finditer(chunk):
             pieces += self._split(chunk, pos, g.start(), jurisdiction, level)
             surface = text[start + g.start():start + g.end()]
-            canonical = surface.replace("(", "（").replace(")", "）")
-            pieces.append(BodyMatch(g.start(), g.end(), surface, Body(canonical, None, jurisdiction, "government", (surface,)), known=False))
+            known = self._split(chunk, g.start(), g.end(), jurisdiction, level)
+            if len(known) == 1 and known[0].body and (known[0].start, known[0].end) == (g.start(), g.end()):
+                pieces += known  # 各县(市、区)人民政府: a collective body of the gazetteer
+            else:
+                # A grouped collective the gazetteer lacks: named with the document's place.
+                canonical = (jurisdiction or "") + surface if jurisdiction and jurisdiction != "全国" else surface
+                pieces.append(BodyMatch(g.start(), g.end(), surface,
+                                        Body(canonical, None, jurisdiction, "government", (surface,)), known=False))
             pos = g.end()
         pieces += self._split(chunk, pos, len(chunk), jurisdiction, level)
         if lenient:

@@ -161,6 +161,9 @@ def _clean_title(title: str, relevant: bool) -> str:
     article's; a news headline keeps the space between its two parts."""
     title = strip_draft_marker(title)
     title = re.sub(r"[《》〈〉]", "", title)
+    issuer = re.match(r"^(?P<who>[^关]{2,40}?)(?:等\s*\d+\s*(?:个)?部门|等部门)?关于", title)
+    if issuer and split_bodies(issuer.group("who")):
+        title = title[issuer.end() - 2 :]  # 某某办公厅等5部门关于…的通知: the title is 关于…
     if not relevant or _ends_like_title(title, structure_lexicon()):
         return remove_layout_spaces(title)
     return collapse_spaces(title)
@@ -199,7 +202,12 @@ def _headline_candidates(article: Article, front: Sequence[str]) -> list[str]:
     """Hints, then the head lines; a title broken over two lines is also offered joined."""
     lex = structure_lexicon()
     hints = [article.hints.get("headline", ""), page_title(article.hints.get("title", ""))]
-    lines = [RUNNING_HEADER_RE.sub("", c).strip() for c in front]
+    lines = []
+    for line in (RUNNING_HEADER_RE.sub("", c).strip() for c in [*hints, *front]):
+        # "站点 - 栏目 - 标题": the part that reads as a title comes first.
+        parts = [p.strip() for p in re.split(r"\s+[-–—|｜]\s+|_", line) if p.strip()]
+        lines.extend(p for p in parts[1:] if _title_like(p, lex))
+        lines.append(line)
     joined: list[str] = []
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
@@ -212,11 +220,12 @@ def _headline_candidates(article: Article, front: Sequence[str]) -> list[str]:
             and not re.search(r"[。!?！？;；:：,，【】|]", line)
             and _ends_like_title(line + nxt, lex)
             and not re.search(r"[。!?！？;；]", line + nxt)
-            and not (_title_like(nxt, lex) and jurisdiction_of(nxt, lex, is_body=False))
+            and not (_title_like(nxt, lex) and (jurisdiction_of(nxt, lex, is_body=False) or "关于" in nxt[:24]))
+            and not split_bodies(line, lex)
         ):
             joined.append(line + nxt)
         joined.append(line)
-    return [c.strip() for c in [*hints, *joined] if c and c.strip()]
+    return [c.strip() for c in joined if c and c.strip()]
 
 
 def _own_heading(title: str, candidates: Sequence[str], lex: StructureLexicon) -> str:
@@ -453,7 +462,7 @@ def _head_date_line(lines: Sequence[str], known: tuple[str, ...] = ()) -> str | 
     '2021-11-26'
     """
     for line in lines:
-        stripped = line.strip()
+        stripped = line.strip().strip("()（）")
         if is_date_line(stripped):
             return parse_full_date(stripped)
         digits = DIGITS_DATE_RE.match(stripped)
@@ -475,7 +484,12 @@ def _cued_bodies(lines: Sequence[str], lex: StructureLexicon) -> tuple[str, ...]
 
 
 _LEVEL_WORDS = {
+    "自治区": Level.PROVINCIAL,
+    "自治州": Level.MUNICIPAL,
     "省": Level.PROVINCIAL,
+    "州": Level.MUNICIPAL,
+    "盟": Level.MUNICIPAL,
+    "旗": Level.COUNTY,
     "市": Level.MUNICIPAL,
     "县": Level.COUNTY,
     "区": Level.COUNTY,
@@ -490,7 +504,9 @@ def _implied_place(
     >>> _implied_place(["省卫生健康委"], "山东省各市。全省。山东省。河南省", structure_lexicon())
     (<Level.PROVINCIAL: 'provincial'>, '山东省')
     """
-    first = next((b[0] for b in issuers if b and b[0] in _LEVEL_WORDS), None)
+    first = next(
+        (word for b in issuers for word in _LEVEL_WORDS if b.startswith(word)), None
+    )
     if first is None:
         return None
     level = _LEVEL_WORDS[first]
@@ -509,7 +525,8 @@ def _speaker_bodies(candidates: Iterable[str], lex: StructureLexicon) -> tuple[s
     """The body of a speaker/author line: ``国家卫生健康委党组书记、主任 雷海潮`` -> 国家卫生健康委."""
     positions = "|".join(re.escape(p) for p in lex.positions)
     pattern = re.compile(
-        rf"^(?P<body>[{HAN}]{{2,30}}?)(?:{positions})(?:[、,，](?:{positions}))*\s*[{HAN}·]{{2,5}}(?:[:：].*)?$"
+        rf"^(?P<body>[{HAN}]{{2,30}}?)(?:{positions})(?:[、,，](?:{positions}))*\s*[{HAN}·×○＊*]{{2,5}}"
+        rf"(?:[:：].*|\s*[(（][^()（）]{{4,16}}[)）])?$"
     )
     for line in candidates:
         match = pattern.match(line.strip())
@@ -608,7 +625,7 @@ def jurisdiction_of(
         (rf"^([{HAN}]{{2,4}}?市)", Level.MUNICIPAL),
     ):
         match = re.match(pattern, text)
-        if match and len(text) > len(match.group(0)) + 1:
+        if match and len(text) > len(match.group(0)) + 1 and match.group(1) not in ("自治区", "自治州", "自治县"):
             return level, match.group(1)
     return None
 
@@ -710,6 +727,8 @@ def _field_bodies(fields: dict[str, str], lex: StructureLexicon, known: Sequence
         if kind == "source" and known:
             break
         value = fields.get(kind, "")
+        if kind == "source" and not jurisdiction_of(value.strip(), lex):
+            continue  # 来源:办公室 names an office of the site, not the issuer
         bodies = split_bodies(re.split(r"\s{2,}|\s(?=[^\s]+[:：])", value.strip())[0], lex) if value else ()
         if bodies:
             return bodies
@@ -781,6 +800,8 @@ def read_metadata(
         issuers.extend(b for b in signature.issuers if b not in issuers)
     if not issuers:
         issuers.extend(_cued_bodies(lines[:30], lex))
+    if not issuers and form == "speech" or doc_type_of(title, form, lex) == "讲话/文章":
+        issuers.extend(b for b in _speaker_bodies(head[:12], lex) if b not in issuers)
     # The publishing body of the page's information table issues or publishes it too.
     issuers.extend(b for b in _field_bodies(fields, lex, issuers) if b not in issuers)
     if not issuers and inline:
