@@ -300,3 +300,8 @@ def test_find_targets_chinese_numerals_after_a_commitment(sentence: str, expecte
 def test_find_targets_every_year_holds_for_its_own_clause() -> None:
     got = facts("每年开展健康体检不少于1次,65岁及以上老年人健康管理率达到72%。", "2025")
     assert [t[-1] for t in got] == ["annual", "2025"]
+
+
+def test_find_targets_index_without_unit() -> None:
+    assert facts("到2025年,群众满意度指数达到90以上。") == [("群众满意度指数", ">=", 90.0, "", "2025")]
+    assert facts("到2025年,完成改造,床位达到90。") == []  # only an index goes without a unit

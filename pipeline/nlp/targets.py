@@ -42,6 +42,9 @@ HAS_INDICATOR = "HAS_INDICATOR"
 HAS_DEADLINE = "HAS_DEADLINE"
 
 _DIGIT = re.compile(r"[0-9]")
+# Indices are measured without a unit: 发展指数达85, 综合评分不低于90分 aside.
+_UNITLESS = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<post>(?:\s*(?:以上|以下|左右))*)(?=\s*(?:[，,。；;、)）]|$))")
+_INDEX_BEFORE = re.compile(r"(?:指数|得分|评分|分值|系数|指标值)\s*(?:达到|达|提高到|提升到|不低于|不少于|保持在|稳定在|为)\s*$")
 # A digit, or a Chinese numeral before a unit (三成, 一半, 至少一所): what a target needs.
 _NUMERAL = re.compile(r"[0-9]|[一二两三四五六七八九十百千半][成个所家人名张项倍]|一半")
 # Clauses end at ，；： but not at the colon of a ratio (1:0.53), and at a space between a word
@@ -198,7 +201,21 @@ class TargetLexicon:
                 value = (float(m.group("num")),)
                 found.append(_Number(m.start(), m.end(), m.start(), value, unit, post, False, ((m.start(), m.end()),)))
         found += self._chinese_numbers(clause)
+        found += self._index_values(clause, found)
         return sorted(found, key=lambda n: n.start)
+
+    def _index_values(self, clause: str, found: list[_Number]) -> list[_Number]:
+        """A value without a unit after an index word and its verb (发展指数达85, 满意度得分不低于90)."""
+        out = []
+        taken = [(n.start, n.end) for n in found]
+        for m in _UNITLESS.finditer(clause):
+            if any(a <= m.start() < b for a, b in taken) or not _INDEX_BEFORE.search(clause[: m.start()]):
+                continue
+            post_words = re.findall(alternation(list(self.post_code)), m.group("post") or "")
+            post = post_words[-1] if post_words else None
+            out.append(_Number(m.start(), m.end(), m.start(), (float(m.group("num")),), "", post, False,
+                               ((m.start(), m.end()),)))
+        return out
 
     def _chinese_numbers(self, clause: str) -> list[_Number]:
         """Numbers written in Chinese right after a commitment (至少建成一所, 提高到三成以上, 一半以上):
