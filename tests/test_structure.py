@@ -646,3 +646,12 @@ def test_doc_number_with_a_missing_bracket_and_issuer_from_a_national_prefix() -
                  "现印发给你们。2021年3月1日\n深化医药卫生体制改革工作方案\n一、总体要求\n"
                  "(一)完善医疗卫生服务体系。推进分级诊疗,加强公共卫生和医疗保障,健全药品供应保障。")
     assert (meta.doc_number, meta.issuer_names, meta.level) == ("国办发〔2021〕9号", ("国务院办公厅",), Level.NATIONAL)
+
+
+def test_unsigned_notice_is_issued_by_the_body_that_approved_it() -> None:
+    meta = _meta(
+        "各乡镇人民政府,县直各部门:\n"
+        "县卫健局拟定的《某县基层医疗卫生服务能力提升方案》已经县人民政府同意,现印发给你们,请认真执行。\n"
+        "2022年3月1日\n某县基层医疗卫生服务能力提升方案\n一、总体目标\n(一)完善医疗卫生服务体系。加强基层医疗机构建设。\n"
+    )
+    assert meta.issuer_names == ("县人民政府",)

@@ -54,6 +54,9 @@ SELF_ISSUE_RE = re.compile(
     r"《(?P<t>[^《》\n]{4,100})》(?:(?:已经|已|经)[^。\n《》()]{0,60}?(?:同意|通过|批准|审定|研究)"
     r"[^。\n《》()]{0,12}?)?(?:现)?(?:印发|转发|发)给你们"
 )
+APPROVED_BY_RE = re.compile(
+    rf"(?:已经|已|经)(?P<who>[{HAN}]{{2,20}}?)(?:研究|审议|常务会议)?(?:同意|通过|批准)[,，]\s*现(?:将[^。]{{0,60}})?(?:印发|转发)给你们"
+)
 SHORT_ISSUE_RE = re.compile(r"现将(?P<t>[^《》\n,，。:]{2,60}?)(?:印发|转发)给你们")
 ATTACHMENT_RE = re.compile(r"^\s*附件\s*\d*\s*[:：]\s*(?:\d+\s*[.、]\s*)?(?P<t>[^:：。]{4,100})$")
 # A journal's running header: "2023 年 3 月 第 1 期 … 3".
@@ -798,6 +801,11 @@ def read_metadata(
     number = _doc_number(front, fields, lex)
     if not issuers:
         issuers.extend(_number_issuers(number, lex))
+    if not issuers:
+        # A notice signed by nobody: the body that approved what it issues (已经县人民政府研究同意，现转发…)
+        approved = APPROVED_BY_RE.search(article.text[:3000])
+        if approved:
+            issuers.extend(split_bodies(approved.group("who"), lex))
 
     date = (
         (signature.date if signature else None)
