@@ -139,12 +139,13 @@ def test_check_analysis_graph_needs_the_built_graph(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def database(graph_server: Settings, project: Path):
-    """Settings of the session's graph server with the seeds loaded and analysed into it."""
+def database(engine_server: Settings, project: Path):
+    """Settings of the session's graph server (each engine) with the seeds loaded and analysed
+    into it."""
     from pipeline.graphdb.connection import connect
     from pipeline.graphdb.load import clear_graph, load_graph
 
-    settings = graph_server.with_overrides(root=project)
+    settings = engine_server.with_overrides(root=project)
     with connect(settings) as conn:
         clear_graph(conn)
     load_graph(settings)

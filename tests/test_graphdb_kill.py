@@ -10,7 +10,7 @@ import pytest
 from conftest import _free_port  # noqa: E402 - pytest puts tests/ on sys.path
 from test_graphdb import DOC_B, SMALL_TTL, _write_docs
 
-from pipeline.config import Settings
+from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb import server
 from pipeline.graphdb.connection import connect
@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def own_server(tmp_path):
     """A server of this test's own, since the test kills it."""
-    settings = Settings(root=tmp_path, local_bolt_port=_free_port(), local_redis_port=_free_port())
+    settings = Settings(root=tmp_path, engine=Engine.FALKORDB, local_bolt_port=_free_port(),
+                        local_redis_port=_free_port())
     server.start(settings)
     yield settings
     server.stop(settings)

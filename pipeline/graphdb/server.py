@@ -1,4 +1,10 @@
-"""The local FalkorDB server (redis-server + falkordb module with Bolt), daemonised under data/db/."""
+"""The local graph server under data/db/: Neo4j (:mod:`pipeline.graphdb.neo4j_local`) or FalkorDB
+(redis-server + the falkordb module with Bolt, daemonised; this module).
+
+:func:`start`, :func:`stop`, :func:`status` and :func:`save` act on the engine
+:func:`local_engine` names: the one asked for (``--engine``, ``POLICYKG_ENGINE``), else the one
+running under data/db/, else Neo4j where Java is installed, else FalkorDB.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -34,8 +40,35 @@ class ServerState:
     running: bool
     pid: int | None
     bolt_port: int
-    redis_port: int
+    redis_port: int | None  # FalkorDB's Redis port; None for Neo4j
     db_dir: Path
+    engine: Engine = Engine.FALKORDB
+
+    @property
+    def bolt_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+def local_engine(settings: Settings) -> Engine:
+    """The local engine meant: the settings' own, else the one running, else the default (Neo4j
+    where ``java`` is on PATH, else FalkorDB)."""
+    if settings.engine is not None:
+        return settings.engine
+    from pipeline.graphdb import neo4j_local
+
+    db_dir = settings.path(settings.db_dir)
+    if neo4j_local.read_pid(db_dir) is not None:
+        return Engine.NEO4J
+    if _read_pid(db_dir) is not None:
+        return Engine.FALKORDB
+    return Engine.NEO4J if neo4j_local.java_available() else Engine.FALKORDB
+
+
+def with_engine(settings: Settings) -> Settings:
+    """``settings`` with its local engine decided (:func:`local_engine`)."""
+    if settings.engine is not None or not settings.uses_local_server:
+        return settings
+    return settings.with_overrides(engine=local_engine(settings))
 
 
 def _binaries() -> tuple[str, str]:
@@ -163,24 +196,67 @@ def _is_dying(pid: int) -> bool:
 
 
 def status(settings: Settings) -> ServerState:
-    """Running or not, from the pid file under the data directory."""
+    """The local server of :func:`local_engine`: running or not, from its pid file."""
+    engine = local_engine(settings)
+    if engine is Engine.NEO4J:
+        from pipeline.graphdb import neo4j_local
+
+        db_dir = settings.path(settings.db_dir)
+        pid = neo4j_local.read_pid(db_dir)
+        return ServerState(pid is not None, pid, settings.local_bolt_port, None, db_dir, engine)
+    return _falkordb_status(settings)
+
+
+def _falkordb_status(settings: Settings) -> ServerState:
     db_dir = settings.path(settings.db_dir)
     pid = _read_pid(db_dir)
     return ServerState(pid is not None, pid, settings.local_bolt_port, settings.local_redis_port, db_dir)
 
 
-def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
-    """Start the local server daemonised and wait until Bolt answers; a no-op when running.
+def start(settings: Settings, *, timeout: float | None = None) -> ServerState:
+    """Start the local server of :func:`local_engine` and wait until it answers; a no-op when it
+    runs. Refused while the other engine runs under the same data directory."""
+    if not settings.uses_local_server:
+        raise DatabaseError(
+            f"NEO4J_URI is set ({redact_uri(settings.neo4j_uri)}); the local server is not needed",
+            hint="unset NEO4J_URI to use a local server",
+        )
+    settings = with_engine(settings)
+    other = Engine.FALKORDB if settings.engine is Engine.NEO4J else Engine.NEO4J
+    if status(settings.with_overrides(engine=other)).running:
+        raise DatabaseError(f"the local {other.value} server runs under {settings.path(settings.db_dir)}",
+                            hint="stop it first with `policykg db stop`")
+    if settings.engine is Engine.NEO4J:
+        from pipeline.graphdb import neo4j_local
+
+        neo4j_local.start(settings, **({} if timeout is None else {"timeout": timeout}))
+        return status(settings)
+    return _falkordb_start(settings, timeout=30.0 if timeout is None else timeout)
+
+
+def redact_uri(uri: str | None) -> str:
+    """``uri`` without a password written into it.
+
+    >>> redact_uri("neo4j://user:secret@db.example:7687")
+    'neo4j://user:***@db.example:7687'
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri or "")
+    if parts.password is None:
+        return uri or ""
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+def _falkordb_start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
+    """Start the local FalkorDB daemonised and wait until Bolt answers; a no-op when running.
 
     Bolt is bound to loopback by a preloaded shim (:func:`bind_shim`). Once Bolt answers, rows a
     load staged but never committed (the server was killed mid-document) are purged.
     """
-    if not settings.uses_local_server:
-        raise DatabaseError(
-            f"NEO4J_URI is set ({settings.neo4j_uri}); the local server is not needed",
-            hint="unset NEO4J_URI to use the local FalkorDB server",
-        )
-    current = status(settings)
+    current = _falkordb_status(settings)
     if current.running:
         _wait_for_bolt(settings, current.db_dir, timeout)  # it may still be starting
         return current
@@ -221,7 +297,7 @@ def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
         )
     _wait_for_bolt(settings, db_dir, timeout)
     _purge_staged_rows(settings)
-    return status(settings)
+    return _falkordb_status(settings)
 
 
 def _wait_for_bolt(settings: Settings, db_dir: Path, timeout: float) -> None:
@@ -259,7 +335,9 @@ def save(settings: Settings, *, timeout: float = 120.0) -> bool:
     it is done (``load``, the analysis) and ``stop`` saves before it stops the server. Returns
     False when no local server is running (nothing to save).
     """
-    if not settings.uses_local_server or status(settings).pid is None:
+    if not settings.uses_local_server or local_engine(settings) is Engine.NEO4J:
+        return False  # Neo4j commits durably on its own
+    if _falkordb_status(settings).pid is None:
         return False
     try:
         reply = redis_command(settings.local_redis_port, "SAVE", timeout=timeout)
@@ -275,8 +353,12 @@ def save(settings: Settings, *, timeout: float = 120.0) -> bool:
 
 
 def stop(settings: Settings, *, timeout: float = 20.0) -> bool:
-    """Stop the local server after saving its data; returns whether one was running."""
-    current = status(settings)
+    """Stop the local server (FalkorDB saves its data first); returns whether one was running."""
+    if local_engine(settings) is Engine.NEO4J:
+        from pipeline.graphdb import neo4j_local
+
+        return neo4j_local.stop(settings)
+    current = _falkordb_status(settings)
     if current.pid is None:
         return False
     try:
