@@ -27,13 +27,13 @@ def _free_port() -> int:
 
 
 def _server_settings(root: Path, engine: Engine) -> Settings:
-    """Settings for a server of its own under ``root``; Neo4j's data directory is absolute, as its
+    """Settings for a server of its own under ``root``; its data directory is absolute, as its
     password lives there and the seed graph's settings move ``root`` elsewhere."""
     (root / "data" / "raw").mkdir(parents=True)
     return Settings(
         root=root,
         engine=engine,
-        db_dir=root / "data" / "db" if engine is Engine.NEO4J else Path("data/db"),
+        db_dir=root / "data" / "db",
         queries_dir=ROOT / "queries",
         local_bolt_port=_free_port(),
         local_redis_port=_free_port(),

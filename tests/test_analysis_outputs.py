@@ -258,7 +258,10 @@ def test_analysis_statements_find_their_nodes_through_the_uri_index(database) ->
                 plan = str(session.run("EXPLAIN " + cypher(name), {"rows": []}).consume().plan)
                 assert "NodeUniqueIndexSeek" in plan and "NodeByLabelScan" not in plan, (name, plan)
         return
-    client = redis.Redis(host="127.0.0.1", port=settings.local_redis_port)
+    from pipeline.graphdb.server import redis_password
+
+    client = redis.Redis(host="127.0.0.1", port=settings.local_redis_port,
+                         password=redis_password(settings))
     for name in ("write_answers", "write_body_metrics"):
         text = cypher(name).replace("$rows", '[{from_iri: "a", to_iri: "b", iri: "c"}]')
         plan = [line.decode() for line in client.execute_command("GRAPH.EXPLAIN", FALKORDB_GRAPH, text)]

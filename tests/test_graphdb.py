@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -133,7 +134,8 @@ def test_load_twice_is_idempotent(engine_graph, engine_server):
 def test_the_first_staged_change_of_a_brand_new_graph_is_applied(graph, graph_server):
     """A graph key that never held a staging link (new server, or after a bulk load) must still
     apply the changes a document stages to a node another document created."""
-    server.redis_command(graph_server.local_redis_port, "DEL", "falkordb", timeout=60)
+    server.redis_command(graph_server.local_redis_port, "DEL", "falkordb", timeout=60,
+                         password=server.redis_password(graph_server))
     renamed = DOC_B.replace('"某市卫生健康委员会"@zh', '"某市卫生健康委"@zh')
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL}))
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": renamed}))
@@ -362,3 +364,18 @@ def test_falkordb_transaction_functions_escape_parameters_too(graph):
     with graph.session() as session:
         got = session.execute_read(lambda tx: tx.run("RETURN $v AS v", {"v": value}).single()["v"])
     assert got == value
+
+
+@pytest.mark.integration
+def test_falkordb_redis_requires_the_password_kept_private(graph_server):
+    db_dir = graph_server.path(graph_server.db_dir)
+    password = server.redis_password(graph_server)
+    assert stat.S_IMODE(db_dir.stat().st_mode) == 0o700
+    for name in ("password", "redis.conf"):
+        assert stat.S_IMODE((db_dir / name).stat().st_mode) == 0o600
+    port = graph_server.local_redis_port
+    assert server.redis_command(port, "GRAPH.QUERY", "falkordb", "RETURN 1").startswith(b"-NOAUTH")
+    assert server.redis_command(port, "PING", password=password + "x").startswith(b"-WRONGPASS")
+    assert server.redis_command(port, "PING", password=password).startswith(b"+PONG")
+    pid = server.status(graph_server).pid
+    assert password.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()

@@ -100,7 +100,9 @@ def test_load_killed_mid_document_leaves_nothing_partial_and_rerun_completes(own
 
 def test_no_forked_background_saves_yet_data_survives_a_stop(own_server):
     # a forked save during a Bolt query has deadlocked FalkorDB: saves are explicit and in place
-    assert server.redis_command(own_server.local_redis_port, "CONFIG", "GET", "save").endswith(b"$4\r\nsave\r\n$0\r\n\r\n")
+    reply = server.redis_command(own_server.local_redis_port, "CONFIG", "GET", "save",
+                                 password=server.redis_password(own_server))
+    assert reply.endswith(b"$4\r\nsave\r\n$0\r\n\r\n")
     files = _write_docs(own_server, {"a.0": SMALL_TTL})
     with connect(own_server) as conn:
         load_documents(conn, files)

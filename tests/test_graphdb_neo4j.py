@@ -182,3 +182,36 @@ def test_redact_uri_hides_a_password():
 
 def test_module_build_is_up_to_date(neo4j_server):
     assert neo4j_local.is_built()
+
+
+def test_cli_start_status_name_the_engine_and_never_print_the_password(tmp_path, neo4j_server):
+    from analysis_records import run_cli
+
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    env = {"POLICYKG_BOLT_PORT": str(_free_port()), "COLUMNS": "200"}
+    started = run_cli(tmp_path, "db", "start", "--engine", "neo4j", env=env)
+    try:
+        assert started.returncode == 0, started.stderr
+        status = run_cli(tmp_path, "db", "status", env=env)
+        assert status.returncode == 0, status.stderr
+        password = (tmp_path / "data" / "db" / "password").read_text().strip()
+        port = env["POLICYKG_BOLT_PORT"]
+        assert f"running neo4j" in status.stdout and f"bolt://127.0.0.1:{port}" in status.stdout
+        assert "user neo4j" in status.stdout and "0 nodes, 0 relationships (neo4j)" in status.stdout
+        logs = [p.read_text(errors="replace") for p in (tmp_path / "data" / "db").rglob("*.log")]
+        for text in [started.stdout, started.stderr, status.stdout, status.stderr, *logs]:
+            assert password not in text
+        shown = run_cli(tmp_path, "db", "password", env=env)
+        assert shown.stdout.strip() == password
+    finally:
+        stopped = run_cli(tmp_path, "db", "stop", env=env)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+
+
+def test_cli_never_prints_a_password_written_in_neo4j_uri(tmp_path):
+    from analysis_records import run_cli
+
+    env = {"NEO4J_URI": "bolt://analyst:hunter2-secret@127.0.0.1:9"}
+    for args in (("db", "status"), ("db", "start"), ("query", "--cypher", "RETURN 1")):
+        result = run_cli(tmp_path, *args, env=env)
+        assert "hunter2-secret" not in result.stdout + result.stderr, args

@@ -298,7 +298,10 @@ def _unwind(rows: list[str], body: str) -> list[str]:
 def _client(settings: Settings):  # type: ignore[no-untyped-def]
     import redis
 
-    return redis.Redis(host="127.0.0.1", port=settings.local_redis_port, socket_timeout=600)
+    from pipeline.graphdb.server import redis_password
+
+    return redis.Redis(host="127.0.0.1", port=settings.local_redis_port, socket_timeout=600,
+                       password=redis_password(settings))
 
 
 def _node_count(client) -> int:  # type: ignore[no-untyped-def]

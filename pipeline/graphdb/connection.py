@@ -85,6 +85,23 @@ def _detect(driver: neo4j.Driver, database: str | None) -> Dialect:
         return Dialect.FALKORDB
 
 
+def split_credentials(uri: str) -> tuple[str, tuple[str, str] | None]:
+    """``uri`` without the user and password written into it, and those (URL-decoded), so that
+    the driver, and any error it raises, never sees them.
+
+    >>> split_credentials("neo4j://u:p%40ss@db.example:7687")
+    ('neo4j://db.example:7687', ('u', 'p@ss'))
+    """
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
+
+
 @contextmanager
 def connect(settings: Settings) -> Iterator[Connection]:
     """Open a driver to the configured server; raises DatabaseError with what to do.
@@ -94,7 +111,7 @@ def connect(settings: Settings) -> Iterator[Connection]:
     """
     from pipeline.graphdb.server import local_engine, redact_uri
 
-    uri = settings.bolt_uri
+    uri, uri_auth = split_credentials(settings.bolt_uri)
     shown = redact_uri(uri)
     parsed = urlparse(uri)
     host, port = parsed.hostname or "127.0.0.1", parsed.port or 7687
@@ -110,8 +127,10 @@ def connect(settings: Settings) -> Iterator[Connection]:
                 raise DatabaseError(f"cannot reach the graph server at {shown}",
                                     hint="run `policykg db start`") from None
             raise
-    else:
+    elif settings.neo4j_username or settings.neo4j_password or uri_auth is None:
         auth = (settings.neo4j_username or "neo4j", settings.neo4j_password or "")
+    else:
+        auth = uri_auth
     options: dict[str, Any] = {"connection_timeout": 10}
     if engine is Engine.NEO4J:  # hints such as "label does not exist yet" are no news here
         options["notifications_min_severity"] = "OFF"

@@ -98,15 +98,31 @@ def bolt_answers(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> bo
         return False
 
 
-def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes:
-    """Send one Redis command to ``127.0.0.1:port`` (raw RESP, no client library); the reply."""
-    command = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
+def _resp(*args: str) -> bytes:
+    return (f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)).encode()
+
+
+def redis_command(port: int, *args: str, timeout: float = 2.0, password: str | None = None) -> bytes:
+    """Send one Redis command to ``127.0.0.1:port`` (raw RESP, no client library), after
+    ``AUTH password`` when given; the reply."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(command.encode())
-        return sock.recv(4096)
+        if password is None:
+            sock.sendall(_resp(*args))
+            return sock.recv(4096)
+        sock.sendall(_resp("AUTH", password) + _resp(*args))
+        reply = b""
+        while b"\r\n" not in reply:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return reply
+            reply += chunk
+        first, rest = reply.split(b"\r\n", 1)
+        if not first.startswith(b"+OK") and b"without any password" not in first:
+            return first + b"\r\n"  # the AUTH error (never the password)
+        return rest or sock.recv(4096)
 
 
-def redis_ready(port: int, timeout: float = 2.0) -> bool:
+def redis_ready(port: int, timeout: float = 2.0, password: str | None = None) -> bool:
     """Whether Redis answers PING with PONG within ``timeout``: not while it is still loading its
     snapshot, nor once it has deadlocked (see :class:`Watchdog`).
 
@@ -114,9 +130,16 @@ def redis_ready(port: int, timeout: float = 2.0) -> bool:
     (seen here: a load waited forever on the first statement after a restart).
     """
     try:
-        return redis_command(port, "PING", timeout=timeout).startswith(b"+PONG")
+        return redis_command(port, "PING", timeout=timeout, password=password).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def redis_password(settings: Settings) -> str:
+    """The local FalkorDB's Redis password (``requirepass``; the one of data/db/password)."""
+    from pipeline.graphdb.credentials import read_password
+
+    return read_password(settings)
 
 
 def bind_shim(db_dir: Path) -> Path | None:
@@ -273,9 +296,10 @@ def _falkordb_start(settings: Settings, *, timeout: float = 30.0) -> ServerState
             )
     redis_server, module = _binaries()
     db_dir = current.db_dir
-    db_dir.mkdir(parents=True, exist_ok=True)
+    config = _redis_config(settings)
     command = [
         redis_server,
+        str(config),  # the password, in a 0600 file: a command line is visible to every user
         "--port", str(settings.local_redis_port),
         "--bind", "127.0.0.1",
         "--dir", str(db_dir),
@@ -300,11 +324,33 @@ def _falkordb_start(settings: Settings, *, timeout: float = 30.0) -> ServerState
     return _falkordb_status(settings)
 
 
+REDIS_CONFIG = "redis.conf"
+
+
+def _redis_config(settings: Settings) -> Path:
+    """``data/db/redis.conf`` (0600, in the 0700 data/db/): ``requirepass`` with the local password.
+
+    Redis then answers no command before ``AUTH``. FalkorDB's Bolt listener ignores it (measured:
+    a Bolt client without credentials is served, and one with credentials is refused), so Bolt
+    stays open to every local process: the README says so, and Neo4j is the default engine.
+    """
+    from pipeline.graphdb.credentials import ensure_password, secure_db_dir
+
+    password = ensure_password(settings)
+    path = secure_db_dir(settings) / REDIS_CONFIG
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f'requirepass "{password}"\n')
+    os.chmod(path, 0o600)
+    return path
+
+
 def _wait_for_bolt(settings: Settings, db_dir: Path, timeout: float) -> None:
     """Wait until the server in ``db_dir`` is running and completes a Bolt handshake."""
+    password = redis_password(settings)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _read_pid(db_dir) and redis_ready(settings.local_redis_port) and \
+        if _read_pid(db_dir) and redis_ready(settings.local_redis_port, password=password) and \
                 bolt_answers(settings.local_bolt_port):  # fmt: skip
             return
         time.sleep(0.1)
@@ -340,7 +386,8 @@ def save(settings: Settings, *, timeout: float = 120.0) -> bool:
     if _falkordb_status(settings).pid is None:
         return False
     try:
-        reply = redis_command(settings.local_redis_port, "SAVE", timeout=timeout)
+        reply = redis_command(settings.local_redis_port, "SAVE", timeout=timeout,
+                              password=redis_password(settings))
     except OSError as exc:
         raise DatabaseError(f"could not save the local server's data: {exc}",
                             hint=f"see {settings.path(settings.db_dir) / LOG_FILE}") from exc
@@ -403,6 +450,7 @@ class Watchdog:
 
     def __init__(self, settings: Settings, *, interval: float | None = None, misses: int | None = None) -> None:
         self._settings = settings
+        self._password = redis_password(settings)
         self._interval = WATCH_INTERVAL if interval is None else interval
         self._misses = WATCH_MISSES if misses is None else misses
         self._stop = threading.Event()
@@ -420,7 +468,8 @@ class Watchdog:
     def _watch(self) -> None:
         missed = 0
         while not self._stop.wait(self._interval):
-            missed = 0 if redis_ready(self._settings.local_redis_port, self._interval) else missed + 1
+            ready = redis_ready(self._settings.local_redis_port, self._interval, self._password)
+            missed = 0 if ready else missed + 1
             if missed < self._misses:
                 continue
             pid = _read_pid(self._settings.path(self._settings.db_dir))
