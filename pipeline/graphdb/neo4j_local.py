@@ -42,6 +42,11 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
+def can_run() -> bool:
+    """Whether the local Neo4j can run here: Java, and the module built or Maven to build it."""
+    return java_available() and (is_built() or shutil.which("mvn") is not None)
+
+
 def _classpath_file() -> Path:
     return module_dir() / "target" / "classpath.txt"
 

@@ -51,7 +51,7 @@ class ServerState:
 
 def local_engine(settings: Settings) -> Engine:
     """The local engine meant: the settings' own, else the one running, else the default (Neo4j
-    where ``java`` is on PATH, else FalkorDB)."""
+    where ``java`` is on PATH and the module is built or Maven can build it, else FalkorDB)."""
     if settings.engine is not None:
         return settings.engine
     from pipeline.graphdb import neo4j_local
@@ -61,7 +61,7 @@ def local_engine(settings: Settings) -> Engine:
         return Engine.NEO4J
     if _read_pid(db_dir) is not None:
         return Engine.FALKORDB
-    return Engine.NEO4J if neo4j_local.java_available() else Engine.FALKORDB
+    return Engine.NEO4J if neo4j_local.can_run() else Engine.FALKORDB
 
 
 def with_engine(settings: Settings) -> Settings:

@@ -51,6 +51,9 @@ public final class Neo4jLocal {
         config.put("db.tx_log.rotation.retention_policy", "2 files");
         config.put("dbms.usage_report.enabled", "false");
         config.put("server.directories.logs", home.resolve("logs").toString());
+        config.put("server.directories.import", home.resolve("import").toString());
+        // LOAD CSV: a quote is escaped by doubling it (RFC 4180), never by a backslash
+        config.put("dbms.import.csv.legacy_quote_escaping", "false");
         Path conf = home.resolve("neo4j-local.conf");
 
         // The password is set through an embedded transaction (no auth there). When it is new
