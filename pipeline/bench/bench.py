@@ -174,6 +174,13 @@ def analysis_timing(settings: Settings, *, write_db: bool) -> dict[str, Any]:
             "task_links": summary.task_links, "database": summary.database}
 
 
+def _engine(settings: Settings) -> str:
+    """The graph engine the bench loaded into: ``neo4j``/``falkordb`` (local) or ``remote``."""
+    from pipeline.graphdb.server import local_engine
+
+    return local_engine(settings).value if settings.uses_local_server else "remote"
+
+
 def _empty_database(settings: Settings) -> None:
     """Start from an empty graph so the cold run loads everything (the bench's own server)."""
     from pipeline.graphdb import server
@@ -227,7 +234,9 @@ def run_bench(settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool
     refs = reference_timings(bsettings)
 
     mb = cold.processed_bytes / 1e6
-    load_s = sum(cold.times.seconds.get(stage, 0.0) for stage in ("load", "load (alongside extraction)"))
+    load_stages = ("load", "load (alongside extraction)")
+    load_s = sum(cold.times.seconds.get(stage, 0.0) for stage in load_stages)
+    reload_s = sum(one.times.seconds.get(stage, 0.0) for stage in load_stages)
     n = cold.processed_documents
     stages = {stage: _rates(sec, n, mb) for stage, sec in sorted(cold.times.seconds.items())}
     extract_s = refs["extract"]
@@ -259,6 +268,13 @@ def run_bench(settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool
             # over the seconds the loading took, alongside the extraction and in the final pass
             "seconds": round(load_s, 3),
             "rows_per_s": round(cold.loaded_rows / max(load_s, 1e-9), 1) if cold.loaded_rows else None,
+        },
+        "engine": _engine(bsettings),
+        "reload_one": {  # the edited file's documents loaded again (their old version replaced)
+            "documents": one.loaded_documents,
+            "rows": one.loaded_rows,
+            "seconds": round(reload_s, 3),
+            "rows_per_s": round(one.loaded_rows / max(reload_s, 1e-9), 1) if one.loaded_rows else None,
         },
         "peak_memory_mib": peak_memory_mib(),
         "peak_tree_memory_mib": tree.peak_mib,
