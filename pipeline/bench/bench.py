@@ -107,7 +107,9 @@ def bench_settings(settings: Settings, corpus: Path) -> Settings:
         db_dir=bench / "db",
         local_bolt_port=settings.local_bolt_port + BENCH_PORT_OFFSET,
         local_redis_port=settings.local_redis_port + BENCH_PORT_OFFSET,
-        neo4j_database=settings.neo4j_database or "policykg_bench",
+        # a remote server gets a database of its own; a local one is the bench's own already
+        # (and Neo4j Community serves one database only)
+        neo4j_database=settings.neo4j_database or (None if settings.uses_local_server else "policykg_bench"),
     )
 
 
