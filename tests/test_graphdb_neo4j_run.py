@@ -133,3 +133,21 @@ def test_the_cypher_script_and_the_csvs_rebuild_the_loaded_graph(built):
         shutil.copy(graph_dir / "import" / name, import_dir / name)
     _run_script(settings, (graph_dir / "import" / "load_csv.cypher").read_text(encoding="utf-8"))
     _same(_state(settings), loaded)
+
+
+def test_trace_and_goal_agree_with_the_database(built):
+    """``policykg trace``/``goal`` read the records; the named queries ask Neo4j the same."""
+    from pipeline.analysis import load_corpus
+    from pipeline.analysis.trace import goal_owners, trace_body
+
+    settings, _ = built
+    corpus = load_corpus(settings)
+    body = "聊城市卫生健康委员会"
+    traced = {(t.heading, t.role.value) for t in trace_body(body, corpus).tasks}
+    owners = {(g.task_heading, lead) for g in goal_owners("基层门急诊人次占比", corpus) for lead in g.leads}
+    with connect(settings) as conn:
+        rows = run_query(conn, parse_query_file(ROOT / "queries" / "goals_of_body.cypher"), {"body": body})[1]
+        owned = run_query(conn, parse_query_file(ROOT / "queries" / "owners_of_indicator.cypher"),
+                          {"indicator": "基层门急诊人次占比"})[1]  # fmt: skip
+    assert traced and traced == {(r["task"], r["role"]) for r in rows}
+    assert owners and owners <= {(r["task"], r["body"]) for r in owned if r["role"] == "lead"}
