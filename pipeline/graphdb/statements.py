@@ -68,12 +68,7 @@ STAGE_NODES = (
     "CREATE (s:" + STAGE_LABEL + ")-[:" + STAGE_TYPE + " {tag: $tag, missing: missing}]->(n) "
     "SET s += p"
 )
-# Neo4j (inside the document's transaction): set everything directly.
-MERGE_NODES = (
-    "UNWIND $rows AS w MERGE (n:Resource {uri: $pre[w[0]] + w[1]}) "
-    "SET n += w[2], n.docs = coalesce(n.docs, []) + [$tag]{set_labels}"
-)
-# Neo4j 5.26+: one statement for all of a document's nodes, one for all its relationships, labels
+# Neo4j (inside the document's transaction), 5.26+: one statement for all of a document's nodes, one for all its relationships, labels
 # and types given per row (dynamic labels and types): a document is three or four statements.
 MERGE_NODES_DYNAMIC = (
     "UNWIND $rows AS w MERGE (n:Resource {uri: $pre[w[0]] + w[1]}) "
