@@ -55,10 +55,11 @@ test: setup browser
 eval: $(STAMP)
 	$(PK) eval --gold $(GOLD)
 
-## bench: benchmark the stages on a generated corpus (writes data/bench/result.json)
+## bench: benchmark the stages on a generated corpus, on each local engine (data/bench/result-<engine>.json)
 .PHONY: bench
-bench: $(STAMP)
+bench: setup
 	$(PK) bench
+	$(if $(HAVE_JAVA),POLICYKG_ENGINE=falkordb $(PK) bench)
 
 ## clean: remove everything the pipeline generated (data/raw is never touched)
 .PHONY: clean

@@ -293,8 +293,14 @@ def run_bench(settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool
     }
     if result["extract_over_blank_zh"] is not None:
         result["targets"]["extract_within_3x_blank_zh"] = result["extract_over_blank_zh"] <= 3
+    if load and bsettings.uses_local_server:  # its own server: stopped, so the next bench may
+        from pipeline.graphdb import server  # run the other engine on the same data directory
+
+        server.stop(bsettings)
     out = bench_dir / "result.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    out.write_text(text, encoding="utf-8")
+    (bench_dir / f"result-{result['engine']}.json").write_text(text, encoding="utf-8")
     result["result_path"] = str(out)
     return result
