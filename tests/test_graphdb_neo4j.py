@@ -87,16 +87,18 @@ def test_neo4j_status_names_the_engine_and_version(neo4j_server):
     assert record["version"].startswith("5.26.")
 
 
-def test_neo4j_uri_is_a_unique_constraint(engine_graph, engine_server):
-    if engine_graph.dialect.value != "neo4j":
-        pytest.skip("constraints are Neo4j's")
-    load_documents(engine_graph, _write_docs(engine_server, {"a.0": SMALL_TTL}))
-    with engine_graph.session() as session:
-        rows = session.run("SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties "
-                           "RETURN type, labelsOrTypes, properties").data()
-        assert {"type": "UNIQUENESS", "labelsOrTypes": ["Resource"], "properties": ["uri"]} in rows
-        with pytest.raises(neo4j.exceptions.ConstraintError):
-            session.run("CREATE (:Resource {uri: 'http://example.org/id/task/1'})").consume()
+def test_neo4j_uri_is_a_unique_constraint(neo4j_server):
+    from pipeline.graphdb.load import clear_graph
+
+    with connect(neo4j_server) as conn:
+        clear_graph(conn)
+        load_documents(conn, _write_docs(neo4j_server, {"a.0": SMALL_TTL}))
+        with conn.session() as session:
+            rows = session.run("SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties "
+                               "RETURN type, labelsOrTypes, properties").data()
+            assert {"type": "UNIQUENESS", "labelsOrTypes": ["Resource"], "properties": ["uri"]} in rows
+            with pytest.raises(neo4j.exceptions.ConstraintError):
+                session.run("CREATE (:Resource {uri: 'http://example.org/id/task/1'})").consume()
 
 
 def test_neo4j_exception_mid_document_keeps_the_previous_version(neo4j_server):

@@ -19,6 +19,7 @@ from pathlib import Path
 from pipeline.config import PACKAGE_DIR, Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.credentials import ensure_password, password_path, secure_db_dir
+from pipeline.graphdb.ports import bolt_answers, port_in_use
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,6 @@ def start(settings: Settings, *, timeout: float = 180.0) -> int:
     if pid is not None:
         _wait_ready(settings, pid, timeout)
         return pid
-    from pipeline.graphdb.server import port_in_use
-
     if port_in_use(settings.local_bolt_port):
         raise DatabaseError(f"port {settings.local_bolt_port} on 127.0.0.1 is already taken",
                             hint="stop what runs there, or set POLICYKG_BOLT_PORT to a free port")
@@ -131,8 +130,6 @@ def start(settings: Settings, *, timeout: float = 180.0) -> int:
 
 def _wait_ready(settings: Settings, pid: int, timeout: float, process: subprocess.Popen | None = None) -> None:
     """Wait until Bolt on the local port accepts the password (the launcher set it before)."""
-    from pipeline.graphdb.server import bolt_answers
-
     db_dir = settings.path(settings.db_dir)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

