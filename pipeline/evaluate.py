@@ -15,7 +15,9 @@ Per field, precision / recall / F1 over the set of facts, summed over all docume
   over the gold-relevant documents.
 
 Predicted documents are aligned to gold documents of the same raw file by title (best character
-overlap, one to one); an unaligned document's facts are all false positives (or negatives).
+overlap, one to one, at least 60%); a file with exactly one relevant predicted document pairs it
+with the gold document whatever its title. An unaligned document's facts are all false positives
+(or negatives).
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import EvaluationError
+from pipeline.structure.text import ordered_overlap
 
 EXACT_FIELDS = ("title", "doc_number", "date", "level", "jurisdiction")
 SET_FIELDS = ("issuers", "cites")
 FACT_FIELDS = ("responsibilities", "targets", "programmes", "relevance")
 INDICATOR_OVERLAP = 0.6
-TITLE_ALIGN_MIN = 0.5
+TITLE_ALIGN_MIN = 0.6
 
 _QUOTES = "“”‘’\"'「」『』《》〈〉"
 
@@ -126,24 +129,6 @@ def programme_key(name: str) -> str:
     return "".join(ch for ch in name if ch not in _QUOTES and not ch.isspace())
 
 
-def ordered_overlap(a: str, b: str) -> float:
-    """Share of the shorter string's characters that occur, in order, in the longer (LCS ratio).
-
-    >>> ordered_overlap("基层门急诊人次占比", "门急诊人次占比")
-    1.0
-    """
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if not short:
-        return 0.0
-    prev = [0] * (len(long_) + 1)
-    for ch in short:
-        cur = [0] * (len(long_) + 1)
-        for j, other in enumerate(long_, 1):
-            cur[j] = prev[j - 1] + 1 if ch == other else max(prev[j], cur[j - 1])
-        prev = cur
-    return prev[-1] / len(short)
-
-
 def load_aliases(gold_dir: Path) -> dict[str, str]:
     """Surface form → canonical name from ``bodies*.tsv`` in ``gold_dir`` or its parent."""
     aliases: dict[str, str] = {}
@@ -214,28 +199,54 @@ def match_targets(gold: list[Mapping[str, Any]], pred: list[Mapping[str, Any]]) 
     return counts, [missed, spurious]
 
 
-def align_documents(gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[str, Any]]) -> list[tuple[int | None, int | None]]:
-    """Pairs of (gold index, predicted index) aligned by title overlap, one to one."""
+def _title_pairs(gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[str, Any]],
+                 gold_ids: list[int], pred_ids: list[int], minimum: float) -> list[tuple[int, int]]:
+    """One-to-one pairs among the given indexes, best title overlap first (at least ``minimum``)."""
     scored = []
-    for gi, g in enumerate(gold_docs):
-        for pi, p in enumerate(pred_docs):
-            gt = strip_punctuation(g.get("title") or "")
-            pt = strip_punctuation(p.get("title") or "")
+    for gi in gold_ids:
+        for pi in pred_ids:
+            gt = strip_punctuation(gold_docs[gi].get("title") or "")
+            pt = strip_punctuation(pred_docs[pi].get("title") or "")
             overlap = ordered_overlap(gt, pt) if gt and pt else 0.0
             # Tie-break on length agreement and position so equal overlaps pair in order.
             balance = min(len(gt), len(pt)) / max(len(gt), len(pt), 1)
             scored.append((-overlap, -balance, abs(gi - pi), gi, pi, overlap))
-    pairs: list[tuple[int | None, int | None]] = []
+    pairs: list[tuple[int, int]] = []
     used_g: set[int] = set()
     used_p: set[int] = set()
     for *_, gi, pi, overlap in sorted(scored):
-        if overlap >= TITLE_ALIGN_MIN and gi not in used_g and pi not in used_p:
+        if overlap >= minimum and gi not in used_g and pi not in used_p:
             pairs.append((gi, pi))
             used_g.add(gi)
             used_p.add(pi)
-    pairs += [(gi, None) for gi in range(len(gold_docs)) if gi not in used_g]
-    pairs += [(None, pi) for pi in range(len(pred_docs)) if pi not in used_p]
-    return sorted(pairs, key=lambda p: (p[0] if p[0] is not None else 1_000_000, p[1] or 0))
+    return pairs
+
+
+def align_documents(gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[str, Any]]) -> list[tuple[int | None, int | None]]:
+    """Pairs of (gold index, predicted index) of one raw file, one to one.
+
+    Relevant documents pair with relevant documents by title overlap (at least 60% of the
+    shorter title); when the file has exactly one relevant predicted document, it pairs with
+    a relevant gold document whatever its title (a wrong title costs the title field only).
+    Irrelevant documents pair among themselves by title; they carry no facts.
+    """
+    def relevant(doc: Mapping[str, Any]) -> bool:
+        return bool(doc.get("relevant", True))
+
+    rel_g = [i for i, d in enumerate(gold_docs) if relevant(d)]
+    rel_p = [i for i, d in enumerate(pred_docs) if relevant(d)]
+    pairs = _title_pairs(gold_docs, pred_docs, rel_g, rel_p, TITLE_ALIGN_MIN)
+    if len(rel_p) == 1 and rel_g and not pairs:
+        pairs = _title_pairs(gold_docs, pred_docs, rel_g, rel_p, 0.0)[:1] or [(rel_g[0], rel_p[0])]
+    paired_g = {g for g, _ in pairs}
+    paired_p = {p for _, p in pairs}
+    rest_g = [i for i in range(len(gold_docs)) if i not in paired_g and not relevant(gold_docs[i])]
+    rest_p = [i for i in range(len(pred_docs)) if i not in paired_p and not relevant(pred_docs[i])]
+    pairs += _title_pairs(gold_docs, pred_docs, rest_g, rest_p, TITLE_ALIGN_MIN)
+    out: list[tuple[int | None, int | None]] = list(pairs)
+    out += [(gi, None) for gi in range(len(gold_docs)) if gi not in {g for g, _ in pairs}]
+    out += [(None, pi) for pi in range(len(pred_docs)) if pi not in {p for _, p in pairs}]
+    return sorted(out, key=lambda p: (p[0] if p[0] is not None else 1_000_000, p[1] or 0))
 
 
 _EMPTY: dict[str, Any] = {"relevant": False}

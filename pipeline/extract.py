@@ -42,6 +42,7 @@ class _Locator:
 
     def __init__(self, document: Document) -> None:
         self.document = document
+        self.offset = 0  # where the annotated piece starts in the document's text
         text = document.text
         if document.sentences:
             bounds = sorted((s.start, s.end) for s in document.sentences)
@@ -59,6 +60,7 @@ class _Locator:
         return self.document.text[s:max(e, end)].strip()
 
     def provenance(self, start: int, end: int) -> Provenance:
+        start, end = start + self.offset, end + self.offset
         raw_start, raw_end = self.document.article.offsets.to_raw(start, end)
         return Provenance(
             source=self.document.article.source,
@@ -71,29 +73,67 @@ class _Locator:
         )
 
 
-def section_rows(document: Document) -> list[tuple[str, str, str, int, int]]:
-    """``doc._.sections`` rows: (section_id, kind, heading, start, end)."""
-    return [(s.section_id, s.kind.value, s.heading, s.start, s.end) for s in document.sections]
+#: Characters of one document the spaCy pipeline annotates at a time (spaCy refuses texts over
+#: ``nlp.max_length``, and memory grows with the Doc): a longer document goes through in pieces
+#: cut at section starts, else at line or sentence ends (:func:`text_pieces`).
+PIECE_CHARS = 200_000
 
 
-def make_doc(document: Document, nlp: Language) -> Doc:
-    """The tokenised Doc of ``document`` with its context extensions set (components not run)."""
+def text_pieces(text: str, limit: int, section_starts: Iterable[int] = ()) -> list[tuple[int, int]]:
+    """``[start, end)`` pieces covering ``text``, each at most ``limit`` characters, cut at the last
+    section start in the second half of a window, else after its last line end or sentence end.
+
+    >>> text_pieces("甲乙。丙丁。\\n戊己", 5)
+    [(0, 3), (3, 7), (7, 9)]
+    >>> text_pieces("ab", 5)
+    [(0, 2)]
+    """
+    starts = sorted(set(section_starts))
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        window_end, half = start + limit, start + max(1, limit // 2)
+        i = bisect.bisect_right(starts, window_end) - 1
+        if i >= 0 and starts[i] > half:
+            cut = starts[i]
+        else:
+            line_end = text.rfind("\n", half, window_end)
+            sentence_end = max(text.rfind(mark, half, window_end) for mark in "。！？；!?;")
+            cut = line_end + 1 if line_end >= 0 else sentence_end + 1 if sentence_end >= 0 else window_end
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, len(text)))
+    return pieces
+
+
+def section_rows(document: Document, start: int = 0, end: int | None = None) -> list[tuple[str, str, str, int, int]]:
+    """``doc._.sections`` rows: (section_id, kind, heading, start, end); for the piece
+    ``[start, end)`` of the text, the sections overlapping it, clipped and relative to ``start``."""
+    stop = len(document.text) if end is None else end
+    return [(s.section_id, s.kind.value, s.heading, max(s.start, start) - start, min(s.end, stop) - start)
+            for s in document.sections if s.start < stop and s.end > start]  # fmt: skip
+
+
+def make_doc(document: Document, nlp: Language, start: int = 0, end: int | None = None) -> Doc:
+    """The tokenised Doc of ``document`` (or of its text's piece ``[start, end)``) with its
+    context extensions set (components not run)."""
     meta = document.metadata
-    doc = nlp.make_doc(document.text)
-    cache_text(doc, document.text)
+    text = document.text if start == 0 and end is None else document.text[start:end]
+    doc = nlp.make_doc(text)
+    cache_text(doc, text)
     doc._.jurisdiction = meta.jurisdiction
     doc._.level = meta.level.value if meta.level else None
     doc._.plan_period_end = meta.plan_period_end
-    doc._.sections = section_rows(document)
+    doc._.sections = section_rows(document, start, end)
     doc._.source = document.article.source
     doc._.doc_id = document.doc_id
     return doc
 
 
-def annotate(document: Document, nlp: Language) -> Doc:
-    """Run the whole pipeline over ``document``."""
+def annotate(document: Document, nlp: Language, start: int = 0, end: int | None = None) -> Doc:
+    """Run the whole pipeline over ``document`` (or the piece ``[start, end)`` of its text)."""
     try:
-        return nlp(make_doc(document, nlp))
+        return nlp(make_doc(document, nlp, start, end))
     except ExtractionError:
         raise
     except Exception as exc:
@@ -103,61 +143,68 @@ def annotate(document: Document, nlp: Language) -> Doc:
 
 def facts_from_doc(document: Document, doc: Doc) -> DocumentFacts:
     """Collect the annotations of an annotated Doc into a DocumentFacts record."""
-    locate = _Locator(document)
+    return facts_from_pieces(document, [(doc, 0)])
+
+
+def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> DocumentFacts:
+    """Collect the annotations of annotated Docs, each of the piece of the document's text that
+    starts at its offset, into one DocumentFacts record (the pieces are consumed one at a time)."""
     meta = document.metadata
     headings = {s.section_id: s.heading for s in document.sections}
     gazetteer = Gazetteer.load()
-
     bodies: dict[str, Body] = {}
     mentions: list[BodyMention] = []
-    for span in policykg_spans(doc, BODY):
-        canonical = span._.canonical or span.text
-        mentions.append(BodyMention(span.text, canonical, locate.provenance(span.start_char, span.end_char)))
-        _add_body(bodies, canonical, span.text, span._.kind, meta.jurisdiction, gazetteer)
+    institutions: list[InstitutionMention] = []
+    responsibilities: list[Responsibility] = []
+    targets: list[Target] = []
+    programmes: list[ProgrammeMention] = []
+    locate = _Locator(document)  # built once: sorting a long document's sentences is not free
+    for doc, offset in pieces:
+        locate.offset = offset
+        for span in policykg_spans(doc, BODY):
+            canonical = span._.canonical or span.text
+            mentions.append(BodyMention(span.text, canonical, locate.provenance(span.start_char, span.end_char)))
+            _add_body(bodies, canonical, span.text, span._.kind, meta.jurisdiction, gazetteer)
+
+        institutions.extend(
+            InstitutionMention(span.text, span._.kind or "institution", locate.provenance(span.start_char, span.end_char))
+            for span in policykg_spans(doc, INSTITUTION)
+        )
+
+        for link in doc._.responsibilities or ():
+            if link.section_id is None:
+                log.debug("%s: responsibility clause outside any task: %s", document.doc_id, link.clause.text)
+                continue
+            responsibilities.append(Responsibility(
+                task_id=link.section_id,
+                task_heading=headings.get(link.section_id, ""),
+                body=link.body._.canonical or link.body.text,
+                role=Role(link.role),
+                surface=link.body.text,
+                provenance=locate.provenance(link.body.start_char, link.body.end_char),
+            ))
+
+        sections = doc._.sections
+        for span in policykg_spans(doc, TARGET):
+            target = _target(span, sections, headings, locate)
+            if target is not None:
+                targets.append(target)
+
+        for span in policykg_spans(doc, PROGRAMME):
+            name = span._.programme_name or span.text
+            programmes.append(ProgrammeMention(name, enclosing_task(sections, span.start_char),
+                                               locate.provenance(span.start_char, span.end_char)))
 
     issuers = resolve_issuers(meta.issuer_names, meta.jurisdiction, meta.level)
     for name in issuers:
         _add_body(bodies, name, name, None, meta.jurisdiction, gazetteer)
-
-    institutions = tuple(
-        InstitutionMention(span.text, span._.kind or "institution", locate.provenance(span.start_char, span.end_char))
-        for span in policykg_spans(doc, INSTITUTION)
-    )
-
-    responsibilities = []
-    for link in doc._.responsibilities or ():
-        if link.section_id is None:
-            log.debug("%s: responsibility clause outside any task: %s", document.doc_id, link.clause.text)
-            continue
-        responsibilities.append(Responsibility(
-            task_id=link.section_id,
-            task_heading=headings.get(link.section_id, ""),
-            body=link.body._.canonical or link.body.text,
-            role=Role(link.role),
-            surface=link.body.text,
-            provenance=locate.provenance(link.body.start_char, link.body.end_char),
-        ))
-
-    sections = doc._.sections
-    targets = []
-    for span in policykg_spans(doc, TARGET):
-        target = _target(span, sections, headings, locate)
-        if target is not None:
-            targets.append(target)
-
-    programmes = []
-    for span in policykg_spans(doc, PROGRAMME):
-        name = span._.programme_name or span.text
-        programmes.append(ProgrammeMention(name, enclosing_task(sections, span.start_char),
-                                           locate.provenance(span.start_char, span.end_char)))
-
     return DocumentFacts(
         doc_id=document.doc_id,
         source=document.article.source,
         issuers=issuers,
         bodies=tuple(bodies[k] for k in sorted(bodies)),
         body_mentions=tuple(mentions),
-        institutions=institutions,
+        institutions=tuple(institutions),
         responsibilities=tuple(sorted(responsibilities, key=lambda r: (r.provenance.start, r.role.value))),
         targets=tuple(targets),
         programmes=tuple(programmes),
@@ -202,8 +249,19 @@ def _target(span: Span, sections: list, headings: dict[str, str], locate: _Locat
 
 
 def extract_document(document: Document, nlp: Language) -> DocumentFacts:
-    """Extract the facts of one document."""
-    return facts_from_doc(document, annotate(document, nlp))
+    """Extract the facts of one document; an article judged not about health policy (a diplomacy
+    report on the same newspaper page) contributes none; a long one goes through in pieces of
+    at most :data:`PIECE_CHARS` characters."""
+    if not document.article.relevant:
+        return DocumentFacts(
+            doc_id=document.doc_id, source=document.article.source, issuers=(), bodies=(), body_mentions=(),
+            institutions=(), responsibilities=(), targets=(), programmes=(),
+        )
+    limit = min(PIECE_CHARS, nlp.max_length)
+    if len(document.text) <= limit:
+        return facts_from_doc(document, annotate(document, nlp))
+    pieces = text_pieces(document.text, limit, (s.start for s in document.sections))
+    return facts_from_pieces(document, ((annotate(document, nlp, a, b), a) for a, b in pieces))
 
 
 def extract_documents(documents: Iterable[Document], nlp: Language) -> Iterator[DocumentFacts]:

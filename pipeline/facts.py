@@ -56,7 +56,7 @@ def target_row(target: Target) -> dict[str, Any]:
         "indicator": target.indicator,
         "comparator": target.comparator.value,
         "value": _number(target.value),
-        "unit": target.unit,
+        "unit": target.unit or None,
         "deadline": target.deadline.value if target.deadline else None,
     }
 

@@ -57,10 +57,15 @@ class OffsetMap:
     """
 
     segments: tuple[Segment, ...]
+    # the segments' clean starts, computed once: per lookup it made mapping a long document's
+    # mentions quadratic
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(s.clean_start for s in self.segments))
 
     def _locate(self, clean_pos: int) -> Segment:
-        starts = [s.clean_start for s in self.segments]
-        i = bisect.bisect_right(starts, clean_pos) - 1
+        i = bisect.bisect_right(self._starts, clean_pos) - 1
         return self.segments[max(i, 0)]
 
     def raw_start(self, clean_start: int) -> int:

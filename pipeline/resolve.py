@@ -10,6 +10,7 @@ dynamic programme over the alias trie.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -29,7 +30,7 @@ PLACES_FILE = RESOURCES_DIR / "places.tsv"
 NATIONAL = "全国"
 _LEVEL_ORDER = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
 # A one-character level prefix (市卫生健康委) and the level it names.
-_LEVEL_CHARS = {"省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL,
+_LEVEL_CHARS = {"自治区": Level.PROVINCIAL, "自治州": Level.MUNICIPAL, "省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
                 "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY}
 # Prefixes that mean "this document's own jurisdiction".
 _OWN_PREFIXES = ("本省", "本市", "本县", "本区", "各级", "全省", "全市", "全县", "全区")
@@ -39,11 +40,24 @@ _PLACE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "
 SEPARATORS = frozenset("、,，;；/ \u3000\t和及与")
 # A name the gazetteer does not know, recognised by its ending (longest first).
 BODY_SUFFIXES = ("委员会办公室", "委员会", "领导小组办公室", "领导小组", "办公厅", "办公室", "管理局",
-                 "监管分局", "分局", "总局", "总署", "署", "局", "厅", "部", "委", "办", "联合会", "协会")
+                 "监管分局", "分局", "总局", "总署", "署", "局", "厅", "部", "委", "办", "联合会", "协会",
+                 "管委会", "人民政府", "政府", "办事处", "总工会", "工会", "团委", "妇联", "科协", "残联",
+                 "红十字会", "中心", "乡镇", "街道", "开发区", "高新区", "园区", "新区",
+                 # institutions named responsible in a list (县中医院, 各乡镇卫生院, 某某大学)
+                 "医院", "卫生院", "保健院", "大学", "学院", "研究院", "研究所")
+_GENERIC_HEADS = ("县级", "市级", "省级", "区级", "乡级", "一级", "二级", "三级", "公立", "基层", "各级", "相关", "有关",
+                  "定点", "综合", "专科", "社会办")
+# Local organs and collectives named without their place (各乡镇人民政府, 经济开发区管委会): the
+# document's own place is theirs.
+_LOCAL_ORGANS = ("管委会", "管理委员会", "开发区", "高新区", "园区", "新区", "乡镇", "街道", "办事处")
+# A unit inside a national body: 办公厅, 综合司, 卫生局 … up to a separator or the end.
+_INTERNAL_UNIT = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:办公厅|办公室|司|局)(?=[、，,;；\s)）]|$)")
 _BRANCH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:监管分局|分局|监管局)")
 
 
 _LEVEL_WORDS = {Level.PROVINCIAL: "省", Level.MUNICIPAL: "市", Level.COUNTY: "县"}
+# Province-level cities: their districts and counties carry the city in body names (重庆市北碚区…).
+_MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
 
 
 def place_short(name: str) -> str:
@@ -101,7 +115,7 @@ class BodyRow:
 
     @property
     def is_template(self) -> bool:
-        return "{place}" in self.canonical
+        return "{place}" in self.canonical or "{short}" in self.canonical
 
     def body(self, place: str | None, level: Level | None, surface: str) -> Body:
         fill = {"place": place or "", "short": place_short(place or "")}
@@ -139,10 +153,38 @@ class BodyRow:
 
 @dataclass(frozen=True, slots=True)
 class Place:
+    """A row of ``places.tsv``: 阳春市 (county, parent 阳江市, in 广东省).
+
+    ``short`` is the usual short form (黔南州) or the name without its suffix; ``shorts`` holds the
+    forms the gazetteer matches alone (empty when another place claims them or the name repeats).
+    """
+
     name: str
     short: str
     level: Level
     parent: str | None
+    shorts: tuple[str, ...] = ()
+    province: str | None = None
+    adcode: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        """The name bodies of the place carry: a unit of a municipality (直辖市) and a city's
+        district (市辖区, whose name other cities reuse) keep the city; a county does not.
+
+        >>> Place("北碚区", "北碚", Level.COUNTY, "重庆市", (), "重庆市").qualified
+        '重庆市北碚区'
+        >>> Place("柳江区", "柳江", Level.COUNTY, "柳州市", (), "广西壮族自治区").qualified
+        '柳州市柳江区'
+        >>> Place("灵璧县", "灵璧", Level.COUNTY, "宿州市", (), "安徽省").qualified
+        '灵璧县'
+        """
+        if self.level is Level.COUNTY and self.parent:
+            if self.parent == self.province and self.parent in _MUNICIPALITIES:
+                return self.parent + self.name
+            if self.name.endswith("区") and self.parent.endswith("市") and self.parent != self.province:
+                return self.parent + self.name
+        return self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +208,8 @@ class _Context:
 
     place: str | None
     level: Level | None
+    named: bool = False  # the surface itself names the place or level (县卫健委, 聊城市卫健委)
+    within: str | None = None  # the city the text names the place in (福州市鼓楼区)
 
 
 def _parse_levels(text: str, path: Path, line: int) -> frozenset[Level]:
@@ -190,13 +234,52 @@ def _read_tsv(path: Path, columns: int) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def read_places(path: Path = PLACES_FILE) -> list[Place]:
+    """Rows ``name, short forms (|), level, parent[, province, adcode]`` of the place table.
+
+    >>> [p for p in read_places() if p.name == "阳春市"]
+    [Place(name='阳春市', short='阳春', level=<Level.COUNTY: 'county'>, parent='阳江市', shorts=('阳春',), province='广东省', adcode='441781')]
+    """
+    places: list[Place] = []
+    for number, cells in _read_tsv(path, 4):
+        cells += [""] * (6 - len(cells))
+        name, shorts, level, parent, province, adcode = (c.strip() for c in cells[:6])
+        levels = _parse_levels(level, path, number)
+        if len(levels) != 1:
+            raise ResourceError(f"{path}:{number}: a place has exactly one level, got {level!r}",
+                                hint="use provincial|municipal|county")
+        (lv,) = levels
+        forms = tuple(f for f in shorts.split("|") if f)
+        places.append(Place(name, forms[0] if forms else place_short(name), lv,
+                            parent or None, forms,
+                            province or (name if lv is Level.PROVINCIAL else None), adcode or None))
+    return places + _common_names(places)
+
+
+def _common_names(places: list[Place]) -> list[Place]:
+    """Autonomous counties and banners under the name their own documents use (化隆回族自治县 ->
+    化隆县, 鄂伦春自治旗 -> 鄂伦春旗): the same unit, so its bodies are named as the text names them."""
+    names = {p.name for p in places}
+    return [dataclasses.replace(p, name=short, shorts=())
+            for p in places if p.level is Level.COUNTY and p.name.endswith(("自治县", "自治旗"))
+            for short in p.shorts[:1] if short[-1] == p.name[-1] and short not in names]
+
+
 class Gazetteer:
     """The body gazetteer with its alias trie and the places it knows."""
 
     def __init__(self, rows: list[BodyRow], places: list[Place]) -> None:
         self.rows = rows
-        self.places = {p.name: p for p in places}
-        self.place_by_short = {p.short: p for p in places if len(p.short) >= 2}
+        # A name may repeat (鼓楼区 in four cities): every candidate is kept, the first is the default.
+        self.place_candidates: dict[str, tuple[Place, ...]] = {}
+        for place in places:
+            self.place_candidates[place.name] = (*self.place_candidates.get(place.name, ()), place)
+        self.places = {name: found[0] for name, found in self.place_candidates.items()}
+        self.place_by_short: dict[str, Place] = {}
+        for place in sorted(places, key=lambda p: _LEVEL_ORDER[p.level]):
+            for short in place.shorts:
+                if len(short) >= 2 and short not in self.places:
+                    self.place_by_short.setdefault(short, place)
         self._alias_rows: dict[str, list[int]] = {}
         self._list_aliases: set[str] = set()
         for i, row in enumerate(rows):
@@ -237,17 +320,12 @@ class Gazetteer:
             cells += [""] * (7 - len(cells))
             canonical, aliases, levels, jurisdiction, kind, parent, list_only = cells[:7]
             alias_list = tuple(a for a in aliases.split("|") if a)
-            if canonical and not canonical.startswith("{") and "{place}" not in canonical:
+            if canonical and "{place}" not in canonical and "{short}" not in canonical:
                 alias_list = tuple(dict.fromkeys((canonical, *alias_list)))
             rows.append(BodyRow(canonical, alias_list, _parse_levels(levels, bodies, number),
                                 jurisdiction, kind or "department", parent or None,
                                 tuple(a for a in list_only.split("|") if a)))
-        place_rows = []
-        for number, cells in _read_tsv(places, 4):
-            name, short, level, parent = cells[:4]
-            (lv,) = _parse_levels(level, places, number)
-            place_rows.append(Place(name, short or place_short(name), lv, parent or None))
-        return cls(rows, place_rows)
+        return cls(rows, read_places(places))
 
     def _families(self) -> list[int]:
         """Union rows that share an alias: one department across the levels."""
@@ -272,11 +350,61 @@ class Gazetteer:
             return Level.NATIONAL
         if name in self.places:
             return self.places[name].level
-        for suffix, level in (("自治区", Level.PROVINCIAL), ("省", Level.PROVINCIAL), ("自治州", Level.MUNICIPAL),
+        for suffix, level in (("特别行政区", Level.PROVINCIAL), ("自治区", Level.PROVINCIAL), ("省", Level.PROVINCIAL),
+                              ("州", Level.MUNICIPAL), ("地区", Level.MUNICIPAL), ("盟", Level.MUNICIPAL),
                               ("市", Level.MUNICIPAL), ("县", Level.COUNTY), ("区", Level.COUNTY), ("旗", Level.COUNTY)):
             if name.endswith(suffix):
                 return level
         return None
+
+    def place_named(self, name: str, near: str | None = None) -> Place | None:
+        """The place ``name`` (a full name or a short form) means in a document of ``near``.
+
+        A repeated name (鼓楼区) is read as the candidate inside ``near``, else in ``near``'s city,
+        else in its province; otherwise the table's first (lowest adcode), so the choice is
+        deterministic.
+
+        >>> g = Gazetteer.load()
+        >>> g.place_named("鼓楼区", "福州市").parent, g.place_named("鼓楼区").parent
+        ('福州市', '南京市')
+        >>> g.place_named("黔南州").name
+        '黔南布依族苗族自治州'
+        """
+        found = self.place_candidates.get(name)
+        if not found:
+            return self.place_by_short.get(name)
+        if len(found) == 1 or not near:
+            return found[0]
+        context = self.place_named(near)
+        if context is None:
+            return found[0]
+        for test in (lambda p: self._within(p, context.name),
+                     lambda p: context.parent is not None and self._within(p, context.parent),
+                     lambda p: p.province is not None and p.province == context.province):
+            hits = [p for p in found if test(p)]
+            if hits:
+                return hits[0]
+        return found[0]
+
+    def place_full_name(self, name: str | None) -> str | None:
+        """The table's name for a place written in short (黔南州 -> 黔南布依族苗族自治州); else ``name``."""
+        if not name or name in self.place_candidates:
+            return name
+        place = self.place_by_short.get(name)
+        return place.name if place else name
+
+    def _within(self, place: Place, ancestor: str) -> bool:
+        """Whether ``ancestor`` is ``place`` or one of its parents."""
+        seen: Place | None = place
+        for _ in range(4):
+            if seen is None:
+                return False
+            if seen.name == ancestor:
+                return True
+            if not seen.parent:
+                return False
+            seen = self.place_named(seen.parent, seen.province)
+        return False
 
     def _ancestor(self, place: str | None, level: Level) -> str | None:
         """The place of ``level`` that contains ``place`` (via the places table)."""
@@ -293,12 +421,12 @@ class Gazetteer:
     def _level_char_context(self, ch: str, jurisdiction: str | None, level: Level | None) -> _Context:
         char_level = _LEVEL_CHARS[ch]
         if jurisdiction and (jurisdiction.endswith(ch) or char_level == level):
-            return _Context(jurisdiction, level or char_level)
+            return _Context(jurisdiction, level or char_level, True)
         if level is not None and _LEVEL_ORDER[char_level] < _LEVEL_ORDER[level]:
             ancestor = self._ancestor(jurisdiction, char_level)
             if ancestor:
-                return _Context(ancestor, char_level)
-        return _Context(None, char_level)
+                return _Context(ancestor, char_level, True)
+        return _Context(None, char_level, True)
 
     def _prefixes(self, text: str, i: int, jurisdiction: str | None, level: Level | None) -> list[tuple[int, _Context]]:
         """Every way a place prefix can start at ``text[i]``: (end of prefix, context)."""
@@ -310,26 +438,53 @@ class Gazetteer:
             out.append((i + 2, own))
         for k in starts:
             if jurisdiction and jurisdiction != NATIONAL:
-                for name in (jurisdiction, place_short(jurisdiction)):
+                for name in self._own_names(jurisdiction):
                     if len(name) >= 2 and text.startswith(name, k):
-                        out.append((k + len(name), own))
-            node, j = self._place_trie, k
-            while j < len(text) and text[j] in node:
-                node = node[text[j]]
-                j += 1
-                if "" in node:
-                    name = node[""]
-                    place = self.places.get(name) or self.place_by_short[name]
-                    if place.name != jurisdiction:
-                        out.append((j, _Context(place.name, place.level)))
+                        out.append((k + len(name), _Context(jurisdiction, own.level, True)))
+            for j, place in self._places_at(text, k, jurisdiction):
+                if place.name != jurisdiction:
+                    out.append((j, _Context(place.name, place.level, True, place.parent)))
             if text.startswith("国家", k):
                 out.append((k + 2, _Context(NATIONAL, Level.NATIONAL)))
             for word in _OWN_PREFIXES:
                 if text.startswith(word, k):
                     out.append((k + len(word), own))
-            if k < len(text) and text[k] in _LEVEL_CHARS:
+            if text.startswith(("自治区", "自治州"), k):
+                # 自治区卫生健康委: the autonomous region (or prefecture) the document is in
+                word = text[k : k + 3]
+                out.append((k + 3, self._level_char_context(word, jurisdiction, level)))
+            elif k < len(text) and text[k] in _LEVEL_CHARS:
                 out.append((k + 1, self._level_char_context(text[k], jurisdiction, level)))
         return out
+
+    def _own_names(self, jurisdiction: str) -> tuple[str, ...]:
+        """The names a document of ``jurisdiction`` writes for it: 黔南布依族苗族自治州, 黔南州, 黔南."""
+        info = self.places.get(jurisdiction)
+        shorts = info.shorts if info else ()
+        return tuple(dict.fromkeys((jurisdiction, *shorts, place_short(jurisdiction))))
+
+    def _places_at(self, text: str, k: int, near: str | None) -> list[tuple[int, Place]]:
+        """Places named at ``text[k]``: (end, place); a city then one of its units (聊城市东昌府区,
+        重庆市北碚区) also as the inner unit, which tells a repeated name (福州市鼓楼区) apart."""
+        found: list[tuple[int, Place]] = []
+        node, j = self._place_trie, k
+        while j < len(text) and text[j] in node:
+            node = node[text[j]]
+            j += 1
+            if "" in node:
+                place = self.place_named(node[""], near)
+                if place is None:
+                    continue
+                found.append((j, place))
+                inner, m = self._place_trie, j
+                while m < len(text) and text[m] in inner:
+                    inner = inner[text[m]]
+                    m += 1
+                    if "" in inner and inner[""] in self.place_candidates:
+                        child = self.place_named(inner[""], place.name)
+                        if child is not None and child.name != place.name and self._within(child, place.name):
+                            found.append((m, child))
+        return found
 
     def _aliases_at(self, text: str, k: int) -> list[tuple[int, str]]:
         """Aliases of the trie starting at ``text[k]``: (end, alias), shortest first."""
@@ -359,8 +514,14 @@ class Gazetteer:
         families = {self._family[i] for i in indices}
         in_family = [i for i, row in enumerate(self.rows) if self._family[i] in families and level in row.levels]
         fixed = [i for i in indices if not self.rows[i].is_template]
-        if fixed:
+        # A local level named in the prefix (县卫健委) is never a national body.
+        local = ctx.named and ctx.place != NATIONAL
+        if fixed and not (local and all(Level.NATIONAL in self.rows[i].levels for i in fixed)):
             return self.rows[fixed[0]]
+        # The surface's own words first (县卫健委 is a 委员会), then its kin at this level (卫健局).
+        templates = [i for i in indices if self.rows[i].is_template]
+        if local and templates:
+            return self.rows[templates[0]]
         if in_family:
             return self.rows[in_family[0]]
         return None
@@ -379,14 +540,24 @@ class Gazetteer:
             return Body(surface, ctx.level, None, row.kind, (surface,), None)
         if level is None:
             level = self.place_level(ctx.place)
-        return row.body(ctx.place, level, surface)
+        body = row.body(ctx.place, level, surface)
+        info = self.place_named(ctx.place, ctx.within)
+        if info and (info.qualified != info.name or "{short}" in row.canonical):
+            # 北碚区 -> 重庆市北碚区人民政府; {short} from the table: 化隆回族自治县 -> 化隆经济开发区…
+            fill = {"place": info.qualified,
+                    "short": min(info.shorts, key=len) if info.shorts else place_short(info.name)}
+            body = dataclasses.replace(body, canonical=row.canonical.format(**fill),
+                                       parent=row.parent.format(**fill) if row.parent else None)
+        return body
 
     def _candidates(self, text: str, i: int, jurisdiction: str | None, level: Level | None,
                     list_context: bool) -> list[tuple[int, Body | None]]:
         """Bodies whose surface starts at ``text[i]``: (end, body)."""
         out: list[tuple[int, Body | None]] = []
         for k, ctx in self._prefixes(text, i, jurisdiction, level):
-            for j, alias in self._aliases_at(text, k):
+            aliases = self._aliases_at(text, k)
+            longest = aliases[-1][0] if aliases else k
+            for j, alias in aliases:
                 if not list_context and alias in self._list_aliases:
                     continue
                 if k == i and alias in self._list_aliases and len(alias) == 1:
@@ -400,8 +571,29 @@ class Gazetteer:
                     j = branch.end()
                     body = Body(body.canonical + text[branch.start():j], None, None, "regulator",
                                 (text[i:j],), body.canonical)
+                elif j == longest and (unit := self._internal_unit(
+                        text, j, row_is_national=body.level is Level.NATIONAL and not self._is_template(alias))):
+                    j = unit.end()
+                    body = Body(body.canonical + unit.group(), Level.NATIONAL, NATIONAL, body.kind,
+                                (text[i:j],), body.canonical)
                 out.append((j, body))
         return out
+
+    def _is_template(self, alias: str) -> bool:
+        return all(self.rows[k].is_template for k in self._alias_rows.get(alias, []))
+
+    def _internal_unit(self, text: str, j: int, row_is_national: bool) -> re.Match[str] | None:
+        """A unit inside a national body written right after it (中央军委后勤保障部|卫生局,
+        国家卫生健康委|办公厅): up to the next separator, not itself a national body."""
+        if not row_is_national:
+            return None
+        unit = _INTERNAL_UNIT.match(text, j)
+        if unit is None:
+            return None
+        inner = [alias for _, alias in self._aliases_at(text, j)]
+        if any(not self._is_template(alias) for alias in inner):
+            return None
+        return unit
 
     def resolve(self, surface: str, jurisdiction: str | None, level: Level | None = None) -> Body | None:
         """The canonical body ``surface`` names in a document of ``jurisdiction``; None if unknown.
@@ -412,6 +604,7 @@ class Gazetteer:
         >>> g.resolve("财政", "聊城市").canonical, g.resolve("省财政", "山东省").canonical
         ('聊城市财政局', '山东省财政厅')
         """
+        jurisdiction = self.place_full_name(jurisdiction)
         surface = surface.strip()
         if level is None and jurisdiction:
             level = self.place_level(jurisdiction)
@@ -424,6 +617,8 @@ class Gazetteer:
         """A body the gazetteer lacks, recognised by its ending (…委员会, …局, …办公室)."""
         if len(surface) < 3 or not any(surface.endswith(s) for s in BODY_SUFFIXES):
             return None
+        if surface.startswith(_GENERIC_HEADS):
+            return None  # 县级医院, 二级以上医院, 基层医疗卫生机构: a kind of body, not one
         if not all("\u4e00" <= ch <= "\u9fff" or ch in "()（）" for ch in surface):
             return None
         canonical = surface
@@ -432,38 +627,65 @@ class Gazetteer:
             if ctx.place:
                 canonical = ctx.place + surface[1:]
                 level = ctx.level
+        elif (
+            jurisdiction
+            and jurisdiction != NATIONAL
+            and (surface.startswith("各") or any(w in surface for w in _LOCAL_ORGANS))
+            and not self._place_at(surface)
+        ):
+            canonical = jurisdiction + surface
         kind = "party" if canonical.startswith("中共") else "department"
         return Body(canonical, level, jurisdiction, kind, (surface,), None)
+
+    def _place_at(self, text: str) -> bool:
+        """Whether ``text`` starts with a place name (its own, not the document's)."""
+        node = self._place_trie
+        for ch in text:
+            if ch not in node:
+                return False
+            node = node[ch]
+            if "" in node:
+                return True
+        return False
 
     # ------------------------------------------------------------------ lists and running text
 
     def split_body_list(self, text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
         """Segment a list of bodies (separated or run together) into the bodies meant.
 
-        Dynamic programme over the alias trie: fewest unrecognised characters, then fewest
-        pieces. Unrecognised runs become pattern bodies when they end like one, else are dropped.
+        Dynamic programme over the alias trie: fewest unrecognised characters, then fewest list
+        items read by their ending alone (各乡镇人民政府), then fewest pieces. Unrecognised runs
+        become pattern bodies when they end like one, else are dropped.
 
         >>> g = Gazetteer.load()
         >>> [m.canonical for m in g.split_body_list("人力资源社会保障财政市医疗保障局", "聊城市")]
         ['聊城市人力资源和社会保障局', '聊城市财政局', '聊城市医疗保障局']
+        >>> [m.canonical for m in g.split_body_list("各乡镇人民政府、县民政局", "灵璧县")]
+        ['灵璧县各乡镇人民政府', '灵璧县民政局']
         """
+        jurisdiction = self.place_full_name(jurisdiction)
         if level is None and jurisdiction:
             level = self.place_level(jurisdiction)
         n = len(text)
-        inf = (n + 1, n + 1)
-        best: list[tuple[int, int]] = [inf] * (n + 1)
+        inf = (n + 1, n + 1, n + 1)
+        best: list[tuple[int, int, int]] = [inf] * (n + 1)
         back: list[tuple[int, Body | None, str] | None] = [None] * (n + 1)
-        best[0] = (0, 0)
+        best[0] = (0, 0, 0)
         for i in range(n):
             if best[i] == inf:
                 continue
-            unknown, pieces = best[i]
-            moves: list[tuple[int, tuple[int, int], Body | None, str]] = []
+            unknown, patterns, pieces = best[i]
+            moves: list[tuple[int, tuple[int, int, int], Body | None, str]] = []
             if text[i] in SEPARATORS:
-                moves.append((i + 1, (unknown, pieces), None, "sep"))
-            moves.append((i + 1, (unknown + 1, pieces), None, "unknown"))
+                moves.append((i + 1, (unknown, patterns, pieces), None, "sep"))
+            moves.append((i + 1, (unknown + 1, patterns, pieces), None, "unknown"))
             for j, body in self._candidates(text, i, jurisdiction, level, True):
-                moves.append((j, (unknown, pieces + 1), body, "body"))
+                moves.append((j, (unknown, patterns, pieces + 1), body, "body"))
+            if i == 0 or text[i - 1] in SEPARATORS:
+                j = next((k for k in range(i, n) if text[k] in SEPARATORS), n)
+                whole = self.pattern_body(text[i:j], jurisdiction, level) if j > i else None
+                if whole is not None:
+                    moves.append((j, (unknown, patterns + 1, pieces + 1), whole, "pattern"))
             for j, cost, body, kind in moves:
                 if cost < best[j]:
                     best[j] = cost
@@ -486,8 +708,8 @@ class Gazetteer:
             if run_start is not None:
                 matches.extend(self._unknown_run(text, run_start, i, jurisdiction, level))
                 run_start = None
-            if kind == "body" and body is not None:
-                matches.append(BodyMatch(i, j, text[i:j], body))
+            if kind in ("body", "pattern") and body is not None:
+                matches.append(BodyMatch(i, j, text[i:j], body, known=kind == "body"))
         return matches
 
     def _unknown_run(self, text: str, start: int, end: int, jurisdiction: str | None,
@@ -496,26 +718,33 @@ class Gazetteer:
         body = self.pattern_body(surface, jurisdiction, level)
         return [BodyMatch(start, end, surface, body, known=False)] if body else []
 
-    def _prefix_pattern(self, jurisdiction: str | None) -> re.Pattern[str]:
-        if jurisdiction not in self._prefix_patterns:
+    def _prefix_patterns_for(self, jurisdiction: str | None) -> list[re.Pattern[str]]:
+        """Patterns of a place prefix ending where a body's alias begins: one over every place
+        (built once), and one over the names of the document's own place (built per place)."""
+        if None not in self._prefix_patterns:
             names = set(self.places) | set(self.place_by_short) | {"国家", *(_OWN_PREFIXES), *_LEVEL_CHARS}
-            if jurisdiction and jurisdiction != NATIONAL:
-                names |= {jurisdiction, place_short(jurisdiction)}
-            self._prefix_patterns[jurisdiction] = re.compile(f"(?:中共)?{trie_regex(names)}$|中共$")
-        return self._prefix_patterns[jurisdiction]
+            self._prefix_patterns[None] = re.compile(f"(?:中共)?{trie_regex(names)}$|中共$")
+        patterns = [self._prefix_patterns[None]]
+        if jurisdiction and jurisdiction != NATIONAL:
+            if jurisdiction not in self._prefix_patterns:
+                own = set(self._own_names(jurisdiction))
+                self._prefix_patterns[jurisdiction] = re.compile(f"(?:中共)?{trie_regex(own)}$")
+            patterns.append(self._prefix_patterns[jurisdiction])
+        return patterns
 
     def scan(self, text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
         """Bodies named in running text (no list-only short forms such as 财政), by offset."""
+        jurisdiction = self.place_full_name(jurisdiction)
         if level is None and jurisdiction:
             level = self.place_level(jurisdiction)
-        prefix_pattern = self._prefix_pattern(jurisdiction)
+        prefix_patterns = self._prefix_patterns_for(jurisdiction)
         matches: list[BodyMatch] = []
         last_end = 0
         for hit in self.text_pattern.finditer(text):
             s = hit.start()
             window_start = max(last_end, s - 12)
-            prefix = prefix_pattern.search(text, window_start, s)
-            starts = [prefix.start()] if prefix else []
+            prefixes = [m.start() for p in prefix_patterns if (m := p.search(text, window_start, s))]
+            starts = [min(prefixes)] if prefixes else []
             starts.append(s)
             for start in starts:
                 found = [(j, b) for j, b in self._candidates(text, start, jurisdiction, level, False) if j >= hit.end()]

@@ -18,21 +18,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import signal
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pipeline
 from pipeline.config import Executor, Settings
-from pipeline.errors import GraphBuildError, InputError, PolicyKGError
+from pipeline.errors import (
+    FileFailedError, GraphBuildError, InputError, PolicyKGError, RunLockedError, file_failure,
+)  # fmt: skip
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, from_jsonable, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
-from pipeline.store import atomic_write_text, read_raw, record_path
+from pipeline.store import atomic_write_text, display_name, raw_dir_entries, read_raw, record_path
 
 if TYPE_CHECKING:
     from pipeline.graphdb.background import BackgroundLoader
@@ -115,7 +121,7 @@ class FileResult:
     size: int
     outputs: list[DocumentOutput]
     counts: dict[str, Any]
-    error: InputError | None = None
+    error: PolicyKGError | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -166,11 +172,15 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return {"fingerprint": None, "files": {}}
 
 
-def raw_inputs(raw_dir: Path) -> list[Path]:
-    """The raw files of ``raw_dir``, sorted; hidden files skipped."""
+def raw_inputs(raw_dir: Path, skipped: list[SkippedFile] | None = None) -> list[Path]:
+    """The raw files of ``raw_dir``, sorted; hidden files ignored, and links leading out of it,
+    subdirectories and special files appended to ``skipped`` (:func:`pipeline.store.raw_dir_entries`)."""
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: raw directory not found", hint="put raw documents in data/raw")
-    return sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    files, passed = raw_dir_entries(raw_dir)
+    if skipped is not None:
+        skipped += [SkippedFile(path.name, InputError.code, reason) for path, reason in passed]
+    return files
 
 
 # --------------------------------------------------------------------------- per-file work
@@ -191,7 +201,18 @@ def _record_json(record: Any) -> str:
 
 
 def _result(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
-    """Every per-document stage for one raw file: ingest → structure → extract → RDF → SHACL."""
+    """Every per-document stage for one raw file: ingest → structure → extract → RDF → SHACL.
+
+    Whatever goes wrong with this one file (unreadable input, a parser's recursion limit, a bug)
+    comes back as the result's ``error``, naming the file: the other files go on."""
+    try:
+        return _stages(settings, source, sha, data, nlp)
+    except Exception as exc:  # noqa: BLE001 - contained per file, reported in the run summary
+        log.debug("%s failed", source, exc_info=True)
+        return FileResult(source, sha, len(data), [], file_counts([], []), file_failure(source, exc))
+
+
+def _stages(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
     from pipeline.extract import extract_documents
     from pipeline.ingest import ingest_bytes
     from pipeline.rdf.documents import document_rdf
@@ -205,10 +226,7 @@ def _result(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) ->
         return now
 
     t = time.perf_counter()
-    try:
-        articles: tuple[Article, ...] = ingest_bytes(source, data)
-    except InputError as exc:
-        return FileResult(source, sha, len(data), [], file_counts([], []), exc)
+    articles: tuple[Article, ...] = ingest_bytes(source, data)
     t = timed("ingest", t)
     # All articles of one raw file together: a newspaper page's dates help date its articles.
     documents = list(structure_articles(articles))
@@ -262,8 +280,32 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)
 
 
-def _worker_init(settings: Settings) -> None:
-    _nlp_for(settings)
+def die_with_parent(parent_pid: int) -> None:
+    """Have this process end when ``parent_pid`` (the run that started it) does.
+
+    A killed run must leave no worker behind: on Linux the kernel sends SIGTERM when the parent
+    exits (``PR_SET_PDEATHSIG``); a parent already gone before that was set is caught by the pid
+    check. Elsewhere workers notice a dead parent only when their call queue breaks.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _worker_init(settings: Settings, parent_pid: int | None = None) -> None:
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
+    release_inherited_lock()
+    try:
+        _nlp_for(settings)
+    except Exception:  # noqa: BLE001 - raised again by the first file, as the run's error: a
+        pass  # failing initializer would only break the pool, which reads as a dying worker
     tune_gc()
 
 
@@ -273,7 +315,8 @@ def _process_in_worker(settings: Settings, source: str, sha: str, data: bytes) -
 
 def result_to_json(result: FileResult) -> dict[str, Any]:
     """A :class:`FileResult` as plain JSON data (what Dask workers send back)."""
-    error = None if result.error is None else {"message": result.error.message, "hint": result.error.hint}
+    error = None if result.error is None else {"code": result.error.code, "message": result.error.message,
+                                                "hint": result.error.hint}
     return {
         "source": result.source,
         "sha256": result.sha256,
@@ -294,9 +337,17 @@ def result_from_json(data: dict[str, Any]) -> FileResult:
         data["size"],
         [DocumentOutput.from_json(o) for o in data["outputs"]],
         data["counts"],
-        None if error is None else InputError(error["message"], hint=error["hint"]),
+        None if error is None else _error_of_code(error.get("code", InputError.code))(error["message"], hint=error["hint"]),
         data["seconds"],
     )
+
+
+def _error_of_code(code: str) -> type[PolicyKGError]:
+    """The error class carrying ``code`` (a generic one for an unknown code)."""
+    import pipeline.errors as errors
+
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, PolicyKGError)]
+    return next((c for c in classes if c.code == code), errors.FileFailedError)
 
 
 def process_partition_json(settings: Settings, items: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
@@ -355,7 +406,7 @@ def file_counts(documents: list[Document], facts: list[DocumentFacts]) -> dict[s
 
 
 def changed_inputs(
-    settings: Settings, manifest: dict[str, Any], force: bool = False
+    settings: Settings, manifest: dict[str, Any], force: bool = False, skipped: list[SkippedFile] | None = None
 ) -> tuple[list[tuple[Path, str, int]], list[str]]:
     """Raw files to (re)process with their hashes and sizes, and raw files that disappeared.
 
@@ -367,10 +418,16 @@ def changed_inputs(
     files = manifest.get("files", {})
     todo: list[tuple[Path, str, int]] = []
     present = set()
-    for path in raw_inputs(raw_dir):
+    for path in raw_inputs(raw_dir, skipped):
+        try:
+            data = read_raw(path)
+        except (OSError, InputError) as exc:
+            reason = exc.message if isinstance(exc, InputError) else f"cannot read it ({exc.strerror or exc})"
+            if skipped is not None:
+                skipped.append(SkippedFile(path.name, InputError.code, reason))
+            continue
         present.add(path.name)
         entry = files.get(path.name, {})
-        data = read_raw(path)
         sha = hashlib.sha256(data).hexdigest()
         if stale or entry.get("sha256") != sha or "counts" not in entry:
             todo.append((path, sha, len(data)))
@@ -398,8 +455,9 @@ def iter_processed(settings: Settings, todo: list[tuple[Path, str, int]]) -> Ite
         yield from _iter_pool(settings, todo)
     else:
         nlp = _nlp_for(settings)
-        for path, sha, _size in todo:
-            yield _result(settings, path.name, sha, read_raw(path), nlp)
+        for item in todo:
+            data = _read_or_fail(item)
+            yield data if isinstance(data, FileResult) else _result(settings, item[0].name, item[1], data, nlp)
 
 
 def _uses_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> bool:
@@ -408,16 +466,66 @@ def _uses_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> bool:
 
 
 def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
-    pending: deque[Future[FileResult]] = deque()
-    with ProcessPoolExecutor(
-        max_workers=settings.workers, initializer=_worker_init, initargs=(settings,)
-    ) as pool:
-        for path, sha, _size in todo:
-            pending.append(pool.submit(_process_in_worker, settings, path.name, sha, read_raw(path)))
-            if len(pending) >= _window(settings):
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    """Process ``todo`` on a pool of worker processes, results in input order.
+
+    A worker that dies (killed, out of memory) breaks the pool and every file in flight with it.
+    A new pool then takes those files one at a time, so only the file that kills a worker again
+    is lost, reported like any other failed file; the rest continue in the full window.
+    """
+    remaining: deque[tuple[Path, str, int]] = deque(todo)
+    alone = 0  # files to process one at a time (those in flight when a worker died)
+    while remaining:
+        pending: deque[tuple[tuple[Path, str, int], Future[FileResult]]] = deque()
+        with ProcessPoolExecutor(
+            max_workers=settings.workers, initializer=_worker_init, initargs=(settings, os.getpid())
+        ) as pool:
+            try:
+                while remaining or pending:
+                    while remaining and len(pending) < (1 if alone else _window(settings)):
+                        item = remaining.popleft()
+                        data = _read_or_fail(item)
+                        if isinstance(data, FileResult):
+                            pending.append((item, _done(data)))
+                        else:
+                            try:
+                                future = pool.submit(_process_in_worker, settings, item[0].name, item[1], data)
+                            except BrokenProcessPool:
+                                remaining.appendleft(item)
+                                raise
+                            pending.append((item, future))
+                    item, future = pending[0]
+                    result = future.result()
+                    pending.popleft()
+                    alone = max(0, alone - 1)
+                    yield result
+            except BrokenProcessPool:
+                if alone and len(pending) == 1:  # it ran alone: this file kills a worker
+                    item = pending.popleft()[0]
+                    alone -= 1
+                    yield _failed(item, "a worker process died while processing it (killed, or out of memory)")
+                else:
+                    log.warning("a worker process died; retrying the %d file(s) in flight one at a time", len(pending))
+                    alone = len(pending)
+                remaining.extendleft(reversed([item for item, _future in pending]))
+
+
+def _read_or_fail(item: tuple[Path, str, int]) -> bytes | FileResult:
+    """The bytes of a raw file, or the failed result of one that vanished or changed kind since the scan."""
+    try:
+        return read_raw(item[0])
+    except (OSError, InputError) as exc:
+        return _failed(item, exc.message if isinstance(exc, InputError) else f"cannot read it ({exc.strerror or exc})")
+
+
+def _failed(item: tuple[Path, str, int], reason: str) -> FileResult:
+    path, sha, size = item
+    return FileResult(path.name, sha, size, [], file_counts([], []), FileFailedError(f"{display_name(path.name)}: {reason}"))
+
+
+def _done(result: FileResult) -> Future[FileResult]:
+    future: Future[FileResult] = Future()
+    future.set_result(result)
+    return future
 
 
 def _iter_dask(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
@@ -497,6 +605,52 @@ def export_graph(settings: Settings, premerging: Future | None = None) -> dict[s
     return {names[key]: str(path) for key, path in written.items()}
 
 
+# --------------------------------------------------------------------------- one run at a time
+
+LOCK_NAME = ".run.lock"
+_HELD_LOCK: dict[str, int] = {}  # the lock file descriptor this process holds, if any
+
+
+@contextmanager
+def run_lock(settings: Settings) -> Iterator[None]:
+    """Hold the checkout's run lock (``data/interim/.run.lock``) while the body runs.
+
+    ``flock`` on an open file: the kernel drops it when the holder exits, however it exits, so a
+    killed run leaves no stale lock. The holder's pid is written in the file for the message a
+    second run gives; the file is emptied again on release.
+    """
+    import fcntl
+
+    path = settings.path(settings.interim_dir) / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise RunLockedError(
+            f"another policykg run (pid {holder}) is working in {settings.root}",
+            hint=f"wait for it to finish, or stop it (kill {holder}) and rerun",
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD_LOCK["fd"] = fd
+        yield
+    finally:
+        _HELD_LOCK.pop("fd", None)
+        os.ftruncate(fd, 0)
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
+def release_inherited_lock() -> None:
+    """In a forked worker: close the run lock's descriptor, so the lock goes with the run."""
+    fd = _HELD_LOCK.pop("fd", None)
+    if fd is not None:
+        os.close(fd)
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -509,7 +663,21 @@ def run(
     progress: ProgressFn | None = None,
     on_document: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Bring ``data/interim``, ``data/graph`` and the database up to date with ``data/raw``."""
+    """Bring ``data/interim``, ``data/graph`` and the database up to date with ``data/raw``
+    (one run at a time per checkout: :func:`run_lock`)."""
+    with run_lock(settings):
+        return _run(settings, force=force, load=load, analyse=analyse, progress=progress, on_document=on_document)
+
+
+def _run(
+    settings: Settings,
+    *,
+    force: bool,
+    load: bool,
+    analyse: bool,
+    progress: ProgressFn | None,
+    on_document: Callable[[str], None] | None,
+) -> RunSummary:
     interim = settings.path(settings.interim_dir)
     manifest_path = interim / MANIFEST
     manifest = load_manifest(manifest_path)
@@ -519,7 +687,7 @@ def run(
     tick = progress or (lambda stage, done, total: None)
 
     started = time.perf_counter()
-    todo, removed = changed_inputs(settings, manifest, force)
+    todo, removed = changed_inputs(settings, manifest, force, summary.skipped)
     files: dict[str, Any] = manifest.setdefault("files", {})
     summary.times.add("scan", time.perf_counter() - started)
 

@@ -74,13 +74,82 @@ def record_stem(doc_id: str) -> str:
     return doc_id.replace("#", ".")
 
 
+#: The usual raw suffix: a ``.txt`` file's key is its stem, so common names keep their ids.
+PLAIN_SUFFIX = ".txt"
+#: Longest key, in UTF-8 bytes: record file names add ``.<index>.json`` within the 255-byte limit.
+MAX_KEY_BYTES = 200
+_KEY_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def source_key(name: str) -> str:
+    """The document key of the raw file ``name``: unique per name, deterministic, and safe in file
+    names and IRIs; :class:`InputError` for a name that cannot be used safely.
+
+    A ``.txt`` file's key is its stem (``000_84d2.txt`` -> ``000_84d2``). Other characters than
+    ASCII letters, digits, ``-_.`` and printable non-ASCII characters (letters, digits, marks,
+    punctuation such as 《》〔〕, symbols; not spaces) are written ``~HH`` (their
+    UTF-8 bytes), and a name that does not end in ``.txt`` keeps its suffix and gets a final
+    ``~``. Decoding gives the name back, so two names never share a key (``plan A.txt`` ->
+    ``plan~20A``, ``planA.txt`` -> ``planA``, ``a.md`` -> ``a.md~``). Non-ASCII letters are kept
+    as written unless Unicode normalisation (which IRIs apply) would change the key; then they are
+    escaped too.
+
+    >>> source_key("000_84d2e6405c0b6c5b.txt"), source_key("plan A.txt"), source_key("规划#1.md")
+    ('000_84d2e6405c0b6c5b', 'plan~20A', '规划~231.md~')
+    >>> source_key("a" + chr(10) + "b.txt")
+    Traceback (most recent call last):
+    ...
+    pipeline.errors.InputError: [E100] a file name with control characters cannot be used safely (rename the file)
+    """
+    import unicodedata
+
+    unsafe = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")), None)
+    if unsafe is not None or not name or name in (".", ".."):
+        what = "control characters" if unsafe is not None and unicodedata.category(unsafe) in ("Cc", "Cf") else (
+            "undecodable bytes or unassigned characters" if unsafe is not None else "no characters")
+        raise InputError(f"a file name with {what} cannot be used safely", hint="rename the file")
+    plain = name.endswith(PLAIN_SUFFIX) and len(name) > len(PLAIN_SUFFIX)
+    base = name[: -len(PLAIN_SUFFIX)] if plain else name
+
+    def escape(char: str) -> str:
+        return "".join(f"~{b:02X}" for b in char.encode("utf-8"))
+
+    def kept(char: str) -> bool:
+        return char in _KEY_ASCII or (ord(char) >= 0xA0 and unicodedata.category(char)[0] in "LNPSM")
+
+    key = "".join(c if kept(c) else escape(c) for c in base)
+    if unicodedata.normalize("NFC", key) != key:
+        key = "".join(c if c in _KEY_ASCII else escape(c) for c in base)
+    key += "" if plain else "~"
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise InputError("the file name is too long to name its records", hint="shorten the file name")
+    return key
+
+
+def display_name(name: object) -> str:
+    """A file name or path as one printable line (quoted when it holds control characters).
+
+    >>> display_name("a.txt"), len(display_name("a" + chr(10) + "b.txt").splitlines())
+    ('a.txt', 1)
+    """
+    text = str(name)
+    return text if text.isprintable() else repr(text)
+
+
 def record_path(directory: Path, doc_id: str, suffix: str = ".json") -> Path:
     return directory / f"{record_stem(doc_id)}{suffix}"
 
 
 def read_raw(path: Path) -> bytes:
-    """The bytes of a raw file (``data/raw`` is never written)."""
-    return path.read_bytes()
+    """The bytes of a raw file (``data/raw`` is never written); :class:`InputError` if it is not
+    a regular file by the time it is opened (a FIFO, a device: reading one could block or never end)."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(f"{display_name(path)}: not a regular file", hint="put only files in data/raw")
+        return fh.read()
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
@@ -98,14 +167,54 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
-def raw_files(paths: Iterable[Path]) -> list[Path]:
-    """The named files plus the files inside named directories, sorted; hidden files skipped."""
+def raw_dir_entries(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files of a raw directory to read, sorted, and the entries skipped with the reason.
+
+    Hidden entries are ignored. A symbolic link is followed only when it resolves to a regular
+    file inside ``directory``; links leading out (``passwd.txt -> /etc/passwd``) or dangling,
+    subdirectories (raw files are not searched for below it) and special files are skipped.
+    """
+    import stat
+
+    root = directory.resolve()
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith("."):
+            continue
+        try:
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    skipped.append((path, "a symbolic link leading outside the raw directory"))
+                elif not target.is_file():
+                    skipped.append((path, "a symbolic link to no regular file"))
+                else:
+                    files.append(path)
+            elif stat.S_ISDIR(mode):
+                skipped.append((path, "a directory, not a file (raw files are not read from subdirectories)"))
+            elif not stat.S_ISREG(mode):
+                skipped.append((path, "not a regular file (a device, pipe or socket)"))
+            else:
+                files.append(path)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+            skipped.append((path, f"cannot be examined ({getattr(exc, 'strerror', None) or exc})"))
+    return files, skipped
+
+
+def raw_files(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """The named files plus the files inside named directories (:func:`raw_dir_entries`), sorted;
+    what a directory holds besides is appended to ``skipped`` (path, reason)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            files, passed = raw_dir_entries(path)
+            found += files
+            if skipped is not None:
+                skipped += passed
         elif path.is_file():
             found.append(path)
         else:
-            raise InputError(f"{path}: no such file or directory", hint="check the raw path")
+            raise InputError(f"{display_name(path)}: no such file or directory", hint="check the raw path")
     return found

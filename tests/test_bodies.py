@@ -58,6 +58,8 @@ def test_national_bodies(nlp: Language) -> None:
         ("推进东阿县疾控中心改革试点。", [("东阿县疾控中心", "cdc")]),
         ("支持聊城职业技术学院举办本科专业。", [("聊城职业技术学院", "university")]),
         ("加强县级医院和基层医疗卫生机构建设，由县级医院牵头。", []),
+        ("推进灵璧县中医院和北碚区社区卫生服务中心建设。",
+         [("灵璧县中医院", "hospital"), ("北碚区社区卫生服务中心", "hospital")]),
     ],
 )
 def test_institutions_boundaries(nlp: Language, text: str, expected: list[tuple[str, str]]) -> None:

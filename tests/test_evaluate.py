@@ -107,3 +107,23 @@ def test_ordered_overlap_is_symmetric_on_the_shorter_string():
 def test_read_gold_dir_rejects_a_folder_without_gold(tmp_path):
     with pytest.raises(EvaluationError):
         read_gold_dir(tmp_path)
+
+
+def test_align_documents_pairs_a_lone_relevant_prediction_whatever_its_title():
+    gold_docs = [{"title": "某市进一步完善医疗卫生服务体系实施方案", "relevant": True}]
+    pred_docs = [{"title": "政府信息公开", "relevant": True}]
+    assert align_documents(gold_docs, pred_docs) == [(0, 0)]
+
+
+def test_align_documents_needs_title_overlap_among_several_relevant_predictions():
+    gold_docs = [{"title": "某市进一步完善医疗卫生服务体系实施方案", "relevant": True}]
+    pred_docs = [{"title": "政府信息公开", "relevant": True}, {"title": "网站首页", "relevant": True}]
+    assert align_documents(gold_docs, pred_docs) == [(0, None), (None, 0), (None, 1)]
+
+
+def test_align_documents_keeps_irrelevant_documents_apart_from_relevant_ones():
+    gold_docs = [{"title": "携手建设更加美好的世界", "relevant": False},
+                 {"title": "关于进一步完善医疗卫生服务体系的意见", "relevant": True}]
+    pred_docs = [{"title": "携手建设更加美好的世界", "relevant": True}]
+    # The lone relevant prediction pairs with the relevant gold document, not its namesake.
+    assert align_documents(gold_docs, pred_docs) == [(0, None), (1, 0)]

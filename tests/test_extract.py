@@ -90,3 +90,20 @@ def test_seed_003_responsibilities_match_gold(nlp: Language) -> None:
     tp = len(predicted & gold)
     f1 = 2 * tp / (len(predicted) + len(gold))
     assert f1 >= 0.95, (sorted(predicted - gold), sorted(gold - predicted))
+
+
+def test_extract_irrelevant_article_contributes_no_facts() -> None:
+    from dataclasses import replace
+
+    from pipeline.extract import extract_document
+    from pipeline.ingest import ingest_bytes
+    from pipeline.nlp import build_nlp
+    from pipeline.structure import structure_article
+
+    text = "一、加强协作\n(一)深化维和行动合作。双方将派出1000名维和人员参加联合国维和行动。(外交部、国防部按职责分工负责)\n"
+    (article,) = ingest_bytes("peace.txt", text.encode("utf-8"))
+    nlp = build_nlp()
+    relevant = extract_document(structure_article(replace(article, relevant=True)), nlp)
+    assert relevant.programmes and relevant.responsibilities  # the same text, if it were relevant
+    facts = extract_document(structure_article(replace(article, relevant=False)), nlp)
+    assert (facts.programmes, facts.targets, facts.responsibilities) == ((), (), ())

@@ -116,6 +116,8 @@ _SPACE_TO = {ch: " " for ch in " \t\u00a0\u3000"} | {ch: "\n" for ch in "\r\f\v\
 def _char_may_become(raw_char: str, clean_char: str) -> bool:
     """Whether one raw character may come out as ``clean_char`` in a character-by-character span."""
     folded = fold_width(raw_char)
+    if raw_char in "\r\n" and clean_char == " ":
+        return True  # a wrapped line joined where a space stood (pipeline/ingest/layout.py)
     return clean_char in {raw_char, folded, simplified(folded), _SPACE_TO.get(raw_char)}
 
 

@@ -152,3 +152,40 @@ def test_the_pipeline_tokenizes_as_spacys_chinese_tokenizer(segmenter: Segmenter
     for text in [TEXT, *TRICKY[1:], *_seed_texts()[:3]]:
         ours = [(t.text, t.whitespace_) for t in nlp.make_doc(text)]
         assert ours == _spacy_tokens(segmenter.value, text, model), repr(text[:40])
+
+
+def test_saved_pipeline_keeps_its_lexicons(tmp_path: Path) -> None:
+    """nlp.to_disk saves each component's resource files; spacy.load reads the saved copies."""
+    nlp = build_nlp(Settings())
+    nlp.to_disk(tmp_path / "model")
+    saved = tmp_path / "model" / "policykg_programmes" / "programmes.yaml"
+    assert saved.is_file() and (tmp_path / "model" / "policykg_responsibilities" / "bodies.tsv").is_file()
+    # An analyst's edit to the saved lexicon changes what the loaded pipeline finds.
+    text = saved.read_text(encoding="utf-8").replace('suffixes: ["专项行动",', 'suffixes: ["示范创建", "专项行动",')
+    saved.write_text(text, encoding="utf-8")
+    sentence = "深入开展健康乡村示范创建,推进爱国卫生运动。"
+
+    def programmes(pipeline) -> list[str]:
+        doc = pipeline(sentence)
+        return [s._.programme_name for s in doc.spans.get("policykg", []) if s.label_ == "PROGRAMME"]
+
+    assert programmes(nlp) == ["爱国卫生运动"]
+    assert programmes(spacy.load(tmp_path / "model")) == ["健康乡村示范创建", "爱国卫生运动"]
+
+
+def test_component_reads_lexicons_from_its_resources_dir(tmp_path: Path) -> None:
+    import shutil
+
+    from pipeline.config import RESOURCES_DIR
+
+    for name in ("responsibility_cues.yaml", "bodies.tsv", "places.tsv"):
+        shutil.copyfile(RESOURCES_DIR / name, tmp_path / name)
+    cues = tmp_path / "responsibility_cues.yaml"
+    cues.write_text(cues.read_text(encoding="utf-8").replace("lead_labels: [", "lead_labels: [总牵头单位, "), encoding="utf-8")
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("policykg_responsibilities", config={"resources_dir": str(tmp_path)})
+    doc = nlp.make_doc("(一)甲任务。(总牵头单位:市卫生健康委)")
+    doc._.jurisdiction, doc._.level = "聊城市", "municipal"
+    doc._.sections = [("i1", "item", "甲任务", 0, len(doc.text))]
+    doc = nlp(doc)
+    assert [(link.body._.canonical, link.role) for link in doc._.responsibilities] == [("聊城市卫生健康委员会", "lead")]

@@ -121,3 +121,151 @@ def test_goals_of_body_parameter_is_data_even_with_quotes(loaded, suffix):
     # FalkorDB writes parameters into the query text; unescaped, "x' body='y" would override $body.
     rows = run_query(loaded, QUERIES["goals_of_body"], {"body": "市卫健委" + suffix})[1]
     assert rows == []
+
+
+# --------------------------------------------------------------------------- the read-only guard
+
+#: Statements that write, each hiding its write from a naive keyword check in its own way.
+BYPASSES = [
+    "MATCH (n) /* ' */ CREATE (:X {v: 7}) /* ' */ RETURN 1",
+    "WITH 1 AS `'` CREATE (:X) RETURN 1",
+    "// it's\nCREATE (:X) RETURN 1",
+    "MATCH (n) // it's\nCREATE (:X) RETURN 1",
+    'WITH "it\'s" AS s CREATE (:X {s: s}) RETURN 1',
+    "WITH 'a\\'b' AS s CREATE (:X) RETURN s",
+    "WITH 1 AS `a``'` CREATE (:X) RETURN 1",
+    "CALL { CREATE (:X) } RETURN 1",
+    "MATCH (n) CALL { WITH n CREATE (:X) } RETURN 1",
+    "MATCH (n) CALL (n) { SET n.v = 1 } RETURN 1",
+    "FOREACH (i IN [1] | CREATE (:X))",
+    "UNWIND [1] AS i FOREACH (j IN [i] | MERGE (:X {v: j}))",
+    "LOAD CSV FROM 'file:///etc/passwd' AS row CREATE (:X {r: row[0]})",
+    "load csv from 'file:///etc/passwd' as row return row",
+    "CALL db.idx.fulltext.createNodeIndex('X', 'v')",
+    "CALL db.idx.fulltext.drop('X')",
+    "CALL `db`.`idx`.fulltext.createNodeIndex('X', 'v')",
+    "CALL apoc.create.node(['X'], {})",
+    "CALL apoc.cypher.runWrite('CREATE (:X)', {})",
+    "MATCH (n) CALL apoc.refactor.rename.label('A', 'B') YIELD total RETURN 1",
+    "MATCH (n) RETURN n UNION MATCH (n) DETACH DELETE n RETURN n",
+    "MATCH (n)\tREMOVE n:Resource",
+    "CREATE INDEX FOR (n:X) ON (n.v)",
+    "DROP INDEX ON :X(v)",
+    "MATCH (n) SeT n.v = 1",
+    "INSERT (:X)",
+    "MATCH (n) /* unterminated comment CREATE (:X)",
+    "MATCH (n) WHERE n.v = 'unterminated RETURN n",
+    "MATCH (n) WITH n AS `unterminated RETURN n",
+]
+
+
+@pytest.mark.parametrize("text", BYPASSES)
+def test_check_read_only_refuses_hidden_writes(text):
+    with pytest.raises(QueryError):
+        check_read_only(text)
+
+
+@pytest.mark.parametrize("text", [
+    "MATCH (n:Resource) WHERE n.heading CONTAINS 'CREATE' RETURN n.uri /* SET */ // DELETE",
+    "MATCH (n:`Create`) RETURN n.`set`, n.merge, $delete",
+    "MATCH (n)-[:REMOVE]->(m) RETURN count(*)",
+    "CALL db.labels()",
+    "CALL db.labels() YIELD label RETURN label",
+    "CALL { MATCH (n) RETURN count(n) AS c } RETURN c",
+    "RETURN 'it''s' AS s",
+    "WITH 'x' AS `it's` RETURN `it's`",
+])  # fmt: skip
+def test_check_read_only_accepts_reads(text):
+    check_read_only(text)
+
+
+def test_cypher_literal_keeps_quotes_as_data():
+    from pipeline.graphdb.falkordb_read import statement_with_parameters
+
+    statement = statement_with_parameters("RETURN $b", {"b": "x' RETURN 1 //", "n": 2})
+    assert statement == "CYPHER b='x\\' RETURN 1 //' n=2 RETURN $b"
+    with pytest.raises(QueryError, match="bad parameter name"):
+        statement_with_parameters("RETURN 1", {"a b": 1})
+
+
+def _node_count(settings) -> int:
+    from pipeline.graphdb.bulk import _client
+    from pipeline.graphdb.dialect import FALKORDB_GRAPH
+
+    client = _client(settings)
+    try:
+        reply = client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, "MATCH (n) RETURN count(n)")
+        return int(reply[1][0][0])
+    finally:
+        client.close()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("text", [t for t in BYPASSES if "unterminated" not in t and "apoc" not in t
+                                  and "INSERT" not in t and "CALL (n)" not in t])  # fmt: skip
+def test_run_read_only_server_refuses_writes_without_the_text_check(graph, graph_server, monkeypatch, text):
+    # The server's read-only path alone must refuse: switch the text check off.
+    from pipeline.graphdb import queries
+
+    graph.session().run("CREATE (:Resource {uri: 'a', v: 1})").consume()
+    before = _node_count(graph_server)
+    monkeypatch.setattr(queries, "check_read_only", lambda text: None)
+    with pytest.raises(QueryError):
+        queries.run_read_only(graph, graph_server, text, {})
+    assert _node_count(graph_server) == before
+    labels = queries.run_read_only(graph, graph_server, "MATCH (n) RETURN labels(n) AS l, n.v AS v", {})[1]
+    assert labels == [{"l": ["Resource"], "v": 1}]
+
+
+@pytest.mark.integration
+def test_run_read_only_returns_typed_values_and_parameters(graph, graph_server):
+    from pipeline.graphdb.queries import run_read_only
+
+    graph.session().run(
+        "CREATE (:Resource {uri: 'a', n: 2, f: 1.5, ok: true, l: ['x', 'y']})-[:R {w: 3}]->(:Resource {uri: 'b'})"
+    ).consume()
+    columns, rows = run_read_only(
+        graph, graph_server,
+        "MATCH (a {uri: $u})-[r]->(b) RETURN a, r.w AS w, b.uri AS b, {k: a.l} AS m, $q AS q", {"u": "a", "q": "it's"},
+    )  # fmt: skip
+    assert columns == ["a", "w", "b", "m", "q"]
+    assert rows == [{"a": {"uri": "a", "n": 2, "f": 1.5, "ok": True, "l": ["x", "y"]}, "w": 3, "b": "b",
+                     "m": {"k": ["x", "y"]}, "q": "it's"}]  # fmt: skip
+
+
+def test_run_read_only_uses_a_read_session_on_neo4j():
+    from pipeline.graphdb.connection import Connection
+    from pipeline.graphdb.dialect import Dialect
+    from pipeline.graphdb.queries import run_read_only
+
+    modes = []
+
+    class Result:
+        def __iter__(self):
+            return iter([])
+
+        def keys(self):
+            return ["x"]
+
+    class Session:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def run(self, text, params):
+            return Result()
+
+    class Driver:
+        def session(self, **kwargs):
+            modes.append(kwargs.get("default_access_mode"))
+            return Session()
+
+    from pipeline.config import Settings
+
+    settings = Settings(neo4j_uri="bolt://example:7687")
+    assert run_read_only(Connection(Driver(), Dialect.NEO4J, None), settings, "RETURN 1 AS x", {}) == (["x"], [])
+    assert modes == ["READ"]
+    with pytest.raises(QueryError, match="read-only path"):
+        run_read_only(Connection(Driver(), Dialect.FALKORDB, None), settings, "RETURN 1", {})

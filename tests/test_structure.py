@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -382,10 +383,57 @@ def test_normalise_doc_number(raw: str, expected: str | None) -> None:
         ("国家卫生健康委", (Level.NATIONAL, "全国")),
         ("某某县人民政府", (Level.COUNTY, "某某县")),
         ("卫生健康局", None),
+        # The place table: county-level cities, 自治州, districts of a municipality, 盟, 旗.
+        ("阳春市人民政府", (Level.COUNTY, "阳春市")),
+        ("阳江市阳春市卫生健康局", (Level.COUNTY, "阳春市")),
+        # An autonomous prefecture goes by its 州 form, written in full or short.
+        ("黔南布依族苗族自治州人民政府办公室", (Level.MUNICIPAL, "黔南州")),
+        ("黔南州人民政府办公室", (Level.MUNICIPAL, "黔南州")),
+        ("化隆县卫生健康局", (Level.COUNTY, "化隆县")),
+        ("海南州卫生健康委员会", (Level.MUNICIPAL, "海南州")),
+        ("化隆县人民政府", (Level.COUNTY, "化隆县")),
+        ("重庆市北碚区人民政府办公室", (Level.COUNTY, "北碚区")),
+        ("阿拉善盟卫生健康委员会", (Level.MUNICIPAL, "阿拉善盟")),
+        ("达拉特旗人民政府", (Level.COUNTY, "达拉特旗")),
+        ("内蒙古自治区卫生健康委员会", (Level.PROVINCIAL, "内蒙古自治区")),
+        # National bodies come from the national rows of bodies.tsv.
+        ("退役军人事务部", (Level.NATIONAL, "全国")),
+        ("共青团中央", (Level.NATIONAL, "全国")),
+        ("市场监管总局", (Level.NATIONAL, "全国")),
     ],
 )
 def test_jurisdiction_of(name: str, expected: tuple[Level, str] | None) -> None:
     assert jurisdiction_of(name) == expected
+
+
+def test_structure_lexicon_reads_the_one_place_table() -> None:
+    from pipeline.structure.lexicon import structure_lexicon
+
+    places = {j.name: j for j in structure_lexicon().jurisdictions}
+    assert len(places) > 3000
+    assert (places["阳春市"].level, places["阳春市"].province) == (Level.COUNTY, "广东省")
+    assert (places["黔南布依族苗族自治州"].short, places["黔南布依族苗族自治州"].province) == ("黔南州", "贵州省")
+    assert not (ROOT / "pipeline" / "resources" / "jurisdictions.tsv").exists()
+
+
+def test_structure_article_national_department_notice() -> None:
+    text = (
+        "退役军人事务部 国家卫生健康委关于加强退役军人医疗保障工作的通知\n退役军人部发〔2024〕3号\n"
+        "各省、自治区、直辖市退役军人事务厅(局)、卫生健康委:\n现就有关工作通知如下。\n"
+        "退役军人事务部 国家卫生健康委\n2024年3月5日\n一、总体要求\n(一)目标。到2025年,建成体系。"
+    )
+    meta = structure_article(article(text)).metadata
+    assert (meta.level, meta.jurisdiction) == (Level.NATIONAL, "全国")
+    assert meta.issuer_names[0] == "退役军人事务部"
+
+
+def test_structure_article_county_level_city_notice() -> None:
+    text = (
+        "阳春市人民政府办公室关于印发阳春市卫生健康事业发展规划的通知\n现将规划印发给你们。\n"
+        "阳春市人民政府办公室\n2023年12月6日"
+    )
+    meta = structure_article(article(text)).metadata
+    assert (meta.level, meta.jurisdiction) == (Level.COUNTY, "阳春市")
 
 
 def test_split_bodies_rejects_non_bodies() -> None:
@@ -557,3 +605,44 @@ def test_structure_article_provincial_notice_without_signature() -> None:
     meta = doc.metadata
     assert (meta.title, meta.doc_number, meta.date) == ("河北省“十四五”卫生健康事业发展规划", "冀政办字〔2021〕160号", "2021-11-26")
     assert (meta.level, meta.jurisdiction, meta.plan_period_end) == (Level.PROVINCIAL, "河北省", "2025")
+
+
+def _meta(text: str) -> Any:
+    (doc,) = structure_articles(ingest_bytes("page.txt", text.encode("utf-8")))
+    return doc.metadata
+
+
+def test_metadata_fields_read_one_by_one_from_a_run_together_line() -> None:
+    from pipeline.structure.fields import read_fields
+
+    fields = read_fields(["索引号:0021/2024-0012主题分类:卫生发布机构:某某市卫生健康局发布时间:2024-03-05 09:30浏览次数:12",
+                          "文  号: 某卫发〔2024〕3号 成文日期: 2024-03-01"])
+    assert fields == {"issuer": "某某市卫生健康局", "published": "2024-03-05 09:30", "number": "某卫发〔2024〕3号",
+                      "issued": "2024-03-01"}
+
+
+def test_title_from_the_notice_sentence_over_a_furniture_first_line() -> None:
+    meta = _meta(
+        "网站导航\n潍卫发〔2024〕8号\n各区县卫生健康局:\n"
+        "《潍坊市基层卫生服务能力提升行动方案》已经市卫生健康委员会同意,现印发给你们,请认真贯彻执行。\n"
+        "潍坊市卫生健康委员会\n2024年5月6日\n潍坊市基层卫生服务能力\n提升行动方案\n一、总体目标\n(一)强基层。做好工作。\n"
+    )
+    assert (meta.title, meta.doc_number, meta.date) == ("潍坊市基层卫生服务能力提升行动方案", "潍卫发〔2024〕8号", "2024-05-06")
+    assert (meta.level, meta.jurisdiction, meta.issuer_names) == (Level.MUNICIPAL, "潍坊市", ("潍坊市卫生健康委员会",))
+
+
+def test_title_as_the_document_spells_its_own_heading() -> None:
+    meta = _meta(
+        "某省卫生健康委关于印发2024年某省卫生健康工作要点的通知\n各市卫生健康委:\n"
+        "现将2024年某省卫生健康工作要点印发给你们。\n某省卫生健康委\n2024年3月1日\n"
+        "2024年全省卫生健康工作要点\n一、总体要求\n(一)做好工作。加强领导。\n"
+    )
+    assert meta.title == "2024年全省卫生健康工作要点"
+    assert meta.plan_period_end == "2024"  # a one-year plan: its targets are due that year
+
+
+def test_doc_number_with_a_missing_bracket_and_issuer_from_a_national_prefix() -> None:
+    meta = _meta("<正>国办发〔2021〕9号各省、自治区、直辖市人民政府:《深化医药卫生体制改革工作方案》已经国务院同意,"
+                 "现印发给你们。2021年3月1日\n深化医药卫生体制改革工作方案\n一、总体要求\n"
+                 "(一)完善医疗卫生服务体系。推进分级诊疗,加强公共卫生和医疗保障,健全药品供应保障。")
+    assert (meta.doc_number, meta.issuer_names, meta.level) == ("国办发〔2021〕9号", ("国务院办公厅",), Level.NATIONAL)

@@ -263,3 +263,40 @@ def test_find_targets_keeps_pingjun_in_the_indicator():
     assert match.indicator.endswith("水平平均")
     (match,) = find_targets("到2025年，县级医院病床使用率均达到85%以上。")
     assert match.indicator.endswith("病床使用率")
+
+
+def test_find_targets_lead_in_year_carries_to_later_sentences() -> None:
+    text = "到2026年底前,基层服务体系基本建成。全市县级医院全部达到服务能力基本标准,家庭医生签约率提高到50%左右。"
+    assert facts(text) == [("家庭医生签约率", "~", 50.0, "%", "2026")]
+
+
+def test_find_targets_lead_in_year_ends_with_its_section() -> None:
+    text = "(一)发展目标。到2026年,签约率达到50%。\n(二)保障措施。年度签约率达到40%。"
+    assert [t[-1] for t in facts(text)] == ["2026", None]
+
+
+def test_find_targets_past_cue_marks_only_its_clause() -> None:
+    text = "全市已累计建成10个医联体,医保基金累计结余不超过年度收入的15%。"
+    assert [t[1:] for t in facts(text, "2024")] == [("<=", 15.0, "%", "2024")]
+
+
+def test_find_targets_listed_items_share_the_verb() -> None:
+    text = "到2025年,每个县设置2个公共卫生服务中心、3个急救站。"
+    assert [(v, u) for _, _, v, u, _ in facts(text)] == [(2.0, "个"), (3.0, "个")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("到2025年,居民健康素养水平提高到三成以上。", [("居民健康素养水平", ">=", 30.0, "%", "2025")]),
+        ("到2025年,每个乡镇至少设置一所标准化卫生院。", [("每个乡镇至少设置标准化卫生院", ">=", 1.0, "所", "2025")]),
+        ("到2025年,建立一批示范机构,推进三级医院建设,落实两个责任。", []),
+    ],
+)
+def test_find_targets_chinese_numerals_after_a_commitment(sentence: str, expected: list) -> None:
+    assert facts(sentence) == expected
+
+
+def test_find_targets_every_year_holds_for_its_own_clause() -> None:
+    got = facts("每年开展健康体检不少于1次,65岁及以上老年人健康管理率达到72%。", "2025")
+    assert [t[-1] for t in got] == ["annual", "2025"]

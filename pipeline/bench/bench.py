@@ -195,14 +195,50 @@ def _empty_database(settings: Settings) -> None:
         clear_graph(conn)
 
 
+#: Megabytes of the one long raw file ``make bench`` pushes through a worker's stages.
+LONG_DOCUMENT_MB = 10
+
+
+def long_document_timing(settings: Settings, megabytes: int) -> dict[str, Any]:
+    """Seconds and peak memory of one raw file of ``megabytes`` MB (a seed text, repeated)
+    through a worker's stages (ingest → structure → extract in pieces → RDF → SHACL), in a
+    fresh process so its peak resident memory is its own."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = settings.path(settings.bench_dir) / "long" / f"long_{megabytes}mb.txt"
+    if not path.exists() or path.stat().st_size < megabytes * 1_000_000:
+        # the largest seed text, repeated: one article (a seed's title opens no new one)
+        seed = max(sorted(settings.path(settings.raw_dir).glob("*.txt")), key=lambda p: p.stat().st_size).read_bytes()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(seed * (megabytes * 1_000_000 // max(len(seed), 1) + 1))
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_long_document_worker, settings, path).result()
+
+
+def _long_document_worker(settings: Settings, path: Path) -> dict[str, Any]:
+    from pipeline.runner import _nlp_for, _result
+
+    nlp = _nlp_for(settings)
+    data = path.read_bytes()
+    t0 = time.perf_counter()
+    result = _result(settings, path.name, "0" * 64, data, nlp)
+    return {"megabytes": round(len(data) / 1e6, 1), "seconds": round(time.perf_counter() - t0, 1),
+            "documents": len(result.outputs), "error": None if result.error is None else str(result.error),
+            "stages": {k: round(v, 1) for k, v in result.seconds.items()},
+            "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 def _timed_run(settings: Settings, **kwargs: Any) -> tuple[RunSummary, float]:
     t0 = time.perf_counter()
     summary = run(settings, **kwargs)
     return summary, time.perf_counter() - t0
 
 
-def run_bench(settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool = True) -> dict[str, Any]:
-    """Generate ``docs`` documents, run the pipeline cold, then rebuild twice; returns the figures."""
+def run_bench(
+    settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool = True, long_mb: int = 0
+) -> dict[str, Any]:
+    """Generate ``docs`` documents, run the pipeline cold, then rebuild twice; with ``long_mb``,
+    also one raw file of that many MB (:func:`long_document_timing`); returns the figures."""
     bench_dir = settings.path(settings.bench_dir)
     corpus = bench_dir / f"corpus_{docs}"
     t0 = time.perf_counter()
@@ -281,6 +317,8 @@ def run_bench(settings: Settings, *, docs: int = 1000, seed: int = 7, load: bool
         "peak_memory_mib": peak_memory_mib(),
         "peak_tree_memory_mib": tree.peak_mib,
         "analysis": analysis,
+        "long_document": long_document_timing(bsettings.with_overrides(raw_dir=settings.raw_dir), long_mb)
+        if long_mb else None,
         "peak_memory_after_cold_mib": memory_after_cold,
         "notes": cold.notes,
         "targets": {

@@ -7,6 +7,7 @@ Each command group lives in its own module under ``pipeline/cli/`` and registers
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 import typer
@@ -63,8 +64,34 @@ def _is_usage_error(exc: Exception) -> bool:
     return isinstance(exc, tuple(classes))
 
 
+class _RedactingFilter(logging.Filter):
+    """Replaces passwords (``NEO4J_PASSWORD``, one inside a URI) in log lines by ``***``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def _redact(text: str) -> str:
+    from pipeline.config import environment_secrets, redact_secrets
+
+    return redact_secrets(text, environment_secrets())
+
+
+def _log_to_stderr() -> None:
+    """Warnings to stderr as Python's last-resort handler prints them, with passwords redacted."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.addFilter(_RedactingFilter())
+        root.addHandler(handler)
+
+
 def main() -> None:
     """Console-script entry point."""
+    _log_to_stderr()
     try:
         # Without standalone mode click returns the code of a typer.Exit instead of exiting.
         code = app(standalone_mode=False)
@@ -73,7 +100,7 @@ def main() -> None:
     except PolicyKGError as exc:
         if _state["debug"]:
             raise
-        print(f"policykg: error: {exc}", file=sys.stderr)
+        print(_redact(f"policykg: error: {exc}"), file=sys.stderr)
         sys.exit(2)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
@@ -88,7 +115,7 @@ def main() -> None:
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         print(
-            f"policykg: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            _redact(f"policykg: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"),
             file=sys.stderr,
         )
         sys.exit(1)

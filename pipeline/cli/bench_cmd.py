@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from pipeline.bench.bench import LONG_DOCUMENT_MB
 from pipeline.config import Settings
 
 
@@ -49,6 +50,10 @@ def print_bench(result: dict[str, Any], console: Any) -> None:
                       f"{reload['rows_per_s']} rows/s")
     console.print(f"peak memory (MiB): process tree {result['peak_tree_memory_mib']} during the cold run; "
                   f"largest single process {result['peak_memory_mib']}")
+    long = result.get("long_document")
+    if long:
+        console.print(f"one {long['megabytes']} MB raw file: {long['seconds']} s, {long['documents']} document(s), "
+                      f"peak {long['peak_memory_mib']} MiB" + (f", error: {long['error']}" if long["error"] else ""))
     for target, ok in result["targets"].items():
         colour = "green" if ok else ("yellow" if ok is None else "red")
         console.print(f"[{colour}]{target}: {ok}[/{colour}]")
@@ -81,6 +86,8 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(None, help="Extraction processes."),
         seed: int = typer.Option(7, help="Corpus seed."),
         no_load: bool = typer.Option(False, "--no-load", help="Do not load into the graph server."),
+        long_mb: int = typer.Option(LONG_DOCUMENT_MB, "--long-mb", min=0,
+                                    help="Also time one raw file of this many MB (0: skip)."),
     ) -> None:
         """Measure every stage on a generated corpus; writes data/bench/result.json."""
         from rich.console import Console
@@ -90,5 +97,5 @@ def register(app: typer.Typer) -> None:
         settings = Settings.from_env().with_overrides(workers=workers)
         console = Console()
         with console.status(f"benchmarking on {docs} generated documents…"):
-            result = run_bench(settings, docs=docs, seed=seed, load=not no_load)
+            result = run_bench(settings, docs=docs, seed=seed, load=not no_load, long_mb=long_mb)
         print_bench(result, console)

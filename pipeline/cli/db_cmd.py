@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
         from pipeline.errors import QueryError
         from pipeline.graphdb.connection import connect
         from pipeline.graphdb.queries import (
-            check_read_only, format_rows, get_query, list_queries, parse_params, run_cypher, run_query,
+            check_read_only, format_rows, get_query, list_queries, parse_params, run_query, run_read_only,
         )  # fmt: skip
 
         settings = _settings()
@@ -141,10 +141,11 @@ def register(app: typer.Typer) -> None:
             for q in list_queries(settings):
                 console.print(f"[bold]{q.name}[/bold] ({', '.join(q.parameters) or 'no params'}): {q.title}")
             return
+        if cypher:
+            check_read_only(cypher)  # before connecting: a refused statement needs no server
         with connect(settings) as conn:
             if cypher:
-                check_read_only(cypher)
-                columns, rows = run_cypher(conn, cypher, params)
+                columns, rows = run_read_only(conn, settings, cypher, params)
             else:
                 columns, rows = run_query(conn, get_query(settings, name), params)
         if fmt == "table":

@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from pipeline.config import Settings
-from pipeline.errors import EvaluationError, InputError
+from pipeline.errors import EvaluationError, file_failure
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +26,24 @@ def facts_records(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
     from pipeline.facts import gold_record
     from pipeline.nlp import build_nlp
     from pipeline.runner import process_raw
-    from pipeline.store import raw_files, read_raw
+    from pipeline.store import display_name, raw_files, read_raw
 
     nlp = build_nlp(settings)
-    for path in raw_files(paths):
+    passed: list[tuple[Path, str]] = []
+    files = raw_files(paths, passed)
+    for path, reason in passed:
+        print(f"policykg: skipped {display_name(path)}: {reason}", file=sys.stderr)
+        yield {"source": path.name, "documents": [], "error": reason}
+    for path in files:
         try:
             documents, facts = process_raw(path.name, read_raw(path), nlp)
-        except InputError as exc:
-            print(f"policykg: skipped {path}: {exc}", file=sys.stderr)
-            yield {"source": path.name, "documents": [], "error": str(exc)}
+            record = gold_record(path.name, documents, facts)
+        except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others
+            failure = file_failure(path.name, exc)
+            print(f"policykg: skipped {display_name(path)}: {failure}", file=sys.stderr)
+            yield {"source": path.name, "documents": [], "error": str(failure)}
             continue
-        yield gold_record(path.name, documents, facts)
+        yield record
 
 
 def _print_scores(scores: Any) -> None:
@@ -64,15 +71,21 @@ def register(app: typer.Typer) -> None:
         paths: list[Path] = typer.Argument(..., help="Raw files or directories of raw files."),
         segmenter: str = typer.Option(None, help="char | jieba | pkuseg"),
         pkuseg_model: Path = typer.Option(None, help="Model directory for the pkuseg segmenter."),
+        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any file is skipped."),
     ) -> None:
-        """Print one gold-format JSON object per raw file, one per line."""
+        """Print one gold-format JSON object per raw file, one per line (a skipped file: an
+        ``error`` field and no documents)."""
         from pipeline.config import Segmenter
 
         settings = Settings.from_env().with_overrides(
             segmenter=Segmenter(segmenter) if segmenter else None, pkuseg_model=pkuseg_model
         )
+        skipped = 0
         for record in facts_records(paths, settings):
+            skipped += "error" in record
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if strict and skipped:
+            raise SystemExit(1)
 
     @app.command("eval")
     def eval_cmd(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
 
 from pipeline.config import Segmenter, Settings
-from pipeline.errors import InputError
+from pipeline.errors import InputError, file_failure
 
 DOCUMENTS_DIR = "documents"
 FACTS_DIR = "facts"
@@ -25,13 +26,19 @@ def extract_dir(in_dir: Path, out_dir: Path, settings: Settings) -> dict[str, in
     if not documents_dir.is_dir():
         raise InputError(f"{documents_dir}: no such directory", hint="run `policykg structure` first")
     nlp = build_nlp(settings)
-    counts = {"documents": 0, "bodies": 0, "responsibilities": 0, "targets": 0, "programmes": 0}
+    counts = {"documents": 0, "bodies": 0, "responsibilities": 0, "targets": 0, "programmes": 0, "skipped": 0}
     for path in sorted(documents_dir.glob("*.json")):
         try:
             document = read_record(path, Document)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{path}: not a Document record ({exc})", hint="rerun `policykg structure`") from exc
-        facts = extract_document(document, nlp)
+        try:
+            facts = extract_document(document, nlp)
+        except Exception as exc:  # noqa: BLE001 - one document's failure must not stop the others
+            failure = file_failure(document.article.source, exc)
+            print(f"policykg: skipped {document.doc_id}: {failure}", file=sys.stderr)
+            counts["skipped"] += 1
+            continue
         write_json(record_path(out_dir / FACTS_DIR, facts.doc_id), facts)
         counts["documents"] += 1
         counts["bodies"] += len(facts.bodies)
@@ -48,6 +55,7 @@ def register(app: typer.Typer) -> None:
         out_dir: Path = typer.Option(Path("data/interim"), "--out", help="Directory to write facts/ into."),
         segmenter: str = typer.Option(None, help="char | jieba | pkuseg"),
         pkuseg_model: Path = typer.Option(None, help="Model directory for the pkuseg segmenter."),
+        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any document is skipped."),
     ) -> None:
         """Extract bodies, responsibilities, targets and programmes from structured documents."""
         from rich.console import Console
@@ -62,3 +70,5 @@ def register(app: typer.Typer) -> None:
             table.add_column(key, justify="right")
         table.add_row(*(str(v) for v in counts.values()))
         Console().print(table)
+        if strict and counts["skipped"]:
+            raise SystemExit(1)

@@ -8,9 +8,9 @@ from typing import Any
 
 import typer
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, file_failure
 from pipeline.models import SkippedFile
-from pipeline.store import raw_files
+from pipeline.store import display_name, raw_files
 
 REPORT_NAME = "ingest_report.json"
 ARTICLES_DIR = "articles"
@@ -26,26 +26,38 @@ def _remove_stale(articles_dir: Path, stem: str, keep: set[str]) -> None:
 def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
     """Ingest every raw file, write its articles, and return the report (also written)."""
     from pipeline.ingest import ingest_file
-    from pipeline.store import read_raw, record_path, write_json
+    from pipeline.store import read_raw, record_path, source_key, write_json
 
     articles_dir = out / ARTICLES_DIR
     inputs: list[dict[str, Any]] = []
     skipped: list[SkippedFile] = []
-    for path in raw_files(paths):
+    passed: list[tuple[Path, str]] = []
+    files = raw_files(paths, passed)
+    for path, reason in passed:
+        print(f"policykg: skipped {display_name(path)}: {reason}", file=sys.stderr)
+        skipped.append(SkippedFile(path.name, "E100", reason))
+        inputs.append({"source": path.name, "status": "skipped", "code": "E100", "reason": reason})
+    for path in files:
         try:
             result = ingest_file(path.name, read_raw(path))
         except InputError as exc:
-            print(f"policykg: skipped {path}: {exc}", file=sys.stderr)
+            print(f"policykg: skipped {display_name(path)}: {exc}", file=sys.stderr)
             skipped.append(SkippedFile(path.name, exc.code, exc.message))
             inputs.append({"source": path.name, "status": "skipped", "code": exc.code, "reason": exc.message})
             continue
         except OSError as exc:
-            print(f"policykg: skipped {path}: cannot read it ({exc.strerror})", file=sys.stderr)
+            print(f"policykg: skipped {display_name(path)}: cannot read it ({exc.strerror})", file=sys.stderr)
             skipped.append(SkippedFile(path.name, "E100", f"cannot read file: {exc.strerror}"))
             inputs.append({"source": path.name, "status": "skipped", "code": "E100", "reason": str(exc)})
             continue
+        except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others
+            failure = file_failure(path.name, exc)
+            print(f"policykg: skipped {display_name(path)}: {failure}", file=sys.stderr)
+            skipped.append(SkippedFile(path.name, failure.code, failure.message))
+            inputs.append({"source": path.name, "status": "skipped", "code": failure.code, "reason": failure.message})
+            continue
         for warning in result.warnings:
-            print(f"policykg: warning: {path}: {warning}", file=sys.stderr)
+            print(f"policykg: warning: {display_name(path)}: {warning}", file=sys.stderr)
         written = []
         for article in result.articles:
             target = record_path(articles_dir, article.doc_id)
@@ -60,7 +72,7 @@ def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
                     "headline": article.hints.get("headline"),
                 }
             )
-        _remove_stale(articles_dir, Path(path.name).stem, {Path(w["path"]).name for w in written})
+        _remove_stale(articles_dir, source_key(path.name), {Path(w["path"]).name for w in written})
         inputs.append(
             {
                 "source": path.name,
@@ -72,6 +84,8 @@ def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
                 "warnings": list(result.warnings),
             }
         )
+    if passed:  # entries skipped while listing: back into name order
+        inputs.sort(key=lambda i: i["source"])
     report = {
         "inputs": inputs,
         "skipped": skipped,

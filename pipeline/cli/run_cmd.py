@@ -11,7 +11,10 @@ from pipeline.config import Executor, Segmenter, Settings
 
 def print_summary(summary: Any, console: Any) -> None:
     """The run's counts, per-stage times and output locations as a rich table."""
+    from rich.markup import escape
     from rich.table import Table
+
+    from pipeline.store import display_name
 
     table = Table(title="policykg run", show_header=False)
     table.add_column("what")
@@ -33,7 +36,8 @@ def print_summary(summary: Any, console: Any) -> None:
         table.add_row(f"output: {name}", where)
     console.print(table)
     for skip in summary.skipped:
-        console.print(f"[yellow]skipped {skip.source}: [{skip.code}] {skip.reason}[/yellow]")
+        console.print(f"[yellow]skipped {escape(display_name(skip.source))}: {escape(f'[{skip.code}] {skip.reason}')}[/yellow]", markup=True,
+                      highlight=False)
     for note in summary.notes:
         console.print(f"[yellow]note: {note}[/yellow]")
 
@@ -48,6 +52,7 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, help="Rebuild every document, ignoring the manifest."),
         no_load: bool = typer.Option(False, "--no-load", help="Stop after building the RDF graph."),
         no_analysis: bool = typer.Option(False, "--no-analysis", help="Skip the corpus-wide analysis."),
+        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any raw file is skipped."),
     ) -> None:
         """Run ingest → structure → extract → build → validate → load → analyse on data/raw, rebuilding only what changed."""
         from rich.console import Console
@@ -77,3 +82,5 @@ def register(app: typer.Typer) -> None:
         with bars:
             summary = run(settings, force=force, load=not no_load, analyse=not no_analysis, progress=progress)
         print_summary(summary, console)
+        if strict and summary.skipped:
+            raise SystemExit(1)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from pipeline.errors import StructureError
+from pipeline.errors import StructureError, file_failure
+from pipeline.models import SkippedFile
 
 ARTICLES_DIR = "articles"
 DOCUMENTS_DIR = "documents"
@@ -37,9 +39,11 @@ def _read_articles(articles_dir: Path) -> list[Any]:
     return articles
 
 
-def structure_dir(inp: Path, out: Path) -> list[dict[str, Any]]:
-    """Structure every article of ``inp/articles`` and write ``out/documents``; one summary row per document."""
-    from pipeline.store import record_path, write_json
+def structure_dir(inp: Path, out: Path, failures: list[SkippedFile] | None = None) -> list[dict[str, Any]]:
+    """Structure every article of ``inp/articles`` and write ``out/documents``; one summary row per
+    document. A raw file whose articles fail is reported (one line on stderr, and in
+    ``failures``) and left out; the others are still structured."""
+    from pipeline.store import display_name, record_path, source_key, write_json
     from pipeline.structure import structure_articles
 
     by_source: dict[str, list[Any]] = defaultdict(list)
@@ -48,7 +52,15 @@ def structure_dir(inp: Path, out: Path) -> list[dict[str, Any]]:
     rows = []
     for source in sorted(by_source):
         written: set[str] = set()
-        for document in structure_articles(by_source[source]):
+        try:
+            documents = structure_articles(by_source[source])
+        except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others
+            failure = file_failure(source, exc)
+            print(f"policykg: skipped {display_name(source)}: {failure}", file=sys.stderr)
+            if failures is not None:
+                failures.append(SkippedFile(source, failure.code, failure.message))
+            continue
+        for document in documents:
             target = record_path(out / DOCUMENTS_DIR, document.doc_id)
             write_json(target, document)
             written.add(target.name)
@@ -65,7 +77,7 @@ def structure_dir(inp: Path, out: Path) -> list[dict[str, Any]]:
                     "citations": len(document.citations),
                 }
             )
-        _remove_stale(out / DOCUMENTS_DIR, Path(source).stem, written)
+        _remove_stale(out / DOCUMENTS_DIR, source_key(source), written)
     return rows
 
 
@@ -85,12 +97,14 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(
             Path("data/interim"), "--out", help="Interim directory to write documents/ into."
         ),
+        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any file is skipped."),
     ) -> None:
         """Read metadata, citations and the task hierarchy of every ingested article."""
         from rich.console import Console
         from rich.table import Table
 
-        rows = structure_dir(inp, out)
+        failures: list[SkippedFile] = []
+        rows = structure_dir(inp, out, failures)
         table = Table(title=f"{len(rows)} documents -> {out / DOCUMENTS_DIR}")
         for column in ("doc_id", "title", "文号", "date", "area", "sections", "cites"):
             table.add_column(column)
@@ -106,3 +120,7 @@ def register(app: typer.Typer) -> None:
                     str(row["citations"]),
                 )
         Console(stderr=True, width=200).print(table)
+        if failures:
+            print(f"policykg: {len(failures)} file(s) skipped", file=sys.stderr)
+            if strict:
+                raise SystemExit(1)

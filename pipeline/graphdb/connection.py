@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from pipeline.config import Engine, Settings
+from pipeline.config import Engine, Settings, split_uri_credentials
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.credentials import USERNAME, password_path, read_password
 from pipeline.graphdb.dialect import DETECT_STATEMENT, Dialect, escape_parameters, suppress_goodbye
@@ -85,23 +85,6 @@ def _detect(driver: neo4j.Driver, database: str | None) -> Dialect:
         return Dialect.FALKORDB
 
 
-def split_credentials(uri: str) -> tuple[str, tuple[str, str] | None]:
-    """``uri`` without the user and password written into it, and those (URL-decoded), so that
-    the driver, and any error it raises, never sees them.
-
-    >>> split_credentials("neo4j://u:p%40ss@db.example:7687")
-    ('neo4j://db.example:7687', ('u', 'p@ss'))
-    """
-    from urllib.parse import unquote, urlsplit, urlunsplit
-
-    parts = urlsplit(uri)
-    if "@" not in parts.netloc:
-        return uri, None
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    user, _, password = userinfo.partition(":")
-    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
-
-
 @contextmanager
 def connect(settings: Settings) -> Iterator[Connection]:
     """Open a driver to the configured server; raises DatabaseError with what to do.
@@ -111,7 +94,8 @@ def connect(settings: Settings) -> Iterator[Connection]:
     """
     from pipeline.graphdb.server import local_engine, redact_uri
 
-    uri, uri_auth = split_credentials(settings.bolt_uri)
+    uri, user, password = split_uri_credentials(settings.bolt_uri)  # Settings did it already
+    uri_auth = (user or "neo4j", password or "") if user or password else None
     shown = redact_uri(uri)
     parsed = urlparse(uri)
     host, port = parsed.hostname or "127.0.0.1", parsed.port or 7687

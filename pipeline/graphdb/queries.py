@@ -14,12 +14,34 @@ from neo4j.exceptions import Neo4jError
 from pipeline.config import Settings
 from pipeline.errors import QueryError
 from pipeline.graphdb.connection import Connection
+from pipeline.graphdb.dialect import Dialect
 
 _HEADER = re.compile(r"^//\s*(title|description|params|example):\s*(.*)$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_WRITE = re.compile(
-    r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|FOREACH)\b|\bCALL\s+(db\.idx|dbms|apoc)",
-    re.IGNORECASE,
+#: Clause words that write (data, schema, users, databases): refused outside names.
+WRITE_WORDS = frozenset(
+    """CREATE MERGE DELETE DETACH SET REMOVE DROP FOREACH LOAD INSERT ALTER GRANT DENY REVOKE RENAME
+    START STOP TERMINATE ENABLE DEALLOCATE REALLOCATE""".split()
+)
+#: Procedures an ad hoc query may CALL (lower case): the read-only ones of Neo4j and FalkorDB.
+READ_PROCEDURES = frozenset(
+    """db.labels db.relationshiptypes db.propertykeys db.indexes db.constraints db.meta.stats
+    db.schema.visualization db.schema.nodetypeproperties db.schema.reltypeproperties
+    db.idx.fulltext.querynodes db.idx.fulltext.queryrelationships db.idx.vector.querynodes
+    db.idx.vector.queryrelationships db.index.fulltext.querynodes db.index.fulltext.queryrelationships
+    dbms.procedures dbms.functions dbms.components algo.pagerank algo.bfs algo.sspaths algo.sppaths
+    algo.wcc algo.betweenness algo.labelpropagation algo.msf""".split()
+)
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<line_comment>//[^\n\r]*)
+    |(?P<block_comment>/\*.*?\*/)
+    |(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+    |(?P<quoted>`(?:[^`]|``)*`)
+    |(?P<word>[^\W\d]\w*)
+    |(?P<number>\d[\w.]*)
+    |(?P<symbol>.)""",
+    re.VERBOSE | re.DOTALL,
 )
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
@@ -91,18 +113,109 @@ def parse_params(pairs: list[str]) -> dict[str, object]:
     return params
 
 
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A Cypher token: ``kind`` is ``word``, ``quoted`` (a backtick name), ``string``, ``number``
+    or ``symbol``; comments and whitespace are not tokens."""
+
+    kind: str
+    text: str
+
+
+def cypher_tokens(text: str) -> list[Token]:
+    """The tokens of a Cypher statement, comments and whitespace dropped; :class:`QueryError` on an
+    unterminated comment, string or backtick name (the server could read those differently).
+
+    >>> [t.text for t in cypher_tokens("MATCH (n) /* ' */ RETURN n.`a``b` // it's")]
+    ['MATCH', '(', 'n', ')', 'RETURN', 'n', '.', 'a`b']
+    """
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup or "symbol", match.group()
+        if kind in ("space", "line_comment", "block_comment"):
+            continue
+        opener = "/*" if text.startswith("/*", match.start()) else value
+        if kind == "symbol" and opener in _OPENERS:
+            raise QueryError(f"unterminated {_OPENERS[opener]} at character {match.start()}",
+                             hint="close it, or remove it")  # fmt: skip
+        if kind == "quoted":
+            value = value[1:-1].replace("``", "`")
+        tokens.append(Token(kind, value))
+    return tokens
+
+
+_OPENERS = {"/*": "comment", "'": "string", '"': "string", "`": "backtick name"}
+
+
+def write_clause(text: str) -> str | None:
+    """The first thing in ``text`` that could write (a write clause, or a CALL of a procedure that
+    is not known to read), else None. Words right after ``.``, ``:`` or ``$`` are property, label
+    and parameter names, and backtick names are names, so neither counts.
+
+    >>> write_clause("MATCH (n:Set) WHERE n.create = 'DELETE' RETURN n"), write_clause("MATCH (n) SET n.v = 1")
+    (None, 'SET')
+    >>> write_clause("CALL db.labels()"), write_clause("CALL apoc.create.node(['X'], {})")
+    (None, 'CALL apoc.create.node')
+    """
+    tokens = cypher_tokens(text)
+    for i, token in enumerate(tokens):
+        if token.kind != "word" or (i and tokens[i - 1].text in (".", ":", "$")):
+            continue
+        word = token.text.upper()
+        if word in WRITE_WORDS:
+            return word
+        if word == "CALL":
+            name = _procedure_name(tokens, i + 1)
+            if name is not None and name.lower() not in READ_PROCEDURES:
+                return f"CALL {name}"
+    return None
+
+
+def _procedure_name(tokens: list[Token], start: int) -> str | None:
+    """The dotted procedure name starting at ``tokens[start]`` (None for a ``CALL {}`` subquery)."""
+    parts: list[str] = []
+    i = start
+    while i < len(tokens) and tokens[i].kind in ("word", "quoted"):
+        parts.append(tokens[i].text)
+        if i + 1 < len(tokens) and tokens[i + 1].text == ".":
+            i += 2
+        else:
+            break
+    if not parts:
+        return None if start < len(tokens) and tokens[start].text in "{(" else "?"
+    return ".".join(parts)
+
+
 def check_read_only(text: str) -> None:
-    """Refuse a statement that could write (keywords outside string literals)."""
-    match = _WRITE.search(_STRING.sub("''", text))
-    if match:
+    """Refuse a statement that could write: the first line of defence, before the server's own
+    read-only execution (:func:`run_read_only`)."""
+    found = write_clause(text)
+    if found:
         raise QueryError(
-            f"ad hoc queries are read-only; found {match.group(0).upper()!r}",
+            f"ad hoc queries are read-only; found {found!r}",
             hint="use `policykg load` to change the graph",
         )
 
 
+def run_read_only(conn: Connection, settings: Settings, text: str, params: dict) -> tuple[list[str], list[dict]]:
+    """Run ad hoc Cypher so that the server itself refuses any write: the text check first, then a
+    ``READ`` access-mode session on Neo4j, ``GRAPH.RO_QUERY`` on the local FalkorDB. FalkorDB
+    reached over Bolt alone offers no read-only path, so ad hoc Cypher is refused there."""
+    check_read_only(text)
+    if conn.dialect is Dialect.NEO4J:
+        return run_cypher(conn, text, params)
+    if settings.uses_local_server:
+        from pipeline.graphdb.falkordb_read import read_only_query
+
+        return read_only_query(settings, text, params)
+    raise QueryError(
+        "ad hoc Cypher needs a read-only path the server enforces, and FalkorDB over Bolt has none",
+        hint="use a named query, or run ad hoc Cypher against the local server or Neo4j",
+    )
+
+
 def run_cypher(conn: Connection, text: str, params: dict) -> tuple[list[str], list[dict]]:
-    """Run a statement; returns ``(columns, rows)``."""
+    """Run a statement in a read session (``READ`` access mode on Neo4j); ``(columns, rows)``."""
     try:
         with conn.session(read_only=True) as session:
             result = session.run(text, params)

@@ -240,19 +240,14 @@ def start(settings: Settings, *, timeout: float | None = None) -> ServerState:
 
 
 def redact_uri(uri: str | None) -> str:
-    """``uri`` without a password written into it.
+    """``uri`` without a user and password written into it (see ``config.split_uri_credentials``).
 
     >>> redact_uri("neo4j://user:secret@db.example:7687")
-    'neo4j://user:***@db.example:7687'
+    'neo4j://db.example:7687'
     """
-    from urllib.parse import urlsplit, urlunsplit
+    from pipeline.config import split_uri_credentials
 
-    parts = urlsplit(uri or "")
-    if parts.password is None:
-        return uri or ""
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    return split_uri_credentials(uri or "")[0]
 
 
 def _falkordb_start(settings: Settings, *, timeout: float = 30.0) -> ServerState:

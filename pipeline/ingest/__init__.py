@@ -19,11 +19,13 @@ from pathlib import PurePath
 from pipeline.errors import InputError
 from pipeline.ingest.clean import Line, clean_lines, normalise_chars, normalise_fragment
 from pipeline.ingest.decode import decode_raw
+from pipeline.ingest.layout import unwrap_lines
 from pipeline.ingest.markup import TAG, html_title, parse_front_matter
 from pipeline.ingest.pieces import Piece, from_raw, to_offset_map
 from pipeline.ingest.relevance import is_relevant, relevance_score
 from pipeline.ingest.split import article_hints, split_articles
 from pipeline.models import Article, SourceFormat
+from pipeline.store import display_name, source_key
 
 __all__ = [
     "IngestResult",
@@ -72,7 +74,7 @@ def ingest_file(source: str, data: bytes) -> IngestResult:
     try:
         return _ingest(source, data)
     except InputError as exc:
-        raise InputError(f"{source}: {exc.message}", hint=exc.hint) from exc
+        raise InputError(f"{display_name(source)}: {exc.message}", hint=exc.hint) from exc
 
 
 def ingest_bytes(source: str, data: bytes) -> tuple[Article, ...]:
@@ -81,6 +83,7 @@ def ingest_bytes(source: str, data: bytes) -> tuple[Article, ...]:
 
 
 def _ingest(source: str, data: bytes) -> IngestResult:
+    stem = source_key(PurePath(source).name)  # refuses a name that cannot be used safely
     digest = hashlib.sha256(data).hexdigest()
     raw, encoding = decode_raw(data)
     warnings: list[str] = []
@@ -92,14 +95,13 @@ def _ingest(source: str, data: bytes) -> IngestResult:
         if title:
             page_hints["title"] = title
     pieces = normalise_chars(from_raw(raw, front.body_start), warnings)
-    lines = clean_lines(pieces)
+    lines = unwrap_lines(clean_lines(pieces), raw)
     if not lines:
         raise InputError(
             "no text left after removing markup and page furniture",
             hint="check that the file holds an article and not only navigation",
         )
     source_format = _source_format(raw, bool(front.fields) or front.body_start > 0)
-    stem = PurePath(source).stem
     articles = []
     for index, article_lines in enumerate(split_articles(lines)):
         text, offsets = to_offset_map(_article_pieces(article_lines))

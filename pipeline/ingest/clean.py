@@ -7,11 +7,13 @@ The clean-text convention (every later stage can rely on it):
   spaces on a line. Block HTML tags and ``<br>`` are paragraph breaks.
 - Script: Traditional Chinese is converted to Simplified (OpenCC ``t2s``; Simplified text passes
   through unchanged). Pinyin annotations right after a Han character -- Latin letters with at
-  least one tone mark in ``()`` or ``（）``, as in ``醫(yī)療`` (or after a mojibake character) -- are
+  least one tone mark in ``()`` or ``（）``, as in ``醫(yī)療`` (or after a mojibake character), or one
+  toneless lower-case syllable, as in ``關(guan) 於`` (a space after it goes too) -- are
   removed; other parentheses
   (``(一)``, ``(含中医)``, ``(2021—2025年)``, ``(5G)``) are kept.
 - Width: full-width forms U+FF01..U+FF5E become their ASCII counterparts, so digits and Latin
-  letters are half-width AND ``，：；（）！？`` become ``,:;()!?``. Ideographic punctuation that has
+  letters are half-width AND ``，：；（）！？`` become ``,:;()!?``. A ``.`` typed for ``。`` (after
+  a Han character or a closing mark, before no digit or letter) becomes ``。``. Ideographic punctuation that has
   no ASCII twin is kept as is: ``。、“”‘’《》〈〉〔〕【】—…·``. Regexes downstream therefore match
   ``(`` ``)`` ``:`` ``;`` ``,`` only, never their full-width forms.
 - Spaces: runs of spaces, tabs, no-break and ideographic spaces become one ASCII space (spaces
@@ -36,16 +38,28 @@ from pipeline.ingest.pieces import Piece, drop, from_raw, map_text, rewrite, tex
 NEWLINE = re.compile(r"\r\n?|[\f\v\x85\u2028\u2029]")
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+# Anti-scraping noise a forum page sprinkles into lines: five or more one- or two-character ASCII
+# tokens in a row, with symbols among them (``( _8 M1 x* {3 N# y1 D9 w``).
+SCRAPE_NOISE = re.compile(r"(?<![!-~])(?:[!-~]{1,2} ){4,}[!-~]{0,2}(?![!-~])")
 WHITESPACE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # Mostly right after a Han character (醫(yī)), but also after a character mangled by mojibake
 # (ㄔO(shè)); the tone mark is what makes it pinyin, so any preceding character is accepted.
-PINYIN = re.compile(rf"([^\n(（]?)[(（]([a-zA-Z{_TONED}]{{1,8}})[)）]")
+PINYIN = re.compile(rf"([^\n(（]?)[(（]([a-zA-Z{_TONED}]{{1,8}})[)）](?: (?=[\u4e00-\u9fff]))?")
+# A toneless syllable (``關(guan) 於(yu)``): initial + final, lower case; counted as pinyin only
+# right after a Han character.
+PINYIN_SYLLABLE = re.compile(
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo|ui|ue|ve|a|o|e|i|u|v)"
+)
 _TONED_SET = frozenset(_TONED)
 # The parenthesised part of a PINYIN match alone: a cheap test (PINYIN's optional first group
 # makes the engine try it at every position) that tells when PINYIN cannot match at all.
 PINYIN_NOTE = re.compile(rf"[(（][a-zA-Z{_TONED}]{{1,8}}[)）]")
 FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+# ``.`` typed for ``。``: after a Han character or a closing mark, before no digit, letter or dot.
+# The match takes the character before it, so no segment boundary falls between the two.
+SENTENCE_PERIOD = re.compile(r"[\u4e00-\u9fff”’)》」』】%‰]\.(?![0-9A-Za-z.])")
 _HALF_WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}  # -> U+0021..
 
 
@@ -111,7 +125,13 @@ def _convert_line(converter, line: str) -> str:
 
 
 def _pinyin(match: re.Match[str]) -> str | tuple[int, int]:
-    if not _TONED_SET.intersection(match.group(2)):
+    letters = match.group(2)
+    toneless = (
+        len(letters) >= 2
+        and "\u4e00" <= match.group(1)[:1] <= "\u9fff"
+        and PINYIN_SYLLABLE.fullmatch(letters) is not None
+    )
+    if not (toneless or _TONED_SET.intersection(letters)):
         return (match.start(), match.end())  # plain Latin in parentheses: keep
     return match.group(1)  # "" for an annotation at a line start: dropped
 
@@ -126,8 +146,21 @@ def normalise_chars(pieces: list[Piece], warnings: list[str] | None = None) -> l
         pieces = rewrite(pieces, PINYIN, _pinyin)
     pieces = map_text(pieces, fold_width)
     pieces = to_simplified(pieces)
+    if "." in text_of(pieces):
+        pieces = rewrite(pieces, SENTENCE_PERIOD, lambda m: m.group()[0] + "。")
     pieces = rewrite(pieces, WHITESPACE, lambda _: " ")
+    pieces = rewrite(pieces, SCRAPE_NOISE, _scrape_noise)
     return pieces
+
+
+def _scrape_noise(match: re.Match[str]) -> str | tuple[int, int]:
+    tokens = match.group().split()
+    symbols = sum(not ch.isalnum() for ch in match.group() if not ch.isspace())
+    mixed = sum(1 for t in tokens if len(t) == 2 and t[0].isalpha() != t[1].isalpha())
+    lettered = sum(1 for t in tokens if any(ch.isalpha() for ch in t))
+    if lettered < 2 or (symbols < 2 and mixed < 2):
+        return (match.start(), match.end())  # keep: short Latin words, ratios (1 : 2 : 3)
+    return ""
 
 
 @dataclass

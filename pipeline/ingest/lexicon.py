@@ -37,6 +37,8 @@ class IngestPatterns:
     byline: re.Pattern[str]
     section_marker: re.Pattern[str]
     published: re.Pattern[str]
+    field_label: re.Pattern[str]
+    title_end: re.Pattern[str]
 
     def is_noise(self, line: str) -> bool:
         """Whether ``line`` fully matches one of the noise-line patterns."""
@@ -83,6 +85,8 @@ def ingest_patterns() -> IngestPatterns:
             noise_lines=noise_lines,
             any_noise_line=_alternation(noise_lines),
             line_prefix=_compile(PATTERNS_FILE, "line_prefixes", f"^(?:{prefixes})"),
+            field_label=_compile(PATTERNS_FILE, "field_label", r"\s*(?:" + data["field_label"] + r")\s*[:：]"),
+            title_end=_compile(PATTERNS_FILE, "title_end", "(?:" + data["title_end"] + r")(?:\([^()]{1,20}\))?$"),
             continuation_prefix=_compile(
                 PATTERNS_FILE, "continuation_prefix", "^" + data["continuation_prefix"]
             ),

@@ -89,6 +89,9 @@ def parse_front_matter(raw: str) -> FrontMatter:
             first = str(exc).splitlines()[0] if str(exc) else "syntax error"
             result.warnings.append(f"front matter is not valid YAML ({first}); read key: value lines")
             loaded = None
+        except RecursionError:  # PyYAML composes nested collections recursively
+            result.warnings.append("front matter nests too deeply to read as YAML; read key: value lines")
+            loaded = None
         if isinstance(loaded, dict):
             result.fields = {
                 str(k): str(v).strip() for k, v in loaded.items() if isinstance(v, (str, int, float))

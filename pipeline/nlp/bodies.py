@@ -6,6 +6,8 @@ Gazetteer aliases are found with one trie regex over ``doc.text``; the place pre
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -29,9 +31,14 @@ def doc_level(doc: Doc) -> Level | None:
 class BodyRecognizer(MatchComponent):
     """Finds BODY spans with the gazetteer; sets ``span._.canonical`` and ``span._.kind``."""
 
-    def __init__(self, nlp: Language, name: str) -> None:
+    resource_files = ("bodies.tsv", "places.tsv")
+
+    def __init__(self, nlp: Language, name: str, resources_dir: str | None = None) -> None:
         self.name = name
-        self.gazetteer = Gazetteer.load()
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        self.gazetteer = Gazetteer.load(directory / "bodies.tsv", directory / "places.tsv")
 
     def match(self, doc: Doc) -> list[BodyMatch]:
         return self.gazetteer.scan(doc_text(doc), doc._.jurisdiction, doc_level(doc))
@@ -48,6 +55,8 @@ class BodyRecognizer(MatchComponent):
         add_spans(doc, spans)
 
 
-@Language.factory("policykg_bodies", assigns=["doc.spans"], requires=["doc._.jurisdiction"], default_config={})
-def make_bodies(nlp: Language, name: str) -> BodyRecognizer:
-    return BodyRecognizer(nlp, name)
+@Language.factory(
+    "policykg_bodies", assigns=["doc.spans"], requires=["doc._.jurisdiction"], default_config={"resources_dir": None}
+)
+def make_bodies(nlp: Language, name: str, resources_dir: str | None) -> BodyRecognizer:
+    return BodyRecognizer(nlp, name, resources_dir)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import logging
 import re
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -198,10 +199,16 @@ def normalise_deadline(text: str) -> str | None:
 class DeadlineRecognizer(MatchComponent):
     """Finds deadline expressions and adds DEADLINE spans with value, year and surface text."""
 
-    def __init__(self, nlp: Language, name: str = "policykg_deadlines", *, keep_status_dates: bool = True) -> None:
+    resource_files = (COMPARATORS_FILE,)
+
+    def __init__(self, nlp: Language, name: str = "policykg_deadlines", *, keep_status_dates: bool = True,
+                 resources_dir: str | None = None) -> None:
         self.name = name
         self.keep_status_dates = keep_status_dates
-        self.lexicon = default_deadline_lexicon()
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        self.lexicon = DeadlineLexicon(read_yaml_mapping(directory / COMPARATORS_FILE))
 
     def match(self, doc: Doc) -> list[DeadlineMatch]:
         """The deadline expressions of ``doc`` (status dates only if ``keep_status_dates``)."""
@@ -236,8 +243,9 @@ def deadline_span(doc: Doc, match: DeadlineMatch, offset: int = 0) -> Span | Non
     "policykg_deadlines",
     assigns=["doc.spans"],
     requires=[],
-    default_config={"keep_status_dates": True},
+    default_config={"keep_status_dates": True, "resources_dir": None},
 )
-def make_deadline_recognizer(nlp: Language, name: str, keep_status_dates: bool) -> DeadlineRecognizer:
+def make_deadline_recognizer(nlp: Language, name: str, keep_status_dates: bool,
+                             resources_dir: str | None) -> DeadlineRecognizer:
     """Build the ``policykg_deadlines`` component."""
-    return DeadlineRecognizer(nlp, name, keep_status_dates=keep_status_dates)
+    return DeadlineRecognizer(nlp, name, keep_status_dates=keep_status_dates, resources_dir=resources_dir)

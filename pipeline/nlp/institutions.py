@@ -54,16 +54,22 @@ class InstitutionMatch:
 class InstitutionRecognizer(MatchComponent):
     """Finds INSTITUTION spans; sets ``span._.kind``."""
 
-    def __init__(self, nlp: Language, name: str, max_length: int) -> None:
+    resource_files = ("institutions.tsv", "bodies.tsv", "places.tsv")
+
+    def __init__(self, nlp: Language, name: str, max_length: int, resources_dir: str | None = None) -> None:
         self.name = name
-        self.suffixes = load_suffixes()
+        self.max_length = max_length
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        self.suffixes = load_suffixes(directory / "institutions.tsv")
         suffix_re = trie_regex(s for s, _ in self.suffixes)
-        gazetteer = Gazetteer.load()
+        gazetteer = Gazetteer.load(directory / "bodies.tsv", directory / "places.tsv")
         places = set(gazetteer.places) | set(gazetteer.place_by_short)
         self.place_re = re.compile(trie_regex(places))
         # a head of Chinese characters (lazy), a suffix, then optional chained branch names
         self.name_re = re.compile(
-            f"[\\u4e00-\\u9fff]{{1,{max_length}}}?{suffix_re}"
+            f"[\\u4e00-\\u9fff]{{1,{self.max_length}}}?{suffix_re}"
             f"(?:[\\u4e00-\\u9fff]{{2,4}}?(?:附属医院|医院|分院))?"
         )
         self.kinds = dict(self.suffixes)
@@ -109,6 +115,8 @@ class InstitutionRecognizer(MatchComponent):
         add_spans(doc, spans)
 
 
-@Language.factory("policykg_institutions", assigns=["doc.spans"], default_config={"max_length": 14})
-def make_institutions(nlp: Language, name: str, max_length: int) -> InstitutionRecognizer:
-    return InstitutionRecognizer(nlp, name, max_length)
+@Language.factory(
+    "policykg_institutions", assigns=["doc.spans"], default_config={"max_length": 14, "resources_dir": None}
+)
+def make_institutions(nlp: Language, name: str, max_length: int, resources_dir: str | None) -> InstitutionRecognizer:
+    return InstitutionRecognizer(nlp, name, max_length, resources_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.errors import ResourceError
+from pipeline.store import read_yaml_mapping
 from pipeline.nlp.deadlines import alternation, ascii_digits, load_lexicon
 from pipeline.nlp.extensions import PROGRAMME, add_spans, doc_text
 from pipeline.nlp.component import MatchComponent
@@ -33,6 +35,8 @@ _QUOTES = set(_OPEN_QUOTES + _CLOSE_QUOTES)
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9A-Za-z+—·]")
 _LIST_SEPARATORS = ("、", "和", "与", "及")
 _PERIOD_NAMES = re.compile(r"^十[一二三四五六]五$")
+# Items naming facilities or bodies (县妇幼保健院、县疾控中心等重点项目) list construction work.
+_FACILITY = re.compile(r"(?:院|中心|站|所|室|馆|校|园|基地|机构|平台|局|委)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +65,13 @@ class ProgrammeLexicon:
         try:
             self.suffixes = [str(s) for s in lexicon["suffixes"]]
             self.triggers = [str(s) for s in lexicon["triggers"]]
-            self.kept_triggers = frozenset(str(s) for s in lexicon.get("kept_triggers", []))
             self.strip_prefixes = [str(s) for s in lexicon["strip_prefixes"]]
             self.generic_modifiers = [str(s) for s in lexicon["generic_modifiers"]]
             self.stop_names = frozenset(str(s) for s in lexicon["stop_names"])
             followers = [str(s) for s in lexicon.get("blocking_followers", [])]
-            known = [str(s) for s in lexicon.get("known_names", [])]
+            self.document_suffixes = tuple(str(s) for s in lexicon.get("document_suffixes", []))
+            self.activity_suffixes = tuple(str(s) for s in lexicon.get("activity_suffixes", []))
+            self.clause_triggers = frozenset(str(s) for s in lexicon.get("clause_triggers", []))
             slogan_triggers = [str(s) for s in lexicon.get("slogan_triggers", [])]
             self.slogan_gap = int(lexicon.get("slogan_gap", 8))
             count_prefix = str(lexicon.get("count_prefix", r"[0-9.]+[个项]"))
@@ -74,10 +79,9 @@ class ProgrammeLexicon:
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise ResourceError(f"{PROGRAMMES_FILE} malformed ({exc})", hint="it needs suffixes, triggers, …") from exc
         self.suffix = re.compile(rf"(?:{alternation(self.suffixes)})(?!{alternation(followers)})" if followers else alternation(self.suffixes))
-        self.trigger_end = re.compile(rf"(?:{alternation(self.triggers)})$")
+        self.trigger_end = re.compile(rf"(?:{alternation(self.triggers + sorted(self.clause_triggers))})$")
         self.prefix = re.compile(rf"^(?:{alternation(self.strip_prefixes)}|{count_prefix})+")
         self.generic = re.compile(rf"^(?:{alternation(self.generic_modifiers)})*(?:{alternation(self.suffixes)})$")
-        self.known = re.compile(alternation(known)) if known else None
         self.slogan = re.compile(
             rf"(?:{alternation(slogan_triggers)})[^，,。；;：:、“”\"]{{0,{self.slogan_gap}}}[“\"]([^”\"，,。；;、]{{2,12}})[”\"]"
             r"(?=\s*(?:[，,。；;、]|$))"
@@ -90,7 +94,15 @@ class ProgrammeLexicon:
         >>> default_programme_lexicon().is_generic("重点项目"), default_programme_lexicon().is_generic("千县工程")
         (True, False)
         """
-        if len(name) < 3 or self.generic.match(name):
+        if len(name) < 3 or self.generic.match(name) or re.search(r"简称|各|有关|相关", name):
+            return True
+        # A list of short items or one ending in a bare suffix (政府、社会、个人共同行动,
+        # 疾病预防、中医治未病、运动) names several things or none.
+        parts = re.sub(r"[(（][^()（）]*[)）]", "", name).split("、")
+        if len(parts) > 1 and (min(len(p) for p in parts) <= 2 or self.suffix_at_end.fullmatch(parts[-1])):
+            return True
+        # A section marker (一、, (二)) or a count (158个) inside: no programme's name.
+        if re.match(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）])", name) or re.search(r"\d+[个项所家]", name):
             return True
         # A stop name behind a one- or two-character verb (制定行动计划) is still generic.
         return any(name[k:] in self.stop_names for k in range(4))
@@ -127,8 +139,6 @@ def find_programmes(text: str, lexicon: ProgrammeLexicon | None = None) -> list[
         name = normalise_name(m.group(1))
         if not _PERIOD_NAMES.match(name) and not lexicon.is_generic(name):
             candidates.append(ProgrammeMatch(m.start(1), m.end(1), m.group(1), name))
-    for m in lexicon.known.finditer(text) if lexicon.known else ():
-        candidates.append(ProgrammeMatch(m.start(), m.end(), m.group(), m.group()))
     return _resolve_overlaps(candidates, text)
 
 
@@ -141,18 +151,38 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
     surface = text[start:end]
     # A quoted part ending with the suffix is the name itself (医疗服务能力“攀登计划”).
     quoted = re.search(r"[“\"「『]([^“”\"「」『』]+)[”\"」』]$", surface)
+    quoted_name = quoted is not None
+    # A quoted slogan that a descriptive phrase and the suffix follow names the programme
+    # (“每周一村”中医药义诊活动 → 每周一村); one the suffix follows directly takes it (“七优享”工程).
+    inner = re.search(r"[“\"「『]([^“”\"「」『』]{2,12})[”\"」』]([\u4e00-\u9fff]{0,10})$", surface)
     if quoted and lexicon.suffix_at_end.search(quoted.group(1)):
         start = start + quoted.start(1)
         end = start + len(quoted.group(1))
         surface = text[start:end]
+    elif (
+        inner
+        and not lexicon.suffix_at_end.search(inner.group(1))
+        and not _PERIOD_NAMES.match(normalise_name(inner.group(1)))
+        and len(re.findall(r"[\u4e00-\u9fff]", inner.group(1))) >= 2
+    ):
+        if not inner.group(2).endswith(lexicon.activity_suffixes):
+            start += inner.start(1)  # “三秦优秀医生”培养计划: the name runs from the quote
+            surface = text[start:end]
+        else:
+            name = normalise_name(inner.group(1))  # “每周一村”义诊活动: an activity of the slogan
+            if _PERIOD_NAMES.match(name) or lexicon.is_generic(name):
+                return None
+            return ProgrammeMatch(start + inner.start(1), start + inner.end(1), inner.group(1), name)
     else:
         stripped = lexicon.prefix.match(surface)
         if stripped:
             start += stripped.end()
             surface = text[start:end]
-    if _inside_document_title(text, start, end):
+    if _inside_document_title(text, start, end, lexicon):
         return None
     name = normalise_name(surface)
+    if not quoted_name and name.endswith(lexicon.document_suffixes):
+        return None  # …行动计划 unquoted names a plan document, not a programme
     if not name or lexicon.is_generic(name):
         return None
     return ProgrammeMatch(start, end, surface, name)
@@ -166,17 +196,24 @@ def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
         ch = text[i - 1]
         if ch in ")）":
             open_at = max(text.rfind("(", limit, i - 1), text.rfind("（", limit, i - 1))
-            if open_at < 0:
-                break
+            if open_at < 0 or re.fullmatch(r"[一二三四五六七八九十\d]{1,3}", text[open_at + 1 : i - 1]):
+                break  # "(一)": a section marker, not a qualifier of the name
             i = open_at
             continue
+        if ch in "年月日号" and i >= 2 and text[i - 2].isdigit():
+            break  # a date before the name (2019年6月24日健康中国行动)
         if ch in _QUOTES:
             i -= 1
             continue
         trigger = lexicon.trigger_end.search(text[limit:i])
         if trigger:
-            word = trigger.group()
-            return i - len(word) if word in lexicon.kept_triggers else i
+            # “刺桐名医”培育计划: a verb between a quoted slogan and the suffix is part of the name;
+            # a verb that also ends nouns (保障) opens a name only at the start of a clause.
+            before = limit + trigger.start()
+            quoted_verb = i >= s_start - 1 and before > 0 and text[before - 1] in _CLOSE_QUOTES
+            inside_noun = trigger.group() in lexicon.clause_triggers and before > 0 and _NAME_CHAR.match(text[before - 1])
+            if not (quoted_verb or inside_noun):
+                return i
         if ch in _LIST_SEPARATORS:
             left = text[limit : i - 1]
             if not left or left[-1] in _CLOSE_QUOTES or lexicon.suffix_at_end.search(left) or not _NAME_CHAR.match(left[-1]):
@@ -205,8 +242,9 @@ def _shared_suffix(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
     items = _list_items(text, phrase_start, lexicon)
     quoted = any(q for _, _, _, q in items)
     bare = [it for it in items if not lexicon.suffix_at_end.search(normalise_name(it[2]))]
-    if len(bare) != len(items) or not (quoted or len(items) >= 2):
-        return []  # 重大传染病防控等项目: a class of things, not named programmes
+    facilities = any(_FACILITY.search(normalise_name(it[2])) for it in items)
+    if len(bare) != len(items) or not (quoted or len(items) >= 2) or (facilities and not quoted):
+        return []  # 县妇幼保健院、县疾控中心等重点项目: a class of things, not named programmes
     matches = []
     for start, end, surface, _ in items:
         name = normalise_name(surface) + suffix_phrase
@@ -262,7 +300,7 @@ def _list_items(text: str, end: int, lexicon: ProgrammeLexicon) -> list[tuple[in
     return cleaned
 
 
-def _inside_document_title(text: str, start: int, end: int) -> bool:
+def _inside_document_title(text: str, start: int, end: int, lexicon: ProgrammeLexicon) -> bool:
     """True when the name ends a 《document title》 (the title names a document, not a programme)."""
     open_at = text.rfind("《", max(0, start - 40), start + 1)
     if open_at < 0 or "》" in text[open_at:start]:
@@ -271,7 +309,7 @@ def _inside_document_title(text: str, start: int, end: int) -> bool:
     if close_at < 0:
         return False
     rest = text[end:close_at]
-    return bool(re.fullmatch(rf"(?:{alternation(default_programme_lexicon().suffixes)})*(?:[(（][^)）]*[)）])?", rest))
+    return bool(re.fullmatch(rf"(?:{alternation(lexicon.suffixes)})*(?:[(（][^)）]*[)）])?", rest))
 
 
 def _resolve_overlaps(candidates: list[ProgrammeMatch], text: str) -> list[ProgrammeMatch]:
@@ -289,9 +327,14 @@ def _resolve_overlaps(candidates: list[ProgrammeMatch], text: str) -> list[Progr
 class ProgrammeRecognizer(MatchComponent):
     """Finds programme mentions and adds PROGRAMME spans with ``programme_name``."""
 
-    def __init__(self, nlp: Language, name: str = "policykg_programmes") -> None:
+    resource_files = (PROGRAMMES_FILE,)
+
+    def __init__(self, nlp: Language, name: str = "policykg_programmes", resources_dir: str | None = None) -> None:
         self.name = name
-        self.lexicon = default_programme_lexicon()
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        self.lexicon = ProgrammeLexicon(read_yaml_mapping(directory / PROGRAMMES_FILE))
 
     def match(self, doc: Doc) -> list[ProgrammeMatch]:
         """The programme mentions of ``doc``."""
@@ -309,7 +352,7 @@ class ProgrammeRecognizer(MatchComponent):
         add_spans(doc, spans)
 
 
-@Language.factory("policykg_programmes", assigns=["doc.spans"], requires=[], default_config={})
-def make_programme_recognizer(nlp: Language, name: str) -> ProgrammeRecognizer:
+@Language.factory("policykg_programmes", assigns=["doc.spans"], requires=[], default_config={"resources_dir": None})
+def make_programme_recognizer(nlp: Language, name: str, resources_dir: str | None) -> ProgrammeRecognizer:
     """Build the ``policykg_programmes`` component."""
-    return ProgrammeRecognizer(nlp, name)
+    return ProgrammeRecognizer(nlp, name, resources_dir)

@@ -15,6 +15,7 @@ Each listed body becomes a BODY span (``span._.role``), a ``Relation(body, role,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -31,12 +32,15 @@ from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_span
 from pipeline.resolve import BodyMatch, Gazetteer
 from pipeline.nlp.component import MatchComponent
 from pipeline.store import read_yaml_mapping
+from pipeline.structure.tables import Row, Table, find_tables, table_columns
 
 CUES_FILE = RESOURCES_DIR / "responsibility_cues.yaml"
 _CJK_LIST = r"[\u4e00-\u9fff、，,（）()\s]"
 # Inner parentheses allowed inside a clause: 各县（市、区）人民政府.
 _INNER = r"[(（][^()（）\n]{1,12}[)）]"
 _GROUPED = re.compile(r"各?(?:县|市|区|省)[(（][^()（）\n]{1,10}[)）][\u4e00-\u9fff]{2,12}")
+# "(牵头)" right after a body in a list: that body leads.
+_LEAD_MARK = re.compile(r"\s*[(（]\s*牵头\s*[)）]")
 _SECTION_PRIORITY = {"item": 0, "subitem": 1, "part": 2}
 
 
@@ -87,16 +91,27 @@ class Assignment:
 class ResponsibilityReader(MatchComponent):
     """Finds responsibility clauses and assigns lead/support roles to the bodies they list."""
 
-    def __init__(self, nlp: Language, name: str, first_is_lead: bool, max_clause: int) -> None:
+    resource_files = ("responsibility_cues.yaml", "bodies.tsv", "places.tsv")
+
+    def __init__(self, nlp: Language, name: str, first_is_lead: bool, max_clause: int,
+                 resources_dir: str | None = None) -> None:
         self.name = name
         self.first_is_lead = first_is_lead
-        self.gazetteer = Gazetteer.load()
-        self.cues = cues = load_cues()
+        self.max_clause = max_clause
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        max_clause = self.max_clause
+        self.gazetteer = Gazetteer.load(directory / "bodies.tsv", directory / "places.tsv")
+        self.table_columns = table_columns(directory / "responsibility_cues.yaml")
+        self.cues = cues = load_cues(directory / "responsibility_cues.yaml")
         labels = cues.list_labels + cues.lead_labels + cues.support_labels
         body = f"(?:[^()（）\\n。；;]|{_INNER}){{1,{max_clause}}}?"
         # 责任单位：LIST  up to ； ) 。 or the end of the line
+        # 责任单位：LIST  up to ； ) 。, the end of the line or the next label (牵头单位:A 配合单位:B)
         self.labelled = re.compile(
-            f"(?P<label>{_alternation(labels)})\\s*[:：]\\s*(?P<list>{body})(?=[)）。；;\\n]|$)"
+            f"(?P<label>{_alternation(labels)})\\s*[:：]\\s*(?P<list>{body})"
+            f"(?=[)）】\\]。；;\\n]|$|\\s*{_alternation(labels)}\\s*[:：])"
         )
         # (A牵头，B配合) / (A、B按职责分工负责): a parenthesised clause without a label
         self.paren = re.compile(f"[(（](?P<inner>(?:[^()（）\\n]|{_INNER}){{2,{max_clause}}}?)(?:[)）]|(?=\\n)|$)")
@@ -106,7 +121,10 @@ class ResponsibilityReader(MatchComponent):
         self.verb_cue = re.compile(_alternation(cues.lead_verbs + cues.support_verbs + cues.shared_verbs))
         self.label_in = re.compile(_alternation(labels) + r"\s*[:：]")
         # in running text: 由A、B牵头 / A负责 (after a clause boundary)
-        self.by_lead = re.compile(f"由(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.lead_verbs)}")
+        self.by_lead = re.compile(
+            f"由(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.lead_verbs)}"
+            f"(?:[，,]\\s*(?P<support>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.support_verbs)})?"
+        )
         self.shared_text = re.compile(
             f"(?:^|(?<=[，。；：:,;\\n]))(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.shared_verbs)}"
         )
@@ -116,10 +134,14 @@ class ResponsibilityReader(MatchComponent):
     def match(self, doc: Doc) -> list[Assignment]:
         text = doc_text(doc)
         jurisdiction, level = doc._.jurisdiction, doc_level(doc)
+        sections = doc._.sections
         rules = [m.start() for m in self.cues.first_is_lead_rule.finditer(text)]
         out: list[Assignment] = []
         covered: list[tuple[int, int]] = []
-        for m in self.labelled.finditer(text):
+        labelled = list(self.labelled.finditer(text))
+        # Tasks whose clauses name a lead by label: there a plain list label names the others.
+        led_tasks = {enclosing_task(sections, m.start()) for m in labelled if m.group("label") in self.cues.lead_labels}
+        for m in labelled:
             clause_end = m.end()
             tail = re.search(r"[，,]\s*(?:排|列|位|下同|其中|第一|按)", m.group("list"))
             list_end = m.start("list") + (tail.start() if tail else len(m.group("list")))
@@ -127,24 +149,39 @@ class ResponsibilityReader(MatchComponent):
             first_lead = self.first_is_lead or any(r < clause_end for r in rules)
             label = m.group("label")
             matches = self._bodies(text, m.start("list"), list_end, jurisdiction, level)
+            led = enclosing_task(sections, m.start()) in led_tasks
             for i, bm in enumerate(matches):
                 if label in self.cues.support_labels:
                     role = Role.SUPPORT
                 elif label in self.cues.lead_labels:
                     role = Role.LEAD
+                elif led:
+                    role = Role.SUPPORT
                 else:
                     role = Role.LEAD if (i == 0 or not first_lead) else Role.SUPPORT
                 out.append(self._assign(bm, role, m.start(), clause_end))
             covered.append((m.start(), clause_end))
         for m in self.paren.finditer(text):
-            if not self.verb_cue.search(m.group("inner")):
-                continue
             if any(s <= m.start("inner") < e for s, e in covered) or self.label_in.search(m.group("inner")):
                 continue
-            found = self._verb_clause(text, m.start("inner"), m.end("inner"), jurisdiction, level, strict=False)
+            first_lead = self.first_is_lead or any(r < m.end() for r in rules)
+            if self.verb_cue.search(m.group("inner")):
+                found = self._verb_clause(text, m.start("inner"), m.end("inner"), jurisdiction, level, first_lead)
+            elif not text[m.end():].strip():
+                # A list cut off by the end of the file: "(A、B、C" — bodies only.
+                bodies = self._bodies(text, m.start("inner"), m.end("inner"), jurisdiction, level, strict=True)
+                found = self._listed(bodies, first_lead)
+            else:
+                continue
             if found:
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm, role in found)
                 covered.append((m.start(), m.end()))
+        for table in find_tables(text, self.table_columns):
+            for row in table.rows:
+                found = self._row_cells(text, row, table, jurisdiction, level)
+                out.extend(self._assign(bm, role, row.start, row.end) for bm, role in found)
+                if found:
+                    covered.append((row.start, row.end))
         for pattern in (self.by_lead, self.shared_text):
             for m in pattern.finditer(text):
                 if any(s <= m.start() < e for s, e in covered):
@@ -152,35 +189,89 @@ class ResponsibilityReader(MatchComponent):
                 role = Role.LEAD
                 matches = self._bodies(text, m.start("list"), m.end("list"), jurisdiction, level, strict=True)
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm in matches)
-        return sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value))
+                if matches and "support" in m.groupdict() and m.group("support"):
+                    supports = self._bodies(text, m.start("support"), m.end("support"), jurisdiction, level, strict=True)
+                    out.extend(self._assign(bm, Role.SUPPORT, m.start(), m.end()) for bm in supports)
+        return self._marked_leads(text, sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value)))
+
+    @staticmethod
+    def _marked_leads(text: str, assignments: list[Assignment]) -> list[Assignment]:
+        """A body marked (牵头) in a list leads, and the other bodies of its clause support it."""
+        marked = {(a.clause_start, a.start) for a in assignments if _LEAD_MARK.match(text, a.end)}
+        clauses = {clause for clause, _ in marked}
+        if not marked:
+            return assignments
+        return [
+            dataclasses.replace(a, role=Role.LEAD if (a.clause_start, a.start) in marked else Role.SUPPORT)
+            if a.clause_start in clauses else a
+            for a in assignments
+        ]
+
+    def _row_cells(self, text: str, row: Row, table: Table, jurisdiction: str | None,
+                   level: Level | None) -> list[tuple[BodyMatch, Role]]:
+        """Bodies of a table row's cells, in column order: person names before them are skipped,
+        vague members (县直有关单位) hold a cell but name nobody, and the first other cell ends them."""
+        found: list[tuple[BodyMatch, Role]] = []
+        cell = 0
+        seen: set[str] = set()
+        for token in re.finditer(r"\S+", text[row.cells_start:row.end]):
+            start = row.cells_start + token.start()
+            end = row.cells_start + token.end()
+            if any(f.fullmatch(token.group()) for f in self.cues.fillers):
+                cell += 1
+                continue
+            bodies = self._bodies(text, start, end, jurisdiction, level, strict=True)
+            if not bodies:
+                if cell == 0 and len(token.group()) <= 3:
+                    continue  # a person's name (牵头领导) before the body columns
+                break
+            role = Role.LEAD if table.role_of_cell(cell) == "lead" else Role.SUPPORT
+            for bm in bodies:
+                if bm.body is not None and bm.body.canonical not in seen:
+                    seen.add(bm.body.canonical)
+                    found.append((bm, role))
+            cell += 1
+        return found
+
+    @staticmethod
+    def _listed(bodies: list[BodyMatch], first_lead: bool) -> list[tuple[BodyMatch, Role]]:
+        """Roles of a list without role words: all lead, or the first when the rule says so."""
+        return [(bm, Role.LEAD if (i == 0 or not first_lead) else Role.SUPPORT) for i, bm in enumerate(bodies)]
 
     def _verb_clause(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
-                     strict: bool) -> list[tuple[BodyMatch, Role]]:
-        """(A牵头，B配合) / (A、B按职责分工负责) inside ``text[start:end]``."""
+                     first_lead: bool) -> list[tuple[BodyMatch, Role]]:
+        """(A牵头，B配合) / (A、B按职责分工负责) / (A负责。列第一位者为牵头…) in ``text[start:end]``."""
         inner = text[start:end]
         found: list[tuple[BodyMatch, Role]] = []
-        pos = 0
         lead = self.lead_re.match(inner)
-        if lead:
-            found += [(bm, Role.LEAD) for bm in self._bodies(text, start, start + lead.end("list"), jurisdiction, level)]
-            pos = lead.end()
-            rest = inner[pos:].lstrip("，,；;、 ")
-            offset = start + len(inner) - len(rest)
-            # After a named lead, "Y配合" and "Y按职责分工负责" both make Y supporting bodies.
-            support = self.support_re.match(rest) or self.shared_re.match(rest)
-            if support:
-                found += [(bm, Role.SUPPORT) for bm in
-                          self._bodies(text, offset, offset + support.end("list"), jurisdiction, level)]
-            return found if found else []
-        shared = self.shared_re.fullmatch(inner) or self.shared_re.match(inner)
-        if shared and shared.end() == len(inner.rstrip("。 ")):
-            bodies = self._bodies(text, start, start + shared.end("list"), jurisdiction, level, strict=True)
-            return [(bm, Role.LEAD) for bm in bodies]
-        return []
+        shared = None if lead else self.shared_re.match(inner)
+        if lead is None and shared is None:
+            return []
+        head = lead or shared
+        assert head is not None
+        rest = inner[head.end():]
+        # What follows the verb: the end, another clause (", B配合"), or a note ("。列第一位者…").
+        if rest.strip(" 。") and rest.lstrip(" ")[:1] not in "，,；;。":
+            return []
+        # Inside parentheses ending with a role verb every list item is a body: one the
+        # gazetteer does not know is kept by its surface, and the known ones are never dropped.
+        bodies = self._bodies(text, start, start + head.end("list"), jurisdiction, level, lenient=True)
+        found = [(bm, Role.LEAD) for bm in bodies] if lead else self._listed(bodies, first_lead)
+        if not found:
+            return []
+        tail = rest.lstrip("，,；; ")
+        offset = start + len(inner) - len(tail)
+        # After the named bodies, "Y配合" and "Y按职责分工负责" both make Y supporting bodies.
+        support = self.support_re.match(tail) or (self.shared_re.match(tail) if lead else None)
+        if support:
+            found += [(bm, Role.SUPPORT) for bm in
+                      self._bodies(text, offset, offset + support.end("list"), jurisdiction, level)]
+        return found
 
     def _bodies(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
-                strict: bool = False) -> list[BodyMatch]:
-        """Bodies listed in ``text[start:end]`` with absolute offsets; strict: all text must be bodies."""
+                strict: bool = False, lenient: bool = False) -> list[BodyMatch]:
+        """Bodies listed in ``text[start:end]`` with absolute offsets; strict: all text must be
+        bodies; lenient: list items no body covers are bodies named by their surface."""
         chunk = text[start:end]
         for filler in self.cues.fillers:
             chunk = filler.sub(lambda m: " " * len(m.group()), chunk)
@@ -189,16 +280,37 @@ class ResponsibilityReader(MatchComponent):
         for g in _GROUPED.finditer(chunk):
             pieces += self._split(chunk, pos, g.start(), jurisdiction, level)
             surface = text[start + g.start():start + g.end()]
-            canonical = surface.replace("(", "（").replace(")", "）")
-            pieces.append(BodyMatch(g.start(), g.end(), surface, Body(canonical, None, jurisdiction, "government", (surface,)), known=False))
+            known = self._split(chunk, g.start(), g.end(), jurisdiction, level)
+            if len(known) == 1 and known[0].body and (known[0].start, known[0].end) == (g.start(), g.end()):
+                pieces += known  # 各县(市、区)人民政府: a collective body of the gazetteer
+            else:
+                # A grouped collective the gazetteer lacks: named with the document's place.
+                canonical = (jurisdiction or "") + surface if jurisdiction and jurisdiction != "全国" else surface
+                pieces.append(BodyMatch(g.start(), g.end(), surface,
+                                        Body(canonical, None, jurisdiction, "government", (surface,)), known=False))
             pos = g.end()
         pieces += self._split(chunk, pos, len(chunk), jurisdiction, level)
+        if lenient:
+            pieces = sorted(pieces + self._uncovered_items(chunk, pieces, jurisdiction), key=lambda m: m.start)
         if strict:
-            known = sum(m.end - m.start for m in pieces if m.body and m.known)
+            known = sum(m.end - m.start for m in pieces if m.body)
             meaningful = sum(1 for ch in chunk if ch not in "、，, \u3000")
             if not pieces or known < meaningful:
                 return []
         return [BodyMatch(m.start + start, m.end + start, m.surface, m.body, m.known) for m in pieces if m.body]
+
+    @staticmethod
+    def _uncovered_items(chunk: str, pieces: list[BodyMatch], jurisdiction: str | None) -> list[BodyMatch]:
+        """List items (between 、 ， and spaces) that no found body overlaps, as bodies."""
+        covered = [(m.start, m.end) for m in pieces if m.body]
+        out = []
+        for item in re.finditer(r"[\u4e00-\u9fff()（）]{2,20}", chunk):
+            if any(a < item.end() and item.start() < b for a, b in covered):
+                continue
+            surface = item.group()
+            out.append(BodyMatch(item.start(), item.end(), surface,
+                                 Body(surface, None, jurisdiction, "organisation", (surface,)), known=False))
+        return out
 
     def _split(self, chunk: str, a: int, b: int, jurisdiction: str | None, level: Level | None) -> list[BodyMatch]:
         if b <= a:
@@ -243,16 +355,18 @@ class ResponsibilityReader(MatchComponent):
 
 
 def enclosing_task(sections: list | None, offset: int) -> str | None:
-    """The id of the task a clause belongs to: the enclosing item, else sub-item, else part.
+    """The id of the task a clause belongs to: the innermost enclosing item or sub-item, else
+    the part.
 
-    >>> enclosing_task([("p2", "part", "优化", 0, 100), ("p2.i1", "item", "配置", 10, 50)], 40)
-    'p2.i1'
+    >>> rows = [("p2", "part", "优化", 0, 100), ("p2.i1", "item", "配置", 10, 50), ("p2.i1.s1", "subitem", "布局", 20, 45)]
+    >>> enclosing_task(rows, 40), enclosing_task(rows, 48), enclosing_task(rows, 60)
+    ('p2.i1.s1', 'p2.i1', 'p2')
     """
     best: tuple[int, int, str] | None = None
     for section_id, kind, _heading, start, end in sections or ():
         kind_value = getattr(kind, "value", kind)
         if start <= offset < end and kind_value in _SECTION_PRIORITY:
-            key = (_SECTION_PRIORITY[kind_value], end - start, section_id)
+            key = (int(kind_value == "part"), end - start, section_id)
             if best is None or key < best:
                 best = key
     return best[2] if best else None
@@ -262,7 +376,8 @@ def enclosing_task(sections: list | None, offset: int) -> str | None:
     "policykg_responsibilities",
     assigns=["doc.spans", "doc._.responsibilities", "doc._.relations", "span._.role"],
     requires=["doc._.jurisdiction", "doc._.sections"],
-    default_config={"first_is_lead": False, "max_clause": 160},
+    default_config={"first_is_lead": False, "max_clause": 160, "resources_dir": None},
 )
-def make_responsibilities(nlp: Language, name: str, first_is_lead: bool, max_clause: int) -> ResponsibilityReader:
-    return ResponsibilityReader(nlp, name, first_is_lead, max_clause)
+def make_responsibilities(nlp: Language, name: str, first_is_lead: bool, max_clause: int,
+                          resources_dir: str | None) -> ResponsibilityReader:
+    return ResponsibilityReader(nlp, name, first_is_lead, max_clause, resources_dir)

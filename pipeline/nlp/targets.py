@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
+
+import cn2an
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -18,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.errors import ResourceError
+from pipeline.store import read_yaml_mapping
 from pipeline.nlp.deadlines import (
     COMPARATORS_FILE,
     DeadlineLexicon,
@@ -38,15 +42,27 @@ HAS_INDICATOR = "HAS_INDICATOR"
 HAS_DEADLINE = "HAS_DEADLINE"
 
 _DIGIT = re.compile(r"[0-9]")
-# Clauses end at ，；： but not at the colon of a ratio (1:0.53).
-_CLAUSE = re.compile(r"(?:[^，,；;：:]|(?<=\d)[:：](?=\d))+")
+# A digit, or a Chinese numeral before a unit (三成, 一半, 至少一所): what a target needs.
+_NUMERAL = re.compile(r"[0-9]|[一二两三四五六七八九十百千半][成个所家人名张项倍]|一半")
+# Clauses end at ，；： but not at the colon of a ratio (1:0.53), and at a space between a word
+# and a Chinese character (the cells of a table row).
+_CLAUSE = re.compile(
+    r"(?:[^，,；;：:\s]|(?<=\d)[:：](?=\d)|\s(?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff%‰)）])\s)+"
+)
 _WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
 # Verbs that state a figure rather than commit to one, unless a deadline frames the sentence.
 _DESCRIPTIVE_VERBS = frozenset({"为", "是", "达"})
+# A line opening a section (一、 (一) 1.); a line holding no full stop is a heading.
+_SECTION_LINE = re.compile(r"\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十\d]+\s*\)|\d{1,2}\s*[、.](?!\d))")
+_FULL_STOP = re.compile(r"[。！？!?；;]")
+# Words a sentence may open with before its lead-in year ("到2025年", "力争到2025年").
+_OPENING_WORDS = re.compile(r"\s*(?:力争|争取|预计|计划|确保)?\s*(?:到|至|在)?\s*")
+# What lies between two listed items of one verb: a noun phrase, then 、 (no verb, no clause end).
+_LISTED_ITEM = re.compile(r"[^，,；;。:：]{1,20}、")
 _LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
 _ITEM_SPLIT = re.compile(r"、|和|及|与")
 # Connectives opening an indicator that are not part of the thing measured.
-_LEADING_NOISE = re.compile(r"^(?:其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
+_LEADING_NOISE = re.compile(r"^(?:\d{1,4}\s+|(?:19|20)\d{2}年(?:底前|底|内)?|其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
 # 均 ("all") is noise before a verb, but not the end of 平均 ("average"), which is the indicator.
 _TRAILING_NOISE = re.compile(r"(?:分别|(?<!平)均|都|要|应|将|继续|逐步|进一步|稳步|力争|争取|在)+$")
 
@@ -92,6 +108,7 @@ class TargetLexicon:
             self.within_units = frozenset(str(u) for u in units.get("within_units", []))
             self.qualifier_units = frozenset(str(u) for u in units.get("qualifier_units", []))
             self.share_units = frozenset(str(u) for u in units.get("share_units", []))
+            self.unit_forms = {str(k): str(v) for k, v in (units.get("unit_forms") or {}).items()}
             post = {k: list(v) for k, v in comparators["post_qualifiers"].items()}
             pre = {k: list(v) for k, v in comparators["pre_qualifiers"].items()}
             self.commitment_verbs = list(comparators["commitment_verbs"])
@@ -124,12 +141,27 @@ class TargetLexicon:
         self.context_cues = re.compile(alternation(context_cues))
         self.future_cues = re.compile(alternation(future_cues))
         self.approx_number = re.compile(rf"{num}\s*(?:余|多)")
+        self.chinese_number = re.compile(
+            rf"(?<![零一二两三四五六七八九十百千万亿第])(?:(?P<cn>一半)|(?P<cn2>[一二两三四五六七八九十百千]{{1,6}})"
+            r"\s*(?P<unit>成|个|所|家|人|名|张|项|倍|次|支|台))" rf"(?P<post>(?:\s*(?:{post_alt}))*)"
+        )
+        bound_words = [w for w, code in self.pre_code.items() if code in (">=", "<=")] + ["以内", "以下"]
+        self.bound_words = re.compile(alternation([w for w in bound_words if len(w) >= 2]))
 
     # ----------------------------------------------------------------- sentences
 
     def is_past_sentence(self, sentence: str) -> bool:
         """True when the sentence reports a figure already reached."""
         return bool(self.past_cues.search(sentence)) or any(p.search(sentence) for p in self.past_patterns)
+
+    def reports_past(self, sentence: str) -> bool:
+        """True when the sentence is written as a report (达到了, 从…提高到, 2016年至2020年)."""
+        return any(p.search(sentence) for p in self.past_patterns)
+
+    def bounds(self, clause: str) -> bool:
+        """True when the clause sets a bound (不超过, 不低于, 控制在, 以内): a commitment, whatever
+        past-sounding noun it holds (累计结余)."""
+        return self.bound_words.search(clause) is not None
 
     def opens_past_context(self, sentence: str, deadlines: list[DeadlineMatch], period_end: int | None) -> bool:
         """True when the sentence opens a passage of past achievements (“十三五”时期, 近年来)."""
@@ -157,15 +189,45 @@ class TargetLexicon:
                 value = (float(m.group("ratio")),)
                 found.append(_Number(m.start(), m.end(), m.start(), value, "ratio", post, False, ((m.start(), m.end()),)))
             elif m.group("hi") is not None:
-                unit = _canonical_unit(m.group("range_unit"))
+                unit = self.unit_form(m.group("range_unit"))
                 values = (float(m.group("lo")), float(m.group("hi")))
                 parts = ((m.start(), m.end("lo")), (m.start("hi"), m.end()))
                 found.append(_Number(m.start(), m.end(), m.start(), values, unit, post, True, parts))
             else:
-                unit = _canonical_unit(m.group("unit"))
+                unit = self.unit_form(m.group("unit"))
                 value = (float(m.group("num")),)
                 found.append(_Number(m.start(), m.end(), m.start(), value, unit, post, False, ((m.start(), m.end()),)))
+        found += self._chinese_numbers(clause)
+        return sorted(found, key=lambda n: n.start)
+
+    def _chinese_numbers(self, clause: str) -> list[_Number]:
+        """Numbers written in Chinese right after a commitment (至少建成一所, 提高到三成以上, 一半以上):
+        elsewhere Chinese numerals are words (一批, 三级医院, 两个责任)."""
+        found = []
+        for m in self.chinese_number.finditer(clause):
+            before = clause[: m.start()]
+            if not (self.pre.search(before) or self.commitment_end.search(before)):
+                continue
+            try:
+                value = 50.0 if m.group("cn") else float(cn2an.cn2an(m.group("cn2"), "smart"))
+            except (ValueError, KeyError, IndexError, TypeError):
+                continue  # cn2an refuses what is no number
+            unit = m.group("unit") or "%"
+            if unit == "成":
+                value, unit = value * 10, "%"
+            post_words = re.findall(alternation(list(self.post_code)), m.group("post") or "")
+            post = post_words[-1] if post_words else None
+            found.append(_Number(m.start(), m.end(), m.start(), (value,), unit, post, False, ((m.start(), m.end()),)))
         return found
+
+    def unit_form(self, unit: str) -> str:
+        """The unit as the facts write it: signs folded, rates as ``unit_forms`` names them.
+
+        >>> default_target_lexicon().unit_form("／10万"), default_target_lexicon().unit_form("%")
+        ('1/10万', '%')
+        """
+        unit = _canonical_unit(unit)
+        return self.unit_forms.get(unit, unit)
 
     def comparator(self, number: _Number, before: str) -> str:
         """The comparator of a number from its trailing qualifier, else the words just before it."""
@@ -175,6 +237,13 @@ class TargetLexicon:
         codes = [self.pre_code[w] for w in self.pre_anywhere.findall(window)]
         for code in (">=", "<="):
             if code in codes:
+                return code
+        # A bound further back governs the number when only its object lies between them
+        # (不超过当年筹集总额的25%).
+        bound = self.bound_words.search(before)
+        if bound and not self.commitment.search(before[bound.end():]) and not re.search(r"[,，;；]", before[bound.end():]):
+            code = self.pre_code.get(bound.group())
+            if code in (">=", "<="):
                 return code
         if number.unit in self.within_units and not before.rstrip().endswith(tuple(self.pre_code)):
             return "<="
@@ -194,13 +263,12 @@ def _is_earlier_period(deadline: DeadlineMatch, period_end: int | None) -> bool:
 
 
 def _canonical_unit(unit: str) -> str:
-    """The unit as the gold writes it (full-width signs folded, ``/10万`` as ``1/10万``).
+    """The unit as written, with full-width signs folded.
 
     >>> _canonical_unit("／10万"), _canonical_unit("%")
-    ('1/10万', '%')
+    ('/10万', '%')
     """
-    unit = ascii_digits(unit).replace("／", "/")
-    return "1/10万" if unit == "/10万" else unit
+    return ascii_digits(unit).replace("／", "/")
 
 
 @lru_cache(maxsize=1)
@@ -250,17 +318,20 @@ def find_targets(
     lexicon = lexicon or default_target_lexicon()
     text = ascii_digits(text)
     period_end = int(plan_period_end) if plan_period_end and str(plan_period_end).isdigit() else None
-    found: list[TargetMatch] = []
+    found, table_lines = table_targets(text, plan_period_end)
     paragraph_start = 0
+    lead_in: str | None = None  # 到2025年，…。…: the year a paragraph opens with holds for it
     for paragraph in text.split("\n"):
-        if not _DIGIT.search(paragraph):
+        if _SECTION_LINE.match(paragraph) or not _FULL_STOP.search(paragraph):
+            lead_in = None  # a new section, or a heading: the lead-in year ends
+        if paragraph_start in table_lines or not _NUMERAL.search(paragraph):
             paragraph_start += len(paragraph) + 1
             continue  # no number, no target; past context is per paragraph
         past_context = False
         for s_start, s_end in _sentences(paragraph):
             start = paragraph_start + s_start
             sentence = paragraph[s_start:s_end]
-            if not _DIGIT.search(sentence) and "五" not in sentence:
+            if not _NUMERAL.search(sentence) and "五" not in sentence:
                 # Only the past-context cues matter here (近年来, 以来 …).
                 if lexicon.context_cues.search(sentence) and not lexicon.future_cues.search(sentence):
                     past_context = True
@@ -272,15 +343,127 @@ def find_targets(
             elif future:
                 past_context = False
             in_past_range = any(a <= start < b for a, b in past_ranges)
-            past = in_past_range or past_context or lexicon.is_past_sentence(sentence)
+            past = in_past_range or past_context or lexicon.reports_past(sentence)
             if past and not keep_past:
                 continue
-            matches = _sentence_targets(sentence, start, deadlines, plan_period_end, lexicon)
+            matches = _sentence_targets(sentence, start, deadlines, lead_in or plan_period_end, lexicon)
+            # A past cue (累计, 已, 截至) makes its own clause past, not the whole sentence.
+            past_clauses = [
+                (start + m.start(), start + m.end())
+                for m in _CLAUSE.finditer(sentence)
+                if lexicon.past_cues.search(m.group()) and not lexicon.bounds(m.group())
+            ]
+            if past_clauses:
+                flagged = [replace(t, is_past=True) if any(a <= t.start < b for a, b in past_clauses) else t
+                           for t in matches]
+                matches = flagged if keep_past else [t for t in flagged if not t.is_past]
+            # Only a year the sentence opens with 到/至 (到2025年，…) leads the sentences after it.
+            opening = next((d for d in deadlines if d.year and not d.is_status and d.value != "annual"), None)
+            words = _OPENING_WORDS.match(sentence).group()
+            if opening is not None and re.search(r"[到至]\s*$", words) and opening.start <= len(words) + 2:
+                lead_in = str(opening.year)
             if past:
                 matches = [replace(m, is_past=True) for m in matches]
             found.extend(matches)
         paragraph_start += len(paragraph) + 1
-    return found
+    return sorted(found, key=lambda t: (t.start, t.end))
+
+
+# A target table's value cell: ≥25, ≤14, 78.6, 90%以上.
+_CELL_VALUE = re.compile(
+    r"(?P<cmp>[≥≤><]|不低于|不少于|不高于|不超过)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|‰)?\s*(?P<post>以上|以下|以内|左右)?"
+)
+_CELL_CODES = {"≥": ">=", ">": ">=", "不低于": ">=", "不少于": ">=", "以上": ">=",
+               "≤": "<=", "<": "<=", "不高于": "<=", "不超过": "<=", "以下": "<=", "以内": "<=", "左右": "~"}
+_YEAR_COLUMN = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def table_targets(text: str, plan_period_end: str | None) -> tuple[list[TargetMatch], set[int]]:
+    """Targets of indicator tables flattened to text, and the starts of the lines they hold.
+
+    A header names an indicator column (指标) and a target column (目标, 目标值, 2025年目标, or the
+    last year column); rows under it are read from the right (a row may leave out a merged first
+    cell): the target cell gives value and comparator (≥25, ≤14), the unit cell the unit, the cell
+    before the unit the indicator. Base-year columns are past figures and give nothing.
+
+    >>> text = "指标 单位 2020年 2025年目标 属性\\n人均预期寿命 岁 77.6 78.6 预期性\\n婴儿死亡率 ‰ 4.8 ≤4.5 约束性"
+    >>> [(t.indicator, t.comparator, t.value, t.unit, t.deadline_value) for t in table_targets(text, None)[0]]
+    [('人均预期寿命', '=', 78.6, '岁', '2025'), ('婴儿死亡率', '<=', 4.5, '‰', '2025')]
+    """
+    found: list[TargetMatch] = []
+    lines: set[int] = set()
+    offsets, pos = [], 0
+    rows = text.split("\n")
+    for row in rows:
+        offsets.append(pos)
+        pos += len(row) + 1
+    i = 0
+    while i < len(rows):
+        header = rows[i].split()
+        columns = _target_columns(header) if "指标" in rows[i] and "。" not in rows[i] else None
+        if columns is None:
+            i += 1
+            continue
+        target_col, unit_col, year = columns
+        deadline = year or plan_period_end
+        lines.add(offsets[i])
+        j = i + 1
+        while j < len(rows):
+            cells = list(re.finditer(r"\S+", rows[j]))
+            need = len(header) - min(c for c in (target_col, unit_col if unit_col is not None else target_col))
+            if len(cells) < max(need, 3) or "。" in rows[j] or _target_columns(rows[j].split()):
+                break
+            lines.add(offsets[j])
+            target = _table_row_target(rows[j], offsets[j], cells, len(header), target_col, unit_col, deadline)
+            if target is not None:
+                found.append(target)
+            j += 1
+        i = j
+    return found, lines
+
+
+def _target_columns(header: list[str]) -> tuple[int, int | None, str | None] | None:
+    """(target column, unit column, the target column's year) of a target-table header."""
+    if len(header) < 3 or not any("指标" in h for h in header):
+        return None
+    targets = [k for k, h in enumerate(header) if "目标" in h] or [
+        k for k, h in enumerate(header) if _YEAR_COLUMN.fullmatch(h)
+    ][-1:]
+    if not targets:
+        return None
+    target_col = targets[-1]
+    unit_col = next((k for k, h in enumerate(header) if "单位" in h), None)
+    year = _YEAR_COLUMN.search(header[target_col])
+    return target_col, unit_col, year.group(1) if year else None
+
+
+def _table_row_target(row: str, start: int, cells: list[re.Match[str]], width: int, target_col: int,
+                      unit_col: int | None, deadline: str | None) -> TargetMatch | None:
+    """The target of one table row, its cells aligned on the header from the right."""
+    shift = len(cells) - width
+    value_cell = cells[target_col + shift] if target_col + shift >= 0 else None
+    value = _CELL_VALUE.fullmatch(value_cell.group()) if value_cell else None
+    if value_cell is None or value is None:
+        return None
+    unit = ""
+    if unit_col is not None and unit_col + shift >= 0:
+        unit_cell = cells[unit_col + shift]
+        indicator_cell = cells[unit_col + shift - 1] if unit_col + shift - 1 >= 0 else None
+        unit = unit_cell.group() if unit_cell.group() not in ("—", "-", "/") else ""
+    else:
+        first_value = min(k for k, c in enumerate(cells) if _CELL_VALUE.fullmatch(c.group()))
+        indicator_cell = cells[first_value - 1] if first_value >= 1 else None
+    if indicator_cell is None:
+        return None
+    unit = value.group("unit") or unit
+    code = _CELL_CODES.get(value.group("cmp") or value.group("post") or "", "=")
+    year = int(deadline) if deadline and deadline.isdigit() else None
+    return TargetMatch(
+        start=start + value_cell.start(), end=start + value_cell.end(), text=value_cell.group(),
+        value=float(value.group("num")), unit=unit, comparator=code, indicator=indicator_cell.group(),
+        indicator_start=start + indicator_cell.start(), indicator_end=start + indicator_cell.end(),
+        deadline=None, deadline_value=deadline, deadline_year=year, sentence_start=start,
+    )
 
 
 def _sentences(paragraph: str) -> list[tuple[int, int]]:
@@ -299,7 +482,7 @@ def _sentence_targets(
     for clause_match in _CLAUSE.finditer(sentence):
         c_start = clause_match.start()
         clause = clause_match.group()
-        if not _DIGIT.search(clause):
+        if not _NUMERAL.search(clause):
             continue
         numbers = [n for n in lexicon.numbers(clause) if not _is_age_band(clause, n, lexicon)]
         if not numbers:
@@ -308,10 +491,22 @@ def _sentence_targets(
             (d.start - c_start, d.end - c_start) for d in deadlines if d.start >= c_start and d.end <= clause_match.end()
         ]
         groups = _list_groups(clause, numbers)
-        for group in groups:
-            targets.extend(
-                _group_targets(clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon)
+        committed = False
+        floor = 0  # where the next indicator may begin
+        for i, group in enumerate(groups):
+            # 设置1个市办医院、1个县办医院: an item listed after a committed one shares its verb.
+            inherited = committed and i > 0 and bool(_LISTED_ITEM.fullmatch(clause[groups[i - 1][-1].end : group[0].start]))
+            found = _group_targets(
+                clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon, inherited,
+                floor,
             )
+            committed = bool(found)
+            targets.extend(found)
+            # A count that commits nobody and is followed by its noun (等24种重大疾病) qualifies the
+            # thing measured next: the next indicator still begins before it.
+            modifier = not found and _WORD.match(clause[group[-1].end : group[-1].end + 1] or "。") is not None
+            if not modifier:
+                floor = group[-1].end
     return targets
 
 
@@ -341,17 +536,22 @@ def _group_targets(
     deadlines: list[DeadlineMatch],
     plan_period_end: str | None,
     lexicon: TargetLexicon,
+    inherited: bool = False,
+    floor: int | None = None,
 ) -> list[TargetMatch]:
-    """Targets for one group of listed numbers of a clause, or none if they commit nobody."""
+    """Targets for one group of listed numbers of a clause, or none if they commit nobody
+    (``inherited``: the group is a list item after a committed one, and shares its verb)."""
     head, last = group[0], group[-1]
     index = numbers.index(head)
     left = numbers[index - 1].end if index > 0 else 0
+    if floor is not None:
+        left = min(left, floor)
     before = clause[left : head.start]
     after = clause[last.end : numbers[numbers.index(last) + 1].start if numbers.index(last) + 1 < len(numbers) else len(clause)]
     follows_noun = _WORD.search(after) is not None
     pre_match = lexicon.pre.search(before)
-    commits = lexicon.commitment_end.search(before) is not None or (
-        pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=")
+    commits = inherited or lexicon.commitment_end.search(before) is not None or (
+        pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=")
     )
     verb_adjacent = pre_match is not None or commits
     if head.unit in lexicon.qualifier_units and follows_noun:
@@ -362,7 +562,7 @@ def _group_targets(
         if not ((commits and has_deadline) or head.unit in lexicon.share_units):
             return []
         removed = [(n.start, n.end) for n in numbers if n.unit not in lexicon.within_units] + deadline_ranges
-        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group())) in (">=", "<=", "~"):
+        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=", "~"):
             removed.append((left + pre_match.start(), left + pre_match.end()))
         indicator_text = _clean_indicator(_remove_ranges(clause, removed))
         ind_start, ind_end = 0, len(clause)
@@ -376,10 +576,17 @@ def _group_targets(
             or lexicon.pre_anywhere.search(before) is not None
         )
         has_deadline = plan_period_end is not None or _deadline_before(deadlines, head.start + c_start) is not None
-        weak = pre_match is not None and _verb_of(pre_match.group()) in _DESCRIPTIVE_VERBS and last.post is None
+        weak = pre_match is not None and _verb_of(pre_match.group(), lexicon) in _DESCRIPTIVE_VERBS and last.post is None
         if not has_commitment or (weak and not has_deadline):
             return []  # 其中女性占比为52%: a description, not a commitment
         verb_at = pre_match.start() if pre_match is not None else len(before)
+        if pre_match is None:
+            # 补偿比应达到我省限定费用的80%: the indicator ends at the verb, not at its object.
+            verb = None
+            for verb in lexicon.pre_anywhere.finditer(before):
+                pass
+            if verb is not None and "的" in before[verb.end():]:
+                verb_at = verb.start()
         ind_start, ind_end = left, left + verb_at
         span_text = clause[ind_start:ind_end]
         local_deadlines = [(a - left, b - left) for a, b in deadline_ranges if a >= left and b <= ind_end]
@@ -389,6 +596,9 @@ def _group_targets(
         items = [i for i in _ITEM_SPLIT.split(indicator_text) if i]
         indicators = items if len(group) > 1 and len(items) == len(group) else [indicator_text] * len(group)
     deadline = _deadline_before(deadlines, head.start + c_start)
+    if deadline is not None and deadline.value == "annual" and deadline.start < c_start:
+        # 每年 holds for its own clause (每年开展体检不少于1次，管理率达到72%: the rate is not annual)
+        deadline = _deadline_before([d for d in deadlines if d.value != "annual"], head.start + c_start)
     deadline_value = deadline.value if deadline else plan_period_end
     deadline_year = deadline.year if deadline else (int(plan_period_end) if plan_period_end and plan_period_end.isdigit() else None)
     if deadline is not None and deadline.value == "annual":
@@ -432,14 +642,14 @@ def _item_bounds(clause: str, ind_start: int, ind_end: int, indicator: str, grou
     return ind_start, ind_end
 
 
-def _verb_of(qualifier: str) -> str:
+def _verb_of(qualifier: str, lexicon: TargetLexicon) -> str:
     """The qualifier word without a trailing 在/到/至/为 particle.
 
-    >>> _verb_of("控制在"), _verb_of("力争在")
+    >>> lex = default_target_lexicon()
+    >>> _verb_of("控制在", lex), _verb_of("力争在", lex)
     ('控制在', '力争')
     """
     word = qualifier.strip()
-    lexicon = default_target_lexicon()
     while word and word not in lexicon.pre_code and word[-1] in "在到至为":
         word = word[:-1].strip()
     return word
@@ -454,10 +664,17 @@ def _deadline_before(deadlines: list[DeadlineMatch], position: int) -> DeadlineM
 class TargetRecognizer(MatchComponent):
     """Finds quantitative targets; adds TARGET and INDICATOR spans and their relations."""
 
-    def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False) -> None:
+    resource_files = (UNITS_FILE, COMPARATORS_FILE)
+
+    def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False,
+                 resources_dir: str | None = None) -> None:
         self.name = name
         self.keep_past = keep_past
-        self.lexicon = default_target_lexicon()
+        self.use_resources(resources_dir)
+
+    def load_resources(self, directory: Path) -> None:
+        comparators = read_yaml_mapping(directory / COMPARATORS_FILE)
+        self.lexicon = TargetLexicon(read_yaml_mapping(directory / UNITS_FILE), comparators, DeadlineLexicon(comparators))
 
     def match(self, doc: Doc) -> list[TargetMatch]:
         """The targets of ``doc``, using its plan period and past sections."""
@@ -477,7 +694,9 @@ class TargetRecognizer(MatchComponent):
                 _, _, heading, start, end = section[:5]
             except (TypeError, ValueError):
                 continue
-            if heading and any(word in str(heading) for word in self.lexicon.past_headings):
+            # A heading that names the past (发展基础, 规划背景); not a long task heading that
+            # happens to hold the word (…以基层医疗卫生机构为基础…).
+            if heading and len(str(heading)) <= 12 and any(word in str(heading) for word in self.lexicon.past_headings):
                 ranges.append((int(start), int(end)))
         return tuple(ranges)
 
@@ -529,8 +748,8 @@ class TargetRecognizer(MatchComponent):
     "policykg_targets",
     assigns=["doc.spans", "doc._.relations"],
     requires=["doc._.plan_period_end", "doc._.sections"],
-    default_config={"keep_past": False},
+    default_config={"keep_past": False, "resources_dir": None},
 )
-def make_target_recognizer(nlp: Language, name: str, keep_past: bool) -> TargetRecognizer:
+def make_target_recognizer(nlp: Language, name: str, keep_past: bool, resources_dir: str | None) -> TargetRecognizer:
     """Build the ``policykg_targets`` component."""
-    return TargetRecognizer(nlp, name, keep_past=keep_past)
+    return TargetRecognizer(nlp, name, keep_past=keep_past, resources_dir=resources_dir)

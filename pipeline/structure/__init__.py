@@ -14,6 +14,7 @@ from pipeline.models import Article, Document
 from pipeline.structure.citations import find_citations
 from pipeline.structure.hierarchy import build_sections, hierarchy_end
 from pipeline.structure.metadata import read_metadata
+from pipeline.structure.tables import row_sections
 from pipeline.structure.text import all_full_dates, iter_lines, sentence_spans
 
 __all__ = ["structure_article", "structure_articles"]
@@ -36,7 +37,7 @@ def structure_article(article: Article, page_dates: Sequence[str] = ()) -> Docum
             f"{article.source}: article {article.doc_id} has no text", hint="re-run policykg ingest"
         )
     text = article.text
-    sections = build_sections(text) if article.relevant else ()
+    sections = row_sections(text, build_sections(text)) if article.relevant else ()
     front = _front_lines(text, sections[0].start if sections else None)
     metadata = read_metadata(article, front, page_dates)
     citations = find_citations(

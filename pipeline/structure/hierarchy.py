@@ -12,6 +12,7 @@ heading lines between body paragraphs; those become parts with an empty marker.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from pipeline.models import Section, SectionKind, Span
@@ -135,43 +136,53 @@ def _unmarked(text: str) -> list[_Marker]:
     return headings if len(headings) >= 2 else []
 
 
+def _section_ends(markers: list[_Marker], stop: int) -> list[int]:
+    """Where each marker's section ends: at the next marker of the same or a shallower depth,
+    else at ``stop``. One pass with a stack of open sections (linear in the markers)."""
+    ends = [stop] * len(markers)
+    open_sections: list[int] = []  # indexes of markers whose end is not found yet, deepest last
+    for index, marker in enumerate(markers):
+        depth = _DEPTH[marker.kind]
+        while open_sections and _DEPTH[markers[open_sections[-1]].kind] >= depth:
+            ends[open_sections.pop()] = marker.line.start
+        open_sections.append(index)
+    return ends
+
+
 def build_sections(text: str) -> tuple[Section, ...]:
-    """The task hierarchy of ``text`` in reading order, ids positional (``p2``, ``p2.i3``, ``p2.i3.s1``)."""
+    """The task hierarchy of ``text`` in reading order, ids positional (``p2``, ``p2.i3``, ``p2.i3.s1``).
+
+    Linear in the text: section ends come from one stack pass, paragraphs from a bisection of
+    the line starts, repeated ids from a counter per id.
+    """
     markers, stop = _marked(text)
     if not markers:
         markers, stop = _unmarked(text), len(text)
+    lines = list(iter_lines(text))
+    line_starts = [line.start for line in lines]
     sections: list[Section] = []
-    used: set[str] = set()
+    repeats: dict[str, int] = {}  # section id -> how many sections already took it as their base
     parents: dict[int, str] = {}  # depth -> id of the open section at that depth
-    for index, marker in enumerate(markers):
+    for marker, end in zip(markers, _section_ends(markers, stop), strict=True):
         depth = _DEPTH[marker.kind]
-        end = stop
-        for later in markers[index + 1 :]:
-            if _DEPTH[later.kind] <= depth:
-                end = later.line.start
-                break
         start, end = trim_span(text, marker.marker_start, end)
         parent_id = next((parents[d] for d in range(depth - 1, -1, -1) if d in parents), None)
         letter = {SectionKind.PART: "p", SectionKind.ITEM: "i", SectionKind.SUBITEM: "s"}[
             marker.kind
         ]
         own = f"{letter}{marker.ordinal}"
-        section_id = f"{parent_id}.{own}" if parent_id else own
-        base, k = section_id, 2
-        while section_id in used:
-            section_id, k = f"{base}_{k}", k + 1
-        used.add(section_id)
+        section_id = _unique_id(f"{parent_id}.{own}" if parent_id else own, repeats)
         for d in [d for d in parents if d >= depth]:
             del parents[d]
         parents[depth] = section_id
         h_start, h_end = heading_span(text, marker.marker_end, marker.line.end)
-        paragraphs = tuple(
-            Span(*trim_span(text, max(line.start, start), min(line.end, end)))
-            for line in iter_lines(text)
-            if line.end > start
-            and line.start < end
-            and text[max(line.start, start) : min(line.end, end)].strip()
-        )
+        first = max(0, bisect_right(line_starts, start) - 1)
+        paragraphs = []
+        for line in lines[first:]:
+            if line.start >= end:
+                break
+            if line.end > start and text[max(line.start, start) : min(line.end, end)].strip():
+                paragraphs.append(Span(*trim_span(text, max(line.start, start), min(line.end, end))))
         sections.append(
             Section(
                 section_id=section_id,
@@ -184,11 +195,23 @@ def build_sections(text: str) -> tuple[Section, ...]:
                 heading_start=h_start,
                 heading_end=h_end,
                 parent_id=parent_id,
-                paragraphs=paragraphs,
+                paragraphs=tuple(paragraphs),
                 sentences=sentence_spans(text, start, end),
             )
         )
     return tuple(sections)
+
+
+def _unique_id(base: str, repeats: dict[str, int]) -> str:
+    """``base`` the first time, then ``base_2``, ``base_3``, ... (a base ends in a digit after a
+    letter, never in ``_k``, so a suffixed id is never another section's base).
+
+    >>> seen = {}
+    >>> [_unique_id("i1", seen) for _ in range(3)]
+    ['i1', 'i1_2', 'i1_3']
+    """
+    repeats[base] = repeats.get(base, 0) + 1
+    return base if repeats[base] == 1 else f"{base}_{repeats[base]}"
 
 
 def hierarchy_end(text: str) -> int:

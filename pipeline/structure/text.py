@@ -141,8 +141,10 @@ def collapse_spaces(text: str) -> str:
 
 _OPEN = "〔[(（【［｛{"
 _CLOSE = "〕])）】］｝}"
+# The year in brackets; one of the two brackets may be missing (国发2019〕13号, 黔府办发〔201930号).
 DOC_NUMBER_RE = re.compile(
-    rf"[{HAN}]{{1,12}}\s*[{re.escape(_OPEN)}]\s*((?:19|20)\d{{2}})\s*[{re.escape(_CLOSE)}]\s*(\d{{1,4}})\s*号"
+    rf"[{HAN}]{{1,12}}\s*(?:[{re.escape(_OPEN)}]\s*(?P<year>(?:19|20)\d{{2}})\s*[{re.escape(_CLOSE)}]?"
+    rf"|(?P<year2>(?:19|20)\d{{2}})\s*[{re.escape(_CLOSE)}])\s*(?P<serial>\d{{1,4}})\s*号"
 )
 
 
@@ -153,12 +155,15 @@ def normalise_doc_number(text: str) -> str | None:
     '中办发〔2023〕10号'
     >>> normalise_doc_number("鲁政办字【2023】202号"), normalise_doc_number("无")
     ('鲁政办字〔2023〕202号', None)
+    >>> normalise_doc_number("(国发2019〕13号)"), normalise_doc_number("黔府办发〔201930号")
+    ('国发〔2019〕13号', '黔府办发〔2019〕30号')
     """
     match = DOC_NUMBER_RE.search(text)
     if not match:
         return None
-    prefix = re.split(r"[\s〔\[(（【［｛{]", match.group(0), maxsplit=1)[0]
-    return f"{prefix}〔{match.group(1)}〕{match.group(2)}号"
+    year = match.group("year") or match.group("year2")
+    prefix = re.split(rf"[\s{re.escape(_OPEN)}]|{year}", match.group(0), maxsplit=1)[0]
+    return f"{prefix}〔{year}〕{match.group('serial')}号"
 
 
 # --------------------------------------------------------------------------- dates
@@ -248,3 +253,21 @@ def parse_run_together_date(digits: str, known: tuple[str, ...] = ()) -> str | N
         return candidates[0]
     agreed = [c for c in candidates if c in known]
     return agreed[0] if len(agreed) == 1 else None
+
+
+def ordered_overlap(a: str, b: str) -> float:
+    """Share of the shorter string's characters that occur, in order, in the longer (LCS ratio).
+
+    >>> ordered_overlap("基层门急诊人次占比", "门急诊人次占比")
+    1.0
+    """
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if not short:
+        return 0.0
+    prev = [0] * (len(long_) + 1)
+    for ch in short:
+        cur = [0] * (len(long_) + 1)
+        for j, other in enumerate(long_, 1):
+            cur[j] = prev[j - 1] + 1 if ch == other else max(prev[j], cur[j - 1])
+        prev = cur
+    return prev[-1] / len(short)

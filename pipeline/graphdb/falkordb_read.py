@@ -1,0 +1,153 @@
+"""Ad hoc Cypher on the local FalkorDB through ``GRAPH.RO_QUERY``: the server refuses any write.
+
+FalkorDB's Bolt layer ignores a session's ``READ`` access mode (a ``CREATE`` in a read session
+writes, and a read session without a database name writes into a graph called ``mode``), so the
+read-only path goes over the Redis protocol. Parameters travel in the statement's ``CYPHER k=v``
+prefix, rendered as escaped literals; replies come in the compact, typed form and become the
+values ``record.data()`` gives on Bolt (a node or a relationship as its property map, a path as
+the list of its nodes and relationships).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from pipeline.config import Settings
+from pipeline.errors import QueryError
+from pipeline.graphdb.dialect import FALKORDB_GRAPH
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Compact reply value types (FalkorDB's ``ValueType``).
+NULL, STRING, INTEGER, BOOLEAN, DOUBLE, ARRAY, EDGE, NODE, PATH, MAP, POINT, VECTOR = range(1, 13)
+
+
+def cypher_literal(value: object) -> str:
+    """``value`` as a Cypher literal for the ``CYPHER`` parameter prefix.
+
+    >>> cypher_literal(["it's", 2, 1.5, None, True, {"k": "a\\\\b"}])
+    "['it\\\\'s', 2, 1.5, null, true, {k: 'a\\\\\\\\b'}]"
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise QueryError(f"parameter value {value!r} is not a finite number")
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_param_name(k)}: {cypher_literal(v)}" for k, v in value.items()) + "}"
+    raise QueryError(f"parameter value of type {type(value).__name__} is not supported")
+
+
+def _param_name(name: object) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise QueryError(f"bad parameter name {name!r}", hint="use letters, digits and _")
+    return name
+
+
+def statement_with_parameters(text: str, params: dict[str, object]) -> str:
+    """``CYPHER k=v ... <text>`` (the statement alone without parameters).
+
+    >>> statement_with_parameters("RETURN $b", {"b": "x'"})
+    "CYPHER b='x\\\\'' RETURN $b"
+    """
+    if not params:
+        return text
+    prefix = " ".join(f"{_param_name(k)}={cypher_literal(v)}" for k, v in params.items())
+    return f"CYPHER {prefix} {text}"
+
+
+class _Schema:
+    """Label, relationship type and property key names by id (compact replies carry ids)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._names: dict[str, list[str]] = {}
+
+    def name(self, procedure: str, index: int) -> str:
+        names = self._names.get(procedure)
+        if names is None or index >= len(names):
+            reply = self._client.execute_command("GRAPH.RO_QUERY", FALKORDB_GRAPH, f"CALL {procedure}()", "--compact")
+            names = self._names[procedure] = [_text(row[0][1]) for row in reply[1]]
+        return names[index] if index < len(names) else f"#{index}"
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _properties(schema: _Schema, props: list[Any]) -> dict[str, Any]:
+    return {schema.name("db.propertyKeys", key): _value(schema, [kind, value]) for key, kind, value in props}
+
+
+def _value(schema: _Schema, typed: list[Any]) -> Any:
+    """A compact ``[type, value]`` reply as a Python value."""
+    kind, value = typed
+    if kind == NULL:
+        return None
+    if kind == STRING:
+        return _text(value)
+    if kind == INTEGER:
+        return int(value)
+    if kind == BOOLEAN:
+        return _text(value) == "true"
+    if kind == DOUBLE:
+        return float(value)
+    if kind == ARRAY:
+        return [_value(schema, item) for item in value]
+    if kind == NODE:
+        return _properties(schema, value[2])
+    if kind == EDGE:
+        return _properties(schema, value[4])
+    if kind == PATH:
+        nodes, edges = (_value(schema, part) for part in value)
+        steps: list[Any] = []
+        for i, node in enumerate(nodes):
+            steps.append(node)
+            if i < len(edges):
+                steps.append(edges[i])
+        return steps
+    if kind == MAP:
+        return {_text(value[i]): _value(schema, value[i + 1]) for i in range(0, len(value), 2)}
+    if kind == POINT:
+        return {"latitude": float(value[0]), "longitude": float(value[1])}
+    if kind == VECTOR:
+        return [float(v) for v in value]
+    return value if isinstance(value, (int, float)) else _text(value)
+
+
+def read_only_query(settings: Settings, text: str, params: dict[str, object]) -> tuple[list[str], list[dict]]:
+    """Run ``text`` with ``GRAPH.RO_QUERY`` on the local server; ``(columns, rows)``.
+
+    A statement that could write is refused by the server (:class:`QueryError`)."""
+    import redis
+
+    from pipeline.graphdb.bulk import _client
+
+    statement = statement_with_parameters(text, params)
+    client = _client(settings)
+    try:
+        if not client.exists(FALKORDB_GRAPH):
+            return [], []
+        reply = client.execute_command("GRAPH.RO_QUERY", FALKORDB_GRAPH, statement, "--compact")
+        columns = [_text(name) for _kind, name in reply[0]] if len(reply) > 2 else []
+        schema = _Schema(client)
+        rows = [dict(zip(columns, (_value(schema, cell) for cell in row), strict=True))
+                for row in (reply[1] if len(reply) > 2 else [])]  # fmt: skip
+    except redis.ResponseError as exc:
+        raise QueryError(f"the server rejected the query: {exc}",
+                         hint="ad hoc queries are read-only; use `policykg load` to change the graph") from exc
+    except redis.RedisError as exc:
+        raise QueryError(f"cannot run the query on the local server: {exc}", hint="run `policykg db start`") from exc
+    finally:
+        client.close()
+    return columns, rows
