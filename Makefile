@@ -8,15 +8,24 @@ PK := $(VENV)/bin/policykg
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 GOLD ?= ../shared/eval/dev ../shared/eval/dev2 tests/data/eval/written
+# The local Neo4j (a Maven module): built by setup where java and mvn exist; without them the
+# local graph server is FalkorDB.
+NEO4J_MODULE := tools/neo4j-local
+NEO4J_BUILT := $(NEO4J_MODULE)/target/classpath.txt
+HAVE_JAVA := $(shell command -v java >/dev/null && command -v mvn >/dev/null && echo yes)
 
 ## help: list the targets
 .PHONY: help
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
-## setup: create .venv and install the project with its pinned dependencies
+## setup: create .venv and install the project with its pinned dependencies; build the local Neo4j (Java + Maven)
 .PHONY: setup
-setup: $(STAMP)
+setup: $(STAMP) $(if $(HAVE_JAVA),$(NEO4J_BUILT))
+
+$(NEO4J_BUILT): $(NEO4J_MODULE)/pom.xml $(wildcard $(NEO4J_MODULE)/src/main/java/policykg/*.java)
+	mvn -q -B -f $(NEO4J_MODULE)/pom.xml package
+	touch $@
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +35,7 @@ $(STAMP): pyproject.toml
 
 ## graph: the main job: setup if needed, then every stage on data/raw (embedded defaults)
 .PHONY: graph
-graph: $(STAMP)
+graph: setup
 	$(PK) run
 
 ## browser: install headless Chromium and a CJK font for the report's browser test (idempotent)
@@ -38,7 +47,7 @@ browser:
 
 ## test: run the test suite (starts its own local graph server)
 .PHONY: test
-test: $(STAMP) browser
+test: setup browser
 	$(PY) -m pytest -q
 
 ## eval: score extraction against each gold set (../shared/eval/dev, dev2, tests/data/eval/written)
@@ -46,10 +55,11 @@ test: $(STAMP) browser
 eval: $(STAMP)
 	@for gold in $(GOLD); do echo "== $$gold"; $(PK) eval --gold $$gold || exit 1; done
 
-## bench: benchmark the stages on a generated corpus (writes data/bench/result.json)
+## bench: benchmark the stages on a generated corpus, on each local engine (data/bench/result-<engine>.json)
 .PHONY: bench
-bench: $(STAMP)
+bench: setup
 	$(PK) bench
+	$(if $(HAVE_JAVA),POLICYKG_ENGINE=falkordb $(PK) bench)
 
 ## places: regenerate pipeline/resources/places.tsv from the pinned division-code package (needs the registry)
 .PHONY: places
@@ -68,4 +78,4 @@ clean:
 ## distclean: clean, and remove the virtual environment too
 .PHONY: distclean
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info $(NEO4J_MODULE)/target

@@ -86,6 +86,13 @@ class Segmenter(str, Enum):
     PKUSEG = "pkuseg"
 
 
+class Engine(str, Enum):
+    """Which local graph server ``policykg db start`` runs (without ``NEO4J_URI``)."""
+
+    NEO4J = "neo4j"
+    FALKORDB = "falkordb"
+
+
 class Executor(str, Enum):
     """Where extraction runs: this process, local worker processes, or a Dask cluster."""
 
@@ -109,7 +116,10 @@ class Settings:
     executor: Executor = Executor.LOCAL
     scheduler: str | None = None
     batch_size: int = 500
-    # Graph server. Without NEO4J_URI the local FalkorDB Bolt server is the target.
+    # Graph server. Without NEO4J_URI a local server is the target: ``engine`` says which one
+    # (None: the one running under db_dir, else Neo4j where Java is installed, else FalkorDB;
+    # see pipeline.graphdb.server.local_engine).
+    engine: Engine | None = None
     neo4j_uri: str | None = None
     neo4j_username: str | None = None
     neo4j_password: str | None = field(default=None, repr=False)
@@ -165,6 +175,8 @@ class Settings:
             changes["local_bolt_port"] = int(env["POLICYKG_BOLT_PORT"])
         if env.get("POLICYKG_REDIS_PORT"):
             changes["local_redis_port"] = int(env["POLICYKG_REDIS_PORT"])
+        if env.get("POLICYKG_ENGINE"):
+            changes["engine"] = Engine(env["POLICYKG_ENGINE"])
         if env.get("POLICYKG_SEGMENTER"):
             changes["segmenter"] = Segmenter(env["POLICYKG_SEGMENTER"])
         if env.get("POLICYKG_PKUSEG_MODEL"):

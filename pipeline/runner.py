@@ -705,6 +705,7 @@ def _run(
             t0 = time.perf_counter()
             analyse_corpus(settings, summary, write_db=load)
             summary.times.add("analyse", time.perf_counter() - t0)
+        export_import_files(settings, summary)
     finally:
         manifest["version"] = MANIFEST_VERSION
         manifest["fingerprint"] = fingerprint(settings)
@@ -817,6 +818,19 @@ def _save_database(settings: Settings) -> None:
     from pipeline.graphdb import server
 
     server.save(settings)
+
+
+def export_import_files(settings: Settings, summary: RunSummary) -> None:
+    """The neo4j-admin import CSVs and the ``.cypher`` script, written again when what they
+    hold changed (the per-document graphs, the analysis results)."""
+    from pipeline.graphdb.export import export_graph_files, exports_current
+
+    if not (summary.changed_files or summary.removed_files) and exports_current(settings):
+        return
+    t0 = time.perf_counter()
+    written = export_graph_files(settings)
+    summary.outputs.update({f"neo4j import ({name})": str(path) for name, path in written.items()})
+    summary.times.add("export", time.perf_counter() - t0)
 
 
 def analyse_corpus(settings: Settings, summary: RunSummary, *, write_db: bool) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings
+from pipeline.config import Engine, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,22 +26,64 @@ def _free_port() -> int:
     raise RuntimeError("no free port between 20000 and 32000")
 
 
+def _server_settings(root: Path, engine: Engine) -> Settings:
+    """Settings for a server of its own under ``root``; its data directory is absolute, as its
+    password lives there and the seed graph's settings move ``root`` elsewhere."""
+    (root / "data" / "raw").mkdir(parents=True)
+    return Settings(
+        root=root,
+        engine=engine,
+        db_dir=root / "data" / "db",
+        queries_dir=ROOT / "queries",
+        local_bolt_port=_free_port(),
+        local_redis_port=_free_port(),
+    )
+
+
 @pytest.fixture(scope="session")
 def graph_server(tmp_path_factory):
     """A running local FalkorDB server; yields Settings pointing at it; stopped at the end."""
     from pipeline.graphdb import server
 
-    root = tmp_path_factory.mktemp("graphdb")
-    (root / "data" / "raw").mkdir(parents=True)
-    settings = Settings(
-        root=root,
-        queries_dir=ROOT / "queries",
-        local_bolt_port=_free_port(),
-        local_redis_port=_free_port(),
-    )
+    settings = _server_settings(tmp_path_factory.mktemp("graphdb"), Engine.FALKORDB)
     server.start(settings)
     yield settings
     server.stop(settings)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory):
+    """A running local Neo4j 5 Community (tools/neo4j-local, built with Maven first if needed);
+    yields Settings pointing at it; stopped at the end. Skipped only where Java or Maven is missing."""
+    import shutil as _shutil
+
+    from pipeline.graphdb import neo4j_local, server
+
+    if not neo4j_local.is_built() and not (_shutil.which("java") and _shutil.which("mvn")):
+        pytest.skip("no java/mvn to build the local Neo4j")
+    neo4j_local.ensure_built()
+    settings = _server_settings(tmp_path_factory.mktemp("neo4j"), Engine.NEO4J)
+    server.start(settings)
+    yield settings
+    server.stop(settings)
+
+
+@pytest.fixture(scope="session", params=[Engine.FALKORDB, Engine.NEO4J], ids=lambda e: e.value)
+def engine_server(request):
+    """Settings for a running local server, once per engine."""
+    fixture = "graph_server" if request.param is Engine.FALKORDB else "neo4j_server"
+    return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def engine_graph(engine_server):
+    """An open connection to an empty graph on each engine (cleaned before each test)."""
+    from pipeline.graphdb.connection import connect
+    from pipeline.graphdb.load import clear_graph
+
+    with connect(engine_server) as conn:
+        clear_graph(conn)
+        yield conn
 
 
 @pytest.fixture
@@ -77,6 +119,16 @@ def seed_docs(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def seed_graph(graph_server, seed_docs, tmp_path_factory):
     """Settings (same server) whose data/graph/docs and data/raw hold the seed documents."""
+    return _seed_root(graph_server, seed_docs, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def engine_seed_graph(engine_server, seed_docs, tmp_path_factory):
+    """:func:`seed_graph` on each engine."""
+    return _seed_root(engine_server, seed_docs, tmp_path_factory)
+
+
+def _seed_root(server_settings, seed_docs, tmp_path_factory):
     root = tmp_path_factory.mktemp("seed_root")
     (root / "data" / "raw").mkdir(parents=True)
     docs_dir = root / "data" / "graph" / "docs"
@@ -85,4 +137,4 @@ def seed_graph(graph_server, seed_docs, tmp_path_factory):
         shutil.copy(path, docs_dir / path.name)
     for raw in (ROOT / "data" / "raw").iterdir():
         shutil.copy(raw, root / "data" / "raw" / raw.name)
-    return graph_server.with_overrides(root=root)
+    return server_settings.with_overrides(root=root)

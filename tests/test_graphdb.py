@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -119,13 +120,13 @@ def test_a_killed_unreaped_process_counts_as_gone(tmp_path):
 
 
 @pytest.mark.integration
-def test_load_twice_is_idempotent(graph, graph_server):
-    files = _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
-    first = load_documents(graph, files)
+def test_load_twice_is_idempotent(engine_graph, engine_server):
+    files = _write_docs(engine_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
+    first = load_documents(engine_graph, files)
     assert first.loaded == ("a.0", "b.0")
-    counts = graph_counts(graph)
-    again = load_documents(graph, files)
-    assert again.unchanged == ("a.0", "b.0") and graph_counts(graph) == counts
+    counts = graph_counts(engine_graph)
+    again = load_documents(engine_graph, files)
+    assert again.unchanged == ("a.0", "b.0") and graph_counts(engine_graph) == counts
     assert counts == (5, 3)
 
 
@@ -133,7 +134,8 @@ def test_load_twice_is_idempotent(graph, graph_server):
 def test_the_first_staged_change_of_a_brand_new_graph_is_applied(graph, graph_server):
     """A graph key that never held a staging link (new server, or after a bulk load) must still
     apply the changes a document stages to a node another document created."""
-    server.redis_command(graph_server.local_redis_port, "DEL", "falkordb", timeout=60)
+    server.redis_command(graph_server.local_redis_port, "DEL", "falkordb", timeout=60,
+                         password=server.redis_password(graph_server))
     renamed = DOC_B.replace('"某市卫生健康委员会"@zh', '"某市卫生健康委"@zh')
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL}))
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": renamed}))
@@ -168,12 +170,12 @@ def test_a_long_load_checkpoints_between_documents(graph, graph_server, monkeypa
 
 
 @pytest.mark.integration
-def test_removed_document_disappears_but_shared_body_stays(graph, graph_server):
-    files = _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
-    load_documents(graph, files)
-    summary = load_documents(graph, {"b.0": files["b.0"]})
+def test_removed_document_disappears_but_shared_body_stays(engine_graph, engine_server):
+    files = _write_docs(engine_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
+    load_documents(engine_graph, files)
+    summary = load_documents(engine_graph, {"b.0": files["b.0"]})
     assert summary.removed == ("a.0",)
-    with graph.session() as s:
+    with engine_graph.session() as s:
         uris = {r["u"] for r in s.run("MATCH (n:Resource) RETURN n.uri AS u")}
         docs = s.run("MATCH (n:Body) RETURN n.docs AS d").single()["d"]
     assert uris == {"http://example.org/id/task/2", "http://example.org/id/body/1"}
@@ -181,19 +183,19 @@ def test_removed_document_disappears_but_shared_body_stays(graph, graph_server):
 
 
 @pytest.mark.integration
-def test_changed_document_is_replaced(graph, graph_server):
-    files = _write_docs(graph_server, {"a.0": SMALL_TTL})
-    load_documents(graph, files)
-    files = _write_docs(graph_server, {"a.0": DOC_B})
-    assert load_documents(graph, files).loaded == ("a.0",)
-    assert graph_counts(graph) == (2, 1)
+def test_changed_document_is_replaced(engine_graph, engine_server):
+    files = _write_docs(engine_server, {"a.0": SMALL_TTL})
+    load_documents(engine_graph, files)
+    files = _write_docs(engine_server, {"a.0": DOC_B})
+    assert load_documents(engine_graph, files).loaded == ("a.0",)
+    assert graph_counts(engine_graph) == (2, 1)
 
 
 @pytest.mark.integration
-def test_statements_are_constant_strings(graph, graph_server):
-    files = _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
+def test_statements_are_constant_strings(engine_graph, engine_server):
+    files = _write_docs(engine_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
     texts = []
-    load_documents(graph, files, on_statement=lambda st: texts.append(st.text))
+    load_documents(engine_graph, files, on_statement=lambda st: texts.append(st.text))
     assert texts
     for text in texts:
         assert not re.search(r"[\u4e00-\u9fff]", text)
@@ -201,15 +203,15 @@ def test_statements_are_constant_strings(graph, graph_server):
 
 
 @pytest.mark.integration
-def test_seed_documents_load(seed_graph):
+def test_seed_documents_load(engine_seed_graph):
     from pipeline.graphdb.connection import connect
     from pipeline.graphdb.load import clear_graph, load_graph
 
-    with connect(seed_graph) as conn:
+    with connect(engine_seed_graph) as conn:
         clear_graph(conn)
-    summary = load_graph(seed_graph)
+    summary = load_graph(engine_seed_graph)
     assert len(summary.loaded) >= 5 and summary.nodes > 500
-    again = load_graph(seed_graph)
+    again = load_graph(engine_seed_graph)
     assert (again.nodes, again.relationships) == (summary.nodes, summary.relationships)
 
 
@@ -278,12 +280,12 @@ TRICKY = ["it's", "a\\'b", "ok' tag='victim", "back\\slash", "x\\", "“引号�
 
 
 @pytest.mark.integration
-def test_strings_with_quotes_and_backslashes_load_exactly(graph, graph_server):
+def test_strings_with_quotes_and_backslashes_load_exactly(engine_graph, engine_server):
     literals = " ; ".join(f"ex:note {Literal(t).n3()}" for t in TRICKY)
     turtle = f"@prefix ex: <http://example.org/onto#> .\n<http://example.org/id/q> {literals} ."
-    files = _write_docs(graph_server, {"q.0": turtle})
-    assert load_documents(graph, files).loaded == ("q.0",)
-    with graph.session() as s:
+    files = _write_docs(engine_server, {"q.0": turtle})
+    assert load_documents(engine_graph, files).loaded == ("q.0",)
+    with engine_graph.session() as s:
         record = s.run("MATCH (n:Resource {uri: $uri}) RETURN n.note AS note, n.docs AS docs",
                        {"uri": "http://example.org/id/q"}).single()  # fmt: skip
         found = s.run("MATCH (n:Resource) WHERE $v IN n.note RETURN count(n) AS c",
@@ -362,3 +364,18 @@ def test_falkordb_transaction_functions_escape_parameters_too(graph):
     with graph.session() as session:
         got = session.execute_read(lambda tx: tx.run("RETURN $v AS v", {"v": value}).single()["v"])
     assert got == value
+
+
+@pytest.mark.integration
+def test_falkordb_redis_requires_the_password_kept_private(graph_server):
+    db_dir = graph_server.path(graph_server.db_dir)
+    password = server.redis_password(graph_server)
+    assert stat.S_IMODE(db_dir.stat().st_mode) == 0o700
+    for name in ("password", "redis.conf"):
+        assert stat.S_IMODE((db_dir / name).stat().st_mode) == 0o600
+    port = graph_server.local_redis_port
+    assert server.redis_command(port, "GRAPH.QUERY", "falkordb", "RETURN 1").startswith(b"-NOAUTH")
+    assert server.redis_command(port, "PING", password=password + "x").startswith(b"-WRONGPASS")
+    assert server.redis_command(port, "PING", password=password).startswith(b"+PONG")
+    pid = server.status(graph_server).pid
+    assert password.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()

@@ -178,8 +178,11 @@ def test_neo4j_parts_keep_list_rows():
     )
     assert parts[1].text.startswith(
         "UNWIND $rows AS w MATCH (a:Resource {uri: $pre[w[0]] + w[1]}) "
-        "MATCH (b:Resource {uri: $pre[w[2]] + w[3]}) MERGE (a)-[r:`next`]->(b)"
+        "MATCH (b:Resource {uri: $pre[w[2]] + w[3]}) MERGE (a)-[r:$(w[4])]->(b)"
     )
+    # labels and types travel per row (Neo4j 5.26 dynamic labels and types): one part each
+    assert parts[0].rows == ((f"{ID}a", {"ordinal": 1}, ["Resource", "Task"]),)
+    assert parts[1].rows == ((f"{ID}a", f"{ID}a", "next"),)
 
 
 def test_row_fitting_only_beside_the_shorter_list_text_goes_as_a_list():

@@ -10,7 +10,7 @@ import pytest
 from conftest import _free_port  # noqa: E402 - pytest puts tests/ on sys.path
 from test_graphdb import DOC_B, SMALL_TTL, _write_docs
 
-from pipeline.config import Settings
+from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb import server
 from pipeline.graphdb.connection import connect
@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def own_server(tmp_path):
     """A server of this test's own, since the test kills it."""
-    settings = Settings(root=tmp_path, local_bolt_port=_free_port(), local_redis_port=_free_port())
+    settings = Settings(root=tmp_path, engine=Engine.FALKORDB, local_bolt_port=_free_port(),
+                        local_redis_port=_free_port())
     server.start(settings)
     yield settings
     server.stop(settings)
@@ -99,7 +100,9 @@ def test_load_killed_mid_document_leaves_nothing_partial_and_rerun_completes(own
 
 def test_no_forked_background_saves_yet_data_survives_a_stop(own_server):
     # a forked save during a Bolt query has deadlocked FalkorDB: saves are explicit and in place
-    assert server.redis_command(own_server.local_redis_port, "CONFIG", "GET", "save").endswith(b"$4\r\nsave\r\n$0\r\n\r\n")
+    reply = server.redis_command(own_server.local_redis_port, "CONFIG", "GET", "save",
+                                 password=server.redis_password(own_server))
+    assert reply.endswith(b"$4\r\nsave\r\n$0\r\n\r\n")
     files = _write_docs(own_server, {"a.0": SMALL_TTL})
     with connect(own_server) as conn:
         load_documents(conn, files)

@@ -44,14 +44,15 @@ def test_format_rows_csv_and_json():
 
 
 @pytest.fixture(scope="module")
-def loaded(seed_graph):
+def loaded(engine_seed_graph):
+    """The seed graph loaded on each engine (FalkorDB, Neo4j): every query test runs on both."""
     from pipeline.graphdb.connection import connect
     from pipeline.graphdb.load import clear_graph, load_graph
 
-    with connect(seed_graph) as conn:
+    with connect(engine_seed_graph) as conn:
         clear_graph(conn)
-    load_graph(seed_graph)
-    with connect(seed_graph) as conn:
+    load_graph(engine_seed_graph)
+    with connect(engine_seed_graph) as conn:
         yield conn
 
 

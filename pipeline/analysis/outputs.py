@@ -164,6 +164,20 @@ def write_analysis_turtle(settings: Settings, result: Analysis) -> tuple[Path, i
     return path, len(graph)
 
 
+def write_analysis_rows(settings: Settings, result: Analysis) -> Path:
+    """``data/graph/analysis_rows.json``: what the database write sends, for the graph exports
+    (:mod:`pipeline.graphdb.export`) to include."""
+    import json
+
+    from pipeline.graphdb.export import ANALYSIS_ROWS
+    from pipeline.store import atomic_write_text
+
+    path = settings.path(settings.graph_dir) / ANALYSIS_ROWS
+    rows = database_rows(result.rankings, result.task_links)
+    atomic_write_text(path, json.dumps(rows, ensure_ascii=False, sort_keys=True) + "\n")
+    return path
+
+
 def write_analysis_database(settings: Settings, result: Analysis) -> str:
     """Write the metrics and ANSWERS links into the graph database; returns what it did."""
     from pipeline.analysis.database import write_analysis
@@ -201,5 +215,6 @@ def run_analysis(
     """
     result = analyse(load_corpus(settings), threshold)
     turtle, triples = write_analysis_turtle(settings, result)
+    write_analysis_rows(settings, result)
     database = write_analysis_database(settings, result) if write_db else None
     return summarise(result, turtle, triples, database)

@@ -107,7 +107,9 @@ def bench_settings(settings: Settings, corpus: Path) -> Settings:
         db_dir=bench / "db",
         local_bolt_port=settings.local_bolt_port + BENCH_PORT_OFFSET,
         local_redis_port=settings.local_redis_port + BENCH_PORT_OFFSET,
-        neo4j_database=settings.neo4j_database or "policykg_bench",
+        # a remote server gets a database of its own; a local one is the bench's own already
+        # (and Neo4j Community serves one database only)
+        neo4j_database=settings.neo4j_database or (None if settings.uses_local_server else "policykg_bench"),
     )
 
 
@@ -172,6 +174,13 @@ def analysis_timing(settings: Settings, *, write_db: bool) -> dict[str, Any]:
         seconds = time.perf_counter() - t0
     return {"seconds": round(seconds, 3), "peak_tree_memory_mib": tree.peak_mib,
             "task_links": summary.task_links, "database": summary.database}
+
+
+def _engine(settings: Settings) -> str:
+    """The graph engine the bench loaded into: ``neo4j``/``falkordb`` (local) or ``remote``."""
+    from pipeline.graphdb.server import local_engine
+
+    return local_engine(settings).value if settings.uses_local_server else "remote"
 
 
 def _empty_database(settings: Settings) -> None:
@@ -263,7 +272,9 @@ def run_bench(
     refs = reference_timings(bsettings)
 
     mb = cold.processed_bytes / 1e6
-    load_s = sum(cold.times.seconds.get(stage, 0.0) for stage in ("load", "load (alongside extraction)"))
+    load_stages = ("load", "load (alongside extraction)")
+    load_s = sum(cold.times.seconds.get(stage, 0.0) for stage in load_stages)
+    reload_s = sum(one.times.seconds.get(stage, 0.0) for stage in load_stages)
     n = cold.processed_documents
     stages = {stage: _rates(sec, n, mb) for stage, sec in sorted(cold.times.seconds.items())}
     extract_s = refs["extract"]
@@ -296,6 +307,13 @@ def run_bench(
             "seconds": round(load_s, 3),
             "rows_per_s": round(cold.loaded_rows / max(load_s, 1e-9), 1) if cold.loaded_rows else None,
         },
+        "engine": _engine(bsettings),
+        "reload_one": {  # the edited file's documents loaded again (their old version replaced)
+            "documents": one.loaded_documents,
+            "rows": one.loaded_rows,
+            "seconds": round(reload_s, 3),
+            "rows_per_s": round(one.loaded_rows / max(reload_s, 1e-9), 1) if one.loaded_rows else None,
+        },
         "peak_memory_mib": peak_memory_mib(),
         "peak_tree_memory_mib": tree.peak_mib,
         "analysis": analysis,
@@ -313,8 +331,14 @@ def run_bench(
     }
     if result["extract_over_blank_zh"] is not None:
         result["targets"]["extract_within_3x_blank_zh"] = result["extract_over_blank_zh"] <= 3
+    if load and bsettings.uses_local_server:  # its own server: stopped, so the next bench may
+        from pipeline.graphdb import server  # run the other engine on the same data directory
+
+        server.stop(bsettings)
     out = bench_dir / "result.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    out.write_text(text, encoding="utf-8")
+    (bench_dir / f"result-{result['engine']}.json").write_text(text, encoding="utf-8")
     result["result_path"] = str(out)
     return result

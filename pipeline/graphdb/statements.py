@@ -68,10 +68,16 @@ STAGE_NODES = (
     "CREATE (s:" + STAGE_LABEL + ")-[:" + STAGE_TYPE + " {tag: $tag, missing: missing}]->(n) "
     "SET s += p"
 )
-# Neo4j (inside the document's transaction): set everything directly.
-MERGE_NODES = (
+# Neo4j (inside the document's transaction), 5.26+: one statement for all of a document's nodes, one for all its relationships, labels
+# and types given per row (dynamic labels and types): a document is three or four statements.
+MERGE_NODES_DYNAMIC = (
     "UNWIND $rows AS w MERGE (n:Resource {uri: $pre[w[0]] + w[1]}) "
-    "SET n += w[2], n.docs = coalesce(n.docs, []) + [$tag]{set_labels}"
+    "SET n += w[2], n.docs = coalesce(n.docs, []) + [$tag], n:$(w[3])"
+)
+MERGE_RELATIONSHIPS_DYNAMIC = (
+    "UNWIND $rows AS w MATCH (a:Resource {uri: $pre[w[0]] + w[1]}) "
+    "MATCH (b:Resource {uri: $pre[w[2]] + w[3]}) MERGE (a)-[r:$(w[4])]->(b) "
+    "ON CREATE SET r.docs = [$tag] ON MATCH SET r.docs = coalesce(r.docs, []) + [$tag]"
 )
 MERGE_RELATIONSHIPS = (
     "{rows} MATCH (a:Resource {uri: {uri0}}) "
@@ -179,13 +185,8 @@ def node_parts(pg: PropertyGraph, dialect: Dialect) -> list[Part]:
     part of list rows per label set for rows without a signature); on Neo4j direct merges, one
     part per label set."""
     if dialect.atomic_transactions:
-        by_labels: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
-        for node in pg.nodes:
-            by_labels[_extra_labels(node.labels)].append((node.uri, node.props))
-        return [
-            Part(MERGE_NODES.replace("{set_labels}", _labels_clause(labels)), {}, tuple(rows), (0,))
-            for labels, rows in sorted(by_labels.items())
-        ]
+        rows = [(node.uri, node.props, list(node.labels)) for node in pg.nodes]
+        return [Part(MERGE_NODES_DYNAMIC, {}, tuple(rows), (0,))] if rows else []
     groups: dict[tuple, list[tuple]] = defaultdict(list)
     for node in pg.nodes:
         as_text = dialect.splices_parameters and safe_text(node.uri)
@@ -203,7 +204,11 @@ def node_parts(pg: PropertyGraph, dialect: Dialect) -> list[Part]:
 
 def relationship_parts(pg: PropertyGraph, dialect: Dialect) -> list[Part]:
     """One part per relationship type (types are identifiers from the ontology, quoted); on
-    FalkorDB rows travel as text unless a uri holds a separator (then a part of list rows)."""
+    FalkorDB rows travel as text unless a uri holds a separator (then a part of list rows). On
+    Neo4j one part, the type given per row."""
+    if dialect.atomic_transactions:
+        rows = [(rel.start, rel.end, rel.type) for rel in pg.relationships]
+        return [Part(MERGE_RELATIONSHIPS_DYNAMIC, {}, tuple(rows), (0, 1))] if rows else []
     groups: dict[tuple[str, bool], list[tuple]] = defaultdict(list)
     for rel in pg.relationships:
         as_text = dialect.splices_parameters and safe_text(rel.start) and safe_text(rel.end)
