@@ -655,3 +655,16 @@ def test_unsigned_notice_is_issued_by_the_body_that_approved_it() -> None:
         "2022年3月1日\n某县基层医疗卫生服务能力提升方案\n一、总体目标\n(一)完善医疗卫生服务体系。加强基层医疗机构建设。\n"
     )
     assert meta.issuer_names == ("县人民政府",)
+
+
+def test_news_item_without_headline_names_the_document_bodies_issued() -> None:
+    meta = _meta("近日,省卫生健康委等10部门联合印发《湖南省促进医疗卫生机构数字化转型行动方案》。"
+                 "方案提出,到2027年,全省二级以上公立医院电子病历应用水平达到4级以上,推进医疗卫生服务体系建设。")
+    assert (meta.title, meta.issuer_names, meta.level) == (
+        "湖南省促进医疗卫生机构数字化转型行动方案", ("省卫生健康委",), Level.PROVINCIAL)
+
+
+def test_title_opening_with_its_issuer_names_it() -> None:
+    meta = _meta("成都市卫生健康委员会2024年度工作计划\n一、总体思路\n坚持以人民健康为中心,推进医疗卫生服务体系建设。\n"
+                 "二、主要目标\n全市人均预期寿命达到82.3岁,孕产妇死亡率控制在8/10万以内。\n")
+    assert (meta.issuer_names, meta.plan_period_end) == (("成都市卫生健康委员会",), "2024")

@@ -153,6 +153,7 @@ def _subject_bodies(subject: str, lex: StructureLexicon) -> tuple[str, ...]:
     clause = re.sub(rf"^.*?[{HAN}]\d{{1,2}}月\d{{1,2}}日(?:电|讯)\s*", "", clause).strip()
     clause = _TIME_WORDS.sub("", clause).strip()
     clause = re.sub(r"(?:近日|日前|近期)$", "", clause).strip()
+    clause = re.sub(r"等\s*\d*\s*(?:个)?(?:部门|单位)$", "", clause).strip()  # 省卫生健康委等10部门
     return split_bodies(clause, lex)
 
 
@@ -346,6 +347,12 @@ def find_title(
         for line in candidates[:14]:
             if _title_like(line, lex):
                 return _clean_title(_after_issuer(line, lex)[1], True), "heading"
+        # A news item without a headline: the document its opening sentence says bodies issued
+        # (近日，省卫生健康委等10部门联合印发《X》…).
+        opening = article.text[:300]
+        clause = ISSUE_CLAUSE_RE.search(opening)
+        if clause and _subject_bodies(opening[: clause.start()], lex):
+            return _clean_title(clause.group("t"), True), "issued"
     for line in candidates:
         speech = _speech_title(line, lex)
         if speech:
@@ -801,6 +808,11 @@ def read_metadata(
     number = _doc_number(front, fields, lex)
     if not issuers:
         issuers.extend(_number_issuers(number, lex))
+    if not issuers and title:
+        # A title that opens with its issuer (某市卫生健康委员会2024年度工作计划).
+        owner = re.match(r"^(?P<who>.{2,30}?(?:委员会|人民政府|办公厅|办公室|局|厅|委))(?=(?:19|20)\d{2}年|关于)", title)
+        if owner:
+            issuers.extend(split_bodies(owner.group("who"), lex))
     if not issuers:
         # A notice signed by nobody: the body that approved what it issues (已经县人民政府研究同意，现转发…)
         approved = APPROVED_BY_RE.search(article.text[:3000])
