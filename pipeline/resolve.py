@@ -44,7 +44,10 @@ BODY_SUFFIXES = ("委员会办公室", "委员会", "领导小组办公室", "�
                  "管委会", "人民政府", "政府", "办事处", "总工会", "工会", "团委", "妇联", "科协", "残联",
                  "红十字会", "中心", "乡镇", "街道", "开发区", "高新区", "园区", "新区",
                  # institutions named responsible in a list (县中医院, 各乡镇卫生院, 某某大学)
-                 "医院", "卫生院", "保健院", "大学", "学院", "研究院", "研究所")
+                 "医院", "卫生院", "保健院", "大学", "学院", "研究院", "研究所",
+                 # a department's own divisions named responsible (责任处室:医政医管处、基层卫生科)
+                 "处", "科")
+_INSTITUTION_ENDINGS = ("医院", "卫生院", "保健院", "大学", "学院", "研究院", "研究所", "中心")
 _GENERIC_HEADS = ("县级", "市级", "省级", "区级", "乡级", "一级", "二级", "三级", "公立", "基层", "各级", "相关", "有关",
                   "定点", "综合", "专科", "社会办")
 # Local organs and collectives named without their place (各乡镇人民政府, 经济开发区管委会): the
@@ -617,8 +620,8 @@ class Gazetteer:
         """A body the gazetteer lacks, recognised by its ending (…委员会, …局, …办公室)."""
         if len(surface) < 3 or not any(surface.endswith(s) for s in BODY_SUFFIXES):
             return None
-        if surface.startswith(_GENERIC_HEADS):
-            return None  # 县级医院, 二级以上医院, 基层医疗卫生机构: a kind of body, not one
+        if surface.startswith(_GENERIC_HEADS) and surface.endswith(_INSTITUTION_ENDINGS):
+            return None  # 县级医院, 二级以上医院: a kind of institution, not one
         if not all("\u4e00" <= ch <= "\u9fff" or ch in "()（）" for ch in surface):
             return None
         canonical = surface
