@@ -305,3 +305,19 @@ def test_find_targets_every_year_holds_for_its_own_clause() -> None:
 def test_find_targets_index_without_unit() -> None:
     assert facts("到2025年,群众满意度指数达到90以上。") == [("群众满意度指数", ">=", 90.0, "", "2025")]
     assert facts("到2025年,完成改造,床位达到90。") == []  # only an index goes without a unit
+
+
+def test_find_targets_indicator_table_with_units_in_brackets_and_row_numbers() -> None:
+    text = ("序号 指标名称 2020年 2025年 指标属性\n1 人均预期寿命(岁) 78.2 79.0 预期性\n"
+            "2 孕产妇死亡率(/10万) 12.5 ≤12 预期性\n3 每千人口执业(助理)医师数(人) 2.9 3.2 约束性\n")
+    assert facts(text) == [
+        ("人均预期寿命", "=", 79.0, "岁", "2025"),
+        ("孕产妇死亡率", "<=", 12.0, "1/10万", "2025"),
+        ("每千人口执业(助理)医师数", "=", 3.2, "人", "2025"),
+    ]
+
+
+def test_find_targets_indicator_table_with_a_merged_first_column() -> None:
+    text = ("领域 主要指标 单位 2020年 2025年目标 属性\n健康水平 人均预期寿命 岁 77.6 78.6 预期性\n"
+            "婴儿死亡率 ‰ 4.8 ≤4.5 约束性\n")
+    assert facts(text) == [("人均预期寿命", "=", 78.6, "岁", "2025"), ("婴儿死亡率", "<=", 4.5, "‰", "2025")]

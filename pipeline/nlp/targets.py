@@ -335,7 +335,7 @@ def find_targets(
     lexicon = lexicon or default_target_lexicon()
     text = ascii_digits(text)
     period_end = int(plan_period_end) if plan_period_end and str(plan_period_end).isdigit() else None
-    found, table_lines = table_targets(text, plan_period_end)
+    found, table_lines = table_targets(text, plan_period_end, lexicon)
     paragraph_start = 0
     lead_in: str | None = None  # 到2025年，…。…: the year a paragraph opens with holds for it
     for paragraph in text.split("\n"):
@@ -395,7 +395,9 @@ _CELL_CODES = {"≥": ">=", ">": ">=", "不低于": ">=", "不少于": ">=", "�
 _YEAR_COLUMN = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
-def table_targets(text: str, plan_period_end: str | None) -> tuple[list[TargetMatch], set[int]]:
+def table_targets(
+    text: str, plan_period_end: str | None, lexicon: TargetLexicon | None = None
+) -> tuple[list[TargetMatch], set[int]]:
     """Targets of indicator tables flattened to text, and the starts of the lines they hold.
 
     A header names an indicator column (指标) and a target column (目标, 目标值, 2025年目标, or the
@@ -421,7 +423,7 @@ def table_targets(text: str, plan_period_end: str | None) -> tuple[list[TargetMa
         if columns is None:
             i += 1
             continue
-        target_col, unit_col, year = columns
+        target_col, unit_col, year, indicator_col = columns
         deadline = year or plan_period_end
         lines.add(offsets[i])
         j = i + 1
@@ -431,7 +433,8 @@ def table_targets(text: str, plan_period_end: str | None) -> tuple[list[TargetMa
             if len(cells) < max(need, 3) or "。" in rows[j] or _target_columns(rows[j].split()):
                 break
             lines.add(offsets[j])
-            target = _table_row_target(rows[j], offsets[j], cells, len(header), target_col, unit_col, deadline)
+            target = _table_row_target(rows[j], offsets[j], cells, len(header), target_col, unit_col, indicator_col,
+                                       deadline, lexicon or default_target_lexicon())
             if target is not None:
                 found.append(target)
             j += 1
@@ -439,8 +442,9 @@ def table_targets(text: str, plan_period_end: str | None) -> tuple[list[TargetMa
     return found, lines
 
 
-def _target_columns(header: list[str]) -> tuple[int, int | None, str | None] | None:
-    """(target column, unit column, the target column's year) of a target-table header."""
+def _target_columns(header: list[str]) -> tuple[int, int | None, str | None, int] | None:
+    """(target column, unit column, the target column's year, indicator column) of a target-table
+    header."""
     if len(header) < 3 or not any("指标" in h for h in header):
         return None
     targets = [k for k, h in enumerate(header) if "目标" in h] or [
@@ -450,12 +454,14 @@ def _target_columns(header: list[str]) -> tuple[int, int | None, str | None] | N
         return None
     target_col = targets[-1]
     unit_col = next((k for k, h in enumerate(header) if "单位" in h), None)
+    indicator_col = next(k for k, h in enumerate(header) if "指标" in h and "属性" not in h)
     year = _YEAR_COLUMN.search(header[target_col])
-    return target_col, unit_col, year.group(1) if year else None
+    return target_col, unit_col, year.group(1) if year else None, indicator_col
 
 
 def _table_row_target(row: str, start: int, cells: list[re.Match[str]], width: int, target_col: int,
-                      unit_col: int | None, deadline: str | None) -> TargetMatch | None:
+                      unit_col: int | None, indicator_col: int, deadline: str | None,
+                      lexicon: TargetLexicon) -> TargetMatch | None:
     """The target of one table row, its cells aligned on the header from the right."""
     shift = len(cells) - width
     value_cell = cells[target_col + shift] if target_col + shift >= 0 else None
@@ -468,17 +474,22 @@ def _table_row_target(row: str, start: int, cells: list[re.Match[str]], width: i
         indicator_cell = cells[unit_col + shift - 1] if unit_col + shift - 1 >= 0 else None
         unit = unit_cell.group() if unit_cell.group() not in ("—", "-", "/") else ""
     else:
-        first_value = min(k for k, c in enumerate(cells) if _CELL_VALUE.fullmatch(c.group()))
-        indicator_cell = cells[first_value - 1] if first_value >= 1 else None
-    if indicator_cell is None:
+        indicator_cell = cells[indicator_col + shift] if indicator_col + shift >= 0 else None
+    if indicator_cell is None or _CELL_VALUE.fullmatch(indicator_cell.group()):
         return None
-    unit = value.group("unit") or unit
+    indicator, indicator_end = indicator_cell.group(), indicator_cell.end()
+    in_brackets = re.search(r"[(（](?P<unit>[^()（）]{1,8})[)）]$", indicator)
+    if in_brackets and not unit:
+        # 人均预期寿命(岁): the unit written after the indicator
+        unit = in_brackets.group("unit")
+        indicator, indicator_end = indicator[: in_brackets.start()], indicator_cell.start() + in_brackets.start()
+    unit = lexicon.unit_form(value.group("unit") or unit)
     code = _CELL_CODES.get(value.group("cmp") or value.group("post") or "", "=")
     year = int(deadline) if deadline and deadline.isdigit() else None
     return TargetMatch(
         start=start + value_cell.start(), end=start + value_cell.end(), text=value_cell.group(),
-        value=float(value.group("num")), unit=unit, comparator=code, indicator=indicator_cell.group(),
-        indicator_start=start + indicator_cell.start(), indicator_end=start + indicator_cell.end(),
+        value=float(value.group("num")), unit=unit, comparator=code, indicator=indicator,
+        indicator_start=start + indicator_cell.start(), indicator_end=start + indicator_end,
         deadline=None, deadline_value=deadline, deadline_year=year, sentence_start=start,
     )
 
