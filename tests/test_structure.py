@@ -668,3 +668,11 @@ def test_title_opening_with_its_issuer_names_it() -> None:
     meta = _meta("成都市卫生健康委员会2024年度工作计划\n一、总体思路\n坚持以人民健康为中心,推进医疗卫生服务体系建设。\n"
                  "二、主要目标\n全市人均预期寿命达到82.3岁,孕产妇死亡率控制在8/10万以内。\n")
     assert (meta.issuer_names, meta.plan_period_end) == (("成都市卫生健康委员会",), "2024")
+
+
+def test_policy_reading_page_titles_its_reading_not_the_site() -> None:
+    meta = _meta("某某市卫生健康委员会网站\n首页 > 政策解读\n《某某市基层医疗卫生服务能力提升三年行动方案》政策解读\n"
+                 "发布时间:2024-03-02 来源:市卫生健康委\n一、出台背景\n"
+                 "为贯彻落实国家和省关于加强基层医疗卫生服务体系建设的部署,提升基层医疗卫生服务能力。\n")
+    assert (meta.title, meta.doc_type, meta.issuer_names) == (
+        "某某市基层医疗卫生服务能力提升三年行动方案政策解读", "解读", ("市卫生健康委",))

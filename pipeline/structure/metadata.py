@@ -225,7 +225,9 @@ def _headline_candidates(article: Article, front: Sequence[str]) -> list[str]:
             and not re.search(r"[。!?！？;；:：,，【】|]", line)
             and _ends_like_title(line + nxt, lex)
             and not re.search(r"[。!?！？;；]", line + nxt)
-            and not (_title_like(nxt, lex) and (jurisdiction_of(nxt, lex, is_body=False) or "关于" in nxt[:24]))
+            and not (_title_like(nxt, lex) and (jurisdiction_of(nxt, lex, is_body=False) or "关于" in nxt[:24]
+                                                 or nxt.startswith("《")))
+            and not re.search(r"(?:网站|网|门户|平台|频道|专栏)$", line)
             and not split_bodies(line, lex)
         ):
             joined.append(line + nxt)
@@ -720,7 +722,7 @@ def _field_bodies(fields: dict[str, str], lex: StructureLexicon, known: Sequence
         if kind == "source" and known:
             break
         value = fields.get(kind, "")
-        if kind == "source" and not jurisdiction_of(value.strip(), lex):
+        if kind == "source" and not (jurisdiction_of(value.strip(), lex) or value.strip()[:1] in "省市县区州"):
             continue  # 来源:办公室 names an office of the site, not the issuer
         bodies = split_bodies(re.split(r"\s{2,}|\s(?=[^\s]+[:：])", value.strip())[0], lex) if value else ()
         if bodies:
