@@ -182,6 +182,8 @@ def test_flattened_table_rows_give_lead_and_support(nlp: Language) -> None:
         ("(市医保局、市卫生健康委分别负责)", [("济南市医疗保障局", "lead"), ("济南市卫生健康委员会", "lead")]),
         ("(责任处室:医政医管处、基层卫生处)", [("医政医管处", "lead"), ("基层卫生处", "lead")]),
         ("由县级医院牵头。", []),
+        ("〔市卫生健康委牵头,市财政局配合〕", [("济南市卫生健康委员会", "lead"), ("济南市财政局", "support")]),
+        ("【市卫生健康委、市财政局按职责分工负责】", [("济南市卫生健康委员会", "lead"), ("济南市财政局", "lead")]),
     ],
 )
 def test_common_forms_of_responsibility_clauses(nlp: Language, clause: str, expected: list[tuple[str, str]]) -> None:

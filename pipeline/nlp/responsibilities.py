@@ -114,7 +114,10 @@ class ResponsibilityReader(MatchComponent):
             f"(?=[)）】\\]。；;\\n]|$|\\s*{_alternation(labels)}\\s*[:：])"
         )
         # (A牵头，B配合) / (A、B按职责分工负责): a parenthesised clause without a label
-        self.paren = re.compile(f"[(（](?P<inner>(?:[^()（）\\n]|{_INNER}){{2,{max_clause}}}?)(?:[)）]|(?=\\n)|$)")
+        # (…) / （…） / 〔…〕 / 【…】: the brackets a role clause is written in
+        self.paren = re.compile(
+            f"[(（〔【\\[](?P<inner>(?:[^()（）〔〕【】\\[\\]\\n]|{_INNER}){{2,{max_clause}}}?)(?:[)）〕】\\]]|(?=\\n)|$)"
+        )
         self.lead_re = re.compile(f"(?P<list>{_CJK_LIST}+?){_alternation(cues.lead_verbs)}")
         self.support_re = re.compile(f"(?P<list>{_CJK_LIST}+?){_alternation(cues.support_verbs)}")
         self.shared_re = re.compile(f"(?P<list>{_CJK_LIST}+?){_alternation(cues.shared_verbs)}")
