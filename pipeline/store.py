@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,11 +16,6 @@ from pipeline.errors import InputError, ResourceError
 from pipeline.models import from_jsonable, to_jsonable
 
 T = TypeVar("T")
-
-
-def dumps(record: Any) -> str:
-    """Deterministic one-line JSON (sorted keys, UTF-8 kept readable)."""
-    return json.dumps(to_jsonable(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -44,21 +39,6 @@ def write_json(path: Path, record: Any, *, indent: int | None = 2) -> None:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def write_jsonl(path: Path, records: Iterable[Any]) -> int:
-    """Write one record per line; returns the count."""
-    lines = [dumps(r) for r in records]
-    atomic_write_text(path, "".join(line + "\n" for line in lines))
-    return len(lines)
-
-
-def iter_jsonl(path: Path, cls: type[T]) -> Iterator[T]:
-    """Stream records of type ``cls`` from a JSONL file."""
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield from_jsonable(cls, json.loads(line))
 
 
 def read_record(path: Path, cls: type[T]) -> T:

@@ -31,7 +31,9 @@ def seed_texts(stem: str) -> tuple[str, ...]:
 
 
 def gold_programmes(stem: str) -> set[str]:
-    path = next(GOLD.glob(f"{stem}_*.json"))
+    path = next(GOLD.glob(f"{stem}_*.json"), None)
+    if path is None:
+        pytest.skip(f"needs the dev gold set in {GOLD}")
     documents = json.loads(path.read_text(encoding="utf-8"))["documents"]
     return {programme_key(p) for d in documents for p in d.get("programmes") or []}
 

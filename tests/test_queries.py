@@ -93,6 +93,7 @@ def test_programme_tasks_links_qianxian_to_county_medical_community(loaded):
 def test_due_by_year_excludes_later_deadlines(loaded):
     query = QUERIES["due_by_year"]
     rows = run_query(loaded, query, {"year": 2024})[1]
+    assert rows, "the seed graph has targets due by 2024"
     assert all(int(r["deadline"][:4]) <= 2024 for r in rows)
     assert any(r["indicator"] == "基层门急诊人次占比" for r in _run(loaded, "due_by_year"))
 
@@ -100,6 +101,7 @@ def test_due_by_year_excludes_later_deadlines(loaded):
 @pytest.mark.integration
 def test_provenance_gives_source_sentence(loaded):
     rows = _run(loaded, "provenance")
+    assert rows, "provenance returned nothing"
     assert all(r["source"].endswith(".txt") and r["sentence"] for r in rows)
 
 

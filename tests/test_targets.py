@@ -42,7 +42,9 @@ def seed_targets(stem: str) -> list[dict]:
 
 
 def gold_targets(stem: str) -> list[dict]:
-    path = next(GOLD.glob(f"{stem}_*.json"))
+    path = next(GOLD.glob(f"{stem}_*.json"), None)
+    if path is None:
+        pytest.skip(f"needs the dev gold set in {GOLD}")
     return [t for d in json.loads(path.read_text(encoding="utf-8"))["documents"] for t in d.get("targets") or []]
 
 
