@@ -27,11 +27,20 @@ $(NEO4J_BUILT): $(NEO4J_MODULE)/pom.xml $(wildcard $(NEO4J_MODULE)/src/main/java
 	mvn -q -B -f $(NEO4J_MODULE)/pom.xml package
 	touch $@
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package, transitive ones included (`make constraints` refreshes it).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
+
+## constraints: re-pin constraints.txt from a fresh resolution of pyproject.toml (needs the registry)
+.PHONY: constraints
+constraints:
+	rm -rf data/interim/pin-venv && $(PYTHON) -m venv data/interim/pin-venv
+	data/interim/pin-venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	data/interim/pin-venv/bin/pip freeze --exclude-editable | LC_ALL=C sort > constraints.txt
+	rm -rf data/interim/pin-venv
 
 ## graph: the main job: setup if needed, then every stage on data/raw (embedded defaults)
 .PHONY: graph
@@ -49,6 +58,13 @@ browser:
 .PHONY: test
 test: setup browser
 	$(PY) -m pytest -q
+
+## lint: ruff (lint and format check) and mypy over the package and the tests
+.PHONY: lint
+lint: $(STAMP)
+	$(VENV)/bin/ruff check pipeline tests tools
+	$(VENV)/bin/ruff format --check pipeline tests tools
+	$(VENV)/bin/mypy pipeline
 
 ## eval: score extraction against each gold set (../shared/eval/dev, dev2, tests/data/eval/written)
 .PHONY: eval
