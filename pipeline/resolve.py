@@ -21,6 +21,7 @@ from pathlib import Path
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Body, Level
+from pipeline.store import read_yaml_mapping
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,8 @@ PLACES_FILE = RESOURCES_DIR / "places.tsv"
 
 NATIONAL = "全国"
 _LEVEL_ORDER = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
-# A one-character level prefix (市卫生健康委) and the level it names.
-_LEVEL_CHARS = {"自治区": Level.PROVINCIAL, "自治州": Level.MUNICIPAL, "省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
+# A level word starting a name (市卫生健康委, 自治州人民政府) and the level it names.
+LEVEL_WORDS = {"自治区": Level.PROVINCIAL, "自治州": Level.MUNICIPAL, "省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
                 "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY}
 # Prefixes that mean "this document's own jurisdiction".
 _OWN_PREFIXES = ("本省", "本市", "本县", "本区", "各级", "全省", "全市", "全县", "全区")
@@ -38,18 +39,21 @@ _PLACE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "
                    "自治县", "地区", "省", "市", "县", "区", "州", "盟", "旗")
 # Between the bodies of a list.
 SEPARATORS = frozenset("、,，;；/ \u3000\t和及与")
-# A name the gazetteer does not know, recognised by its ending (longest first).
-BODY_SUFFIXES = ("委员会办公室", "委员会", "领导小组办公室", "领导小组", "办公厅", "办公室", "管理局",
-                 "监管分局", "分局", "总局", "总署", "署", "局", "厅", "部", "委", "办", "联合会", "协会",
-                 "管委会", "人民政府", "政府", "办事处", "总工会", "工会", "团委", "妇联", "科协", "残联",
-                 "红十字会", "中心", "乡镇", "街道", "开发区", "高新区", "园区", "新区",
-                 # institutions named responsible in a list (县中医院, 各乡镇卫生院, 某某大学)
-                 "医院", "卫生院", "保健院", "大学", "学院", "研究院", "研究所",
-                 # a department's own divisions named responsible (责任处室:医政医管处、基层卫生科)
-                 "处", "科")
-_INSTITUTION_ENDINGS = ("医院", "卫生院", "保健院", "大学", "学院", "研究院", "研究所", "中心")
-_GENERIC_HEADS = ("县级", "市级", "省级", "区级", "乡级", "一级", "二级", "三级", "公立", "基层", "各级", "相关", "有关",
-                  "定点", "综合", "专科", "社会办")
+BODY_WORDS_FILE = RESOURCES_DIR / "body_words.yaml"
+
+
+def read_body_words(path: Path = BODY_WORDS_FILE) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(body suffixes longest first, institution endings, generic heads) of ``body_words.yaml``."""
+    data = read_yaml_mapping(path)
+    try:
+        suffixes, endings, heads = (tuple(str(w) for w in data[k]) for k in ("body_suffixes", "institution_endings", "generic_heads"))
+    except KeyError as exc:
+        raise ResourceError(f"{path}: {exc.args[0]} is missing") from exc
+    return tuple(sorted(set(suffixes), key=lambda w: (-len(w), w))), endings, heads
+
+
+# Recognising a name the gazetteer does not know by its ending; a kind of institution (县级医院) is not one.
+BODY_SUFFIXES, _INSTITUTION_ENDINGS, _GENERIC_HEADS = read_body_words()
 # Local organs and collectives named without their place (各乡镇人民政府, 经济开发区管委会): the
 # document's own place is theirs.
 _LOCAL_ORGANS = ("管委会", "管理委员会", "开发区", "高新区", "园区", "新区", "乡镇", "街道", "办事处")
@@ -58,7 +62,7 @@ _INTERNAL_UNIT = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:办公厅|办公室|司|�
 _BRANCH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:监管分局|分局|监管局)")
 
 
-_LEVEL_WORDS = {Level.PROVINCIAL: "省", Level.MUNICIPAL: "市", Level.COUNTY: "县"}
+_LEVEL_PREFIX = {Level.PROVINCIAL: "省", Level.MUNICIPAL: "市", Level.COUNTY: "县"}
 # Province-level cities: their districts and counties carry the city in body names (重庆市北碚区…).
 _MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
 
@@ -144,8 +148,8 @@ class BodyRow:
         short = set(self.aliases) | set(self.list_only)
         if self.is_template:
             prefixes = {place, place_short(place)} if place else set()
-            if place and level in _LEVEL_WORDS:
-                prefixes.add(_LEVEL_WORDS[level])
+            if place and level in _LEVEL_PREFIX:
+                prefixes.add(_LEVEL_PREFIX[level])
             forms = {p + a for p in prefixes for a in short}
         elif self.canonical.startswith("国家"):
             forms = {a if a.startswith("国") else "国家" + a for a in short}
@@ -422,7 +426,7 @@ class Gazetteer:
         return None
 
     def _level_char_context(self, ch: str, jurisdiction: str | None, level: Level | None) -> _Context:
-        char_level = _LEVEL_CHARS[ch]
+        char_level = LEVEL_WORDS[ch]
         if jurisdiction and (jurisdiction.endswith(ch) or char_level == level):
             return _Context(jurisdiction, level or char_level, True)
         if level is not None and _LEVEL_ORDER[char_level] < _LEVEL_ORDER[level]:
@@ -456,7 +460,7 @@ class Gazetteer:
                 # 自治区卫生健康委: the autonomous region (or prefecture) the document is in
                 word = text[k : k + 3]
                 out.append((k + 3, self._level_char_context(word, jurisdiction, level)))
-            elif k < len(text) and text[k] in _LEVEL_CHARS:
+            elif k < len(text) and text[k] in LEVEL_WORDS:
                 out.append((k + 1, self._level_char_context(text[k], jurisdiction, level)))
         return out
 
@@ -625,7 +629,7 @@ class Gazetteer:
         if not all("\u4e00" <= ch <= "\u9fff" or ch in "()（）" for ch in surface):
             return None
         canonical = surface
-        if surface[0] in _LEVEL_CHARS and not surface.startswith(("市场", "区域", "县域", "省部")):
+        if surface[0] in LEVEL_WORDS and not surface.startswith(("市场", "区域", "县域", "省部")):
             ctx = self._level_char_context(surface[0], jurisdiction, level)
             if ctx.place:
                 canonical = ctx.place + surface[1:]
@@ -725,7 +729,7 @@ class Gazetteer:
         """Patterns of a place prefix ending where a body's alias begins: one over every place
         (built once), and one over the names of the document's own place (built per place)."""
         if None not in self._prefix_patterns:
-            names = set(self.places) | set(self.place_by_short) | {"国家", *(_OWN_PREFIXES), *_LEVEL_CHARS}
+            names = set(self.places) | set(self.place_by_short) | {"国家", *(_OWN_PREFIXES), *LEVEL_WORDS}
             self._prefix_patterns[None] = re.compile(f"(?:中共)?{trie_regex(names)}$|中共$")
         patterns = [self._prefix_patterns[None]]
         if jurisdiction and jurisdiction != NATIONAL:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from pipeline.models import Level
 from pipeline.nlp import build_nlp
 from pipeline.nlp.extensions import BODY, INSTITUTION, policykg_spans
 
@@ -75,3 +76,32 @@ def test_seed_003_bodies_and_institutions(nlp: Language) -> None:
     names = {n for n, _ in spans(nlp, text, INSTITUTION)}
     assert {"聊城市人民医院", "东阿县疾控中心", "聊城大学附属医院", "聊城职业技术学院", "北京积水潭医院聊城医院"} <= names
     assert not any(n.startswith(("支持", "推进", "加快")) for n in names)
+
+
+def test_every_national_body_of_the_body_table_is_national_to_the_structure_stage():
+    """The national rows of bodies.tsv are the only list of national bodies: a document issued by
+    any of them, under any name it writes on its own, is national."""
+    from pipeline.resolve import Gazetteer
+    from pipeline.structure.lexicon import national_bodies
+    from pipeline.structure.metadata import jurisdiction_of
+
+    gazetteer = Gazetteer.load()
+    rows = [r for r in gazetteer.rows if not r.is_template and r.levels == {Level.NATIONAL}]
+    assert len(rows) > 100
+    names = national_bodies(gazetteer)
+    assert {r.canonical for r in rows} <= set(names)
+    wrong = {n: jurisdiction_of(n) for n in names if jurisdiction_of(n) != (Level.NATIONAL, "全国")}
+    assert not wrong
+
+
+def test_every_national_body_resolves_to_itself_at_national_level():
+    from pipeline.resolve import Gazetteer
+
+    gazetteer = Gazetteer.load()
+    rows = [r for r in gazetteer.rows if not r.is_template and r.levels == {Level.NATIONAL}]
+    unresolved = {}
+    for row in rows:
+        body = gazetteer.resolve(row.canonical, "全国", Level.NATIONAL)
+        if body is None or body.level is not Level.NATIONAL or body.canonical != row.canonical:
+            unresolved[row.canonical] = body
+    assert not unresolved

@@ -23,6 +23,7 @@ from pipeline.analysis.corpus import LEVEL_RANK, Corpus
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Citation, CitationRelation, Document, Section, SectionKind, Target
+from pipeline.resolve import LEVEL_WORDS
 
 #: Minimum task score for a cascade link.
 DEFAULT_THRESHOLD = 0.5
@@ -37,8 +38,6 @@ MIN_TITLE = 6
 _PUNCT = re.compile(r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
                     r"!-/:-@\[-`{-~“”‘’·—…、]+")
 _WRAPPED = re.compile(r"印发(.+)的通知$")
-_PLACE_PREFIX = re.compile(r"(?:省|市|县|区|州|盟|旗)$")
-_DRAFT = re.compile(r"[(（](?:征求意见稿|草案|送审稿)[)）]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +203,15 @@ def target_similarity(a: Target, b: Target) -> float:
 # --------------------------------------------------------------------------- citations
 
 
+@lru_cache(maxsize=1)
+def _draft_marker_re() -> re.Pattern[str]:
+    """A bracketed draft marker of the structure vocabulary: (征求意见稿), (草案) …"""
+    from pipeline.structure.lexicon import structure_lexicon
+
+    markers = "|".join(re.escape(m) for m in structure_lexicon().draft_markers)
+    return re.compile(rf"[(（](?:{markers})[)）]")
+
+
 @lru_cache(maxsize=65536)
 def core_title(title: str) -> str:
     """A title reduced to what identifies the document across citations.
@@ -215,7 +223,7 @@ def core_title(title: str) -> str:
     >>> core_title("聊城市进一步完善医疗卫生服务体系的实施方案(征求意见稿)")
     '聊城市进一步完善医疗卫生服务体系的实施方案'
     """
-    text = _DRAFT.sub("", title)
+    text = _draft_marker_re().sub("", title)
     text = normalize(text.replace("《", "").replace("》", "").replace("〈", "").replace("〉", ""))
     wrapped = _WRAPPED.search(text)
     if wrapped:
@@ -255,7 +263,7 @@ def citation_matches(citation: Citation, document: Document) -> str | None:
         longer, shorter = (cited, own) if len(cited) > len(own) else (own, cited)
         # 关于X with an issuer written before it without 关于; but a place before it names
         # another jurisdiction's document (山东省进一步…的意见 is not the national …的意见).
-        if longer.endswith(shorter) and not _PLACE_PREFIX.search(longer[: -len(shorter)]):
+        if longer.endswith(shorter) and not longer[: -len(shorter)].endswith(tuple(LEVEL_WORDS)):
             return "title"
     return None
 

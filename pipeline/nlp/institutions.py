@@ -19,12 +19,10 @@ from spacy.tokens import Doc, Span
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.nlp.extensions import INSTITUTION, add_spans, doc_text
-from pipeline.resolve import Gazetteer, place_short, trie_regex
+from pipeline.resolve import _GENERIC_HEADS, Gazetteer, place_short, trie_regex
 from pipeline.nlp.component import MatchComponent
 
 INSTITUTIONS_FILE = RESOURCES_DIR / "institutions.tsv"
-# Generic qualifiers that make a name a category, not an institution (县级医院, 各级疾控中心).
-_GENERIC_HEADS = ("县级", "市级", "省级", "各级", "基层", "公立", "二级", "三级", "综合", "相关", "有关")
 
 
 @functools.lru_cache(maxsize=2)

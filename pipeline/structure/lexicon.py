@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Level
-from pipeline.resolve import Gazetteer, read_places
+from pipeline.resolve import BODY_SUFFIXES, Gazetteer, read_places
 from pipeline.store import read_yaml_mapping
 
 STRUCTURE_YAML = RESOURCES_DIR / "structure.yaml"
@@ -114,7 +114,7 @@ def structure_lexicon() -> StructureLexicon:
             ),
             self_short_forms=frozenset(data["self_short_forms"]),
             draft_markers=_longest_first(data["draft_markers"]),
-            body_suffixes=_longest_first(data["body_suffixes"]),
+            body_suffixes=BODY_SUFFIXES,
             central_bodies=national_bodies(),
             national_prefixes=_longest_first([*data["national_prefixes"], *national_bodies()]),
             positions=_longest_first(data["positions"]),

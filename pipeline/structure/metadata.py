@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.models import Article, DocumentMetadata, Level
+from pipeline.resolve import LEVEL_WORDS
 from pipeline.store import read_yaml_mapping
 from pipeline.structure.citations import is_self_reference, strip_draft_marker, title_key
 from pipeline.structure.fields import read_fields
@@ -478,19 +479,6 @@ def _cued_bodies(lines: Sequence[str], lex: StructureLexicon) -> tuple[str, ...]
     return ()
 
 
-_LEVEL_WORDS = {
-    "自治区": Level.PROVINCIAL,
-    "自治州": Level.MUNICIPAL,
-    "省": Level.PROVINCIAL,
-    "州": Level.MUNICIPAL,
-    "盟": Level.MUNICIPAL,
-    "旗": Level.COUNTY,
-    "市": Level.MUNICIPAL,
-    "县": Level.COUNTY,
-    "区": Level.COUNTY,
-}
-
-
 def _implied_place(
     issuers: Sequence[str], text: str, lex: StructureLexicon
 ) -> tuple[Level, str] | None:
@@ -500,11 +488,11 @@ def _implied_place(
     (<Level.PROVINCIAL: 'provincial'>, '山东省')
     """
     first = next(
-        (word for b in issuers for word in _LEVEL_WORDS if b.startswith(word)), None
+        (word for b in issuers for word in LEVEL_WORDS if b.startswith(word)), None
     )
     if first is None:
         return None
-    level = _LEVEL_WORDS[first]
+    level = LEVEL_WORDS[first]
     counts = Counter(
         {
             _area_name(j): text.count(j.name) + (text.count(j.short) if len(j.short) >= 2 else 0)
