@@ -29,7 +29,7 @@ from pipeline.models import (
     Role,
     Target,
 )
-from pipeline.nlp.extensions import BODY, INSTITUTION, PROGRAMME, TARGET, cache_text, policykg_spans
+from pipeline.nlp.extensions import BODY, INSTITUTION, PROGRAMME, TARGET, DocSection, cache_text, policykg_spans
 from pipeline.nlp.responsibilities import enclosing_task
 from pipeline.nlp.sentences import sentence_starts
 from pipeline.resolve import Gazetteer, resolve_issuers
@@ -106,12 +106,15 @@ def text_pieces(text: str, limit: int, section_starts: Iterable[int] = ()) -> li
     return pieces
 
 
-def section_rows(document: Document, start: int = 0, end: int | None = None) -> list[tuple[str, str, str, int, int]]:
-    """``doc._.sections`` rows: (section_id, kind, heading, start, end); for the piece
-    ``[start, end)`` of the text, the sections overlapping it, clipped and relative to ``start``."""
+def section_rows(document: Document, start: int = 0, end: int | None = None) -> list[DocSection]:
+    """``doc._.sections``: for the piece ``[start, end)`` of the text, the sections overlapping
+    it, clipped and relative to ``start``."""
     stop = len(document.text) if end is None else end
-    return [(s.section_id, s.kind.value, s.heading, max(s.start, start) - start, min(s.end, stop) - start)
-            for s in document.sections if s.start < stop and s.end > start]  # fmt: skip
+    return [
+        DocSection(s.section_id, s.kind.value, s.heading, max(s.start, start) - start, min(s.end, stop) - start)
+        for s in document.sections
+        if s.start < stop and s.end > start
+    ]
 
 
 def make_doc(document: Document, nlp: Language, start: int = 0, end: int | None = None) -> Doc:
@@ -224,7 +227,7 @@ def _add_body(bodies: dict[str, Body], canonical: str, surface: str, kind: str |
     bodies[canonical] = Body(known.canonical, known.level, known.jurisdiction, known.kind, aliases, known.parent)
 
 
-def _target(span: Span, sections: list, headings: dict[str, str], locate: _Locator) -> Target | None:
+def _target(span: Span, sections: list[DocSection], headings: dict[str, str], locate: _Locator) -> Target | None:
     """A Target record from a TARGET span, or None for past figures and incomplete spans."""
     if span._.is_past or span._.value is None:
         return None

@@ -12,6 +12,7 @@ from spacy.language import Language
 from pipeline.config import Segmenter, Settings
 from pipeline.errors import ExtractionError
 from pipeline.nlp import COMPONENT_MODULES, build_nlp
+from pipeline.nlp.extensions import DocSection
 
 ROOT = Path(__file__).resolve().parents[1]
 PKUSEG_DATA = ROOT / "tests/data/pkuseg"
@@ -20,7 +21,7 @@ TEXT = "（一）科学配置医疗资源。支持聊城市人民医院建设。
 
 def annotations(nlp: Language, text: str = TEXT) -> list[tuple]:
     doc = nlp.make_doc(text)
-    doc._.jurisdiction, doc._.level, doc._.sections = "聊城市", "municipal", [("i1", "item", "科学配置医疗资源", 0, len(text))]
+    doc._.jurisdiction, doc._.level, doc._.sections = "聊城市", "municipal", [DocSection("i1", "item", "科学配置医疗资源", 0, len(text))]
     doc = nlp(doc)
     spans = sorted((s.start_char, s.end_char, s.label_, s._.canonical) for s in doc.spans["policykg"])
     links = [(link.body._.canonical, link.role) for link in doc._.responsibilities]
@@ -186,7 +187,7 @@ def test_component_reads_lexicons_from_its_resources_dir(tmp_path: Path) -> None
     nlp.add_pipe("policykg_responsibilities", config={"resources_dir": str(tmp_path)})
     doc = nlp.make_doc("(一)甲任务。(总牵头单位:市卫生健康委)")
     doc._.jurisdiction, doc._.level = "聊城市", "municipal"
-    doc._.sections = [("i1", "item", "甲任务", 0, len(doc.text))]
+    doc._.sections = [DocSection("i1", "item", "甲任务", 0, len(doc.text))]
     doc = nlp(doc)
     assert [(link.body._.canonical, link.role) for link in doc._.responsibilities] == [("聊城市卫生健康委员会", "lead")]
 

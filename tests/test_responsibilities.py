@@ -9,6 +9,7 @@ import pytest
 from spacy.language import Language
 
 from pipeline.nlp import build_nlp
+from pipeline.nlp.extensions import DocSection
 from pipeline.nlp.responsibilities import enclosing_task
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +23,7 @@ def nlp() -> Language:
 def run(nlp: Language, text: str, jurisdiction: str = "聊城市", level: str = "municipal") -> list[tuple[str, str, str | None]]:
     doc = nlp.make_doc(text)
     doc._.jurisdiction, doc._.level = jurisdiction, level
-    doc._.sections = [(f"i{i}", "item", m.group(1), m.start(), m.end())
+    doc._.sections = [DocSection(f"i{i}", "item", m.group(1), m.start(), m.end())
                       for i, m in enumerate(re.finditer(r"\([一二三四五六]\)([^。\n]*)[^\n]*", text))]
     doc = nlp(doc)
     return [(link.body._.canonical, link.role, link.section_id) for link in doc._.responsibilities]
@@ -97,7 +98,8 @@ def test_no_responsibility_without_named_bodies(nlp: Language, text: str) -> Non
 
 
 def test_enclosing_task_is_the_innermost_item() -> None:
-    sections = [("p1", "part", "总", 0, 200), ("p1.i1", "item", "甲", 5, 90), ("p1.i1.s1", "subitem", "子", 20, 40)]
+    sections = [DocSection("p1", "part", "总", 0, 200), DocSection("p1.i1", "item", "甲", 5, 90),
+                DocSection("p1.i1.s1", "subitem", "子", 20, 40)]
     assert enclosing_task(sections, 30) == "p1.i1.s1"
     assert enclosing_task(sections, 60) == "p1.i1"
     assert enclosing_task(sections, 150) == "p1"
@@ -163,7 +165,7 @@ def test_flattened_table_rows_give_lead_and_support(nlp: Language) -> None:
     rows = [row for table in find_tables(text) for row in table.rows]
     doc = nlp.make_doc(text)
     doc._.jurisdiction, doc._.level = "聊城市", "municipal"
-    doc._.sections = [(f"r{r.number}", "subitem", text[r.task_start:r.task_end], r.start, r.end) for r in rows]
+    doc._.sections = [DocSection(f"r{r.number}", "subitem", text[r.task_start:r.task_end], r.start, r.end) for r in rows]
     doc = nlp(doc)
     assert [(link.body._.canonical, link.role, link.section_id) for link in doc._.responsibilities] == [
         ("聊城市卫生健康委员会", "lead", "r1"), ("聊城市医疗保障局", "support", "r1"), ("聊城市财政局", "support", "r1"),

@@ -11,7 +11,7 @@ import spacy
 from spacy.language import Language
 
 from pipeline.evaluate import match_targets
-from pipeline.nlp.extensions import DEADLINE, INDICATOR, TARGET, policykg_spans
+from pipeline.nlp.extensions import DEADLINE, INDICATOR, TARGET, DocSection, policykg_spans
 from pipeline.nlp.targets import find_targets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,7 +232,7 @@ def test_component_skips_past_sections() -> None:
     text = "一、规划背景\n居民健康素养水平达到23.15%。\n二、发展目标\n居民健康素养水平达到25%。"
     doc = nlp.make_doc(text)
     cut = text.index("二、")
-    doc._.sections = [("s1", "part", "规划背景", 0, cut), ("s2", "part", "发展目标", cut, len(text))]
+    doc._.sections = [DocSection("s1", "part", "规划背景", 0, cut), DocSection("s2", "part", "发展目标", cut, len(text))]
     doc = nlp(doc)
     assert [t._.value for t in policykg_spans(doc, TARGET)] == [25.0]
 

@@ -29,6 +29,17 @@ class Relation(NamedTuple):
     tail: Span
 
 
+class DocSection(NamedTuple):
+    """A section of the document as the components see it (``doc._.sections``): offsets are
+    relative to the Doc's text; ``kind`` is a :class:`pipeline.models.SectionKind` value."""
+
+    section_id: str
+    kind: str  # "part" / "item" / "subitem" ...
+    heading: str
+    start: int
+    end: int
+
+
 class ResponsibilityLink(NamedTuple):
     """A body named responsible for the task that encloses ``clause`` (``doc._.responsibilities``)."""
 
@@ -43,7 +54,7 @@ DOC_EXTENSIONS = (
     "jurisdiction",  # "聊城市", "山东省", "全国", ...
     "level",  # Level value string: "national", "provincial", "municipal", "county"
     "plan_period_end",  # "2025"
-    "sections",  # list of (section_id, kind, heading, start, end)
+    "sections",  # list[DocSection]
     "relations",  # list[Relation]
     "responsibilities",  # list[ResponsibilityLink]
     "source",  # raw file name, for provenance

@@ -16,6 +16,7 @@ Each listed body becomes a BODY span (``span._.role``), a ``Relation(body, role,
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 import functools
 import re
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Body, Level, Role
 from pipeline.nlp.bodies import doc_level
-from pipeline.nlp.extensions import BODY, Relation, ResponsibilityLink, add_spans, doc_text, policykg_spans
+from pipeline.nlp.extensions import BODY, DocSection, Relation, ResponsibilityLink, add_spans, doc_text, policykg_spans
 from pipeline.resolve import BodyMatch, Gazetteer
 from pipeline.nlp.component import MatchComponent
 from pipeline.store import read_yaml_mapping
@@ -357,19 +358,19 @@ class ResponsibilityReader(MatchComponent):
         doc._.relations = relations
 
 
-def enclosing_task(sections: list | None, offset: int) -> str | None:
+def enclosing_task(sections: Sequence[DocSection] | None, offset: int) -> str | None:
     """The id of the task a clause belongs to: the innermost enclosing item or sub-item, else
     the part.
 
-    >>> rows = [("p2", "part", "优化", 0, 100), ("p2.i1", "item", "配置", 10, 50), ("p2.i1.s1", "subitem", "布局", 20, 45)]
+    >>> rows = [DocSection("p2", "part", "优化", 0, 100), DocSection("p2.i1", "item", "配置", 10, 50),
+    ...         DocSection("p2.i1.s1", "subitem", "布局", 20, 45)]
     >>> enclosing_task(rows, 40), enclosing_task(rows, 48), enclosing_task(rows, 60)
     ('p2.i1.s1', 'p2.i1', 'p2')
     """
     best: tuple[int, int, str] | None = None
-    for section_id, kind, _heading, start, end in sections or ():
-        kind_value = getattr(kind, "value", kind)
-        if start <= offset < end and kind_value in _SECTION_PRIORITY:
-            key = (int(kind_value == "part"), end - start, section_id)
+    for section in sections or ():
+        if section.start <= offset < section.end and section.kind in _SECTION_PRIORITY:
+            key = (int(section.kind == "part"), section.end - section.start, section.section_id)
             if best is None or key < best:
                 best = key
     return best[2] if best else None

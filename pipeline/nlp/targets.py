@@ -718,10 +718,7 @@ class TargetRecognizer(MatchComponent):
     def _past_ranges(self, doc: Doc) -> tuple[tuple[int, int], ...]:
         ranges = []
         for section in doc._.sections or ():
-            try:
-                _, _, heading, start, end = section[:5]
-            except (TypeError, ValueError):
-                continue
+            heading, start, end = section.heading, section.start, section.end
             # A heading that names the past (发展基础, 规划背景); not a long task heading that
             # happens to hold the word (…以基层医疗卫生机构为基础…).
             if heading and len(str(heading)) <= 12 and any(word in str(heading) for word in self.lexicon.past_headings):
