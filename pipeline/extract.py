@@ -31,7 +31,7 @@ from pipeline.models import (
 )
 from pipeline.nlp.extensions import BODY, INSTITUTION, PROGRAMME, TARGET, DocSection, cache_text, policykg_spans
 from pipeline.nlp.responsibilities import enclosing_task
-from pipeline.nlp.sentences import sentence_starts
+from pipeline.nlp.sentences import sentence_bounds
 from pipeline.resolve import Gazetteer, resolve_issuers
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,7 @@ class _Locator:
         if document.sentences:
             bounds = sorted((s.start, s.end) for s in document.sentences)
         else:
-            starts = sentence_starts(text, "。！？!?\n")
-            bounds = list(zip(starts, starts[1:] + [len(text)]))
+            bounds = sentence_bounds(text)
         self.starts = [s for s, _ in bounds]
         self.bounds = bounds
 

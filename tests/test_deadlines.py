@@ -14,8 +14,6 @@ from pipeline.nlp.deadlines import (
     default_deadline_lexicon,
     load_lexicon,
     normalise_deadline,
-    sentence_bounds,
-    text_sentence_bounds,
 )
 from pipeline.nlp.extensions import DEADLINE, policykg_spans
 
@@ -106,13 +104,16 @@ def test_component_can_drop_status_dates() -> None:
     assert [s.text for s in policykg_spans(doc, DEADLINE)] == ["到2027年底"]
 
 
-def test_sentence_bounds_split_without_sentence_component(nlp: Language) -> None:
-    doc = nlp.make_doc("到2025年，甲达到90%。乙！\n丙")
-    assert [doc.text[a:b] for a, b in sentence_bounds(doc)] == ["到2025年，甲达到90%。", "乙！", "丙"]
+def test_sentence_bounds_are_the_sentences_of_the_sentence_component() -> None:
+    from pipeline.nlp.sentences import sentence_bounds
 
-
-def test_text_sentence_bounds_skip_blank_lines() -> None:
-    assert text_sentence_bounds("\n\n甲。") == [(2, 4)]
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("policykg_sentences")
+    text = "到2025年，甲达到90%。乙！\n\n丙?丁"
+    doc = nlp(text)
+    assert [text[a:b] for a, b in sentence_bounds(text)] == [s.text.rstrip() for s in doc.sents if s.text.strip()]
+    assert [text[a:b] for a, b in sentence_bounds(text)] == ["到2025年，甲达到90%。", "乙！", "丙?", "丁"]
+    assert sentence_bounds("\n\n甲。") == [(2, 4)]
 
 
 def test_load_lexicon_missing_file_raises_resource_error() -> None:

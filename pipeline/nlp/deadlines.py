@@ -1,7 +1,7 @@
 """The ``policykg_deadlines`` component: deadline expressions (到2025年, 2024年6月底前, 每年, 十四五末).
 
-Also home of the small helpers the target and programme components share: the lexicon loader,
-digit normalisation and the sentence splitter used when ``policykg_sentences`` has not run.
+Also home of the small helpers the target and programme components share: the lexicon loader
+and digit normalisation.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ COMPARATORS_FILE = "comparators.yaml"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９％．：～－", "0123456789%.:~-")
 _HAS_FULLWIDTH = re.compile("[０-９％．：～－]")
 
-_SENTENCE_END = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』)）]?|\n|$)")
 
 
 @lru_cache(maxsize=None)
@@ -56,27 +55,6 @@ def alternation(words: list[str] | tuple[str, ...]) -> str:
     '及以上|以上'
     """
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
-
-
-def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """Character bounds of the sentences of ``doc``: ``doc.sents`` if set, else split on 。！？ and newlines."""
-    if doc.has_annotation("SENT_START"):
-        return [(s.start_char, s.end_char) for s in doc.sents]
-    return text_sentence_bounds(doc_text(doc))
-
-
-def text_sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Split ``text`` on 。！？ and newlines into (start, end) character bounds of non-blank sentences.
-
-    >>> text_sentence_bounds("到2025年，甲。乙！\\n丙")
-    [(0, 9), (9, 11), (12, 13)]
-    """
-    bounds = []
-    for match in _SENTENCE_END.finditer(text):
-        start, end = match.span()
-        if end > start and text[start:end].strip():
-            bounds.append((start, end))
-    return bounds
 
 
 @dataclass(frozen=True, slots=True)

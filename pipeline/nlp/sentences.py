@@ -26,6 +26,28 @@ def sentence_starts(text: str, terminators: str) -> list[int]:
     return starts
 
 
+#: Where a sentence ends: the one rule of the package (the component's default, the targets'
+#: sentences, provenance when a document has no structure-stage sentences).
+TERMINATORS = "。！？!?\n"
+
+
+def sentence_bounds(text: str, terminators: str = TERMINATORS) -> list[tuple[int, int]]:
+    """``(start, end)`` of the non-blank sentences of ``text`` (the spans between
+    :func:`sentence_starts`, trailing blanks and line breaks left out).
+
+    >>> sentence_bounds("到2025年，甲。乙！\\n\\n丙")
+    [(0, 9), (9, 11), (13, 14)]
+    """
+    starts = sentence_starts(text, terminators)
+    bounds = []
+    for start, end in zip(starts, [*starts[1:], len(text)]):
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            bounds.append((start, end))
+    return bounds
+
+
 class SentenceSegmenter:
     """Marks ``is_sent_start`` at the character offsets :func:`sentence_starts` finds."""
 
@@ -53,7 +75,7 @@ class SentenceSegmenter:
 @Language.factory(
     "policykg_sentences",
     assigns=["token.is_sent_start"],
-    default_config={"terminators": "。！？!?\n"},
+    default_config={"terminators": TERMINATORS},
 )
 def make_sentences(nlp: Language, name: str, terminators: str) -> SentenceSegmenter:
     return SentenceSegmenter(nlp, name, terminators)

@@ -33,6 +33,7 @@ from pipeline.nlp.deadlines import (
     load_lexicon,
 )
 from pipeline.nlp.extensions import DEADLINE, INDICATOR, TARGET, Relation, add_spans, doc_text, policykg_spans
+from pipeline.nlp.sentences import sentence_bounds
 from pipeline.nlp.component import MatchComponent
 
 log = logging.getLogger(__name__)
@@ -345,7 +346,7 @@ def find_targets(
             paragraph_start += len(paragraph) + 1
             continue  # no number, no target; past context is per paragraph
         past_context = False
-        for s_start, s_end in _sentences(paragraph):
+        for s_start, s_end in sentence_bounds(paragraph):
             start = paragraph_start + s_start
             sentence = paragraph[s_start:s_end]
             if not _NUMERAL.search(sentence) and "五" not in sentence:
@@ -492,10 +493,6 @@ def _table_row_target(row: str, start: int, cells: list[re.Match[str]], width: i
         indicator_start=start + indicator_cell.start(), indicator_end=start + indicator_end,
         deadline=None, deadline_value=deadline, deadline_year=year, sentence_start=start,
     )
-
-
-def _sentences(paragraph: str) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(r"[^。！？!?]+[。！？!?]*", paragraph) if m.group().strip()]
 
 
 def _sentence_targets(
