@@ -159,7 +159,7 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> "Settings":
         """A copy with the given fields replaced; ``None`` values are ignored."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

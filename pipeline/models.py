@@ -381,8 +381,8 @@ def _convert(tp: Any, data: Any) -> Any:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return tp(data)
     if origin is tuple:
-        args = typing.get_args(tp)
-        inner = args[0] if args else Any
+        items = typing.get_args(tp)
+        inner = items[0] if items else Any
         return tuple(_convert(inner, v) for v in data)
     if origin is list:
         (inner,) = typing.get_args(tp) or (Any,)

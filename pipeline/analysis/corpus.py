@@ -10,10 +10,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pipeline.config import Settings
 from pipeline.errors import AnalysisError
 from pipeline.models import Document, DocumentFacts, Level, Section, Target
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +101,9 @@ def load_corpus(settings: Settings) -> Corpus:
     return Corpus.of(documents, facts)
 
 
-def _read(path: Path, cls: type, from_jsonable: object, read_json: object) -> object:
+def _read(path: Path, cls: type[T], from_jsonable: Any, read_json: Any) -> T:
     try:
-        return from_jsonable(cls, read_json(path))  # type: ignore[operator]
+        return from_jsonable(cls, read_json(path))
     except (ValueError, KeyError, TypeError) as exc:
         raise AnalysisError(
             f"{path}: unreadable {cls.__name__} record ({type(exc).__name__}: {exc})",

@@ -125,7 +125,7 @@ def body_rankings(graph: nx.Graph) -> list[BodyRank]:
 def coordination_pairs(graph: nx.Graph) -> list[CoordinationPair]:
     """Every linked pair of bodies, strongest first (ties by names)."""
     pairs = [
-        CoordinationPair(*sorted((a, b)), round(data["weight"], 4), data["shared_tasks"])
+        CoordinationPair(min(a, b), max(a, b), round(data["weight"], 4), data["shared_tasks"])
         for a, b, data in graph.edges(data=True)
     ]
     return sorted(pairs, key=lambda p: (-p.strength, p.first, p.second))

@@ -92,7 +92,7 @@ def type_triples(merged_nt: Path, nodes: Iterable[URIRef]) -> Graph:
 def analysis_shapes(shapes: Graph) -> Graph:
     """The node shapes of ``shapes`` that target analysis terms, with their property shapes."""
     selected = Graph()
-    for shape in sorted(set(shapes.subjects(RDF.type, SH.NodeShape))):
+    for shape in sorted(set(shapes.subjects(RDF.type, SH.NodeShape))):  # type: ignore[type-var]
         targets = {o for p in _TARGETS for o in shapes.objects(shape, p)}
         if targets & ANALYSIS_TERMS:
             selected += shapes.cbd(shape)

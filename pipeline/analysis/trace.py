@@ -183,7 +183,7 @@ def corpus_bodies(corpus: Corpus) -> dict[str, Body]:
 
 def corpus_surfaces(corpus: Corpus) -> set[tuple[str, str]]:
     """``(surface, canonical)`` pairs: how the documents themselves wrote each body's name."""
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for facts in corpus.facts:
         pairs.update((m.surface, m.canonical) for m in facts.body_mentions)
         pairs.update((r.surface, r.body) for r in facts.responsibilities)

@@ -58,7 +58,7 @@ def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
             continue
         for warning in result.warnings:
             print(f"policykg: warning: {display_name(path)}: {warning}", file=sys.stderr)
-        written = []
+        written: list[dict[str, Any]] = []
         for article in result.articles:
             target = record_path(articles_dir, article.doc_id)
             write_json(target, article)

@@ -151,7 +151,7 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
         key=lambda wm: _fill_share(wm[1], wm[0]),
     )
     patterns = ingest_patterns()
-    joins = []
+    joins: list[bool] = []
     run = ""  # the text of the line being built (lines already joined to it included)
     for i, text in enumerate(texts[:-1]):
         stripped = text.rstrip()
@@ -182,7 +182,8 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
             spaced = last.terminator is not None and (
                 (raw is not None and _spaced_break(raw, last, line)) or len(last.text.split()) >= 4
             )
-            gap = [Piece(" ", last.terminator.start, last.terminator.end, unit=True)] if spaced else []
+            terminator = last.terminator
+            gap = [Piece(" ", terminator.start, terminator.end, unit=True)] if spaced and terminator else []
             out[-1] = Line(last.pieces + gap + line.pieces, line.terminator, last.heading, last.continuation)
         else:
             out.append(line)

@@ -143,7 +143,7 @@ def normalise_parts(year: str, month: str | None, day: str | None, suffix: str |
     >>> normalise_parts("2025", None, None, None)
     '2025'
     """
-    end_of = bool(suffix) and any(c in suffix for c in "底末")
+    end_of = any(c in (suffix or "") for c in "底末")
     if month is None:
         return f"{year}-12-31" if end_of else year
     m = int(month)

@@ -297,9 +297,9 @@ class ResponsibilityReader(MatchComponent):
         if lenient:
             pieces = sorted(pieces + self._uncovered_items(chunk, pieces, jurisdiction), key=lambda m: m.start)
         if strict:
-            known = sum(m.end - m.start for m in pieces if m.body)
+            covered = sum(m.end - m.start for m in pieces if m.body)
             meaningful = sum(1 for ch in chunk if ch not in "、，, \u3000")
-            if not pieces or known < meaningful:
+            if not pieces or covered < meaningful:
                 return []
         return [BodyMatch(m.start + start, m.end + start, m.surface, m.body, m.known) for m in pieces if m.body]
 

@@ -102,6 +102,7 @@ class ChineseTokenizer(SpacyChineseTokenizer):
 
     def __call__(self, text: str) -> Doc:
         if self.segmenter == SpacySegmenter.jieba:
+            assert self.jieba_seg is not None, "jieba segmentation without jieba"
             words = [word for word in self.jieba_seg.cut(text, cut_all=False) if word]
         elif self.segmenter == SpacySegmenter.pkuseg:
             if self.pkuseg_seg is None:
@@ -149,7 +150,7 @@ def initialize_segmenter(nlp: Language, settings: Settings) -> None:
         return
     path = pkuseg_model_path(settings)
     try:
-        nlp.tokenizer.initialize(pkuseg_model=str(path))
+        nlp.tokenizer.initialize(pkuseg_model=str(path))  # type: ignore[union-attr]
     except Exception as exc:  # spacy_pkuseg raises bare exceptions on a bad model
         raise ExtractionError(f"cannot load pkuseg model {path}: {exc}",
                               hint="retrain the model or choose --segmenter char") from exc

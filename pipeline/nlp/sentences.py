@@ -69,7 +69,7 @@ class SentenceSegmenter:
 
     def set_annotations(self, doc: Doc, marks: numpy.ndarray) -> None:
         if len(doc):
-            doc.from_array([SENT_START], marks.reshape(-1, 1))
+            doc.from_array([SENT_START], marks.reshape(-1, 1))  # type: ignore[arg-type]
 
 
 @Language.factory(

@@ -260,9 +260,9 @@ class TargetLexicon:
         # (不超过当年筹集总额的25%).
         bound = self.bound_words.search(before)
         if bound and not self.commitment.search(before[bound.end():]) and not re.search(r"[,，;；]", before[bound.end():]):
-            code = self.pre_code.get(bound.group())
-            if code in (">=", "<="):
-                return code
+            bound_code = self.pre_code.get(bound.group())
+            if bound_code in (">=", "<="):
+                return bound_code
         if number.unit in self.within_units and not before.rstrip().endswith(tuple(self.pre_code)):
             return "<="
         if number.is_range or "~" in codes:
@@ -377,7 +377,8 @@ def find_targets(
                 matches = flagged if keep_past else [t for t in flagged if not t.is_past]
             # Only a year the sentence opens with 到/至 (到2025年，…) leads the sentences after it.
             opening = next((d for d in deadlines if d.year and not d.is_status and d.value != "annual"), None)
-            words = _OPENING_WORDS.match(sentence).group()
+            opening_words = _OPENING_WORDS.match(sentence)
+            words = opening_words.group() if opening_words else ""
             if opening is not None and re.search(r"[到至]\s*$", words) and opening.start <= len(words) + 2:
                 lead_in = str(opening.year)
             if past:

@@ -208,7 +208,7 @@ def _headline_candidates(article: Article, front: Sequence[str]) -> list[str]:
     """Hints, then the head lines; a title broken over two lines is also offered joined."""
     lex = structure_lexicon()
     hints = [article.hints.get("headline", ""), page_title(article.hints.get("title", ""))]
-    lines = []
+    lines: list[str] = []
     for line in (RUNNING_HEADER_RE.sub("", c).strip() for c in [*hints, *front]):
         # "站点 - 栏目 - 标题": the part that reads as a title comes first.
         parts = [p.strip() for p in re.split(r"\s+[-–—|｜]\s+|_", line) if p.strip()]
@@ -308,8 +308,8 @@ def find_title(
     article: Article, front: Sequence[str], lex: StructureLexicon, fields: dict[str, str] | None = None
 ) -> tuple[str | None, str]:
     """The document's own title and how it was found (``full_text``, ``notice``, ``speech``, ...)."""
-    for line in iter_lines(article.text):
-        match = FULL_TEXT_RE.match(line.text)
+    for text_line in iter_lines(article.text):
+        match = FULL_TEXT_RE.match(text_line.text)
         if match and not is_self_reference(match.group("t"), None, lex):
             return _clean_title(match.group("t"), True), "full_text"
     candidates = _headline_candidates(article, front)
