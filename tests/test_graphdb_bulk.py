@@ -15,7 +15,7 @@ from pipeline.graphdb.falkordb import server as falkordb_server
 from pipeline.graphdb.falkordb.bulk import BulkBuilder, encode_value
 from pipeline.graphdb.falkordb.literals import UnwritableValue, cypher_literal
 from pipeline.graphdb.falkordb.writer import purge_pending
-from pipeline.graphdb.load import clear_graph, load_documents, load_graph, sync_documents
+from pipeline.graphdb.load import load_documents, load_graph, sync_documents
 from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow, read_document
 from pipeline.graphdb.server import connect
 from pipeline.graphdb.writer import DocumentFile
@@ -50,7 +50,7 @@ def _both_ways(graph, files: dict, monkeypatch) -> tuple[tuple, tuple]:
     """The graph the document-by-document load writes, and the one the bulk load writes."""
     load_documents(graph, files)
     one_by_one = _dump(graph)
-    clear_graph(graph)
+    graph.clear()
     _bulk(graph, files, monkeypatch)
     return one_by_one, _dump(graph)
 
@@ -159,7 +159,7 @@ def test_a_bulk_loaded_graph_takes_incremental_changes_like_any_other(graph, see
     load_documents(graph, files)
     load_documents(graph, {**files, first: changed})
     expected = _dump(graph)
-    clear_graph(graph)
+    graph.clear()
     _bulk(graph, files, monkeypatch)
     summary = load_documents(graph, {**files, first: changed})
     assert summary.loaded == (first,) and len(summary.unchanged) == len(files) - 1

@@ -93,10 +93,4 @@ def load_graph(
     return summary
 
 
-def clear_graph(conn: Connection) -> None:
-    """Delete every node and relationship (tests and `policykg load --reset`)."""
-    conn.clear()
-
-
-__all__ = ["DocumentFile", "LoadSummary", "clear_graph", "document_files", "load_documents", "load_graph",
-           "sync_documents"]  # fmt: skip
+__all__ = ["DocumentFile", "LoadSummary", "document_files", "load_documents", "load_graph", "sync_documents"]

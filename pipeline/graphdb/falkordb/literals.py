@@ -4,8 +4,10 @@ Two paths put values into statement text instead of parameters: the bulk load's 
 statements (over the Redis protocol, :mod:`.bulk`) and ad hoc read-only queries, whose parameters
 travel in the ``CYPHER k=v`` prefix of ``GRAPH.RO_QUERY`` (:mod:`.read`). Strings are single-quoted
 with ``\\`` and ``'`` escaped; floats are written ``(m * 2.0 ^ e)`` (FalkorDB parses float text in
-single precision, see :mod:`.codec`). What cannot round-trip (NUL in a string, nan, infinities,
--0.0, an integer beyond 64 bits, a map key that is not a plain identifier) is refused.
+single precision, see :mod:`.codec`), except in the ``CYPHER`` prefix, which takes literals only
+(an expression there is a syntax error, measured): floats are written as Python's shortest repr
+there. What cannot round-trip (NUL in a string, nan, infinities, -0.0, an integer beyond 64 bits,
+a map key that is not a plain identifier) is refused.
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ class UnwritableValue(DatabaseError):
     """A value or name that has no exact Cypher literal (or bulk encoding) on FalkorDB."""
 
 
-def cypher_literal(value: object) -> str:
-    """``value`` as a Cypher literal FalkorDB reads back exactly.
+def cypher_literal(value: object, *, exact_floats: bool = True) -> str:
+    """``value`` as a Cypher literal FalkorDB reads back exactly (floats as plain decimals without
+    ``exact_floats``, for the ``CYPHER`` prefix).
 
     >>> cypher_literal(["it's", 2, 0.5, True, None])
     "['it\\\\'s', 2, (1 * 2.0 ^ -1), true, null]"
+    >>> cypher_literal([0.5], exact_floats=False)
+    '[0.5]'
     >>> cypher_literal({"k": "a\\\\b"})
     "{k: 'a\\\\\\\\b'}"
     """
@@ -43,6 +48,8 @@ def cypher_literal(value: object) -> str:
     if isinstance(value, float):
         if not math.isfinite(value) or (value == 0 and math.copysign(1.0, value) < 0):
             raise UnwritableValue(f"no exact Cypher literal for the float {value!r}")
+        if not exact_floats:
+            return repr(value)
         mantissa, exponent = binary_parts(value)
         return f"({mantissa} * 2.0 ^ {exponent})"
     if isinstance(value, str):
@@ -50,9 +57,10 @@ def cypher_literal(value: object) -> str:
             raise UnwritableValue("a string holding NUL cannot be written in a statement")
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+        return "[" + ", ".join(cypher_literal(v, exact_floats=exact_floats) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{plain_name(k)}: {cypher_literal(v)}" for k, v in value.items()) + "}"
+        items = (f"{plain_name(k)}: {cypher_literal(v, exact_floats=exact_floats)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
     raise UnwritableValue(f"no Cypher literal for a {type(value).__name__} value")
 
 

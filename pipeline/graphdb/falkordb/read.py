@@ -34,7 +34,7 @@ def statement_with_parameters(text: str, params: dict[str, object]) -> str:
     if not params:
         return text
     try:
-        prefix = " ".join(f"{plain_name(k)}={cypher_literal(v)}" for k, v in params.items())
+        prefix = " ".join(f"{plain_name(k)}={cypher_literal(v, exact_floats=False)}" for k, v in params.items())
     except UnwritableValue as exc:
         raise QueryError(f"parameter: {exc.message}", hint=exc.hint or "pass numbers and plain text") from exc
     return f"CYPHER {prefix} {text}"
