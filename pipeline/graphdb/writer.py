@@ -62,16 +62,44 @@ class DocumentFile:
 
 
 class GraphWriter(ABC):
-    """Loads documents into one graph database, one document at a time."""
+    """Loads documents into one graph database, one document at a time.
 
-    @abstractmethod
+    An engine implements :meth:`_write_graph` (one document, all or nothing), :meth:`remove` and
+    :meth:`counts`, and fills ``_recorded`` (what the database holds) when it opens.
+    """
+
+    _recorded: dict[str, str]
+
     def loaded(self) -> dict[str, str]:
         """The documents the database holds (or will once :meth:`finish` ran), by key, with the
         fingerprint of the Turtle each was loaded from."""
+        return dict(self._recorded)
+
+    def write(self, document: DocumentFile) -> int:
+        """Replace ``document``'s subgraph (all or nothing); returns the rows written. Driver
+        errors become one DatabaseError line naming the file."""
+        pg = document.graph()
+        try:
+            self._write_graph(document, pg, replacing=document.doc in self._recorded)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise DatabaseError(
+                f"lost the graph server while loading {document.path.name}; nothing of it was committed",
+                hint="restart the server (`policykg db start`) and rerun `policykg load`",
+            ) from exc
+        except Neo4jError as exc:
+            raise DatabaseError(
+                f"the graph server rejected {document.path.name}: {exc.message or exc.code}; "
+                "nothing of it was kept",
+                hint="check the Turtle file and rerun `policykg load`",
+            ) from exc
+        self._recorded[document.doc] = document.sha256
+        rows = len(pg.nodes) + len(pg.relationships)
+        log.info("loaded %s (%d rows)", document.doc, rows)
+        return rows
 
     @abstractmethod
-    def write(self, document: DocumentFile) -> int:
-        """Replace ``document``'s subgraph (all or nothing); returns the rows written."""
+    def _write_graph(self, document: DocumentFile, pg: PropertyGraph, *, replacing: bool) -> None:
+        """Write ``pg`` as ``document`` (``replacing``: the database holds an older version)."""
 
     @abstractmethod
     def remove(self, doc: str) -> None:
@@ -95,22 +123,6 @@ class GraphWriter(ABC):
         return self.write(document)
 
 
-def lost_server(path: Path) -> DatabaseError:
-    """The error for a server lost while ``path`` was being written."""
-    return DatabaseError(
-        f"lost the graph server while loading {path.name}; nothing of it was committed",
-        hint="restart the server (it purges the staged rows) and rerun `policykg load`",
-    )
-
-
-def rejected(path: Path, exc: Neo4jError) -> DatabaseError:
-    """The error for a document the server refused."""
-    return DatabaseError(
-        f"the graph server rejected {path.name}: {exc.message or exc.code}; nothing of it was kept",
-        hint="check the Turtle file and rerun `policykg load`",
-    )
-
-
 class Neo4jWriter(GraphWriter):
     """Writes to Neo4j 5, one explicit transaction per document.
 
@@ -129,9 +141,6 @@ class Neo4jWriter(GraphWriter):
                 session.run(text).consume()
             self._recorded = {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
 
-    def loaded(self) -> dict[str, str]:
-        return dict(self._recorded)
-
     def _transaction(self, statements: list[Statement]) -> None:
         """Send ``statements`` in one explicit transaction: any failure, including an exception
         raised by ``on_statement``, rolls back the whole of it."""
@@ -142,20 +151,9 @@ class Neo4jWriter(GraphWriter):
                 tx.run(statement.text, statement.params).consume()
             tx.commit()
 
-    def write(self, document: DocumentFile) -> int:
-        pg = document.graph()
-        statements = document_statements(document.doc, document.sha256, pg, self.batch_size,
-                                          replacing=document.doc in self._recorded)  # fmt: skip
-        try:
-            self._transaction(statements)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise lost_server(document.path) from exc
-        except Neo4jError as exc:
-            raise rejected(document.path, exc) from exc
-        self._recorded[document.doc] = document.sha256
-        rows = len(pg.nodes) + len(pg.relationships)
-        log.info("loaded %s (%d rows)", document.doc, rows)
-        return rows
+    def _write_graph(self, document: DocumentFile, pg: PropertyGraph, *, replacing: bool) -> None:
+        self._transaction(document_statements(document.doc, document.sha256, pg, self.batch_size,
+                                              replacing=replacing))  # fmt: skip
 
     def remove(self, doc: str) -> None:
         self._transaction(removal_statements(doc))

@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 import redis
-from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DriverError, Neo4jError
 
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.falkordb import server
@@ -31,7 +31,6 @@ from pipeline.graphdb.falkordb.staging import (
     PENDING_STAGE_TAGS,
     PENDING_SUFFIX,
     PROPERTY_KEYS_STATEMENT,
-    PreparedDocument,
     commit_statement,
     index_statements,
     pending_tag,
@@ -40,8 +39,9 @@ from pipeline.graphdb.falkordb.staging import (
     removal_statement,
     schema_statements,
 )
+from pipeline.graphdb.mapping import PropertyGraph
 from pipeline.graphdb.statements import CLEAR_GRAPH, LOADED_DOCUMENTS
-from pipeline.graphdb.writer import DocumentFile, GraphWriter, StatementHook, lost_server, rejected
+from pipeline.graphdb.writer import DocumentFile, GraphWriter, StatementHook
 
 if TYPE_CHECKING:
     import neo4j
@@ -127,32 +127,20 @@ class FalkorDBWriter(GraphWriter):
             self._bulk = BulkWriter(server.redis_client(conn.settings))
         self._last_checkpoint = time.monotonic()
 
-    def loaded(self) -> dict[str, str]:
-        return dict(self._recorded)
-
     def write(self, document: DocumentFile) -> int:
         if self._bulk is not None:
             rows = self._bulk_add(document)
             if rows is not None:
                 return rows
-        pg = document.graph()
-        prepared = prepare_document(document.doc, document.sha256, pg, self.batch_size,
-                                    replacing=document.doc in self._recorded)  # fmt: skip
-        try:
-            self._write_prepared(prepared)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise lost_server(document.path) from exc
-        except Neo4jError as exc:
-            raise rejected(document.path, exc) from exc
-        self._recorded[document.doc] = document.sha256
-        log.info("loaded %s (%d rows)", prepared.doc, prepared.rows)
+        rows = super().write(document)
         self._checkpoint()
-        return prepared.rows
+        return rows
 
-    def _write_prepared(self, prepared: PreparedDocument) -> None:
+    def _write_graph(self, document: DocumentFile, pg: PropertyGraph, *, replacing: bool) -> None:
         """Stage, then commit in one statement: readers of committed data see the old version or
         the new one. On any failure (an error raised by ``on_statement`` included) the staging is
         purged before the error propagates."""
+        prepared = prepare_document(document.doc, document.sha256, pg, self.batch_size, replacing=replacing)
         try:
             with self.conn.session() as session:
                 staged = None
