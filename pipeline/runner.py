@@ -41,8 +41,8 @@ from pipeline.rdf.documents import DocumentRDF
 from pipeline.store import atomic_write_text, display_name, raw_dir_entries, read_raw, record_path
 
 if TYPE_CHECKING:
-    from pipeline.graphdb.background import BackgroundLoader
-    from pipeline.graphdb.bulk import BulkLoader
+    from pipeline.graphdb.background import LoaderThread
+    from pipeline.graphdb.writer import GraphWriter
 
 log = logging.getLogger(__name__)
 
@@ -739,11 +739,12 @@ def _process(
     beside the end of the loading alongside and the final load pass, which read other files.
     """
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as side:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as side, \
+                graph_writer(settings, load) as writer:  # fmt: skip
             premerging = _start_premerge(settings, files, todo, side)
             tick("documents", 0, len(todo))
             # alongside a worker pool only: with the files processed here, nothing would overlap
-            background = _load_alongside(settings) if load and _uses_pool(settings, todo) else None
+            background = _load_alongside(writer) if writer is not None and _uses_pool(settings, todo) else None
             exporting = None
             try:
                 for done, result in enumerate(iter_processed(settings, todo), start=1):
@@ -762,9 +763,9 @@ def _process(
                     summary.times.add("load (alongside extraction)", background.seconds)
             unsaved = summary.loaded_documents > 0  # loaded alongside extraction: not saved yet
             try:
-                if load:
+                if writer is not None:
                     t0 = time.perf_counter()
-                    unsaved = load_database(settings, summary) or unsaved
+                    unsaved = load_database(settings, writer, summary) or unsaved
                     summary.times.add("load", time.perf_counter() - t0)
                 if exporting is not None:
                     outputs, seconds = exporting.result()
@@ -785,28 +786,38 @@ def _timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
     return fn(*args), time.perf_counter() - t0
 
 
-def _load_alongside(settings: Settings) -> BackgroundLoader | BulkLoader:
-    """Start loading documents as they are written (starting the local server first if needed):
-    in bulk into an empty local graph, else document by document."""
-    from pipeline.graphdb import bulk, server
-    from pipeline.graphdb.background import BackgroundLoader
-
-    if settings.uses_local_server:
-        server.start(settings)
-        if bulk.graph_is_empty(settings):
-            return bulk.BulkLoader(settings)
-    return BackgroundLoader(settings)
-
-
-def load_database(settings: Settings, summary: RunSummary) -> bool:
-    """Start the local server when it is the target, then load what changed in data/graph/docs;
-    returns whether the database changed. It does not save a local server (the caller does)."""
+@contextmanager
+def graph_writer(settings: Settings, load: bool) -> Iterator[GraphWriter | None]:
+    """The database's writer for the run (starting the local server first if needed), or None
+    when the run does not load."""
+    if not load:
+        yield None
+        return
     from pipeline.graphdb import server
-    from pipeline.graphdb.load import load_graph
 
     if settings.uses_local_server:
         server.start(settings)
-    loaded = load_graph(settings, save=False)
+    with server.connect(settings) as conn:
+        writer = conn.open_writer(batch_size=settings.batch_size, bulk=True)
+        try:
+            yield writer
+        finally:
+            writer.close()
+
+
+def _load_alongside(writer: GraphWriter) -> LoaderThread:
+    """Start handing documents to ``writer`` as they are written."""
+    from pipeline.graphdb.background import LoaderThread
+
+    return LoaderThread(writer)
+
+
+def load_database(settings: Settings, writer: GraphWriter, summary: RunSummary) -> bool:
+    """Bring the database in line with data/graph/docs through ``writer``; returns whether the
+    database changed. It does not save a local server (the caller does)."""
+    from pipeline.graphdb.load import document_files, sync_documents
+
+    loaded = sync_documents(writer, document_files(settings))
     summary.loaded_documents += len(loaded.loaded)
     summary.loaded_rows += loaded.rows
     if loaded.removed:
@@ -851,7 +862,7 @@ def _apply(
     files: dict[str, Any],
     result: FileResult,
     summary: RunSummary,
-    background: BackgroundLoader | BulkLoader | None = None,
+    background: LoaderThread | None = None,
 ) -> None:
     """Write what one raw file produced and update its manifest entry; stop on a SHACL violation.
 
@@ -877,8 +888,10 @@ def _apply(
     written = write_outputs(settings, result.outputs)
     summary.times.add("write files", time.perf_counter() - t0)
     if background is not None:
+        from pipeline.graphdb.writer import DocumentFile
+
         for ttl in written:
-            background.submit(ttl.stem, ttl)
+            background.submit(DocumentFile(ttl.stem, ttl))
     files[result.source] = {**entry, "doc_ids": new_ids, "counts": result.counts}
     summary.changed_files.append(result.source)
     summary.processed_documents += len(result.outputs)

@@ -78,22 +78,20 @@ def engine_server(request):
 @pytest.fixture
 def engine_graph(engine_server):
     """An open connection to an empty graph on each engine (cleaned before each test)."""
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph
+    from pipeline.graphdb.server import connect
 
     with connect(engine_server) as conn:
-        clear_graph(conn)
+        conn.clear()
         yield conn
 
 
 @pytest.fixture
 def graph(graph_server):
     """An open connection to an empty graph (cleaned before each test)."""
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph
+    from pipeline.graphdb.server import connect
 
     with connect(graph_server) as conn:
-        clear_graph(conn)
+        conn.clear()
         yield conn
 
 

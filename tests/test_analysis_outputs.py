@@ -143,20 +143,20 @@ def test_check_analysis_graph_needs_the_built_graph(tmp_path: Path) -> None:
 def database(engine_server: Settings, project: Path):
     """Settings of the session's graph server (each engine) with the seeds loaded and analysed
     into it."""
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph, load_graph
+    from pipeline.graphdb.load import load_graph
+    from pipeline.graphdb.server import connect
 
     settings = engine_server.with_overrides(root=project)
     with connect(settings) as conn:
-        clear_graph(conn)
+        conn.clear()
     load_graph(settings)
     summary = run_analysis(settings, write_db=True)
     return settings, summary
 
 
 def _rows(settings: Settings, text: str, **params: object) -> list[dict]:
-    from pipeline.graphdb.connection import connect
     from pipeline.graphdb.queries import run_cypher
+    from pipeline.graphdb.server import connect
 
     with connect(settings) as conn:
         return run_cypher(conn, text, params)[1]
@@ -193,8 +193,8 @@ def test_database_city_commission_carries_network_metrics(database, project: Pat
 
 @pytest.mark.integration
 def test_goal_cascade_query_follows_national_goals_to_city_targets(database, ids: SeedIds) -> None:
-    from pipeline.graphdb.connection import connect
     from pipeline.graphdb.queries import get_query, run_query
+    from pipeline.graphdb.server import connect
 
     settings, summary = database
     query = get_query(Settings(root=ROOT), "goal_cascade")
@@ -245,15 +245,13 @@ def test_write_analysis_batches_fit_the_server_message_limit(database, project: 
 @pytest.mark.integration
 def test_analysis_statements_find_their_nodes_through_the_uri_index(database) -> None:
     """A label scan per row made the write quadratic: 10 000 bench files took over half an hour."""
-    import redis
-
     from pipeline.analysis.database import cypher
-    from pipeline.graphdb.dialect import FALKORDB_GRAPH
+    from pipeline.graphdb.falkordb.staging import FALKORDB_GRAPH
 
     settings, _ = database
     if settings.engine is Engine.NEO4J:
-        from pipeline.graphdb.connection import connect
         from pipeline.graphdb.load import load_graph
+        from pipeline.graphdb.server import connect
 
         # plans follow the graph's statistics: plan against the loaded seed graph (tests on other
         # modules may have emptied the session's server since this module loaded it)
@@ -265,10 +263,9 @@ def test_analysis_statements_find_their_nodes_through_the_uri_index(database) ->
                 operators = re.findall(r"'operatorType': '([A-Za-z]+)", plan)
                 assert "NodeUniqueIndexSeek" in operators and "NodeByLabelScan" not in operators, (name, operators)
         return
-    from pipeline.graphdb.server import redis_password
+    from pipeline.graphdb.falkordb.server import redis_client
 
-    client = redis.Redis(host="127.0.0.1", port=settings.local_redis_port,
-                         password=redis_password(settings))
+    client = redis_client(settings)
     for name in ("write_answers", "write_body_metrics"):
         text = cypher(name).replace("$rows", '[{from_iri: "a", to_iri: "b", iri: "c"}]')
         plan = [line.decode() for line in client.execute_command("GRAPH.EXPLAIN", FALKORDB_GRAPH, text)]

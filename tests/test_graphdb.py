@@ -1,4 +1,4 @@
-"""Mapping, dialect, server and loader tests (unit on small Turtle; integration on the seeds)."""
+"""Mapping, statements, server and loader tests (unit on small Turtle; integration on the seeds)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ from rdflib import Graph, Literal
 
 from pipeline.errors import DatabaseError
 from pipeline.graphdb import server
-from pipeline.graphdb.dialect import Dialect, Statement, escape_parameters, quote_name
-from pipeline.graphdb.load import graph_counts, load_documents, prepare_document
+from pipeline.graphdb.dialect import Statement, quote_name
+from pipeline.graphdb.falkordb import server as falkordb_server
+from pipeline.graphdb.falkordb.driver import escape_parameters
+from pipeline.graphdb.falkordb.staging import MAX_STATEMENT_BYTES, pack, prepare_document, statement_bytes
+from pipeline.graphdb.load import load_documents
 from pipeline.graphdb.mapping import map_graph, read_document
-from pipeline.graphdb.statements import Part, pack
+from pipeline.graphdb.ports import bolt_answers
+from pipeline.graphdb.statements import Part, batch_statements, document_statements
 
 SMALL_TTL = """
 @prefix ex: <http://example.org/onto#> .
@@ -108,13 +112,13 @@ def test_a_killed_unreaped_process_counts_as_gone(tmp_path):
     """A server killed but not yet reaped must not make start() a no-op."""
     child = subprocess.Popen(["sleep", "60"])
     try:
-        (tmp_path / server.PID_FILE).write_text(f"{child.pid}\n")
-        assert server._read_pid(tmp_path) == child.pid
+        (tmp_path / falkordb_server.PID_FILE).write_text(f"{child.pid}\n")
+        assert falkordb_server._read_pid(tmp_path) == child.pid
         child.kill()
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not server._is_dying(child.pid):
+        while time.monotonic() < deadline and not falkordb_server._is_dying(child.pid):
             time.sleep(0.01)
-        assert server._read_pid(tmp_path) is None  # a zombie: killed, never waited for
+        assert falkordb_server._read_pid(tmp_path) is None  # a zombie: killed, never waited for
     finally:
         child.wait()
 
@@ -124,9 +128,9 @@ def test_load_twice_is_idempotent(engine_graph, engine_server):
     files = _write_docs(engine_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
     first = load_documents(engine_graph, files)
     assert first.loaded == ("a.0", "b.0")
-    counts = graph_counts(engine_graph)
+    counts = engine_graph.counts()
     again = load_documents(engine_graph, files)
-    assert again.unchanged == ("a.0", "b.0") and graph_counts(engine_graph) == counts
+    assert again.unchanged == ("a.0", "b.0") and engine_graph.counts() == counts
     assert counts == (5, 3)
 
 
@@ -134,8 +138,9 @@ def test_load_twice_is_idempotent(engine_graph, engine_server):
 def test_the_first_staged_change_of_a_brand_new_graph_is_applied(graph, graph_server):
     """A graph key that never held a staging link (new server, or after a bulk load) must still
     apply the changes a document stages to a node another document created."""
-    server.redis_command(graph_server.local_redis_port, "DEL", "falkordb", timeout=60,
-                         password=server.redis_password(graph_server))
+    client = falkordb_server.redis_client(graph_server, timeout=60)
+    client.delete("falkordb")
+    client.close()
     renamed = DOC_B.replace('"某市卫生健康委员会"@zh', '"某市卫生健康委"@zh')
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL}))
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": renamed}))
@@ -148,24 +153,30 @@ def test_the_first_staged_change_of_a_brand_new_graph_is_applied(graph, graph_se
 @pytest.mark.integration
 def test_counts_leave_out_the_links_of_a_staging_in_progress(graph, graph_server):
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B}))
-    counts = graph_counts(graph)
+    counts = graph.counts()
     with graph.session() as s:  # what a staging leaves until its commit: a stage node and link
         s.run("MATCH (n:Body) CREATE (:PolicykgStage {prefLabel: 'x'})-[:PolicykgStages {tag: 't'}]->(n)").consume()
         s.run("MATCH (a:Task), (b:Body) WITH a, b LIMIT 1 CREATE (a)-[:ANSWERS]->(b)").consume()  # counts
-    assert graph_counts(graph) == (counts[0], counts[1] + 1)
+    assert graph.counts() == (counts[0], counts[1] + 1)
 
 
 @pytest.mark.integration
 def test_a_long_load_checkpoints_between_documents(graph, graph_server, monkeypatch):
-    import pipeline.graphdb.load as load
+    from pipeline.graphdb.falkordb import writer
 
     files = _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
     saved = []
-    checkpoint = lambda: saved.append(len(load._loaded_documents(graph)))  # noqa: E731
-    load_documents(graph, files, checkpoint=checkpoint)
+
+    def checkpoint() -> bool:
+        with graph.session() as session:
+            saved.append(session.run("MATCH (m:PolicykgLoad) RETURN count(m) AS n").single()["n"])
+        return True
+
+    monkeypatch.setattr(graph, "save", checkpoint)
+    load_documents(graph, files)
     assert saved == []  # a short load: no checkpoint
-    monkeypatch.setattr(load, "CHECKPOINT_SECONDS", 0.0)
-    load_documents(graph, _write_docs(graph_server, {"a.0": DOC_B, "b.0": SMALL_TTL}), checkpoint=checkpoint)
+    monkeypatch.setattr(writer, "CHECKPOINT_SECONDS", 0.0)
+    load_documents(graph, _write_docs(graph_server, {"a.0": DOC_B, "b.0": SMALL_TTL}))
     assert saved == [2, 2]  # after each document, with its load record in place
 
 
@@ -188,7 +199,7 @@ def test_changed_document_is_replaced(engine_graph, engine_server):
     load_documents(engine_graph, files)
     files = _write_docs(engine_server, {"a.0": DOC_B})
     assert load_documents(engine_graph, files).loaded == ("a.0",)
-    assert graph_counts(engine_graph) == (2, 1)
+    assert engine_graph.counts() == (2, 1)
 
 
 @pytest.mark.integration
@@ -204,11 +215,10 @@ def test_statements_are_constant_strings(engine_graph, engine_server):
 
 @pytest.mark.integration
 def test_seed_documents_load(engine_seed_graph):
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph, load_graph
+    from pipeline.graphdb.load import load_graph
 
-    with connect(engine_seed_graph) as conn:
-        clear_graph(conn)
+    with server.connect(engine_seed_graph) as conn:
+        conn.clear()
     summary = load_graph(engine_seed_graph)
     assert len(summary.loaded) >= 5 and summary.nodes > 500
     again = load_graph(engine_seed_graph)
@@ -227,14 +237,24 @@ def test_read_document_broken_turtle_is_one_line_error(tmp_path):
         read_document(path, "broken.0")
 
 
-@pytest.mark.parametrize("dialect", [Dialect.FALKORDB, Dialect.NEO4J])
-def test_seed_statements_fit_the_server_limit(seed_docs, dialect):
+def test_seed_statements_fit_the_falkordb_limit(seed_docs):
     for doc, path in seed_docs.items():
         pg = read_document(path, doc)
-        prepared = prepare_document(doc, "0" * 64, pg, dialect, 500, replacing=True)
+        prepared = prepare_document(doc, "0" * 64, pg, 500, replacing=True)
         assert prepared.statements
         for st in prepared.statements:
-            assert dialect.statement_bytes(st.text, st.params) <= dialect.max_statement_bytes
+            assert statement_bytes(st.text, st.params) <= MAX_STATEMENT_BYTES
+
+
+def test_neo4j_document_is_a_few_batched_statements(seed_docs):
+    for doc, path in seed_docs.items():
+        pg = read_document(path, doc)
+        statements = document_statements(doc, "0" * 64, pg, 500, replacing=True)
+        rows = [row for st in statements for row in st.params.get("rows", [])]
+        assert len(rows) == len(pg.nodes) + len(pg.relationships)
+        # four removals, the nodes and relationships per batch of 500, the load record
+        batches = -(-len(pg.nodes) // 500) + -(-len(pg.relationships) // 500)
+        assert len(statements) == 4 + batches + 1
 
 
 def _sent_rows(statement: Statement) -> list[tuple[str, dict]]:
@@ -246,26 +266,26 @@ def _sent_rows(statement: Statement) -> list[tuple[str, dict]]:
 
 
 MERGE_TEXT = "UNWIND $rows AS w MERGE (n:Resource {uri: $pre[w[0]] + w[1]}) SET n += w[2]"
-LIMIT = Dialect.FALKORDB.max_statement_bytes
+LIMIT = MAX_STATEMENT_BYTES
 
 
 def test_pack_fuses_parts_and_spills_rows_into_next_statement():
     rows = tuple((f"http://example.org/id/task/{i}", {"heading": "任务" * 40}) for i in range(60))
     part = Part(MERGE_TEXT, {}, rows, (0,))
     mark = Part("MERGE (m:PolicykgLoad {doc: $doc})")
-    statements = pack([part, mark], {"doc": "d"}, Dialect.FALKORDB, 500)
+    statements = pack([part, mark], {"doc": "d"}, 500)
     assert len(statements) > 1
     assert [row for st in statements for row in _sent_rows(st)] == list(rows)
     assert "$rows_0" in statements[0].text and "PolicykgLoad" in statements[-1].text
     for st in statements:
-        assert Dialect.FALKORDB.statement_bytes(st.text, st.params) <= LIMIT
+        assert statement_bytes(st.text, st.params) <= LIMIT
 
 
 def test_pack_refuses_a_row_too_long_for_falkordb():
     part = Part(MERGE_TEXT, {}, (("http://example.org/id/x", {"sentence": "长" * 2000}),), (0,))
     with pytest.raises(DatabaseError, match="exceeds the server's message limit"):
-        pack([part], {"tag": "t"}, Dialect.FALKORDB, 500)
-    assert len(pack([part], {"tag": "t"}, Dialect.NEO4J, 500)) == 1
+        pack([part], {"tag": "t"}, 500)
+    assert len(batch_statements([part], {"tag": "t"}, 500)) == 1
 
 
 @pytest.mark.parametrize(
@@ -300,8 +320,8 @@ def test_statement_at_the_size_limit_is_accepted(graph, graph_server):
     turtle = f'<http://example.org/id/long> <http://example.org/onto#sentence> "{sentence}" .'
     files = _write_docs(graph_server, {"long.0": turtle})
     pg = read_document(files["long.0"], "long.0")
-    prepared = prepare_document("long.0", "0" * 64, pg, graph.dialect, 500, replacing=False)
-    assert max(graph.dialect.statement_bytes(s.text, s.params) for s in prepared.statements) > 3800
+    prepared = prepare_document("long.0", "0" * 64, pg, 500, replacing=False)
+    assert max(statement_bytes(s.text, s.params) for s in prepared.statements) > 3800
     assert load_documents(graph, files).loaded == ("long.0",)
     with graph.session() as s:
         assert s.run("MATCH (n:Resource) RETURN n.sentence AS t").single()["t"] == sentence
@@ -313,8 +333,8 @@ def test_too_long_literal_is_refused_before_it_reaches_the_server(graph, graph_s
     files = _write_docs(graph_server, {"huge.0": turtle})
     with pytest.raises(DatabaseError, match="message limit"):
         load_documents(graph, files)
-    assert graph_counts(graph) == (0, 0)
-    assert server.bolt_answers(graph_server.local_bolt_port)  # the server is still up
+    assert graph.counts() == (0, 0)
+    assert bolt_answers(graph_server.local_bolt_port)  # the server is still up
 
 
 def _listening(port: int) -> list[str]:
@@ -343,19 +363,19 @@ def test_bolt_listens_on_loopback_only(graph_server):
 
 
 def test_bind_shim_without_compiler_warns_and_starts_unshimmed(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(server.shutil, "which", lambda name: None)
-    assert server.bind_shim(tmp_path) is None
+    monkeypatch.setattr(falkordb_server.shutil, "which", lambda name: None)
+    assert falkordb_server.bind_shim(tmp_path) is None
     assert "Bolt will listen on all interfaces" in caplog.text
-    assert "LD_PRELOAD" not in server._server_environment(tmp_path) or \
-        "bindlocal" not in server._server_environment(tmp_path)["LD_PRELOAD"]  # fmt: skip
+    assert "LD_PRELOAD" not in falkordb_server._server_environment(tmp_path) or \
+        "bindlocal" not in falkordb_server._server_environment(tmp_path)["LD_PRELOAD"]  # fmt: skip
 
 
 def test_bind_shim_is_built_once_and_reused(tmp_path):
-    first = server.bind_shim(tmp_path)
+    first = falkordb_server.bind_shim(tmp_path)
     if first is None:
         pytest.skip("no C compiler here")
     stamp = first.stat().st_mtime_ns
-    assert server.bind_shim(tmp_path) == first and first.stat().st_mtime_ns == stamp
+    assert falkordb_server.bind_shim(tmp_path) == first and first.stat().st_mtime_ns == stamp
 
 
 @pytest.mark.integration
@@ -368,14 +388,19 @@ def test_falkordb_transaction_functions_escape_parameters_too(graph):
 
 @pytest.mark.integration
 def test_falkordb_redis_requires_the_password_kept_private(graph_server):
+    import redis
+
     db_dir = graph_server.path(graph_server.db_dir)
-    password = server.redis_password(graph_server)
+    password = falkordb_server.redis_password(graph_server)
     assert stat.S_IMODE(db_dir.stat().st_mode) == 0o700
     for name in ("password", "redis.conf"):
         assert stat.S_IMODE((db_dir / name).stat().st_mode) == 0o600
-    port = graph_server.local_redis_port
-    assert server.redis_command(port, "GRAPH.QUERY", "falkordb", "RETURN 1").startswith(b"-NOAUTH")
-    assert server.redis_command(port, "PING", password=password + "x").startswith(b"-WRONGPASS")
-    assert server.redis_command(port, "PING", password=password).startswith(b"+PONG")
+    anonymous = redis.Redis(host="127.0.0.1", port=graph_server.local_redis_port)
+    with pytest.raises(redis.AuthenticationError):  # NOAUTH (or HELLO refused without AUTH)
+        anonymous.execute_command("GRAPH.QUERY", "falkordb", "RETURN 1")
+    anonymous.close()
+    with pytest.raises(redis.AuthenticationError):
+        falkordb_server.redis_client(graph_server, password=password + "x").ping()
+    assert falkordb_server.redis_client(graph_server).ping()
     pid = server.status(graph_server).pid
     assert password.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()

@@ -14,8 +14,10 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from pipeline.errors import DatabaseError
-from pipeline.graphdb.codec import FIELD_SEPARATOR, ROW_SEPARATOR
-from pipeline.graphdb.load import graph_counts, load_documents, prepare_document, purge_pending
+from pipeline.graphdb.falkordb.codec import FIELD_SEPARATOR, ROW_SEPARATOR
+from pipeline.graphdb.falkordb.staging import prepare_document
+from pipeline.graphdb.falkordb.writer import purge_pending
+from pipeline.graphdb.load import load_documents
 from pipeline.graphdb.mapping import read_document
 
 pytestmark = pytest.mark.integration
@@ -140,7 +142,7 @@ def _expected_counts(files: dict) -> tuple[int, int]:
 
 def _staging_statements(graph, path) -> int:
     pg = read_document(path, CHANGED_DOC)
-    prepared = prepare_document(CHANGED_DOC, "x", pg, graph.dialect, 500, replacing=True)
+    prepared = prepare_document(CHANGED_DOC, "x", pg, 500, replacing=True)
     return len(prepared.statements)
 
 
@@ -157,7 +159,7 @@ def test_load_fault_mid_document_leaves_committed_state(graph, seed_files, make_
     files, changed, dropped = seed_files
     staging = _staging_statements(graph, changed[CHANGED_DOC])
     assert staging >= 4, "the document must take several statements for the fault to be mid-way"
-    before, counts = _snapshot(graph), graph_counts(graph)
+    before, counts = _snapshot(graph), graph.counts()
     fault = make_fault(staging)
 
     with pytest.raises(error):
@@ -165,13 +167,13 @@ def test_load_fault_mid_document_leaves_committed_state(graph, seed_files, make_
 
     assert len(fault.seen) in {3, staging + 1}  # the fault did fire where intended
     assert _leftovers(graph) == {"pending nodes": 0, "pending relationships": 0, "stage nodes": 0}
-    assert graph_counts(graph) == counts
+    assert graph.counts() == counts
     assert _snapshot(graph) == before  # properties, labels, docs and load records as committed
 
 
 def test_load_rerun_after_fault_loads_new_version_once(graph, seed_files):
     files, changed, dropped = seed_files
-    before_counts = graph_counts(graph)
+    before_counts = graph.counts()
     with pytest.raises(RuntimeError):
         load_documents(graph, changed, on_statement=_raise_on(3))
 
@@ -197,8 +199,8 @@ def test_load_rerun_after_fault_loads_new_version_once(graph, seed_files):
     assert title == "改过的标题"
     assert kept == 0  # mentions only the old version stated are gone
     assert before_counts == _expected_counts(files)
-    assert graph_counts(graph) == _expected_counts(changed)
-    assert graph_counts(graph)[0] <= before_counts[0] - len(dropped)
+    assert graph.counts() == _expected_counts(changed)
+    assert graph.counts()[0] <= before_counts[0] - len(dropped)
     after = _snapshot(graph)
     again = load_documents(graph, changed)
     assert again.loaded == () and len(again.unchanged) == len(changed)
@@ -230,7 +232,7 @@ def test_load_purges_leftover_staging_first(graph, seed_files):
     files, changed, _dropped = seed_files
     before = _snapshot(graph)
     pg = read_document(changed[CHANGED_DOC], CHANGED_DOC)
-    prepared = prepare_document(CHANGED_DOC, "x", pg, graph.dialect, 500, replacing=True)
+    prepared = prepare_document(CHANGED_DOC, "x", pg, 500, replacing=True)
     with graph.session() as session:  # a staging whose loader died before it could commit
         for statement in prepared.statements[:-1]:
             session.run(statement.text, statement.params).consume()

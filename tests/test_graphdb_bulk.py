@@ -9,11 +9,16 @@ import shutil
 import pytest
 
 from pipeline.errors import DatabaseError
-from pipeline.graphdb import bulk
-from pipeline.graphdb.bulk import BulkBuilder, BulkUnsupported, bulk_load_files, falkordb_literal, encode_value
-from pipeline.graphdb.connection import connect
-from pipeline.graphdb.load import clear_graph, ensure_indexes, load_documents, load_graph, purge_pending
+from pipeline.graphdb.background import LoaderThread
+from pipeline.graphdb.falkordb import bulk
+from pipeline.graphdb.falkordb import server as falkordb_server
+from pipeline.graphdb.falkordb.bulk import BulkBuilder, encode_value
+from pipeline.graphdb.falkordb.literals import UnwritableValue, cypher_literal
+from pipeline.graphdb.falkordb.writer import purge_pending
+from pipeline.graphdb.load import load_documents, load_graph, sync_documents
 from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow, read_document
+from pipeline.graphdb.server import connect
+from pipeline.graphdb.writer import DocumentFile
 
 NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
 RELATIONSHIPS = "MATCH (a)-[r]->(b) RETURN a.uri AS a, type(r) AS type, properties(r) AS props, b.uri AS b"
@@ -31,19 +36,22 @@ def _dump(conn) -> tuple[list, list, list]:
     return nodes, rels, indexes
 
 
-def _bulk(settings, files: dict) -> tuple[list[str], int]:
-    loaded = bulk_load_files(settings, sorted(files.items()))
-    with connect(settings) as conn:
-        ensure_indexes(conn)
-    return loaded
+def _bulk(graph, files: dict, monkeypatch) -> None:
+    """Load ``files`` into the empty graph through the writer's bulk path (checked to be taken)."""
+    finished = []
+    real_finish = bulk.BulkWriter.finish
+    monkeypatch.setattr(bulk.BulkWriter, "finish", lambda self: finished.append(1) or real_finish(self))
+    summary = load_documents(graph, files, bulk=True)
+    assert finished == [1] and len(summary.loaded) == len(files)
+    monkeypatch.setattr(bulk.BulkWriter, "finish", real_finish)
 
 
-def _both_ways(graph, settings, files: dict) -> tuple[tuple, tuple]:
+def _both_ways(graph, files: dict, monkeypatch) -> tuple[tuple, tuple]:
     """The graph the document-by-document load writes, and the one the bulk load writes."""
     load_documents(graph, files)
     one_by_one = _dump(graph)
-    clear_graph(graph)
-    _bulk(settings, files)
+    graph.clear()
+    _bulk(graph, files, monkeypatch)
     return one_by_one, _dump(graph)
 
 
@@ -79,14 +87,14 @@ def test_encode_value_round_trips_through_struct(value):
 
 @pytest.mark.parametrize("value", [2**63, "a\0b", [[1]], {"k": 1}, None])
 def test_encode_value_refuses_what_it_cannot_write_exactly(value):
-    with pytest.raises(BulkUnsupported):
+    with pytest.raises(UnwritableValue):
         encode_value(value)
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -0.0, "a\0", 2**64])
 def test_cypher_literal_refuses_inexact_values(value):
-    with pytest.raises(BulkUnsupported):
-        falkordb_literal(value)
+    with pytest.raises(UnwritableValue):
+        cypher_literal(value)
 
 
 def test_builder_creates_each_node_and_relationship_once_and_defers_restatements():
@@ -106,14 +114,14 @@ def test_builder_creates_each_node_and_relationship_once_and_defers_restatements
     assert builder.rows == 8
     updates = builder.updates()
     assert len(updates) == 3  # the body's docs and props, its labels, the inScheme tag
-    assert "['b'], {`prefLabel`: 'b'}" in updates[0]
-    with pytest.raises(BulkUnsupported):
+    assert "['b'], {prefLabel: 'b'}" in updates[0]
+    with pytest.raises(UnwritableValue):
         builder.add("a", "sha-a", pg("a"))
 
 
 @pytest.mark.integration
-def test_bulk_load_writes_what_the_document_loader_writes(graph, graph_server, shared_corpus):
-    one_by_one, bulked = _both_ways(graph, graph_server, shared_corpus)
+def test_bulk_load_writes_what_the_document_loader_writes(graph, shared_corpus, monkeypatch):
+    one_by_one, bulked = _both_ways(graph, shared_corpus, monkeypatch)
     nodes, rels, indexes = bulked
     assert len(nodes) > 500 and len(rels) > 1000
     assert any("copy_" in n and "', '" in n for n in nodes)  # shared nodes carry both tags
@@ -121,7 +129,7 @@ def test_bulk_load_writes_what_the_document_loader_writes(graph, graph_server, s
 
 
 @pytest.mark.integration
-def test_restated_values_load_exactly(graph, graph_server, tmp_path, monkeypatch):
+def test_restated_values_load_exactly(graph, tmp_path, monkeypatch):
     """Properties a later document restates travel as Cypher literals: they must round-trip."""
     tricky = {"text": "it's a \\ back'slash\nline 中文", "n": 2**62, "x": 0.1, "tiny": 1e-7,
               "flag": False, "altLabel": ["甲", "乙'"], "neg": -3.75}  # fmt: skip
@@ -134,9 +142,8 @@ def test_restated_values_load_exactly(graph, graph_server, tmp_path, monkeypatch
     files = {doc: tmp_path / f"{doc}.ttl" for doc in graphs}
     for path in files.values():
         path.write_text(path.stem)
-    monkeypatch.setattr(bulk, "read_document", lambda path, doc: graphs[doc])
-    monkeypatch.setattr("pipeline.graphdb.load.read_document", lambda path, doc: graphs[doc])
-    one_by_one, bulked = _both_ways(graph, graph_server, files)
+    monkeypatch.setattr("pipeline.graphdb.writer.read_document", lambda path, doc: graphs[doc])
+    one_by_one, bulked = _both_ways(graph, files, monkeypatch)
     assert one_by_one == bulked
     with graph.session() as session:
         props = session.run("MATCH (n {uri: 'urn:shared'}) RETURN properties(n) AS p").single()["p"]
@@ -144,7 +151,7 @@ def test_restated_values_load_exactly(graph, graph_server, tmp_path, monkeypatch
 
 
 @pytest.mark.integration
-def test_a_bulk_loaded_graph_takes_incremental_changes_like_any_other(graph, graph_server, seed_docs, tmp_path):
+def test_a_bulk_loaded_graph_takes_incremental_changes_like_any_other(graph, seed_docs, tmp_path, monkeypatch):
     files = dict(seed_docs)
     first = sorted(files)[0]
     changed = tmp_path / f"{first}.ttl"
@@ -152,20 +159,20 @@ def test_a_bulk_loaded_graph_takes_incremental_changes_like_any_other(graph, gra
     load_documents(graph, files)
     load_documents(graph, {**files, first: changed})
     expected = _dump(graph)
-    clear_graph(graph)
-    _bulk(graph_server, files)
+    graph.clear()
+    _bulk(graph, files, monkeypatch)
     summary = load_documents(graph, {**files, first: changed})
     assert summary.loaded == (first,) and len(summary.unchanged) == len(files) - 1
     assert _dump(graph) == expected
 
 
 @pytest.mark.integration
-def test_an_interrupted_bulk_load_is_cleared_by_the_next_load(graph, graph_server, seed_docs, monkeypatch):
+def test_an_interrupted_bulk_load_is_cleared_by_the_next_load(graph, graph_server, seed_docs):
     files = dict(seed_docs)
-    writer = bulk.BulkWriter(graph_server)
+    writer = bulk.BulkWriter(falkordb_server.redis_client(graph_server))
     writer.begin()
     for doc, path in sorted(files.items())[:2]:
-        writer.add(doc, bulk.document_sha(path), read_document(path, doc))
+        writer.add(doc, DocumentFile(doc, path).sha256, read_document(path, doc))
     writer.flush()  # sent, but never finished: the marker stays
     writer.close()
     assert purge_pending(graph) == ("bulk load",)
@@ -176,7 +183,7 @@ def test_an_interrupted_bulk_load_is_cleared_by_the_next_load(graph, graph_serve
 
 
 @pytest.mark.integration
-def test_a_failed_bulk_load_leaves_an_empty_graph(graph, graph_server, seed_docs, monkeypatch):
+def test_a_failed_bulk_load_ends_as_the_one_by_one_load_would(graph, seed_docs, monkeypatch, caplog):
     files = dict(seed_docs)
     broken = sorted(files)[-1]
     real = read_document
@@ -186,27 +193,37 @@ def test_a_failed_bulk_load_leaves_an_empty_graph(graph, graph_server, seed_docs
             raise DatabaseError(f"{path}: not valid Turtle")
         return real(path, doc)
 
-    monkeypatch.setattr(bulk, "read_document", reading)
-    with pytest.raises(DatabaseError):
-        bulk_load_files(graph_server, sorted(files.items()))
-    assert bulk.graph_is_empty(graph_server)
+    monkeypatch.setattr("pipeline.graphdb.writer.read_document", reading)
+    with caplog.at_level(logging.WARNING), pytest.raises(DatabaseError, match="not valid Turtle"):
+        load_documents(graph, files, bulk=True)
+    assert "loading document by document" in caplog.text
+    with graph.session() as session:
+        loaded = {r["doc"] for r in session.run("MATCH (m:PolicykgLoad) RETURN m.doc AS doc")}
+        markers = session.run("MATCH (b:PolicykgBulk) RETURN count(b) AS n").single()["n"]
+    assert loaded == set(files) - {broken} and markers == 0
 
 
 @pytest.mark.integration
-def test_bulk_loader_gives_up_to_the_final_pass(graph, graph_server, seed_docs, monkeypatch, caplog):
+def test_loading_alongside_falls_back_to_one_by_one_when_the_bulk_load_fails(graph, seed_docs, monkeypatch, caplog):
     monkeypatch.setattr(bulk, "encode_value", _refuse)
-    loader = bulk.BulkLoader(graph_server)
-    for doc, path in sorted(seed_docs.items()):
-        loader.submit(doc, path)
-    with caplog.at_level(logging.WARNING):
-        loader.finish()
-    assert loader.loaded == [] and loader.rows == 0
-    assert "bulk load stopped" in caplog.text
-    assert bulk.graph_is_empty(graph_server)
+    writer = graph.open_writer(bulk=True)
+    try:
+        loader = LoaderThread(writer)
+        for doc, path in sorted(seed_docs.items()):
+            loader.submit(DocumentFile(doc, path))
+        with caplog.at_level(logging.WARNING):
+            loader.finish()
+        summary = sync_documents(writer, dict(seed_docs))
+    finally:
+        writer.close()
+    assert sorted(loader.loaded) == sorted(seed_docs) and loader.rows > 0
+    assert "loading document by document" in caplog.text
+    assert summary.loaded == () and len(summary.unchanged) == len(seed_docs)
+    assert summary.nodes > 100
 
 
 def _refuse(value):
-    raise BulkUnsupported("refused")
+    raise UnwritableValue("refused")
 
 
 @pytest.mark.integration
@@ -215,7 +232,7 @@ def test_load_graph_bulk_loads_an_empty_graph_then_loads_changes_one_by_one(seed
     original = bulk.BulkWriter._send
     monkeypatch.setattr(bulk.BulkWriter, "_send", lambda self, args: (sent.append(args), original(self, args)))
     with connect(seed_graph) as conn:
-        clear_graph(conn)
+        conn.clear()
     summary = load_graph(seed_graph)
     assert sent and len(summary.loaded) == len(list((seed_graph.root / "data/graph/docs").glob("*.ttl")))
     sent.clear()
@@ -228,7 +245,7 @@ def test_load_graph_bulk_loads_an_empty_graph_then_loads_changes_one_by_one(seed
 def test_load_graph_falls_back_to_one_by_one_when_the_bulk_path_cannot_write_a_value(seed_graph, monkeypatch, caplog):
     monkeypatch.setattr(bulk, "encode_value", _refuse)
     with connect(seed_graph) as conn:
-        clear_graph(conn)
+        conn.clear()
     with caplog.at_level(logging.WARNING):
         summary = load_graph(seed_graph)
     assert "loading document by document" in caplog.text

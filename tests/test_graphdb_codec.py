@@ -1,4 +1,4 @@
-"""FalkorDB's text rows (``pipeline.graphdb.codec``): kinds, list fallback, sizing, round-trips."""
+"""FalkorDB's text rows (``pipeline.graphdb.falkordb.codec``): kinds, list fallback, sizing, round-trips."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from rdflib.namespace import RDF, SKOS
 from test_graphdb import _write_docs  # noqa: E402 - pytest puts tests/ on sys.path
 from test_graphdb_atomic import _snapshot
 
-from pipeline.graphdb import server, statements
-from pipeline.graphdb.codec import (
+from pipeline.graphdb import statements
+from pipeline.graphdb.falkordb import staging
+from pipeline.graphdb.falkordb.codec import (
     FIELD_SEPARATOR,
     ROW_SEPARATOR,
     Kind,
@@ -20,12 +21,14 @@ from pipeline.graphdb.codec import (
     props_signature,
     value_kind,
 )
-from pipeline.graphdb.dialect import Dialect, Statement, escape_parameters
-from pipeline.graphdb.load import clear_graph, load_documents, prepare_document
+from pipeline.graphdb.dialect import Statement
+from pipeline.graphdb.falkordb.driver import escape_parameters
+from pipeline.graphdb.falkordb.staging import MAX_STATEMENT_BYTES, document_parts, prepare_document, statement_bytes
+from pipeline.graphdb.load import load_documents
 from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow, read_document
-from pipeline.graphdb.statements import document_parts
+from pipeline.graphdb.ports import bolt_answers
 
-LIMIT = Dialect.FALKORDB.max_statement_bytes
+LIMIT = MAX_STATEMENT_BYTES
 EX = Namespace("http://example.org/onto#")
 DOUBLE = URIRef("http://www.w3.org/2001/XMLSchema#double")
 DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
@@ -128,9 +131,9 @@ def _long_strings_graph() -> PropertyGraph:
 
 def test_text_rows_of_long_strings_fit_the_limit_and_decode_to_the_rows():
     prepared = prepare_document(
-        "long.0", "0" * 64, _long_strings_graph(), Dialect.FALKORDB, 500, replacing=False
+        "long.0", "0" * 64, _long_strings_graph(), 500, replacing=False
     )
-    sizes = [Dialect.FALKORDB.statement_bytes(st.text, st.params) for st in prepared.statements]
+    sizes = [statement_bytes(st.text, st.params) for st in prepared.statements]
     for st, size in zip(prepared.statements, sizes, strict=True):
         assert _spliced_bytes(st) <= size <= LIMIT
     staging = [st for st in prepared.statements if "pre" in st.params]
@@ -151,7 +154,7 @@ def test_rows_without_a_signature_fall_back_to_list_rows():
         NodeRow(f"{ID}d\x1e", ("Resource",), {}),
     )
     rels = (RelRow(f"{ID}a", "next", f"{ID}c"), RelRow(f"{ID}a", "next", f"{ID}d\x1e"))
-    parts = document_parts(PropertyGraph(nodes, rels), Dialect.FALKORDB)
+    parts = document_parts(PropertyGraph(nodes, rels))
     as_lists = [p for p in parts if p.text_rows is None]
     as_text = [(p.rows, p.text_rows) for p in parts if p.text_rows is not None]
     assert [p.rows for p in as_lists] == [
@@ -171,7 +174,7 @@ def test_rows_without_a_signature_fall_back_to_list_rows():
 def test_neo4j_parts_keep_list_rows():
     nodes = (NodeRow(f"{ID}a", ("Resource", "Task"), {"ordinal": 1}),)
     rels = (RelRow(f"{ID}a", "next", f"{ID}a"),)
-    parts = document_parts(PropertyGraph(nodes, rels), Dialect.NEO4J)
+    parts = statements.document_parts(PropertyGraph(nodes, rels))
     assert [p.text_rows for p in parts] == [None, None]
     assert parts[0].text.startswith(
         "UNWIND $rows AS w MERGE (n:Resource {uri: $pre[w[0]] + w[1]}) SET n += w[2]"
@@ -189,12 +192,12 @@ def test_row_fitting_only_beside_the_shorter_list_text_goes_as_a_list():
     long_row = NodeRow(f"{ID}long", ("Resource",), {"sentence": "长" * 1100})
     short_row = NodeRow(f"{ID}short", ("Resource",), {"sentence": "短"})
     pg = PropertyGraph((long_row, short_row), ())
-    prepared = prepare_document("l.0", "0" * 64, pg, Dialect.FALKORDB, 500, replacing=False)
+    prepared = prepare_document("l.0", "0" * 64, pg, 500, replacing=False)
     rows = [v for st in prepared.statements for k, v in st.params.items() if k.startswith("rows")]
     short_text = FIELD_SEPARATOR.join(["0", "short", "短"])
     assert rows == [[[0, "long", {"sentence": "长" * 1100}]], short_text]
     for st in prepared.statements:
-        assert _spliced_bytes(st) <= Dialect.FALKORDB.statement_bytes(st.text, st.params) <= LIMIT
+        assert _spliced_bytes(st) <= statement_bytes(st.text, st.params) <= LIMIT
 
 
 def _every_kind_turtle() -> str:
@@ -260,8 +263,8 @@ def test_text_rows_near_the_size_limit_load(graph, graph_server):
     )
     files = _write_docs(graph_server, {"long.0": turtle})
     pg = read_document(files["long.0"], "long.0")
-    prepared = prepare_document("long.0", "0" * 64, pg, graph.dialect, 500, replacing=False)
-    sizes = [graph.dialect.statement_bytes(s.text, s.params) for s in prepared.statements]
+    prepared = prepare_document("long.0", "0" * 64, pg, 500, replacing=False)
+    sizes = [statement_bytes(s.text, s.params) for s in prepared.statements]
     rows = [v for st in prepared.statements for k, v in st.params.items() if k.startswith("rows")]
     assert max(sizes) > 3700 and all(isinstance(v, str) for v in rows)
     assert load_documents(graph, files).loaded == ("long.0",)
@@ -269,7 +272,7 @@ def test_text_rows_near_the_size_limit_load(graph, graph_server):
         records = session.run("MATCH (m:Resource) RETURN m.n AS n, m.sentence AS s")
         found = {r["n"]: r["s"] for r in records}
     assert found == dict(enumerate(LONG_SENTENCES))
-    assert server.bolt_answers(graph_server.local_bolt_port)
+    assert bolt_answers(graph_server.local_bolt_port)
 
 
 @pytest.mark.integration
@@ -277,9 +280,9 @@ def test_seed_documents_load_the_same_as_with_list_rows(graph, seed_docs, monkey
     sent: list[Statement] = []
     load_documents(graph, seed_docs, on_statement=sent.append)
     as_text = _snapshot(graph)
-    clear_graph(graph)
-    monkeypatch.setattr(statements, "props_signature", lambda props: None)
-    monkeypatch.setattr(statements, "safe_text", lambda text: False)
+    graph.clear()
+    monkeypatch.setattr(staging, "props_signature", lambda props: None)
+    monkeypatch.setattr(staging, "safe_text", lambda text: False)
     sent_as_lists: list[Statement] = []
     load_documents(graph, seed_docs, on_statement=sent_as_lists.append)
 

@@ -13,8 +13,10 @@ from test_graphdb import DOC_B, SMALL_TTL, _write_docs
 from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb import server
-from pipeline.graphdb.connection import connect
-from pipeline.graphdb.load import graph_counts, load_documents
+from pipeline.graphdb.falkordb import server as falkordb_server
+from pipeline.graphdb.load import load_documents
+from pipeline.graphdb.ports import port_in_use
+from pipeline.graphdb.server import connect
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +76,7 @@ def test_load_killed_mid_document_leaves_nothing_partial_and_rerun_completes(own
 
     deadline = time.monotonic() + 20  # a forked snapshot child may hold the ports a moment longer
     while time.monotonic() < deadline and any(
-        server.port_in_use(p) for p in (own_server.local_bolt_port, own_server.local_redis_port)
+        port_in_use(p) for p in (own_server.local_bolt_port, own_server.local_redis_port)
     ):
         time.sleep(0.2)
     assert not server.status(own_server).running  # exiting counts as gone, so start() restarts
@@ -93,25 +95,25 @@ def test_load_killed_mid_document_leaves_nothing_partial_and_rerun_completes(own
         with conn.session() as session:
             docs = sorted({d for r in session.run(ALL_DOCS) for d in r["ds"]})
         assert docs == ["a.0", "b.0"]
-        counts = graph_counts(conn)
+        counts = conn.counts()
         assert load_documents(conn, files).unchanged == ("a.0", "b.0")
-        assert graph_counts(conn) == counts
+        assert conn.counts() == counts
 
 
 def test_no_forked_background_saves_yet_data_survives_a_stop(own_server):
     # a forked save during a Bolt query has deadlocked FalkorDB: saves are explicit and in place
-    reply = server.redis_command(own_server.local_redis_port, "CONFIG", "GET", "save",
-                                 password=server.redis_password(own_server))
-    assert reply.endswith(b"$4\r\nsave\r\n$0\r\n\r\n")
+    client = falkordb_server.redis_client(own_server)
+    assert client.config_get("save") == {"save": ""}
+    client.close()
     files = _write_docs(own_server, {"a.0": SMALL_TTL})
     with connect(own_server) as conn:
         load_documents(conn, files)
-        counts = graph_counts(conn)
+        counts = conn.counts()
     assert counts[0] > 0
     server.stop(own_server)
     server.start(own_server)
     with connect(own_server) as conn:
-        assert graph_counts(conn) == counts
+        assert conn.counts() == counts
 
 
 def _stopped(settings: Settings) -> int:
@@ -123,7 +125,7 @@ def _stopped(settings: Settings) -> int:
 
 
 def test_watchdog_leaves_a_server_that_answers_alone(own_server):
-    with server.Watchdog(own_server, interval=0.1, misses=2) as watch:
+    with falkordb_server.Watchdog(own_server, interval=0.1, misses=2) as watch:
         with connect(own_server) as conn, conn.session() as session:
             for _ in range(10):  # busy with queries, still answering PING
                 session.run("UNWIND range(1, 2000) AS i RETURN count(i)").consume()
@@ -132,8 +134,8 @@ def test_watchdog_leaves_a_server_that_answers_alone(own_server):
 
 
 def test_load_on_a_server_that_stops_answering_fails_instead_of_waiting_forever(own_server, monkeypatch, caplog):
-    monkeypatch.setattr(server, "WATCH_INTERVAL", 0.2)
-    monkeypatch.setattr(server, "WATCH_MISSES", 3)
+    monkeypatch.setattr(falkordb_server, "WATCH_INTERVAL", 0.2)
+    monkeypatch.setattr(falkordb_server, "WATCH_MISSES", 3)
     files = _write_docs(own_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
     frozen = []
 
@@ -151,10 +153,10 @@ def test_load_on_a_server_that_stops_answering_fails_instead_of_waiting_forever(
     assert "has deadlocked; killing it" in caplog.text
     pid = frozen[1]
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and server._read_pid(own_server.path(own_server.db_dir)) == pid:
+    while time.monotonic() < deadline and falkordb_server._read_pid(own_server.path(own_server.db_dir)) == pid:
         time.sleep(0.05)
     assert not server.status(own_server).running
     server.start(own_server)  # from the last save; the rerun loads both documents
     with connect(own_server) as conn:
         assert load_documents(conn, files).loaded == ("a.0", "b.0")
-        assert graph_counts(conn) == (5, 3)
+        assert conn.counts() == (5, 3)

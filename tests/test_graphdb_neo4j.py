@@ -15,9 +15,9 @@ import pytest
 from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb import neo4j_local, server
-from pipeline.graphdb.connection import connect
 from pipeline.graphdb.credentials import read_password
-from pipeline.graphdb.load import graph_counts, load_documents
+from pipeline.graphdb.load import load_documents
+from pipeline.graphdb.server import connect
 from conftest import _free_port  # noqa: E402 - pytest puts tests/ on sys.path
 from test_graphdb import DOC_B, LOOPBACK, SMALL_TTL, _listening, _write_docs
 
@@ -88,10 +88,8 @@ def test_neo4j_status_names_the_engine_and_version(neo4j_server):
 
 
 def test_neo4j_uri_is_a_unique_constraint(neo4j_server):
-    from pipeline.graphdb.load import clear_graph
-
     with connect(neo4j_server) as conn:
-        clear_graph(conn)
+        conn.clear()
         load_documents(conn, _write_docs(neo4j_server, {"a.0": SMALL_TTL}))
         with conn.session() as session:
             rows = session.run("SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties "
@@ -103,12 +101,10 @@ def test_neo4j_uri_is_a_unique_constraint(neo4j_server):
 
 def test_neo4j_exception_mid_document_keeps_the_previous_version(neo4j_server):
     with connect(neo4j_server) as conn:
-        from pipeline.graphdb.load import clear_graph
-
-        clear_graph(conn)
+        conn.clear()
         files = _write_docs(neo4j_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
         load_documents(conn, files)
-        before, counts = _dump(conn), graph_counts(conn)
+        before, counts = _dump(conn), conn.counts()
         sent = []
 
         def fail_midway(statement):
@@ -120,7 +116,7 @@ def test_neo4j_exception_mid_document_keeps_the_previous_version(neo4j_server):
         with pytest.raises(RuntimeError, match="injected"):
             load_documents(conn, files, on_statement=fail_midway)
         assert any(text.startswith("UNWIND $rows") for text in sent[:6])
-        assert _dump(conn) == before and graph_counts(conn) == counts
+        assert _dump(conn) == before and conn.counts() == counts
         assert load_documents(conn, files).loaded == ("a.0",)
         assert _dump(conn) != before
         with conn.session() as session:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.graphdb.connection import connect
-from pipeline.graphdb.load import clear_graph, graph_counts
+from pipeline.graphdb.server import connect
 from pipeline.graphdb.queries import parse_query_file, run_query
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -35,7 +34,7 @@ def _state(settings) -> tuple:
     """Counts, every node and relationship, and every query's answers."""
     answers = {}
     with connect(settings) as conn:
-        counts = graph_counts(conn)
+        counts = conn.counts()
         with conn.session() as session:
             dump = sorted(repr(sorted(_normal(r.data()).items())) for r in session.run(RESOURCES))
         for path in sorted((ROOT / "queries").glob("*.cypher")):
@@ -80,7 +79,7 @@ def built(neo4j_server, tmp_path_factory):
     shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
     settings = neo4j_server.with_overrides(root=root, workers=2)
     with connect(settings) as conn:
-        clear_graph(conn)
+        conn.clear()
     summary = run(settings)
     return settings, summary
 
@@ -121,12 +120,12 @@ def test_the_cypher_script_and_the_csvs_rebuild_the_loaded_graph(built):
     graph_dir = settings.path(settings.graph_dir)
 
     with connect(settings) as conn:
-        clear_graph(conn)
+        conn.clear()
     _run_script(settings, (graph_dir / "policykg.cypher").read_text(encoding="utf-8"))
     _same(_state(settings), loaded)
 
     with connect(settings) as conn:
-        clear_graph(conn)
+        conn.clear()
     import_dir = settings.path(settings.db_dir) / "neo4j" / "import"
     import_dir.mkdir(parents=True, exist_ok=True)
     for name in ("nodes.csv", "relationships.csv"):

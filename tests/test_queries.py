@@ -46,11 +46,11 @@ def test_format_rows_csv_and_json():
 @pytest.fixture(scope="module")
 def loaded(engine_seed_graph):
     """The seed graph loaded on each engine (FalkorDB, Neo4j): every query test runs on both."""
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph, load_graph
+    from pipeline.graphdb.load import load_graph
+    from pipeline.graphdb.server import connect
 
     with connect(engine_seed_graph) as conn:
-        clear_graph(conn)
+        conn.clear()
     load_graph(engine_seed_graph)
     with connect(engine_seed_graph) as conn:
         yield conn
@@ -182,19 +182,19 @@ def test_check_read_only_accepts_reads(text):
 
 
 def test_cypher_literal_keeps_quotes_as_data():
-    from pipeline.graphdb.falkordb_read import statement_with_parameters
+    from pipeline.graphdb.falkordb.read import statement_with_parameters
 
     statement = statement_with_parameters("RETURN $b", {"b": "x' RETURN 1 //", "n": 2})
     assert statement == "CYPHER b='x\\' RETURN 1 //' n=2 RETURN $b"
-    with pytest.raises(QueryError, match="bad parameter name"):
+    with pytest.raises(QueryError, match="bad name"):
         statement_with_parameters("RETURN 1", {"a b": 1})
 
 
 def _node_count(settings) -> int:
-    from pipeline.graphdb.bulk import _client
-    from pipeline.graphdb.dialect import FALKORDB_GRAPH
+    from pipeline.graphdb.falkordb.server import redis_client
+    from pipeline.graphdb.falkordb.staging import FALKORDB_GRAPH
 
-    client = _client(settings)
+    client = redis_client(settings)
     try:
         reply = client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, "MATCH (n) RETURN count(n)")
         return int(reply[1][0][0])
@@ -213,9 +213,9 @@ def test_run_read_only_server_refuses_writes_without_the_text_check(graph, graph
     before = _node_count(graph_server)
     monkeypatch.setattr(queries, "check_read_only", lambda text: None)
     with pytest.raises(QueryError):
-        queries.run_read_only(graph, graph_server, text, {})
+        queries.run_read_only(graph, text, {})
     assert _node_count(graph_server) == before
-    labels = queries.run_read_only(graph, graph_server, "MATCH (n) RETURN labels(n) AS l, n.v AS v", {})[1]
+    labels = queries.run_read_only(graph, "MATCH (n) RETURN labels(n) AS l, n.v AS v", {})[1]
     assert labels == [{"l": ["Resource"], "v": 1}]
 
 
@@ -227,17 +227,19 @@ def test_run_read_only_returns_typed_values_and_parameters(graph, graph_server):
         "CREATE (:Resource {uri: 'a', n: 2, f: 1.5, ok: true, l: ['x', 'y']})-[:R {w: 3}]->(:Resource {uri: 'b'})"
     ).consume()
     columns, rows = run_read_only(
-        graph, graph_server,
-        "MATCH (a {uri: $u})-[r]->(b) RETURN a, r.w AS w, b.uri AS b, {k: a.l} AS m, $q AS q", {"u": "a", "q": "it's"},
+        graph,
+        "MATCH (a {uri: $u})-[r]->(b) RETURN a, r.w AS w, b.uri AS b, {k: a.l} AS m, $q AS q, $x AS x",
+        {"u": "a", "q": "it's", "x": 0.1},
     )  # fmt: skip
-    assert columns == ["a", "w", "b", "m", "q"]
+    assert columns == ["a", "w", "b", "m", "q", "x"]
     assert rows == [{"a": {"uri": "a", "n": 2, "f": 1.5, "ok": True, "l": ["x", "y"]}, "w": 3, "b": "b",
-                     "m": {"k": ["x", "y"]}, "q": "it's"}]  # fmt: skip
+                     "m": {"k": ["x", "y"]}, "q": "it's", "x": 0.1}]  # fmt: skip
 
 
 def test_run_read_only_uses_a_read_session_on_neo4j():
     from pipeline.graphdb.connection import Connection
     from pipeline.graphdb.dialect import Dialect
+    from pipeline.graphdb.falkordb.driver import FalkorDBConnection
     from pipeline.graphdb.queries import run_read_only
 
     modes = []
@@ -264,10 +266,7 @@ def test_run_read_only_uses_a_read_session_on_neo4j():
             modes.append(kwargs.get("default_access_mode"))
             return Session()
 
-    from pipeline.config import Settings
-
-    settings = Settings(neo4j_uri="bolt://example:7687")
-    assert run_read_only(Connection(Driver(), Dialect.NEO4J, None), settings, "RETURN 1 AS x", {}) == (["x"], [])
+    assert run_read_only(Connection(Driver(), Dialect.NEO4J, None), "RETURN 1 AS x", {}) == (["x"], [])
     assert modes == ["READ"]
-    with pytest.raises(QueryError, match="read-only path"):
-        run_read_only(Connection(Driver(), Dialect.FALKORDB, None), settings, "RETURN 1", {})
+    with pytest.raises(QueryError, match="read-only path"):  # a remote FalkorDB (no Redis port)
+        run_read_only(FalkorDBConnection(Driver(), Dialect.FALKORDB, None), "RETURN 1", {})

@@ -227,7 +227,7 @@ def loading(graph, graph_server, tmp_path) -> Settings:
 
 
 def _recorded(settings: Settings) -> set[str]:
-    from pipeline.graphdb.connection import connect
+    from pipeline.graphdb.server import connect
 
     with connect(settings) as conn, conn.session() as session:
         return {r["doc"] for r in session.run("MATCH (m:PolicykgLoad) RETURN m.doc AS doc")}
@@ -238,16 +238,19 @@ def _recorded(settings: Settings) -> set[str]:
 @pytest.mark.parametrize("bulk_load", [True, False], ids=["bulk-into-empty-graph", "one-by-one"])
 def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, bulk_load):
     import pipeline.runner as runner
-    from pipeline.graphdb import bulk, load, server
+    from pipeline.graphdb import load, server
+    from pipeline.graphdb.falkordb import bulk
+    from pipeline.graphdb.falkordb.driver import FalkorDBConnection
 
     bulk_calls: list[int] = []
     real_send = bulk.BulkWriter._send
     monkeypatch.setattr(bulk.BulkWriter, "_send", lambda self, a: bulk_calls.append(1) or real_send(self, a))
     if not bulk_load:  # as when the graph holds documents already
-        monkeypatch.setattr(bulk, "graph_is_empty", lambda settings: False)
+        real_open = FalkorDBConnection.open_writer
+        monkeypatch.setattr(FalkorDBConnection, "open_writer", lambda self, **kw: real_open(self, **{**kw, "bulk": False}))
     final_passes = []
-    real_load_graph = load.load_graph
-    monkeypatch.setattr(load, "load_graph", lambda s, **kw: final_passes.append(real_load_graph(s, **kw)) or final_passes[-1])
+    real_sync = load.sync_documents
+    monkeypatch.setattr(load, "sync_documents", lambda w, f: final_passes.append(real_sync(w, f)) or final_passes[-1])
     events: list[str] = []
     real_export, real_save = runner.export_graph, server.save
 
@@ -267,7 +270,7 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, 
     assert set(final_passes[0].unchanged) == written and not final_passes[0].loaded
     assert summary.loaded_documents == len(written)
     assert summary.times.seconds["load (alongside extraction)"] > 0
-    assert "final load pass takes over" not in caplog.text and "bulk load stopped" not in caplog.text
+    assert "final load pass takes over" not in caplog.text and "bulk load not possible" not in caplog.text
     assert bool(bulk_calls) == bulk_load
     # what the thread loaded is saved to disk once, after the export (their writes contend)
     assert events == ["exported", "saved"]
@@ -280,17 +283,23 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, 
 @pytest.mark.slow
 def test_run_load_falls_back_to_the_final_pass_when_the_background_load_fails(loading, monkeypatch, caplog):
     from pipeline.errors import DatabaseError
+    from pipeline.graphdb.falkordb.writer import FalkorDBWriter
 
-    def unreachable(settings):
-        raise DatabaseError("injected: the background load cannot connect")
+    real_write = FalkorDBWriter.write
+    failed: list[str] = []
 
-    monkeypatch.setattr("pipeline.graphdb.background.connect", unreachable)
-    monkeypatch.setattr("pipeline.graphdb.bulk.graph_is_empty", lambda settings: False)
+    def lost_once(self, document):  # the first document written alongside fails, once
+        if not failed:
+            failed.append(document.doc)
+            raise DatabaseError("injected: the server went away for a moment")
+        return real_write(self, document)
+
+    monkeypatch.setattr(FalkorDBWriter, "write", lost_once)
+    monkeypatch.setattr(FalkorDBWriter, "_bulk_add", lambda self, document: None)  # one by one
     summary = run(loading, analyse=False)
     assert "injected" in caplog.text and "final load pass takes over" in caplog.text
     written = {p.stem for p in (loading.path(loading.graph_dir) / "docs").glob("*.ttl")}
     assert _recorded(loading) == written and summary.loaded_documents == len(written)
-    assert summary.times.seconds["load (alongside extraction)"] == 0
 
 
 @pytest.mark.integration
@@ -298,12 +307,14 @@ def test_run_load_falls_back_to_the_final_pass_when_the_background_load_fails(lo
 def test_run_falls_back_to_one_by_one_when_the_bulk_load_fails(loading, monkeypatch, caplog):
     from pipeline.errors import DatabaseError
 
-    def unreadable(path, doc):
-        raise DatabaseError(f"injected: {path.name} cannot be read for the bulk load")
+    from pipeline.graphdb.falkordb import bulk
 
-    monkeypatch.setattr("pipeline.graphdb.bulk.read_document", unreadable)
+    def unwritable(self, doc, sha256, pg):
+        raise DatabaseError(f"injected: {doc} cannot be written by the bulk load")
+
+    monkeypatch.setattr(bulk.BulkWriter, "add", unwritable)
     summary = run(loading, analyse=False)
-    assert "bulk load stopped" in caplog.text and "loading document by document" in caplog.text
+    assert "bulk load not possible" in caplog.text and "loading document by document" in caplog.text
     written = {p.stem for p in (loading.path(loading.graph_dir) / "docs").glob("*.ttl")}
     assert _recorded(loading) == written and summary.loaded_documents == len(written)
 

@@ -40,12 +40,12 @@ def analysis_statements(
 ) -> list[Statement]:
     """The statements writing ``rows`` (from ``export.database_rows``): drop the old ANSWERS
     links, then body metrics and new links in batches that fit the dialect's message size."""
-    from pipeline.graphdb.load import _batches
+    from pipeline.graphdb.statements import json_batches
 
     statements = [Statement(cypher("clear_answers"), {})]
     for name, key in (("write_body_metrics", "bodies"), ("write_answers", "answers")):
         text = cypher(name)
-        for batch in _batches(rows.get(key, []), batch_size, dialect.max_message_bytes):
+        for batch in json_batches(rows.get(key, []), batch_size, dialect.max_message_bytes):
             statements.append(Statement(text, {"rows": batch}))
     return statements
 
@@ -60,11 +60,10 @@ def write_analysis(
     from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
     from pipeline.graphdb import server
-    from pipeline.graphdb.connection import connect
 
     bodies, answers = rows.get("bodies", []), rows.get("answers", [])
     try:
-        with connect(settings) as connection:
+        with server.connect(settings) as connection:
             statements = analysis_statements(rows, connection.dialect, settings.batch_size)
             counts = _execute(connection, statements, on_statement)
     except (ServiceUnavailable, SessionExpired, OSError) as exc:

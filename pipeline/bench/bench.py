@@ -186,13 +186,11 @@ def _engine(settings: Settings) -> str:
 def _empty_database(settings: Settings) -> None:
     """Start from an empty graph so the cold run loads everything (the bench's own server)."""
     from pipeline.graphdb import server
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph
 
     if settings.uses_local_server:
         server.start(settings)
-    with connect(settings) as conn:
-        clear_graph(conn)
+    with server.connect(settings) as conn:
+        conn.clear()
 
 
 #: Megabytes of the one long raw file ``make bench`` pushes through a worker's stages.

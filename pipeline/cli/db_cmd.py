@@ -67,8 +67,6 @@ def register(app: typer.Typer) -> None:
     def status() -> None:
         """Which server runs, where, how to connect, and its node and relationship counts."""
         from pipeline.graphdb import server
-        from pipeline.graphdb.connection import connect
-        from pipeline.graphdb.load import graph_counts
 
         settings = _settings()
         if settings.uses_local_server:
@@ -81,8 +79,8 @@ def register(app: typer.Typer) -> None:
             _print_connect(settings, state)
         else:
             console.print(f"remote server {server.redact_uri(settings.neo4j_uri)}")
-        with connect(settings) as conn:
-            nodes, rels = graph_counts(conn)
+        with server.connect(settings) as conn:
+            nodes, rels = conn.counts()
         console.print(f"{nodes} nodes, {rels} relationships ({conn.dialect.value})")
 
     @db.command("password")
@@ -101,14 +99,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load data/graph/docs/*.ttl into the graph server (per-document, idempotent; an empty
         local graph is bulk-loaded)."""
-        from pipeline.graphdb.connection import connect
+        from pipeline.graphdb import server
         from pipeline.graphdb.export import export_graph_files
-        from pipeline.graphdb.load import clear_graph, load_graph
+        from pipeline.graphdb.load import load_graph
 
         settings = _settings()
         if reset:
-            with connect(settings) as conn:
-                clear_graph(conn)
+            with server.connect(settings) as conn:
+                conn.clear()
         summary = load_graph(settings)
         if export:
             paths = export_graph_files(settings)
@@ -128,7 +126,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a named query (or --cypher) with --param key=value; no name lists the queries."""
         from pipeline.errors import QueryError
-        from pipeline.graphdb.connection import connect
         from pipeline.graphdb.queries import (
             check_read_only, format_rows, get_query, list_queries, parse_params, run_query, run_read_only,
         )  # fmt: skip
@@ -143,9 +140,11 @@ def register(app: typer.Typer) -> None:
             return
         if cypher:
             check_read_only(cypher)  # before connecting: a refused statement needs no server
+        from pipeline.graphdb.server import connect
+
         with connect(settings) as conn:
             if cypher:
-                columns, rows = run_read_only(conn, settings, cypher, params)
+                columns, rows = run_read_only(conn, cypher, params)
             else:
                 columns, rows = run_query(conn, get_query(settings, name), params)
         if fmt == "table":

@@ -1,27 +1,12 @@
-"""Graph database side: RDF → property graph over Bolt (Neo4j 5 or the local FalkorDB server).
+"""Graph database side: RDF → property graph over Bolt, Neo4j 5 first, FalkorDB through an adapter.
 
-``server`` runs the local FalkorDB (Bolt kept on loopback by the ``bindlocal.c`` shim),
-``connection`` opens driver sessions, ``dialect`` holds every Neo4j/FalkorDB difference,
-``mapping`` turns RDF into node/relationship rows (n10s style), ``statements`` holds the
-loader's Cypher and packs rows into statements that fit, ``load`` writes them per document
-(all or nothing), ``export`` writes neo4j-admin CSVs and a Cypher script, ``queries`` runs the
-named files under ``queries/``.
+The core speaks Neo4j 5 Cypher: ``mapping`` turns RDF into node/relationship rows (n10s style),
+``statements`` holds the loader's Cypher (``UNWIND $rows … MERGE`` with typed parameters, the
+schema statements), ``writer`` the one :class:`~writer.GraphWriter` interface and its Neo4j
+implementation (a transaction per document), ``load`` brings the database in line with the
+per-document Turtle files through a writer (``background`` does it alongside extraction),
+``queries`` runs the named files under ``queries/``, ``export`` writes neo4j-admin CSVs and Cypher
+scripts. ``server`` chooses the engine, starts the local server (``neo4j_local`` for Neo4j) and
+connects (``connection``); it is the only core module that imports ``falkordb/``, the adapter
+holding everything FalkorDB alone needs.
 """
-
-from __future__ import annotations
-
-__all__ = ["load", "run_query"]
-
-
-def load(*args, **kwargs):  # noqa: ANN002, ANN003 - thin re-export, see pipeline.graphdb.load
-    """Load ``data/graph/docs/*.ttl`` into the graph database (see :func:`load.load_graph`)."""
-    from pipeline.graphdb.load import load_graph
-
-    return load_graph(*args, **kwargs)
-
-
-def run_query(*args, **kwargs):  # noqa: ANN002, ANN003
-    """Run a named query file (see :func:`queries.run_query`)."""
-    from pipeline.graphdb.queries import run_query as _run
-
-    return _run(*args, **kwargs)

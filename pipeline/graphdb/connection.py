@@ -1,62 +1,26 @@
-"""Neo4j driver sessions from Settings, for Neo4j 5 (NEO4J_URI) or the local FalkorDB server."""
+"""An open Bolt driver to a Neo4j 5 server: sessions, read-only queries, counts, and its writer.
+
+:func:`pipeline.graphdb.server.connect` opens one for the configured server; for FalkorDB it opens
+the adapter's subclass (:class:`pipeline.graphdb.falkordb.driver.FalkorDBConnection`), which
+overrides what differs there.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from pipeline.config import Engine, Settings, split_uri_credentials
-from pipeline.errors import DatabaseError
-from pipeline.graphdb.credentials import USERNAME, password_path, read_password
-from pipeline.graphdb.dialect import DETECT_STATEMENT, Dialect, escape_parameters, suppress_goodbye
+from pipeline.errors import DatabaseError, QueryError
+from pipeline.graphdb.dialect import Dialect, Statement
+from pipeline.graphdb.statements import CLEAR_GRAPH, COUNT_NODES, COUNT_RELATIONSHIPS
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-
-class EscapingRunner:
-    """Wraps a driver session or transaction so that ``run`` escapes string parameters: FalkorDB
-    writes parameters into the query text unescaped (see ``dialect``). The rest is the driver's."""
-
-    def __init__(self, runner: Any) -> None:
-        self._runner = runner
-
-    def run(self, query: str, parameters: dict | None = None, **kwargs: object) -> neo4j.Result:
-        return self._runner.run(query, escape_parameters({**(parameters or {}), **kwargs}))
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._runner, name)
-
-    def __enter__(self) -> EscapingRunner:
-        self._runner.__enter__()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._runner.__exit__(*exc_info)
-
-
-def _escaping(work: Callable[..., Any]) -> Callable[..., Any]:
-    """A transaction function handed an escaping transaction."""
-    return lambda tx, *args, **kwargs: work(EscapingRunner(tx), *args, **kwargs)
-
-
-class EscapingSession(EscapingRunner):
-    """A FalkorDB session: ``run`` and the transactions it opens escape string parameters."""
-
-    def execute_read(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return self._runner.execute_read(_escaping(work), *args, **kwargs)
-
-    def execute_write(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return self._runner.execute_write(_escaping(work), *args, **kwargs)
-
-    def begin_transaction(self, *args: Any, **kwargs: Any) -> EscapingRunner:
-        return EscapingRunner(self._runner.begin_transaction(*args, **kwargs))
+    from pipeline.graphdb.writer import GraphWriter
 
 
 @dataclass
@@ -68,83 +32,76 @@ class Connection:
     database: str | None
 
     def session(self, *, read_only: bool = False) -> neo4j.Session:
-        """A driver session (on FalkorDB: a write-mode :class:`EscapingSession`)."""
+        """A driver session (``READ`` access mode when ``read_only``)."""
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
-        if self.dialect is Dialect.FALKORDB:
-            # READ mode sessions see an empty graph there
-            return EscapingSession(self.driver.session())  # type: ignore[return-value]
         return self.driver.session(database=self.database, default_access_mode=mode)
 
+    def run_read_only(self, text: str, params: dict) -> tuple[list[str], list[dict]]:
+        """Run ad hoc Cypher so that the server itself refuses any write (a ``READ`` session)."""
+        return self.run_cypher(text, params)
 
-def _detect(driver: neo4j.Driver, database: str | None) -> Dialect:
+    def run_cypher(self, text: str, params: dict) -> tuple[list[str], list[dict]]:
+        """Run a statement in a read session; ``(columns, rows)``."""
+        try:
+            with self.session(read_only=True) as session:
+                result = session.run(text, params)
+                rows = [record.data() for record in result]
+                columns = list(result.keys())
+        except Neo4jError as exc:
+            raise QueryError(f"the server rejected the query: {exc.message or exc.code}") from exc
+        return columns, rows
+
+    def counts(self) -> tuple[int, int]:
+        """``(nodes, relationships)`` of the loaded graph."""
+        with self.session(read_only=True) as session:
+            nodes, rels = (session.run(text).single()["n"] for text in (COUNT_NODES, COUNT_RELATIONSHIPS))
+        return nodes, rels
+
+    def clear(self) -> None:
+        """Delete every node and relationship (tests and `policykg load --reset`)."""
+        with self.session() as session:
+            session.run(CLEAR_GRAPH).consume()
+
+    def open_writer(
+        self, *, batch_size: int = 500, on_statement: Callable[[Statement], None] | None = None,
+        bulk: bool = False,
+    ) -> GraphWriter:  # fmt: skip
+        """The writer for this server (``bulk``: it may bulk-load an empty graph where the engine
+        can; Neo4j loads document by document)."""
+        from pipeline.graphdb.writer import Neo4jWriter
+
+        return Neo4jWriter(self, batch_size=batch_size, on_statement=on_statement)
+
+    def save(self) -> bool:
+        """Make what was written durable; Neo4j commits durably on its own (False: nothing done)."""
+        return False
+
+
+def open_driver(
+    uri: str, auth: tuple[str, str] | None, *, shown: str, unreachable_hint: str, refused_hint: str,
+    **options: Any,
+) -> neo4j.Driver:  # fmt: skip
+    """A driver to ``uri`` whose connectivity is verified; raises DatabaseError with what to do
+    (``shown``: the uri without credentials)."""
+    driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10, **options)
+    try:
+        driver.verify_connectivity()
+    except (ServiceUnavailable, OSError) as exc:
+        driver.close()
+        raise DatabaseError(f"cannot reach the graph server at {shown}", hint=unreachable_hint) from exc
+    except Neo4jError as exc:
+        driver.close()
+        raise DatabaseError(f"the graph server at {shown} refused the connection: {exc.message}",
+                            hint=refused_hint) from exc  # fmt: skip
+    return driver
+
+
+def uses_neo4j_dialect(driver: neo4j.Driver, database: str | None) -> bool:
+    """Whether the server behind ``driver`` is Neo4j (FalkorDB announces itself as Neo4j over
+    Bolt, but has no ``dbms.components()``)."""
     try:
         with driver.session(database=database) as session:
-            session.run(DETECT_STATEMENT).consume()
-        return Dialect.NEO4J
+            session.run("CALL dbms.components() YIELD name RETURN name").consume()
+        return True
     except Neo4jError:
-        return Dialect.FALKORDB
-
-
-@contextmanager
-def connect(settings: Settings) -> Iterator[Connection]:
-    """Open a driver to the configured server; raises DatabaseError with what to do.
-
-    The local server is Neo4j or FalkorDB (:func:`pipeline.graphdb.server.local_engine`); the local
-    Neo4j is logged into with the password under ``data/db/``.
-    """
-    from pipeline.graphdb.server import local_engine, redact_uri
-
-    uri, user, password = split_uri_credentials(settings.bolt_uri)  # Settings did it already
-    uri_auth = (user or "neo4j", password or "") if user or password else None
-    shown = redact_uri(uri)
-    parsed = urlparse(uri)
-    host, port = parsed.hostname or "127.0.0.1", parsed.port or 7687
-    engine = local_engine(settings) if settings.uses_local_server else None
-    if engine is Engine.FALKORDB:
-        suppress_goodbye(host, port)
-        auth = None
-    elif engine is Engine.NEO4J:
-        try:
-            auth = (USERNAME, read_password(settings))
-        except DatabaseError:
-            if not password_path(settings).exists():  # never started here
-                raise DatabaseError(f"cannot reach the graph server at {shown}",
-                                    hint="run `policykg db start`") from None
-            raise
-    elif settings.neo4j_username or settings.neo4j_password or uri_auth is None:
-        auth = (settings.neo4j_username or "neo4j", settings.neo4j_password or "")
-    else:
-        auth = uri_auth
-    options: dict[str, Any] = {"connection_timeout": 10}
-    if engine is Engine.NEO4J:  # hints such as "label does not exist yet" are no news here
-        options["notifications_min_severity"] = "OFF"
-    driver = neo4j.GraphDatabase.driver(uri, auth=auth, **options)
-    try:
-        try:
-            driver.verify_connectivity()
-        except (ServiceUnavailable, OSError) as exc:
-            hint = "run `policykg db start`" if settings.uses_local_server else "check NEO4J_URI"
-            raise DatabaseError(f"cannot reach the graph server at {shown}", hint=hint) from exc
-        except Neo4jError as exc:
-            raise DatabaseError(
-                f"the graph server at {shown} refused the connection: {exc.message}",
-                hint="check NEO4J_USERNAME / NEO4J_PASSWORD" if engine is None
-                else f"check {password_path(settings)}",
-            ) from exc
-        if engine is Engine.FALKORDB:
-            dialect = Dialect.FALKORDB
-        elif engine is Engine.NEO4J:
-            dialect = Dialect.NEO4J
-        else:
-            dialect = _detect(driver, settings.neo4j_database)
-            if dialect is Dialect.FALKORDB:
-                suppress_goodbye(host, port)
-        if engine is Engine.FALKORDB:
-            from pipeline.graphdb.server import Watchdog
-
-            with Watchdog(settings):
-                yield Connection(driver, dialect, settings.neo4j_database)
-        else:
-            yield Connection(driver, dialect, settings.neo4j_database)
-    finally:
-        driver.close()
+        return False

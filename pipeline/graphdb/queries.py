@@ -9,12 +9,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from neo4j.exceptions import Neo4jError
-
 from pipeline.config import Settings
 from pipeline.errors import QueryError
 from pipeline.graphdb.connection import Connection
-from pipeline.graphdb.dialect import Dialect
 
 _HEADER = re.compile(r"^//\s*(title|description|params|example):\s*(.*)$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -197,33 +194,17 @@ def check_read_only(text: str) -> None:
         )
 
 
-def run_read_only(conn: Connection, settings: Settings, text: str, params: dict) -> tuple[list[str], list[dict]]:
-    """Run ad hoc Cypher so that the server itself refuses any write: the text check first, then a
-    ``READ`` access-mode session on Neo4j, ``GRAPH.RO_QUERY`` on the local FalkorDB. FalkorDB
-    reached over Bolt alone offers no read-only path, so ad hoc Cypher is refused there."""
+def run_read_only(conn: Connection, text: str, params: dict) -> tuple[list[str], list[dict]]:
+    """Run ad hoc Cypher so that the server itself refuses any write: the text check first, then
+    the connection's read-only path (a ``READ`` session on Neo4j, ``GRAPH.RO_QUERY`` on the local
+    FalkorDB; FalkorDB reached over Bolt alone has none, so it refuses)."""
     check_read_only(text)
-    if conn.dialect is Dialect.NEO4J:
-        return run_cypher(conn, text, params)
-    if settings.uses_local_server:
-        from pipeline.graphdb.falkordb_read import read_only_query
-
-        return read_only_query(settings, text, params)
-    raise QueryError(
-        "ad hoc Cypher needs a read-only path the server enforces, and FalkorDB over Bolt has none",
-        hint="use a named query, or run ad hoc Cypher against the local server or Neo4j",
-    )
+    return conn.run_read_only(text, params)
 
 
 def run_cypher(conn: Connection, text: str, params: dict) -> tuple[list[str], list[dict]]:
-    """Run a statement in a read session (``READ`` access mode on Neo4j); ``(columns, rows)``."""
-    try:
-        with conn.session(read_only=True) as session:
-            result = session.run(text, params)
-            rows = [record.data() for record in result]
-            columns = list(result.keys())
-    except Neo4jError as exc:
-        raise QueryError(f"the server rejected the query: {exc.message or exc.code}") from exc
-    return columns, rows
+    """Run a statement in a read session; ``(columns, rows)``."""
+    return conn.run_cypher(text, params)
 
 
 def run_query(conn: Connection, query: NamedQuery, params: dict) -> tuple[list[str], list[dict]]:

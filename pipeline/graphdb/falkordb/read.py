@@ -10,59 +10,33 @@ the list of its nodes and relationships).
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Any
+
+import redis
 
 from pipeline.config import Settings
 from pipeline.errors import QueryError
-from pipeline.graphdb.dialect import FALKORDB_GRAPH
+from pipeline.graphdb.falkordb.literals import UnwritableValue, cypher_literal, plain_name
+from pipeline.graphdb.falkordb.server import redis_client
+from pipeline.graphdb.falkordb.staging import FALKORDB_GRAPH
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Compact reply value types (FalkorDB's ``ValueType``).
 NULL, STRING, INTEGER, BOOLEAN, DOUBLE, ARRAY, EDGE, NODE, PATH, MAP, POINT, VECTOR = range(1, 13)
 
 
-def cypher_literal(value: object) -> str:
-    """``value`` as a Cypher literal for the ``CYPHER`` parameter prefix.
-
-    >>> cypher_literal(["it's", 2, 1.5, None, True, {"k": "a\\\\b"}])
-    "['it\\\\'s', 2, 1.5, null, true, {k: 'a\\\\\\\\b'}]"
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise QueryError(f"parameter value {value!r} is not a finite number")
-        return repr(value)
-    if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_param_name(k)}: {cypher_literal(v)}" for k, v in value.items()) + "}"
-    raise QueryError(f"parameter value of type {type(value).__name__} is not supported")
-
-
-def _param_name(name: object) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise QueryError(f"bad parameter name {name!r}", hint="use letters, digits and _")
-    return name
-
-
 def statement_with_parameters(text: str, params: dict[str, object]) -> str:
-    """``CYPHER k=v ... <text>`` (the statement alone without parameters).
+    """``CYPHER k=v ... <text>`` (the statement alone without parameters); a value without an
+    exact literal is a QueryError.
 
     >>> statement_with_parameters("RETURN $b", {"b": "x'"})
     "CYPHER b='x\\\\'' RETURN $b"
     """
     if not params:
         return text
-    prefix = " ".join(f"{_param_name(k)}={cypher_literal(v)}" for k, v in params.items())
+    try:
+        prefix = " ".join(f"{plain_name(k)}={cypher_literal(v, exact_floats=False)}" for k, v in params.items())
+    except UnwritableValue as exc:
+        raise QueryError(f"parameter: {exc.message}", hint=exc.hint or "pass numbers and plain text") from exc
     return f"CYPHER {prefix} {text}"
 
 
@@ -129,12 +103,8 @@ def read_only_query(settings: Settings, text: str, params: dict[str, object]) ->
     """Run ``text`` with ``GRAPH.RO_QUERY`` on the local server; ``(columns, rows)``.
 
     A statement that could write is refused by the server (:class:`QueryError`)."""
-    import redis
-
-    from pipeline.graphdb.bulk import _client
-
     statement = statement_with_parameters(text, params)
-    client = _client(settings)
+    client = redis_client(settings)
     try:
         if not client.exists(FALKORDB_GRAPH):
             return [], []

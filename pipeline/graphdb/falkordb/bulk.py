@@ -1,6 +1,6 @@
 """A first load into an empty local FalkorDB with ``GRAPH.BULK``: the whole corpus in seconds.
 
-The document-by-document loader (:mod:`pipeline.graphdb.load`) pays for what a rebuild needs:
+The document-by-document writer (:mod:`.writer`) pays for what a rebuild needs:
 each document staged and committed on its own, in statements under FalkorDB's ~4 KB Bolt limit,
 with the ``docs`` lists of widely shared nodes rewritten per document. Into an empty database
 none of that is needed. This module writes the graph that loader would write, with the same
@@ -13,7 +13,7 @@ How (format learnt from the command's documented wire layout; the encoder is our
 
 - Documents stream in (:meth:`BulkBuilder.add`); every node is created once, when a document
   first states it, with ids given in creation order. Edges refer to those ids. Chunks go to the
-  server while the corpus is still being extracted (:class:`BulkLoader`).
+  server while the corpus is still being extracted (:class:`BulkWriter`, driven by the writer).
 - A node or relationship that a later document states again is not sent twice: what that
   document adds (its tag in ``docs``, labels, properties, last writer wins as in ``SET n += p``)
   is collected and applied at the end by a few ``UNWIND`` statements (:meth:`BulkBuilder.updates`).
@@ -22,29 +22,27 @@ How (format learnt from the command's documented wire layout; the encoder is our
   of every list item, which this graph cannot afford.
 - A ``PolicykgBulk`` node marks a bulk load in progress; it goes last. A graph that still holds it
   was left by an interrupted bulk load and is cleared by the next load
-  (:func:`pipeline.graphdb.load.purge_pending`), then loaded again from scratch.
+  (:func:`.writer.purge_pending`), then loaded again from scratch.
 """
 
 from __future__ import annotations
 
 import array
 import logging
-import math
 import struct
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from pipeline.config import Settings
+import redis
+
 from pipeline.errors import DatabaseError
-from pipeline.graphdb.background import DONE, LoaderThread
-from pipeline.graphdb.codec import binary_parts
-from pipeline.graphdb.dialect import FALKORDB_GRAPH, NODE_KEY, NODE_KEY_LABEL, Dialect, index_statements, quote_name
-from pipeline.graphdb.mapping import PropertyGraph, read_document
-from pipeline.graphdb.load import document_sha
-from pipeline.graphdb.statements import BULK_LABEL, LOAD_LABEL
+from pipeline.graphdb.dialect import NODE_KEY, NODE_KEY_LABEL, quote_name
+from pipeline.graphdb.falkordb.literals import UnwritableValue, cypher_literal
+from pipeline.graphdb.falkordb.staging import BULK_LABEL, FALKORDB_GRAPH, index_statements
+from pipeline.graphdb.mapping import PropertyGraph
+from pipeline.graphdb.statements import LOAD_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +57,6 @@ _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
 _INT64 = range(-(2**63), 2**63)
 
 
-class BulkUnsupported(DatabaseError):
-    """A value or name the bulk path cannot write exactly; the document-by-document load can."""
-
-
 def encode_value(value: object) -> bytes:
     """One property value in the bulk-insert wire format (type tag, then the value).
 
@@ -75,59 +69,26 @@ def encode_value(value: object) -> bytes:
         return struct.pack("=B?", _BOOL, value)
     if isinstance(value, int):
         if value not in _INT64:
-            raise BulkUnsupported(f"integer {value} does not fit 64 bits")
+            raise UnwritableValue(f"integer {value} does not fit 64 bits")
         return struct.pack("=Bq", _LONG, value)
     if isinstance(value, float):
         return struct.pack("=Bd", _DOUBLE, value)
     if isinstance(value, str):
         data = value.encode("utf-8")
         if b"\0" in data:
-            raise BulkUnsupported("a string holding NUL cannot be written by the bulk insert")
+            raise UnwritableValue("a string holding NUL cannot be written by the bulk insert")
         return bytes((_STRING,)) + data + b"\0"
     if isinstance(value, (list, tuple)):
         if any(isinstance(item, (list, tuple)) for item in value):
-            raise BulkUnsupported("nested lists are not property values")
+            raise UnwritableValue("nested lists are not property values")
         return struct.pack("=Bq", _ARRAY, len(value)) + b"".join(encode_value(v) for v in value)
-    raise BulkUnsupported(f"no bulk encoding for a {type(value).__name__} value")
+    raise UnwritableValue(f"no bulk encoding for a {type(value).__name__} value")
 
 
 def _name(text: str) -> bytes:
     """A label, type or key as the wire format writes names: UTF-8, NUL-terminated."""
     quote_name(text)  # only plain identifiers (they are also written into statements)
     return text.encode() + b"\0"
-
-
-def falkordb_literal(value: object) -> str:
-    """``value`` as a Cypher literal FalkorDB reads back exactly (for the final ``UNWIND``\\ s).
-
-    Strings are single-quoted with ``\\`` and ``'`` escaped; floats are written as ``m * 2.0 ^ e``
-    (FalkorDB's float parsing is not exact, see :mod:`pipeline.graphdb.codec`). Unlike the
-    portable script's :func:`pipeline.graphdb.export.cypher_literal`, what cannot round-trip
-    (NUL, nan, infinities, -0.0) is refused.
-
-    >>> falkordb_literal(["it's", 2, 0.5, True])
-    "['it\\\\'s', 2, (1 * 2.0 ^ -1), true]"
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        if value not in _INT64:
-            raise BulkUnsupported(f"integer {value} does not fit 64 bits")
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value) or (value == 0 and math.copysign(1.0, value) < 0):
-            raise BulkUnsupported(f"no exact Cypher literal for the float {value!r}")
-        mantissa, exponent = binary_parts(value)
-        return f"({mantissa} * 2.0 ^ {exponent})"
-    if isinstance(value, str):
-        if "\0" in value:
-            raise BulkUnsupported("a string holding NUL cannot be written in a statement")
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(falkordb_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{quote_name(k)}: {falkordb_literal(v)}" for k, v in value.items()) + "}"
-    raise BulkUnsupported(f"no Cypher literal for a {type(value).__name__} value")
 
 
 @dataclass
@@ -190,9 +151,10 @@ class BulkBuilder:
         self.rows = 0
 
     def add(self, doc: str, sha256: str, pg: PropertyGraph) -> None:
-        """Add one document's rows (what ``load_documents`` would write for it, in this order)."""
+        """Add one document's rows (what the document-by-document writer would write for it, in
+        this order)."""
         if doc in self._doc_set:
-            raise BulkUnsupported(f"document {doc} given twice to one bulk load")
+            raise UnwritableValue(f"document {doc} given twice to one bulk load")
         self._doc_set.add(doc)
         self.documents.append((doc, sha256))
         self.rows += len(pg.nodes) + len(pg.relationships)
@@ -267,19 +229,19 @@ class BulkBuilder:
         nodes by ``uri`` (indexed by then): an ``id(n) = w[0]`` filter is not an id seek when
         ``w`` comes from ``UNWIND``, but a scan per row."""
         statements: list[str] = []
-        node_rows = [f"[{falkordb_literal(uri)}, {falkordb_literal(r.docs)}, {falkordb_literal(r.props)}]"
+        node_rows = [f"[{cypher_literal(uri)}, {cypher_literal(r.docs)}, {cypher_literal(r.props)}]"
                      for uri, r in self._restated.items()]  # fmt: skip
         statements += _unwind(node_rows, f"MATCH (n:{NODE_KEY_LABEL} {{{NODE_KEY}: w[0]}}) "
                                          "SET n.docs = n.docs + w[1], n += w[2]")  # fmt: skip
         by_labels: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for uri, restated in self._restated.items():
-            by_labels[tuple(sorted(restated.labels))].append(falkordb_literal(uri))
+            by_labels[tuple(sorted(restated.labels))].append(cypher_literal(uri))
         for labels, uris in sorted(by_labels.items()):
             set_labels = ":".join(quote_name(label) for label in labels)
             statements += _unwind(uris, f"MATCH (n:{NODE_KEY_LABEL} {{{NODE_KEY}: w}}) SET n:{set_labels}")
         by_type: dict[str, list[str]] = defaultdict(list)
         for (start, rel_type, end), docs in self._restated_relationships.items():
-            by_type[rel_type].append(f"[{falkordb_literal(start)}, {falkordb_literal(end)}, {falkordb_literal(docs)}]")
+            by_type[rel_type].append(f"[{cypher_literal(start)}, {cypher_literal(end)}, {cypher_literal(docs)}]")
         for rel_type, rows in sorted(by_type.items()):
             statements += _unwind(rows, f"MATCH (a:{NODE_KEY_LABEL} {{{NODE_KEY}: w[0]}})-[r:{quote_name(rel_type)}]->"
                                         f"(b:{NODE_KEY_LABEL} {{{NODE_KEY}: w[1]}}) SET r.docs = r.docs + w[2]")  # fmt: skip
@@ -295,16 +257,7 @@ def _unwind(rows: list[str], body: str) -> list[str]:
 # --------------------------------------------------------------------------- the server side
 
 
-def _client(settings: Settings):  # type: ignore[no-untyped-def]
-    import redis
-
-    from pipeline.graphdb.server import redis_password
-
-    return redis.Redis(host="127.0.0.1", port=settings.local_redis_port, socket_timeout=600,
-                       password=redis_password(settings))
-
-
-def _node_count(client) -> int:  # type: ignore[no-untyped-def]
+def _node_count(client: redis.Redis) -> int:
     """Nodes in the local graph (0 when its key does not exist yet)."""
     if not client.exists(FALKORDB_GRAPH):
         return 0
@@ -312,26 +265,11 @@ def _node_count(client) -> int:  # type: ignore[no-untyped-def]
     return int(reply[1][0][0])
 
 
-def graph_is_empty(settings: Settings) -> bool:
-    """Whether the local FalkorDB's graph holds no node at all (a bulk load may create it); False
-    for any other server (Neo4j loads document by document)."""
-    from pipeline.config import Engine
-    from pipeline.graphdb.server import local_engine
-
-    if not settings.uses_local_server or local_engine(settings) is not Engine.FALKORDB:
-        return False
-    client = _client(settings)
-    try:
-        return _node_count(client) == 0
-    finally:
-        client.close()
-
-
 class BulkWriter:
-    """Sends what a :class:`BulkBuilder` builds to the local server, over the Redis protocol."""
+    """Sends what a :class:`BulkBuilder` builds to the local server through ``client`` (Redis)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._client = _client(settings)
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
         self.builder = BulkBuilder()
 
     def begin(self) -> None:
@@ -341,10 +279,12 @@ class BulkWriter:
             raise DatabaseError("a bulk load needs an empty graph", hint="use `policykg load`")
         self._client.delete(FALKORDB_GRAPH)
 
-    def add(self, doc: str, sha256: str, pg: PropertyGraph) -> None:
+    def add(self, doc: str, sha256: str, pg: PropertyGraph) -> int:
+        """Add a document (sending a chunk when one is full); returns its rows."""
         self.builder.add(doc, sha256, pg)
         if self.builder.chunk_bytes >= CHUNK_BYTES:
             self.flush()
+        return len(pg.nodes) + len(pg.relationships)
 
     def flush(self) -> None:
         arguments = self.builder.take_chunk()
@@ -364,7 +304,7 @@ class BulkWriter:
         """Send the rest, check the ids, apply the updates, write the load records, drop the marker."""
         self.flush()
         self._check_ids()
-        for statement in index_statements(Dialect.FALKORDB, existing=set()):
+        for statement in index_statements(existing=set()):
             self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, statement)
         for statement in self.builder.updates():
             self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, statement)
@@ -395,75 +335,4 @@ class BulkWriter:
         self._client.close()
 
 
-def bulk_load_files(settings: Settings, files: Iterable[tuple[str, Path]]) -> tuple[list[str], int]:
-    """Load ``files`` (``(doc, Turtle path)``, in load order) into the empty local graph, with its
-    indexes; returns the documents loaded and the rows written."""
-    import redis
-
-    writer = BulkWriter(settings)
-    try:
-        writer.begin()
-        for doc, path in files:
-            writer.add(doc, document_sha(path), read_document(path, doc))
-        writer.finish()
-    except redis.RedisError as exc:
-        writer.abandon()
-        raise DatabaseError(f"the bulk load failed on the server: {exc}",
-                            hint="see data/db/falkordb.log; `policykg load` retries") from exc
-    except BaseException:
-        writer.abandon()
-        raise
-    finally:
-        writer.close()
-    return [doc for doc, _ in writer.builder.documents], writer.builder.rows
-
-
-class BulkLoader(LoaderThread):
-    """The bulk counterpart of :class:`~pipeline.graphdb.background.BackgroundLoader`: a thread
-    that reads each submitted document and sends the graph in chunks while extraction goes on
-    (``seconds`` counts its work, not its waits for documents).
-
-    On any failure the partial graph is dropped and the run's final pass loads document by
-    document (and reports a persisting error).
-    """
-
-    thread_name = "policykg-bulk"
-
-    def _items(self) -> Iterable[tuple[str, Path]]:
-        while True:
-            waiting = time.perf_counter()
-            item = self._queue.get()
-            self._waited += time.perf_counter() - waiting
-            if item is DONE:
-                break
-            if self._cancelled.is_set():
-                raise _Cancelled
-            yield item
-        self._drained = True
-
-    def _work(self) -> None:
-        started = time.perf_counter()
-        self._drained = False
-        self._waited = 0.0  # on the queue, for documents still being extracted
-        try:
-            self.loaded, self.rows = bulk_load_files(self._settings, self._items())
-        except _Cancelled:
-            self._give_up()
-        except Exception as exc:  # noqa: BLE001 - the final pass loads and reports
-            self._failed.set()
-            log.warning("the bulk load stopped (%s); the final load pass loads document by document", exc)
-            self._give_up()
-        finally:
-            self.seconds = time.perf_counter() - started - self._waited
-
-    def _give_up(self) -> None:
-        self.loaded, self.rows = [], 0
-        while not self._drained and self._queue.get() is not DONE:  # so that finish() returns
-            pass
-
-
-class _Cancelled(Exception):
-    """The run failed: stop the bulk load (its partial graph is dropped)."""
-
-
-__all__ = ["BulkBuilder", "BulkLoader", "BulkUnsupported", "bulk_load_files", "graph_is_empty"]
+__all__ = ["BulkBuilder", "BulkWriter", "encode_value"]

@@ -1,0 +1,163 @@
+"""The one interface every engine's loader implements, and its Neo4j implementation.
+
+A :class:`GraphWriter` writes a document (replacing its old version, all or nothing), removes a
+document, lists what is loaded with the fingerprint (the Turtle file's SHA-256) each was loaded
+from, finishes what it holds back, and closes. Every node and relationship carries ``docs``, the
+documents that state it, so a changed document's subgraph is replaced alone and a vanished one is
+removed; a ``PolicykgLoad`` node per document keeps its fingerprint.
+
+:class:`Neo4jWriter` writes each document in one explicit transaction
+(:func:`pipeline.graphdb.statements.document_statements`): a failure anywhere, the server's death
+included, leaves the previous version as it was. FalkorDB's writer is
+:class:`pipeline.graphdb.falkordb.writer.FalkorDBWriter`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+from pipeline.errors import DatabaseError
+from pipeline.graphdb.dialect import Statement
+from pipeline.graphdb.mapping import PropertyGraph, read_document
+from pipeline.graphdb.statements import (
+    LOADED_DOCUMENTS,
+    document_statements,
+    index_statements,
+    removal_statements,
+)
+
+if TYPE_CHECKING:
+    from pipeline.graphdb.connection import Connection
+
+log = logging.getLogger(__name__)
+
+#: ``on_statement(statement)``: called before each statement is sent (tests inject faults there).
+StatementHook = Callable[[Statement], None]
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    """A document as the loader takes it: its key (the Turtle file's stem) and its Turtle file."""
+
+    doc: str
+    path: Path
+
+    @cached_property
+    def sha256(self) -> str:
+        """The document's fingerprint: the SHA-256 of its Turtle file (read once)."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def graph(self) -> PropertyGraph:
+        """The document's rows (parsed from its Turtle; a broken file is a DatabaseError)."""
+        return read_document(self.path, self.doc)
+
+
+class GraphWriter(ABC):
+    """Loads documents into one graph database, one document at a time.
+
+    An engine implements :meth:`_write_graph` (one document, all or nothing), :meth:`remove` and
+    :meth:`counts`, and fills ``_recorded`` (what the database holds) when it opens.
+    """
+
+    _recorded: dict[str, str]
+
+    def loaded(self) -> dict[str, str]:
+        """The documents the database holds (or will once :meth:`finish` ran), by key, with the
+        fingerprint of the Turtle each was loaded from."""
+        return dict(self._recorded)
+
+    def write(self, document: DocumentFile) -> int:
+        """Replace ``document``'s subgraph (all or nothing); returns the rows written. Driver
+        errors become one DatabaseError line naming the file."""
+        pg = document.graph()
+        try:
+            self._write_graph(document, pg, replacing=document.doc in self._recorded)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise DatabaseError(
+                f"lost the graph server while loading {document.path.name}; nothing of it was committed",
+                hint="restart the server (`policykg db start`) and rerun `policykg load`",
+            ) from exc
+        except Neo4jError as exc:
+            raise DatabaseError(
+                f"the graph server rejected {document.path.name}: {exc.message or exc.code}; "
+                "nothing of it was kept",
+                hint="check the Turtle file and rerun `policykg load`",
+            ) from exc
+        self._recorded[document.doc] = document.sha256
+        rows = len(pg.nodes) + len(pg.relationships)
+        log.info("loaded %s (%d rows)", document.doc, rows)
+        return rows
+
+    @abstractmethod
+    def _write_graph(self, document: DocumentFile, pg: PropertyGraph, *, replacing: bool) -> None:
+        """Write ``pg`` as ``document`` (``replacing``: the database holds an older version)."""
+
+    @abstractmethod
+    def remove(self, doc: str) -> None:
+        """Take ``doc`` out of the database: what only it states goes."""
+
+    @abstractmethod
+    def counts(self) -> tuple[int, int]:
+        """``(nodes, relationships)`` of the loaded graph (bookkeeping left out)."""
+
+    def finish(self) -> None:
+        """Send whatever the writer holds back (a bulk load's rest); a no-op by default."""
+
+    def close(self) -> None:
+        """Release what the writer holds; what was not finished is dropped."""
+
+    def update(self, document: DocumentFile) -> int | None:
+        """Write ``document`` unless the database holds this very Turtle already; the rows
+        written, or None when it was unchanged (its Turtle is not parsed then)."""
+        if self.loaded().get(document.doc) == document.sha256:
+            return None
+        return self.write(document)
+
+
+class Neo4jWriter(GraphWriter):
+    """Writes to Neo4j 5, one explicit transaction per document.
+
+    Opening one creates the constraint and indexes (each schema statement in its own
+    transaction) and reads which documents the database holds. Transactions are not retried:
+    a lost server fails the document at once, and the next load redoes it (nothing of it was
+    committed).
+    """
+
+    def __init__(self, conn: Connection, *, batch_size: int = 500, on_statement: StatementHook | None = None) -> None:
+        self.conn = conn
+        self.batch_size = batch_size
+        self.on_statement = on_statement
+        with conn.session() as session:
+            for text in index_statements():
+                session.run(text).consume()
+            self._recorded = {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
+
+    def _transaction(self, statements: list[Statement]) -> None:
+        """Send ``statements`` in one explicit transaction: any failure, including an exception
+        raised by ``on_statement``, rolls back the whole of it."""
+        with self.conn.session() as session, session.begin_transaction() as tx:
+            for statement in statements:
+                if self.on_statement:
+                    self.on_statement(statement)
+                tx.run(statement.text, statement.params).consume()
+            tx.commit()
+
+    def _write_graph(self, document: DocumentFile, pg: PropertyGraph, *, replacing: bool) -> None:
+        self._transaction(document_statements(document.doc, document.sha256, pg, self.batch_size,
+                                              replacing=replacing))  # fmt: skip
+
+    def remove(self, doc: str) -> None:
+        self._transaction(removal_statements(doc))
+        self._recorded.pop(doc, None)
+
+    def counts(self) -> tuple[int, int]:
+        return self.conn.counts()
