@@ -69,6 +69,7 @@ class _Locator:
             raw_start=raw_start,
             raw_end=raw_end,
             sentence=self.sentence(start, end),
+            location=self.document.article.location_of(raw_start),
         )
 
 
