@@ -166,6 +166,21 @@ def test_scanned_pdf_is_read_by_ocr_with_the_facts_of_its_text(nlp):
     assert {r.provenance.location for r in facts.responsibilities} <= {"page 1", "page 2"}
 
 
+@pytest.mark.parametrize("kind", ["pdf", "docx", "xlsx"])
+def test_offsets_map_back_into_the_text_the_reader_extracts(kind, text_version):
+    from pipeline.ingest import normalise_fragment
+
+    lines = seed_lines()
+    data = {"pdf": lambda: pdf_bytes(lines), "docx": lambda: docx_bytes(lines),
+            "xlsx": lambda: workbook_bytes({"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2])))})}[kind]()
+    raw = read_layer(data).text
+    (article,) = ingest_bytes(f"plan.{kind}", data)
+    linear = [s for s in article.offsets.segments if s.linear]
+    assert sum(s.clean_end - s.clean_start for s in linear) > 0.9 * len(article.text)
+    for seg in linear:
+        assert normalise_fragment(raw[seg.raw_start:seg.raw_end]) == article.text[seg.clean_start:seg.clean_end]
+
+
 def test_html_table_keeps_rows_and_cells():
     raw = ("<html><body><p>聊城市重点任务分工表</p><table><tr><th>序号</th><th>重点任务</th><th>牵头单位</th></tr>"
            "<tr><td>1</td><td>科学配置医疗资源</td><td>市卫生健康委</td></tr></table></body></html>")
@@ -284,3 +299,14 @@ def test_a_run_over_a_folder_of_mixed_formats_skips_only_the_bad_files(tmp_path,
     assert len(facts) == 4
     ttl = (tmp_path / "data" / "graph" / "policykg.nt").read_text(encoding="utf-8")
     assert "plan.pdf" in ttl and "division.xlsx" in ttl
+    # trace cites the file with its page, sheet and row
+    from pipeline.analysis.corpus import load_corpus
+    from pipeline.analysis.trace import resolve_body_name, trace_body
+
+    corpus = load_corpus(settings)
+    trace = trace_body(resolve_body_name("市卫健委", corpus), corpus)
+    where = {task.evidence.where.split(",")[0]: task.evidence.where for task in trace.tasks}
+    assert re.fullmatch(r"plan\.pdf, page \d+", where["plan.pdf"])
+    assert re.fullmatch(r"plan\.docx, paragraph \d+", where["plan.docx"])
+    assert re.fullmatch(r"division\.xlsx, sheet 分工表, row \d+, column [CD]", where["division.xlsx"])
+    assert where[SEED] == SEED

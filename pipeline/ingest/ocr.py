@@ -26,7 +26,7 @@ OCR_PAGE_TIMEOUT = 120
 OCR_MAX_PAGES = 100
 INSTALL_HINT = "install Tesseract with its Simplified Chinese model: apt-get install tesseract-ocr tesseract-ocr-chi-sim (or make ocr)"
 _WIDE = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’《》〈〉〔〕【】—…·]"
-_WIDE_GAP = re.compile(rf"(?<={_WIDE}) +|(?<=[\w.%]) +(?={_WIDE})")
+_WIDE_GAP = re.compile(rf"(?<={_WIDE}) +|(?<=[\w.%,;:!?()]) +(?={_WIDE})")
 
 
 def join_wide(line: str) -> str:

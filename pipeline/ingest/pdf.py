@@ -56,7 +56,7 @@ def running_lines(pages: list[list[str]]) -> set[str]:
 
     >>> pages = [["市政府文件", "正文一", "— 1 —"], ["市政府文件", "正文二", "— 2 —"]]
     >>> sorted(running_lines(pages))
-    ['市政府文件', '— # —']
+    ['— # —', '市政府文件']
     """
     edge: Counter[str] = Counter()
     inside: Counter[str] = Counter()
