@@ -150,6 +150,19 @@ def test_division_spreadsheet_gives_responsibilities_and_targets(nlp, text_versi
         assert expected in str(cell)
 
 
+def test_table_cells_keep_their_column_role_whatever_spaces_they_hold(nlp):
+    """Two lead bodies on two lines of one cell both lead (read as flat text, the second would
+    look like the next column)."""
+    table = [["序号", "重点任务", "牵头单位", "配合单位", "完成时限"],
+             ["1", "推进 紧密型县域医共体建设", "市卫生健康委\n市医疗保障局", "市财政局\n市发展改革委", "2025年底"]]
+    data = docx_bytes(("聊城市进一步完善医疗卫生服务体系重点任务分工表",), table)
+    record, document, facts = _facts(nlp, "cells.docx", data)
+    (row,) = record["responsibilities"]
+    assert row["task"] == "推进 紧密型县域医共体建设"
+    assert (sorted(row["lead"]), sorted(row["support"])) == (
+        ["聊城市医疗保障局", "聊城市卫生健康委员会"], ["聊城市发展和改革委员会", "聊城市财政局"])
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(tesseract_ready() is not None, reason=f"OCR: {tesseract_ready()} (make ocr installs it)")
 def test_scanned_pdf_is_read_by_ocr_with_the_facts_of_its_text(nlp):
