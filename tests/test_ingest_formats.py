@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import time
 import tracemalloc
 import zipfile
@@ -192,6 +193,32 @@ def test_offsets_map_back_into_the_text_the_reader_extracts(kind, text_version):
     assert sum(s.clean_end - s.clean_start for s in linear) > 0.9 * len(article.text)
     for seg in linear:
         assert normalise_fragment(raw[seg.raw_start:seg.raw_end]) == article.text[seg.clean_start:seg.clean_end]
+
+
+def _legacy(tmp_path, name: str, data: bytes, target: str) -> bytes:
+    """``data`` saved by LibreOffice in a legacy format (``doc``, ``xls``)."""
+    import subprocess
+
+    (tmp_path / name).write_bytes(data)
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", target,
+                    "--outdir", str(tmp_path / "out"), str(tmp_path / name)], capture_output=True, timeout=180, check=True)
+    return (tmp_path / "out" / f"{name.rsplit('.', 1)[0]}.{target}").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_legacy_word_and_excel_files_are_read_through_libreoffice(nlp, text_version, tmp_path):
+    doc = _legacy(tmp_path, "plan.docx", docx_bytes(seed_lines()), "doc")
+    assert sniff(doc) is FileKind.LEGACY_WORD
+    record, document, facts = _facts(nlp, "plan.doc", doc)
+    _same_facts(record, text_version[0])
+    xls = _legacy(tmp_path, "division.xlsx",
+                  workbook_bytes({"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2])))}), "xls")
+    assert sniff(xls) is FileKind.LEGACY_SHEET
+    record, document, facts = _facts(nlp, "division.xls", xls)
+    assert _responsibility_triples(record, {}) == _responsibility_triples(text_version[0], {})
+    assert facts.responsibilities[0].provenance.location.startswith("sheet 分工表, row ")
 
 
 def test_html_table_keeps_rows_and_cells():

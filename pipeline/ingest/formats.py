@@ -48,8 +48,11 @@ def sniff(data: bytes) -> FileKind:
     if PDF_MAGIC in data[:PDF_HEADER_WINDOW]:
         return FileKind.PDF
     if data.startswith(OLE2_MAGIC):
-        # The stream names of the compound file's directory, in UTF-16: a workbook or a document.
-        sheet = any(name.encode("utf-16-le") in data for name in ("Workbook", "Book", "ETExtData"))
+        # The stream names of the compound file's directory, in UTF-16: a document's, else a
+        # workbook's (a document may mention a "Book" too).
+        if "WordDocument".encode("utf-16-le") in data:
+            return FileKind.LEGACY_WORD
+        sheet = any(name.encode("utf-16-le") in data for name in ("Workbook", "Book"))
         return FileKind.LEGACY_SHEET if sheet else FileKind.LEGACY_WORD
     if data.startswith(ZIP_MAGIC):
         try:

@@ -8,15 +8,12 @@ Debian: ``apt-get install tesseract-ocr tesseract-ocr-chi-sim`` (``make ocr``).
 
 from __future__ import annotations
 
-import logging
 import re
 import shutil
 import subprocess
 from typing import Any
 
 from pipeline.errors import InputError
-
-log = logging.getLogger(__name__)
 
 OCR_LANGUAGE = "chi_sim"
 OCR_DPI = 300
@@ -89,15 +86,18 @@ def ocr_pages(pdf: Any, indexes: list[int], *, whole_document: bool) -> tuple[di
             raise InputError(f"a scanned PDF (no text layer) and {missing}", hint=INSTALL_HINT)
         return {}, f"page(s) {pages} have no text layer and {missing}; {INSTALL_HINT}"
     texts: dict[int, str] = {}
+    slow: list[int] = []
     for index in indexes[:OCR_MAX_PAGES]:
         page = pdf[index]
         try:
             texts[index] = ocr_page(page)
         except subprocess.TimeoutExpired:
-            log.warning("OCR of page %d took over %d s; skipped", index + 1, OCR_PAGE_TIMEOUT)
+            slow.append(index + 1)
         finally:
             page.close()
-    note = None
+    notes = []
     if len(indexes) > OCR_MAX_PAGES:
-        note = f"only the first {OCR_MAX_PAGES} scanned pages were read by OCR ({len(indexes)} have no text layer)"
-    return texts, note
+        notes.append(f"only the first {OCR_MAX_PAGES} scanned pages were read by OCR ({len(indexes)} have no text layer)")
+    if slow:
+        notes.append(f"OCR of page(s) {', '.join(map(str, slow))} took over {OCR_PAGE_TIMEOUT} s each and was stopped")
+    return texts, "; ".join(notes) or None

@@ -10,7 +10,6 @@ it is installed (:mod:`pipeline.ingest.ocr`).
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 
@@ -18,7 +17,6 @@ from pipeline.errors import InputError
 from pipeline.ingest.formats import Layer, LayerBuilder
 from pipeline.models import SourceFormat
 
-log = logging.getLogger(__name__)
 
 #: Lines at each edge of a page that may be a running header or footer.
 EDGE_LINES = 2
