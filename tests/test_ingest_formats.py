@@ -221,6 +221,15 @@ def test_legacy_word_and_excel_files_are_read_through_libreoffice(nlp, text_vers
     assert facts.responsibilities[0].provenance.location.startswith("sheet 分工表, row ")
 
 
+def test_scanned_pdf_without_ocr_says_what_to_install(monkeypatch):
+    import pipeline.ingest.ocr as ocr
+
+    monkeypatch.setattr(ocr, "tesseract_ready", lambda: "Tesseract is not installed")
+    scan = scanned_pdf_bytes(pdf_bytes(seed_lines()[:3]), dpi=50)
+    with pytest.raises(InputError, match=r"scan\.pdf: a scanned PDF .*Tesseract is not installed.*tesseract-ocr-chi-sim"):
+        ingest_bytes("scan.pdf", scan)
+
+
 def test_html_table_keeps_rows_and_cells():
     raw = ("<html><body><p>聊城市重点任务分工表</p><table><tr><th>序号</th><th>重点任务</th><th>牵头单位</th></tr>"
            "<tr><td>1</td><td>科学配置医疗资源</td><td>市卫生健康委</td></tr></table></body></html>")

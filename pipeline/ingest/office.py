@@ -40,13 +40,10 @@ def read_docx(data: bytes) -> Layer:
     """Paragraphs and tables of a DOCX file in document order."""
     import docx
     from docx.table import Table
-    from lxml.etree import LxmlError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, LxmlError, OSError) as exc:
-        raise _damaged("Word (DOCX)", exc) from exc
-    except Exception as exc:  # noqa: BLE001 - python-docx's PackageNotFoundError and kin
+    except Exception as exc:  # noqa: BLE001 - a bad ZIP, missing part, XML error, PackageNotFoundError
         raise _damaged("Word (DOCX)", exc) from exc
     builder = LayerBuilder()
     paragraph_no = table_no = 0
