@@ -43,28 +43,37 @@ class DivisionRow:
 
 def without_clauses(lines: tuple[str, ...]) -> tuple[str, ...]:
     """The plan's lines without the responsibility clause that ends each task item."""
-    return tuple(line[: clause.start()] if _ITEM.match(line) and (clause := _CLAUSE.search(line)) else line
-                 for line in lines)
+    return tuple(
+        line[: clause.start()] if _ITEM.match(line) and (clause := _CLAUSE.search(line)) else line
+        for line in lines
+    )
 
 
 def division_rows(facts) -> tuple[DivisionRow, ...]:
     """The responsibilities the text version states, as 分工表 rows (bodies as the text names them)."""
     rows: dict[str, tuple[str, list[str], list[str]]] = {}
-    for resp in sorted(facts.responsibilities, key=lambda r: (r.provenance.start, r.provenance.end)):
-        task, lead, support = rows.setdefault(resp.task_id, (resp.task_heading, [], []))
+    for resp in sorted(
+        facts.responsibilities, key=lambda r: (r.provenance.start, r.provenance.end)
+    ):
+        _task, lead, support = rows.setdefault(resp.task_id, (resp.task_heading, [], []))
         bucket = lead if resp.role.value == "lead" else support
         if resp.surface not in lead + support:
             bucket.append(resp.surface)
-    return tuple(DivisionRow(task, tuple(lead), tuple(support)) for task, lead, support in rows.values())
+    return tuple(
+        DivisionRow(task, tuple(lead), tuple(support)) for task, lead, support in rows.values()
+    )
 
 
 def table_rows(rows: tuple[DivisionRow, ...]) -> list[list[str]]:
     return [TABLE_HEADER] + [
-        [str(i), row.task, "、".join(row.lead), "、".join(row.support), "2025年底"] for i, row in enumerate(rows, 1)
+        [str(i), row.task, "、".join(row.lead), "、".join(row.support), "2025年底"]
+        for i, row in enumerate(rows, 1)
     ]
 
 
-def docx_bytes(lines: tuple[str, ...], table: list[list[str]] | None = None, table_title: str = "") -> bytes:
+def docx_bytes(
+    lines: tuple[str, ...], table: list[list[str]] | None = None, table_title: str = ""
+) -> bytes:
     """A Word file: one paragraph per line, then (if given) a titled table."""
     import docx
 
@@ -106,7 +115,9 @@ def _cjk_font() -> str:
     return "STSong-Light"
 
 
-def pdf_bytes(lines: tuple[str, ...], *, size: int = 12, header: bool = True, encrypt: str | None = None) -> bytes:
+def pdf_bytes(
+    lines: tuple[str, ...], *, size: int = 12, header: bool = True, encrypt: str | None = None
+) -> bytes:
     """A PDF of the lines, hard-wrapped at the page width, with a running header and page numbers."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
@@ -172,9 +183,18 @@ def target_rows(facts) -> list[list[str]]:
     for target in sorted(facts.targets, key=lambda t: t.provenance.start):
         if target.deadline is None or target.deadline.year != 2025:
             continue
-        value = f"{_SIGNS[target.comparator.value]}{target.value:g}" + ("左右" if target.comparator.value == "~" else "")
-        rows.append([str(len(rows)), target.indicator, target.unit or "—", value,
-                     "约束性" if target.comparator.value == "<=" else "预期性"])
+        value = f"{_SIGNS[target.comparator.value]}{target.value:g}" + (
+            "左右" if target.comparator.value == "~" else ""
+        )
+        rows.append(
+            [
+                str(len(rows)),
+                target.indicator,
+                target.unit or "—",
+                value,
+                "约束性" if target.comparator.value == "<=" else "预期性",
+            ]
+        )
     return rows
 
 

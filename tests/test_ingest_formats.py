@@ -12,11 +12,21 @@ import tracemalloc
 import zipfile
 
 import pytest
-
 from document_files import (
-    RUNNING_HEADER, SEED, SEED_PATH, division_rows, docx_bytes, pdf_bytes, scanned_pdf_bytes, seed_lines,
-    table_rows, target_rows, without_clauses, workbook_bytes,
+    RUNNING_HEADER,
+    SEED,
+    SEED_PATH,
+    division_rows,
+    docx_bytes,
+    pdf_bytes,
+    scanned_pdf_bytes,
+    seed_lines,
+    table_rows,
+    target_rows,
+    without_clauses,
+    workbook_bytes,
 )
+
 from pipeline.errors import InputError
 from pipeline.evaluate import _responsibility_triples, match_targets
 from pipeline.facts import gold_record
@@ -62,8 +72,14 @@ def _same_facts(got, want, *, targets: list | None = None) -> None:
     [
         (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", FileKind.PDF),
         (b"\r\n\r\n%PDF-1.7\n", FileKind.PDF),  # junk before the header
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le"), FileKind.LEGACY_WORD),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "Workbook".encode("utf-16-le"), FileKind.LEGACY_SHEET),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le"),
+            FileKind.LEGACY_WORD,
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "Workbook".encode("utf-16-le"),
+            FileKind.LEGACY_SHEET,
+        ),
         (b"PK\x03\x04broken", FileKind.ZIP),
         ("一、总体要求".encode("gb18030"), FileKind.TEXT),
     ],
@@ -84,7 +100,7 @@ def test_sniff_ignores_the_file_name(text_version):
 
 def test_docx_gives_the_facts_of_the_text_version(nlp, text_version):
     data = docx_bytes(seed_lines())
-    record, document, facts = _facts(nlp, "plan.docx", data)
+    record, _document, facts = _facts(nlp, "plan.docx", data)
     _same_facts(record, text_version[0])
     # provenance names the paragraph, and that paragraph holds the fact's sentence
     import docx
@@ -104,15 +120,23 @@ def test_pdf_gives_the_facts_of_the_text_version_with_pages(nlp, text_version):
     _same_facts(record, text_version[0])
     assert RUNNING_HEADER not in document.text and "— 2 —" not in document.text
     pdf = pdfium.PdfDocument(data)
-    pages = [re.sub(rf"{RUNNING_HEADER}|—\d+—", "", re.sub(r"\s", "", pdf[i].get_textpage().get_text_range()))
-             for i in range(len(pdf))]
+    pages = [
+        re.sub(
+            rf"{RUNNING_HEADER}|—\d+—",
+            "",
+            re.sub(r"\s", "", pdf[i].get_textpage().get_text_range()),
+        )
+        for i in range(len(pdf))
+    ]
     assert len(pages) > 3
     located = {int(r.provenance.location.removeprefix("page ")) for r in facts.responsibilities}
     assert len(located) > 3
     for resp in facts.responsibilities:
         page = int(resp.provenance.location.removeprefix("page "))
         # the mention starts on that page (it may run on to the next)
-        assert resp.surface in pages[page - 1] or (pages[page - 1] + pages[page]).count(resp.surface) > pages[page].count(resp.surface)
+        assert resp.surface in pages[page - 1] or (pages[page - 1] + pages[page]).count(
+            resp.surface
+        ) > pages[page].count(resp.surface)
 
 
 def test_division_table_in_word_gives_the_responsibilities_of_the_parentheses(nlp, text_version):
@@ -121,14 +145,19 @@ def test_division_table_in_word_gives_the_responsibilities_of_the_parentheses(nl
     record, document, facts = _facts(nlp, "division.docx", data)
     assert "责任单位" not in document.text
     _same_facts(record, text_version[0])
-    assert len(document.article.tables) == 1 and len(document.article.tables[0].rows) == len(rows) + 1
+    assert (
+        len(document.article.tables) == 1 and len(document.article.tables[0].rows) == len(rows) + 1
+    )
     import docx
 
     table = docx.Document(io.BytesIO(data)).tables[0]
     from_table = [r for r in facts.responsibilities if r.provenance.location.startswith("table 1")]
     assert len(from_table) == len(facts.responsibilities)
     for resp in from_table:
-        row, column = map(int, re.fullmatch(r"table 1, row (\d+), column (\d+)", resp.provenance.location).groups())
+        row, column = map(
+            int,
+            re.fullmatch(r"table 1, row (\d+), column (\d+)", resp.provenance.location).groups(),
+        )
         assert resp.surface in table.cell(row - 1, column - 1).text
         assert table.cell(row - 1, 1).text == resp.task_heading
 
@@ -137,15 +166,21 @@ def test_division_spreadsheet_gives_responsibilities_and_targets(nlp, text_versi
     import openpyxl
 
     targets = target_rows(text_version[2])
-    data = workbook_bytes({"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2]))),
-                           "主要指标": ("聊城市医疗卫生服务体系主要指标", targets)})
-    record, document, facts = _facts(nlp, "division.xlsx", data)
+    data = workbook_bytes(
+        {
+            "分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2]))),
+            "主要指标": ("聊城市医疗卫生服务体系主要指标", targets),
+        }
+    )
+    record, _document, facts = _facts(nlp, "division.xlsx", data)
     due_2025 = [t for t in text_version[0]["targets"] if t["deadline"] == "2025"]
     assert len(due_2025) == len(targets) - 1
     _same_facts(record, text_version[0], targets=due_2025)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     for fact in (*facts.responsibilities, *facts.targets):
-        sheet, row, column = re.fullmatch(r"sheet (\S+), row (\d+), column ([A-Z]+)", fact.provenance.location).groups()
+        sheet, row, column = re.fullmatch(
+            r"sheet (\S+), row (\d+), column ([A-Z]+)", fact.provenance.location
+        ).groups()
         cell = workbook[sheet][f"{column}{row}"].value
         expected = fact.surface if hasattr(fact, "surface") else f"{fact.value:g}"
         assert expected in str(cell)
@@ -154,18 +189,30 @@ def test_division_spreadsheet_gives_responsibilities_and_targets(nlp, text_versi
 def test_table_cells_keep_their_column_role_whatever_spaces_they_hold(nlp):
     """Two lead bodies on two lines of one cell both lead (read as flat text, the second would
     look like the next column)."""
-    table = [["序号", "重点任务", "牵头单位", "配合单位", "完成时限"],
-             ["1", "推进 紧密型县域医共体建设", "市卫生健康委\n市医疗保障局", "市财政局\n市发展改革委", "2025年底"]]
+    table = [
+        ["序号", "重点任务", "牵头单位", "配合单位", "完成时限"],
+        [
+            "1",
+            "推进 紧密型县域医共体建设",
+            "市卫生健康委\n市医疗保障局",
+            "市财政局\n市发展改革委",
+            "2025年底",
+        ],
+    ]
     data = docx_bytes(("聊城市进一步完善医疗卫生服务体系重点任务分工表",), table)
-    record, document, facts = _facts(nlp, "cells.docx", data)
+    record = _facts(nlp, "cells.docx", data)[0]
     (row,) = record["responsibilities"]
     assert row["task"] == "推进 紧密型县域医共体建设"
     assert (sorted(row["lead"]), sorted(row["support"])) == (
-        ["聊城市医疗保障局", "聊城市卫生健康委员会"], ["聊城市发展和改革委员会", "聊城市财政局"])
+        ["聊城市医疗保障局", "聊城市卫生健康委员会"],
+        ["聊城市发展和改革委员会", "聊城市财政局"],
+    )
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(tesseract_ready() is not None, reason=f"OCR: {tesseract_ready()} (make ocr installs it)")
+@pytest.mark.skipif(
+    tesseract_ready() is not None, reason=f"OCR: {tesseract_ready()} (make ocr installs it)"
+)
 def test_scanned_pdf_is_read_by_ocr_with_the_facts_of_its_text(nlp):
     lines = seed_lines()
     # the front matter and the first part of the plan: two pages, to keep OCR time short
@@ -185,14 +232,22 @@ def test_offsets_map_back_into_the_text_the_reader_extracts(kind, text_version):
     from pipeline.ingest import normalise_fragment
 
     lines = seed_lines()
-    data = {"pdf": lambda: pdf_bytes(lines), "docx": lambda: docx_bytes(lines),
-            "xlsx": lambda: workbook_bytes({"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2])))})}[kind]()
+    data = {
+        "pdf": lambda: pdf_bytes(lines),
+        "docx": lambda: docx_bytes(lines),
+        "xlsx": lambda: workbook_bytes(
+            {"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2])))}
+        ),
+    }[kind]()
     raw = read_layer(data).text
     (article,) = ingest_bytes(f"plan.{kind}", data)
     linear = [s for s in article.offsets.segments if s.linear]
     assert sum(s.clean_end - s.clean_start for s in linear) > 0.9 * len(article.text)
     for seg in linear:
-        assert normalise_fragment(raw[seg.raw_start:seg.raw_end]) == article.text[seg.clean_start:seg.clean_end]
+        assert (
+            normalise_fragment(raw[seg.raw_start : seg.raw_end])
+            == article.text[seg.clean_start : seg.clean_end]
+        )
 
 
 def _legacy(tmp_path, name: str, data: bytes, target: str) -> bytes:
@@ -201,8 +256,21 @@ def _legacy(tmp_path, name: str, data: bytes, target: str) -> bytes:
 
     (tmp_path / name).write_bytes(data)
     profile = (tmp_path / "profile").as_uri()
-    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", target,
-                    "--outdir", str(tmp_path / "out"), str(tmp_path / name)], capture_output=True, timeout=180, check=True)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(tmp_path / "out"),
+            str(tmp_path / name),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
     return (tmp_path / "out" / f"{name.rsplit('.', 1)[0]}.{target}").read_bytes()
 
 
@@ -211,32 +279,43 @@ def _legacy(tmp_path, name: str, data: bytes, target: str) -> bytes:
 def test_legacy_word_and_excel_files_are_read_through_libreoffice(nlp, text_version, tmp_path):
     doc = _legacy(tmp_path, "plan.docx", docx_bytes(seed_lines()), "doc")
     assert sniff(doc) is FileKind.LEGACY_WORD
-    record, document, facts = _facts(nlp, "plan.doc", doc)
+    record, _document, _ = _facts(nlp, "plan.doc", doc)
     _same_facts(record, text_version[0])
-    xls = _legacy(tmp_path, "division.xlsx",
-                  workbook_bytes({"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2])))}), "xls")
+    xls = _legacy(
+        tmp_path,
+        "division.xlsx",
+        workbook_bytes({"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2])))}),
+        "xls",
+    )
     assert sniff(xls) is FileKind.LEGACY_SHEET
-    record, document, facts = _facts(nlp, "division.xls", xls)
+    record, _document, facts = _facts(nlp, "division.xls", xls)
     assert _responsibility_triples(record, {}) == _responsibility_triples(text_version[0], {})
     assert facts.responsibilities[0].provenance.location.startswith("sheet 分工表, row ")
 
 
 def test_scanned_pdf_without_ocr_says_what_to_install(monkeypatch):
-    import pipeline.ingest.ocr as ocr
+    from pipeline.ingest import ocr
 
     monkeypatch.setattr(ocr, "tesseract_ready", lambda: "Tesseract is not installed")
     scan = scanned_pdf_bytes(pdf_bytes(seed_lines()[:3]), dpi=50)
-    with pytest.raises(InputError, match=r"scan\.pdf: a scanned PDF .*Tesseract is not installed.*tesseract-ocr-chi-sim"):
+    with pytest.raises(
+        InputError,
+        match=r"scan\.pdf: a scanned PDF .*Tesseract is not installed.*tesseract-ocr-chi-sim",
+    ):
         ingest_bytes("scan.pdf", scan)
 
 
 def test_html_table_keeps_rows_and_cells():
-    raw = ("<html><body><p>聊城市重点任务分工表</p><table><tr><th>序号</th><th>重点任务</th><th>牵头单位</th></tr>"
-           "<tr><td>1</td><td>科学配置医疗资源</td><td>市卫生健康委</td></tr></table></body></html>")
+    raw = (
+        "<html><body><p>聊城市重点任务分工表</p><table><tr><th>序号</th><th>重点任务</th><th>牵头单位</th></tr>"
+        "<tr><td>1</td><td>科学配置医疗资源</td><td>市卫生健康委</td></tr></table></body></html>"
+    )
     (article,) = ingest_bytes("page.html", raw.encode())
     (grid,) = article.tables
-    assert [[article.text[c.start:c.end] for c in row] for row in grid.rows] == [
-        ["序号", "重点任务", "牵头单位"], ["1", "科学配置医疗资源", "市卫生健康委"]]
+    assert [[article.text[c.start : c.end] for c in row] for row in grid.rows] == [
+        ["序号", "重点任务", "牵头单位"],
+        ["1", "科学配置医疗资源", "市卫生健康委"],
+    ]
 
 
 # --------------------------------------------------------------------------- bad files
@@ -275,19 +354,25 @@ def test_other_zip_archives_are_named():
 
 
 def test_legacy_word_file_without_libreoffice_says_what_to_install(monkeypatch):
-    import pipeline.ingest.legacy as legacy
+    from pipeline.ingest import legacy
 
     monkeypatch.setattr(legacy, "soffice", lambda: None)
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "WordDocument".encode("utf-16-le")
-    with pytest.raises(InputError, match=r"old\.wps: a legacy Word or WPS document .*apt-get install libreoffice"):
+    with pytest.raises(
+        InputError, match=r"old\.wps: a legacy Word or WPS document .*apt-get install libreoffice"
+    ):
         ingest_bytes("old.wps", data)
 
 
 def _sheet_with_empty_rows(rows: int) -> bytes:
     """A workbook claiming a million rows by 16 384 columns: one table row, then ``rows`` empty
     styled rows."""
-    base = zipfile.ZipFile(io.BytesIO(workbook_bytes({"分工表": (DIVISION_TITLE, [["序号", "重点任务", "牵头单位"]])})))
-    empty = "".join(f'<row r="{r}"><c r="A{r}" s="0"/><c r="B{r}" s="0"/></row>' for r in range(3, rows + 3))
+    base = zipfile.ZipFile(
+        io.BytesIO(workbook_bytes({"分工表": (DIVISION_TITLE, [["序号", "重点任务", "牵头单位"]])}))
+    )
+    empty = "".join(
+        f'<row r="{r}"><c r="A{r}" s="0"/><c r="B{r}" s="0"/></row>' for r in range(3, rows + 3)
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in base.infolist():
@@ -315,7 +400,9 @@ def test_spreadsheet_with_100000_empty_rows_is_read_in_bounded_time_and_memory()
 
 
 def test_pdf_of_500_pages_is_read_in_bounded_time():
-    lines = tuple(f"第{n}条 各县(市、区)卫生健康部门加强基层医疗卫生服务能力建设。" for n in range(1, 18_501))
+    lines = tuple(
+        f"第{n}条 各县(市、区)卫生健康部门加强基层医疗卫生服务能力建设。" for n in range(1, 18_501)
+    )
     data = pdf_bytes(lines)
     started = time.perf_counter()
     layer = read_layer(data)
@@ -337,7 +424,8 @@ def test_a_run_over_a_folder_of_mixed_formats_skips_only_the_bad_files(tmp_path,
     (raw / "plan.docx").write_bytes(docx_bytes(lines))
     (raw / "plan.pdf").write_bytes(pdf_bytes(lines))
     (raw / "division.xlsx").write_bytes(
-        workbook_bytes({"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2])))}))
+        workbook_bytes({"分工表": (DIVISION_TITLE, table_rows(division_rows(text_version[2])))})
+    )
     (raw / "secret.pdf").write_bytes(pdf_bytes(lines[:5], encrypt="pw"))
     (raw / "broken.docx").write_bytes(docx_bytes(lines[:5])[:3000])
     summary = run(settings, load=False, analyse=False)
@@ -357,5 +445,7 @@ def test_a_run_over_a_folder_of_mixed_formats_skips_only_the_bad_files(tmp_path,
     where = {task.evidence.where.split(",")[0]: task.evidence.where for task in trace.tasks}
     assert re.fullmatch(r"plan\.pdf, page \d+", where["plan.pdf"])
     assert re.fullmatch(r"plan\.docx, paragraph \d+", where["plan.docx"])
-    assert re.fullmatch(r"division\.xlsx, sheet 分工表, row \d+, column [CD]", where["division.xlsx"])
+    assert re.fullmatch(
+        r"division\.xlsx, sheet 分工表, row \d+, column [CD]", where["division.xlsx"]
+    )
     assert where[SEED] == SEED

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from document_files import RUNNING_HEADER, SEED_PATH, pdf_bytes, seed_lines  # noqa: E402
+from document_files import RUNNING_HEADER, SEED_PATH, pdf_bytes, seed_lines
 
 
 def with_pypdfium2(data: bytes) -> str:
@@ -48,7 +48,11 @@ def main() -> None:
     reference = re.sub(r"\s", "", "".join(seed_lines()))
     data = pdf_bytes(seed_lines())
     print(f"{SEED_PATH.name}: {len(reference)} characters, PDF {len(data)} bytes")
-    for name, read in (("pypdfium2", with_pypdfium2), ("pdfminer.six", with_pdfminer), ("pdfplumber", with_pdfplumber)):
+    for name, read in (
+        ("pypdfium2", with_pypdfium2),
+        ("pdfminer.six", with_pdfminer),
+        ("pdfplumber", with_pdfplumber),
+    ):
         read(data)  # warm up: imports and font tables
         times = []
         for _ in range(3):
@@ -57,7 +61,9 @@ def main() -> None:
             times.append(time.perf_counter() - started)
         got = re.sub(rf"{RUNNING_HEADER}|—\d+—", "", re.sub(r"\s", "", text))
         ratio = difflib.SequenceMatcher(None, reference, got, autojunk=False).ratio()
-        print(f"{name:13s} best of 3: {min(times):.3f} s  text ratio {ratio:.4f}  characters {len(got)}")
+        print(
+            f"{name:13s} best of 3: {min(times):.3f} s  text ratio {ratio:.4f}  characters {len(got)}"
+        )
 
 
 if __name__ == "__main__":

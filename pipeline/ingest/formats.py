@@ -129,10 +129,20 @@ class LayerBuilder:
         if spans:
             self.tables.append(RawTable(tuple(spans), location))
 
-    def build(self, source_format: SourceFormat, warnings: list[str] | None = None,
-              hints: dict[str, str] | None = None) -> Layer:
-        return Layer("".join(self.parts), source_format, tuple(self.locations), tuple(self.tables),
-                     tuple(warnings or ()), dict(hints or {}))
+    def build(
+        self,
+        source_format: SourceFormat,
+        warnings: list[str] | None = None,
+        hints: dict[str, str] | None = None,
+    ) -> Layer:
+        return Layer(
+            "".join(self.parts),
+            source_format,
+            tuple(self.locations),
+            tuple(self.tables),
+            tuple(warnings or ()),
+            dict(hints or {}),
+        )
 
 
 def read_layer(data: bytes, kind: FileKind | None = None) -> Layer | None:
@@ -160,7 +170,10 @@ def read_layer(data: bytes, kind: FileKind | None = None) -> Layer | None:
     try:
         zipfile.ZipFile(io.BytesIO(data)).close()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"a damaged ZIP file (a Word or Excel file?): {exc}",
-                         hint="download the file again") from exc
-    raise InputError("a ZIP archive that is neither a Word (DOCX) nor an Excel (XLSX) file",
-                     hint="unpack it into the raw directory, or convert it to DOCX or XLSX")
+        raise InputError(
+            f"a damaged ZIP file (a Word or Excel file?): {exc}", hint="download the file again"
+        ) from exc
+    raise InputError(
+        "a ZIP archive that is neither a Word (DOCX) nor an Excel (XLSX) file",
+        hint="unpack it into the raw directory, or convert it to DOCX or XLSX",
+    )

@@ -13,9 +13,11 @@ import re
 from pipeline.ingest.formats import RawTable
 from pipeline.models import OffsetMap, Span, TableGrid
 
-_TABLE = re.compile(r"<table\b[^<>]*>(.*?)</table\s*>", re.S | re.I)
-_ROW = re.compile(r"<tr\b[^<>]*>(.*?)(?=<tr\b|</table\s*>|\Z)", re.S | re.I)
-_CELL = re.compile(r"<t[dh]\b[^<>]*>(.*?)(?=</t[dh]\s*>|<t[dh]\b|</tr\s*>|\Z)", re.S | re.I)
+_TABLE = re.compile(r"<table\b[^<>]*>(.*?)</table\s*>", re.DOTALL | re.IGNORECASE)
+_ROW = re.compile(r"<tr\b[^<>]*>(.*?)(?=<tr\b|</table\s*>|\Z)", re.DOTALL | re.IGNORECASE)
+_CELL = re.compile(
+    r"<t[dh]\b[^<>]*>(.*?)(?=</t[dh]\s*>|<t[dh]\b|</tr\s*>|\Z)", re.DOTALL | re.IGNORECASE
+)
 
 
 def html_tables(raw: str) -> tuple[RawTable, ...]:
@@ -64,10 +66,16 @@ class CleanSpans:
         if i < 0 or segments[i].raw_end <= raw_start:
             i += 1  # the first segment after the start
         if i >= len(segments) or segments[i].raw_start >= raw_end:
-            at = segments[i].clean_start if i < len(segments) else (segments[-1].clean_end if segments else 0)
+            at = (
+                segments[i].clean_start
+                if i < len(segments)
+                else (segments[-1].clean_end if segments else 0)
+            )
             return Span(at, at)
         first = segments[i]
-        start = first.clean_start + (raw_start - first.raw_start if first.linear and raw_start > first.raw_start else 0)
+        start = first.clean_start + (
+            raw_start - first.raw_start if first.linear and raw_start > first.raw_start else 0
+        )
         j = bisect.bisect_left(self.raw_starts, raw_end) - 1
         last = segments[j]
         if last.linear and raw_end < last.raw_end:

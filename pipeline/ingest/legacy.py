@@ -37,17 +37,30 @@ def read_legacy(data: bytes, *, spreadsheet: bool) -> Layer:
         folder = Path(tmp)
         source = folder / ("input.xls" if spreadsheet else "input.doc")
         source.write_bytes(data)
-        command = [program, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
-                   "--norestore", "--convert-to", target, "--outdir", str(folder / "out"), str(source)]
+        command = [
+            program,
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(folder / "out"),
+            str(source),
+        ]
         try:
             subprocess.run(command, capture_output=True, timeout=CONVERT_TIMEOUT, check=False)
         except subprocess.TimeoutExpired as exc:
-            raise InputError(f"LibreOffice took over {CONVERT_TIMEOUT} s to convert the {what}",
-                             hint="convert it by hand to DOCX or XLSX") from exc
+            raise InputError(
+                f"LibreOffice took over {CONVERT_TIMEOUT} s to convert the {what}",
+                hint="convert it by hand to DOCX or XLSX",
+            ) from exc
         converted = folder / "out" / f"input.{target}"
         if not converted.is_file():
-            raise InputError(f"LibreOffice could not convert the {what} (a damaged file?)",
-                             hint="open it in an office program and save it as DOCX or XLSX")
+            raise InputError(
+                f"LibreOffice could not convert the {what} (a damaged file?)",
+                hint="open it in an office program and save it as DOCX or XLSX",
+            )
         result = converted.read_bytes()
     from pipeline.ingest.office import read_docx, read_xlsx
 

@@ -41,7 +41,9 @@ def tesseract_ready() -> str | None:
     if program is None:
         return "Tesseract is not installed"
     try:
-        listed = subprocess.run([program, "--list-langs"], capture_output=True, text=True, timeout=30)
+        listed = subprocess.run(
+            [program, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return f"Tesseract cannot run ({exc})"
     if OCR_LANGUAGE not in listed.stdout.split():
@@ -65,17 +67,34 @@ def _pgm(page: Any) -> bytes:
 def ocr_page(page: Any) -> str:
     """The text of one rendered page (lines as Tesseract finds them)."""
     result = subprocess.run(
-        ["tesseract", "stdin", "stdout", "-l", OCR_LANGUAGE, "--psm", "6", "-c", "preserve_interword_spaces=1"],
-        input=_pgm(page), capture_output=True, timeout=OCR_PAGE_TIMEOUT,
+        [
+            "tesseract",
+            "stdin",
+            "stdout",
+            "-l",
+            OCR_LANGUAGE,
+            "--psm",
+            "6",
+            "-c",
+            "preserve_interword_spaces=1",
+        ],
+        input=_pgm(page),
+        capture_output=True,
+        timeout=OCR_PAGE_TIMEOUT,
+        check=False,
     )
     if result.returncode != 0:
         reason = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"Tesseract failed on a page ({reason[-1] if reason else result.returncode})")
+        raise InputError(
+            f"Tesseract failed on a page ({reason[-1] if reason else result.returncode})"
+        )
     text = result.stdout.decode("utf-8", "replace")
     return "\n".join(join_wide(line.strip()) for line in text.splitlines() if line.strip())
 
 
-def ocr_pages(pdf: Any, indexes: list[int], *, whole_document: bool) -> tuple[dict[int, str], str | None]:
+def ocr_pages(
+    pdf: Any, indexes: list[int], *, whole_document: bool
+) -> tuple[dict[int, str], str | None]:
     """OCR of the pages ``indexes`` of ``pdf`` (0-based): their texts, and a note on what was not
     read. Without Tesseract a wholly scanned document is an :class:`InputError`; a document with
     some scanned pages keeps its other pages, with a note."""
@@ -97,7 +116,11 @@ def ocr_pages(pdf: Any, indexes: list[int], *, whole_document: bool) -> tuple[di
             page.close()
     notes = []
     if len(indexes) > OCR_MAX_PAGES:
-        notes.append(f"only the first {OCR_MAX_PAGES} scanned pages were read by OCR ({len(indexes)} have no text layer)")
+        notes.append(
+            f"only the first {OCR_MAX_PAGES} scanned pages were read by OCR ({len(indexes)} have no text layer)"
+        )
     if slow:
-        notes.append(f"OCR of page(s) {', '.join(map(str, slow))} took over {OCR_PAGE_TIMEOUT} s each and was stopped")
+        notes.append(
+            f"OCR of page(s) {', '.join(map(str, slow))} took over {OCR_PAGE_TIMEOUT} s each and was stopped"
+        )
     return texts, "; ".join(notes) or None

@@ -29,7 +29,9 @@ MAX_SHEET_ROWS = 200_000
 
 def _damaged(what: str, exc: BaseException) -> InputError:
     reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return InputError(f"a damaged {what} file ({reason})", hint="open and save it again, or download it again")
+    return InputError(
+        f"a damaged {what} file ({reason})", hint="open and save it again, or download it again"
+    )
 
 
 def _cell_lines(text: str) -> str:
@@ -43,7 +45,7 @@ def read_docx(data: bytes) -> Layer:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - a bad ZIP, missing part, XML error, PackageNotFoundError
+    except Exception as exc:
         raise _damaged("Word (DOCX)", exc) from exc
     builder = LayerBuilder()
     paragraph_no = table_no = 0
@@ -64,7 +66,9 @@ def read_docx(data: bytes) -> Layer:
                 builder.line(block.text, paragraph=paragraph_no)
     layer = builder.build(SourceFormat.DOCX)
     if not layer.text.strip():
-        raise InputError("the Word file holds no text", hint="check that it is the document and not a template")
+        raise InputError(
+            "the Word file holds no text", hint="check that it is the document and not a template"
+        )
     return layer
 
 
@@ -97,7 +101,14 @@ def read_xlsx(data: bytes) -> Layer:
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, InvalidFileException) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+        InvalidFileException,
+    ) as exc:
         raise _damaged("Excel (XLSX)", exc) from exc
     builder = LayerBuilder()
     warnings: list[str] = []
@@ -108,7 +119,9 @@ def read_xlsx(data: bytes) -> Layer:
             rows: list[list[str]] = []
             for number, cells in enumerate(sheet.iter_rows(), 1):
                 if number > MAX_SHEET_ROWS:
-                    warnings.append(f"sheet {sheet.title}: only the first {MAX_SHEET_ROWS} rows were read")
+                    warnings.append(
+                        f"sheet {sheet.title}: only the first {MAX_SHEET_ROWS} rows were read"
+                    )
                     break
                 texts = [cell_text(c.value, getattr(c, "number_format", "General")) for c in cells]
                 while texts and not texts[-1]:

@@ -17,7 +17,6 @@ from pipeline.errors import InputError
 from pipeline.ingest.formats import Layer, LayerBuilder
 from pipeline.models import SourceFormat
 
-
 #: Lines at each edge of a page that may be a running header or footer.
 EDGE_LINES = 2
 #: Share of the pages a line must recur on (at an edge) to be a running header or footer.
@@ -61,9 +60,13 @@ def running_lines(pages: list[list[str]]) -> set[str]:
     for lines in pages:
         edges = set(_edges(lines))
         edge.update({_DIGITS.sub("#", lines[i].strip()) for i in edges})
-        inside.update(_DIGITS.sub("#", line.strip()) for i, line in enumerate(lines) if i not in edges)
+        inside.update(
+            _DIGITS.sub("#", line.strip()) for i, line in enumerate(lines) if i not in edges
+        )
     least = max(2, RUNNING_SHARE * len(pages))
-    return {key for key, count in edge.items() if key and count >= least and inside[key] <= count // 4}
+    return {
+        key for key, count in edge.items() if key and count >= least and inside[key] <= count // 4
+    }
 
 
 def page_lines(text: str) -> list[str]:
@@ -81,9 +84,13 @@ def read_pdf(data: bytes) -> Layer:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise InputError("the PDF is encrypted (it needs a password to open)",
-                             hint="save a copy without a password into the raw directory") from exc
-        raise InputError(f"the PDF cannot be opened ({exc})", hint="download the file again") from exc
+            raise InputError(
+                "the PDF is encrypted (it needs a password to open)",
+                hint="save a copy without a password into the raw directory",
+            ) from exc
+        raise InputError(
+            f"the PDF cannot be opened ({exc})", hint="download the file again"
+        ) from exc
     warnings: list[str] = []
     hints: dict[str, str] = {}
     try:
@@ -116,12 +123,18 @@ def read_pdf(data: bytes) -> Layer:
     for number, lines in enumerate(pages, 1):
         edges = set(_edges(lines))
         kept = [
-            line for i, line in enumerate(lines)
-            if line.strip() and not (i in edges and (is_page_number(line) or _DIGITS.sub("#", line.strip()) in furniture))
+            line
+            for i, line in enumerate(lines)
+            if line.strip()
+            and not (
+                i in edges and (is_page_number(line) or _DIGITS.sub("#", line.strip()) in furniture)
+            )
         ]
         if kept:
             builder.line("\n".join(kept), page=number)
     layer = builder.build(SourceFormat.PDF, warnings, hints)
     if not layer.text.strip():
-        raise InputError("the PDF holds no text", hint="check that it is a document and not only images")
+        raise InputError(
+            "the PDF holds no text", hint="check that it is a document and not only images"
+        )
     return layer

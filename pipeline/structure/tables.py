@@ -146,18 +146,12 @@ def grid_tables(text: str, grids: Sequence[Grid], columns: Columns | None = None
         roles: list[str | None] | None = None
         header: tuple[int, int] = (0, 0)
         rows: list[Row] = []
-
-        def close() -> None:
-            if roles is not None and rows:
-                found = tuple(r for r in roles if r is not None)
-                tables.append(Table(header[0], header[1], found, tuple(rows)))
-
         for cells in grid:
             if not cells:
                 continue
             texts = [text[a:b] for a, b in cells]
             if header_columns(" ".join(texts), columns) is not None:
-                close()
+                tables.extend(_grid_table(header, roles, rows))
                 roles, header, rows = [cell_role(t, columns) for t in texts], (cells[0][0], cells[-1][1]), []
                 continue
             if roles is None:
@@ -165,8 +159,15 @@ def grid_tables(text: str, grids: Sequence[Grid], columns: Columns | None = None
             row = _grid_row(text, cells, roles, len(rows) + 1)
             if row is not None:
                 rows.append(row)
-        close()
+        tables.extend(_grid_table(header, roles, rows))
     return tuple(tables)
+
+
+def _grid_table(header: tuple[int, int], roles: list[str | None] | None, rows: list[Row]) -> list[Table]:
+    """The table under a header row (none without a header or rows)."""
+    if roles is None or not rows:
+        return []
+    return [Table(header[0], header[1], tuple(r for r in roles if r is not None), tuple(rows))]
 
 
 def _grid_row(text: str, cells: Sequence[tuple[int, int]], roles: list[str | None], index: int) -> Row | None:
