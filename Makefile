@@ -54,9 +54,16 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } || \
 	  echo "browser: could not install chromium; the browser test will be skipped"
 
+## ocr: install Tesseract and its Simplified Chinese model for scanned PDFs (optional; idempotent)
+.PHONY: ocr
+ocr:
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx chi_sim || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim; } || \
+	  echo "ocr: could not install tesseract-ocr-chi-sim; scanned PDFs will be skipped and their test too"
+
 ## test: run the test suite (starts its own local graph server)
 .PHONY: test
-test: setup browser
+test: setup browser ocr
 	$(PY) -m pytest -q
 
 ## lint: ruff (lint and format check) and mypy over the package and the tests

@@ -69,6 +69,7 @@ class _Locator:
             raw_start=raw_start,
             raw_end=raw_end,
             sentence=self.sentence(start, end),
+            location=self.document.article.location_of(raw_start),
         )
 
 
@@ -116,6 +117,18 @@ def section_rows(document: Document, start: int = 0, end: int | None = None) -> 
     ]
 
 
+def table_grids(document: Document, start: int = 0, end: int | None = None) -> list[list[list[tuple[int, int]]]]:
+    """``doc._.tables``: the tables of the piece ``[start, end)`` of the text whose cells ingest
+    kept (Word, Excel, HTML), each a list of rows of (start, end) cell spans relative to ``start``."""
+    stop = len(document.text) if end is None else end
+    grids = []
+    for grid in document.article.tables:
+        cells = [c for row in grid.rows for c in row]
+        if cells and start <= cells[0].start and cells[-1].end <= stop:
+            grids.append([[(c.start - start, c.end - start) for c in row] for row in grid.rows])
+    return grids
+
+
 def make_doc(document: Document, nlp: Language, start: int = 0, end: int | None = None) -> Doc:
     """The tokenised Doc of ``document`` (or of its text's piece ``[start, end)``) with its
     context extensions set (components not run)."""
@@ -127,6 +140,7 @@ def make_doc(document: Document, nlp: Language, start: int = 0, end: int | None 
     doc._.level = meta.level.value if meta.level else None
     doc._.plan_period_end = meta.plan_period_end
     doc._.sections = section_rows(document, start, end)
+    doc._.tables = table_grids(document, start, end)
     doc._.source = document.article.source
     doc._.doc_id = document.doc_id
     return doc

@@ -104,6 +104,65 @@ class SourceFormat(str, enum.Enum):
     TEXT = "text"
     HTML = "html"
     MARKDOWN = "markdown"
+    PDF = "pdf"  # a text layer, or page images read by OCR (``Article.hints["ocr"]``)
+    DOCX = "docx"
+    XLSX = "xlsx"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where ``raw[raw_start:raw_end]`` sits in a paged or tabular file: a PDF page, a spreadsheet
+    sheet and row, a Word table row. For such a file the raw text is the text its reader extracted
+    (:func:`pipeline.ingest.formats.read_layer`), so raw offsets point into that text.
+
+    >>> SourceLocation(0, 9, page=7).label(), SourceLocation(0, 9, sheet="分工表", row=5, column=3).label()
+    ('page 7', 'sheet 分工表, row 5, column C')
+    >>> SourceLocation(0, 9, table=2, row=4, column=3).label()
+    'table 2, row 4, column 3'
+    """
+
+    raw_start: int
+    raw_end: int
+    page: int | None = None
+    sheet: str | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+    paragraph: int | None = None
+
+    def label(self) -> str:
+        parts = []
+        if self.page is not None:
+            parts.append(f"page {self.page}")
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet}")
+        if self.table is not None:
+            parts.append(f"table {self.table}")
+        if self.paragraph is not None:
+            parts.append(f"paragraph {self.paragraph}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {_column_letters(self.column) if self.sheet is not None else self.column}")
+        return ", ".join(parts)
+
+
+def _column_letters(number: int) -> str:
+    """A spreadsheet column's letters: 1 -> A, 28 -> AB."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True)
+class TableGrid:
+    """A table as its source laid it out: rows of cells, each cell a clean-text span of the article
+    (an empty cell is an empty span where the row's text stands), and where the table sits."""
+
+    rows: tuple[tuple[Span, ...], ...]
+    location: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +185,18 @@ class Article:
     relevant: bool
     relevance_score: float
     hints: dict[str, str] = field(default_factory=dict)
+    #: For PDF, DOCX and XLSX files: where raw spans sit in the file, sorted by ``raw_start``.
+    locations: tuple[SourceLocation, ...] = ()
+    #: Tables with their rows and cells (DOCX, XLSX and HTML ``<table>``).
+    tables: tuple[TableGrid, ...] = ()
+
+    def location_of(self, raw_start: int) -> str | None:
+        """The label of the place holding raw offset ``raw_start`` ("page 7"), or None."""
+        i = bisect.bisect_right(self.locations, raw_start, key=lambda loc: loc.raw_start) - 1
+        if i < 0:
+            return None
+        loc = self.locations[i]
+        return loc.label() if raw_start < loc.raw_end else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +324,12 @@ class Provenance:
     raw_start: int
     raw_end: int
     sentence: str
+    #: The page, sheet and row, or table row of a PDF, spreadsheet or Word file ("page 7").
+    location: str | None = None
+
+    def where(self) -> str:
+        """The file and, when known, the place in it: ``plan.pdf, page 7``."""
+        return f"{self.source}, {self.location}" if self.location else self.source
 
 
 @dataclass(frozen=True, slots=True)

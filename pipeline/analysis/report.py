@@ -193,7 +193,7 @@ def _target_row(corpus: Corpus, target: Target, doc_id: str) -> dict[str, Any]:
         "deadline": deadline.value if deadline and deadline.value else "",
         "year_label": year_label,
         "sentence": target.provenance.sentence,
-        "source": target.provenance.source,
+        "source": target.provenance.where(),
         "offsets": f"{target.provenance.start}–{target.provenance.end}",
     }
 

@@ -41,6 +41,8 @@ class Evidence:
     start: int
     end: int
     sentence: str
+    #: The file and the place in it, as a reader cites it: ``plan.pdf, page 7``.
+    where: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,7 @@ class GoalOwnership:
 
 def evidence_of(provenance: Any) -> Evidence:
     return Evidence(provenance.source, provenance.doc_id, provenance.start, provenance.end,
-                    provenance.sentence)
+                    provenance.sentence, provenance.where())
 
 
 def traced_target(target: Target) -> TracedTarget:

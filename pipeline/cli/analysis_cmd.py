@@ -34,6 +34,11 @@ def _target_text(target: Any) -> str:
     return f"{target.indicator} {_comparator(target.comparator)} {amount}"
 
 
+def _evidence_text(evidence: Any) -> str:
+    """The sentence a fact was read in, and the file (with page, sheet or table row) it came from."""
+    return f"{evidence.sentence}\n— {evidence.where or evidence.source}"
+
+
 def _distinct_corpus(settings: Settings) -> Any:
     """The built records, one article per policy document (reprints folded)."""
     from pipeline.analysis.corpus import load_corpus
@@ -88,7 +93,7 @@ def register(app: typer.Typer) -> None:
                                     for t in task.targets)
                 role = "牵头 lead" if task.role.value == "lead" else "配合 support"
                 table.add_row(task.heading, role,
-                              "、".join(others) or "—", targets or "—", task.evidence.sentence)
+                              "、".join(others) or "—", targets or "—", _evidence_text(task.evidence))
             console.print(table)
         for issued in result.issued:
             table = Table(title=f"issued: {issued.document_title} ({issued.doc_id})",
@@ -97,7 +102,7 @@ def register(app: typer.Typer) -> None:
                 table.add_column(column)
             for heading, target in issued.targets:
                 table.add_row(heading or "—", _target_text(target), target.deadline or "—",
-                              target.evidence.sentence)
+                              _evidence_text(target.evidence))
             console.print(table)
 
     @app.command("goal")
@@ -130,7 +135,7 @@ def register(app: typer.Typer) -> None:
             table.add_row(_target_text(goal.target), goal.target.deadline or "—",
                           f"{goal.document_title}\n{goal.task_heading or ''}",
                           "、".join(goal.leads) or f"(issuer) {'、'.join(goal.issuers) or '—'}",
-                          "、".join(goal.supports) or "—", goal.target.evidence.sentence)
+                          "、".join(goal.supports) or "—", _evidence_text(goal.target.evidence))
         Console().print(table)
 
     @app.command("analyze")

@@ -1,8 +1,11 @@
 """Ingest: raw bytes -> clean, offset-preserving :class:`~pipeline.models.Article` records.
 
-Steps (one module each): :mod:`.decode` (bytes -> text), :mod:`.markup` (front matter, HTML,
-Markdown), :mod:`.clean` (script, width, spaces, page furniture; the clean-text convention is
-documented there), :mod:`.split` (newspaper page -> articles, hints), :mod:`.relevance`.
+Steps (one module each): :mod:`.formats` (what the bytes are: PDF, DOCX, XLSX, legacy Office and
+WPS files go to their readers :mod:`.pdf`, :mod:`.office`, :mod:`.legacy`, :mod:`.ocr`, which give
+the file's text with pages, sheets and table rows), :mod:`.decode` (text bytes -> text),
+:mod:`.markup` (front matter, HTML, Markdown), :mod:`.clean` (script, width, spaces, page
+furniture; the clean-text convention is documented there), :mod:`.split` (newspaper page ->
+articles, hints), :mod:`.grids` (tables as rows and cells), :mod:`.relevance`.
 
 Public API: :func:`decode_raw`, :func:`ingest_bytes`, :func:`ingest_file`,
 :func:`normalise_fragment`. All are pure: bytes or text in, records out.
@@ -19,6 +22,8 @@ from pathlib import PurePath
 from pipeline.errors import InputError
 from pipeline.ingest.clean import Line, clean_lines, normalise_chars, normalise_fragment
 from pipeline.ingest.decode import decode_raw
+from pipeline.ingest.formats import read_layer
+from pipeline.ingest.grids import article_grids, html_tables
 from pipeline.ingest.layout import unwrap_lines
 from pipeline.ingest.markup import TAG, html_title, parse_front_matter
 from pipeline.ingest.pieces import Piece, from_raw, to_offset_map
@@ -85,23 +90,34 @@ def ingest_bytes(source: str, data: bytes) -> tuple[Article, ...]:
 def _ingest(source: str, data: bytes) -> IngestResult:
     stem = source_key(PurePath(source).name)  # refuses a name that cannot be used safely
     digest = hashlib.sha256(data).hexdigest()
-    raw, encoding = decode_raw(data)
+    layer = read_layer(data)
     warnings: list[str] = []
-    front = parse_front_matter(raw)
-    warnings.extend(front.warnings)
-    page_hints = {k: front.fields[k] for k in ("title", "date") if front.fields.get(k)}
-    if "title" not in page_hints:
-        title = html_title(raw)
-        if title:
-            page_hints["title"] = title
-    pieces = normalise_chars(from_raw(raw, front.body_start), warnings)
-    lines = unwrap_lines(clean_lines(pieces), raw)
+    if layer is None:
+        raw, encoding = decode_raw(data)
+        front = parse_front_matter(raw)
+        warnings.extend(front.warnings)
+        page_hints = {k: front.fields[k] for k in ("title", "date") if front.fields.get(k)}
+        if "title" not in page_hints:
+            title = html_title(raw)
+            if title:
+                page_hints["title"] = title
+        body_start, tables = front.body_start, html_tables(raw)
+        source_format = _source_format(raw, bool(front.fields) or front.body_start > 0)
+    else:
+        # A binary document: its reader's text is the raw text the offsets point into.
+        raw, encoding, source_format = layer.text, layer.source_format.value, layer.source_format
+        warnings.extend(layer.warnings)
+        page_hints, body_start, tables = dict(layer.hints), 0, layer.tables
+    pieces = normalise_chars(from_raw(raw, body_start), warnings)
+    lines = clean_lines(pieces)
+    if source_format not in (SourceFormat.DOCX, SourceFormat.XLSX):
+        lines = unwrap_lines(lines, raw)  # a Word paragraph or a sheet's row is one line already
     if not lines:
         raise InputError(
             "no text left after removing markup and page furniture",
             hint="check that the file holds an article and not only navigation",
         )
-    source_format = _source_format(raw, bool(front.fields) or front.body_start > 0)
+    locations = layer.locations if layer is not None else ()
     articles = []
     for index, article_lines in enumerate(split_articles(lines)):
         text, offsets = to_offset_map(_article_pieces(article_lines))
@@ -121,6 +137,8 @@ def _ingest(source: str, data: bytes) -> IngestResult:
                 relevant=is_relevant(score),
                 relevance_score=score,
                 hints=dict(sorted(hints.items())),
+                locations=locations,
+                tables=article_grids(tables, offsets) if tables else (),
             )
         )
     for warning in warnings:

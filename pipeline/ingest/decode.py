@@ -25,6 +25,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _LEGACY = ("gb18030", "big5")
+READABLE = "policykg reads text, HTML, Markdown, PDF, Word (DOCX, DOC, WPS) and Excel (XLSX, XLS, ET) files"
 # Control characters that never occur in a text document (tab, newlines and form feed are fine).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MAX_CONTROL_SHARE = 0.01
@@ -129,7 +130,7 @@ def decode_raw(data: bytes) -> tuple[str, str]:
         if encoding is None:
             raise InputError(
                 "file is binary (NUL bytes, not UTF-16 text)",
-                hint="only text, HTML and Markdown files can be ingested",
+                hint=READABLE,
             )
     if encoding is None:
         try:
@@ -160,7 +161,7 @@ def decode_raw(data: bytes) -> tuple[str, str]:
         ) from exc
     reason = _binary_reason(text)
     if reason:
-        raise InputError(f"file is binary ({reason})", hint="only text files can be ingested")
+        raise InputError(f"file is binary ({reason})", hint=READABLE)
     if not text.strip():
         raise InputError("file has no text", hint="remove it from the raw directory or re-collect it")
     return text, encoding

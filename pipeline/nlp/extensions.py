@@ -55,6 +55,7 @@ DOC_EXTENSIONS = (
     "level",  # Level value string: "national", "provincial", "municipal", "county"
     "plan_period_end",  # "2025"
     "sections",  # list[DocSection]
+    "tables",  # tables whose cells ingest kept: rows of (start, end) cell spans
     "relations",  # list[Relation]
     "responsibilities",  # list[ResponsibilityLink]
     "source",  # raw file name, for provenance

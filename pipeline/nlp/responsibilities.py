@@ -180,7 +180,7 @@ class ResponsibilityReader(MatchComponent):
             if found:
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm, role in found)
                 covered.append((m.start(), m.end()))
-        for table in find_tables(text, self.table_columns):
+        for table in find_tables(text, self.table_columns, doc._.tables or ()):
             for row in table.rows:
                 found = self._row_cells(text, row, table, jurisdiction, level)
                 out.extend(self._assign(bm, role, row.start, row.end) for bm, role in found)
@@ -214,7 +214,10 @@ class ResponsibilityReader(MatchComponent):
     def _row_cells(self, text: str, row: Row, table: Table, jurisdiction: str | None,
                    level: Level | None) -> list[tuple[BodyMatch, Role]]:
         """Bodies of a table row's cells, in column order: person names before them are skipped,
-        vague members (县直有关单位) hold a cell but name nobody, and the first other cell ends them."""
+        vague members (县直有关单位) hold a cell but name nobody, and the first other cell ends them.
+        Where the cells are known (a Word, Excel or HTML table), each body cell has its column's role."""
+        if row.cells:
+            return self._known_cells(text, row, jurisdiction, level)
         found: list[tuple[BodyMatch, Role]] = []
         cell = 0
         seen: set[str] = set()
@@ -235,6 +238,20 @@ class ResponsibilityReader(MatchComponent):
                     seen.add(bm.body.canonical)
                     found.append((bm, role))
             cell += 1
+        return found
+
+    def _known_cells(self, text: str, row: Row, jurisdiction: str | None,
+                     level: Level | None) -> list[tuple[BodyMatch, Role]]:
+        """Bodies of a row whose cells ingest kept: a lead or list column leads, a support column
+        supports (a body named twice keeps its first role)."""
+        found: list[tuple[BodyMatch, Role]] = []
+        seen: set[str] = set()
+        for start, end, column in row.cells:
+            role = Role.SUPPORT if column == "support" else Role.LEAD
+            for bm in self._bodies(text, start, end, jurisdiction, level, strict=True):
+                if bm.body is not None and bm.body.canonical not in seen:
+                    seen.add(bm.body.canonical)
+                    found.append((bm, role))
         return found
 
     @staticmethod

@@ -37,7 +37,8 @@ def structure_article(article: Article, page_dates: Sequence[str] = ()) -> Docum
             f"{article.source}: article {article.doc_id} has no text", hint="re-run policykg ingest"
         )
     text = article.text
-    sections = row_sections(text, build_sections(text)) if article.relevant else ()
+    grids = [[[(c.start, c.end) for c in row] for row in grid.rows] for grid in article.tables]
+    sections = row_sections(text, build_sections(text), grids) if article.relevant else ()
     front = _front_lines(text, sections[0].start if sections else None)
     metadata = read_metadata(article, front, page_dates)
     citations = find_citations(

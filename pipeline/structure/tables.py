@@ -12,12 +12,17 @@ or list bodies (and which name persons: 牵头领导). Each following line that 
 number opens a *row*, which runs to the next row. Its *task* is the text after the number up to
 the first 。, else up to the last space before the bodies. The vocabulary lives in
 ``resources/responsibility_cues.yaml`` (``table_columns``).
+
+Where ingest kept a table's cells (Word, Excel, HTML: ``Article.tables``), the table is read from
+them instead (:func:`grid_tables`): each header cell gives its column's role, the task is the
+task column's cell, and every body cell keeps its column's role, whatever spaces a cell holds.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +48,8 @@ class Row:
     task_start: int
     task_end: int
     cells_start: int
+    #: The body cells as (start, end, column role) where the table's cells are known.
+    cells: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +122,89 @@ def header_columns(line: str, columns: Columns | None = None) -> tuple[str, ...]
     return found
 
 
-def find_tables(text: str, columns: Columns | None = None) -> tuple[Table, ...]:
-    """Every task table of ``text``: a header line and the numbered rows under it."""
+#: A table's cells as clean-text spans, row by row: ``grid[row][column] == (start, end)``.
+Grid = Sequence[Sequence[tuple[int, int]]]
+
+
+def cell_role(cell: str, columns: Columns | None = None) -> str | None:
+    """The role a header cell names (its first column word), or None.
+
+    >>> cell_role("牵头 单位"), cell_role("完成时限"), cell_role("重点工作任务")
+    ('lead', None, 'task')
+    """
+    pattern, roles = columns or table_columns()
+    found = pattern.search(re.sub(r"\s+", "", cell))
+    return roles[found.group()] if found else None
+
+
+def grid_tables(text: str, grids: Sequence[Grid], columns: Columns | None = None) -> tuple[Table, ...]:
+    """The task tables among the tables whose cells ingest kept: a header row (a task or number
+    column and a body column) and the rows under it, up to the next header."""
     columns = columns or table_columns()
+    tables: list[Table] = []
+    for grid in grids:
+        roles: list[str | None] | None = None
+        header: tuple[int, int] = (0, 0)
+        rows: list[Row] = []
+        for cells in grid:
+            if not cells:
+                continue
+            texts = [text[a:b] for a, b in cells]
+            if header_columns(" ".join(texts), columns) is not None:
+                tables.extend(_grid_table(header, roles, rows))
+                roles, header, rows = [cell_role(t, columns) for t in texts], (cells[0][0], cells[-1][1]), []
+                continue
+            if roles is None:
+                continue
+            row = _grid_row(text, cells, roles, len(rows) + 1)
+            if row is not None:
+                rows.append(row)
+        tables.extend(_grid_table(header, roles, rows))
+    return tuple(tables)
+
+
+def _grid_table(header: tuple[int, int], roles: list[str | None] | None, rows: list[Row]) -> list[Table]:
+    """The table under a header row (none without a header or rows)."""
+    if roles is None or not rows:
+        return []
+    return [Table(header[0], header[1], tuple(r for r in roles if r is not None), tuple(rows))]
+
+
+def _grid_row(text: str, cells: Sequence[tuple[int, int]], roles: list[str | None], index: int) -> Row | None:
+    """One row of a task table from its cells (None when it names no task)."""
+    by_role: dict[str, tuple[int, int]] = {}
+    bodies = []
+    for (a, b), role in zip(cells, roles):
+        if role in ("lead", "support", "list"):
+            if text[a:b].strip():
+                bodies.append((a, b, role))
+        elif role is not None and role not in by_role:
+            by_role[role] = (a, b)
+    task = by_role.get("task")
+    if task is None or not text[task[0]:task[1]].strip():
+        return None
+    number_cell = by_role.get("number")
+    number_text = text[number_cell[0]:number_cell[1]].strip() if number_cell else ""
+    number = int(number_text) if number_text.isdigit() and len(number_text) <= 4 else index
+    start, end = cells[0][0], cells[-1][1]
+    return Row(number, start, end, task[0], task[1], bodies[0][0] if bodies else task[1], tuple(bodies))
+
+
+def find_tables(text: str, columns: Columns | None = None, grids: Sequence[Grid] = ()) -> tuple[Table, ...]:
+    """Every task table of ``text``: the tables read from ``grids`` (the cells ingest kept), then
+    a header line and the numbered rows under it elsewhere in the text."""
+    columns = columns or table_columns()
+    tables: list[Table] = list(grid_tables(text, grids, columns)) if grids else []
+    kept = [(t.header_start, t.rows[-1].end) for t in tables]
+    if kept:
+        return tuple(tables) + tuple(
+            t for t in _text_tables(text, columns) if not any(a <= t.header_start <= b for a, b in kept)
+        )
+    return _text_tables(text, columns)
+
+
+def _text_tables(text: str, columns: Columns) -> tuple[Table, ...]:
+    """Task tables flattened to lines (see the module's docstring)."""
     tables: list[Table] = []
     pos = 0
     lines = text.split("\n")
@@ -177,11 +264,11 @@ def _task_cell(text: str, start: int, end: int) -> tuple[int, int]:
     return start + space.start(), start + space.end()
 
 
-def row_sections(text: str, sections: tuple[Section, ...]) -> tuple[Section, ...]:
+def row_sections(text: str, sections: tuple[Section, ...], grids: Sequence[Grid] = ()) -> tuple[Section, ...]:
     """``sections`` with each table row added as a sub-item (its task cell the heading), under the
     innermost section holding it; ids ``<parent>.r<number>``."""
     added: list[Section] = []
-    tables = find_tables(text)
+    tables = find_tables(text, grids=grids)
     # Short unmarked lines were taken for headings (a text without numbered markers); inside a
     # table they are its header and rows.
     inside = [(t.header_start, t.rows[-1].end) for t in tables]
@@ -225,4 +312,4 @@ def row_sections(text: str, sections: tuple[Section, ...]) -> tuple[Section, ...
     return tuple(sorted((*sections, *added), key=lambda s: (s.start, -(s.end - s.start), s.section_id)))
 
 
-__all__ = ["Row", "Table", "find_tables", "header_columns", "row_sections"]
+__all__ = ["Grid", "Row", "Table", "cell_role", "find_tables", "grid_tables", "header_columns", "row_sections"]
