@@ -257,8 +257,12 @@ def resolve_body_name(name: str, corpus: Corpus, gazetteer: Any | None = None) -
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise AnalysisError(f"no body named {name!r} in the built graph",
-                            hint="try the full name, or list bodies with `policykg analyze`")
+        from pipeline.analysis.bodies import did_you_mean
+
+        suggestion = did_you_mean(name, corpus)
+        raise AnalysisError(f"no body named {name!r} in the built graph"
+                            + (f"; {suggestion}" if suggestion else ""),
+                            hint="list the bodies with `policykg bodies`")
     raise AnalysisError(f"{name!r} is ambiguous: {'; '.join(candidates)}",
                         hint="give one of these names")
 
