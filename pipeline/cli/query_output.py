@@ -162,8 +162,8 @@ def target_text(target: dict[str, Any]) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """One value as it reads in a table or CSV cell: lists joined with 、, whole numbers without
-    ``.0``, nothing for null.
+    """One value as it reads in a table or CSV cell: lists joined with 、 (sorted, each item once),
+    whole numbers without ``.0``, nothing for null.
 
     >>> cell_text(["市卫健委", "市财政局"]), cell_text(65.0), cell_text(0.5), cell_text(None), cell_text([])
     ('市卫健委、市财政局', '65', '0.5', '', '')
@@ -175,7 +175,8 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(t for t in (cell_text(v) for v in value) if t)
+        # Sorted: a collected list comes in no set order, and a cell should read the same each run.
+        return LIST_SEPARATOR.join(sorted({t for t in (cell_text(v) for v in value) if t}))
     if isinstance(value, dict):
         if "indicator" in value and "value" in value:
             return target_text(value)
