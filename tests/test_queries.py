@@ -367,3 +367,11 @@ def test_named_query_typo_over_bolt_gives_the_servers_message(loaded, engine_see
     code, _, err = _cli(monkeypatch, settings, "broken")
     assert code == 2
     assert "unknown error" not in err.lower() and "line 2" in err and "broken.cypher" in err
+
+
+@pytest.mark.integration
+def test_deadline_timeline_shows_each_deadline_once_and_none_blank(loaded):
+    rows = _run(loaded, "deadline_timeline")
+    deadlines = [r["deadline"] for r in rows]
+    assert all(deadlines) and len(deadlines) == len(set(deadlines))
+    assert "2025" in deadlines and not any(d.endswith("-12-31") for d in deadlines)

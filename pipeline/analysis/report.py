@@ -20,7 +20,7 @@ from pipeline.analysis.corpus import LEVEL_RANK, Corpus
 from pipeline.analysis.network import BodyRank, CoordinationPair, task_roles
 from pipeline.analysis.reprints import Reprints
 from pipeline.config import RESOURCES_DIR
-from pipeline.models import Role, Target
+from pipeline.models import OPEN_DEADLINE_LABEL, Role, Target, deadline_label
 
 if TYPE_CHECKING:
     from pipeline.analysis import Analysis
@@ -59,7 +59,8 @@ def format_target(target: Target) -> str:
     value = int(target.value) if float(target.value).is_integer() else target.value
     unit = "" if target.unit == "ratio" else target.unit
     prefix = "1∶" if target.unit == "ratio" else ""
-    when = f"（{target.deadline.value}）" if target.deadline and target.deadline.value else ""
+    label = deadline_label(target.deadline)
+    when = f"（{label}）" if label != OPEN_DEADLINE_LABEL else ""
     symbol = symbols.get(target.comparator.value, target.comparator.value)
     return f"{target.indicator} {symbol} {prefix}{value}{unit}{when}"
 

@@ -20,7 +20,7 @@ from pipeline.analysis.cascade import lcs_length, normalize
 from pipeline.analysis.corpus import Corpus, in_task
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import AnalysisError, ResourceError
-from pipeline.models import Body, Level, Role, Target
+from pipeline.models import Body, Level, Role, Target, deadline_label
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,8 @@ def traced_target(target: Target) -> TracedTarget:
     deadline = target.deadline
     return TracedTarget(
         target.indicator, target.comparator.value, target.value, target.unit,
-        deadline.value if deadline else None, deadline.year if deadline else None,
+        deadline_label(deadline) if deadline and (deadline.value or deadline.year) else None,
+        deadline.year if deadline else None,
         evidence_of(target.provenance),
     )
 
