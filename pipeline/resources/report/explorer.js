@@ -1,13 +1,13 @@
 // The explorer: views of the embedded tables (see pipeline/analysis/explorer.py), driven by the
 // location hash: #body=…, #doc=…, #programme=…, #indicator=…, #year=…, #q=… (free words), with
-// filters (level, jurisdiction, doc, role, year, status), src=t12 / src=d3 (a fact's source) and
+// filters (level, jurisdiction, document, role, year, status), src=t12 / src=d3 (a fact's source) and
 // today=YYYY-MM-DD (else the browser's date). Every text is escaped before it becomes markup.
 (function () {
   "use strict";
   var started = performance.now();
   var D = JSON.parse(document.getElementById("explorer-data").textContent);
   var PAGE = 80;
-  var FILTERS = ["level", "jurisdiction", "doc", "role", "year", "status"];
+  var FILTERS = ["level", "jurisdiction", "document", "role", "year", "status"];
   var KINDS = { body: "单位", doc: "文件", programme: "工程", indicator: "指标", year: "年份", q: "全文" };
   var LEVELS = { national: "国家级", provincial: "省级", municipal: "市级", county: "县级" };
   var ROLES = { lead: "牵头", support: "配合", issuer: "发文" };
@@ -144,7 +144,7 @@
       var task = D.tasks[item.task], doc = D.docs[task[0]];
       if (f.level && doc[2] !== f.level) { return null; }
       if (f.jurisdiction && doc[3] !== f.jurisdiction) { return null; }
-      if (f.doc && doc[0] !== f.doc) { return null; }
+      if (f.document && doc[0] !== f.document) { return null; }
       if (f.role) {
         if (item.role !== null && item.role !== f.role) { return null; }
         if (item.role === null && !(f.role === "lead" ? task[3].length : f.role === "support" ? task[4].length
