@@ -27,12 +27,15 @@ $(NEO4J_BUILT): $(NEO4J_MODULE)/pom.xml $(wildcard $(NEO4J_MODULE)/src/main/java
 	mvn -q -B -f $(NEO4J_MODULE)/pom.xml package
 	touch $@
 
-# constraints.txt pins every package, transitive ones included (`make constraints` refreshes it).
+# constraints.txt pins every package, transitive ones included (`make constraints` refreshes it);
+# pip's output goes to .venv/install.log (shown only when the install fails).
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
-	touch $(STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "setup: installing the project into $(VENV) (log: $(VENV)/install.log)"
+	@{ $(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip && \
+	   $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"; } > $(VENV)/install.log 2>&1 || \
+	  { tail -n 30 $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 ## constraints: re-pin constraints.txt from a fresh resolution of pyproject.toml (needs the registry)
 .PHONY: constraints
@@ -46,13 +49,17 @@ constraints:
 .PHONY: graph
 graph: setup
 	$(PK) run
+	@if [ -z "$$NEO4J_URI" ]; then \
+	  echo "note: the local graph server keeps running for queries (\`$(PK) db status\`); stop it with \`$(PK) db stop\`"; fi
 
 ## browser: install headless Chromium and a CJK font for the report's browser test (idempotent)
 .PHONY: browser
 browser:
 	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } || \
-	  echo "browser: could not install chromium; the browser test will be skipped"
+	  { echo "browser: installing chromium and a CJK font (log: data/interim/browser-install.log)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } \
+	      > data/interim/browser-install.log 2>&1; } || \
+	  echo "browser: could not install chromium; the browser test will be skipped (see data/interim/browser-install.log)"
 
 ## ocr: install Tesseract and its Simplified Chinese model for scanned PDFs (optional; idempotent)
 .PHONY: ocr

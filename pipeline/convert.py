@@ -27,12 +27,25 @@ def convert(source: Path, out: Path, format_name: str, prefixes: dict[str, str] 
     os.close(fd)
     try:
         triples = pyoxigraph.parse(path=source, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        pyoxigraph.serialize(triples, tmp_name, FORMATS[format_name], prefixes=prefixes)
+        if format_name == "json-ld":
+            with open(tmp_name, "wb") as stream:
+                write_jsonld(triples, stream, prefixes or {})
+        else:
+            pyoxigraph.serialize(triples, tmp_name, FORMATS[format_name], prefixes=prefixes)
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, out)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def write_jsonld(triples: object, stream: object, prefixes: dict[str, str]) -> None:
+    """JSON-LD with an ``@context`` naming the prefixes, the nodes (expanded form, in input order,
+    streamed by pyoxigraph) under ``@graph``."""
+    context = json.dumps({"@context": prefixes}, ensure_ascii=False, sort_keys=True)
+    stream.write(context[:-1].encode("utf-8") + b', "@graph": ')  # type: ignore[attr-defined]
+    pyoxigraph.serialize(triples, stream, pyoxigraph.RdfFormat.JSON_LD)  # type: ignore[arg-type]
+    stream.write(b"}\n")  # type: ignore[attr-defined]
 
 
 def main(argv: list[str]) -> int:

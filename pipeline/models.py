@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import enum
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -377,6 +378,32 @@ class Deadline:
     text: str
     value: str | None
     year: int | None
+
+
+#: How the annual and the open deadline read (their label in the graph, the report and queries).
+ANNUAL_DEADLINE_LABEL = "每年"
+OPEN_DEADLINE_LABEL = "未定"
+_DATED = re.compile(r"\d{4}(?:-\d{2}){0,2}")
+
+
+def deadline_label(deadline: Deadline | None) -> str:
+    """The one value a deadline reads as everywhere: its year, year-month or date, with the last
+    day of a year read as that year (到2025年 and 2025年底 are one deadline); 每年 or 未定.
+
+    >>> [deadline_label(Deadline(t, v, y)) for t, v, y in [("2025年底", "2025-12-31", 2025),
+    ...  ("到2025年", "2025", 2025), ("2024年6月底前", "2024-06-30", 2024), ("每年", "annual", None)]]
+    ['2025', '2025', '2024-06-30', '每年']
+    >>> deadline_label(None), deadline_label(Deadline("“十四五”期间", None, 2025))
+    ('未定', '2025')
+    """
+    if deadline is None:
+        return OPEN_DEADLINE_LABEL
+    value = deadline.value
+    if value == "annual":
+        return ANNUAL_DEADLINE_LABEL
+    if value and _DATED.fullmatch(value):
+        return value[:4] if value.endswith("-12-31") else value
+    return str(deadline.year) if deadline.year else OPEN_DEADLINE_LABEL
 
 
 @dataclass(frozen=True, slots=True)

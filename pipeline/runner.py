@@ -431,6 +431,8 @@ def changed_inputs(
         sha = hashlib.sha256(data).hexdigest()
         if stale or entry.get("sha256") != sha or "counts" not in entry:
             todo.append((path, sha, len(data)))
+        elif entry.get("skipped") and skipped is not None:  # still unfixed: say so again
+            skipped.append(SkippedFile(path.name, entry.get("skipped_code", InputError.code), entry["skipped"]))
     removed = sorted(set(files) - present)
     return todo, removed
 
@@ -874,7 +876,8 @@ def _apply(
     if result.error is not None:
         summary.skipped.append(SkippedFile(result.source, result.error.code, result.error.message))
         remove_records(settings, old_ids)
-        files[result.source] = {**entry, "doc_ids": [], "skipped": result.error.message, "counts": result.counts}
+        files[result.source] = {**entry, "doc_ids": [], "skipped": result.error.message,
+                                "skipped_code": result.error.code, "counts": result.counts}
         return
     for out in result.outputs:
         if out.rdf is not None and not out.rdf.conforms:

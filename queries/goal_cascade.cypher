@@ -13,9 +13,13 @@ OPTIONAL MATCH (doc:PolicyDocument)-[:hasTask]->(task)
 OPTIONAL MATCH (task)-[:leadBody]->(lead)
 OPTIONAL MATCH (task)<-[:partOf*0..2]-(:Task)-[:hasTarget]->(g:Target)-[:measures]->(i)
 OPTIONAL MATCH (g)-[:hasDeadline]->(dl)
+OPTIONAL MATCH (g)-[:comparator]->(cmp)
 WITH nd, goal, task, doc, path, collect(DISTINCT lead.prefLabel) AS leads,
      collect(DISTINCT CASE WHEN g IS NULL THEN null
-                      ELSE {indicator: i.prefLabel, value: g.targetValue, unit: g.unit,
+                      ELSE {indicator: i.prefLabel,
+                            comparator: CASE WHEN cmp.uri ENDS WITH '#AtLeast' THEN '≥' WHEN cmp.uri ENDS WITH '#AtMost' THEN '≤'
+                                        WHEN cmp.uri ENDS WITH '#About' THEN '≈' WHEN cmp.uri ENDS WITH '#EqualTo' THEN '=' END,
+                            value: g.targetValue, unit: g.unit,
                             deadline: dl.prefLabel} END) AS targets
 RETURN nd.title AS national_document, nd.documentId AS national_id, goal.sectionId AS section,
        goal.heading AS goal, length(path) AS depth, doc.title AS implementing_document,

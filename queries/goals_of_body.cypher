@@ -10,8 +10,12 @@ MATCH (r)-[:forTask]->(t:Task)
 MATCH (r)-[:role]->(role)
 OPTIONAL MATCH (t)-[:hasTarget]->(g:Target)-[:measures]->(i)
 OPTIONAL MATCH (g)-[:hasDeadline]->(d)
+OPTIONAL MATCH (g)-[:comparator]->(cmp)
 RETURN b.prefLabel AS body,
        CASE WHEN role.uri ENDS WITH 'LeadRole' THEN 'lead' ELSE 'support' END AS role,
-       t.heading AS task, i.prefLabel AS indicator, g.targetValue AS value, g.unit AS unit,
+       t.heading AS task, i.prefLabel AS indicator,
+       CASE WHEN cmp.uri ENDS WITH '#AtLeast' THEN '≥' WHEN cmp.uri ENDS WITH '#AtMost' THEN '≤'
+            WHEN cmp.uri ENDS WITH '#About' THEN '≈' WHEN cmp.uri ENDS WITH '#EqualTo' THEN '=' END AS comparator,
+       g.targetValue AS value, g.unit AS unit,
        d.prefLabel AS deadline, t.uri AS task_uri
 ORDER BY body, task, indicator

@@ -94,10 +94,10 @@ def test_report_on_seeds_has_every_section(root: Path, tmp_path: Path) -> None:
     out = tmp_path / "index.html"
     _invoke(root, "report", "--out", str(out))
     page = out.read_text(encoding="utf-8")
-    for section in ("overview", "matrix", "timeline", "network", "cascade", "targets"):
+    for section in ("explorer", "overview", "matrix", "timeline", "network", "cascade"):
         assert f'id="{section}"' in page
     assert page.count('class="cascade-table"') == 1 and "同文另见" in page
-    assert "基层门急诊人次占比 ≥ 65%（2025）" in page
+    assert "基层门急诊人次占比 ≥ 65%（2025）" in page  # in the explorer's data
 
 
 def test_report_to_an_unwritable_place_is_one_line(root: Path, tmp_path: Path) -> None:

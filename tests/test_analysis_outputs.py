@@ -208,7 +208,7 @@ def test_goal_cascade_query_follows_national_goals_to_city_targets(database, ids
     assert HEALTH in county["lead_bodies"]
     family = next(r for r in answered if r["goal"] == "健全家庭医生制度")
     assert family["implementing_task"] == "做实家庭医生签约服务"
-    signed = {"indicator": "重点人群签约率", "value": 90.0, "unit": "%", "deadline": "2025"}
+    signed = {"indicator": "重点人群签约率", "comparator": "≥", "value": 90.0, "unit": "%", "deadline": "2025"}
     assert signed in family["targets"]
     # the reprint's copy of the 意见 answers nothing; its goals are listed unanswered
     assert not any(r["national_id"] == ids.reprint for r in answered)

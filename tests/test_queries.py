@@ -70,7 +70,7 @@ def test_every_query_runs(loaded, name):
 @pytest.mark.integration
 def test_owners_of_indicator_finds_lead_of_primary_care_target(loaded):
     rows = _run(loaded, "owners_of_indicator")
-    assert {"indicator": "基层门急诊人次占比", "value": 65.0, "unit": "%", "deadline": "2025",
+    assert {"indicator": "基层门急诊人次占比", "comparator": "≥", "value": 65.0, "unit": "%", "deadline": "2025",
             "task": "筑牢基层服务网底", "body": "聊城市卫生健康委员会", "role": "lead"} in rows  # fmt: skip
 
 
@@ -270,3 +270,109 @@ def test_run_read_only_uses_a_read_session_on_neo4j():
     assert modes == ["READ"]
     with pytest.raises(QueryError, match="read-only path"):  # a remote FalkorDB (no Redis port)
         run_read_only(FalkorDBConnection(Driver(), Dialect.FALKORDB, None), "RETURN 1", {})
+
+
+# --------------------------------------------------------------------------- output as a user reads it
+
+
+def _cli(monkeypatch, settings, *args):
+    """``policykg query ARGS`` against the seed graph, through the console entry point;
+    (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+    import sys
+
+    from pipeline.cli import db_cmd, main
+
+    monkeypatch.setattr(db_cmd, "_settings", lambda: settings)
+    monkeypatch.setattr(sys, "argv", ["policykg", "query", *args])
+    monkeypatch.setenv("COLUMNS", "400")
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code or 0
+    return code, out.getvalue(), err.getvalue()
+
+
+def _csv(monkeypatch, settings, *args):
+    import csv
+    import io
+
+    code, out, err = _cli(monkeypatch, settings, *args, "--format", "csv")
+    assert code == 0, err
+    assert out.endswith("\n")
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+@pytest.mark.integration
+def test_query_csv_joins_lists_and_writes_whole_numbers(loaded, engine_seed_graph, monkeypatch):
+    rows = _csv(monkeypatch, engine_seed_graph, "programme_tasks", "-p", "programme=千县工程")
+    bodies = next(r["bodies"] for r in rows if r["task"] == "全面推进紧密型县域医共体建设")
+    assert "聊城市卫生健康委员会、" in bodies and "[" not in bodies and '"' not in bodies
+    due = _csv(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=2025")
+    primary = next(r for r in due if r["indicator"] == "基层门急诊人次占比")
+    assert (primary["comparator"], primary["value"], primary["unit"], primary["deadline"]) == ("≥", "65", "%", "2025")
+    assert not any(r["value"].endswith(".0") for r in due)
+
+
+@pytest.mark.integration
+def test_query_cascade_and_documents_citing_list_each_pair_once(loaded, engine_seed_graph, monkeypatch):
+    citing = _csv(monkeypatch, engine_seed_graph, "documents_citing", "-p", "document=中办发")
+    pairs = [(r["cited"], r["citing"]) for r in citing]
+    assert len(pairs) == len(set(pairs)) >= 1
+    assert {r["relation"] for r in citing} <= {"implements", "cites"}
+    assert any(r["relation"] == "implements" for r in citing)
+    cascade = _csv(monkeypatch, engine_seed_graph, "cascade", "-p", "document=中办发")
+    tasks = [(r["source"], r["implementer"], r["section"]) for r in cascade]
+    assert len(tasks) == len(set(tasks)) > 5
+
+
+@pytest.mark.integration
+def test_query_year_in_chinese_numerals_reads_as_digits(loaded, engine_seed_graph, monkeypatch):
+    digits = _csv(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=2025")
+    assert digits and _csv(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=二〇二五") == digits
+    code, out, err = _cli(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=明年")
+    assert code == 2 and out == "" and "year='明年' is not a whole number" in err
+
+
+@pytest.mark.integration
+def test_query_table_and_json_end_with_newline(loaded, engine_seed_graph, monkeypatch):
+    import json
+
+    code, out, _ = _cli(monkeypatch, engine_seed_graph, "owners_of_indicator", "-p", "indicator=门急诊")
+    assert code == 0 and out.endswith("\n") and "65.0" not in out and "≥" in out
+    code, out, _ = _cli(monkeypatch, engine_seed_graph, "owners_of_indicator", "-p", "indicator=门急诊",
+                        "--format", "json")
+    assert code == 0 and out.endswith("]\n")
+    assert {"indicator": "基层门急诊人次占比", "comparator": "≥", "value": 65, "unit": "%", "deadline": "2025",
+            "task": "筑牢基层服务网底", "body": "聊城市卫生健康委员会", "role": "lead"} in json.loads(out)  # fmt: skip
+
+
+@pytest.mark.integration
+def test_query_typo_gives_the_servers_message_with_its_place(loaded, engine_seed_graph, monkeypatch):
+    code, _, err = _cli(monkeypatch, engine_seed_graph, "--cypher", "MATCH (n)\nRETRUN n")
+    assert code == 2
+    assert "unknown error" not in err.lower() and "line 2" in err and "column" in err
+
+
+@pytest.mark.integration
+def test_named_query_typo_over_bolt_gives_the_servers_message(loaded, engine_seed_graph, monkeypatch, tmp_path):
+    # Named queries run over Bolt, where FalkorDB sends a code but no message.
+    (tmp_path / "broken.cypher").write_text(
+        "// title: t\n// description: d\n// params: (none)\n// example: policykg query broken\n"
+        "MATCH (t:Task)\nRETURN t.heading AS task ORDERBY task\n", encoding="utf-8")
+    settings = engine_seed_graph.with_overrides(queries_dir=tmp_path)
+    code, _, err = _cli(monkeypatch, settings, "broken")
+    assert code == 2
+    assert "unknown error" not in err.lower() and "line 2" in err and "broken.cypher" in err
+
+
+@pytest.mark.integration
+def test_deadline_timeline_shows_each_deadline_once_and_none_blank(loaded):
+    rows = _run(loaded, "deadline_timeline")
+    deadlines = [r["deadline"] for r in rows]
+    assert all(deadlines) and len(deadlines) == len(set(deadlines))
+    assert "2025" in deadlines and not any(d.endswith("-12-31") for d in deadlines)

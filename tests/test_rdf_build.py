@@ -451,3 +451,27 @@ def test_seed_mentions_point_back_to_the_raw_words(seed_graphs: dict[str, Graph]
             same += text is not None and fold(raw[source][start:end]) == fold(str(text))
     assert total > 300
     assert same / total >= 0.95
+
+
+def test_seed_every_deadline_reads_as_one_label(seed_graphs: dict[str, Graph]) -> None:
+    # Annual and open deadlines carry skos:prefLabel as dated ones do; 2025年底 is the deadline 2025.
+    labels: dict[str, set] = {}
+    for graph in seed_graphs.values():
+        rows = graph.query("""
+            SELECT ?deadline ?label WHERE {
+              ?target a pk:Target ; pk:hasDeadline ?deadline .
+              OPTIONAL { ?deadline skos:prefLabel ?label } }""", initNs={"pk": PK, "skos": SKOS})
+        for deadline, label in rows:
+            assert label is not None, f"{deadline} has no label"
+            labels.setdefault(str(label), set()).add(deadline)
+    assert all(len(nodes) == 1 for nodes in labels.values()), labels
+    assert "2025" in labels and not any(label.endswith("-12-31") for label in labels)
+    assert labels.get("未定", {PK.OpenDeadline}) == {PK.OpenDeadline}
+
+
+def test_jsonld_carries_a_context(sample_graph: Graph) -> None:
+    import json
+
+    data = json.loads(jsonld_text(sample_graph))
+    assert data["@context"]["pk"] == str(PK) and data["@context"]["skos"] == str(SKOS)
+    assert data["@graph"] and all("@id" in node for node in data["@graph"])

@@ -335,3 +335,33 @@ def _gc_state():
     import gc
 
     return gc.get_threshold(), gc.get_freeze_count()
+
+
+def test_changed_inputs_lists_an_unfixed_skipped_file_again(settings):
+    manifest = _manifest_for(settings)
+    name = sorted(manifest["files"])[0]
+    manifest["files"][name].update(skipped="not a text file", skipped_code="E100")
+    skipped = []
+    todo, _ = changed_inputs(settings, manifest, skipped=skipped)
+    assert todo == [] and [(s.source, s.code, s.reason) for s in skipped] == [(name, "E100", "not a text file")]
+
+
+@pytest.mark.slow
+def test_run_lists_a_skipped_file_on_every_run_and_writes_the_ingest_report(tmp_path):
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from analysis_records import run_cli
+
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    shutil.copy(RAW / "003_e14da291fa1a9871.txt", raw)
+    (raw / "broken.txt").write_bytes(bytes(range(256)) * 8)
+    for attempt in (1, 2):
+        run = run_cli(tmp_path, "run", "--no-load", "--no-analysis")
+        assert run.returncode == 0, run.stderr
+        assert "skipped broken.txt" in run.stdout, f"run {attempt} did not list it"
+        report = json.loads((tmp_path / "data" / "interim" / "ingest_report.json").read_text(encoding="utf-8"))
+        assert [i["source"] for i in report["inputs"] if i["status"] == "skipped"] == ["broken.txt"]
+        assert report["counts"]["ingested"] == 1 and report["counts"]["documents"] >= 1

@@ -311,8 +311,17 @@ def test_a_closed_shape_reads_every_triple() -> None:
 def test_validate_graph_open_deadline_conforms(seed_graph: Graph) -> None:
     graph = _copy(seed_graph)
     graph.set((_nth(graph, PK.Target), PK.hasDeadline, PK.OpenDeadline))
+    graph.add((PK.OpenDeadline, SKOS.prefLabel, Literal("未定")))  # as the builder labels it
     report = validate_graph(graph)
     assert report.conforms, str(report)
+
+
+def test_validate_graph_refuses_a_deadline_without_label(seed_graph: Graph) -> None:
+    graph = _copy(seed_graph)
+    graph.set((_nth(graph, PK.Target), PK.hasDeadline, PK.AnnualDeadline))
+    graph.remove((PK.AnnualDeadline, SKOS.prefLabel, None))
+    report = validate_graph(graph)
+    assert report.violations and {v.shape for v in report.violations} == {"pks:TargetShape (deadline label)"}
 
 
 def test_validate_graph_reused_shapes_keep_no_state(seed_graph: Graph) -> None:

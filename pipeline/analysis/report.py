@@ -3,12 +3,19 @@
 :func:`build_report` gathers what the page shows from the corpus (pure); :func:`render_report`
 turns it into HTML with the Jinja template ``resources/report/index.html.j2`` (autoescaped, so
 document text is always escaped); the SVG drawings are laid out here, escaping every label.
+
+The page opens with the explorer: its script builds every view (a body by any alias, a document,
+a programme, an indicator, a year; filters; overdue and due-soon marks) from the tables of
+:mod:`pipeline.analysis.explorer`, embedded as JSON. The matrix, the drawings and the cascade
+link into those views (``#body=…``, ``#doc=…``, ``#year=…``) and, on a large corpus, draw the
+most connected part only (:data:`MATRIX_BODIES`, :data:`MATRIX_TASKS`, ...), saying so.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -17,19 +24,27 @@ import networkx as nx
 
 from pipeline.analysis.cascade import DocumentLink, TaskMatch, links_between
 from pipeline.analysis.corpus import LEVEL_RANK, Corpus
+from pipeline.analysis.explorer import explorer_data, script_json
 from pipeline.analysis.network import BodyRank, CoordinationPair, task_roles
 from pipeline.analysis.reprints import Reprints
 from pipeline.config import RESOURCES_DIR
-from pipeline.models import Role, Target
+from pipeline.models import OPEN_DEADLINE_LABEL, Role, Target, deadline_label
 
 if TYPE_CHECKING:
     from pipeline.analysis import Analysis
 
 TEMPLATE_DIR = RESOURCES_DIR / "report"
 TEMPLATE_NAME = "index.html.j2"
+EXPLORER_SCRIPT = "explorer.js"
 #: Seed of the network layout, so the drawing is the same on every run.
 LAYOUT_SEED = 7
 _SVG_NS = "http://www.w3.org/2000/svg"
+#: What the page draws at most (the explorer shows everything, view by view).
+MATRIX_BODIES = 40
+MATRIX_TASKS = 400
+TIMELINE_DOTS = 120
+NETWORK_NODES = 80
+CASCADE_LINKS = 40
 _PALETTE = ("#2f6db5", "#d9822b", "#2e9d6a", "#b5485d", "#7a5cb8", "#8c7b38", "#3a9fb0", "#6b6b6b")
 
 
@@ -48,6 +63,9 @@ class Report:
     cascades: list[dict[str, Any]]
     targets: list[dict[str, Any]]
     doc_colors: dict[str, str] = field(default_factory=dict)
+    explorer_json: str = "{}"
+    #: What a drawing or table left out on a large corpus: name -> (shown, total).
+    shown: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -59,7 +77,8 @@ def format_target(target: Target) -> str:
     value = int(target.value) if float(target.value).is_integer() else target.value
     unit = "" if target.unit == "ratio" else target.unit
     prefix = "1∶" if target.unit == "ratio" else ""
-    when = f"（{target.deadline.value}）" if target.deadline and target.deadline.value else ""
+    label = deadline_label(target.deadline)
+    when = f"（{label}）" if label != OPEN_DEADLINE_LABEL else ""
     symbol = symbols.get(target.comparator.value, target.comparator.value)
     return f"{target.indicator} {symbol} {prefix}{value}{unit}{when}"
 
@@ -79,6 +98,15 @@ def short_name(body: str) -> str:
     return body
 
 
+def view_link(kind: str, value: str) -> str:
+    """The page's link to an explorer view.
+
+    >>> view_link("body", "市卫健委"), view_link("year", "2025")
+    ('#body=%E5%B8%82%E5%8D%AB%E5%81%A5%E5%A7%94', '#year=2025')
+    """
+    return f"#{kind}={quote(value, safe='')}"
+
+
 def _doc_colors(corpus: Corpus) -> dict[str, str]:
     documents = corpus.relevant_documents()
     return {d.doc_id: _PALETTE[i % len(_PALETTE)] for i, d in enumerate(documents)}
@@ -92,6 +120,9 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
     if graph.number_of_nodes() == 0:
         return (f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} 60" '
                 f'role="img"><text x="10" y="35">no co-responsibilities in the corpus</text></svg>')
+    if graph.number_of_nodes() > NETWORK_NODES:  # the most connected bodies only
+        top = sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="weight"), n))[:NETWORK_NODES]
+        graph = graph.subgraph(top)
     # Unweighted spring layout with a fixed seed: weights already show as edge widths, and heavy
     # weights would pull every partner onto a hub and pile up the labels.
     n = graph.number_of_nodes()
@@ -128,11 +159,12 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
         leads = graph.nodes[node].get("lead_tasks", 0)
         supports = graph.nodes[node].get("support_tasks", 0)
         parts.append(
-            f'<g class="node"><circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}">'
+            f'<a href="{escape(view_link("body", node))}"><g class="node">'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}">'
             f'<title>{escape(node)}: leads {leads}, supports {supports}, '
             f'degree {graph.degree(node)}'
             f'</title></circle><text x="{x:.1f}" y="{y + radius + 14:.1f}" text-anchor="middle">'
-            f'{escape(short_name(node))}</text></g>'
+            f'{escape(short_name(node))}</text></g></a>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -149,7 +181,7 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
         return (f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} 60" '
                 f'role="img"><text x="10" y="35">no targets in the corpus</text></svg>')
     per_row, dot, gap = 6, 14, 4
-    tallest = max(math.ceil(len(v) / per_row) for v in columns.values())
+    tallest = max(math.ceil(min(len(v), TIMELINE_DOTS) / per_row) for v in columns.values())
     height = 60 + tallest * (dot + gap) + 40
     step = min(220, (width - 120) / max(len(labels), 1))
     base = height - 40
@@ -159,7 +191,7 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
     for i, label in enumerate(labels):
         cx = 60 + i * step
         rows = columns[label]
-        for j, row in enumerate(rows):
+        for j, row in enumerate(rows[:TIMELINE_DOTS]):
             x = cx + (j % per_row) * (dot + gap) - (per_row * (dot + gap)) / 2
             y = base - (j // per_row + 1) * (dot + gap)
             parts.append(
@@ -167,8 +199,9 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
                 f'fill="{colors.get(row["doc_id"], "#888")}"><title>{escape(row["text"])} — '
                 f'{escape(row["document"])}</title></rect>'
             )
-        parts.append(f'<text class="year" x="{cx:.1f}" y="{base + 24}" text-anchor="middle">'
-                     f'{escape(label)} · {len(rows)}</text>')
+        more = f" (+{len(rows) - TIMELINE_DOTS})" if len(rows) > TIMELINE_DOTS else ""
+        parts.append(f'<a href="{escape(view_link("year", label))}"><text class="year" x="{cx:.1f}" '
+                     f'y="{base + 24}" text-anchor="middle">{escape(label)} · {len(rows)}{more}</text></a>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -178,19 +211,15 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
 
 def _target_row(corpus: Corpus, target: Target, doc_id: str) -> dict[str, Any]:
     deadline = target.deadline
-    if deadline and deadline.year:
-        year_label = str(deadline.year)
-    elif deadline and deadline.value == "annual":
-        year_label = "每年"
-    else:
-        year_label = "未定"
+    label = deadline_label(deadline)
+    year_label = str(deadline.year) if deadline and deadline.year and label[:4].isdigit() else label
     return {
         "doc_id": doc_id,
         "document": corpus.title(doc_id),
         "task": target.task_heading or "",
         "indicator": target.indicator,
         "text": format_target(target),
-        "deadline": deadline.value if deadline and deadline.value else "",
+        "deadline": label,
         "year_label": year_label,
         "sentence": target.provenance.sentence,
         "source": target.provenance.where(),
@@ -229,12 +258,18 @@ def build_report(
     colors = _doc_colors(corpus)
     roles = task_roles(corpus.facts)
     ranked = [r.body for r in rankings]
-    matrix_bodies = ranked + sorted({b for rs in roles.values() for b in rs} - set(ranked))
+    all_bodies = ranked + sorted({b for rs in roles.values() for b in rs} - set(ranked))
+    matrix_bodies = all_bodies[:MATRIX_BODIES]
+    shown = {"matrix bodies": (len(matrix_bodies), len(all_bodies))}
+    chosen = set(matrix_bodies)
+    matrix_tasks = [(task, by_body) for task, by_body in roles.items() if chosen & set(by_body)]
+    shown["matrix tasks"] = (min(len(matrix_tasks), MATRIX_TASKS), len(roles))
     matrix_rows = []
-    for task, by_body in roles.items():
+    for task, by_body in matrix_tasks[:MATRIX_TASKS]:
         matrix_rows.append({
             "document": corpus.title(task.doc_id),
             "doc_id": task.doc_id,
+            "doc_link": view_link("doc", task.doc_id),
             "task": task.heading,
             "cells": [("lead" if by_body.get(b) is Role.LEAD else
                        "support" if by_body.get(b) is Role.SUPPORT else "") for b in matrix_bodies],
@@ -243,7 +278,9 @@ def build_report(
                for t in sorted(f.targets, key=lambda t: t.provenance.start)]
     targets.sort(key=lambda r: (r["year_label"], r["doc_id"]))
     cascades = []
-    for link in sorted(doc_links, key=lambda lk: _level_key(corpus, lk)):
+    ordered_links = sorted(doc_links, key=lambda lk: _level_key(corpus, lk))
+    shown["cascade links"] = (min(len(ordered_links), CASCADE_LINKS), len(ordered_links))
+    for link in ordered_links[:CASCADE_LINKS]:
         matches = links_between(task_links, link.implementing, link.implemented)
         rows = []
         for match in matches:
@@ -260,6 +297,8 @@ def build_report(
         cascades.append({
             "implemented": corpus.title(link.implemented) + also_published(link.implemented_also),
             "implemented_id": link.implemented,
+            "implemented_link": view_link("doc", link.implemented),
+            "implementing_link": view_link("doc", link.implementing),
             "implemented_level": _level(corpus, link.implemented),
             "implementing": (corpus.title(link.implementing)
                              + also_published(link.implementing_also)),
@@ -282,6 +321,7 @@ def build_report(
             "targets": len(facts.targets) if facts else 0,
             "responsibilities": len(facts.responsibilities) if facts else 0,
             "color": colors.get(doc.doc_id, "#888"),
+            "link": view_link("doc", doc.doc_id),
         })
     summary = {
         "documents": len(documents),
@@ -290,8 +330,11 @@ def build_report(
         "targets": len(targets),
         "cascade links": len(task_links),
     }
+    shown["network bodies"] = (min(graph.number_of_nodes(), NETWORK_NODES), graph.number_of_nodes())
+    explorer = script_json(explorer_data(corpus, colors, also))
     return Report(summary, documents, matrix_bodies, matrix_rows, rankings, pairs,
-                  timeline_svg(targets, colors), network_svg(graph), cascades, targets, colors)
+                  timeline_svg(targets, colors), network_svg(graph), cascades, targets, colors,
+                  explorer, shown)
 
 
 def _level(corpus: Corpus, doc_id: str) -> str:
@@ -321,6 +364,9 @@ def render_report(report: Report) -> str:
     return template.render(
         report=report,
         short_name=short_name,
+        view_link=view_link,
+        explorer_script=Markup((TEMPLATE_DIR / EXPLORER_SCRIPT).read_text(encoding="utf-8")),  # noqa: S704 - our own file
+        explorer_json=Markup(report.explorer_json),  # noqa: S704 - script_json leaves no markup
         network_svg=Markup(report.network_svg),  # noqa: S704 - built here with every label escaped
         timeline_svg=Markup(report.timeline_svg),  # noqa: S704
     )

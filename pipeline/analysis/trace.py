@@ -20,7 +20,7 @@ from pipeline.analysis.cascade import lcs_length, normalize
 from pipeline.analysis.corpus import Corpus, in_task
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import AnalysisError, ResourceError
-from pipeline.models import Body, Level, Role, Target
+from pipeline.models import Body, Level, Role, Target, deadline_label
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ def traced_target(target: Target) -> TracedTarget:
     deadline = target.deadline
     return TracedTarget(
         target.indicator, target.comparator.value, target.value, target.unit,
-        deadline.value if deadline else None, deadline.year if deadline else None,
+        deadline_label(deadline) if deadline and (deadline.value or deadline.year) else None,
+        deadline.year if deadline else None,
         evidence_of(target.provenance),
     )
 
@@ -259,8 +260,12 @@ def resolve_body_name(name: str, corpus: Corpus, gazetteer: Any | None = None) -
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise AnalysisError(f"no body named {name!r} in the built graph",
-                            hint="try the full name, or list bodies with `policykg analyze`")
+        from pipeline.analysis.bodies import did_you_mean
+
+        suggestion = did_you_mean(name, corpus)
+        raise AnalysisError(f"no body named {name!r} in the built graph"
+                            + (f"; {suggestion}" if suggestion else ""),
+                            hint="list the bodies with `policykg bodies`")
     raise AnalysisError(f"{name!r} is ambiguous: {'; '.join(candidates)}",
                         hint="give one of these names")
 

@@ -138,6 +138,41 @@ def register(app: typer.Typer) -> None:
                           "、".join(goal.supports) or "—", _evidence_text(goal.target.evidence))
         Console().print(table)
 
+    @app.command("bodies")
+    def bodies_cmd(
+        level: str = typer.Option(None, "--level",
+                                  help="Only this level: national, provincial, municipal, county "
+                                  "(or 国家级, 省级, 市级, 县级)."),
+        jurisdiction: str = typer.Option(None, "--jurisdiction",
+                                         help="Only bodies of a jurisdiction containing this text, e.g. 聊城."),
+        output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
+    ) -> None:
+        """Every known body with its aliases and how many facts name it."""
+        from dataclasses import asdict
+
+        from rich.console import Console
+        from rich.table import Table
+
+        from pipeline.analysis.bodies import body_table
+        from pipeline.errors import AnalysisError
+
+        levels = ("national", "provincial", "municipal", "county", "国家级", "省级", "市级", "县级")
+        if level and level not in levels:
+            raise AnalysisError(f"unknown level {level!r}", hint=f"use one of {', '.join(levels)}")
+        entries = body_table(_distinct_corpus(Settings.from_env()), level, jurisdiction)
+        if output is OutputFormat.JSON:
+            typer.echo(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=2))
+            return
+        table = Table(title=f"{len(entries)} bodies", show_lines=False)
+        for column in ("body", "level", "jurisdiction", "aliases", "leads", "supports", "issued",
+                       "mentions"):
+            table.add_column(column, justify="right" if column in
+                             ("leads", "supports", "issued", "mentions") else "left")
+        for e in entries:
+            table.add_row(e.canonical, e.level, e.jurisdiction, "、".join(e.aliases),
+                          str(e.lead_tasks), str(e.support_tasks), str(e.issued), str(e.mentions))
+        Console().print(table)
+
     @app.command("analyze")
     def analyze_cmd(
         threshold: float = typer.Option(0.5, help="Minimum cascade score for a task link."),

@@ -125,13 +125,15 @@ def register(app: typer.Typer) -> None:
         cypher: str = typer.Option(None, "--cypher", help="A read-only ad hoc statement."),
     ) -> None:
         """Run a named query (or --cypher) with --param key=value; no name lists the queries."""
-        from pipeline.errors import QueryError
-        from pipeline.graphdb.queries import (
-            check_read_only, format_rows, get_query, list_queries, parse_params, run_query, run_read_only,
+        from pipeline.cli.query_output import (
+            adhoc_params, csv_text, json_text, named_params, server_message, split_pairs, table_cells,
         )  # fmt: skip
+        from pipeline.errors import QueryError
+        from pipeline.graphdb.server import connect
+        from pipeline.graphdb.queries import check_read_only, get_query, list_queries, run_query, run_read_only
 
         settings = _settings()
-        params = parse_params(param)
+        given = split_pairs(param)
         if fmt not in ("table", "json", "csv"):
             raise QueryError(f"unknown format {fmt!r}", hint="use table, json or csv")
         if not name and not cypher:
@@ -140,17 +142,47 @@ def register(app: typer.Typer) -> None:
             return
         if cypher:
             check_read_only(cypher)  # before connecting: a refused statement needs no server
-        from pipeline.graphdb.server import connect
-
+            params, named = adhoc_params(given), None
+        else:
+            named = get_query(settings, name)
+            params = named_params(named.name, named.parameters, named.declared, given)
         with connect(settings) as conn:
-            if cypher:
-                columns, rows = run_read_only(conn, cypher, params)
-            else:
-                columns, rows = run_query(conn, get_query(settings, name), params)
+            try:
+                if named is None:
+                    columns, rows = run_read_only(conn, cypher, params)
+                else:
+                    columns, rows = run_query(conn, named, params)
+            except QueryError as exc:
+                said = server_message(exc.__cause__, settings, cypher or named.text, params) \
+                    if exc.__cause__ is not None else None
+                if said is None:
+                    raise
+                where = "the statement" if named is None else f"queries/{named.name}.cypher"
+                raise QueryError(f"the server rejected the query: {said}",
+                                 hint=f"fix {where}") from exc
+        if named is not None and named.name == "goals_of_body" and not rows:
+            _suggest_bodies(settings, str(params.get("body", "")))
         if fmt == "table":
             table = Table(*columns)
-            for row in rows:
-                table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+            for cells in table_cells(columns, rows):
+                table.add_row(*cells)
             console.print(table)
         else:
-            print(format_rows(columns, rows, fmt), end="" if fmt == "csv" else "\n")
+            print(csv_text(columns, rows) if fmt == "csv" else json_text(rows), end="")
+
+
+def _suggest_bodies(settings: Settings, name: str) -> None:
+    """On stderr: the known bodies a name that matched nothing may have meant."""
+    import sys
+
+    from pipeline.analysis.bodies import did_you_mean
+    from pipeline.analysis.corpus import load_corpus
+    from pipeline.errors import AnalysisError
+
+    try:
+        corpus = load_corpus(settings)
+    except AnalysisError:
+        return
+    hint = did_you_mean(name, corpus)
+    if hint:
+        print(f"policykg: no body is called {name!r}; {hint}", file=sys.stderr)

@@ -42,6 +42,43 @@ def print_summary(summary: Any, console: Any) -> None:
         console.print(f"[yellow]note: {note}[/yellow]")
 
 
+def ingest_report(manifest: dict[str, Any], skipped: list[Any]) -> dict[str, Any]:
+    """What each raw file gave (its documents) or why it was skipped, from the run's manifest
+    and the files the run skipped (every unfixed one, on every run).
+
+    >>> from pipeline.models import SkippedFile
+    >>> report = ingest_report({"files": {"a.txt": {"sha256": "1", "doc_ids": ["a#0"]}}},
+    ...                        [SkippedFile("b.bin", "E100", "binary")])
+    >>> [(i["source"], i["status"]) for i in report["inputs"]], report["counts"]
+    ([('a.txt', 'ok'), ('b.bin', 'skipped')], {'files': 2, 'ingested': 1, 'skipped': 1, 'documents': 1})
+    """
+    inputs = {name: {"source": name, "status": "ok", "sha256": entry.get("sha256"),
+                     "documents": entry.get("doc_ids", [])}
+              for name, entry in manifest.get("files", {}).items()}
+    for skip in skipped:
+        inputs[skip.source] = {"source": skip.source, "status": "skipped", "code": skip.code,
+                               "reason": skip.reason}
+    rows = [inputs[name] for name in sorted(inputs)]
+    return {
+        "inputs": rows,
+        "skipped": [{"source": s.source, "code": s.code, "reason": s.reason} for s in skipped],
+        "counts": {"files": len(rows), "ingested": sum(r["status"] == "ok" for r in rows),
+                   "skipped": sum(r["status"] == "skipped" for r in rows),
+                   "documents": sum(len(r.get("documents", [])) for r in rows)},
+    }
+
+
+def write_ingest_report(settings: Settings, summary: Any) -> Any:
+    """``data/interim/ingest_report.json`` for this run (see :func:`ingest_report`)."""
+    from pipeline.runner import MANIFEST, load_manifest
+    from pipeline.store import write_json
+
+    interim = settings.path(settings.interim_dir)
+    path = interim / "ingest_report.json"
+    write_json(path, ingest_report(load_manifest(interim / MANIFEST), summary.skipped))
+    return path
+
+
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run_cmd(
@@ -81,6 +118,8 @@ def register(app: typer.Typer) -> None:
 
         with bars:
             summary = run(settings, force=force, load=not no_load, analyse=not no_analysis, progress=progress)
+        report_path = write_ingest_report(settings, summary)
+        summary.outputs["ingest report"] = str(report_path)
         print_summary(summary, console)
         if strict and summary.skipped:
             raise SystemExit(1)

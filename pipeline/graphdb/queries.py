@@ -51,6 +51,8 @@ class NamedQuery:
     example: str
     parameters: tuple[str, ...]
     text: str
+    #: The ``// params:`` header line, e.g. ``year (integer) - e.g. 2025`` (declares the types).
+    declared: str = ""
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -68,7 +70,7 @@ def parse_query_file(path: Path) -> NamedQuery:
     body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
     params = tuple(sorted(set(_PARAM.findall(_STRING.sub("''", body)))))
     return NamedQuery(path.stem, fields.get("title", path.stem), fields.get("description", ""),
-                      fields.get("example", ""), params, body.strip())  # fmt: skip
+                      fields.get("example", ""), params, body.strip(), fields.get("params", ""))  # fmt: skip
 
 
 def list_queries(settings: Settings) -> list[NamedQuery]:

@@ -15,6 +15,8 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 
 from pipeline.models import (
+    ANNUAL_DEADLINE_LABEL,
+    OPEN_DEADLINE_LABEL,
     Body,
     CitationRelation,
     Comparator,
@@ -26,6 +28,7 @@ from pipeline.models import (
     Role,
     Section,
     Target,
+    deadline_label,
 )
 from pipeline.rdf import iris
 from pipeline.rdf.namespace import DCTERMS, PK, PREFIXES, PROV, RDF, SKOS, TIME, XSD
@@ -296,17 +299,17 @@ class _Builder:
             self.add(task, PK.leadBody if resp.role is Role.LEAD else PK.supportingBody, body)
 
     def deadline(self, deadline: Deadline | None) -> URIRef:
-        value = deadline.value if deadline else None
-        if value == "annual":
-            return PK.AnnualDeadline
-        if value is None or not (_YEAR.match(value) or _YEAR_MONTH.match(value) or _DATE.match(value)):
-            if deadline is None or deadline.year is None:
-                return PK.OpenDeadline
-            value = str(deadline.year)
-        node = iris.deadline_iri(value)
+        """The deadline's node, labelled as it reads everywhere (:func:`deadline_label`): the
+        annual and the open deadline carry a label too, and a year's last day is that year."""
+        label = deadline_label(deadline)
+        if label in (ANNUAL_DEADLINE_LABEL, OPEN_DEADLINE_LABEL):
+            node = PK.AnnualDeadline if label == ANNUAL_DEADLINE_LABEL else PK.OpenDeadline
+            self.add(node, SKOS.prefLabel, Literal(label))
+            return node
+        node = iris.deadline_iri(label)
         self.add(node, RDF.type, PK.Deadline)
-        self.add(node, SKOS.prefLabel, Literal(value))
-        literal = date_literal(value)
+        self.add(node, SKOS.prefLabel, Literal(label))
+        literal = date_literal(label)
         time_property = {XSD.date: TIME.inXSDDate, XSD.gYearMonth: TIME.inXSDgYearMonth}.get(
             literal.datatype, TIME.inXSDgYear)
         self.add(node, time_property, literal)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import io
 import json
 import logging
 import os
@@ -98,9 +99,14 @@ def turtle_from_ntriples(ntriples: str) -> str:
 
 
 def jsonld_from_ntriples(ntriples: str) -> str:
-    """JSON-LD (expanded form, one node per subject, in input order) of a sorted N-Triples text."""
+    """JSON-LD of a sorted N-Triples text: an ``@context`` with the project's prefixes and the
+    nodes (expanded form, one per subject, in input order) under ``@graph``."""
+    from pipeline.convert import write_jsonld
+
     triples = pyoxigraph.parse(ntriples.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.JSON_LD).decode("utf-8")
+    out = io.BytesIO()
+    write_jsonld(triples, out, _prefixes())
+    return out.getvalue().decode("utf-8")
 
 
 def turtle_text(graph: Graph) -> str:
@@ -264,7 +270,7 @@ def export_merged(
 
 
 #: The merged formats written from the merged N-Triples: name -> with the project's prefixes?
-_FORMATS = {"turtle": True, "json-ld": False}
+_FORMATS = {"turtle": True, "json-ld": True}
 
 
 def _convert_all(conversions: list[tuple[Path, Path, str]]) -> None:
