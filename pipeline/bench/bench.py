@@ -333,21 +333,23 @@ def _cli_root(settings: Settings) -> Path:
 
 
 def _sample_query_terms(settings: Settings) -> tuple[str | None, str | None]:
-    """A body named responsible and a target's indicator from the bench's records (the most
-    frequent of each, ties by name), for the trace, goal and query timings."""
+    """A body named responsible (else any body) and a target's indicator from the bench's records
+    (the most frequent of each, ties by name), for the trace, goal and query timings."""
     from collections import Counter
 
     from pipeline.models import DocumentFacts
     from pipeline.store import read_record
 
+    responsible: Counter[str] = Counter()
     bodies: Counter[str] = Counter()
     indicators: Counter[str] = Counter()
     for path in sorted((settings.path(settings.interim_dir) / "facts").glob("*.json"))[:200]:
         facts = read_record(path, DocumentFacts)
-        bodies.update(r.body.canonical for r in facts.responsibilities)
+        responsible.update(r.body for r in facts.responsibilities)
+        bodies.update(b.canonical for b in facts.bodies)
         indicators.update(t.indicator for t in facts.targets)
     pick = lambda counts: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None  # noqa: E731
-    return pick(bodies), pick(indicators)
+    return pick(responsible) or pick(bodies), pick(indicators)
 
 
 def cli_timings(settings: Settings, *, server: bool) -> dict[str, float | None]:
