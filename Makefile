@@ -91,6 +91,11 @@ bench: setup
 	$(PK) bench
 	$(if $(HAVE_JAVA),POLICYKG_ENGINE=falkordb $(PK) bench)
 
+## bench-memory: peak memory of a cold run and of the analysis on 10 000 generated files (data/bench/result-memory.json)
+.PHONY: bench-memory
+bench-memory: setup
+	$(PK) bench --memory
+
 ## places: regenerate pipeline/resources/places.tsv from the pinned division-code package (needs the registry)
 .PHONY: places
 places: $(STAMP)

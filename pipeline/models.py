@@ -17,6 +17,7 @@ import enum
 import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -471,31 +472,60 @@ def _field_types(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
-def _convert(tp: Any, data: Any) -> Any:
-    if data is None:
-        return None
+#: A function from JSON data to the value of one annotated type (``None`` stays ``None``).
+Converter = Callable[[Any], Any]
+_CONVERTERS: dict[Any, Converter] = {}
+_PLANS: dict[type, tuple[tuple[str, Converter], ...]] = {}
+
+
+def _nullable(convert: Converter) -> Converter:
+    return lambda data: None if data is None else convert(data)
+
+
+def _identity(data: Any) -> Any:
+    return data
+
+
+def _converter(tp: Any) -> Converter:
+    """The converter for annotation ``tp``, worked out once per annotation: reading a corpus
+    converts millions of values, and inspecting the annotation for each was most of the time."""
+    if tp in _CONVERTERS:
+        return _CONVERTERS[tp]
     origin = typing.get_origin(tp)
+    convert: Converter
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _convert(args[0], data) if len(args) == 1 else data
-    if tp is OffsetMap:
-        return OffsetMap.from_list(data)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return from_jsonable(tp, data)
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(data)
-    if origin is tuple:
-        items = typing.get_args(tp)
-        inner = items[0] if items else Any
-        return tuple(_convert(inner, v) for v in data)
-    if origin is list:
-        (inner,) = typing.get_args(tp) or (Any,)
-        return [_convert(inner, v) for v in data]
-    if origin is dict:
-        return dict(data)
-    if tp is float and isinstance(data, int):
-        return float(data)
-    return data
+        convert = _converter(args[0]) if len(args) == 1 else _identity
+    elif tp is OffsetMap:
+        convert = _nullable(OffsetMap.from_list)
+    elif isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        convert = _nullable(lambda data: from_jsonable(tp, data))
+    elif isinstance(tp, type) and issubclass(tp, enum.Enum):
+        convert = _nullable(tp)
+    elif origin is tuple:
+        args = typing.get_args(tp)
+        inner = _converter(args[0] if args else Any)
+        convert = _nullable(lambda data: tuple(map(inner, data)))
+    elif origin is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        inner = _converter(item)
+        convert = _nullable(lambda data: list(map(inner, data)))
+    elif origin is dict:
+        convert = _nullable(dict)
+    elif tp is float:
+        convert = lambda data: float(data) if isinstance(data, int) else data  # noqa: E731
+    else:
+        convert = _identity
+    _CONVERTERS[tp] = convert
+    return convert
+
+
+def _plan(cls: type) -> tuple[tuple[str, Converter], ...]:
+    """Each field of record class ``cls`` with the converter of its annotation."""
+    if cls not in _PLANS:
+        hints = _field_types(cls)
+        _PLANS[cls] = tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    return _PLANS[cls]
 
 
 def from_jsonable(cls: type[T], data: dict[str, Any]) -> T:
@@ -504,10 +534,4 @@ def from_jsonable(cls: type[T], data: dict[str, Any]) -> T:
     >>> from_jsonable(Span, {"start": 1, "end": 2})
     Span(start=1, end=2)
     """
-    hints = _field_types(cls)
-    kwargs = {
-        f.name: _convert(hints[f.name], data[f.name])
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.name in data
-    }
-    return cls(**kwargs)
+    return cls(**{name: convert(data[name]) for name, convert in _plan(cls) if name in data})

@@ -105,3 +105,29 @@ def test_bench_runs_cold_then_rebuilds_nothing_then_the_edited_file_alone(tmp_pa
     assert {"ingest", "structure", "extract", "build rdf", "validate", "export"} <= set(stages)
     assert result["documents"] >= 12 and result["reference"]["tokens"] > 0
     assert result["load"]["rows"] == 0 and result["load"]["rows_per_s"] is None
+    # every target of issue 20 is judged or said to be unmeasured (no database: no load figures)
+    verdicts = {row["name"]: row for row in result["targets"]}
+    assert len(verdicts) == len(result["targets"]) >= 10
+    assert {row["verdict"] for row in verdicts.values()} <= {"pass", "fail", "not measured"}
+    cold = verdicts["cold end to end / blank-zh tokenisation"]
+    assert cold["value"] == result["ratios"]["cold_over_blank_zh"] > 0 and cold["target"] == "≤ 2x"
+    assert verdicts["first load into an empty database, rows/s"]["verdict"] == "not measured"
+    assert result["cli"]["help"] > 0 and result["cli"]["trace"] > 0 and result["cli"]["query"] is None
+
+
+@pytest.mark.parametrize(
+    ("value", "verdict"), [(1.5, "pass"), (2.0, "pass"), (2.5, "fail"), (None, "not measured")]
+)
+def test_verdicts_judge_a_ratio_against_its_limit(value, verdict):
+    from pipeline.bench.bench import TARGETS, verdicts
+
+    (row,) = verdicts({"ratios": {"cold_over_blank_zh": value}}, TARGETS[:1])
+    assert (row["value"], row["verdict"]) == (value, verdict)
+
+
+def test_verdicts_judge_a_rate_from_below():
+    from pipeline.bench.bench import TARGETS, verdicts
+
+    (load,) = [t for t in TARGETS if t.path == ("first_load", "rows_per_s")]
+    assert [r["verdict"] for r in verdicts({"first_load": {"rows_per_s": 80_000}}, (load,))] == ["pass"]
+    assert [r["verdict"] for r in verdicts({"first_load": {"rows_per_s": 3_000}}, (load,))] == ["fail"]

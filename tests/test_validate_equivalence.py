@@ -1,7 +1,6 @@
-"""The fast validation path (shapes harvested once, property shapes hoisted, only the needed
-ontology axioms, only the data triples shapes can read) reports exactly what plain
-``pyshacl.validate`` reports on the whole graph with the shapes as written and every structural
-ontology axiom."""
+"""The validation path (pyshacl-turbo, shapes compiled once, only the ontology axioms the shapes
+read, a document's N-Triples as text) reports exactly what plain ``pyshacl.validate`` reports on the
+whole graph with every structural ontology axiom."""
 
 from __future__ import annotations
 
@@ -19,12 +18,11 @@ from pipeline.rdf.namespace import DCTERMS, PK, PROV, RDF, RDFS, SH, SKOS, TIME
 from pipeline.rdf.validate import (
     STRUCTURAL,
     _checker,
-    _hoisted_shapes,
-    _read_predicates,
     _violations,
     load_ontology,
     load_shapes,
     validate_graph,
+    validate_ntriples,
     validate_triples,
 )
 
@@ -249,10 +247,18 @@ def _as_triples(graph: Graph):
     return validate_triples(triples + triples[::7], distinct=len(graph))
 
 
+def _as_ntriples(graph: Graph):
+    """The graph as a document's N-Triples text, as the runner validates it."""
+    from pipeline.rdf.export import ntriples_text
+
+    return validate_ntriples(ntriples_text(graph))
+
+
 VALIDATORS = {
     "copy": validate_graph,
     "inplace": lambda graph: validate_graph(graph, inplace=True),
     "triples": _as_triples,
+    "ntriples": _as_ntriples,
 }
 
 
@@ -281,7 +287,7 @@ def test_validate_graph_matches_plain_pyshacl(seed_graph: Graph, breaker: Breake
     graph = _copy(seed_graph)
     breaker(graph)
     reference = _plain_pyshacl(graph)
-    for validator in (validate_graph, _as_triples):
+    for validator in (validate_graph, _as_triples, _as_ntriples):
         report = validator(graph)
         assert (report.conforms, report.violations) == reference
 
@@ -290,22 +296,6 @@ def test_validate_triples_of_a_conforming_document(seed_graph: Graph) -> None:
     report = _as_triples(seed_graph)
     assert report.conforms and report.triples == len(seed_graph)
     assert report.text == validate_graph(seed_graph).text
-
-
-def test_only_triples_the_shapes_can_read_are_walked() -> None:
-    read = _checker(Settings().ontology_path()).read_predicates
-    assert read is not None
-    assert {RDF.type, RDFS.subClassOf, PK.sourceFile, PK.denotes, PK.documentId, PK.endOffset} <= read
-    assert not {PK.mentionText, SKOS.altLabel, PK.hasTask, PK.marker} & read
-
-
-def test_a_closed_shape_reads_every_triple() -> None:
-    shapes = Graph().parse(format="turtle", data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        @prefix ex: <http://example.org/> .
-        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:closed true ; sh:property [ sh:path ex:p ] .
-    """)
-    assert _read_predicates(shapes) is None
 
 
 def test_validate_graph_open_deadline_conforms(seed_graph: Graph) -> None:
@@ -344,40 +334,3 @@ def test_checker_mixes_in_only_the_axioms_shapes_read() -> None:
     assert (PK.Goal, RDFS.subClassOf, PK.Objective) not in needed  # no shape names pk:Objective
     assert (PK.LeadRole, RDF.type, PK.Role) not in needed  # roles are checked with sh:in
     assert needed < set(checker.structural_axioms)
-
-
-def test_hoisted_shapes_give_property_shapes_their_node_shape_targets() -> None:
-    shapes = load_shapes(Settings())
-    hoisted = _hoisted_shapes(shapes)
-    mention_properties = set(shapes.objects(PKS.MentionShape, SH.property))
-    assert len(mention_properties) == 7
-    assert all((p, SH.targetClass, PK.Mention) in hoisted for p in mention_properties)
-    assert (PKS.MentionShape, SH.property, None) not in hoisted
-    assert (PKS.MentionShape, SH.targetClass, None) not in hoisted  # nothing left to check
-    assert (PKS.CorpusDocumentShape, SH.targetSubjectsOf, PK.documentId) in hoisted  # keeps sh:class
-
-
-def test_hoisted_shapes_leave_referenced_node_shapes_alone() -> None:
-    shapes = Graph().parse(format="turtle", data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        @prefix ex: <http://example.org/> .
-        ex:Named a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
-        ex:User a sh:NodeShape ; sh:targetClass ex:D ; sh:node ex:Named .
-    """)
-    hoisted = _hoisted_shapes(shapes)
-    assert set(hoisted) == set(shapes)
-
-
-
-def test_indexed_constraint_parameters_are_pyshacls_list() -> None:
-    import pyshacl.shape
-    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
-
-    _checker(Settings().ontology_path())
-    parameters = pyshacl.shape.CONSTRAINT_PARAMS[0]
-    assert list(parameters) == ALL_CONSTRAINT_PARAMETERS
-    assert all(p in parameters for p in ALL_CONSTRAINT_PARAMETERS)
-    assert SH.path not in parameters and PK.Task not in parameters
-    extended = parameters.copy()  # what pyshacl does to add the SHACL-AF parameters
-    extended.append(SH.expression)
-    assert SH.expression in extended and SH.expression not in parameters

@@ -2,6 +2,9 @@
 
 :class:`Corpus` is a pure, in-memory pair of ``Document`` / ``DocumentFacts`` records keyed by
 ``doc_id``; :func:`load_corpus` is the one reader (``data/interim/documents`` and ``facts``).
+It reads each document without what no analysis reads (the clean text, its offset map and the
+sentence spans: evidence comes with the facts), so the corpus held in memory does not grow with
+the documents' length; the text's length is kept for choosing among reprints.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class Corpus:
 
     documents: tuple[Document, ...]
     facts: tuple[DocumentFacts, ...]
+    #: ``doc_id`` -> length of the clean text, for documents read without it (:func:`load_corpus`)
+    text_lengths: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     _docs: dict[str, Document] = field(init=False, repr=False, compare=False)
     _facts: dict[str, DocumentFacts] = field(init=False, repr=False, compare=False)
 
@@ -42,6 +47,10 @@ class Corpus:
     @classmethod
     def of(cls, documents: Iterable[Document], facts: Iterable[DocumentFacts]) -> "Corpus":
         return cls(tuple(documents), tuple(facts))
+
+    def text_length(self, document: Document) -> int:
+        """The length of ``document``'s clean text (read with it, or recorded when it was dropped)."""
+        return self.text_lengths.get(document.doc_id, len(document.article.text))
 
     def document(self, doc_id: str) -> Document | None:
         return self._docs.get(doc_id)
@@ -94,16 +103,32 @@ def load_corpus(settings: Settings) -> Corpus:
             f"{doc_dir}: no built documents to analyse",
             hint="run `policykg run` (or `make graph`) first",
         )
-    documents = [_read(path, Document, from_jsonable, read_json) for path in doc_files]
+    lengths: dict[str, int] = {}
+    documents = [_read(path, Document, from_jsonable, read_json, lengths) for path in doc_files]
     facts_files = sorted(facts_dir.glob("*.json")) if facts_dir.is_dir() else []
     facts = [_read(path, DocumentFacts, from_jsonable, read_json) for path in facts_files]
     log.info("loaded %d documents and %d facts records", len(documents), len(facts))
-    return Corpus.of(documents, facts)
+    return Corpus(tuple(documents), tuple(facts), lengths)
 
 
-def _read(path: Path, cls: type[T], from_jsonable: Any, read_json: Any) -> T:
+def _without_text(data: dict, lengths: dict[str, int]) -> dict:
+    """A Document record's JSON without the clean text, offset map and sentences (the text's
+    length goes to ``lengths``)."""
+    article = data["article"]
+    lengths[article["doc_id"]] = len(article["text"])
+    article["text"] = ""
+    article["offsets"] = []
+    data["sentences"] = []
+    return data
+
+
+def _read(path: Path, cls: type, from_jsonable: object, read_json: object,
+          lengths: dict[str, int] | None = None) -> object:
     try:
-        return from_jsonable(cls, read_json(path))
+        data = read_json(path)  # type: ignore[operator]
+        if lengths is not None:
+            data = _without_text(data, lengths)
+        return from_jsonable(cls, data)  # type: ignore[operator]
     except (ValueError, KeyError, TypeError) as exc:
         raise AnalysisError(
             f"{path}: unreadable {cls.__name__} record ({type(exc).__name__}: {exc})",

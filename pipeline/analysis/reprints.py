@@ -60,12 +60,11 @@ def identity_keys(meta: DocumentMetadata, issuers: Iterable[str] = ()) -> list[t
     return keys
 
 
-def completeness(document: Document) -> tuple:
-    """Sort key: the most complete article first."""
+def completeness(document: Document, text_length: int) -> tuple:
+    """Sort key: the most complete article first (``text_length``: its clean text's length)."""
     headed = sum(1 for s in document.sections if s.heading and s.heading.strip())
     meta = document.metadata
-    return (-headed, -len(document.article.text), meta.doc_number is None, meta.date is None,
-            document.doc_id)
+    return (-headed, -text_length, meta.doc_number is None, meta.date is None, document.doc_id)
 
 
 def find_reprints(corpus: Corpus) -> Reprints:
@@ -105,9 +104,9 @@ def find_reprints(corpus: Corpus) -> Reprints:
     for document in documents:
         groups[root(document.doc_id)].append(document)
     found = {}
-    for group in groups.values():
-        if len(group) > 1:
-            ordered = sorted(group, key=completeness)
+    for members in groups.values():
+        if len(members) > 1:
+            ordered = sorted(members, key=lambda d: completeness(d, corpus.text_length(d)))
             found[ordered[0].doc_id] = tuple(sorted(d.doc_id for d in ordered[1:]))
     return Reprints(dict(sorted(found.items())))
 

@@ -2,27 +2,36 @@
 
 Measured in one process, on the same text: documents/s and MB/s of each stage and end to end,
 peak memory, load rows/s, and two references — bare ``spacy.blank("zh")`` tokenisation through
-``nlp.pipe`` and a single regex pass — so the extraction cost reads as a multiple of tokenisation.
+``nlp.pipe`` and a single regex pass. Absolute seconds differ between machines, so the targets of
+issue 20 are ratios to the tokenisation reference of the same run, or plain limits where the cost
+does not grow with the corpus (:data:`TARGETS`, judged by :func:`verdicts`). The memory targets are
+for 10 000 raw files: :func:`run_memory_bench`, a mode of its own.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import resource
-import os
 import shutil
+import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pipeline.bench import MEMORY_FILES
 from pipeline.bench.corpus import generate_corpus
 from pipeline.config import Settings
-from pipeline.runner import RunSummary, run
+
+if TYPE_CHECKING:
+    from pipeline.runner import RunSummary
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +202,6 @@ def _empty_database(settings: Settings) -> None:
         conn.clear()
 
 
-#: Megabytes of the one long raw file ``make bench`` pushes through a worker's stages.
-LONG_DOCUMENT_MB = 10
-
 
 def long_document_timing(settings: Settings, megabytes: int) -> dict[str, Any]:
     """Seconds and peak memory of one raw file of ``megabytes`` MB (a seed text, repeated)
@@ -226,7 +232,167 @@ def _long_document_worker(settings: Settings, path: Path) -> dict[str, Any]:
             "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
+@dataclass(frozen=True)
+class Target:
+    """One target of issue 20: where the figure is in the result, the limit, and its direction."""
+
+    name: str
+    path: tuple[str, ...]  # keys into the result
+    limit: float
+    at_most: bool  # the figure must be <= limit (else >= limit)
+    unit: str
+
+    def text(self) -> str:
+        return f"{'≤' if self.at_most else '≥'} {self.limit:g}{self.unit}"
+
+
+#: Ratios are over the bench's own blank-zh tokenisation of the same corpus, in the same run.
+TARGETS: tuple[Target, ...] = (
+    Target("cold end to end / blank-zh tokenisation", ("ratios", "cold_over_blank_zh"), 2, True, "x"),
+    Target("one-document rebuild / blank-zh tokenisation", ("ratios", "one_changed_over_blank_zh"), 0.1, True, "x"),
+    Target("no-change rebuild / blank-zh tokenisation", ("ratios", "unchanged_over_blank_zh"), 0.03, True, "x"),
+    Target("first load into an empty database, rows/s", ("first_load", "rows_per_s"), 70_000, False, " rows/s"),
+    Target("reload of one changed document, s", ("reload_one", "seconds"), 0.5, True, " s"),
+    Target("policykg --help, s", ("cli", "help"), 0.3, True, " s"),
+    Target("policykg query --help, s", ("cli", "query_help"), 0.3, True, " s"),
+    Target("policykg trace BODY, s", ("cli", "trace"), 1, True, " s"),
+    Target("policykg goal TEXT, s", ("cli", "goal"), 1, True, " s"),
+    Target("policykg query goals_of_body, s", ("cli", "query"), 1, True, " s"),
+)
+
+#: The memory targets, for :func:`run_memory_bench` on :data:`MEMORY_FILES` raw files.
+MEMORY_TARGETS: tuple[Target, ...] = (
+    Target("peak memory of the process tree, cold run, MiB", ("peak_tree_memory_mib",), 1024, True, " MiB"),
+    Target("peak memory of the analysis, MiB", ("analysis", "peak_tree_memory_mib"), 1024, True, " MiB"),
+)
+
+
+def _figure(result: dict[str, Any], path: tuple[str, ...]) -> float | None:
+    value: Any = result
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, (int, float)) else None
+
+
+def verdicts(result: dict[str, Any], targets: tuple[Target, ...] = TARGETS) -> list[dict[str, Any]]:
+    """Each target with the run's figure and a verdict: ``pass``, ``fail`` or ``not measured``.
+
+    >>> verdicts({"ratios": {"cold_over_blank_zh": 2.5}}, TARGETS[:1])[0]["verdict"]
+    'fail'
+    """
+    rows = []
+    for target in targets:
+        value = _figure(result, target.path)
+        if value is None:
+            verdict = "not measured"
+        else:
+            verdict = "pass" if (value <= target.limit if target.at_most else value >= target.limit) else "fail"
+        rows.append({"name": target.name, "value": value, "target": target.text(), "verdict": verdict})
+    return rows
+
+
+def _ratio(seconds: float, reference: float) -> float:
+    return round(seconds / max(reference, 1e-9), 3)
+
+
+def first_load_timing(settings: Settings) -> dict[str, Any]:
+    """Rows/s of loading every built document into an emptied database (the first load, apart
+    from extraction: alongside it, the loader mostly waits for documents)."""
+    from pipeline.graphdb.connection import connect
+    from pipeline.graphdb.load import clear_graph, load_graph
+
+    with connect(settings) as conn:
+        clear_graph(conn)
+    t0 = time.perf_counter()
+    summary = load_graph(settings, save=False)
+    seconds = time.perf_counter() - t0
+    return {"documents": len(summary.loaded), "rows": summary.rows, "seconds": round(seconds, 3),
+            "rows_per_s": round(summary.rows / max(seconds, 1e-9), 1) if summary.rows else None}
+
+
+#: Runs of each command line; the median is reported (start-up time is noisy on a shared machine).
+CLI_RUNS = 3
+
+
+def _cli_root(settings: Settings) -> Path:
+    """A project root whose data/ is the bench's (links), for the CLI commands the bench times."""
+    root = settings.path(settings.bench_dir) / "cli-root"
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    links = {root / "data" / "interim": settings.path(settings.interim_dir),
+             root / "data" / "graph": settings.path(settings.graph_dir),
+             root / "data" / "db": settings.path(settings.db_dir),
+             root / "queries": settings.path(settings.queries_dir),
+             root / "ontology": settings.ontology_path()}
+    for link, target in links.items():
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(target.resolve())
+    return root
+
+
+def _sample_query_terms(settings: Settings) -> tuple[str | None, str | None]:
+    """A body named responsible (else any body) and a target's indicator from the bench's records
+    (the most frequent of each, ties by name), for the trace, goal and query timings."""
+    from collections import Counter
+
+    from pipeline.models import DocumentFacts
+    from pipeline.store import read_record
+
+    responsible: Counter[str] = Counter()
+    bodies: Counter[str] = Counter()
+    indicators: Counter[str] = Counter()
+    for path in sorted((settings.path(settings.interim_dir) / "facts").glob("*.json"))[:200]:
+        facts = read_record(path, DocumentFacts)
+        responsible.update(r.body for r in facts.responsibilities)
+        bodies.update(b.canonical for b in facts.bodies)
+        indicators.update(t.indicator for t in facts.targets)
+    pick = lambda counts: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None  # noqa: E731
+    return pick(responsible) or pick(bodies), pick(indicators)
+
+
+def cli_timings(settings: Settings, *, server: bool) -> dict[str, float | None]:
+    """Wall-clock seconds (median of :data:`CLI_RUNS`) of ``policykg`` command lines, each a new
+    process as a user runs it: ``--help``, ``query --help``, and on the bench's records ``trace``,
+    ``goal`` and (``server``: against the running graph server) ``query goals_of_body``."""
+    executable = Path(sys.executable).with_name("policykg")
+    command = [str(executable)] if executable.exists() else [sys.executable, "-c", "from pipeline.cli import main; main()"]
+    env = {**os.environ, "POLICYKG_ROOT": str(_cli_root(settings)),
+           "POLICYKG_BOLT_PORT": str(settings.local_bolt_port), "POLICYKG_REDIS_PORT": str(settings.local_redis_port)}
+    body, indicator = _sample_query_terms(settings)
+    lines: dict[str, list[str] | None] = {
+        "help": ["--help"],
+        "query_help": ["query", "--help"],
+        "trace": ["trace", body, "--format", "json"] if body else None,
+        "goal": ["goal", indicator, "--format", "json"] if indicator else None,
+        "query": ["query", "goals_of_body", "--param", f"body={body}", "--format", "json"] if body and server else None,
+    }
+    timings: dict[str, float | None] = {}
+    for name, args in lines.items():
+        if args is None:
+            timings[name] = None
+            continue
+        runs = []
+        for _ in range(CLI_RUNS):
+            t0 = time.perf_counter()
+            done = subprocess.run(command + args, env=env, capture_output=True)
+            runs.append(time.perf_counter() - t0)
+            if done.returncode != 0:
+                log.warning("bench: policykg %s failed: %s", " ".join(args), done.stderr.decode(errors="replace")[-300:])
+                break
+        timings[name] = round(statistics.median(runs), 3) if done.returncode == 0 else None
+    return timings
+
+
+def run_settle(settings: Settings, *, load: bool) -> None:
+    """An untimed run that brings every output up to date (after the analysis, out of a run)."""
+    from pipeline.runner import run
+
+    run(settings, load=load, analyse=False)
+
+
 def _timed_run(settings: Settings, **kwargs: Any) -> tuple[RunSummary, float]:
+    from pipeline.runner import run
+
     t0 = time.perf_counter()
     summary = run(settings, **kwargs)
     return summary, time.perf_counter() - t0
@@ -256,6 +422,9 @@ def run_bench(
         cold, cold_s = _timed_run(bsettings, force=True, load=load, analyse=False)
     memory_after_cold = peak_memory_mib()
     analysis = analysis_timing(bsettings, write_db=load)
+    # the analysis changed what the import files hold: one untimed run writes them again, so the
+    # no-change rebuild below finds nothing to do, as after a `policykg run` that analysed
+    run_settle(bsettings, load=load)
     unchanged, unchanged_s = _timed_run(bsettings, load=load, analyse=False)
     victim = paths[len(paths) // 2]
     original = victim.read_bytes()
@@ -268,6 +437,8 @@ def run_bench(
         victim.write_bytes(original)
     victim_docs = len(list((bsettings.path(bsettings.graph_dir) / "docs").glob(f"{victim.stem}.*.ttl")))
     refs = reference_timings(bsettings)
+    first_load = first_load_timing(bsettings) if load else None
+    cli = cli_timings(bsettings, server=load)
 
     mb = cold.processed_bytes / 1e6
     load_stages = ("load", "load (alongside extraction)")
@@ -276,6 +447,7 @@ def run_bench(
     n = cold.processed_documents
     stages = {stage: _rates(sec, n, mb) for stage, sec in sorted(cold.times.seconds.items())}
     extract_s = refs["extract"]
+    one_rebuilt = one.changed_files == [victim.name] and (not load or 1 <= one.loaded_documents <= victim_docs)
     result: dict[str, Any] = {
         "documents": n,
         "raw_files": cold.raw_files,
@@ -293,25 +465,33 @@ def run_bench(
             "chars": refs["chars"],
         },
         "extract_over_blank_zh": round(extract_s / max(refs["blank_zh"], 1e-9), 2) if extract_s else None,
+        "ratios": {
+            "cold_over_blank_zh": _ratio(cold_s, refs["blank_zh"]),
+            # a rebuild that did not redo exactly the edited file measures something else
+            "one_changed_over_blank_zh": _ratio(one_s, refs["blank_zh"]) if one_rebuilt else None,
+            "unchanged_over_blank_zh": _ratio(unchanged_s, refs["blank_zh"]) if not unchanged.changed_files else None,
+        },
         "rebuild_unchanged_s": round(unchanged_s, 3),
         "rebuild_unchanged_files": len(unchanged.changed_files),
         "rebuild_one_changed_s": round(one_s, 3),
         "rebuild_one_changed_files": one.changed_files,
         "rebuild_one_changed_loaded": one.loaded_documents,
-        "load": {
+        "rebuild_one_changed_stages": {stage: round(sec, 3) for stage, sec in sorted(one.times.seconds.items())},
+        "load": {  # alongside the extraction of the cold run: mostly waiting for documents
             "documents": cold.loaded_documents,
             "rows": cold.loaded_rows,
-            # over the seconds the loading took, alongside the extraction and in the final pass
             "seconds": round(load_s, 3),
             "rows_per_s": round(cold.loaded_rows / max(load_s, 1e-9), 1) if cold.loaded_rows else None,
         },
+        "first_load": first_load,
         "engine": _engine(bsettings),
         "reload_one": {  # the edited file's documents loaded again (their old version replaced)
             "documents": one.loaded_documents,
             "rows": one.loaded_rows,
-            "seconds": round(reload_s, 3),
+            "seconds": round(reload_s, 3) if load else None,
             "rows_per_s": round(one.loaded_rows / max(reload_s, 1e-9), 1) if one.loaded_rows else None,
         },
+        "cli": cli,
         "peak_memory_mib": peak_memory_mib(),
         "peak_tree_memory_mib": tree.peak_mib,
         "analysis": analysis,
@@ -319,16 +499,8 @@ def run_bench(
         if long_mb else None,
         "peak_memory_after_cold_mib": memory_after_cold,
         "notes": cold.notes,
-        "targets": {
-            "extract_within_3x_blank_zh": None,
-            "end_to_end_under_60s": cold_s < 60,
-            "unchanged_rebuild_under_2s": unchanged_s < 2,
-            "one_changed_rebuild_under_5s": one_s < 5 and one.changed_files == [victim.name]
-            and (not load or 1 <= one.loaded_documents <= victim_docs),
-        },
     }
-    if result["extract_over_blank_zh"] is not None:
-        result["targets"]["extract_within_3x_blank_zh"] = result["extract_over_blank_zh"] <= 3
+    result["targets"] = verdicts(result)
     if load and bsettings.uses_local_server:  # its own server: stopped, so the next bench may
         from pipeline.graphdb import server  # run the other engine on the same data directory
 
@@ -338,5 +510,37 @@ def run_bench(
     text = json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     out.write_text(text, encoding="utf-8")
     (bench_dir / f"result-{result['engine']}.json").write_text(text, encoding="utf-8")
+    result["result_path"] = str(out)
+    return result
+
+
+def run_memory_bench(settings: Settings, *, files: int = MEMORY_FILES, seed: int = 7) -> dict[str, Any]:
+    """Peak memory of a cold run (ingest → export, no database: the server's memory is its own
+    configuration) and of the analysis on ``files`` generated raw files; writes
+    ``data/bench/result-memory.json``."""
+    bench_dir = settings.path(settings.bench_dir)
+    corpus = bench_dir / f"corpus_{files}"
+    paths = set(generate_corpus(settings.path(settings.raw_dir), corpus, files, seed))
+    for stale in corpus.glob("bench_*.txt"):
+        if stale not in paths:
+            stale.unlink()
+    bsettings = bench_settings(settings, corpus)
+    for sub in (bsettings.interim_dir, bsettings.graph_dir):
+        shutil.rmtree(bsettings.path(sub), ignore_errors=True)
+    with TreeMemory() as tree:
+        cold, cold_s = _timed_run(bsettings, force=True, load=False, analyse=False)
+    result: dict[str, Any] = {
+        "raw_files": cold.raw_files,
+        "documents": cold.processed_documents,
+        "megabytes": round(cold.processed_bytes / 1e6, 2),
+        "workers": settings.workers,
+        "cold_seconds": round(cold_s, 1),
+        "peak_tree_memory_mib": tree.peak_mib,
+        "analysis": analysis_timing(bsettings, write_db=False),
+    }
+    result["targets"] = verdicts(result, MEMORY_TARGETS)
+    out = bench_dir / "result-memory.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     result["result_path"] = str(out)
     return result

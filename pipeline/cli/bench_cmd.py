@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from pipeline.bench.bench import LONG_DOCUMENT_MB
+from pipeline.bench import LONG_DOCUMENT_MB, MEMORY_FILES
 from pipeline.config import Settings
 
 
@@ -54,11 +54,37 @@ def print_bench(result: dict[str, Any], console: Any) -> None:
     if long:
         console.print(f"one {long['megabytes']} MB raw file: {long['seconds']} s, {long['documents']} document(s), "
                       f"peak {long['peak_memory_mib']} MiB" + (f", error: {long['error']}" if long["error"] else ""))
-    for target, ok in result["targets"].items():
-        colour = "green" if ok else ("yellow" if ok is None else "red")
-        console.print(f"[{colour}]{target}: {ok}[/{colour}]")
+    first = result.get("first_load")
+    if first:
+        console.print(f"first load into an emptied database ({result.get('engine')}): {first['rows']} rows in "
+                      f"{first['seconds']} s, {first['rows_per_s']} rows/s")
+    print_targets(result["targets"], console)
     for note in result["notes"]:
         console.print(f"[yellow]note: {note}[/yellow]")
+    console.print(f"written: {result['result_path']}")
+
+
+def print_targets(targets: list[dict[str, Any]], console: Any) -> None:
+    """Each target of issue 20 beside the measured figure, with a plain verdict."""
+    from rich.table import Table
+
+    table = Table(title="targets")
+    for column in ("what", "measured", "target", "verdict"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    colours = {"pass": "green", "fail": "red", "not measured": "yellow"}
+    for row in targets:
+        value = row["value"]
+        shown = "—" if value is None else (f"{value:.3g}" if isinstance(value, float) and value < 100 else f"{value:,.0f}")
+        table.add_row(row["name"], shown, row["target"], f"[{colours[row['verdict']]}]{row['verdict']}[/]")
+    console.print(table)
+
+
+def print_memory_bench(result: dict[str, Any], console: Any) -> None:
+    analysis = result["analysis"]
+    console.print(f"memory bench: {result['raw_files']} raw files, {result['documents']} documents, "
+                  f"{result['megabytes']} MB; cold run {result['cold_seconds']} s ({result['workers']} workers), "
+                  f"analysis {analysis['seconds']} s")
+    print_targets(result["targets"], console)
     console.print(f"written: {result['result_path']}")
 
 
@@ -82,20 +108,31 @@ def register(app: typer.Typer) -> None:
 
     @app.command("bench")
     def bench_cmd(
-        docs: int = typer.Option(1000, "--docs", min=1, help="Generated documents to measure on."),
+        docs: int = typer.Option(None, "--docs", min=1, show_default=False,
+                                 help=f"Generated documents to measure on [default: 1000; with --memory {MEMORY_FILES}]."),
         workers: int = typer.Option(None, help="Extraction processes."),
         seed: int = typer.Option(7, help="Corpus seed."),
         no_load: bool = typer.Option(False, "--no-load", help="Do not load into the graph server."),
         long_mb: int = typer.Option(LONG_DOCUMENT_MB, "--long-mb", min=0,
                                     help="Also time one raw file of this many MB (0: skip)."),
+        memory: bool = typer.Option(False, "--memory", help="Only the memory targets: a cold run and the "
+                                    "analysis on --docs files (default 10 000), no database."),
     ) -> None:
-        """Measure every stage on a generated corpus; writes data/bench/result.json."""
+        """Measure every stage on a generated corpus; writes data/bench/result.json and prints each
+        target beside its figure (with --memory: data/bench/result-memory.json)."""
         from rich.console import Console
 
-        from pipeline.bench.bench import run_bench
+        from pipeline.bench.bench import run_bench, run_memory_bench
 
         settings = Settings.from_env().with_overrides(workers=workers)
         console = Console()
+        if memory:
+            files = docs or MEMORY_FILES
+            with console.status(f"measuring memory on {files} generated files…"):
+                result = run_memory_bench(settings, files=files, seed=seed)
+            print_memory_bench(result, console)
+            return
+        docs = docs or 1000
         with console.status(f"benchmarking on {docs} generated documents…"):
             result = run_bench(settings, docs=docs, seed=seed, load=not no_load, long_mb=long_mb)
         print_bench(result, console)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from pipeline.config import Engine, Settings
 
-console = Console()
+
+@cache
+def _console() -> Any:
+    """The rich console, made on first use (importing rich slows ``policykg --help``)."""
+    from rich.console import Console
+
+    return Console()
 
 
 def _settings() -> Settings:
@@ -20,11 +27,11 @@ def _print_connect(settings: Settings, state: object) -> None:
     from pipeline.graphdb.credentials import USERNAME, password_path
 
     if state.engine is Engine.NEO4J:  # type: ignore[attr-defined]
-        console.print(f"connect: {state.bolt_uri} user {USERNAME}; password: "  # type: ignore[attr-defined]
+        _console().print(f"connect: {state.bolt_uri} user {USERNAME}; password: "  # type: ignore[attr-defined]
                       "`policykg db password`", soft_wrap=True)
-        console.print(f"password file: {password_path(settings)}", soft_wrap=True)
+        _console().print(f"password file: {password_path(settings)}", soft_wrap=True)
     else:
-        console.print(f"connect: {state.bolt_uri} (Bolt, no user: FalkorDB cannot authenticate Bolt; "  # type: ignore[attr-defined]
+        _console().print(f"connect: {state.bolt_uri} (Bolt, no user: FalkorDB cannot authenticate Bolt; "  # type: ignore[attr-defined]
                       f"loopback only)")
 
 
@@ -43,11 +50,11 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings().with_overrides(engine=engine)
         if not settings.uses_local_server:
-            console.print(f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
+            _console().print(f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
                           "the local server is not needed.")
             return
         state = server.start(settings)
-        console.print(f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
+        _console().print(f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
                       f"data in {state.db_dir}")
         _print_connect(settings, state)
 
@@ -58,10 +65,10 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings()
         if not settings.uses_local_server:
-            console.print(f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
+            _console().print(f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
                           "no local server to stop.")
             return
-        console.print("stopped" if server.stop(settings) else "not running")
+        _console().print("stopped" if server.stop(settings) else "not running")
 
     @db.command("status")
     def status() -> None:
@@ -72,16 +79,16 @@ def register(app: typer.Typer) -> None:
         if settings.uses_local_server:
             state = server.status(settings)
             if not state.running:
-                console.print(f"stopped (engine {state.engine.value}; data in {state.db_dir})")
+                _console().print(f"stopped (engine {state.engine.value}; data in {state.db_dir})")
                 return
-            console.print(f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
+            _console().print(f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
                           f"data in {state.db_dir}")
             _print_connect(settings, state)
         else:
-            console.print(f"remote server {server.redact_uri(settings.neo4j_uri)}")
+            _console().print(f"remote server {server.redact_uri(settings.neo4j_uri)}")
         with server.connect(settings) as conn:
             nodes, rels = conn.counts()
-        console.print(f"{nodes} nodes, {rels} relationships ({conn.dialect.value})")
+        _console().print(f"{nodes} nodes, {rels} relationships ({conn.dialect.value})")
 
     @db.command("password")
     def password() -> None:
@@ -110,8 +117,8 @@ def register(app: typer.Typer) -> None:
         summary = load_graph(settings)
         if export:
             paths = export_graph_files(settings)
-            console.print("wrote " + ", ".join(str(p) for p in paths.values()))
-        console.print(
+            _console().print("wrote " + ", ".join(str(p) for p in paths.values()))
+        _console().print(
             f"loaded {len(summary.loaded)}, unchanged {len(summary.unchanged)}, "
             f"removed {len(summary.removed)} documents; "
             f"{summary.nodes} nodes, {summary.relationships} relationships"
@@ -138,7 +145,7 @@ def register(app: typer.Typer) -> None:
             raise QueryError(f"unknown format {fmt!r}", hint="use table, json or csv")
         if not name and not cypher:
             for q in list_queries(settings):
-                console.print(f"[bold]{q.name}[/bold] ({', '.join(q.parameters) or 'no params'}): {q.title}")
+                _console().print(f"[bold]{q.name}[/bold] ({', '.join(q.parameters) or 'no params'}): {q.title}")
             return
         if cypher:
             check_read_only(cypher)  # before connecting: a refused statement needs no server
@@ -163,10 +170,12 @@ def register(app: typer.Typer) -> None:
         if named is not None and named.name == "goals_of_body" and not rows:
             _suggest_bodies(settings, str(params.get("body", "")))
         if fmt == "table":
+            from rich.table import Table
+
             table = Table(*columns)
             for cells in table_cells(columns, rows):
                 table.add_row(*cells)
-            console.print(table)
+            _console().print(table)
         else:
             print(csv_text(columns, rows) if fmt == "csv" else json_text(rows), end="")
 

@@ -9,8 +9,6 @@ from typing import Any
 import typer
 
 from pipeline.errors import InputError, file_failure
-from pipeline.models import SkippedFile
-from pipeline.store import display_name, raw_files
 
 REPORT_NAME = "ingest_report.json"
 ARTICLES_DIR = "articles"
@@ -26,7 +24,8 @@ def _remove_stale(articles_dir: Path, stem: str, keep: set[str]) -> None:
 def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
     """Ingest every raw file, write its articles, and return the report (also written)."""
     from pipeline.ingest import ingest_file
-    from pipeline.store import read_raw, record_path, source_key, write_json
+    from pipeline.models import SkippedFile
+    from pipeline.store import display_name, raw_files, read_raw, record_path, source_key, write_json
 
     articles_dir = out / ARTICLES_DIR
     inputs: list[dict[str, Any]] = []

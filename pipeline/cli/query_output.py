@@ -256,9 +256,9 @@ def _explain(settings: Any, statement: str, params: dict) -> str | None:
     """FalkorDB's message for ``statement``, from ``GRAPH.EXPLAIN`` (which does not run it)."""
     import redis
 
-    from pipeline.graphdb.dialect import FALKORDB_GRAPH
     from pipeline.graphdb.falkordb.read import statement_with_parameters
     from pipeline.graphdb.falkordb.server import redis_client
+    from pipeline.graphdb.falkordb.staging import FALKORDB_GRAPH
 
     try:
         client = redis_client(settings)

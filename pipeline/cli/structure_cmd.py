@@ -6,12 +6,14 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from pipeline.errors import StructureError, file_failure
-from pipeline.models import SkippedFile
+
+if TYPE_CHECKING:
+    from pipeline.models import SkippedFile
 
 ARTICLES_DIR = "articles"
 DOCUMENTS_DIR = "documents"
@@ -43,6 +45,7 @@ def structure_dir(inp: Path, out: Path, failures: list[SkippedFile] | None = Non
     """Structure every article of ``inp/articles`` and write ``out/documents``; one summary row per
     document. A raw file whose articles fail is reported (one line on stderr, and in
     ``failures``) and left out; the others are still structured."""
+    from pipeline.models import SkippedFile
     from pipeline.store import display_name, record_path, source_key, write_json
     from pipeline.structure import structure_articles
 

@@ -16,7 +16,7 @@ from pipeline.config import Settings
 from pipeline.models import Document, DocumentFacts
 from pipeline.rdf import build
 from pipeline.rdf.export import ntriples_text, turtle_from_ntriples
-from pipeline.rdf.validate import validate_triples
+from pipeline.rdf.validate import validate_ntriples
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ def document_rdf(
     started = clock("build rdf", started)
     violations: tuple[str, ...] = ()
     if validate:
-        report = validate_triples(triples, settings, distinct=count)
+        report = validate_ntriples(ntriples, settings, triples=count)
         if not report.conforms:
             violations = tuple(v.line() for v in report.violations)
         clock("validate", started)
