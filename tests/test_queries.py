@@ -92,9 +92,10 @@ def test_programme_tasks_links_qianxian_to_county_medical_community(loaded):
 @pytest.mark.integration
 def test_due_by_year_excludes_later_deadlines(loaded):
     query = QUERIES["due_by_year"]
-    rows = run_query(loaded, query, {"year": 2024})[1]
-    assert rows, "the seed graph has targets due by 2024"
-    assert all(int(r["deadline"][:4]) <= 2024 for r in rows)
+    rows = run_query(loaded, query, {"year": 2025})[1]
+    assert rows, "the seed graph has targets due by 2025"
+    assert all(int(str(r["deadline"])[:4]) <= 2025 for r in rows)
+    assert not run_query(loaded, query, {"year": 2020})[1], "no seed target is due by 2020"
     assert any(r["indicator"] == "基层门急诊人次占比" for r in _run(loaded, "due_by_year"))
 
 
