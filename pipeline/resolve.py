@@ -53,7 +53,7 @@ def read_body_words(path: Path = BODY_WORDS_FILE) -> tuple[tuple[str, ...], tupl
 
 
 # Recognising a name the gazetteer does not know by its ending; a kind of institution (县级医院) is not one.
-BODY_SUFFIXES, _INSTITUTION_ENDINGS, _GENERIC_HEADS = read_body_words()
+BODY_SUFFIXES, INSTITUTION_ENDINGS, GENERIC_HEADS = read_body_words()
 # Local organs and collectives named without their place (各乡镇人民政府, 经济开发区管委会): the
 # document's own place is theirs.
 _LOCAL_ORGANS = ("管委会", "管理委员会", "开发区", "高新区", "园区", "新区", "乡镇", "街道", "办事处")
@@ -624,7 +624,7 @@ class Gazetteer:
         """A body the gazetteer lacks, recognised by its ending (…委员会, …局, …办公室)."""
         if len(surface) < 3 or not any(surface.endswith(s) for s in BODY_SUFFIXES):
             return None
-        if surface.startswith(_GENERIC_HEADS) and surface.endswith(_INSTITUTION_ENDINGS):
+        if surface.startswith(GENERIC_HEADS) and surface.endswith(INSTITUTION_ENDINGS):
             return None  # 县级医院, 二级以上医院: a kind of institution, not one
         if not all("\u4e00" <= ch <= "\u9fff" or ch in "()（）" for ch in surface):
             return None

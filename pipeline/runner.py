@@ -36,7 +36,7 @@ from pipeline.config import Executor, Settings
 from pipeline.errors import (
     FileFailedError, GraphBuildError, InputError, PolicyKGError, RunLockedError, file_failure,
 )  # fmt: skip
-from pipeline.models import Article, Document, DocumentFacts, SkippedFile, from_jsonable, to_jsonable
+from pipeline.models import Article, Document, DocumentFacts, SkippedFile, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
 from pipeline.store import atomic_write_text, display_name, raw_dir_entries, read_raw, record_path
 

@@ -91,22 +91,6 @@ def docx_bytes(
     return out.getvalue()
 
 
-def xlsx_bytes(title: str, table: list[list[str]], sheet: str = "分工表") -> bytes:
-    """A workbook: the title in a merged first row, then the table."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    ws = workbook.active
-    ws.title = sheet
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(table[0]))
-    for cells in table:
-        ws.append([int(c) if c.isdigit() else c for c in cells])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def _cjk_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Settings
-from pipeline.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

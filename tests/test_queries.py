@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.errors import QueryError
 from pipeline.graphdb.queries import (
-    check_read_only, format_rows, list_queries, parse_params, parse_query_file, run_query,
+    check_read_only, list_queries, parse_query_file, run_query,
 )  # fmt: skip
 from pathlib import Path
 
@@ -31,16 +31,6 @@ def test_check_read_only_refuses_writes(text):
 
 def test_check_read_only_ignores_keywords_in_strings():
     check_read_only("MATCH (n) WHERE n.heading CONTAINS 'SET' RETURN n")
-
-
-def test_parse_params_types_values():
-    assert parse_params(["year=2025", "body=卫生健康委"]) == {"year": 2025, "body": "卫生健康委"}
-
-
-def test_format_rows_csv_and_json():
-    rows = [{"a": 1, "b": ["x", "y"]}]
-    assert format_rows(["a", "b"], rows, "csv") == 'a,b\n1,"[""x"", ""y""]"\n'
-    assert '"a": 1' in format_rows(["a", "b"], rows, "json")
 
 
 @pytest.fixture(scope="module")

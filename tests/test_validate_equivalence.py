@@ -14,7 +14,7 @@ from rdflib.namespace import XSD
 
 from pipeline.config import Settings
 from pipeline.rdf import document_graph
-from pipeline.rdf.namespace import DCTERMS, PK, PROV, RDF, RDFS, SH, SKOS, TIME
+from pipeline.rdf.namespace import DCTERMS, PK, PROV, RDF, RDFS, SKOS, TIME
 from pipeline.rdf.validate import (
     STRUCTURAL,
     _checker,

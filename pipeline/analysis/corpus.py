@@ -13,13 +13,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
 from pipeline.config import Settings
 from pipeline.errors import AnalysisError
 from pipeline.models import Document, DocumentFacts, Level, Section, Target
-
-T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 

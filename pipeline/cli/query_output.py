@@ -119,13 +119,14 @@ def adhoc_params(given: dict[str, str]) -> dict[str, object]:
     """
     params: dict[str, object] = {}
     for key, text in given.items():
-        try:
-            params[key] = int(text)
-        except ValueError:
+        for kind in (int, float):
             try:
-                params[key] = float(text)
+                params[key] = kind(text)
+                break
             except ValueError:
-                params[key] = text
+                continue
+        else:
+            params[key] = text
     return params
 
 

@@ -5,8 +5,6 @@ The script is the one place values appear literally in Cypher; :func:`cypher_lit
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shlex
 from pathlib import Path

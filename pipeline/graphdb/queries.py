@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,31 +82,6 @@ def get_query(settings: Settings, name: str) -> NamedQuery:
         known = ", ".join(q.name for q in list_queries(settings))
         raise QueryError(f"unknown query {name!r}", hint=f"known queries: {known}")
     return parse_query_file(path)
-
-
-def coerce(value: str) -> object:
-    """A CLI parameter value: integers and floats become numbers, the rest stays text.
-
-    >>> coerce("2025"), coerce("0.5"), coerce("卫生健康委")
-    (2025, 0.5, '卫生健康委')
-    """
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-    return value
-
-
-def parse_params(pairs: list[str]) -> dict[str, object]:
-    """``["key=value", ...]`` -> a parameter dict."""
-    params = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise QueryError(f"bad parameter {pair!r}", hint="write --param key=value")
-        params[key.strip()] = coerce(value)
-    return params
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,18 +190,3 @@ def run_query(conn: Connection, query: NamedQuery, params: dict) -> tuple[list[s
             hint=f"example: {query.example}",
         )
     return run_cypher(conn, query.text, params)
-
-
-def format_rows(columns: list[str], rows: list[dict], fmt: str) -> str:
-    """Rows as ``json`` or ``csv`` text (``table`` is drawn by the CLI)."""
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=False)
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-                             for v in (row.get(c) for c in columns)])  # fmt: skip
-        return out.getvalue()
-    raise QueryError(f"unknown format {fmt!r}", hint="use table, json or csv")

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.nlp.extensions import INSTITUTION, add_spans, doc_text
-from pipeline.resolve import _GENERIC_HEADS, Gazetteer, place_short, trie_regex
+from pipeline.resolve import GENERIC_HEADS, Gazetteer, place_short, trie_regex
 from pipeline.nlp.component import MatchComponent
 
 INSTITUTIONS_FILE = RESOURCES_DIR / "institutions.tsv"
@@ -89,7 +89,7 @@ class InstitutionRecognizer(MatchComponent):
                 continue
             name = text[start:m.end()]
             head = name
-            if any(head.startswith(g) for g in _GENERIC_HEADS) or len(name) < 4:
+            if any(head.startswith(g) for g in GENERIC_HEADS) or len(name) < 4:
                 continue
             found.append(InstitutionMatch(start, m.end(), name, self._kind(name)))
         return found
