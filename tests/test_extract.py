@@ -81,11 +81,14 @@ def test_seed_003_responsibilities_match_gold(nlp: Language) -> None:
     from pipeline.structure import structure_article
 
     name = "003_e14da291fa1a9871.txt"
+    gold_path = GOLD / f"{name}.json"
+    if not gold_path.is_file():
+        pytest.skip(f"needs the dev gold set in {GOLD}")
     articles = ingest_bytes(name, (ROOT / "data/raw" / name).read_bytes())
     documents = [structure_article(a) for a in articles if a.relevant]
     predicted = {(r.task_heading, r.body, r.role.value) for d in documents
                  for r in extract_document(d, nlp).responsibilities}
-    gold_doc = json.loads((GOLD / f"{name}.json").read_text(encoding="utf-8"))["documents"][0]
+    gold_doc = json.loads(gold_path.read_text(encoding="utf-8"))["documents"][0]
     gold = {(g["task"], b, role) for g in gold_doc["responsibilities"] for role in ("lead", "support") for b in g[role]}
     tp = len(predicted & gold)
     f1 = 2 * tp / (len(predicted) + len(gold))
