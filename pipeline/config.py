@@ -43,7 +43,11 @@ def split_uri_credentials(uri: str) -> tuple[str, str | None, str | None]:
     if not match:
         return uri, None, None
     user, sep, password = match.group("userinfo").partition(":")
-    return match.group("scheme") + uri[match.end():], unquote(user) or None, unquote(password) if sep else None
+    return (
+        match.group("scheme") + uri[match.end() :],
+        unquote(user) or None,
+        unquote(password) if sep else None,
+    )
 
 
 def redact_secrets(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -63,7 +67,10 @@ def environment_secrets(environ: dict[str, str] | None = None) -> tuple[str, ...
     """The passwords the environment hands the CLI (``NEO4J_PASSWORD``, one inside ``NEO4J_URI``),
     and their URL-encoded forms, for :func:`redact_secrets`."""
     env = os.environ if environ is None else environ
-    found = [env.get("NEO4J_PASSWORD") or "", split_uri_credentials(env.get("NEO4J_URI") or "")[2] or ""]
+    found = [
+        env.get("NEO4J_PASSWORD") or "",
+        split_uri_credentials(env.get("NEO4J_URI") or "")[2] or "",
+    ]
     match = _USERINFO.match(env.get("NEO4J_URI") or "")
     if match and ":" in match.group("userinfo"):
         found.append(match.group("userinfo").partition(":")[2])
@@ -157,12 +164,12 @@ class Settings:
     def bolt_uri(self) -> str:
         return self.neo4j_uri or f"bolt://127.0.0.1:{self.local_bolt_port}"
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; ``None`` values are ignored."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         base = cls()
         changes: dict[str, object] = {}

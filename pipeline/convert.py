@@ -21,7 +21,9 @@ import pyoxigraph
 FORMATS = {"turtle": pyoxigraph.RdfFormat.TURTLE, "json-ld": pyoxigraph.RdfFormat.JSON_LD}
 
 
-def convert(source: Path, out: Path, format_name: str, prefixes: dict[str, str] | None = None) -> None:
+def convert(
+    source: Path, out: Path, format_name: str, prefixes: dict[str, str] | None = None
+) -> None:
     """Write the N-Triples file ``source`` to ``out`` in the named format (atomic replace)."""
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(fd)
@@ -50,8 +52,10 @@ def write_jsonld(triples: object, stream: object, prefixes: dict[str, str]) -> N
 
 def main(argv: list[str]) -> int:
     if len(argv) not in (3, 4) or argv[2] not in FORMATS:
-        print(f"usage: python -m pipeline.convert SOURCE OUT {{{','.join(FORMATS)}}} [PREFIXES_JSON]",
-              file=sys.stderr)
+        print(
+            f"usage: python -m pipeline.convert SOURCE OUT {{{','.join(FORMATS)}}} [PREFIXES_JSON]",
+            file=sys.stderr,
+        )
         return 2
     prefixes = json.loads(argv[3]) if len(argv) == 4 else None
     try:

@@ -48,7 +48,7 @@ class Counts:
     fp: int = 0
     fn: int = 0
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
@@ -79,8 +79,12 @@ class Counts:
 
 @dataclass
 class Scores:
-    fields: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in FACT_FIELDS + SET_FIELDS})
-    metadata_right: dict[str, int] = field(default_factory=lambda: {k: 0 for k in EXACT_FIELDS + SET_FIELDS})
+    fields: dict[str, Counts] = field(
+        default_factory=lambda: {k: Counts() for k in FACT_FIELDS + SET_FIELDS}
+    )
+    metadata_right: dict[str, int] = field(
+        default_factory=lambda: {k: 0 for k in EXACT_FIELDS + SET_FIELDS}
+    )
     metadata_total: int = 0
     documents: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -116,7 +120,9 @@ def strip_punctuation(text: str) -> str:
     '一科学配置医疗资源'
     """
     return "".join(
-        ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch)[0] not in "PSZ" and not ch.isspace()
+        ch
+        for ch in unicodedata.normalize("NFKC", text)
+        if unicodedata.category(ch)[0] not in "PSZ" and not ch.isspace()
     )
 
 
@@ -155,7 +161,9 @@ def _prf_sets(gold: set[Any], pred: set[Any]) -> Counts:
     return Counts(tp=len(gold & pred), fp=len(pred - gold), fn=len(gold - pred))
 
 
-def _responsibility_triples(doc: Mapping[str, Any], aliases: Mapping[str, str]) -> set[tuple[str, str, str]]:
+def _responsibility_triples(
+    doc: Mapping[str, Any], aliases: Mapping[str, str]
+) -> set[tuple[str, str, str]]:
     triples = set()
     for row in doc.get("responsibilities") or []:
         task = strip_punctuation(row.get("task") or "")
@@ -177,14 +185,19 @@ def _target_key(t: Mapping[str, Any]) -> tuple[float, str, str | None]:
     return (round(float(t["value"]), 6), str(t.get("unit")), _deadline_year(t.get("deadline")))
 
 
-def match_targets(gold: list[Mapping[str, Any]], pred: list[Mapping[str, Any]]) -> tuple[Counts, list[Any]]:
+def match_targets(
+    gold: list[Mapping[str, Any]], pred: list[Mapping[str, Any]]
+) -> tuple[Counts, list[Any]]:
     """One-to-one matching, best indicator overlap first; returns counts and unmatched items."""
     candidates = []
     for gi, g in enumerate(gold):
         for pi, p in enumerate(pred):
             if _target_key(g) != _target_key(p):
                 continue
-            overlap = ordered_overlap(strip_punctuation(g.get("indicator") or ""), strip_punctuation(p.get("indicator") or ""))
+            overlap = ordered_overlap(
+                strip_punctuation(g.get("indicator") or ""),
+                strip_punctuation(p.get("indicator") or ""),
+            )
             if overlap >= INDICATOR_OVERLAP:
                 candidates.append((-overlap, gi, pi))
     used_g: set[int] = set()
@@ -199,8 +212,13 @@ def match_targets(gold: list[Mapping[str, Any]], pred: list[Mapping[str, Any]]) 
     return counts, [missed, spurious]
 
 
-def _title_pairs(gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[str, Any]],
-                 gold_ids: list[int], pred_ids: list[int], minimum: float) -> list[tuple[int, int]]:
+def _title_pairs(
+    gold_docs: list[Mapping[str, Any]],
+    pred_docs: list[Mapping[str, Any]],
+    gold_ids: list[int],
+    pred_ids: list[int],
+    minimum: float,
+) -> list[tuple[int, int]]:
     """One-to-one pairs among the given indexes, best title overlap first (at least ``minimum``)."""
     scored = []
     for gi in gold_ids:
@@ -222,7 +240,9 @@ def _title_pairs(gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[str
     return pairs
 
 
-def align_documents(gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[str, Any]]) -> list[tuple[int | None, int | None]]:
+def align_documents(
+    gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[str, Any]]
+) -> list[tuple[int | None, int | None]]:
     """Pairs of (gold index, predicted index) of one raw file, one to one.
 
     Relevant documents pair with relevant documents by title overlap (at least 60% of the
@@ -230,6 +250,7 @@ def align_documents(gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[
     a relevant gold document whatever its title (a wrong title costs the title field only).
     Irrelevant documents pair among themselves by title; they carry no facts.
     """
+
     def relevant(doc: Mapping[str, Any]) -> bool:
         return bool(doc.get("relevant", True))
 
@@ -252,18 +273,25 @@ def align_documents(gold_docs: list[Mapping[str, Any]], pred_docs: list[Mapping[
 _EMPTY: dict[str, Any] = {"relevant": False}
 
 
-def score_document(gold: Mapping[str, Any], pred: Mapping[str, Any], aliases: Mapping[str, str], scores: Scores) -> dict[str, Any]:
+def score_document(
+    gold: Mapping[str, Any], pred: Mapping[str, Any], aliases: Mapping[str, str], scores: Scores
+) -> dict[str, Any]:
     """Add one aligned pair's counts to ``scores``; returns a per-document summary."""
     detail: dict[str, Any] = {"gold_title": gold.get("title"), "pred_title": pred.get("title")}
     g_rel, p_rel = bool(gold.get("relevant")), bool(pred.get("relevant"))
-    scores.fields["relevance"].add(Counts(tp=int(g_rel and p_rel), fp=int(p_rel and not g_rel), fn=int(g_rel and not p_rel)))
+    scores.fields["relevance"].add(
+        Counts(tp=int(g_rel and p_rel), fp=int(p_rel and not g_rel), fn=int(g_rel and not p_rel))
+    )
 
     resp = _prf_sets(_responsibility_triples(gold, aliases), _responsibility_triples(pred, aliases))
     scores.fields["responsibilities"].add(resp)
-    targets, (missed, spurious) = match_targets(list(gold.get("targets") or []), list(pred.get("targets") or []))
+    targets, (missed, spurious) = match_targets(
+        list(gold.get("targets") or []), list(pred.get("targets") or [])
+    )
     scores.fields["targets"].add(targets)
     progs = _prf_sets(
-        {programme_key(n) for n in gold.get("programmes") or []}, {programme_key(n) for n in pred.get("programmes") or []}
+        {programme_key(n) for n in gold.get("programmes") or []},
+        {programme_key(n) for n in pred.get("programmes") or []},
     )
     scores.fields["programmes"].add(progs)
     detail.update(
@@ -272,8 +300,14 @@ def score_document(gold: Mapping[str, Any], pred: Mapping[str, Any], aliases: Ma
         programmes=progs.as_dict(),
         missed_targets=missed,
         spurious_targets=spurious,
-        missed_programmes=sorted({programme_key(n) for n in gold.get("programmes") or []} - {programme_key(n) for n in pred.get("programmes") or []}),
-        spurious_programmes=sorted({programme_key(n) for n in pred.get("programmes") or []} - {programme_key(n) for n in gold.get("programmes") or []}),
+        missed_programmes=sorted(
+            {programme_key(n) for n in gold.get("programmes") or []}
+            - {programme_key(n) for n in pred.get("programmes") or []}
+        ),
+        spurious_programmes=sorted(
+            {programme_key(n) for n in pred.get("programmes") or []}
+            - {programme_key(n) for n in gold.get("programmes") or []}
+        ),
     )
 
     if g_rel:
@@ -297,7 +331,11 @@ def score_document(gold: Mapping[str, Any], pred: Mapping[str, Any], aliases: Ma
     return detail
 
 
-def score(gold_records: Iterable[Mapping[str, Any]], predicted: Iterable[Mapping[str, Any]], aliases: Mapping[str, str]) -> Scores:
+def score(
+    gold_records: Iterable[Mapping[str, Any]],
+    predicted: Iterable[Mapping[str, Any]],
+    aliases: Mapping[str, str],
+) -> Scores:
     """Score predicted records (one per raw file) against gold records."""
     scores = Scores()
     by_source = {p["source"]: p for p in predicted}
@@ -320,7 +358,9 @@ def read_gold_dir(gold_dir: Path) -> list[dict[str, Any]]:
     """All gold records under ``gold_dir/gold``; a clear error for a missing or malformed file."""
     folder = gold_dir / "gold"
     if not folder.is_dir():
-        raise EvaluationError(f"{folder} does not exist", hint="--gold must hold raw/, gold/ and bodies*.tsv")
+        raise EvaluationError(
+            f"{folder} does not exist", hint="--gold must hold raw/, gold/ and bodies*.tsv"
+        )
     records = []
     for path in sorted(folder.glob("*.json")):
         try:

@@ -29,7 +29,15 @@ from pipeline.models import (
     Role,
     Target,
 )
-from pipeline.nlp.extensions import BODY, INSTITUTION, PROGRAMME, TARGET, DocSection, cache_text, policykg_spans
+from pipeline.nlp.extensions import (
+    BODY,
+    INSTITUTION,
+    PROGRAMME,
+    TARGET,
+    DocSection,
+    cache_text,
+    policykg_spans,
+)
 from pipeline.nlp.responsibilities import enclosing_task
 from pipeline.nlp.sentences import sentence_bounds
 from pipeline.resolve import Gazetteer, resolve_issuers
@@ -56,7 +64,7 @@ class _Locator:
         if i < 0:
             return self.document.text[start:end]
         s, e = self.bounds[i]
-        return self.document.text[s:max(e, end)].strip()
+        return self.document.text[s : max(e, end)].strip()
 
     def provenance(self, start: int, end: int) -> Provenance:
         start, end = start + self.offset, end + self.offset
@@ -99,7 +107,13 @@ def text_pieces(text: str, limit: int, section_starts: Iterable[int] = ()) -> li
         else:
             line_end = text.rfind("\n", half, window_end)
             sentence_end = max(text.rfind(mark, half, window_end) for mark in "。！？；!?;")
-            cut = line_end + 1 if line_end >= 0 else sentence_end + 1 if sentence_end >= 0 else window_end
+            cut = (
+                line_end + 1
+                if line_end >= 0
+                else sentence_end + 1
+                if sentence_end >= 0
+                else window_end
+            )
         pieces.append((start, cut))
         start = cut
     pieces.append((start, len(text)))
@@ -111,13 +125,21 @@ def section_rows(document: Document, start: int = 0, end: int | None = None) -> 
     it, clipped and relative to ``start``."""
     stop = len(document.text) if end is None else end
     return [
-        DocSection(s.section_id, s.kind.value, s.heading, max(s.start, start) - start, min(s.end, stop) - start)
+        DocSection(
+            s.section_id,
+            s.kind.value,
+            s.heading,
+            max(s.start, start) - start,
+            min(s.end, stop) - start,
+        )
         for s in document.sections
         if s.start < stop and s.end > start
     ]
 
 
-def table_grids(document: Document, start: int = 0, end: int | None = None) -> list[list[list[tuple[int, int]]]]:
+def table_grids(
+    document: Document, start: int = 0, end: int | None = None
+) -> list[list[list[tuple[int, int]]]]:
     """``doc._.tables``: the tables of the piece ``[start, end)`` of the text whose cells ingest
     kept (Word, Excel, HTML), each a list of rows of (start, end) cell spans relative to ``start``."""
     stop = len(document.text) if end is None else end
@@ -153,8 +175,10 @@ def annotate(document: Document, nlp: Language, start: int = 0, end: int | None 
     except ExtractionError:
         raise
     except Exception as exc:
-        raise ExtractionError(f"{document.article.source}: extraction failed on {document.doc_id}: {exc}",
-                              hint="rerun with --debug and report the document") from exc
+        raise ExtractionError(
+            f"{document.article.source}: extraction failed on {document.doc_id}: {exc}",
+            hint="rerun with --debug and report the document",
+        ) from exc
 
 
 def facts_from_doc(document: Document, doc: Doc) -> DocumentFacts:
@@ -179,26 +203,38 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
         locate.offset = offset
         for span in policykg_spans(doc, BODY):
             canonical = span._.canonical or span.text
-            mentions.append(BodyMention(span.text, canonical, locate.provenance(span.start_char, span.end_char)))
+            mentions.append(
+                BodyMention(span.text, canonical, locate.provenance(span.start_char, span.end_char))
+            )
             _add_body(bodies, canonical, span.text, span._.kind, meta.jurisdiction, gazetteer)
 
         institutions.extend(
-            InstitutionMention(span.text, span._.kind or "institution", locate.provenance(span.start_char, span.end_char))
+            InstitutionMention(
+                span.text,
+                span._.kind or "institution",
+                locate.provenance(span.start_char, span.end_char),
+            )
             for span in policykg_spans(doc, INSTITUTION)
         )
 
         for link in doc._.responsibilities or ():
             if link.section_id is None:
-                log.debug("%s: responsibility clause outside any task: %s", document.doc_id, link.clause.text)
+                log.debug(
+                    "%s: responsibility clause outside any task: %s",
+                    document.doc_id,
+                    link.clause.text,
+                )
                 continue
-            responsibilities.append(Responsibility(
-                task_id=link.section_id,
-                task_heading=headings.get(link.section_id, ""),
-                body=link.body._.canonical or link.body.text,
-                role=Role(link.role),
-                surface=link.body.text,
-                provenance=locate.provenance(link.body.start_char, link.body.end_char),
-            ))
+            responsibilities.append(
+                Responsibility(
+                    task_id=link.section_id,
+                    task_heading=headings.get(link.section_id, ""),
+                    body=link.body._.canonical or link.body.text,
+                    role=Role(link.role),
+                    surface=link.body.text,
+                    provenance=locate.provenance(link.body.start_char, link.body.end_char),
+                )
+            )
 
         sections = doc._.sections
         for span in policykg_spans(doc, TARGET):
@@ -208,8 +244,13 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
 
         for span in policykg_spans(doc, PROGRAMME):
             name = span._.programme_name or span.text
-            programmes.append(ProgrammeMention(name, enclosing_task(sections, span.start_char),
-                                               locate.provenance(span.start_char, span.end_char)))
+            programmes.append(
+                ProgrammeMention(
+                    name,
+                    enclosing_task(sections, span.start_char),
+                    locate.provenance(span.start_char, span.end_char),
+                )
+            )
 
     issuers = resolve_issuers(meta.issuer_names, meta.jurisdiction, meta.level)
     for name in issuers:
@@ -221,14 +262,22 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
         bodies=tuple(bodies[k] for k in sorted(bodies)),
         body_mentions=tuple(mentions),
         institutions=tuple(institutions),
-        responsibilities=tuple(sorted(responsibilities, key=lambda r: (r.provenance.start, r.role.value))),
+        responsibilities=tuple(
+            sorted(responsibilities, key=lambda r: (r.provenance.start, r.role.value))
+        ),
         targets=tuple(targets),
         programmes=tuple(programmes),
     )
 
 
-def _add_body(bodies: dict[str, Body], canonical: str, surface: str, kind: str | None,
-              jurisdiction: str | None, gazetteer: Gazetteer) -> None:
+def _add_body(
+    bodies: dict[str, Body],
+    canonical: str,
+    surface: str,
+    kind: str | None,
+    jurisdiction: str | None,
+    gazetteer: Gazetteer,
+) -> None:
     """Record ``canonical`` in ``bodies``, merging the surface into its aliases."""
     known = bodies.get(canonical)
     if known is None:
@@ -237,10 +286,14 @@ def _add_body(bodies: dict[str, Body], canonical: str, surface: str, kind: str |
             resolved = Body(canonical, None, None, kind or "department", ())
         known = resolved
     aliases = tuple(sorted(set(known.aliases) | {surface}))
-    bodies[canonical] = Body(known.canonical, known.level, known.jurisdiction, known.kind, aliases, known.parent)
+    bodies[canonical] = Body(
+        known.canonical, known.level, known.jurisdiction, known.kind, aliases, known.parent
+    )
 
 
-def _target(span: Span, sections: list[DocSection], headings: dict[str, str], locate: _Locator) -> Target | None:
+def _target(
+    span: Span, sections: list[DocSection], headings: dict[str, str], locate: _Locator
+) -> Target | None:
     """A Target record from a TARGET span, or None for past figures and incomplete spans."""
     if span._.is_past or span._.value is None:
         return None
@@ -270,8 +323,15 @@ def extract_document(document: Document, nlp: Language) -> DocumentFacts:
     at most :data:`PIECE_CHARS` characters."""
     if not document.article.relevant:
         return DocumentFacts(
-            doc_id=document.doc_id, source=document.article.source, issuers=(), bodies=(), body_mentions=(),
-            institutions=(), responsibilities=(), targets=(), programmes=(),
+            doc_id=document.doc_id,
+            source=document.article.source,
+            issuers=(),
+            bodies=(),
+            body_mentions=(),
+            institutions=(),
+            responsibilities=(),
+            targets=(),
+            programmes=(),
         )
     limit = min(PIECE_CHARS, nlp.max_length)
     if len(document.text) <= limit:

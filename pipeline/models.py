@@ -95,7 +95,7 @@ class OffsetMap:
         return [[s.clean_start, s.clean_end, s.raw_start, s.raw_end] for s in self.segments]
 
     @classmethod
-    def from_list(cls, rows: list[list[int]]) -> "OffsetMap":
+    def from_list(cls, rows: list[list[int]]) -> OffsetMap:
         return cls(tuple(Segment(*row) for row in rows))
 
 
@@ -145,7 +145,9 @@ class SourceLocation:
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
-            parts.append(f"column {_column_letters(self.column) if self.sheet is not None else self.column}")
+            parts.append(
+                f"column {_column_letters(self.column) if self.sheet is not None else self.column}"
+            )
         return ", ".join(parts)
 
 
@@ -513,7 +515,7 @@ def _converter(tp: Any) -> Converter:
     elif origin is dict:
         convert = _nullable(dict)
     elif tp is float:
-        convert = lambda data: float(data) if isinstance(data, int) else data  # noqa: E731
+        convert = lambda data: float(data) if isinstance(data, int) else data
     else:
         convert = _identity
     _CONVERTERS[tp] = convert

@@ -31,22 +31,51 @@ PLACES_FILE = RESOURCES_DIR / "places.tsv"
 NATIONAL = "全国"
 _LEVEL_ORDER = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
 # A level word starting a name (市卫生健康委, 自治州人民政府) and the level it names.
-LEVEL_WORDS = {"自治区": Level.PROVINCIAL, "自治州": Level.MUNICIPAL, "省": Level.PROVINCIAL, "市": Level.MUNICIPAL, "州": Level.MUNICIPAL, "盟": Level.MUNICIPAL,
-                "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY}
+LEVEL_WORDS = {
+    "自治区": Level.PROVINCIAL,
+    "自治州": Level.MUNICIPAL,
+    "省": Level.PROVINCIAL,
+    "市": Level.MUNICIPAL,
+    "州": Level.MUNICIPAL,
+    "盟": Level.MUNICIPAL,
+    "县": Level.COUNTY,
+    "区": Level.COUNTY,
+    "旗": Level.COUNTY,
+}
 # Prefixes that mean "this document's own jurisdiction".
 _OWN_PREFIXES = ("本省", "本市", "本县", "本区", "各级", "全省", "全市", "全县", "全区")
-_PLACE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州",
-                   "自治县", "地区", "省", "市", "县", "区", "州", "盟", "旗")
+_PLACE_SUFFIXES = (
+    "特别行政区",
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "地区",
+    "省",
+    "市",
+    "县",
+    "区",
+    "州",
+    "盟",
+    "旗",
+)
 # Between the bodies of a list.
 SEPARATORS = frozenset("、,，;；/ \u3000\t和及与")
 BODY_WORDS_FILE = RESOURCES_DIR / "body_words.yaml"
 
 
-def read_body_words(path: Path = BODY_WORDS_FILE) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def read_body_words(
+    path: Path = BODY_WORDS_FILE,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(body suffixes longest first, institution endings, generic heads) of ``body_words.yaml``."""
     data = read_yaml_mapping(path)
     try:
-        suffixes, endings, heads = (tuple(str(w) for w in data[k]) for k in ("body_suffixes", "institution_endings", "generic_heads"))
+        suffixes, endings, heads = (
+            tuple(str(w) for w in data[k])
+            for k in ("body_suffixes", "institution_endings", "generic_heads")
+        )
     except KeyError as exc:
         raise ResourceError(f"{path}: {exc.args[0]} is missing") from exc
     return tuple(sorted(set(suffixes), key=lambda w: (-len(w), w))), endings, heads
@@ -56,7 +85,17 @@ def read_body_words(path: Path = BODY_WORDS_FILE) -> tuple[tuple[str, ...], tupl
 BODY_SUFFIXES, INSTITUTION_ENDINGS, GENERIC_HEADS = read_body_words()
 # Local organs and collectives named without their place (各乡镇人民政府, 经济开发区管委会): the
 # document's own place is theirs.
-_LOCAL_ORGANS = ("管委会", "管理委员会", "开发区", "高新区", "园区", "新区", "乡镇", "街道", "办事处")
+_LOCAL_ORGANS = (
+    "管委会",
+    "管理委员会",
+    "开发区",
+    "高新区",
+    "园区",
+    "新区",
+    "乡镇",
+    "街道",
+    "办事处",
+)
 # A unit inside a national body: 办公厅, 综合司, 卫生局 … up to a separator or the end.
 _INTERNAL_UNIT = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:办公厅|办公室|司|局)(?=[、，,;；\s)）]|$)")
 _BRANCH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:监管分局|分局|监管局)")
@@ -129,7 +168,9 @@ class BodyRow:
         parent = self.parent.format(**fill) if self.parent else None
         return Body(
             canonical=self.canonical.format(**fill),
-            level=level if self.is_template else (next(iter(self.levels)) if len(self.levels) == 1 else level),
+            level=level
+            if self.is_template
+            else (next(iter(self.levels)) if len(self.levels) == 1 else level),
             jurisdiction=place if self.is_template else self.jurisdiction,
             kind=self.kind,
             aliases=self.alias_forms(place, level, surface),
@@ -189,7 +230,11 @@ class Place:
         if self.level is Level.COUNTY and self.parent:
             if self.parent == self.province and self.parent in _MUNICIPALITIES:
                 return self.parent + self.name
-            if self.name.endswith("区") and self.parent.endswith("市") and self.parent != self.province:
+            if (
+                self.name.endswith("区")
+                and self.parent.endswith("市")
+                and self.parent != self.province
+            ):
                 return self.parent + self.name
         return self.name
 
@@ -223,12 +268,17 @@ def _parse_levels(text: str, path: Path, line: int) -> frozenset[Level]:
     try:
         return frozenset(Level(v) for v in text.split("|") if v)
     except ValueError as exc:
-        raise ResourceError(f"{path}:{line}: unknown level {text!r}", hint="use national|provincial|municipal|county") from exc
+        raise ResourceError(
+            f"{path}:{line}: unknown level {text!r}",
+            hint="use national|provincial|municipal|county",
+        ) from exc
 
 
 def _read_tsv(path: Path, columns: int) -> list[tuple[int, list[str]]]:
     if not path.exists():
-        raise ResourceError(f"gazetteer file {path} is missing", hint="restore it from the repository")
+        raise ResourceError(
+            f"gazetteer file {path} is missing", hint="restore it from the repository"
+        )
     rows = []
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
@@ -236,7 +286,9 @@ def _read_tsv(path: Path, columns: int) -> list[tuple[int, list[str]]]:
                 continue
             cells = line.rstrip("\n").split("\t")
             if len(cells) < columns:
-                raise ResourceError(f"{path}:{number}: expected {columns} tab-separated columns, got {len(cells)}")
+                raise ResourceError(
+                    f"{path}:{number}: expected {columns} tab-separated columns, got {len(cells)}"
+                )
             rows.append((number, cells))
     return rows
 
@@ -253,13 +305,23 @@ def read_places(path: Path = PLACES_FILE) -> list[Place]:
         name, shorts, level, parent, province, adcode = (c.strip() for c in cells[:6])
         levels = _parse_levels(level, path, number)
         if len(levels) != 1:
-            raise ResourceError(f"{path}:{number}: a place has exactly one level, got {level!r}",
-                                hint="use provincial|municipal|county")
+            raise ResourceError(
+                f"{path}:{number}: a place has exactly one level, got {level!r}",
+                hint="use provincial|municipal|county",
+            )
         (lv,) = levels
         forms = tuple(f for f in shorts.split("|") if f)
-        places.append(Place(name, forms[0] if forms else place_short(name), lv,
-                            parent or None, forms,
-                            province or (name if lv is Level.PROVINCIAL else None), adcode or None))
+        places.append(
+            Place(
+                name,
+                forms[0] if forms else place_short(name),
+                lv,
+                parent or None,
+                forms,
+                province or (name if lv is Level.PROVINCIAL else None),
+                adcode or None,
+            )
+        )
     return places + _common_names(places)
 
 
@@ -267,9 +329,13 @@ def _common_names(places: list[Place]) -> list[Place]:
     """Autonomous counties and banners under the name their own documents use (化隆回族自治县 ->
     化隆县, 鄂伦春自治旗 -> 鄂伦春旗): the same unit, so its bodies are named as the text names them."""
     names = {p.name for p in places}
-    return [dataclasses.replace(p, name=short, shorts=())
-            for p in places if p.level is Level.COUNTY and p.name.endswith(("自治县", "自治旗"))
-            for short in p.shorts[:1] if short[-1] == p.name[-1] and short not in names]
+    return [
+        dataclasses.replace(p, name=short, shorts=())
+        for p in places
+        if p.level is Level.COUNTY and p.name.endswith(("自治县", "自治旗"))
+        for short in p.shorts[:1]
+        if short[-1] == p.name[-1] and short not in names
+    ]
 
 
 class Gazetteer:
@@ -316,12 +382,12 @@ class Gazetteer:
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, bodies: Path | None = None, places: Path | None = None) -> "Gazetteer":
+    def load(cls, bodies: Path | None = None, places: Path | None = None) -> Gazetteer:
         """The gazetteer from ``resources/`` (cached per path pair)."""
         return _load_cached(bodies or BODIES_FILE, places or PLACES_FILE)
 
     @classmethod
-    def from_files(cls, bodies: Path, places: Path) -> "Gazetteer":
+    def from_files(cls, bodies: Path, places: Path) -> Gazetteer:
         rows = []
         for number, cells in _read_tsv(bodies, 5):
             cells += [""] * (7 - len(cells))
@@ -329,9 +395,17 @@ class Gazetteer:
             alias_list = tuple(a for a in aliases.split("|") if a)
             if canonical and "{place}" not in canonical and "{short}" not in canonical:
                 alias_list = tuple(dict.fromkeys((canonical, *alias_list)))
-            rows.append(BodyRow(canonical, alias_list, _parse_levels(levels, bodies, number),
-                                jurisdiction, kind or "department", parent or None,
-                                tuple(a for a in list_only.split("|") if a)))
+            rows.append(
+                BodyRow(
+                    canonical,
+                    alias_list,
+                    _parse_levels(levels, bodies, number),
+                    jurisdiction,
+                    kind or "department",
+                    parent or None,
+                    tuple(a for a in list_only.split("|") if a),
+                )
+            )
         return cls(rows, read_places(places))
 
     def _families(self) -> list[int]:
@@ -357,9 +431,18 @@ class Gazetteer:
             return Level.NATIONAL
         if name in self.places:
             return self.places[name].level
-        for suffix, level in (("特别行政区", Level.PROVINCIAL), ("自治区", Level.PROVINCIAL), ("省", Level.PROVINCIAL),
-                              ("州", Level.MUNICIPAL), ("地区", Level.MUNICIPAL), ("盟", Level.MUNICIPAL),
-                              ("市", Level.MUNICIPAL), ("县", Level.COUNTY), ("区", Level.COUNTY), ("旗", Level.COUNTY)):
+        for suffix, level in (
+            ("特别行政区", Level.PROVINCIAL),
+            ("自治区", Level.PROVINCIAL),
+            ("省", Level.PROVINCIAL),
+            ("州", Level.MUNICIPAL),
+            ("地区", Level.MUNICIPAL),
+            ("盟", Level.MUNICIPAL),
+            ("市", Level.MUNICIPAL),
+            ("县", Level.COUNTY),
+            ("区", Level.COUNTY),
+            ("旗", Level.COUNTY),
+        ):
             if name.endswith(suffix):
                 return level
         return None
@@ -385,9 +468,11 @@ class Gazetteer:
         context = self.place_named(near)
         if context is None:
             return found[0]
-        for test in (lambda p: self._within(p, context.name),
-                     lambda p: context.parent is not None and self._within(p, context.parent),
-                     lambda p: p.province is not None and p.province == context.province):
+        for test in (
+            lambda p: self._within(p, context.name),
+            lambda p: context.parent is not None and self._within(p, context.parent),
+            lambda p: p.province is not None and p.province == context.province,
+        ):
             hits = [p for p in found if test(p)]
             if hits:
                 return hits[0]
@@ -425,7 +510,9 @@ class Gazetteer:
             place, seen = info.parent, seen + 1
         return None
 
-    def _level_char_context(self, ch: str, jurisdiction: str | None, level: Level | None) -> _Context:
+    def _level_char_context(
+        self, ch: str, jurisdiction: str | None, level: Level | None
+    ) -> _Context:
         char_level = LEVEL_WORDS[ch]
         if jurisdiction and (jurisdiction.endswith(ch) or char_level == level):
             return _Context(jurisdiction, level or char_level, True)
@@ -435,7 +522,9 @@ class Gazetteer:
                 return _Context(ancestor, char_level, True)
         return _Context(None, char_level, True)
 
-    def _prefixes(self, text: str, i: int, jurisdiction: str | None, level: Level | None) -> list[tuple[int, _Context]]:
+    def _prefixes(
+        self, text: str, i: int, jurisdiction: str | None, level: Level | None
+    ) -> list[tuple[int, _Context]]:
         """Every way a place prefix can start at ``text[i]``: (end of prefix, context)."""
         own = _Context(jurisdiction, level if jurisdiction else None)
         out: list[tuple[int, _Context]] = [(i, own)]
@@ -489,7 +578,11 @@ class Gazetteer:
                     m += 1
                     if "" in inner and inner[""] in self.place_candidates:
                         child = self.place_named(inner[""], place.name)
-                        if child is not None and child.name != place.name and self._within(child, place.name):
+                        if (
+                            child is not None
+                            and child.name != place.name
+                            and self._within(child, place.name)
+                        ):
                             found.append((m, child))
         return found
 
@@ -519,7 +612,11 @@ class Gazetteer:
         if same_level:
             return self.rows[same_level[0]]
         families = {self._family[i] for i in indices}
-        in_family = [i for i, row in enumerate(self.rows) if self._family[i] in families and level in row.levels]
+        in_family = [
+            i
+            for i, row in enumerate(self.rows)
+            if self._family[i] in families and level in row.levels
+        ]
         fixed = [i for i in indices if not self.rows[i].is_template]
         # A local level named in the prefix (县卫健委) is never a national body.
         local = ctx.named and ctx.place != NATIONAL
@@ -551,14 +648,20 @@ class Gazetteer:
         info = self.place_named(ctx.place, ctx.within)
         if info and (info.qualified != info.name or "{short}" in row.canonical):
             # 北碚区 -> 重庆市北碚区人民政府; {short} from the table: 化隆回族自治县 -> 化隆经济开发区…
-            fill = {"place": info.qualified,
-                    "short": min(info.shorts, key=len) if info.shorts else place_short(info.name)}
-            body = dataclasses.replace(body, canonical=row.canonical.format(**fill),
-                                       parent=row.parent.format(**fill) if row.parent else None)
+            fill = {
+                "place": info.qualified,
+                "short": min(info.shorts, key=len) if info.shorts else place_short(info.name),
+            }
+            body = dataclasses.replace(
+                body,
+                canonical=row.canonical.format(**fill),
+                parent=row.parent.format(**fill) if row.parent else None,
+            )
         return body
 
-    def _candidates(self, text: str, i: int, jurisdiction: str | None, level: Level | None,
-                    list_context: bool) -> list[tuple[int, Body | None]]:
+    def _candidates(
+        self, text: str, i: int, jurisdiction: str | None, level: Level | None, list_context: bool
+    ) -> list[tuple[int, Body | None]]:
         """Bodies whose surface starts at ``text[i]``: (end, body)."""
         out: list[tuple[int, Body | None]] = []
         for k, ctx in self._prefixes(text, i, jurisdiction, level):
@@ -576,13 +679,31 @@ class Gazetteer:
                 branch = _BRANCH.match(text, j)
                 if branch and not self._aliases_at(text, j):
                     j = branch.end()
-                    body = Body(body.canonical + text[branch.start():j], None, None, "regulator",
-                                (text[i:j],), body.canonical)
-                elif j == longest and (unit := self._internal_unit(
-                        text, j, row_is_national=body.level is Level.NATIONAL and not self._is_template(alias))):
+                    body = Body(
+                        body.canonical + text[branch.start() : j],
+                        None,
+                        None,
+                        "regulator",
+                        (text[i:j],),
+                        body.canonical,
+                    )
+                elif j == longest and (
+                    unit := self._internal_unit(
+                        text,
+                        j,
+                        row_is_national=body.level is Level.NATIONAL
+                        and not self._is_template(alias),
+                    )
+                ):
                     j = unit.end()
-                    body = Body(body.canonical + unit.group(), Level.NATIONAL, NATIONAL, body.kind,
-                                (text[i:j],), body.canonical)
+                    body = Body(
+                        body.canonical + unit.group(),
+                        Level.NATIONAL,
+                        NATIONAL,
+                        body.kind,
+                        (text[i:j],),
+                        body.canonical,
+                    )
                 out.append((j, body))
         return out
 
@@ -602,7 +723,9 @@ class Gazetteer:
             return None
         return unit
 
-    def resolve(self, surface: str, jurisdiction: str | None, level: Level | None = None) -> Body | None:
+    def resolve(
+        self, surface: str, jurisdiction: str | None, level: Level | None = None
+    ) -> Body | None:
         """The canonical body ``surface`` names in a document of ``jurisdiction``; None if unknown.
 
         >>> g = Gazetteer.load()
@@ -615,12 +738,18 @@ class Gazetteer:
         surface = surface.strip()
         if level is None and jurisdiction:
             level = self.place_level(jurisdiction)
-        best = [b for end, b in self._candidates(surface, 0, jurisdiction, level, True) if end == len(surface)]
+        best = [
+            b
+            for end, b in self._candidates(surface, 0, jurisdiction, level, True)
+            if end == len(surface)
+        ]
         if best:
             return best[-1]
         return self.pattern_body(surface, jurisdiction, level)
 
-    def pattern_body(self, surface: str, jurisdiction: str | None, level: Level | None = None) -> Body | None:
+    def pattern_body(
+        self, surface: str, jurisdiction: str | None, level: Level | None = None
+    ) -> Body | None:
         """A body the gazetteer lacks, recognised by its ending (…委员会, …局, …办公室)."""
         if len(surface) < 3 or not any(surface.endswith(s) for s in BODY_SUFFIXES):
             return None
@@ -657,7 +786,9 @@ class Gazetteer:
 
     # ------------------------------------------------------------------ lists and running text
 
-    def split_body_list(self, text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
+    def split_body_list(
+        self, text: str, jurisdiction: str | None, level: Level | None = None
+    ) -> list[BodyMatch]:
         """Segment a list of bodies (separated or run together) into the bodies meant.
 
         Dynamic programme over the alias trie: fewest unrecognised characters, then fewest list
@@ -719,8 +850,9 @@ class Gazetteer:
                 matches.append(BodyMatch(i, j, text[i:j], body, known=kind == "body"))
         return matches
 
-    def _unknown_run(self, text: str, start: int, end: int, jurisdiction: str | None,
-                     level: Level | None) -> list[BodyMatch]:
+    def _unknown_run(
+        self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None
+    ) -> list[BodyMatch]:
         surface = text[start:end]
         body = self.pattern_body(surface, jurisdiction, level)
         return [BodyMatch(start, end, surface, body, known=False)] if body else []
@@ -729,7 +861,11 @@ class Gazetteer:
         """Patterns of a place prefix ending where a body's alias begins: one over every place
         (built once), and one over the names of the document's own place (built per place)."""
         if None not in self._prefix_patterns:
-            names = set(self.places) | set(self.place_by_short) | {"国家", *(_OWN_PREFIXES), *LEVEL_WORDS}
+            names = (
+                set(self.places)
+                | set(self.place_by_short)
+                | {"国家", *(_OWN_PREFIXES), *LEVEL_WORDS}
+            )
             self._prefix_patterns[None] = re.compile(f"(?:中共)?{trie_regex(names)}$|中共$")
         patterns = [self._prefix_patterns[None]]
         if jurisdiction and jurisdiction != NATIONAL:
@@ -739,7 +875,9 @@ class Gazetteer:
             patterns.append(self._prefix_patterns[jurisdiction])
         return patterns
 
-    def scan(self, text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
+    def scan(
+        self, text: str, jurisdiction: str | None, level: Level | None = None
+    ) -> list[BodyMatch]:
         """Bodies named in running text (no list-only short forms such as 财政), by offset."""
         jurisdiction = self.place_full_name(jurisdiction)
         if level is None and jurisdiction:
@@ -750,11 +888,17 @@ class Gazetteer:
         for hit in self.text_pattern.finditer(text):
             s = hit.start()
             window_start = max(last_end, s - 12)
-            prefixes = [m.start() for p in prefix_patterns if (m := p.search(text, window_start, s))]
+            prefixes = [
+                m.start() for p in prefix_patterns if (m := p.search(text, window_start, s))
+            ]
             starts = [min(prefixes)] if prefixes else []
             starts.append(s)
             for start in starts:
-                found = [(j, b) for j, b in self._candidates(text, start, jurisdiction, level, False) if j >= hit.end()]
+                found = [
+                    (j, b)
+                    for j, b in self._candidates(text, start, jurisdiction, level, False)
+                    if j >= hit.end()
+                ]
                 if found:
                     j, body = max(found, key=lambda c: c[0])
                     assert body is not None
@@ -771,7 +915,9 @@ def _load_cached(bodies: Path, places: Path) -> Gazetteer:
     return gazetteer
 
 
-def split_body_list(text: str, jurisdiction: str | None, level: Level | None = None) -> list[BodyMatch]:
+def split_body_list(
+    text: str, jurisdiction: str | None, level: Level | None = None
+) -> list[BodyMatch]:
     """Module-level shortcut for :meth:`Gazetteer.split_body_list` on the default gazetteer."""
     return Gazetteer.load().split_body_list(text, jurisdiction, level)
 
@@ -781,7 +927,9 @@ def resolve_body(surface: str, jurisdiction: str | None, level: Level | None = N
     return Gazetteer.load().resolve(surface, jurisdiction, level)
 
 
-def resolve_issuers(names: Iterable[str], jurisdiction: str | None, level: Level | None = None) -> tuple[str, ...]:
+def resolve_issuers(
+    names: Iterable[str], jurisdiction: str | None, level: Level | None = None
+) -> tuple[str, ...]:
     """Canonical names of a document's issuers, in order, without duplicates."""
     gazetteer = Gazetteer.load()
     out: list[str] = []

@@ -34,7 +34,12 @@ from typing import TYPE_CHECKING, Any
 import pipeline
 from pipeline.config import Executor, Settings
 from pipeline.errors import (
-    FileFailedError, GraphBuildError, InputError, PolicyKGError, RunLockedError, file_failure,
+    FileFailedError,
+    GraphBuildError,
+    InputError,
+    PolicyKGError,
+    RunLockedError,
+    file_failure,
 )  # fmt: skip
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
@@ -99,8 +104,13 @@ class DocumentOutput:
     rdf: DocumentRDF | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"doc_id": self.doc_id, "article": self.article_json, "document": self.document_json,
-                "facts": self.facts_json, "rdf": None if self.rdf is None else self.rdf.to_json()}
+        return {
+            "doc_id": self.doc_id,
+            "article": self.article_json,
+            "document": self.document_json,
+            "facts": self.facts_json,
+            "rdf": None if self.rdf is None else self.rdf.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DocumentOutput:
@@ -176,7 +186,9 @@ def raw_inputs(raw_dir: Path, skipped: list[SkippedFile] | None = None) -> list[
     """The raw files of ``raw_dir``, sorted; hidden files ignored, and links leading out of it,
     subdirectories and special files appended to ``skipped`` (:func:`pipeline.store.raw_dir_entries`)."""
     if not raw_dir.is_dir():
-        raise InputError(f"{raw_dir}: raw directory not found", hint="put raw documents in data/raw")
+        raise InputError(
+            f"{raw_dir}: raw directory not found", hint="put raw documents in data/raw"
+        )
     files, passed = raw_dir_entries(raw_dir)
     if skipped is not None:
         skipped += [SkippedFile(path.name, InputError.code, reason) for path, reason in passed]
@@ -207,9 +219,11 @@ def _result(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) ->
     comes back as the result's ``error``, naming the file: the other files go on."""
     try:
         return _stages(settings, source, sha, data, nlp)
-    except Exception as exc:  # noqa: BLE001 - contained per file, reported in the run summary
+    except Exception as exc:
         log.debug("%s failed", source, exc_info=True)
-        return FileResult(source, sha, len(data), [], file_counts([], []), file_failure(source, exc))
+        return FileResult(
+            source, sha, len(data), [], file_counts([], []), file_failure(source, exc)
+        )
 
 
 def _stages(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
@@ -239,8 +253,15 @@ def _stages(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) ->
         doc_facts = by_id.get(doc.doc_id)
         rdf = None if doc_facts is None else document_rdf(doc, doc_facts, settings, on_stage=timed)
         t = time.perf_counter()
-        outputs.append(DocumentOutput(doc.doc_id, _record_json(doc.article), _record_json(doc),
-                                      None if doc_facts is None else _record_json(doc_facts), rdf))
+        outputs.append(
+            DocumentOutput(
+                doc.doc_id,
+                _record_json(doc.article),
+                _record_json(doc),
+                None if doc_facts is None else _record_json(doc_facts),
+                rdf,
+            )
+        )
         timed("serialise records", t)
     return FileResult(source, sha, len(data), outputs, file_counts(documents, facts), None, seconds)
 
@@ -315,8 +336,11 @@ def _process_in_worker(settings: Settings, source: str, sha: str, data: bytes) -
 
 def result_to_json(result: FileResult) -> dict[str, Any]:
     """A :class:`FileResult` as plain JSON data (what Dask workers send back)."""
-    error = None if result.error is None else {"code": result.error.code, "message": result.error.message,
-                                                "hint": result.error.hint}
+    error = (
+        None
+        if result.error is None
+        else {"code": result.error.code, "message": result.error.message, "hint": result.error.hint}
+    )
     return {
         "source": result.source,
         "sha256": result.sha256,
@@ -337,23 +361,33 @@ def result_from_json(data: dict[str, Any]) -> FileResult:
         data["size"],
         [DocumentOutput.from_json(o) for o in data["outputs"]],
         data["counts"],
-        None if error is None else _error_of_code(error.get("code", InputError.code))(error["message"], hint=error["hint"]),
+        None
+        if error is None
+        else _error_of_code(error.get("code", InputError.code))(
+            error["message"], hint=error["hint"]
+        ),
         data["seconds"],
     )
 
 
 def _error_of_code(code: str) -> type[PolicyKGError]:
     """The error class carrying ``code`` (a generic one for an unknown code)."""
-    import pipeline.errors as errors
+    from pipeline import errors
 
-    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, PolicyKGError)]
+    classes = [
+        c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, PolicyKGError)
+    ]
     return next((c for c in classes if c.code == code), errors.FileFailedError)
 
 
-def process_partition_json(settings: Settings, items: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
+def process_partition_json(
+    settings: Settings, items: list[tuple[str, str, bytes]]
+) -> list[dict[str, Any]]:
     """Dask task: process a partition of raw files, return JSON records (nlp built once per worker)."""
     nlp = _nlp_for(settings)
-    return [result_to_json(_result(settings, source, sha, data, nlp)) for source, sha, data in items]
+    return [
+        result_to_json(_result(settings, source, sha, data, nlp)) for source, sha, data in items
+    ]
 
 
 # --------------------------------------------------------------------------- records
@@ -406,7 +440,10 @@ def file_counts(documents: list[Document], facts: list[DocumentFacts]) -> dict[s
 
 
 def changed_inputs(
-    settings: Settings, manifest: dict[str, Any], force: bool = False, skipped: list[SkippedFile] | None = None
+    settings: Settings,
+    manifest: dict[str, Any],
+    force: bool = False,
+    skipped: list[SkippedFile] | None = None,
 ) -> tuple[list[tuple[Path, str, int]], list[str]]:
     """Raw files to (re)process with their hashes and sizes, and raw files that disappeared.
 
@@ -422,7 +459,11 @@ def changed_inputs(
         try:
             data = read_raw(path)
         except (OSError, InputError) as exc:
-            reason = exc.message if isinstance(exc, InputError) else f"cannot read it ({exc.strerror or exc})"
+            reason = (
+                exc.message
+                if isinstance(exc, InputError)
+                else f"cannot read it ({exc.strerror or exc})"
+            )
             if skipped is not None:
                 skipped.append(SkippedFile(path.name, InputError.code, reason))
             continue
@@ -432,7 +473,9 @@ def changed_inputs(
         if stale or entry.get("sha256") != sha or "counts" not in entry:
             todo.append((path, sha, len(data)))
         elif entry.get("skipped") and skipped is not None:  # still unfixed: say so again
-            skipped.append(SkippedFile(path.name, entry.get("skipped_code", InputError.code), entry["skipped"]))
+            skipped.append(
+                SkippedFile(path.name, entry.get("skipped_code", InputError.code), entry["skipped"])
+            )
     removed = sorted(set(files) - present)
     return todo, removed
 
@@ -459,12 +502,18 @@ def iter_processed(settings: Settings, todo: list[tuple[Path, str, int]]) -> Ite
         nlp = _nlp_for(settings)
         for item in todo:
             data = _read_or_fail(item)
-            yield data if isinstance(data, FileResult) else _result(settings, item[0].name, item[1], data, nlp)
+            yield (
+                data
+                if isinstance(data, FileResult)
+                else _result(settings, item[0].name, item[1], data, nlp)
+            )
 
 
 def _uses_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> bool:
     """Whether the files go to other processes (a local pool or Dask) rather than this one."""
-    return settings.executor is Executor.DASK or (settings.workers > 1 and len(todo) >= POOL_MIN_FILES)
+    return settings.executor is Executor.DASK or (
+        settings.workers > 1 and len(todo) >= POOL_MIN_FILES
+    )
 
 
 def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterator[FileResult]:
@@ -490,7 +539,9 @@ def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterato
                             pending.append((item, _done(data)))
                         else:
                             try:
-                                future = pool.submit(_process_in_worker, settings, item[0].name, item[1], data)
+                                future = pool.submit(
+                                    _process_in_worker, settings, item[0].name, item[1], data
+                                )
                             except BrokenProcessPool:
                                 remaining.appendleft(item)
                                 raise
@@ -504,9 +555,14 @@ def _iter_pool(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterato
                 if alone and len(pending) == 1:  # it ran alone: this file kills a worker
                     item = pending.popleft()[0]
                     alone -= 1
-                    yield _failed(item, "a worker process died while processing it (killed, or out of memory)")
+                    yield _failed(
+                        item, "a worker process died while processing it (killed, or out of memory)"
+                    )
                 else:
-                    log.warning("a worker process died; retrying the %d file(s) in flight one at a time", len(pending))
+                    log.warning(
+                        "a worker process died; retrying the %d file(s) in flight one at a time",
+                        len(pending),
+                    )
                     alone = len(pending)
                 remaining.extendleft(reversed([item for item, _future in pending]))
 
@@ -516,12 +572,24 @@ def _read_or_fail(item: tuple[Path, str, int]) -> bytes | FileResult:
     try:
         return read_raw(item[0])
     except (OSError, InputError) as exc:
-        return _failed(item, exc.message if isinstance(exc, InputError) else f"cannot read it ({exc.strerror or exc})")
+        return _failed(
+            item,
+            exc.message
+            if isinstance(exc, InputError)
+            else f"cannot read it ({exc.strerror or exc})",
+        )
 
 
 def _failed(item: tuple[Path, str, int], reason: str) -> FileResult:
     path, sha, size = item
-    return FileResult(path.name, sha, size, [], file_counts([], []), FileFailedError(f"{display_name(path.name)}: {reason}"))
+    return FileResult(
+        path.name,
+        sha,
+        size,
+        [],
+        file_counts([], []),
+        FileFailedError(f"{display_name(path.name)}: {reason}"),
+    )
 
 
 def _done(result: FileResult) -> Future[FileResult]:
@@ -534,7 +602,9 @@ def _iter_dask(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterato
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - dask is a pinned dependency
-        raise PolicyKGError("dask.distributed is not installed", hint="pip install 'dask[distributed]'") from exc
+        raise PolicyKGError(
+            "dask.distributed is not installed", hint="pip install 'dask[distributed]'"
+        ) from exc
     if not settings.scheduler:
         raise PolicyKGError(
             "--executor dask needs a scheduler address", hint="pass --scheduler tcp://HOST:PORT"
@@ -568,7 +638,10 @@ PREMERGE_NAME = ".policykg.premerge.nt"
 
 
 def _start_premerge(
-    settings: Settings, files: dict[str, Any], todo: list[tuple[Path, str, int]], side: ThreadPoolExecutor
+    settings: Settings,
+    files: dict[str, Any],
+    todo: list[tuple[Path, str, int]],
+    side: ThreadPoolExecutor,
 ) -> Future | None:
     """Merge, in ``side``, the N-Triples of the documents whose raw files are not in ``todo``
     (:func:`pipeline.rdf.export.premerge`); None when no such document exists, or none changes."""
@@ -668,7 +741,14 @@ def run(
     """Bring ``data/interim``, ``data/graph`` and the database up to date with ``data/raw``
     (one run at a time per checkout: :func:`run_lock`)."""
     with run_lock(settings):
-        return _run(settings, force=force, load=load, analyse=analyse, progress=progress, on_document=on_document)
+        return _run(
+            settings,
+            force=force,
+            load=load,
+            analyse=analyse,
+            progress=progress,
+            on_document=on_document,
+        )
 
 
 def _run(
@@ -703,7 +783,11 @@ def _run(
 
         _process(settings, files, todo, summary, load=load, tick=tick, on_document=on_document)
         graph_dir = settings.path(settings.graph_dir)
-        if analyse and (summary.changed_files or summary.removed_files or not (graph_dir / "analysis.ttl").exists()):
+        if analyse and (
+            summary.changed_files
+            or summary.removed_files
+            or not (graph_dir / "analysis.ttl").exists()
+        ):
             t0 = time.perf_counter()
             analyse_corpus(settings, summary, write_db=load)
             summary.times.add("analyse", time.perf_counter() - t0)
@@ -712,7 +796,9 @@ def _run(
         manifest["version"] = MANIFEST_VERSION
         manifest["fingerprint"] = fingerprint(settings)
         manifest["files"] = dict(sorted(files.items()))
-        atomic_write_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        atomic_write_text(
+            manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        )
     _count(files, summary)
     summary.raw_files = len(files)
     summary.raw_bytes = sum(int(e.get("size", 0)) for e in files.values())
@@ -746,7 +832,11 @@ def _process(
             premerging = _start_premerge(settings, files, todo, side)
             tick("documents", 0, len(todo))
             # alongside a worker pool only: with the files processed here, nothing would overlap
-            background = _load_alongside(writer) if writer is not None and _uses_pool(settings, todo) else None
+            background = (
+                _load_alongside(writer)
+                if writer is not None and _uses_pool(settings, todo)
+                else None
+            )
             exporting = None
             try:
                 for done, result in enumerate(iter_processed(settings, todo), start=1):
@@ -755,8 +845,14 @@ def _process(
                     if on_document:
                         on_document(result.source)
                 # every file is written: the export starts while the loader thread finishes
-                exports = summary.changed_files or summary.removed_files or not (settings.path(settings.graph_dir) / "policykg.nt").exists()
-                exporting = side.submit(_timed, export_graph, settings, premerging) if exports else None
+                exports = (
+                    summary.changed_files
+                    or summary.removed_files
+                    or not (settings.path(settings.graph_dir) / "policykg.nt").exists()
+                )
+                exporting = (
+                    side.submit(_timed, export_graph, settings, premerging) if exports else None
+                )
             finally:
                 if background is not None:
                     background.finish(cancel=sys.exc_info()[0] is not None)
@@ -876,13 +972,19 @@ def _apply(
     if result.error is not None:
         summary.skipped.append(SkippedFile(result.source, result.error.code, result.error.message))
         remove_records(settings, old_ids)
-        files[result.source] = {**entry, "doc_ids": [], "skipped": result.error.message,
-                                "skipped_code": result.error.code, "counts": result.counts}
+        files[result.source] = {
+            **entry,
+            "doc_ids": [],
+            "skipped": result.error.message,
+            "skipped_code": result.error.code,
+            "counts": result.counts,
+        }
         return
     for out in result.outputs:
         if out.rdf is not None and not out.rdf.conforms:
             raise GraphBuildError(
-                f"{out.doc_id}: the RDF graph violates the SHACL shapes: " + "; ".join(out.rdf.violations)[:500],
+                f"{out.doc_id}: the RDF graph violates the SHACL shapes: "
+                + "; ".join(out.rdf.violations)[:500],
                 hint="fix the extraction or the shapes, then rerun `policykg run`",
             )
     new_ids = [out.doc_id for out in result.outputs]

@@ -83,10 +83,19 @@ def source_key(name: str) -> str:
     """
     import unicodedata
 
-    unsafe = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")), None)
+    unsafe = next(
+        (c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")), None
+    )
     if unsafe is not None or not name or name in (".", ".."):
-        what = "control characters" if unsafe is not None and unicodedata.category(unsafe) in ("Cc", "Cf") else (
-            "undecodable bytes or unassigned characters" if unsafe is not None else "no characters")
+        what = (
+            "control characters"
+            if unsafe is not None and unicodedata.category(unsafe) in ("Cc", "Cf")
+            else (
+                "undecodable bytes or unassigned characters"
+                if unsafe is not None
+                else "no characters"
+            )
+        )
         raise InputError(f"a file name with {what} cannot be used safely", hint="rename the file")
     plain = name.endswith(PLAIN_SUFFIX) and len(name) > len(PLAIN_SUFFIX)
     base = name[: -len(PLAIN_SUFFIX)] if plain else name
@@ -95,14 +104,18 @@ def source_key(name: str) -> str:
         return "".join(f"~{b:02X}" for b in char.encode("utf-8"))
 
     def kept(char: str) -> bool:
-        return char in _KEY_ASCII or (ord(char) >= 0xA0 and unicodedata.category(char)[0] in "LNPSM")
+        return char in _KEY_ASCII or (
+            ord(char) >= 0xA0 and unicodedata.category(char)[0] in "LNPSM"
+        )
 
     key = "".join(c if kept(c) else escape(c) for c in base)
     if unicodedata.normalize("NFC", key) != key:
         key = "".join(c if c in _KEY_ASCII else escape(c) for c in base)
     key += "" if plain else "~"
     if len(key.encode("utf-8")) > MAX_KEY_BYTES:
-        raise InputError("the file name is too long to name its records", hint="shorten the file name")
+        raise InputError(
+            "the file name is too long to name its records", hint="shorten the file name"
+        )
     return key
 
 
@@ -128,7 +141,9 @@ def read_raw(path: Path) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError(f"{display_name(path)}: not a regular file", hint="put only files in data/raw")
+            raise InputError(
+                f"{display_name(path)}: not a regular file", hint="put only files in data/raw"
+            )
         return fh.read()
 
 
@@ -173,7 +188,9 @@ def raw_dir_entries(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]
                 else:
                     files.append(path)
             elif stat.S_ISDIR(mode):
-                skipped.append((path, "a directory, not a file (raw files are not read from subdirectories)"))
+                skipped.append(
+                    (path, "a directory, not a file (raw files are not read from subdirectories)")
+                )
             elif not stat.S_ISREG(mode):
                 skipped.append((path, "not a regular file (a device, pipe or socket)"))
             else:
@@ -196,5 +213,7 @@ def raw_files(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = No
         elif path.is_file():
             found.append(path)
         else:
-            raise InputError(f"{display_name(path)}: no such file or directory", hint="check the raw path")
+            raise InputError(
+                f"{display_name(path)}: no such file or directory", hint="check the raw path"
+            )
     return found

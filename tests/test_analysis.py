@@ -23,7 +23,6 @@ from pipeline.analysis.cascade import (
     match_tasks,
 )
 from pipeline.analysis.corpus import Corpus
-from pipeline.analysis.reprints import find_reprints, without_reprints
 from pipeline.analysis.export import ANALYSIS_TERMS, analysis_graph, database_rows
 from pipeline.analysis.network import (
     body_rankings,
@@ -31,6 +30,7 @@ from pipeline.analysis.network import (
     coresponsibility_network,
     pair_weight,
 )
+from pipeline.analysis.reprints import find_reprints, without_reprints
 from pipeline.analysis.trace import body_candidates, goal_owners, resolve_body_name, trace_body
 from pipeline.errors import AnalysisError
 from pipeline.models import Citation, CitationRelation, Role
@@ -48,8 +48,12 @@ def corpus() -> Corpus:
 
 @pytest.mark.parametrize(
     ("first", "second", "weight"),
-    [(Role.LEAD, Role.LEAD, 1.0), (Role.LEAD, Role.SUPPORT, 0.75), (Role.SUPPORT, Role.LEAD, 0.75),
-     (Role.SUPPORT, Role.SUPPORT, 0.5)],
+    [
+        (Role.LEAD, Role.LEAD, 1.0),
+        (Role.LEAD, Role.SUPPORT, 0.75),
+        (Role.SUPPORT, Role.LEAD, 0.75),
+        (Role.SUPPORT, Role.SUPPORT, 0.5),
+    ],
 )
 def test_pair_weight_by_roles(first: Role, second: Role, weight: float) -> None:
     assert pair_weight(first, second) == weight
@@ -99,7 +103,10 @@ def test_network_empty_without_responsibilities() -> None:
 @pytest.mark.parametrize(
     ("title", "core"),
     [
-        ("中共中央办公厅 国务院办公厅印发〈关于进一步完善医疗卫生服务体系的意见〉的通知", "进一步完善医疗卫生服务体系的意见"),
+        (
+            "中共中央办公厅 国务院办公厅印发〈关于进一步完善医疗卫生服务体系的意见〉的通知",
+            "进一步完善医疗卫生服务体系的意见",
+        ),
         ("《国务院办公厅关于印发“十四五”国民健康规划的通知》", "十四五国民健康规划"),
         ("关于推进家庭医生签约服务的指导意见", "推进家庭医生签约服务的指导意见"),
         ("某省深化医药卫生体制改革实施方案(征求意见稿)", "某省深化医药卫生体制改革实施方案"),
@@ -121,7 +128,8 @@ def test_citation_matches_by_number() -> None:
     import dataclasses
 
     numbered = dataclasses.replace(
-        national, metadata=dataclasses.replace(national.metadata, doc_number="中办发[2023]10号"))
+        national, metadata=dataclasses.replace(national.metadata, doc_number="中办发[2023]10号")
+    )
     citation = Citation(None, "中办发〔2023〕10号", CitationRelation.IMPLEMENTS, 0, 1)
     assert citation_matches(citation, numbered) == "doc_number"
 
@@ -131,17 +139,28 @@ def test_citation_with_another_number_does_not_match_a_namesake() -> None:
 
     national, _ = national_document()
     numbered = dataclasses.replace(
-        national, metadata=dataclasses.replace(national.metadata, doc_number="中办发〔2019〕3号"))
-    citation = Citation("关于进一步完善医疗卫生服务体系的意见", "中办发〔2023〕10号",
-                        CitationRelation.IMPLEMENTS, 0, 1)
+        national, metadata=dataclasses.replace(national.metadata, doc_number="中办发〔2019〕3号")
+    )
+    citation = Citation(
+        "关于进一步完善医疗卫生服务体系的意见",
+        "中办发〔2023〕10号",
+        CitationRelation.IMPLEMENTS,
+        0,
+        1,
+    )
     assert citation_matches(citation, numbered) is None
     assert citation_matches(dataclasses.replace(citation, doc_number=None), numbered) == "title"
 
 
 def test_citation_of_another_plan_does_not_match() -> None:
     national, _ = national_document()
-    other = Citation("山东省人民政府办公厅关于印发山东省进一步完善医疗卫生服务体系的实施方案的通知",
-                     "鲁政办字〔2023〕202号", CitationRelation.IMPLEMENTS, 0, 1)
+    other = Citation(
+        "山东省人民政府办公厅关于印发山东省进一步完善医疗卫生服务体系的实施方案的通知",
+        "鲁政办字〔2023〕202号",
+        CitationRelation.IMPLEMENTS,
+        0,
+        1,
+    )
     city, _ = city_document()
     assert citation_matches(other, national) is None
     assert citation_matches(other, city) is None
@@ -151,12 +170,23 @@ def test_citation_of_national_title_does_not_match_a_provincial_namesake() -> No
     national, _ = national_document()
     import dataclasses
 
-    provincial = dataclasses.replace(national, metadata=dataclasses.replace(
-        national.metadata, title="某省进一步完善医疗卫生服务体系的意见", level=None))
-    citation = Citation("关于进一步完善医疗卫生服务体系的意见", None, CitationRelation.IMPLEMENTS, 0, 1)
+    provincial = dataclasses.replace(
+        national,
+        metadata=dataclasses.replace(
+            national.metadata, title="某省进一步完善医疗卫生服务体系的意见", level=None
+        ),
+    )
+    citation = Citation(
+        "关于进一步完善医疗卫生服务体系的意见", None, CitationRelation.IMPLEMENTS, 0, 1
+    )
     assert citation_matches(citation, provincial) is None
-    issuer_first = Citation("中共中央办公厅国务院办公厅进一步完善医疗卫生服务体系的意见", None,
-                            CitationRelation.IMPLEMENTS, 0, 1)
+    issuer_first = Citation(
+        "中共中央办公厅国务院办公厅进一步完善医疗卫生服务体系的意见",
+        None,
+        CitationRelation.IMPLEMENTS,
+        0,
+        1,
+    )
     assert citation_matches(issuer_first, national) == "title"
 
 
@@ -174,8 +204,10 @@ def test_a_citation_names_one_of_several_namesakes(corpus: Corpus) -> None:
 
     def namesake(doc_id: str, date: str) -> object:
         return dataclasses.replace(
-            national, article=dataclasses.replace(national.article, doc_id=doc_id),
-            metadata=dataclasses.replace(national.metadata, date=date, issuer_names=()))
+            national,
+            article=dataclasses.replace(national.article, doc_id=doc_id),
+            metadata=dataclasses.replace(national.metadata, date=date, issuer_names=()),
+        )
 
     later, earlier = namesake("907_later#0", "2025-06-01"), namesake("908_earlier#0", "2019-01-01")
     city = corpus.document("902_city#0")  # issued 2024-03-05, cites the 意见 by title
@@ -205,10 +237,13 @@ def test_match_tasks_pairs_items_and_keeps_targets(corpus: Corpus) -> None:
 
 
 def test_match_tasks_threshold_drops_weak_links(corpus: Corpus) -> None:
-    strict = match_tasks(corpus.document("902_city#0"), corpus.document("901_national#0"), corpus, 0.99)
+    strict = match_tasks(
+        corpus.document("902_city#0"), corpus.document("901_national#0"), corpus, 0.99
+    )
     assert all(m.score >= 0.99 for m in strict)
-    assert len(strict) < len(match_tasks(corpus.document("902_city#0"),
-                                         corpus.document("901_national#0"), corpus))
+    assert len(strict) < len(
+        match_tasks(corpus.document("902_city#0"), corpus.document("901_national#0"), corpus)
+    )
 
 
 # --------------------------------------------------------------------------- body names and traces
@@ -239,8 +274,12 @@ def test_body_candidates_level_prefix(corpus: Corpus) -> None:
 def test_trace_body_groups_tasks_with_targets_and_evidence(corpus: Corpus) -> None:
     trace = trace_body(HEALTH, corpus)
     headings = [t.heading for t in trace.tasks]
-    assert set(headings) == {"全面推进紧密型县域医共体建设", "完善中医药服务体系", "做实家庭医生签约服务",
-                             "深化人事薪酬制度改革"}
+    assert set(headings) == {
+        "全面推进紧密型县域医共体建设",
+        "完善中医药服务体系",
+        "做实家庭医生签约服务",
+        "深化人事薪酬制度改革",
+    }
     # ordered by earliest deadline, tasks without targets last
     years = [t.first_year for t in trace.tasks]
     assert years == [2025, 2025, 2026, None]
@@ -270,7 +309,10 @@ def test_trace_issuer_gets_only_targets_without_responsible_bodies(corpus: Corpu
 
 def test_goal_owners_finds_owners_and_issuers(corpus: Corpus) -> None:
     found = goal_owners("签约率", corpus)
-    assert [(g.doc_id, g.target.value) for g in found] == [("901_national#0", 80), ("902_city#0", 85)]
+    assert [(g.doc_id, g.target.value) for g in found] == [
+        ("901_national#0", 80),
+        ("902_city#0", 85),
+    ]
     city = found[1]
     assert city.leads == (INSURANCE, HEALTH)
     assert found[0].leads == () and found[0].issuers == ("中共中央办公厅", "国务院办公厅")
@@ -290,8 +332,12 @@ def test_analysis_graph_has_metrics_pairs_and_answers(corpus: Corpus) -> None:
     assert len(degrees) == 4 and degrees[str(body_iri(HEALTH))] == 3
     answers = set(graph.subject_objects(PK.answersTask))
     assert (task_iri("902_city#0", "p2.i1"), task_iri("901_national#0", "p2.i1")) in answers
-    assert len(answers) == len({(m.implementing_task, m.implemented_task) for m in result.task_links})
-    assert len(list(graph.subjects(predicate=None, object=PK.CoordinationPair))) == len(result.pairs)
+    assert len(answers) == len(
+        {(m.implementing_task, m.implemented_task) for m in result.task_links}
+    )
+    assert len(list(graph.subjects(predicate=None, object=PK.CoordinationPair))) == len(
+        result.pairs
+    )
     turtle = graph.serialize(format="turtle")
     again = analysis_graph(result.rankings, result.pairs, result.task_links)
     assert turtle == again.serialize(format="turtle")
@@ -308,8 +354,11 @@ def test_cascade_match_carries_heading_and_target_scores(corpus: Corpus) -> None
     result = analyse(corpus)
     graph = analysis_graph(result.rankings, result.pairs, result.task_links)
     county = next(m for m in result.task_links if m.implemented_heading == "推进县域医共体建设")
-    node = next(graph.subjects(PK.implementingTask, task_iri(county.implementing_doc,
-                                                             county.implementing_task)))
+    node = next(
+        graph.subjects(
+            PK.implementingTask, task_iri(county.implementing_doc, county.implementing_task)
+        )
+    )
     assert float(graph.value(node, PK.headingScore)) == pytest.approx(county.heading_score)
     assert float(graph.value(node, PK.targetScore)) == pytest.approx(county.target_score)
 
@@ -317,11 +366,15 @@ def test_cascade_match_carries_heading_and_target_scores(corpus: Corpus) -> None
 def test_database_rows_carry_bodies_and_links(corpus: Corpus) -> None:
     result = analyse(corpus)
     rows = database_rows(result.rankings, result.task_links)
-    assert rows["bodies"][0] == {"iri": str(body_iri(HEALTH)), "degree": 3,
-                                 "strength": result.rankings[0].strength,
-                                 "betweenness": result.rankings[0].betweenness}
+    assert rows["bodies"][0] == {
+        "iri": str(body_iri(HEALTH)),
+        "degree": 3,
+        "strength": result.rankings[0].strength,
+        "betweenness": result.rankings[0].betweenness,
+    }
     assert {(r["from_iri"], r["to_iri"]) for r in rows["answers"]} >= {
-        (str(task_iri("902_city#0", "p2.i1")), str(task_iri("901_national#0", "p2.i1")))}
+        (str(task_iri("902_city#0", "p2.i1")), str(task_iri("901_national#0", "p2.i1")))
+    }
     assert all(set(r) == {"from_iri", "to_iri", "score"} for r in rows["answers"])
 
 
@@ -334,13 +387,17 @@ def _with_reprint(corpus: Corpus) -> Corpus:
 
     national = corpus.document("901_national#0")
     text = national.text[: national.text.index("(二)")]
-    article = dataclasses.replace(national.article, doc_id="904_reprint#1",
-                                  source="904_reprint.txt", text=text)
+    article = dataclasses.replace(
+        national.article, doc_id="904_reprint#1", source="904_reprint.txt", text=text
+    )
     sections = tuple(s for s in national.sections if s.end <= len(text))
     meta = dataclasses.replace(national.metadata, date=None)
     reprint = dataclasses.replace(national, article=article, metadata=meta, sections=sections)
-    facts = dataclasses.replace(corpus.facts_of("901_national#0"), doc_id="904_reprint#1",
-                                targets=corpus.facts_of("901_national#0").targets[:1])
+    facts = dataclasses.replace(
+        corpus.facts_of("901_national#0"),
+        doc_id="904_reprint#1",
+        targets=corpus.facts_of("901_national#0").targets[:1],
+    )
     return Corpus.of([*corpus.documents, reprint], [*corpus.facts, facts])
 
 
@@ -355,8 +412,9 @@ def test_find_reprints_keeps_documents_with_different_dates_apart(corpus: Corpus
 
     doubled = _with_reprint(corpus)
     reprint = doubled.document("904_reprint#1")
-    dated = dataclasses.replace(reprint, metadata=dataclasses.replace(reprint.metadata,
-                                                                      date="2019-01-01"))
+    dated = dataclasses.replace(
+        reprint, metadata=dataclasses.replace(reprint.metadata, date="2019-01-01")
+    )
     others = [d for d in doubled.documents if d.doc_id != "904_reprint#1"]
     assert find_reprints(Corpus.of([*others, dated], doubled.facts)).groups == {}
 
@@ -365,9 +423,13 @@ def test_find_reprints_keeps_documents_with_different_numbers_apart(corpus: Corp
     import dataclasses
 
     doubled = _with_reprint(corpus)
-    numbered = [dataclasses.replace(d, metadata=dataclasses.replace(d.metadata, doc_number=number))
-                for d, number in ((doubled.document("901_national#0"), "中办发〔2023〕10号"),
-                                  (doubled.document("904_reprint#1"), "中办发〔2019〕3号"))]
+    numbered = [
+        dataclasses.replace(d, metadata=dataclasses.replace(d.metadata, doc_number=number))
+        for d, number in (
+            (doubled.document("901_national#0"), "中办发〔2023〕10号"),
+            (doubled.document("904_reprint#1"), "中办发〔2019〕3号"),
+        )
+    ]
     others = [d for d in doubled.documents if d.doc_id not in {"901_national#0", "904_reprint#1"}]
     assert find_reprints(Corpus.of([*others, *numbered], doubled.facts)).groups == {}
 
@@ -376,12 +438,23 @@ def test_find_reprints_by_document_number() -> None:
     import dataclasses
 
     national, facts = national_document()
-    numbered = dataclasses.replace(national, metadata=dataclasses.replace(
-        national.metadata, doc_number="中办发〔2023〕10号", title="进一步完善医疗卫生服务体系"))
-    copy = dataclasses.replace(numbered, article=dataclasses.replace(
-        numbered.article, doc_id="905_copy#0", text=numbered.text + "(完)"),
-        metadata=dataclasses.replace(numbered.metadata, doc_number="中办发[2023]10号",
-                                     title="关于进一步完善医疗卫生服务体系的意见"))
+    numbered = dataclasses.replace(
+        national,
+        metadata=dataclasses.replace(
+            national.metadata, doc_number="中办发〔2023〕10号", title="进一步完善医疗卫生服务体系"
+        ),
+    )
+    copy = dataclasses.replace(
+        numbered,
+        article=dataclasses.replace(
+            numbered.article, doc_id="905_copy#0", text=numbered.text + "(完)"
+        ),
+        metadata=dataclasses.replace(
+            numbered.metadata,
+            doc_number="中办发[2023]10号",
+            title="关于进一步完善医疗卫生服务体系的意见",
+        ),
+    )
     corpus = Corpus.of([numbered, copy], [facts, dataclasses.replace(facts, doc_id="905_copy#0")])
     assert find_reprints(corpus).groups == {"905_copy#0": ("901_national#0",)}  # longer text
 
@@ -389,7 +462,8 @@ def test_find_reprints_by_document_number() -> None:
 def test_cascade_treats_a_reprint_as_the_same_document(corpus: Corpus) -> None:
     result = analyse(_with_reprint(corpus))
     assert [(lk.implemented, lk.implemented_also) for lk in result.document_links] == [
-        ("901_national#0", ("904_reprint#1",))]
+        ("901_national#0", ("904_reprint#1",))
+    ]
     assert {m.implemented_doc for m in result.task_links} == {"901_national#0"}
     assert result.task_links == analyse(corpus).task_links
     assert result.corpus.document("904_reprint#1") is None

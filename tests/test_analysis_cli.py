@@ -16,15 +16,17 @@ from pipeline.rdf.export import export_merged, write_document_graph
 from pipeline.store import record_path, write_json
 
 
-
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project root holding the literal records and their built graph (``policykg.nt``)."""
     corpus = literal_corpus()
     for doc in corpus.documents:
         write_json(record_path(tmp_path / "data/interim/documents", doc.doc_id), doc, indent=None)
-        write_document_graph(document_graph(doc, corpus.facts_of(doc.doc_id)), doc.doc_id,
-                             tmp_path / "data/graph/docs")
+        write_document_graph(
+            document_graph(doc, corpus.facts_of(doc.doc_id)),
+            doc.doc_id,
+            tmp_path / "data/graph/docs",
+        )
     for facts in corpus.facts:
         write_json(record_path(tmp_path / "data/interim/facts", facts.doc_id), facts, indent=None)
     export_merged(Settings(root=tmp_path), jsonld=False)
@@ -36,8 +38,6 @@ def _invoke(*args: str) -> str:
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
-
-
 
 
 def test_trace_json_groups_by_document_and_task(project: Path) -> None:
@@ -82,7 +82,11 @@ def test_analyze_writes_checked_turtle(project: Path) -> None:
     out = _invoke("analyze", "--no-db")
     assert HEALTH in out
     turtle = (project / "data/graph/analysis.ttl").read_text(encoding="utf-8")
-    assert "pk:answersTask" in turtle and "pk:betweenness" in turtle and "pk:CoordinationPair" in turtle
+    assert (
+        "pk:answersTask" in turtle
+        and "pk:betweenness" in turtle
+        and "pk:CoordinationPair" in turtle
+    )
     assert "SHACL: 0 violations" in out
 
 
@@ -98,8 +102,11 @@ def test_analyze_without_built_graph_says_what_to_do(project: Path) -> None:
 def test_analyze_refuses_records_the_graph_does_not_have(project: Path) -> None:
     # a graph built before the city plan's tasks existed: ANSWERS links would dangle
     merged = project / "data/graph/policykg.nt"
-    kept = [ln for ln in merged.read_text(encoding="utf-8").splitlines(keepends=True)
-            if not ln.startswith("<https://w3id.org/policykg/id/doc/902_city.0/task/")]
+    kept = [
+        ln
+        for ln in merged.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not ln.startswith("<https://w3id.org/policykg/id/doc/902_city.0/task/")
+    ]
     merged.write_text("".join(kept), encoding="utf-8")
     run = run_cli(project, "analyze", "--no-db")
     assert run.returncode == 2
@@ -119,7 +126,9 @@ def test_trace_and_goal_have_no_db_option(project: Path, command: str) -> None:
 def test_report_writes_page(project: Path) -> None:
     _invoke("report")
     page = (project / "data/graph/report/index.html").read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and "临河市进一步完善医疗卫生服务体系的实施方案" in page
+    assert (
+        page.startswith("<!DOCTYPE html>") and "临河市进一步完善医疗卫生服务体系的实施方案" in page
+    )
 
 
 def test_analyze_without_database_server_still_writes_turtle(project: Path) -> None:

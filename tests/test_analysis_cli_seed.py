@@ -28,22 +28,24 @@ def _invoke(root: Path, *args: str) -> str:
     return result.output
 
 
-
-
 def test_trace_city_commission_json_lists_led_city_tasks_with_2025_targets(root: Path) -> None:
     data = json.loads(_invoke(root, "trace", "市卫生健康委", "--format", "json"))
     assert data["body"] == HEALTH and data["query"] == "市卫生健康委"
     (city,) = [d for d in data["documents"] if d["title"] == CITY_PLAN_TITLE]
     led = {t["heading"]: t for t in city["tasks"] if t["role"] == "lead"}
     assert {"筑牢基层服务网底", "全面推进紧密型县域医共体建设", "完善中医药服务体系"} <= set(led)
-    primary = {(g["indicator"], g["value"], g["deadline"]) for g in led["筑牢基层服务网底"]["targets"]}
+    primary = {
+        (g["indicator"], g["value"], g["deadline"]) for g in led["筑牢基层服务网底"]["targets"]
+    }
     assert ("基层门急诊人次占比", 65.0, "2025") in primary
-    outpatient = next(g for g in led["筑牢基层服务网底"]["targets"]
-                      if g["indicator"] == "基层门急诊人次占比")
+    outpatient = next(
+        g for g in led["筑牢基层服务网底"]["targets"] if g["indicator"] == "基层门急诊人次占比"
+    )
     assert "基层门急诊人次占比" in outpatient["evidence"]["sentence"]
     assert all(t["evidence"]["sentence"] for t in city["tasks"])
-    years = [min((g["year"] for g in t["targets"] if g["year"]), default=9999)
-             for t in city["tasks"]]
+    years = [
+        min((g["year"] for g in t["targets"] if g["year"]), default=9999) for t in city["tasks"]
+    ]
     assert years == sorted(years)  # by deadline
 
 
@@ -63,9 +65,14 @@ def test_trace_ambiguous_name_on_seeds_lists_candidates(root: Path) -> None:
 def test_goal_outpatient_share_names_its_owner(root: Path) -> None:
     data = json.loads(_invoke(root, "goal", "基层门急诊人次占比", "--format", "json"))
     first = data[0]
-    assert (first["target"]["indicator"], first["target"]["value"], first["target"]["deadline"]) \
-        == ("基层门急诊人次占比", 65.0, "2025")
-    assert first["document_title"] == CITY_PLAN_TITLE and first["task_heading"] == "筑牢基层服务网底"
+    assert (
+        first["target"]["indicator"],
+        first["target"]["value"],
+        first["target"]["deadline"],
+    ) == ("基层门急诊人次占比", 65.0, "2025")
+    assert (
+        first["document_title"] == CITY_PLAN_TITLE and first["task_heading"] == "筑牢基层服务网底"
+    )
     assert first["leads"] == [HEALTH]
     table = _invoke(root, "goal", "基层门急诊人次占比")
     assert "基层门急诊人次占比 ≥ 65%" in table and HEALTH in table
@@ -75,7 +82,8 @@ def test_goal_unknown_indicator_is_one_line(root: Path) -> None:
     run = run_cli(root, "goal", "婴儿死亡率")
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
-        "policykg: error: [E800] no target's indicator matches '婴儿死亡率' (try fewer words, e.g. 签约率)"]
+        "policykg: error: [E800] no target's indicator matches '婴儿死亡率' (try fewer words, e.g. 签约率)"
+    ]
 
 
 def test_analyze_on_seeds_ranks_city_commission_first_and_names_the_reprint(root: Path) -> None:

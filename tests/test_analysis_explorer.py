@@ -30,9 +30,13 @@ def test_explorer_data_names_leads_and_supports_of_each_task() -> None:
     assert led and all(t[2] for t in led)
     roles = {d[2] for d in data["duties"]}
     assert roles == {"lead", "support"}
-    assert all(data["tasks"][d[0]][3 if d[2] == "lead" else 4].count(d[1]) == 1 for d in data["duties"])
+    assert all(
+        data["tasks"][d[0]][3 if d[2] == "lead" else 4].count(d[1]) == 1 for d in data["duties"]
+    )
 
 
 def test_script_json_cannot_close_its_script_element() -> None:
     text = script_json({"indicator": "</script><script>alert(1)</script>"})
-    assert "<" not in text and json.loads(text) == {"indicator": "</script><script>alert(1)</script>"}
+    assert "<" not in text and json.loads(text) == {
+        "indicator": "</script><script>alert(1)</script>"
+    }

@@ -36,8 +36,11 @@ OPINION_TITLE = "关于进一步完善医疗卫生服务体系的意见"
 
 def _article(stem: str, title: str) -> str:
     """The seed article of raw file ``stem`` titled ``title``."""
-    return next(d.doc_id for d in seed_corpus().relevant_documents()
-                if d.doc_id.startswith(stem) and d.metadata.title == title)
+    return next(
+        d.doc_id
+        for d in seed_corpus().relevant_documents()
+        if d.doc_id.startswith(stem) and d.metadata.title == title
+    )
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,11 @@ class SeedIds:
 
 @pytest.fixture(scope="module")
 def ids() -> SeedIds:
-    return SeedIds(_article("003_", "聊城市进一步完善医疗卫生服务体系的实施方案"),
-                   _article("001_", OPINION_TITLE), _article("000_", OPINION_TITLE))
+    return SeedIds(
+        _article("003_", "聊城市进一步完善医疗卫生服务体系的实施方案"),
+        _article("001_", OPINION_TITLE),
+        _article("000_", OPINION_TITLE),
+    )
 
 
 def _section(doc_id: str, heading: str):
@@ -117,8 +123,9 @@ def test_check_analysis_graph_passes_on_the_seeds(project: Path) -> None:
     result = analyse(load_corpus(settings))
     from pipeline.analysis.export import analysis_graph
 
-    check = check_analysis_graph(analysis_graph(result.rankings, result.pairs, result.task_links),
-                                 settings)
+    check = check_analysis_graph(
+        analysis_graph(result.rankings, result.pairs, result.task_links), settings
+    )
     assert check.violations == () and check.shapes == 4
 
 
@@ -165,29 +172,43 @@ def _rows(settings: Settings, text: str, **params: object) -> list[dict]:
 @pytest.mark.integration
 def test_database_follows_answers_from_city_task_to_national_task(database, ids: SeedIds) -> None:
     settings, summary = database
-    assert summary.database == (f"database: metrics on {summary.bodies}/{summary.bodies} bodies, "
-                                f"{summary.task_links}/{summary.task_links} ANSWERS links")
-    rows = _rows(settings, """
+    assert summary.database == (
+        f"database: metrics on {summary.bodies}/{summary.bodies} bodies, "
+        f"{summary.task_links}/{summary.task_links} ANSWERS links"
+    )
+    rows = _rows(
+        settings,
+        """
         MATCH (cd:PolicyDocument)-[:hasTask]->(c:Task {heading: $city})-[r:ANSWERS]->(n:Task)
         MATCH (nd:PolicyDocument)-[:hasTask]->(n)
         RETURN cd.documentId AS city_doc, n.heading AS national, nd.documentId AS national_doc,
-               r.score AS score""", city=CITY_COUNTY_TASK)
+               r.score AS score""",
+        city=CITY_COUNTY_TASK,
+    )
     assert [(r["city_doc"], r["national"], r["national_doc"]) for r in rows] == [
-        (ids.city_plan, NATIONAL_COUNTY_TASK, ids.opinion)]
+        (ids.city_plan, NATIONAL_COUNTY_TASK, ids.opinion)
+    ]
     assert 0.5 <= rows[0]["score"] <= 1.0
 
 
 @pytest.mark.integration
 def test_database_city_commission_carries_network_metrics(database, project: Path) -> None:
     settings, _ = database
-    rows = _rows(settings, """
+    rows = _rows(
+        settings,
+        """
         MATCH (b:Body) WHERE b.degree IS NOT NULL
         RETURN b.prefLabel AS body, b.degree AS degree, b.betweenness AS betweenness,
                b.coordinationStrength AS strength
-        ORDER BY degree DESC, body""")
+        ORDER BY degree DESC, body""",
+    )
     first = analyse(load_corpus(Settings(root=project))).rankings[0]
-    assert rows[0] == {"body": HEALTH, "degree": first.degree, "betweenness": first.betweenness,
-                       "strength": first.strength}
+    assert rows[0] == {
+        "body": HEALTH,
+        "degree": first.degree,
+        "betweenness": first.betweenness,
+        "strength": first.strength,
+    }
     assert rows[0]["degree"] > rows[1]["degree"] and rows[0]["betweenness"] > 0
 
 
@@ -203,12 +224,22 @@ def test_goal_cascade_query_follows_national_goals_to_city_targets(database, ids
     answered = [r for r in rows if r["implementing_task"] is not None]
     assert len(answered) == summary.task_links
     county = next(r for r in answered if r["goal"] == NATIONAL_COUNTY_TASK)
-    assert (county["national_id"], county["implementing_id"], county["implementing_task"],
-            county["depth"]) == (ids.opinion, ids.city_plan, CITY_COUNTY_TASK, 1)
+    assert (
+        county["national_id"],
+        county["implementing_id"],
+        county["implementing_task"],
+        county["depth"],
+    ) == (ids.opinion, ids.city_plan, CITY_COUNTY_TASK, 1)
     assert HEALTH in county["lead_bodies"]
     family = next(r for r in answered if r["goal"] == "健全家庭医生制度")
     assert family["implementing_task"] == "做实家庭医生签约服务"
-    signed = {"indicator": "重点人群签约率", "comparator": "≥", "value": 90.0, "unit": "%", "deadline": "2025"}
+    signed = {
+        "indicator": "重点人群签约率",
+        "comparator": "≥",
+        "value": 90.0,
+        "unit": "%",
+        "deadline": "2025",
+    }
     assert signed in family["targets"]
     # the reprint's copy of the 意见 answers nothing; its goals are listed unanswered
     assert not any(r["national_id"] == ids.reprint for r in answered)
@@ -261,13 +292,18 @@ def test_analysis_statements_find_their_nodes_through_the_uri_index(database) ->
                 text = "CYPHER replan=force EXPLAIN " + cypher(name)
                 plan = str(session.run(text, {"rows": []}).consume().plan)
                 operators = re.findall(r"'operatorType': '([A-Za-z]+)", plan)
-                assert "NodeUniqueIndexSeek" in operators and "NodeByLabelScan" not in operators, (name, operators)
+                assert "NodeUniqueIndexSeek" in operators and "NodeByLabelScan" not in operators, (
+                    name,
+                    operators,
+                )
         return
     from pipeline.graphdb.falkordb.server import redis_client
 
     client = redis_client(settings)
     for name in ("write_answers", "write_body_metrics"):
         text = cypher(name).replace("$rows", '[{from_iri: "a", to_iri: "b", iri: "c"}]')
-        plan = [line.decode() for line in client.execute_command("GRAPH.EXPLAIN", FALKORDB_GRAPH, text)]
+        plan = [
+            line.decode() for line in client.execute_command("GRAPH.EXPLAIN", FALKORDB_GRAPH, text)
+        ]
         assert any("Node By Index Scan" in line for line in plan), (name, plan)
         assert not any("Label Scan" in line for line in plan), (name, plan)

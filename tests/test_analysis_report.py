@@ -10,14 +10,28 @@ from analysis_records import HEALTH, city_document, literal_corpus, national_doc
 
 from pipeline.analysis import analyse
 from pipeline.analysis.corpus import Corpus
-from pipeline.analysis.report import build_report, network_svg, render_report, short_name, timeline_svg
+from pipeline.analysis.report import (
+    build_report,
+    network_svg,
+    render_report,
+    short_name,
+    timeline_svg,
+)
 from pipeline.models import DocumentFacts
 
 
 def _render(corpus: Corpus) -> str:
     result = analyse(corpus)
-    return render_report(build_report(corpus, result.graph, result.rankings, result.pairs,
-                                      result.document_links, result.task_links))
+    return render_report(
+        build_report(
+            corpus,
+            result.graph,
+            result.rankings,
+            result.pairs,
+            result.document_links,
+            result.task_links,
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +72,10 @@ def test_report_escapes_document_text() -> None:
 
 
 def test_timeline_svg_groups_by_year() -> None:
-    rows = [{"year_label": y, "doc_id": "a", "text": t, "document": "甲"}
-            for y, t in (("2025", "x<1"), ("2025", "y"), ("2030", "z"), ("每年", "w"))]
+    rows = [
+        {"year_label": y, "doc_id": "a", "text": t, "document": "甲"}
+        for y, t in (("2025", "x<1"), ("2025", "y"), ("2030", "z"), ("每年", "w"))
+    ]
     svg = timeline_svg(rows, {"a": "#000"})
     assert svg.count('class="dot"') == 4
     assert "2025 · 2" in svg and "2030 · 1" in svg and "每年 · 1" in svg

@@ -29,8 +29,11 @@ def _city_plan(corpus: Corpus) -> str:
 
 def _opinion(corpus: Corpus, stem: str) -> str:
     """The article of raw file ``stem`` that carries the national 意见."""
-    return next(d.doc_id for d in corpus.relevant_documents()
-                if d.doc_id.startswith(stem) and d.metadata.title == OPINION_TITLE)
+    return next(
+        d.doc_id
+        for d in corpus.relevant_documents()
+        if d.doc_id.startswith(stem) and d.metadata.title == OPINION_TITLE
+    )
 
 
 @pytest.mark.parametrize("name", ["市卫生健康委", "市卫健委", "卫生健康委", HEALTH])
@@ -62,10 +65,17 @@ def test_seed_city_plan_implements_the_national_opinion_by_title(corpus: Corpus)
 def test_seed_cascade_links_county_alliance_tasks(corpus: Corpus) -> None:
     result = analyse(corpus)
     city = _city_plan(corpus)
-    pairs = {(m.implementing_heading, m.implemented_heading, m.implemented_doc.split("#")[0])
-             for m in result.task_links if m.implementing_doc == city}
-    assert any(own == "全面推进紧密型县域医共体建设" and their == "推进县域医共体建设"
-               and stem in OPINION_STEMS for own, their, stem in pairs)
+    pairs = {
+        (m.implementing_heading, m.implemented_heading, m.implemented_doc.split("#")[0])
+        for m in result.task_links
+        if m.implementing_doc == city
+    }
+    assert any(
+        own == "全面推进紧密型县域医共体建设"
+        and their == "推进县域医共体建设"
+        and stem in OPINION_STEMS
+        for own, their, stem in pairs
+    )
     answered = {own for own, _, _ in pairs}
     assert len(answered) >= 10
 
@@ -107,8 +117,10 @@ def test_seed_report_cascade_names_the_reprint_once(corpus: Corpus) -> None:
     (cascade,) = report.cascades
     assert cascade["implemented_id"] == whole
     assert cascade["implemented"] == f"{OPINION_TITLE}（同文另见 {reprint}）"
-    assert any(row["implemented_heading"] == "推进县域医共体建设"
-               and row["implementing_heading"] == "全面推进紧密型县域医共体建设"
-               for row in cascade["rows"])
+    assert any(
+        row["implemented_heading"] == "推进县域医共体建设"
+        and row["implementing_heading"] == "全面推进紧密型县域医共体建设"
+        for row in cascade["rows"]
+    )
     listed = [d["doc_id"] for d in report.documents]
     assert reprint not in listed and whole in listed

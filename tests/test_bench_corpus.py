@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.bench.corpus import SectionPool, generate_corpus, load_jurisdictions, split_parts, text_lines
+from pipeline.bench.corpus import (
+    SectionPool,
+    generate_corpus,
+    load_jurisdictions,
+    split_parts,
+    text_lines,
+)
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -57,7 +63,9 @@ def test_generate_corpus_swaps_seed_jurisdictions_for_the_document_one(tmp_path)
     for path in generate_corpus(RAW, tmp_path, 40):
         text = path.read_text(encoding="utf-8")
         issuer = text_lines(text)[0] if not text.startswith("---") else text_lines(text)[4]
-        target = next(j for j in sorted(known, key=lambda j: -len(j.name)) if issuer.startswith(j.name))
+        target = next(
+            j for j in sorted(known, key=lambda j: -len(j.name)) if issuer.startswith(j.name)
+        )
         seen.add(target.name)
         province = by_name[target.province]
         allowed = {target.name, province.name}
@@ -112,7 +120,9 @@ def test_bench_runs_cold_then_rebuilds_nothing_then_the_edited_file_alone(tmp_pa
     cold = verdicts["cold end to end / blank-zh tokenisation"]
     assert cold["value"] == result["ratios"]["cold_over_blank_zh"] > 0 and cold["target"] == "≤ 2x"
     assert verdicts["first load into an empty database, rows/s"]["verdict"] == "not measured"
-    assert result["cli"]["help"] > 0 and result["cli"]["trace"] > 0 and result["cli"]["query"] is None
+    assert (
+        result["cli"]["help"] > 0 and result["cli"]["trace"] > 0 and result["cli"]["query"] is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -129,5 +139,9 @@ def test_verdicts_judge_a_rate_from_below():
     from pipeline.bench.bench import TARGETS, verdicts
 
     (load,) = [t for t in TARGETS if t.path == ("first_load", "rows_per_s")]
-    assert [r["verdict"] for r in verdicts({"first_load": {"rows_per_s": 80_000}}, (load,))] == ["pass"]
-    assert [r["verdict"] for r in verdicts({"first_load": {"rows_per_s": 3_000}}, (load,))] == ["fail"]
+    assert [r["verdict"] for r in verdicts({"first_load": {"rows_per_s": 80_000}}, (load,))] == [
+        "pass"
+    ]
+    assert [r["verdict"] for r in verdicts({"first_load": {"rows_per_s": 3_000}}, (load,))] == [
+        "fail"
+    ]

@@ -19,7 +19,9 @@ def nlp() -> Language:
     return build_nlp()
 
 
-def spans(nlp: Language, text: str, label: str, jurisdiction: str = "聊城市", level: str = "municipal") -> list[tuple[str, str]]:
+def spans(
+    nlp: Language, text: str, label: str, jurisdiction: str = "聊城市", level: str = "municipal"
+) -> list[tuple[str, str]]:
     doc = nlp.make_doc(text)
     doc._.jurisdiction, doc._.level, doc._.sections = jurisdiction, level, []
     doc = nlp(doc)
@@ -30,14 +32,18 @@ def spans(nlp: Language, text: str, label: str, jurisdiction: str = "聊城市",
 def test_bodies_with_place_prefix(nlp: Language) -> None:
     text = "将意见反馈至聊城市卫生健康委员会，由市医疗保障局会同中共聊城市委组织部办理。"
     assert spans(nlp, text, BODY) == [
-        ("聊城市卫生健康委员会", "聊城市卫生健康委员会"), ("市医疗保障局", "聊城市医疗保障局"),
-        ("中共聊城市委组织部", "中共聊城市委组织部")]
+        ("聊城市卫生健康委员会", "聊城市卫生健康委员会"),
+        ("市医疗保障局", "聊城市医疗保障局"),
+        ("中共聊城市委组织部", "中共聊城市委组织部"),
+    ]
 
 
 def test_bodies_follow_the_document_jurisdiction(nlp: Language) -> None:
     text = "省卫生健康委、省发展改革委要加强指导。"
     assert spans(nlp, text, BODY, "山东省", "provincial") == [
-        ("省卫生健康委", "山东省卫生健康委员会"), ("省发展改革委", "山东省发展和改革委员会")]
+        ("省卫生健康委", "山东省卫生健康委员会"),
+        ("省发展改革委", "山东省发展和改革委员会"),
+    ]
 
 
 def test_bodies_ignore_ambiguous_short_forms_in_running_text(nlp: Language) -> None:
@@ -59,8 +65,10 @@ def test_national_bodies(nlp: Language) -> None:
         ("推进东阿县疾控中心改革试点。", [("东阿县疾控中心", "cdc")]),
         ("支持聊城职业技术学院举办本科专业。", [("聊城职业技术学院", "university")]),
         ("加强县级医院和基层医疗卫生机构建设，由县级医院牵头。", []),
-        ("推进灵璧县中医院和北碚区社区卫生服务中心建设。",
-         [("灵璧县中医院", "hospital"), ("北碚区社区卫生服务中心", "hospital")]),
+        (
+            "推进灵璧县中医院和北碚区社区卫生服务中心建设。",
+            [("灵璧县中医院", "hospital"), ("北碚区社区卫生服务中心", "hospital")],
+        ),
     ],
 )
 def test_institutions_boundaries(nlp: Language, text: str, expected: list[tuple[str, str]]) -> None:
@@ -70,11 +78,22 @@ def test_institutions_boundaries(nlp: Language, text: str, expected: list[tuple[
 def test_seed_003_bodies_and_institutions(nlp: Language) -> None:
     text = (ROOT / "data/raw/003_e14da291fa1a9871.txt").read_text(encoding="utf-8")
     bodies = {c for _, c in spans(nlp, text, BODY)}
-    assert {"聊城市卫生健康委员会", "中共中央办公厅", "国务院办公厅", "山东省人民政府办公厅",
-            "国家金融监督管理总局聊城监管分局"} <= bodies
+    assert {
+        "聊城市卫生健康委员会",
+        "中共中央办公厅",
+        "国务院办公厅",
+        "山东省人民政府办公厅",
+        "国家金融监督管理总局聊城监管分局",
+    } <= bodies
     assert all(not c.startswith(("市", "委", "省")) for c in bodies)
     names = {n for n, _ in spans(nlp, text, INSTITUTION)}
-    assert {"聊城市人民医院", "东阿县疾控中心", "聊城大学附属医院", "聊城职业技术学院", "北京积水潭医院聊城医院"} <= names
+    assert {
+        "聊城市人民医院",
+        "东阿县疾控中心",
+        "聊城大学附属医院",
+        "聊城职业技术学院",
+        "北京积水潭医院聊城医院",
+    } <= names
     assert not any(n.startswith(("支持", "推进", "加快")) for n in names)
 
 

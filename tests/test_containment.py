@@ -16,7 +16,11 @@ from pipeline.config import Settings
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 GOOD = "004_9ee0ee2d1a04337c.txt"
-YAML_BOMB = ("---\ntitle: " + "[" * 500 + "\n---\n关于加强医疗服务的通知\n一、总体要求\n（一）加强医疗服务。\n").encode()
+YAML_BOMB = (
+    "---\ntitle: "
+    + "[" * 500
+    + "\n---\n关于加强医疗服务的通知\n一、总体要求\n（一）加强医疗服务。\n"
+).encode()
 
 
 @pytest.fixture
@@ -47,7 +51,7 @@ def test_parse_front_matter_survives_deep_nesting():
 
 
 def test_ingest_reports_a_failing_file_and_writes_the_others(raw, tmp_path, monkeypatch, capsys):
-    import pipeline.ingest as ingest
+    from pipeline import ingest
     from pipeline.cli.ingest_cmd import ingest_paths
 
     monkeypatch.setattr(ingest, "ingest_file", _fail_on_buggy(ingest.ingest_file))
@@ -61,7 +65,7 @@ def test_ingest_reports_a_failing_file_and_writes_the_others(raw, tmp_path, monk
 
 
 def test_structure_reports_a_failing_file_and_writes_the_others(raw, tmp_path, monkeypatch, capsys):
-    import pipeline.structure as structure
+    from pipeline import structure
     from pipeline.cli.ingest_cmd import ingest_paths
     from pipeline.cli.structure_cmd import structure_dir
 
@@ -82,7 +86,7 @@ def test_structure_reports_a_failing_file_and_writes_the_others(raw, tmp_path, m
 
 
 def test_facts_records_reports_a_failing_file_and_goes_on(raw, monkeypatch):
-    import pipeline.runner as runner
+    from pipeline import runner
     from pipeline.cli.eval_cmd import facts_records
 
     monkeypatch.setattr(runner, "process_raw", _fail_on_buggy(runner.process_raw))
@@ -92,7 +96,7 @@ def test_facts_records_reports_a_failing_file_and_goes_on(raw, monkeypatch):
 
 
 def test_run_skips_a_failing_file_and_builds_the_others(raw, monkeypatch):
-    import pipeline.runner as runner
+    from pipeline import runner
 
     real = runner._stages
 
@@ -108,7 +112,9 @@ def test_run_skips_a_failing_file_and_builds_the_others(raw, monkeypatch):
     assert [(s.source, s.code) for s in summary.skipped] == [("buggy.txt", "E900")]
     assert "RecursionError" in summary.skipped[0].reason
     assert list((raw.parents[1] / "data" / "graph" / "docs").glob("004_9ee0ee2d1a04337c.*.ttl"))
-    manifest = json.loads((raw.parents[1] / "data" / "interim" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (raw.parents[1] / "data" / "interim" / "manifest.json").read_text(encoding="utf-8")
+    )
     assert "RecursionError" in manifest["files"]["buggy.txt"]["skipped"]
 
 
@@ -122,7 +128,7 @@ def test_failed_file_result_travels_as_json_with_its_code():
 
 
 def test_long_document_is_extracted_in_pieces_with_the_same_facts(monkeypatch):
-    import pipeline.extract as extract
+    from pipeline import extract
     from pipeline.ingest import ingest_bytes
     from pipeline.nlp import build_nlp
     from pipeline.structure import structure_articles
@@ -136,8 +142,9 @@ def test_long_document_is_extracted_in_pieces_with_the_same_facts(monkeypatch):
     for field in ("bodies", "body_mentions", "institutions", "targets", "programmes"):
         assert getattr(pieces, field) == getattr(whole, field), field
     # a role convention stated once (排第一位为牵头单位，下同) does not cross a piece boundary
-    assert [(r.task_id, r.body, r.provenance) for r in pieces.responsibilities] == \
-        [(r.task_id, r.body, r.provenance) for r in whole.responsibilities]
+    assert [(r.task_id, r.body, r.provenance) for r in pieces.responsibilities] == [
+        (r.task_id, r.body, r.provenance) for r in whole.responsibilities
+    ]
 
 
 def test_document_longer_than_spacy_max_length_completes():
@@ -148,7 +155,9 @@ def test_document_longer_than_spacy_max_length_completes():
 
     nlp = build_nlp()
     seed = (RAW / "003_e14da291fa1a9871.txt").read_bytes()
-    document = structure_articles(ingest_bytes("three.txt", seed * 3))[0]  # one article, 30 000 chars
+    document = structure_articles(ingest_bytes("three.txt", seed * 3))[
+        0
+    ]  # one article, 30 000 chars
     whole = extract_document(document, nlp)
     nlp.max_length = 2000  # spaCy would refuse the text: it must go in pieces
     assert len(document.text) > 10 * nlp.max_length
@@ -171,7 +180,11 @@ def test_cli_strict_exits_non_zero_when_a_file_is_skipped(raw, tmp_path):
     assert "root:" not in plain.stdout
     skipped = [line for line in plain.stderr.splitlines() if "passwd.txt" in line]
     assert len(skipped) == 1 and "outside the raw directory" in skipped[0]
-    assert {json.loads(line)["source"] for line in plain.stdout.splitlines()} >= {GOOD, "bomb.md", "passwd.txt"}
+    assert {json.loads(line)["source"] for line in plain.stdout.splitlines()} >= {
+        GOOD,
+        "bomb.md",
+        "passwd.txt",
+    }
 
 
 def test_offset_map_lookups_stay_linear_in_the_segments():
@@ -204,7 +217,7 @@ def test_offset_map_lookups_stay_linear_in_the_segments():
 
 @pytest.mark.slow
 def test_run_survives_a_worker_that_dies_on_one_file(tmp_path, monkeypatch):
-    import pipeline.runner as runner
+    from pipeline import runner
 
     raw = tmp_path / "data" / "raw"
     shutil.copytree(RAW, raw)

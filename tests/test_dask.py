@@ -38,7 +38,12 @@ def _outputs(settings: Settings) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def scheduler():
     cluster = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
     )
     yield cluster.scheduler_address
     cluster.close()

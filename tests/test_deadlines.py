@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from pipeline.nlp.extensions import DEADLINE, policykg_spans
 RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
 
 
-@lru_cache(maxsize=None)
+@cache
 def seed_texts(stem: str) -> tuple[str, ...]:
     """The clean texts of the documents of one seed raw file (ingest + structure)."""
     from pipeline.ingest import ingest_bytes
@@ -64,7 +64,12 @@ def test_normalise_deadline_values(text: str, value: str | None) -> None:
 
 def test_find_keeps_surface_text_and_year() -> None:
     [match] = default_deadline_lexicon().find("力争到2025年底，全省90%以上的县建成医共体")
-    assert (match.text, match.value, match.year, match.is_status) == ("力争到2025年底", "2025-12-31", 2025, False)
+    assert (match.text, match.value, match.year, match.is_status) == (
+        "力争到2025年底",
+        "2025-12-31",
+        2025,
+        False,
+    )
 
 
 def test_find_marks_status_dates() -> None:
@@ -74,14 +79,20 @@ def test_find_marks_status_dates() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["2015年至2020年，人均预期寿命从76.34岁提高到77.93岁", "人均预期寿命在2020年基础上继续提高1岁左右", "2022年4月27日"],
+    [
+        "2015年至2020年，人均预期寿命从76.34岁提高到77.93岁",
+        "人均预期寿命在2020年基础上继续提高1岁左右",
+        "2022年4月27日",
+    ],
 )
 def test_find_ignores_ranges_base_years_and_dates(text: str) -> None:
     assert default_deadline_lexicon().find(text) == []
 
 
 def test_component_adds_deadline_spans_with_extensions(nlp: Language) -> None:
-    doc = nlp("到2025年，基层门急诊人次占比达到65%以上；每年下沉医务人员280人次，2024年6月底前完成。")
+    doc = nlp(
+        "到2025年，基层门急诊人次占比达到65%以上；每年下沉医务人员280人次，2024年6月底前完成。"
+    )
     spans = policykg_spans(doc, DEADLINE)
     assert [(s.text, s._.deadline, s._.deadline_year) for s in spans] == [
         ("到2025年", "2025", 2025),
@@ -111,8 +122,15 @@ def test_sentence_bounds_are_the_sentences_of_the_sentence_component() -> None:
     nlp.add_pipe("policykg_sentences")
     text = "到2025年，甲达到90%。乙！\n\n丙?丁"
     doc = nlp(text)
-    assert [text[a:b] for a, b in sentence_bounds(text)] == [s.text.rstrip() for s in doc.sents if s.text.strip()]
-    assert [text[a:b] for a, b in sentence_bounds(text)] == ["到2025年，甲达到90%。", "乙！", "丙?", "丁"]
+    assert [text[a:b] for a, b in sentence_bounds(text)] == [
+        s.text.rstrip() for s in doc.sents if s.text.strip()
+    ]
+    assert [text[a:b] for a, b in sentence_bounds(text)] == [
+        "到2025年，甲达到90%。",
+        "乙！",
+        "丙?",
+        "丁",
+    ]
     assert sentence_bounds("\n\n甲。") == [(2, 4)]
 
 
@@ -136,4 +154,6 @@ def test_seed_national_plan_period(nlp: Language) -> None:
     assert {"2025", "2035"} <= {s._.deadline for s in spans}
     assert any("十四五" in s.text and s._.deadline == "2025" for s in spans)
     assert any(s.text.startswith("展望2035年") for s in spans)
-    assert not any(s._.deadline_year == 2020 and "至" in s.text for s in spans)  # 2015年至2020年 is a range
+    assert not any(
+        s._.deadline_year == 2020 and "至" in s.text for s in spans
+    )  # 2015年至2020年 is a range

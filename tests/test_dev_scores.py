@@ -9,7 +9,7 @@ own set of 14 excerpts (``tests/data/eval/written``), written without reading th
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +41,12 @@ def gold_dir(name: str) -> Path:
     return folder
 
 
-@lru_cache(maxsize=None)
+@cache
 def predicted(name: str) -> list[dict[str, Any]]:
     return list(facts_records([gold_dir(name) / "raw"], Settings.from_env()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def scores(name: str) -> Scores:
     folder = gold_dir(name)
     return score(read_gold_dir(folder), predicted(name), load_aliases(folder))
@@ -74,4 +74,6 @@ def test_f1_meets_threshold(name: str, field: str) -> None:
 @pytest.mark.parametrize("name", SETS)
 def test_metadata_accuracy_meets_threshold(name: str) -> None:
     result = scores(name)
-    assert result.metadata_accuracy >= METADATA_THRESHOLDS[SETS.index(name)], result.as_dict()["metadata"]
+    assert result.metadata_accuracy >= METADATA_THRESHOLDS[SETS.index(name)], result.as_dict()[
+        "metadata"
+    ]

@@ -15,7 +15,11 @@ import pipeline
 def _has_examples(info: pkgutil.ModuleInfo) -> bool:
     spec = info.module_finder.find_spec(info.name.rsplit(".", 1)[-1])  # type: ignore[call-arg]
     origin = spec.origin if spec else None
-    return bool(origin) and origin.endswith(".py") and ">>>" in Path(origin).read_text(encoding="utf-8")
+    return (
+        bool(origin)
+        and origin.endswith(".py")
+        and ">>>" in Path(origin).read_text(encoding="utf-8")
+    )
 
 
 def _modules() -> list[str]:

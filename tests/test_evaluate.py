@@ -7,11 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluate import align_documents, load_aliases, match_targets, ordered_overlap, read_gold_dir, score
 from pipeline.errors import EvaluationError
+from pipeline.evaluate import (
+    align_documents,
+    load_aliases,
+    match_targets,
+    ordered_overlap,
+    read_gold_dir,
+    score,
+)
 
 GOLD_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "dev"
-pytestmark = pytest.mark.skipif(not GOLD_DIR.is_dir(), reason="../shared/eval/dev is not beside the project")
+pytestmark = pytest.mark.skipif(
+    not GOLD_DIR.is_dir(), reason="../shared/eval/dev is not beside the project"
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +53,9 @@ def test_score_maps_body_aliases_to_canonical(gold, aliases):
 
 def test_score_counts_a_wrong_role(gold, aliases):
     pred = copy.deepcopy(gold)
-    row = next(d for r in pred for d in r["documents"] if d["responsibilities"])["responsibilities"][0]
+    row = next(d for r in pred for d in r["documents"] if d["responsibilities"])[
+        "responsibilities"
+    ][0]
     row["lead"], row["support"] = row["support"], row["lead"]
     counts = score(gold, pred, aliases).fields["responsibilities"]
     assert counts.fp > 0 and counts.fn > 0
@@ -88,15 +99,23 @@ def test_match_targets_is_one_to_one():
 
 
 def test_align_documents_by_title_not_position():
-    gold_docs = [{"title": "携手建设更加美好的世界"}, {"title": "关于进一步完善医疗卫生服务体系的意见"}]
-    pred_docs = [{"title": "关于进一步完善医疗卫生服务体系的意见"}, {"title": "携手建设更加美好的世界"}]
+    gold_docs = [
+        {"title": "携手建设更加美好的世界"},
+        {"title": "关于进一步完善医疗卫生服务体系的意见"},
+    ]
+    pred_docs = [
+        {"title": "关于进一步完善医疗卫生服务体系的意见"},
+        {"title": "携手建设更加美好的世界"},
+    ]
     assert align_documents(gold_docs, pred_docs) == [(0, 1), (1, 0)]
 
 
 def test_missing_prediction_counts_every_gold_fact_as_missed(gold, aliases):
     scores = score(gold, [], aliases)
     assert scores.fields["targets"].tp == 0
-    assert scores.fields["targets"].fn == sum(len(d["targets"]) for r in gold for d in r["documents"])
+    assert scores.fields["targets"].fn == sum(
+        len(d["targets"]) for r in gold for d in r["documents"]
+    )
     assert [e["error"] for e in scores.errors] == ["no prediction"] * len(gold)
 
 
@@ -117,13 +136,18 @@ def test_align_documents_pairs_a_lone_relevant_prediction_whatever_its_title():
 
 def test_align_documents_needs_title_overlap_among_several_relevant_predictions():
     gold_docs = [{"title": "某市进一步完善医疗卫生服务体系实施方案", "relevant": True}]
-    pred_docs = [{"title": "政府信息公开", "relevant": True}, {"title": "网站首页", "relevant": True}]
+    pred_docs = [
+        {"title": "政府信息公开", "relevant": True},
+        {"title": "网站首页", "relevant": True},
+    ]
     assert align_documents(gold_docs, pred_docs) == [(0, None), (None, 0), (None, 1)]
 
 
 def test_align_documents_keeps_irrelevant_documents_apart_from_relevant_ones():
-    gold_docs = [{"title": "携手建设更加美好的世界", "relevant": False},
-                 {"title": "关于进一步完善医疗卫生服务体系的意见", "relevant": True}]
+    gold_docs = [
+        {"title": "携手建设更加美好的世界", "relevant": False},
+        {"title": "关于进一步完善医疗卫生服务体系的意见", "relevant": True},
+    ]
     pred_docs = [{"title": "携手建设更加美好的世界", "relevant": True}]
     # The lone relevant prediction pairs with the relevant gold document, not its namesake.
     assert align_documents(gold_docs, pred_docs) == [(0, None), (1, 0)]

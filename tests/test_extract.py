@@ -10,13 +10,25 @@ from spacy.language import Language
 
 from pipeline.extract import extract_document
 from pipeline.models import (
-    Article, Document, DocumentFacts, DocumentMetadata, Level, OffsetMap, Role, Section, SectionKind,
-    Segment, SourceFormat, from_jsonable, to_jsonable,
+    Article,
+    Document,
+    DocumentFacts,
+    DocumentMetadata,
+    Level,
+    OffsetMap,
+    Role,
+    Section,
+    SectionKind,
+    Segment,
+    SourceFormat,
+    from_jsonable,
+    to_jsonable,
 )
 from pipeline.nlp import build_nlp
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT.parent / "shared/eval/dev/gold"
+
 
 @pytest.fixture(scope="module")
 def nlp() -> Language:
@@ -27,13 +39,36 @@ def small_document() -> Document:
     head = "  二、优化资源配置\n"
     item = "(一)科学配置医疗资源。支持聊城市人民医院建设。(责任单位:卫生健康委、发展改革委、财政,排第一位为牵头单位,下同)\n"
     text = head + item
-    article = Article("t_0#0", "t_0.txt", "0" * 64, 0, text, OffsetMap((Segment(0, len(text), 10, 10 + len(text)),)),
-                      "utf-8", SourceFormat.TEXT, True, 1.0)
-    meta = DocumentMetadata("聊城市实施方案", None, ("市卫生健康委",), None, Level.MUNICIPAL, "聊城市", "实施方案")
+    article = Article(
+        "t_0#0",
+        "t_0.txt",
+        "0" * 64,
+        0,
+        text,
+        OffsetMap((Segment(0, len(text), 10, 10 + len(text)),)),
+        "utf-8",
+        SourceFormat.TEXT,
+        True,
+        1.0,
+    )
+    meta = DocumentMetadata(
+        "聊城市实施方案", None, ("市卫生健康委",), None, Level.MUNICIPAL, "聊城市", "实施方案"
+    )
     start = len(head)
     sections = (
         Section("p2", SectionKind.PART, "二、", 2, "优化资源配置", 2, len(text), 4, 10, None),
-        Section("p2.i1", SectionKind.ITEM, "(一)", 1, "科学配置医疗资源", start, len(text), start + 3, start + 11, "p2"),
+        Section(
+            "p2.i1",
+            SectionKind.ITEM,
+            "(一)",
+            1,
+            "科学配置医疗资源",
+            start,
+            len(text),
+            start + 3,
+            start + 11,
+            "p2",
+        ),
     )
     return Document(article, meta, (), sections)
 
@@ -53,7 +88,7 @@ def test_extract_provenance_maps_to_raw_and_sentence(nlp: Language) -> None:
     facts = extract_document(document, nlp)
     resp = facts.responsibilities[2]
     prov = resp.provenance
-    assert document.text[prov.start:prov.end] == resp.surface == "财政"
+    assert document.text[prov.start : prov.end] == resp.surface == "财政"
     assert (prov.raw_start, prov.raw_end) == (prov.start + 10, prov.end + 10)
     assert prov.sentence.startswith("(责任单位") and prov.source == "t_0.txt"
 
@@ -62,13 +97,16 @@ def test_extract_issuers_bodies_institutions(nlp: Language) -> None:
     facts = extract_document(small_document(), nlp)
     assert facts.issuers == ("聊城市卫生健康委员会",)
     assert [b.canonical for b in facts.bodies] == sorted(
-        ["聊城市卫生健康委员会", "聊城市发展和改革委员会", "聊城市财政局"])
+        ["聊城市卫生健康委员会", "聊城市发展和改革委员会", "聊城市财政局"]
+    )
     assert [(i.name, i.kind) for i in facts.institutions] == [("聊城市人民医院", "hospital")]
 
 
 def test_extract_facts_round_trip_json(nlp: Language) -> None:
     facts = extract_document(small_document(), nlp)
-    again = from_jsonable(DocumentFacts, json.loads(json.dumps(to_jsonable(facts), ensure_ascii=False)))
+    again = from_jsonable(
+        DocumentFacts, json.loads(json.dumps(to_jsonable(facts), ensure_ascii=False))
+    )
     assert again == facts
 
 
@@ -86,10 +124,18 @@ def test_seed_003_responsibilities_match_gold(nlp: Language) -> None:
         pytest.skip(f"needs the dev gold set in {GOLD}")
     articles = ingest_bytes(name, (ROOT / "data/raw" / name).read_bytes())
     documents = [structure_article(a) for a in articles if a.relevant]
-    predicted = {(r.task_heading, r.body, r.role.value) for d in documents
-                 for r in extract_document(d, nlp).responsibilities}
+    predicted = {
+        (r.task_heading, r.body, r.role.value)
+        for d in documents
+        for r in extract_document(d, nlp).responsibilities
+    }
     gold_doc = json.loads(gold_path.read_text(encoding="utf-8"))["documents"][0]
-    gold = {(g["task"], b, role) for g in gold_doc["responsibilities"] for role in ("lead", "support") for b in g[role]}
+    gold = {
+        (g["task"], b, role)
+        for g in gold_doc["responsibilities"]
+        for role in ("lead", "support")
+        for b in g[role]
+    }
     tp = len(predicted & gold)
     f1 = 2 * tp / (len(predicted) + len(gold))
     assert f1 >= 0.95, (sorted(predicted - gold), sorted(gold - predicted))

@@ -17,7 +17,12 @@ from pipeline.graphdb import server
 from pipeline.graphdb.dialect import Statement, quote_name
 from pipeline.graphdb.falkordb import server as falkordb_server
 from pipeline.graphdb.falkordb.driver import escape_parameters
-from pipeline.graphdb.falkordb.staging import MAX_STATEMENT_BYTES, pack, prepare_document, statement_bytes
+from pipeline.graphdb.falkordb.staging import (
+    MAX_STATEMENT_BYTES,
+    pack,
+    prepare_document,
+    statement_bytes,
+)
 from pipeline.graphdb.load import load_documents
 from pipeline.graphdb.mapping import map_graph, read_document
 from pipeline.graphdb.ports import bolt_answers
@@ -145,7 +150,9 @@ def test_the_first_staged_change_of_a_brand_new_graph_is_applied(graph, graph_se
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL}))
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": renamed}))
     with graph.session() as session:
-        label = session.run("MATCH (n {uri: 'http://example.org/id/body/1'}) RETURN n.prefLabel AS l").single()["l"]
+        label = session.run(
+            "MATCH (n {uri: 'http://example.org/id/body/1'}) RETURN n.prefLabel AS l"
+        ).single()["l"]
         stages = session.run("MATCH (s:PolicykgStage) RETURN count(s) AS n").single()["n"]
     assert (label, stages) == ("某市卫生健康委", 0)
 
@@ -155,8 +162,12 @@ def test_counts_leave_out_the_links_of_a_staging_in_progress(graph, graph_server
     load_documents(graph, _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B}))
     counts = graph.counts()
     with graph.session() as s:  # what a staging leaves until its commit: a stage node and link
-        s.run("MATCH (n:Body) CREATE (:PolicykgStage {prefLabel: 'x'})-[:PolicykgStages {tag: 't'}]->(n)").consume()
-        s.run("MATCH (a:Task), (b:Body) WITH a, b LIMIT 1 CREATE (a)-[:ANSWERS]->(b)").consume()  # counts
+        s.run(
+            "MATCH (n:Body) CREATE (:PolicykgStage {prefLabel: 'x'})-[:PolicykgStages {tag: 't'}]->(n)"
+        ).consume()
+        s.run(
+            "MATCH (a:Task), (b:Body) WITH a, b LIMIT 1 CREATE (a)-[:ANSWERS]->(b)"
+        ).consume()  # counts
     assert graph.counts() == (counts[0], counts[1] + 1)
 
 

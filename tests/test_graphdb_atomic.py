@@ -72,10 +72,8 @@ def _snapshot(conn) -> dict:
 def _leftovers(conn) -> dict[str, int]:
     """Rows tagged ``*@pending`` and stage nodes (all must be 0 outside a load)."""
     queries = {
-        "pending nodes":
-            f"MATCH (n:Resource) WHERE any(d IN n.docs WHERE d {PENDING}) RETURN count(n) AS c",
-        "pending relationships":
-            f"MATCH ()-[r]->() WHERE any(d IN r.docs WHERE d {PENDING}) RETURN count(r) AS c",
+        "pending nodes": f"MATCH (n:Resource) WHERE any(d IN n.docs WHERE d {PENDING}) RETURN count(n) AS c",
+        "pending relationships": f"MATCH ()-[r]->() WHERE any(d IN r.docs WHERE d {PENDING}) RETURN count(r) AS c",
         "stage nodes": "MATCH (s:PolicykgStage) RETURN count(s) AS c",
     }
     with conn.session() as session:
@@ -123,7 +121,7 @@ def _rejected_on(index: int):
             for key, rows in statement.params.items():
                 if key.startswith("rows"):
                     rows = rows.split(ROW_SEPARATOR)
-                    broken = ["99999" + row[row.index(FIELD_SEPARATOR):] for row in rows]
+                    broken = ["99999" + row[row.index(FIELD_SEPARATOR) :] for row in rows]
                     statement.params[key] = ROW_SEPARATOR.join(broken)
 
     hook.seen = seen

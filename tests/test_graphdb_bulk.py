@@ -21,7 +21,9 @@ from pipeline.graphdb.server import connect
 from pipeline.graphdb.writer import DocumentFile
 
 NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
-RELATIONSHIPS = "MATCH (a)-[r]->(b) RETURN a.uri AS a, type(r) AS type, properties(r) AS props, b.uri AS b"
+RELATIONSHIPS = (
+    "MATCH (a)-[r]->(b) RETURN a.uri AS a, type(r) AS type, properties(r) AS props, b.uri AS b"
+)
 INDEXES = "CALL db.indexes() YIELD label, properties RETURN label, properties"
 
 
@@ -29,7 +31,9 @@ def _dump(conn) -> tuple[list, list, list]:
     """Every node (labels, properties) and relationship, and the indexes, sorted; ``docs`` lists
     keep their order (the load order)."""
     with conn.session() as session:
-        nodes = sorted(repr((sorted(r["labels"]), sorted(r["props"].items()))) for r in session.run(NODES))
+        nodes = sorted(
+            repr((sorted(r["labels"]), sorted(r["props"].items()))) for r in session.run(NODES)
+        )
         rels = sorted(repr((r["a"], r["type"], sorted(r["props"].items()), r["b"]))
                       for r in session.run(RELATIONSHIPS))  # fmt: skip
         indexes = sorted(repr((r["label"], sorted(r["properties"]))) for r in session.run(INDEXES))
@@ -40,7 +44,9 @@ def _bulk(graph, files: dict, monkeypatch) -> None:
     """Load ``files`` into the empty graph through the writer's bulk path (checked to be taken)."""
     finished = []
     real_finish = bulk.BulkWriter.finish
-    monkeypatch.setattr(bulk.BulkWriter, "finish", lambda self: finished.append(1) or real_finish(self))
+    monkeypatch.setattr(
+        bulk.BulkWriter, "finish", lambda self: finished.append(1) or real_finish(self)
+    )
     summary = load_documents(graph, files, bulk=True)
     assert finished == [1] and len(summary.loaded) == len(files)
     monkeypatch.setattr(bulk.BulkWriter, "finish", real_finish)
@@ -67,7 +73,9 @@ def shared_corpus(seed_docs, tmp_path):
     return files
 
 
-@pytest.mark.parametrize("value", [0, -1, 2**63 - 1, 0.1, 1e-300, -2.5, True, "", "中文 'q' \\", ["a", 1, 0.5]])
+@pytest.mark.parametrize(
+    "value", [0, -1, 2**63 - 1, 0.1, 1e-300, -2.5, True, "", "中文 'q' \\", ["a", 1, 0.5]]
+)
 def test_encode_value_round_trips_through_struct(value):
     import struct
 
@@ -134,10 +142,16 @@ def test_restated_values_load_exactly(graph, tmp_path, monkeypatch):
     tricky = {"text": "it's a \\ back'slash\nline 中文", "n": 2**62, "x": 0.1, "tiny": 1e-7,
               "flag": False, "altLabel": ["甲", "乙'"], "neg": -3.75}  # fmt: skip
     graphs = {
-        "d1": PropertyGraph((NodeRow("urn:shared", ("Body", "Resource"), {"text": "old", "keep": 1}),), ()),
-        "d2": PropertyGraph((NodeRow("urn:shared", ("Resource", "Unit"), tricky),
-                             NodeRow("urn:own", ("Resource",), {})),
-                            (RelRow("urn:own", "partOf", "urn:shared"),)),  # fmt: skip
+        "d1": PropertyGraph(
+            (NodeRow("urn:shared", ("Body", "Resource"), {"text": "old", "keep": 1}),), ()
+        ),
+        "d2": PropertyGraph(
+            (
+                NodeRow("urn:shared", ("Resource", "Unit"), tricky),
+                NodeRow("urn:own", ("Resource",), {}),
+            ),
+            (RelRow("urn:own", "partOf", "urn:shared"),),
+        ),  # fmt: skip
     }
     files = {doc: tmp_path / f"{doc}.ttl" for doc in graphs}
     for path in files.values():
@@ -151,7 +165,9 @@ def test_restated_values_load_exactly(graph, tmp_path, monkeypatch):
 
 
 @pytest.mark.integration
-def test_a_bulk_loaded_graph_takes_incremental_changes_like_any_other(graph, seed_docs, tmp_path, monkeypatch):
+def test_a_bulk_loaded_graph_takes_incremental_changes_like_any_other(
+    graph, seed_docs, tmp_path, monkeypatch
+):
     files = dict(seed_docs)
     first = sorted(files)[0]
     changed = tmp_path / f"{first}.ttl"
@@ -183,7 +199,9 @@ def test_an_interrupted_bulk_load_is_cleared_by_the_next_load(graph, graph_serve
 
 
 @pytest.mark.integration
-def test_a_failed_bulk_load_ends_as_the_one_by_one_load_would(graph, seed_docs, monkeypatch, caplog):
+def test_a_failed_bulk_load_ends_as_the_one_by_one_load_would(
+    graph, seed_docs, monkeypatch, caplog
+):
     files = dict(seed_docs)
     broken = sorted(files)[-1]
     real = read_document
@@ -204,7 +222,9 @@ def test_a_failed_bulk_load_ends_as_the_one_by_one_load_would(graph, seed_docs, 
 
 
 @pytest.mark.integration
-def test_loading_alongside_falls_back_to_one_by_one_when_the_bulk_load_fails(graph, seed_docs, monkeypatch, caplog):
+def test_loading_alongside_falls_back_to_one_by_one_when_the_bulk_load_fails(
+    graph, seed_docs, monkeypatch, caplog
+):
     monkeypatch.setattr(bulk, "encode_value", _refuse)
     writer = graph.open_writer(bulk=True)
     try:
@@ -227,14 +247,20 @@ def _refuse(value):
 
 
 @pytest.mark.integration
-def test_load_graph_bulk_loads_an_empty_graph_then_loads_changes_one_by_one(seed_graph, monkeypatch):
+def test_load_graph_bulk_loads_an_empty_graph_then_loads_changes_one_by_one(
+    seed_graph, monkeypatch
+):
     sent = []
     original = bulk.BulkWriter._send
-    monkeypatch.setattr(bulk.BulkWriter, "_send", lambda self, args: (sent.append(args), original(self, args)))
+    monkeypatch.setattr(
+        bulk.BulkWriter, "_send", lambda self, args: (sent.append(args), original(self, args))
+    )
     with connect(seed_graph) as conn:
         conn.clear()
     summary = load_graph(seed_graph)
-    assert sent and len(summary.loaded) == len(list((seed_graph.root / "data/graph/docs").glob("*.ttl")))
+    assert sent and len(summary.loaded) == len(
+        list((seed_graph.root / "data/graph/docs").glob("*.ttl"))
+    )
     sent.clear()
     again = load_graph(seed_graph)
     assert again.loaded == () and not sent
@@ -242,7 +268,9 @@ def test_load_graph_bulk_loads_an_empty_graph_then_loads_changes_one_by_one(seed
 
 
 @pytest.mark.integration
-def test_load_graph_falls_back_to_one_by_one_when_the_bulk_path_cannot_write_a_value(seed_graph, monkeypatch, caplog):
+def test_load_graph_falls_back_to_one_by_one_when_the_bulk_path_cannot_write_a_value(
+    seed_graph, monkeypatch, caplog
+):
     monkeypatch.setattr(bulk, "encode_value", _refuse)
     with connect(seed_graph) as conn:
         conn.clear()

@@ -7,10 +7,11 @@ import math
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
-from test_graphdb import _write_docs  # noqa: E402 - pytest puts tests/ on sys.path
+from test_graphdb import _write_docs
 from test_graphdb_atomic import _snapshot
 
 from pipeline.graphdb import statements
+from pipeline.graphdb.dialect import Statement
 from pipeline.graphdb.falkordb import staging
 from pipeline.graphdb.falkordb.codec import (
     FIELD_SEPARATOR,
@@ -21,9 +22,13 @@ from pipeline.graphdb.falkordb.codec import (
     props_signature,
     value_kind,
 )
-from pipeline.graphdb.dialect import Statement
 from pipeline.graphdb.falkordb.driver import escape_parameters
-from pipeline.graphdb.falkordb.staging import MAX_STATEMENT_BYTES, document_parts, prepare_document, statement_bytes
+from pipeline.graphdb.falkordb.staging import (
+    MAX_STATEMENT_BYTES,
+    document_parts,
+    prepare_document,
+    statement_bytes,
+)
 from pipeline.graphdb.load import load_documents
 from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow, read_document
 from pipeline.graphdb.ports import bolt_answers
@@ -130,9 +135,7 @@ def _long_strings_graph() -> PropertyGraph:
 
 
 def test_text_rows_of_long_strings_fit_the_limit_and_decode_to_the_rows():
-    prepared = prepare_document(
-        "long.0", "0" * 64, _long_strings_graph(), 500, replacing=False
-    )
+    prepared = prepare_document("long.0", "0" * 64, _long_strings_graph(), 500, replacing=False)
     sizes = [statement_bytes(st.text, st.params) for st in prepared.statements]
     for st, size in zip(prepared.statements, sizes, strict=True):
         assert _spliced_bytes(st) <= size <= LIMIT

@@ -54,7 +54,9 @@ def import_graph(root: Path, package: str) -> nx.DiGraph:
     graph.add_nodes_from(paths)
     for name, path in paths.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        graph.add_edges_from((name, target) for target in _imports(tree, set(paths)) if target != name)
+        graph.add_edges_from(
+            (name, target) for target in _imports(tree, set(paths)) if target != name
+        )
     return graph
 
 
@@ -64,7 +66,9 @@ def test_import_graph_finds_a_cycle_through_a_lazy_import(tmp_path):
     (package / "__init__.py").write_text("")
     (package / "a.py").write_text("from pkg import b\n")
     (package / "b.py").write_text("def f():\n    from pkg.a import x\n")
-    (package / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n")
+    (package / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n"
+    )
     graph = import_graph(tmp_path, "pkg")
     assert sorted(map(sorted, nx.simple_cycles(graph))) == [["pkg.a", "pkg.b"]]
     assert not graph.has_edge("pkg.c", "pkg.a")
@@ -79,7 +83,9 @@ def test_graphdb_has_no_import_cycles():
 def test_core_reaches_the_falkordb_adapter_only_through_the_factory():
     graph = import_graph(ROOT, PACKAGE)
     adapter = {m for m in graph if m == ADAPTER or m.startswith(ADAPTER + ".")}
-    importers = {source for source, target in graph.edges if target in adapter and source not in adapter}
+    importers = {
+        source for source, target in graph.edges if target in adapter and source not in adapter
+    }
     assert importers == {FACTORY}
     # and the adapter never reaches back into the factory or the orchestration above it
     above = {FACTORY, f"{PACKAGE}.load", f"{PACKAGE}.background"}

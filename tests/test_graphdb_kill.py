@@ -7,7 +7,7 @@ import signal
 import time
 
 import pytest
-from conftest import _free_port  # noqa: E402 - pytest puts tests/ on sys.path
+from conftest import _free_port
 from test_graphdb import DOC_B, SMALL_TTL, _write_docs
 
 from pipeline.config import Engine, Settings
@@ -24,8 +24,12 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def own_server(tmp_path):
     """A server of this test's own, since the test kills it."""
-    settings = Settings(root=tmp_path, engine=Engine.FALKORDB, local_bolt_port=_free_port(),
-                        local_redis_port=_free_port())
+    settings = Settings(
+        root=tmp_path,
+        engine=Engine.FALKORDB,
+        local_bolt_port=_free_port(),
+        local_redis_port=_free_port(),
+    )
     server.start(settings)
     yield settings
     server.stop(settings)
@@ -133,7 +137,9 @@ def test_watchdog_leaves_a_server_that_answers_alone(own_server):
     assert watch.killed is None and server.status(own_server).running
 
 
-def test_load_on_a_server_that_stops_answering_fails_instead_of_waiting_forever(own_server, monkeypatch, caplog):
+def test_load_on_a_server_that_stops_answering_fails_instead_of_waiting_forever(
+    own_server, monkeypatch, caplog
+):
     monkeypatch.setattr(falkordb_server, "WATCH_INTERVAL", 0.2)
     monkeypatch.setattr(falkordb_server, "WATCH_MISSES", 3)
     files = _write_docs(own_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
@@ -153,7 +159,10 @@ def test_load_on_a_server_that_stops_answering_fails_instead_of_waiting_forever(
     assert "has deadlocked; killing it" in caplog.text
     pid = frozen[1]
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and falkordb_server._read_pid(own_server.path(own_server.db_dir)) == pid:
+    while (
+        time.monotonic() < deadline
+        and falkordb_server._read_pid(own_server.path(own_server.db_dir)) == pid
+    ):
         time.sleep(0.05)
     assert not server.status(own_server).running
     server.start(own_server)  # from the last save; the rerun loads both documents

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import neo4j
 import pytest
+from conftest import _free_port
+from test_graphdb import DOC_B, LOOPBACK, SMALL_TTL, _listening, _write_docs
 
 from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
@@ -18,15 +20,16 @@ from pipeline.graphdb import neo4j_local, server
 from pipeline.graphdb.credentials import read_password
 from pipeline.graphdb.load import load_documents
 from pipeline.graphdb.server import connect
-from conftest import _free_port  # noqa: E402 - pytest puts tests/ on sys.path
-from test_graphdb import DOC_B, LOOPBACK, SMALL_TTL, _listening, _write_docs
 
 pytestmark = pytest.mark.integration
 
-DOC_A2 = SMALL_TTL.replace("筑牢基层服务网底", "改写后的任务").replace('"65.0"', '"70.0"') + """
+DOC_A2 = (
+    SMALL_TTL.replace("筑牢基层服务网底", "改写后的任务").replace('"65.0"', '"70.0"')
+    + """
 <http://example.org/id/task/9> a <http://example.org/onto#Task> ;
     <http://example.org/onto#leadBody> <http://example.org/id/body/1> .
 """
+)
 DUMP = """
 MATCH (n) OPTIONAL MATCH (n)-[r]->(m)
 RETURN labels(n) AS labels, properties(n) AS props, type(r) AS type, properties(r) AS rprops,
@@ -67,7 +70,7 @@ def test_neo4j_listens_on_loopback_bolt_only(neo4j_server):
     assert addresses and set(addresses) <= LOOPBACK, addresses
     pid = server.status(neo4j_server).pid
     inodes = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
-    sockets = {i[len("socket:["):-1] for i in inodes if i.startswith("socket:[")}
+    sockets = {i[len("socket:[") : -1] for i in inodes if i.startswith("socket:[")}
     listening = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
@@ -81,8 +84,10 @@ def test_neo4j_status_names_the_engine_and_version(neo4j_server):
     state = server.status(neo4j_server)
     assert state.running and state.engine is Engine.NEO4J and state.redis_port is None
     with connect(neo4j_server) as conn, conn.session() as session:
-        record = session.run("CALL dbms.components() YIELD name, versions, edition "
-                             "RETURN name, versions[0] AS version, edition").single()
+        record = session.run(
+            "CALL dbms.components() YIELD name, versions, edition "
+            "RETURN name, versions[0] AS version, edition"
+        ).single()
     assert (record["name"], record["edition"]) == ("Neo4j Kernel", "community")
     assert record["version"].startswith("5.26.")
 
@@ -92,9 +97,15 @@ def test_neo4j_uri_is_a_unique_constraint(neo4j_server):
         conn.clear()
         load_documents(conn, _write_docs(neo4j_server, {"a.0": SMALL_TTL}))
         with conn.session() as session:
-            rows = session.run("SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties "
-                               "RETURN type, labelsOrTypes, properties").data()
-            assert {"type": "UNIQUENESS", "labelsOrTypes": ["Resource"], "properties": ["uri"]} in rows
+            rows = session.run(
+                "SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties "
+                "RETURN type, labelsOrTypes, properties"
+            ).data()
+            assert {
+                "type": "UNIQUENESS",
+                "labelsOrTypes": ["Resource"],
+                "properties": ["uri"],
+            } in rows
             with pytest.raises(neo4j.exceptions.ConstraintError):
                 session.run("CREATE (:Resource {uri: 'http://example.org/id/task/1'})").consume()
 
@@ -120,8 +131,9 @@ def test_neo4j_exception_mid_document_keeps_the_previous_version(neo4j_server):
         assert load_documents(conn, files).loaded == ("a.0",)
         assert _dump(conn) != before
         with conn.session() as session:
-            heading = session.run("MATCH (t:Task {uri: 'http://example.org/id/task/1'}) "
-                                  "RETURN t.heading AS h").single()["h"]
+            heading = session.run(
+                "MATCH (t:Task {uri: 'http://example.org/id/task/1'}) RETURN t.heading AS h"
+            ).single()["h"]
         assert heading == ["改写后的任务"] or heading == "改写后的任务"
 
 
@@ -194,7 +206,7 @@ def test_cli_start_status_name_the_engine_and_never_print_the_password(tmp_path,
         assert status.returncode == 0, status.stderr
         password = (tmp_path / "data" / "db" / "password").read_text().strip()
         port = env["POLICYKG_BOLT_PORT"]
-        assert f"running neo4j" in status.stdout and f"bolt://127.0.0.1:{port}" in status.stdout
+        assert "running neo4j" in status.stdout and f"bolt://127.0.0.1:{port}" in status.stdout
         assert "user neo4j" in status.stdout and "0 nodes, 0 relationships (neo4j)" in status.stdout
         logs = [p.read_text(errors="replace") for p in (tmp_path / "data" / "db").rglob("*.log")]
         for text in [started.stdout, started.stderr, status.stdout, status.stderr, *logs]:

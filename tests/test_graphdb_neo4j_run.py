@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.graphdb.server import connect
 from pipeline.graphdb.queries import parse_query_file, run_query
+from pipeline.graphdb.server import connect
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -27,7 +27,7 @@ RETURN n.uri AS uri, labels(n) AS labels, properties(n) AS props, type(r) AS typ
 
 def _statements(script: str) -> list[str]:
     text = "\n".join(line for line in script.splitlines() if not line.startswith("//"))
-    return [s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip()]
+    return [s.strip() for s in re.split(r";\s*$", text, flags=re.MULTILINE) if s.strip()]
 
 
 def _state(settings) -> tuple:
@@ -92,7 +92,9 @@ def test_run_loads_and_analyses_into_neo4j_and_a_rerun_loads_nothing(built):
     with connect(settings) as conn, conn.session() as session:
         recorded = {r["doc"] for r in session.run("MATCH (m:PolicykgLoad) RETURN m.doc AS doc")}
         links = session.run("MATCH (:Task)-[r:ANSWERS]->(:Task) RETURN count(r) AS n").single()["n"]
-        ranked = session.run("MATCH (b:Body) WHERE b.degree IS NOT NULL RETURN count(b) AS n").single()["n"]
+        ranked = session.run(
+            "MATCH (b:Body) WHERE b.degree IS NOT NULL RETURN count(b) AS n"
+        ).single()["n"]
     assert written and recorded == written and summary.loaded_documents == len(written)
     assert links > 0 and ranked > 0
     before = _state(settings)
@@ -105,7 +107,9 @@ def test_run_writes_typed_exports(built):
     imports = settings.path(settings.graph_dir) / "import"
     header = (imports / "nodes.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header[:2] == ["uri:ID", ":LABEL"]
-    assert {"degree:long", "betweenness:double", "docs:string[]", "altLabel:string[]"} <= set(header)
+    assert {"degree:long", "betweenness:double", "docs:string[]", "altLabel:string[]"} <= set(
+        header
+    )
     assert all(re.search(r":(long|double|boolean|string)(\[\])?$", col) for col in header[2:])
     rel_header = (imports / "relationships.csv").read_text(encoding="utf-8").splitlines()[0]
     assert rel_header == ":START_ID,:TYPE,:END_ID,docs:string[],score:double"
@@ -143,9 +147,15 @@ def test_trace_and_goal_agree_with_the_database(built):
     corpus = load_corpus(settings)
     body = "聊城市卫生健康委员会"
     traced = {(t.heading, t.role.value) for t in trace_body(body, corpus).tasks}
-    owners = {(g.task_heading, lead) for g in goal_owners("基层门急诊人次占比", corpus) for lead in g.leads}
+    owners = {
+        (g.task_heading, lead)
+        for g in goal_owners("基层门急诊人次占比", corpus)
+        for lead in g.leads
+    }
     with connect(settings) as conn:
-        rows = run_query(conn, parse_query_file(ROOT / "queries" / "goals_of_body.cypher"), {"body": body})[1]
+        rows = run_query(
+            conn, parse_query_file(ROOT / "queries" / "goals_of_body.cypher"), {"body": body}
+        )[1]
         owned = run_query(conn, parse_query_file(ROOT / "queries" / "owners_of_indicator.cypher"),
                           {"indicator": "基层门急诊人次占比"})[1]  # fmt: skip
     assert traced and traced == {(r["task"], r["role"]) for r in rows}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import opencc
@@ -25,7 +25,7 @@ TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 PINYIN_NOTE = re.compile(rf"[(（][a-z{TONED}]*[{TONED}][a-z{TONED}]*[)）]")
 
 
-@lru_cache(maxsize=None)
+@cache
 def seed(key: str) -> tuple[Article, ...]:
     name = SEEDS[key]
     return ingest_bytes(name, (RAW / name).read_bytes())
@@ -129,7 +129,14 @@ def test_ingest_004_publication_hint() -> None:
 
 def test_ingest_003_page_furniture_dropped() -> None:
     lines = lines_of("003")
-    for furniture in ("当前位置:", "公告内容", "草案内容", "草案解读", "公众意见及建议", "征集已结束"):
+    for furniture in (
+        "当前位置:",
+        "公告内容",
+        "草案内容",
+        "草案解读",
+        "公众意见及建议",
+        "征集已结束",
+    ):
         assert furniture not in lines
     assert not any(line.startswith(("联系电话", "电子邮箱", "联系人", "·")) for line in lines)
     assert "一、总体要求" in lines
@@ -155,7 +162,11 @@ def test_ingest_000_continuation_keeps_page_header_in_same_article() -> None:
 def test_ingest_001_newspaper_articles_and_hints() -> None:
     articles = seed("001")
     assert [a.hints.get("dateline") for a in articles] == [
-        "新华社北京3月23日电", "新华社北京3月23日电", "新华社北京3月23日电", None, "新华社北京3月23日电",
+        "新华社北京3月23日电",
+        "新华社北京3月23日电",
+        "新华社北京3月23日电",
+        None,
+        "新华社北京3月23日电",
     ]
     assert articles[0].text.split("\n")[-1].startswith("(三) 加强宣传引导")
     assert articles[1].text.endswith("2023年3月23日") and articles[2].text.endswith("2023年3月23日")
@@ -178,7 +189,10 @@ def test_ingest_pinyin_only_after_han_with_tone_marks() -> None:
 
 
 def test_ingest_full_width_forms_fold_to_ascii() -> None:
-    assert _one("到２０２５年，覆盖率达到９０％（含ＡＩ）：完成；").text == "到2025年,覆盖率达到90%(含AI):完成;"
+    assert (
+        _one("到２０２５年，覆盖率达到９０％（含ＡＩ）：完成；").text
+        == "到2025年,覆盖率达到90%(含AI):完成;"
+    )
 
 
 def test_ingest_html_inline_block_and_entities() -> None:
@@ -194,7 +208,9 @@ def test_ingest_html_inline_block_and_entities() -> None:
 
 
 def test_ingest_malformed_html_degrades_with_warning() -> None:
-    result = ingest_file("broken.html", "<p>加强基层医疗<span>卫生</span></p><p class=\"x\n<div>健全体系".encode())
+    result = ingest_file(
+        "broken.html", '<p>加强基层医疗<span>卫生</span></p><p class="x\n<div>健全体系'.encode()
+    )
     assert [a.text for a in result.articles] == ["加强基层医疗卫生\n健全体系"]
     assert any("malformed HTML" in w for w in result.warnings)
 
@@ -208,9 +224,12 @@ def test_ingest_markdown_reduced_to_text() -> None:
 @pytest.mark.parametrize(
     ("front", "title"),
     [
-        ('---\ntitle: "关于健全医疗体系的通知"\ndate: 2024-01-02\n---\n正文内容。', "关于健全医疗体系的通知"),
-        ('---\ntitle: [unclosed\ndate: 2024-01-02\n---\n正文内容。', "[unclosed"),
-        ('---\ntitle: 未闭合的头\ndate: 2024-01-02\n正文内容。', "未闭合的头"),
+        (
+            '---\ntitle: "关于健全医疗体系的通知"\ndate: 2024-01-02\n---\n正文内容。',
+            "关于健全医疗体系的通知",
+        ),
+        ("---\ntitle: [unclosed\ndate: 2024-01-02\n---\n正文内容。", "[unclosed"),
+        ("---\ntitle: 未闭合的头\ndate: 2024-01-02\n正文内容。", "未闭合的头"),
     ],
 )
 def test_ingest_front_matter_good_and_broken(front: str, title: str) -> None:
@@ -233,7 +252,10 @@ def test_ingest_newspaper_page_split_on_general_cues() -> None:
         ]
     )
     articles = ingest_bytes("page.txt", page.encode())
-    assert [a.hints.get("headline") for a in articles] == ["某省出台方案 加快推进县域医共体建设", "春季花卉展开幕"]
+    assert [a.hints.get("headline") for a in articles] == [
+        "某省出台方案 加快推进县域医共体建设",
+        "春季花卉展开幕",
+    ]
     assert [a.relevant for a in articles] == [True, False]
     assert [a.hints.get("dateline") for a in articles] == ["本报讯", "新华社杭州3月1日电"]
 
@@ -248,7 +270,11 @@ def test_ingest_web_page_without_newspaper_cues_stays_one_article() -> None:
     [
         ("健全公共卫生体系,完善医疗服务,推进分级诊疗,落实医保支付改革。", True),
         ("中国队在比赛中获得金牌,观众热烈欢呼,卫生间排起长队。" * 3, False),
-        ("推动构建网络空间、海洋、卫生健康等命运共同体,深化外交合作,促进共同发展和世界和平。" * 5, False),
+        (
+            "推动构建网络空间、海洋、卫生健康等命运共同体,深化外交合作,促进共同发展和世界和平。"
+            * 5,
+            False,
+        ),
     ],
 )
 def test_relevance_score_density(text: str, relevant: bool) -> None:
@@ -271,4 +297,7 @@ def test_ingest_generic_web_furniture_dropped_policy_lines_kept() -> None:
             "(一)健全公共卫生体系。到2025年,基层医疗卫生机构达标率达到90%以上。",
         ]
     )
-    assert _one(page).text == "【指导思想】\n一、总体要求\n(一)健全公共卫生体系。到2025年,基层医疗卫生机构达标率达到90%以上。"
+    assert (
+        _one(page).text
+        == "【指导思想】\n一、总体要求\n(一)健全公共卫生体系。到2025年,基层医疗卫生机构达标率达到90%以上。"
+    )

@@ -36,7 +36,9 @@ def raw_dir(tmp_path: Path) -> Path:
         shutil.copy(seed, raw / seed.name)
     (raw / "empty.txt").write_bytes(b"")
     (raw / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
-    (raw / "broken.md").write_text("---\ntitle: 无结束的头\n<p>加强医疗<span>卫生</span>服务体系建设\n", encoding="utf-8")
+    (raw / "broken.md").write_text(
+        "---\ntitle: 无结束的头\n<p>加强医疗<span>卫生</span>服务体系建设\n", encoding="utf-8"
+    )
     return raw
 
 
@@ -55,26 +57,40 @@ def test_ingest_cli_writes_articles_and_report(raw_dir: Path, tmp_path: Path) ->
     assert skipped["empty.txt"]["code"] == "E100" and "empty" in skipped["empty.txt"]["reason"]
     broken = next(i for i in report["inputs"] if i["source"] == "broken.md")
     assert broken["status"] == "ok" and broken["warnings"]
-    assert report["counts"] == {"files": 8, "ingested": 6, "skipped": 2, "articles": 11, "relevant": 6}
+    assert report["counts"] == {
+        "files": 8,
+        "ingested": 6,
+        "skipped": 2,
+        "articles": 11,
+        "relevant": 6,
+    }
 
 
 def test_ingest_cli_names_each_bad_file_on_one_line(raw_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["ingest", str(raw_dir), "--out", str(tmp_path / "o")])
-    skipped_lines = [line for line in result.stderr.splitlines() if line.startswith("policykg: skipped")]
+    skipped_lines = [
+        line for line in result.stderr.splitlines() if line.startswith("policykg: skipped")
+    ]
     assert len(skipped_lines) == 2
     assert any("empty.txt" in line for line in skipped_lines)
     assert any("image.png" in line and "binary" in line for line in skipped_lines)
 
 
 @pytest.mark.parametrize(("extra", "code"), [([], 0), (["--strict"], 1)])
-def test_ingest_cli_strict_exit_code(raw_dir: Path, tmp_path: Path, extra: list[str], code: int) -> None:
-    result = CliRunner().invoke(_app(), ["ingest", str(raw_dir), "--out", str(tmp_path / "o"), *extra])
+def test_ingest_cli_strict_exit_code(
+    raw_dir: Path, tmp_path: Path, extra: list[str], code: int
+) -> None:
+    result = CliRunner().invoke(
+        _app(), ["ingest", str(raw_dir), "--out", str(tmp_path / "o"), *extra]
+    )
     assert result.exit_code == code
     assert (tmp_path / "o" / "ingest_report.json").exists()  # written even when strict fails
 
 
 def test_ingest_cli_strict_passes_on_clean_input(tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), ["ingest", str(RAW), "--out", str(tmp_path / "o"), "--strict"])
+    result = CliRunner().invoke(
+        _app(), ["ingest", str(RAW), "--out", str(tmp_path / "o"), "--strict"]
+    )
     assert result.exit_code == 0
 
 

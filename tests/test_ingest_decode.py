@@ -73,10 +73,10 @@ def test_decode_crlf_line_ends_give_same_clean_text() -> None:
         (b"", "empty"),
         (b"  \n\t\n", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06", "binary"),
-        (bytes(range(0, 32)) * 4, "binary"),
+        (bytes(range(32)) * 4, "binary"),
         ("正文\x01\x02\x03\x04\x05".encode(), "binary"),
         (b"\x80\xff\x80\xff\xfe\x80" * 10, "cannot decode"),
-        ("<p></p><div><br/></div>".encode(), "no text left"),
+        (b"<p></p><div><br/></div>", "no text left"),
     ],
 )
 def test_ingest_bad_input_raises_input_error_naming_file(data: bytes, message: str) -> None:

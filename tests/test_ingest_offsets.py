@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -16,14 +16,17 @@ RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SEED_NAMES = sorted(p.name for p in RAW.iterdir() if p.is_file())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _seed(name: str) -> tuple[str, tuple[Article, ...]]:
     data = (RAW / name).read_bytes()
     return decode_raw(data)[0], ingest_bytes(name, data)
 
 
 def _boundaries(article: Article) -> list[int]:
-    return sorted({s.clean_start for s in article.offsets.segments} | {s.clean_end for s in article.offsets.segments})
+    return sorted(
+        {s.clean_start for s in article.offsets.segments}
+        | {s.clean_end for s in article.offsets.segments}
+    )
 
 
 ARTICLES = [(name, i) for name in SEED_NAMES for i in range(len(_seed(name)[1]))]
@@ -40,7 +43,10 @@ def test_offsets_segments_cover_clean_text(name: str, index: int) -> None:
     for seg in segments:
         if seg.linear and seg.clean_end - seg.clean_start:
             # identity runs are identical up to script/width folding
-            assert normalise_fragment(raw[seg.raw_start : seg.raw_end]).strip() == article.text[seg.clean_start : seg.clean_end].strip()
+            assert (
+                normalise_fragment(raw[seg.raw_start : seg.raw_end]).strip()
+                == article.text[seg.clean_start : seg.clean_end].strip()
+            )
 
 
 @pytest.mark.parametrize(("name", "index"), ARTICLES)
@@ -59,7 +65,9 @@ def test_offsets_fragment_property(data: st.DataObject) -> None:
     article = articles[index]
     bounds = _boundaries(article)
     i = data.draw(st.integers(0, len(bounds) - 2))
-    j = data.draw(st.integers(i + 1, min(len(bounds) - 1, i + data.draw(st.sampled_from([1, 3, 20, 10_000])))))
+    j = data.draw(
+        st.integers(i + 1, min(len(bounds) - 1, i + data.draw(st.sampled_from([1, 3, 20, 10_000]))))
+    )
     a, b = bounds[i], bounds[j]
     start, end = article.offsets.to_raw(a, b)
     assert normalise_fragment(raw[start:end]) == article.text[a:b]

@@ -21,9 +21,15 @@ TEXT = "（一）科学配置医疗资源。支持聊城市人民医院建设。
 
 def annotations(nlp: Language, text: str = TEXT) -> list[tuple]:
     doc = nlp.make_doc(text)
-    doc._.jurisdiction, doc._.level, doc._.sections = "聊城市", "municipal", [DocSection("i1", "item", "科学配置医疗资源", 0, len(text))]
+    doc._.jurisdiction, doc._.level, doc._.sections = (
+        "聊城市",
+        "municipal",
+        [DocSection("i1", "item", "科学配置医疗资源", 0, len(text))],
+    )
     doc = nlp(doc)
-    spans = sorted((s.start_char, s.end_char, s.label_, s._.canonical) for s in doc.spans["policykg"])
+    spans = sorted(
+        (s.start_char, s.end_char, s.label_, s._.canonical) for s in doc.spans["policykg"]
+    )
     links = [(link.body._.canonical, link.role) for link in doc._.responsibilities]
     return [tuple(t.is_sent_start for t in doc), spans, links]
 
@@ -31,7 +37,9 @@ def annotations(nlp: Language, text: str = TEXT) -> list[tuple]:
 @pytest.fixture(scope="module")
 def pkuseg_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model = tmp_path_factory.mktemp("pkuseg")
-    spacy_pkuseg.train(str(PKUSEG_DATA / "train.txt"), str(PKUSEG_DATA / "test.txt"), str(model), train_iter=1)
+    spacy_pkuseg.train(
+        str(PKUSEG_DATA / "train.txt"), str(PKUSEG_DATA / "test.txt"), str(model), train_iter=1
+    )
     return model
 
 
@@ -72,7 +80,10 @@ def test_build_nlp_pkuseg_without_model_is_a_clear_error(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("segmenter", [Segmenter.CHAR, Segmenter.JIEBA])
 def test_annotations_do_not_depend_on_the_segmenter(segmenter: Segmenter) -> None:
-    assert annotations(build_nlp(Settings(segmenter=segmenter)))[1:] == annotations(build_nlp(Settings()))[1:]
+    assert (
+        annotations(build_nlp(Settings(segmenter=segmenter)))[1:]
+        == annotations(build_nlp(Settings()))[1:]
+    )
 
 
 def test_sentences_split_at_terminators() -> None:
@@ -103,8 +114,21 @@ def test_pkuseg_pipeline_saves_and_loads(tmp_path: Path, pkuseg_model: Path) -> 
 
 WHITESPACE = [c for c in map(chr, range(0x3001)) if c.isspace()]
 TRICKY = [
-    "", " ", "  ", "\n", "卫生", " 卫生", "卫生 ", "卫生  健康", "卫生 \n 健康", "卫生\u3000健康", "\u00a0到 2025年",
-    "到2025年 ,完成 ", "(一) 科学配置\r\n\t资源 。", "".join(WHITESPACE), "甲" + " 乙".join(WHITESPACE) + " ",
+    "",
+    " ",
+    "  ",
+    "\n",
+    "卫生",
+    " 卫生",
+    "卫生 ",
+    "卫生  健康",
+    "卫生 \n 健康",
+    "卫生\u3000健康",
+    "\u00a0到 2025年",
+    "到2025年 ,完成 ",
+    "(一) 科学配置\r\n\t资源 。",
+    "".join(WHITESPACE),
+    "甲" + " 乙".join(WHITESPACE) + " ",
 ]
 
 
@@ -112,10 +136,16 @@ def _seed_texts() -> list[str]:
     from pipeline.ingest import ingest_bytes
 
     raw = ROOT / "data" / "raw"
-    return [article.text for path in sorted(raw.iterdir()) for article in ingest_bytes(path.name, path.read_bytes())]
+    return [
+        article.text
+        for path in sorted(raw.iterdir())
+        for article in ingest_bytes(path.name, path.read_bytes())
+    ]
 
 
-def _spacy_tokens(segmenter: str, text: str, pkuseg_model: Path | None = None) -> list[tuple[str, str]]:
+def _spacy_tokens(
+    segmenter: str, text: str, pkuseg_model: Path | None = None
+) -> list[tuple[str, str]]:
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": segmenter}}})
     if pkuseg_model is not None:
         nlp.tokenizer.initialize(pkuseg_model=str(pkuseg_model))
@@ -146,7 +176,9 @@ def test_word_alignment_is_spacys_and_refuses_words_not_in_the_text() -> None:
 
 
 @pytest.mark.parametrize("segmenter", [Segmenter.CHAR, Segmenter.JIEBA, Segmenter.PKUSEG])
-def test_the_pipeline_tokenizes_as_spacys_chinese_tokenizer(segmenter: Segmenter, pkuseg_model: Path) -> None:
+def test_the_pipeline_tokenizes_as_spacys_chinese_tokenizer(
+    segmenter: Segmenter, pkuseg_model: Path
+) -> None:
     model = pkuseg_model if segmenter is Segmenter.PKUSEG else None
     nlp = build_nlp(Settings(segmenter=segmenter, pkuseg_model=model))
     assert type(nlp.tokenizer).__module__ == "pipeline.nlp.segmenters"
@@ -160,15 +192,22 @@ def test_saved_pipeline_keeps_its_lexicons(tmp_path: Path) -> None:
     nlp = build_nlp(Settings())
     nlp.to_disk(tmp_path / "model")
     saved = tmp_path / "model" / "policykg_programmes" / "programmes.yaml"
-    assert saved.is_file() and (tmp_path / "model" / "policykg_responsibilities" / "bodies.tsv").is_file()
+    assert (
+        saved.is_file()
+        and (tmp_path / "model" / "policykg_responsibilities" / "bodies.tsv").is_file()
+    )
     # An analyst's edit to the saved lexicon changes what the loaded pipeline finds.
-    text = saved.read_text(encoding="utf-8").replace('suffixes: ["专项行动",', 'suffixes: ["示范创建", "专项行动",')
+    text = saved.read_text(encoding="utf-8").replace(
+        'suffixes: ["专项行动",', 'suffixes: ["示范创建", "专项行动",'
+    )
     saved.write_text(text, encoding="utf-8")
     sentence = "深入开展健康乡村示范创建,推进爱国卫生运动。"
 
     def programmes(pipeline) -> list[str]:
         doc = pipeline(sentence)
-        return [s._.programme_name for s in doc.spans.get("policykg", []) if s.label_ == "PROGRAMME"]
+        return [
+            s._.programme_name for s in doc.spans.get("policykg", []) if s.label_ == "PROGRAMME"
+        ]
 
     assert programmes(nlp) == ["爱国卫生运动"]
     assert programmes(spacy.load(tmp_path / "model")) == ["健康乡村示范创建", "爱国卫生运动"]
@@ -182,24 +221,37 @@ def test_component_reads_lexicons_from_its_resources_dir(tmp_path: Path) -> None
     for name in ("responsibility_cues.yaml", "bodies.tsv", "places.tsv"):
         shutil.copyfile(RESOURCES_DIR / name, tmp_path / name)
     cues = tmp_path / "responsibility_cues.yaml"
-    cues.write_text(cues.read_text(encoding="utf-8").replace("lead_labels: [", "lead_labels: [总牵头单位, "), encoding="utf-8")
+    cues.write_text(
+        cues.read_text(encoding="utf-8").replace("lead_labels: [", "lead_labels: [总牵头单位, "),
+        encoding="utf-8",
+    )
     nlp = spacy.blank("zh")
     nlp.add_pipe("policykg_responsibilities", config={"resources_dir": str(tmp_path)})
     doc = nlp.make_doc("(一)甲任务。(总牵头单位:市卫生健康委)")
     doc._.jurisdiction, doc._.level = "聊城市", "municipal"
     doc._.sections = [DocSection("i1", "item", "甲任务", 0, len(doc.text))]
     doc = nlp(doc)
-    assert [(link.body._.canonical, link.role) for link in doc._.responsibilities] == [("聊城市卫生健康委员会", "lead")]
+    assert [(link.body._.canonical, link.role) for link in doc._.responsibilities] == [
+        ("聊城市卫生健康委员会", "lead")
+    ]
 
 
-EVAL_SETS = (ROOT.parent / "shared" / "eval" / "dev", ROOT.parent / "shared" / "eval" / "dev2", ROOT / "tests/data/eval/written")
+EVAL_SETS = (
+    ROOT.parent / "shared" / "eval" / "dev",
+    ROOT.parent / "shared" / "eval" / "dev2",
+    ROOT / "tests/data/eval/written",
+)
 
 
 def _eval_raw_files() -> list[Path]:
-    return sorted(p for s in EVAL_SETS if (s / "raw").is_dir() for p in (s / "raw").iterdir() if p.is_file())
+    return sorted(
+        p for s in EVAL_SETS if (s / "raw").is_dir() for p in (s / "raw").iterdir() if p.is_file()
+    )
 
 
-def test_saved_and_loaded_pipeline_gives_the_same_facts_on_every_eval_document(tmp_path: Path) -> None:
+def test_saved_and_loaded_pipeline_gives_the_same_facts_on_every_eval_document(
+    tmp_path: Path,
+) -> None:
     """The components keep their lexicons through to_disk/spacy.load: the saved pipeline finds the
     same gold-format facts as the built one on every document of the eval sets beside the project
     (the written set at least)."""

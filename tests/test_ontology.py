@@ -16,13 +16,18 @@ from pipeline.rdf.namespace import ONTOLOGY_IRI, ORG, PK
 from pipeline.rdf.validate import load_ontology
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_rdf_build import sample_records  # noqa: E402
+from test_rdf_build import sample_records
 
-from pipeline.rdf import document_graph  # noqa: E402
+from pipeline.rdf import document_graph
 
 PK_NS = ONTOLOGY_IRI + "#"
-DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-                     OWL.NamedIndividual)
+DECLARATION_TYPES = (
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    OWL.NamedIndividual,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +36,12 @@ def ontology() -> Graph:
 
 
 def _pk_terms_declared(ontology: Graph) -> set[URIRef]:
-    return {s for t in DECLARATION_TYPES for s in ontology.subjects(RDF.type, t)
-            if isinstance(s, URIRef) and str(s).startswith(PK_NS)}
+    return {
+        s
+        for t in DECLARATION_TYPES
+        for s in ontology.subjects(RDF.type, t)
+        if isinstance(s, URIRef) and str(s).startswith(PK_NS)
+    }
 
 
 def test_ontology_is_an_owl_ontology(ontology: Graph) -> None:
@@ -54,7 +63,9 @@ def test_ontology_every_term_has_label_and_definition(ontology: Graph, lang: str
     missing = []
     for term in sorted(_pk_terms_declared(ontology)):
         labels = {o.language for o in ontology.objects(term, RDFS.label)}
-        definitions = {o.language for p in (SKOS.definition, RDFS.comment) for o in ontology.objects(term, p)}
+        definitions = {
+            o.language for p in (SKOS.definition, RDFS.comment) for o in ontology.objects(term, p)
+        }
         if lang not in labels or lang not in definitions:
             missing.append(str(term))
     assert missing == []
@@ -77,13 +88,17 @@ def test_ontology_every_term_has_label_and_definition(ontology: Graph, lang: str
         (PK.documentNumber, RDFS.subPropertyOf, DCTERMS.identifier),
     ],
 )
-def test_ontology_reuses_w3c_vocabularies(ontology: Graph, term: URIRef, relation: URIRef, reused: URIRef) -> None:
+def test_ontology_reuses_w3c_vocabularies(
+    ontology: Graph, term: URIRef, relation: URIRef, reused: URIRef
+) -> None:
     assert (term, relation, reused) in ontology
 
 
 def test_ontology_kind_codes_match_build_tables(ontology: Graph) -> None:
     body_codes = {str(code): cls for cls, code in ontology.subject_objects(PK.bodyKindCode)}
-    institution_codes = {str(code): cls for cls, code in ontology.subject_objects(PK.institutionKindCode)}
+    institution_codes = {
+        str(code): cls for cls, code in ontology.subject_objects(PK.institutionKindCode)
+    }
     assert body_codes == BODY_KIND_CLASSES
     assert institution_codes == INSTITUTION_KIND_CLASSES
 
@@ -94,8 +109,20 @@ def test_ontology_loads_in_owlready2_and_is_consistent(ontology: Graph, tmp_path
     world = owlready2.World()
     onto = world.get_ontology(path.as_uri()).load()
     names = {c.name for c in onto.classes()}
-    assert {"PolicyDocument", "Task", "Goal", "Target", "Indicator", "Deadline", "Programme", "Body",
-            "Institution", "Jurisdiction", "Mention", "Responsibility"} <= names
+    assert {
+        "PolicyDocument",
+        "Task",
+        "Goal",
+        "Target",
+        "Indicator",
+        "Deadline",
+        "Programme",
+        "Body",
+        "Institution",
+        "Jurisdiction",
+        "Mention",
+        "Responsibility",
+    } <= names
     with onto:
         owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     assert list(world.inconsistent_classes()) == []

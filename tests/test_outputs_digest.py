@@ -51,7 +51,11 @@ def test_seed_build_writes_the_recorded_bytes(tmp_path: Path, workers: int) -> N
     assert not summary.skipped
     written = _digests(tmp_path / "data")
     if os.environ.get("POLICYKG_UPDATE_DIGESTS") == "1" and workers == 1:
-        DIGESTS.write_text("".join(f"{d}  {n}\n" for n, d in sorted(written.items())), encoding="utf-8")
+        DIGESTS.write_text(
+            "".join(f"{d}  {n}\n" for n, d in sorted(written.items())), encoding="utf-8"
+        )
     recorded = _recorded()
-    changed = sorted(name for name in written.keys() | recorded.keys() if written.get(name) != recorded.get(name))
+    changed = sorted(
+        name for name in written.keys() | recorded.keys() if written.get(name) != recorded.get(name)
+    )
     assert not changed, f"outputs differ from {DIGESTS.name}: {changed[:10]}"

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.errors import QueryError
 from pipeline.graphdb.queries import (
-    check_read_only, list_queries, parse_query_file, run_query,
+    check_read_only,
+    list_queries,
+    parse_query_file,
+    run_query,
 )  # fmt: skip
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-QUERIES = {q.name: q for q in [parse_query_file(p) for p in sorted((ROOT / "queries").glob("*.cypher"))]}
+QUERIES = {
+    q.name: q for q in [parse_query_file(p) for p in sorted((ROOT / "queries").glob("*.cypher"))]
+}
 PARAMS = {"body": "卫生健康委", "indicator": "门急诊", "year": 2025, "programme": "千县工程",
           "document": "中办发", "fact": "/lead/"}  # fmt: skip
 
@@ -23,7 +29,9 @@ def test_every_query_file_has_a_header():
         assert set(query.parameters) <= set(PARAMS)
 
 
-@pytest.mark.parametrize("text", ["MATCH (n) DETACH DELETE n", "MATCH (n) SET n.x = 1", "CREATE (n)"])
+@pytest.mark.parametrize(
+    "text", ["MATCH (n) DETACH DELETE n", "MATCH (n) SET n.x = 1", "CREATE (n)"]
+)
 def test_check_read_only_refuses_writes(text):
     with pytest.raises(QueryError):
         check_read_only(text)
@@ -65,7 +73,9 @@ def test_owners_of_indicator_finds_lead_of_primary_care_target(loaded):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("alias", ["卫生健康委", "市卫健委", "聊城市卫健委", "聊城市卫生健康委员会"])
+@pytest.mark.parametrize(
+    "alias", ["卫生健康委", "市卫健委", "聊城市卫健委", "聊城市卫生健康委员会"]
+)
 def test_goals_of_body_matches_any_alias(loaded, alias):
     query = QUERIES["goals_of_body"]
     rows = run_query(loaded, query, {"body": alias})[1]
@@ -76,7 +86,9 @@ def test_goals_of_body_matches_any_alias(loaded, alias):
 @pytest.mark.integration
 def test_programme_tasks_links_qianxian_to_county_medical_community(loaded):
     rows = _run(loaded, "programme_tasks")
-    assert any(r["programme"] == "千县工程" and r["task"] == "全面推进紧密型县域医共体建设" for r in rows)
+    assert any(
+        r["programme"] == "千县工程" and r["task"] == "全面推进紧密型县域医共体建设" for r in rows
+    )
 
 
 @pytest.mark.integration
@@ -196,7 +208,9 @@ def _node_count(settings) -> int:
 @pytest.mark.integration
 @pytest.mark.parametrize("text", [t for t in BYPASSES if "unterminated" not in t and "apoc" not in t
                                   and "INSERT" not in t and "CALL (n)" not in t])  # fmt: skip
-def test_run_read_only_server_refuses_writes_without_the_text_check(graph, graph_server, monkeypatch, text):
+def test_run_read_only_server_refuses_writes_without_the_text_check(
+    graph, graph_server, monkeypatch, text
+):
     # The server's read-only path alone must refuse: switch the text check off.
     from pipeline.graphdb import queries
 
@@ -257,7 +271,10 @@ def test_run_read_only_uses_a_read_session_on_neo4j():
             modes.append(kwargs.get("default_access_mode"))
             return Session()
 
-    assert run_read_only(Connection(Driver(), Dialect.NEO4J, None), "RETURN 1 AS x", {}) == (["x"], [])
+    assert run_read_only(Connection(Driver(), Dialect.NEO4J, None), "RETURN 1 AS x", {}) == (
+        ["x"],
+        [],
+    )
     assert modes == ["READ"]
     with pytest.raises(QueryError, match="read-only path"):  # a remote FalkorDB (no Redis port)
         run_read_only(FalkorDBConnection(Driver(), Dialect.FALKORDB, None), "RETURN 1", {})
@@ -305,12 +322,19 @@ def test_query_csv_joins_lists_and_writes_whole_numbers(loaded, engine_seed_grap
     assert "聊城市卫生健康委员会、" in bodies and "[" not in bodies and '"' not in bodies
     due = _csv(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=2025")
     primary = next(r for r in due if r["indicator"] == "基层门急诊人次占比")
-    assert (primary["comparator"], primary["value"], primary["unit"], primary["deadline"]) == ("≥", "65", "%", "2025")
+    assert (primary["comparator"], primary["value"], primary["unit"], primary["deadline"]) == (
+        "≥",
+        "65",
+        "%",
+        "2025",
+    )
     assert not any(r["value"].endswith(".0") for r in due)
 
 
 @pytest.mark.integration
-def test_query_cascade_and_documents_citing_list_each_pair_once(loaded, engine_seed_graph, monkeypatch):
+def test_query_cascade_and_documents_citing_list_each_pair_once(
+    loaded, engine_seed_graph, monkeypatch
+):
     citing = _csv(monkeypatch, engine_seed_graph, "documents_citing", "-p", "document=中办发")
     pairs = [(r["cited"], r["citing"]) for r in citing]
     assert len(pairs) == len(set(pairs)) >= 1
@@ -324,7 +348,10 @@ def test_query_cascade_and_documents_citing_list_each_pair_once(loaded, engine_s
 @pytest.mark.integration
 def test_query_year_in_chinese_numerals_reads_as_digits(loaded, engine_seed_graph, monkeypatch):
     digits = _csv(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=2025")
-    assert digits and _csv(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=二〇二五") == digits
+    assert (
+        digits
+        and _csv(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=二〇二五") == digits
+    )
     code, out, err = _cli(monkeypatch, engine_seed_graph, "due_by_year", "-p", "year=明年")
     assert code == 2 and out == "" and "year='明年' is not a whole number" in err
 
@@ -333,28 +360,43 @@ def test_query_year_in_chinese_numerals_reads_as_digits(loaded, engine_seed_grap
 def test_query_table_and_json_end_with_newline(loaded, engine_seed_graph, monkeypatch):
     import json
 
-    code, out, _ = _cli(monkeypatch, engine_seed_graph, "owners_of_indicator", "-p", "indicator=门急诊")
+    code, out, _ = _cli(
+        monkeypatch, engine_seed_graph, "owners_of_indicator", "-p", "indicator=门急诊"
+    )
     assert code == 0 and out.endswith("\n") and "65.0" not in out and "≥" in out
-    code, out, _ = _cli(monkeypatch, engine_seed_graph, "owners_of_indicator", "-p", "indicator=门急诊",
-                        "--format", "json")
+    code, out, _ = _cli(
+        monkeypatch,
+        engine_seed_graph,
+        "owners_of_indicator",
+        "-p",
+        "indicator=门急诊",
+        "--format",
+        "json",
+    )
     assert code == 0 and out.endswith("]\n")
     assert {"indicator": "基层门急诊人次占比", "comparator": "≥", "value": 65, "unit": "%", "deadline": "2025",
             "task": "筑牢基层服务网底", "body": "聊城市卫生健康委员会", "role": "lead"} in json.loads(out)  # fmt: skip
 
 
 @pytest.mark.integration
-def test_query_typo_gives_the_servers_message_with_its_place(loaded, engine_seed_graph, monkeypatch):
+def test_query_typo_gives_the_servers_message_with_its_place(
+    loaded, engine_seed_graph, monkeypatch
+):
     code, _, err = _cli(monkeypatch, engine_seed_graph, "--cypher", "MATCH (n)\nRETRUN n")
     assert code == 2
     assert "unknown error" not in err.lower() and "line 2" in err and "column" in err
 
 
 @pytest.mark.integration
-def test_named_query_typo_over_bolt_gives_the_servers_message(loaded, engine_seed_graph, monkeypatch, tmp_path):
+def test_named_query_typo_over_bolt_gives_the_servers_message(
+    loaded, engine_seed_graph, monkeypatch, tmp_path
+):
     # Named queries run over Bolt, where FalkorDB sends a code but no message.
     (tmp_path / "broken.cypher").write_text(
         "// title: t\n// description: d\n// params: (none)\n// example: policykg query broken\n"
-        "MATCH (t:Task)\nRETURN t.heading AS task ORDERBY task\n", encoding="utf-8")
+        "MATCH (t:Task)\nRETURN t.heading AS task ORDERBY task\n",
+        encoding="utf-8",
+    )
     settings = engine_seed_graph.with_overrides(queries_dir=tmp_path)
     code, _, err = _cli(monkeypatch, settings, "broken")
     assert code == 2

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from test_queries import QUERIES
 
 from pipeline.cli.query_output import (
-    cell_text, csv_text, declared_types, falkordb_message, json_text, named_params, split_pairs,
+    cell_text,
+    csv_text,
+    declared_types,
+    falkordb_message,
+    json_text,
+    named_params,
+    split_pairs,
 )  # fmt: skip
 from pipeline.errors import QueryError
-from test_queries import QUERIES
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -25,7 +31,8 @@ def test_cell_text_reads_right(value, text):
 def test_csv_text_joins_lists_and_ends_with_newline():
     rows = [{"task": "筑牢基层服务网底", "value": 65.0, "bodies": ["市卫健委", "市财政局"]}]
     assert csv_text(["task", "value", "bodies"], rows) == (
-        "task,value,bodies\n筑牢基层服务网底,65,市卫健委、市财政局\n")
+        "task,value,bodies\n筑牢基层服务网底,65,市卫健委、市财政局\n"
+    )
     assert csv_text(["a"], []) == "a\n"
 
 
@@ -35,10 +42,14 @@ def test_json_text_has_whole_numbers_and_ends_with_newline():
     assert text.endswith("]\n")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("2025", 2025), ("二〇二五", 2025), ("两千零二十五", 2025)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("2025", 2025), ("二〇二五", 2025), ("两千零二十五", 2025)]
+)
 def test_year_parameter_understands_chinese_numerals(raw, expected):
     query = QUERIES["due_by_year"]
-    assert named_params(query.name, query.parameters, query.declared, {"year": raw}) == {"year": expected}
+    assert named_params(query.name, query.parameters, query.declared, {"year": raw}) == {
+        "year": expected
+    }
 
 
 @pytest.mark.parametrize("raw", ["明年", "2025年", "2025.5", ""])
@@ -50,7 +61,9 @@ def test_year_parameter_refuses_what_is_no_year(raw):
 
 def test_text_parameter_stays_text_even_when_it_is_digits():
     query = QUERIES["documents_citing"]
-    assert named_params(query.name, query.parameters, query.declared, {"document": "2023"}) == {"document": "2023"}
+    assert named_params(query.name, query.parameters, query.declared, {"document": "2023"}) == {
+        "document": "2023"
+    }
 
 
 def test_unknown_parameter_is_refused_with_the_ones_the_query_takes():
@@ -78,6 +91,8 @@ def test_split_pairs_refuses_a_pair_without_key_or_value(pair):
 
 
 def test_falkordb_message_keeps_line_and_column():
-    said = falkordb_message("errMsg: Invalid input 'N': expected a label line: 2, column: 5, offset: 20 "
-                            "errCtx: MATCH (n:) RETURN n errCtxOffset: 9")
+    said = falkordb_message(
+        "errMsg: Invalid input 'N': expected a label line: 2, column: 5, offset: 20 "
+        "errCtx: MATCH (n:) RETURN n errCtxOffset: 9"
+    )
     assert said.startswith("Invalid input 'N': expected a label (line 2, column 5")

@@ -35,7 +35,15 @@ def test_raw_dir_entries_follows_links_only_inside(tmp_path):
     files, skipped = raw_dir_entries(raw)
     assert [p.name for p in files] == ["a.txt", "alias.txt", "inner_link.txt"]
     reasons = {p.name: reason for p, reason in skipped}
-    assert set(reasons) == {"dir.txt", "sub", "passwd.txt", "up.txt", "dangling.txt", "loop.txt", "pipe.txt"}
+    assert set(reasons) == {
+        "dir.txt",
+        "sub",
+        "passwd.txt",
+        "up.txt",
+        "dangling.txt",
+        "loop.txt",
+        "pipe.txt",
+    }
     assert "outside" in reasons["passwd.txt"] and "outside" in reasons["up.txt"]
     assert "directory" in reasons["dir.txt"] and "regular" in reasons["pipe.txt"]
 
@@ -81,10 +89,23 @@ COLLIDING = [
 def test_source_key_and_document_iri_differ_for_different_names(first, second):
     assert source_key(first) != source_key(second)
     assert document_iri(f"{source_key(first)}#0") != document_iri(f"{source_key(second)}#0")
-    assert record_path(Path("d"), f"{source_key(first)}#0") != record_path(Path("d"), f"{source_key(second)}#0")
+    assert record_path(Path("d"), f"{source_key(first)}#0") != record_path(
+        Path("d"), f"{source_key(second)}#0"
+    )
 
 
-@pytest.mark.parametrize("name", ["a\nb.txt", "a\rb.txt", "tab\there.txt", "\x00.txt", "rtl\u202etxt.exe", "", "x" * 300 + ".txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a\nb.txt",
+        "a\rb.txt",
+        "tab\there.txt",
+        "\x00.txt",
+        "rtl\u202etxt.exe",
+        "",
+        "x" * 300 + ".txt",
+    ],
+)
 def test_source_key_refuses_unsafe_names(name):
     with pytest.raises(InputError):
         source_key(name)

@@ -37,9 +37,15 @@ from pipeline.models import (
     Target,
 )
 from pipeline.rdf import document_graph, iris
-from pipeline.rdf.build import corpus_graph, document_triples
 from pipeline.rdf import export as rdf_export
-from pipeline.rdf.export import jsonld_text, merge_ntriples, merge_sorted_files, ntriples_text, turtle_text
+from pipeline.rdf.build import corpus_graph, document_triples
+from pipeline.rdf.export import (
+    jsonld_text,
+    merge_ntriples,
+    merge_sorted_files,
+    ntriples_text,
+    turtle_text,
+)
 from pipeline.rdf.namespace import PK, PROV, RDF, SKOS, TIME, XSD
 
 RAW_SHIFT = 7  # the raw file has 7 characters of noise before the article
@@ -61,7 +67,7 @@ def _span(text: str, needle: str, after: int = 0) -> tuple[int, int]:
 def _sentence_spans() -> tuple[Span, ...]:
     spans, start = [], 0
     for match in re.finditer(r"[。\n]", TEXT):
-        if TEXT[start:match.end()].strip():
+        if TEXT[start : match.end()].strip():
             spans.append(Span(start, match.end()))
         start = match.end()
     return tuple(spans)
@@ -72,60 +78,126 @@ SENTENCES = _sentence_spans()
 
 def _prov(needle: str, source: str = "900_sample.txt", doc_id: str = "900_sample#0") -> Provenance:
     start, end = _span(TEXT, needle)
-    sentence = next(TEXT[s.start:s.end].strip() for s in SENTENCES if s.start <= start < s.end)
+    sentence = next(TEXT[s.start : s.end].strip() for s in SENTENCES if s.start <= start < s.end)
     return Provenance(source, doc_id, start, end, start + RAW_SHIFT, end + RAW_SHIFT, sentence)
 
 
-def _section(section_id: str, kind: SectionKind, marker: str, ordinal: int, heading: str,
-             parent: str | None) -> Section:
+def _section(
+    section_id: str, kind: SectionKind, marker: str, ordinal: int, heading: str, parent: str | None
+) -> Section:
     heading_start, heading_end = _span(TEXT, heading)
-    return Section(section_id, kind, marker, ordinal, heading, heading_start - len(marker),
-                   len(TEXT), heading_start, heading_end, parent)
+    return Section(
+        section_id,
+        kind,
+        marker,
+        ordinal,
+        heading,
+        heading_start - len(marker),
+        len(TEXT),
+        heading_start,
+        heading_end,
+        parent,
+    )
 
 
 def sample_records(doc_id: str = "900_sample#0") -> tuple[Document, DocumentFacts]:
     """A small literal document with one fact of every kind."""
     source = doc_id.split("#")[0] + ".txt"
     article = Article(
-        doc_id=doc_id, source=source, source_sha256="0" * 64, index=0, text=TEXT,
+        doc_id=doc_id,
+        source=source,
+        source_sha256="0" * 64,
+        index=0,
+        text=TEXT,
         offsets=OffsetMap((Segment(0, len(TEXT), RAW_SHIFT, RAW_SHIFT + len(TEXT)),)),
-        encoding="utf-8", source_format=SourceFormat.TEXT, relevant=True, relevance_score=0.9,
+        encoding="utf-8",
+        source_format=SourceFormat.TEXT,
+        relevant=True,
+        relevance_score=0.9,
     )
     metadata = DocumentMetadata(
-        title="聊城市完善医疗卫生服务体系的实施方案", doc_number=None, issuer_names=("市卫生健康委",),
-        date="2024-03-05", level=Level.MUNICIPAL, jurisdiction="聊城市", doc_type="实施方案",
+        title="聊城市完善医疗卫生服务体系的实施方案",
+        doc_number=None,
+        issuer_names=("市卫生健康委",),
+        date="2024-03-05",
+        level=Level.MUNICIPAL,
+        jurisdiction="聊城市",
+        doc_type="实施方案",
         plan_period_end="2025",
     )
-    cite_start, cite_end = _span(TEXT, "《关于进一步完善医疗卫生服务体系的意见》(中办发〔2023〕10号)")
-    citations = (Citation("关于进一步完善医疗卫生服务体系的意见", "中办发〔2023〕10号",
-                          CitationRelation.IMPLEMENTS, cite_start, cite_end),)
+    cite_start, cite_end = _span(
+        TEXT, "《关于进一步完善医疗卫生服务体系的意见》(中办发〔2023〕10号)"
+    )
+    citations = (
+        Citation(
+            "关于进一步完善医疗卫生服务体系的意见",
+            "中办发〔2023〕10号",
+            CitationRelation.IMPLEMENTS,
+            cite_start,
+            cite_end,
+        ),
+    )
     sections = (
         _section("p1", SectionKind.PART, "一、", 1, "重点任务", None),
         _section("p1.i1", SectionKind.ITEM, "(一)", 1, "筑牢基层服务网底", "p1"),
         _section("p1.i2", SectionKind.ITEM, "(二)", 2, "强化公共卫生", "p1"),
     )
     document = Document(article, metadata, citations, sections, SENTENCES)
-    p = lambda needle: _prov(needle, source, doc_id)  # noqa: E731
-    health = Body("聊城市卫生健康委员会", Level.MUNICIPAL, "聊城市", "department",
-                  ("市卫生健康委", "市卫健委"), "聊城市人民政府")
+    p = lambda needle: _prov(needle, source, doc_id)
+    health = Body(
+        "聊城市卫生健康委员会",
+        Level.MUNICIPAL,
+        "聊城市",
+        "department",
+        ("市卫生健康委", "市卫健委"),
+        "聊城市人民政府",
+    )
     finance = Body("聊城市财政局", Level.MUNICIPAL, "聊城市", "department", ("市财政局",), None)
     duty = "(责任单位:市卫生健康委、市财政局,列第一位者为牵头单位)"
     facts = DocumentFacts(
-        doc_id=doc_id, source=source, issuers=("聊城市卫生健康委员会",), bodies=(health, finance),
-        body_mentions=(BodyMention("市卫生健康委", "聊城市卫生健康委员会", p("市卫生健康委")),
-                       BodyMention("市财政局", "聊城市财政局", p("市财政局"))),
+        doc_id=doc_id,
+        source=source,
+        issuers=("聊城市卫生健康委员会",),
+        bodies=(health, finance),
+        body_mentions=(
+            BodyMention("市卫生健康委", "聊城市卫生健康委员会", p("市卫生健康委")),
+            BodyMention("市财政局", "聊城市财政局", p("市财政局")),
+        ),
         institutions=(InstitutionMention("聊城市人民医院", "hospital", p("聊城市人民医院")),),
         responsibilities=(
-            Responsibility("p1.i1", "筑牢基层服务网底", "聊城市卫生健康委员会", Role.LEAD,
-                           "市卫生健康委", p(duty)),
-            Responsibility("p1.i1", "筑牢基层服务网底", "聊城市财政局", Role.SUPPORT, "市财政局",
-                           p(duty)),
+            Responsibility(
+                "p1.i1",
+                "筑牢基层服务网底",
+                "聊城市卫生健康委员会",
+                Role.LEAD,
+                "市卫生健康委",
+                p(duty),
+            ),
+            Responsibility(
+                "p1.i1", "筑牢基层服务网底", "聊城市财政局", Role.SUPPORT, "市财政局", p(duty)
+            ),
         ),
         targets=(
-            Target("p1.i1", "筑牢基层服务网底", "基层门急诊人次占比", Comparator.GE, 65.0, "%",
-                   Deadline("到2025年", "2025", 2025), p("基层门急诊人次占比达到65%以上")),
-            Target("p1.i2", "强化公共卫生", "每千人口执业医师数", Comparator.ABOUT, 3.2, "人",
-                   None, p("每千人口执业医师数达到3.2人左右")),
+            Target(
+                "p1.i1",
+                "筑牢基层服务网底",
+                "基层门急诊人次占比",
+                Comparator.GE,
+                65.0,
+                "%",
+                Deadline("到2025年", "2025", 2025),
+                p("基层门急诊人次占比达到65%以上"),
+            ),
+            Target(
+                "p1.i2",
+                "强化公共卫生",
+                "每千人口执业医师数",
+                Comparator.ABOUT,
+                3.2,
+                "人",
+                None,
+                p("每千人口执业医师数达到3.2人左右"),
+            ),
         ),
         programmes=(ProgrammeMention("“千县工程”", "p1.i1", p("千县工程")),),
     )
@@ -168,8 +240,14 @@ def test_iris_same_name_same_iri_across_documents() -> None:
 
 
 def test_iris_accepted_by_second_parser(sample_graph: Graph) -> None:
-    names = ["聊城市卫生健康委员会", "国办发〔2022〕11号", "A/B 计划 (试点)", "“健康中国·2030”", "50%"]
-    lines = "".join(f"<{iris.body_iri(n)}> <http://example.org/p> \"{n}\" .\n" for n in names)
+    names = [
+        "聊城市卫生健康委员会",
+        "国办发〔2022〕11号",
+        "A/B 计划 (试点)",
+        "“健康中国·2030”",
+        "50%",
+    ]
+    lines = "".join(f'<{iris.body_iri(n)}> <http://example.org/p> "{n}" .\n' for n in names)
     parsed = list(pyoxigraph.parse(lines.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES))
     assert [q.subject.value for q in parsed] == [str(iris.body_iri(n)) for n in names]
 
@@ -191,14 +269,18 @@ def test_document_graph_document_metadata(sample_graph: Graph) -> None:
 def test_document_graph_task_hierarchy(sample_graph: Graph) -> None:
     item = iris.task_iri("900_sample#0", "p1.i1")
     assert sample_graph.value(item, PK.partOf) == iris.task_iri("900_sample#0", "p1")
-    assert sample_graph.value(iris.task_iri("900_sample#0", "p1"), PK.partOf) == iris.document_iri("900_sample#0")
+    assert sample_graph.value(iris.task_iri("900_sample#0", "p1"), PK.partOf) == iris.document_iri(
+        "900_sample#0"
+    )
     assert str(sample_graph.value(item, PK.heading)) == "筑牢基层服务网底"
     heading_mention = sample_graph.value(item, PROV.wasDerivedFrom)
     start = int(sample_graph.value(heading_mention, PK.startOffset))
     assert int(sample_graph.value(heading_mention, PK.rawStart)) == start + RAW_SHIFT
 
 
-def test_document_graph_responsibility_is_reified_with_role_and_provenance(sample_graph: Graph) -> None:
+def test_document_graph_responsibility_is_reified_with_role_and_provenance(
+    sample_graph: Graph,
+) -> None:
     node = iris.responsibility_iri("900_sample#0", "p1.i1", "support", "聊城市财政局")
     assert sample_graph.value(node, PK.role) == PK.SupportRole
     assert sample_graph.value(node, PK.responsibleBody) == iris.body_iri("聊城市财政局")
@@ -216,10 +298,16 @@ def test_document_graph_target_value_unit_deadline(sample_graph: Graph) -> None:
     deadline = sample_graph.value(target, PK.hasDeadline)
     assert sample_graph.value(deadline, TIME.inXSDgYear) == Literal("2025", datatype=XSD.gYear)
     mention = sample_graph.value(target, PROV.wasDerivedFrom)
-    start, end = int(sample_graph.value(mention, PK.startOffset)), int(sample_graph.value(mention, PK.endOffset))
+    start, end = (
+        int(sample_graph.value(mention, PK.startOffset)),
+        int(sample_graph.value(mention, PK.endOffset)),
+    )
     assert TEXT[start:end] == "基层门急诊人次占比达到65%以上"
     raw_start = int(sample_graph.value(mention, PK.rawStart))
-    assert (raw_start - start, str(sample_graph.value(mention, PK.sourceFile))) == (RAW_SHIFT, "900_sample.txt")
+    assert (raw_start - start, str(sample_graph.value(mention, PK.sourceFile))) == (
+        RAW_SHIFT,
+        "900_sample.txt",
+    )
 
 
 def test_document_graph_target_without_deadline_is_open(sample_graph: Graph) -> None:
@@ -232,7 +320,10 @@ def test_document_graph_body_kind_parent_and_aliases(sample_graph: Graph) -> Non
     body = iris.body_iri("聊城市卫生健康委员会")
     assert (body, RDF.type, PK.Department) in sample_graph
     assert sample_graph.value(body, PK.subOrganizationOf) == iris.body_iri("聊城市人民政府")
-    assert {str(a) for a in sample_graph.objects(body, SKOS.altLabel)} == {"市卫生健康委", "市卫健委"}
+    assert {str(a) for a in sample_graph.objects(body, SKOS.altLabel)} == {
+        "市卫生健康委",
+        "市卫健委",
+    }
 
 
 def test_document_graph_programme_and_institution_have_mentions(sample_graph: Graph) -> None:
@@ -279,10 +370,22 @@ def _rdflib_ntriples(graph: Graph) -> str:
 
 def test_ntriples_are_rdflibs_for_every_kind_of_term() -> None:
     graph = Graph()
-    s, p = URIRef("https://w3id.org/policykg/id/test/s"), URIRef("https://w3id.org/policykg/ontology#p")
-    for value in (Literal('引号"反斜杠\\换行\n回车\r制表\t'), Literal(7), Literal(True), Literal(0.1),
-                  Literal("65.0", datatype=XSD.decimal), Literal("2025", datatype=XSD.gYear),
-                  Literal("卫生健康委", lang="zh"), Literal("𠀀 astral"), BNode("b1"), URIRef("urn:x")):
+    s, p = (
+        URIRef("https://w3id.org/policykg/id/test/s"),
+        URIRef("https://w3id.org/policykg/ontology#p"),
+    )
+    for value in (
+        Literal('引号"反斜杠\\换行\n回车\r制表\t'),
+        Literal(7),
+        Literal(True),
+        Literal(0.1),
+        Literal("65.0", datatype=XSD.decimal),
+        Literal("2025", datatype=XSD.gYear),
+        Literal("卫生健康委", lang="zh"),
+        Literal("𠀀 astral"),
+        BNode("b1"),
+        URIRef("urn:x"),
+    ):
         graph.add((s, p, value))
     graph.add((BNode("b2"), p, s))
     assert ntriples_text(graph) == _rdflib_ntriples(graph)
@@ -307,7 +410,11 @@ def test_turtle_round_trip_is_isomorphic(sample_graph: Graph) -> None:
 
 
 def test_turtle_parses_with_oxigraph(sample_graph: Graph) -> None:
-    quads = list(pyoxigraph.parse(turtle_text(sample_graph).encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE))
+    quads = list(
+        pyoxigraph.parse(
+            turtle_text(sample_graph).encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE
+        )
+    )
     assert len(quads) == len(sample_graph)
 
 
@@ -320,7 +427,10 @@ def test_jsonld_round_trip_is_isomorphic(sample_graph: Graph) -> None:
 def test_merge_sorted_files_is_the_sorted_union(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, external_sort: bool
 ) -> None:
-    graphs = [document_graph(*sample_records("900_sample#0")), document_graph(*sample_records("901_other#0"))]
+    graphs = [
+        document_graph(*sample_records("900_sample#0")),
+        document_graph(*sample_records("901_other#0")),
+    ]
     texts = [ntriples_text(g) for g in graphs] * 2  # shared lines must come out once
     paths = []
     for i, text in enumerate(texts):
@@ -333,10 +443,14 @@ def test_merge_sorted_files_is_the_sorted_union(
     merge_sorted_files(paths, out)
     assert out.read_text(encoding="utf-8") == merge_ntriples(texts)
     assert isomorphic(Graph().parse(out, format="nt"), graphs[0] + graphs[1])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(p.name for p in paths), "merged.nt"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*(p.name for p in paths), "merged.nt"]
+    )
 
 
-def test_merged_conversion_failure_names_the_file_and_leaves_no_partial_output(tmp_path: Path) -> None:
+def test_merged_conversion_failure_names_the_file_and_leaves_no_partial_output(
+    tmp_path: Path,
+) -> None:
     broken = tmp_path / "merged.nt"
     broken.write_text("<a> <b> .\n", encoding="utf-8")  # an object is missing
     out = tmp_path / "merged.ttl"
@@ -395,8 +509,17 @@ def seed_graphs() -> dict[str, Graph]:
 def test_seed_sparql_lead_bodies_with_2025_targets(seed_graphs: dict[str, Graph]) -> None:
     turtle = turtle_text(seed_graphs["003_e14da291fa1a9871#0"])
     graph = Graph().parse(data=turtle, format="turtle")
-    rows = {(str(r.body), str(r.heading), str(r.indicator), r.comparator, float(r.value), str(r.unit)): str(r.sentence)
-            for r in graph.query(LEADS_WITH_TARGETS_2025)}
+    rows = {
+        (
+            str(r.body),
+            str(r.heading),
+            str(r.indicator),
+            r.comparator,
+            float(r.value),
+            str(r.unit),
+        ): str(r.sentence)
+        for r in graph.query(LEADS_WITH_TARGETS_2025)
+    }
     key = ("聊城市卫生健康委员会", "筑牢基层服务网底", "基层门急诊人次占比", PK.AtLeast, 65.0, "%")
     assert key in rows
     assert "65%" in rows[key]
@@ -440,13 +563,16 @@ def test_seed_mentions_point_back_to_the_raw_words(seed_graphs: dict[str, Graph]
     from pipeline.ingest import decode_raw
 
     raw = {p.name: decode_raw(p.read_bytes())[0] for p in SEED_DIR.iterdir()}
-    fold = lambda s: re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))  # noqa: E731
+    fold = lambda s: re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
     same = total = 0
     for graph in seed_graphs.values():
         for mention in graph.subjects(RDF.type, PK.Mention):
             text = graph.value(mention, PK.mentionText)
             source = str(graph.value(mention, PK.sourceFile))
-            start, end = int(graph.value(mention, PK.rawStart)), int(graph.value(mention, PK.rawEnd))
+            start, end = (
+                int(graph.value(mention, PK.rawStart)),
+                int(graph.value(mention, PK.rawEnd)),
+            )
             total += 1
             same += text is not None and fold(raw[source][start:end]) == fold(str(text))
     assert total > 300
@@ -457,10 +583,13 @@ def test_seed_every_deadline_reads_as_one_label(seed_graphs: dict[str, Graph]) -
     # Annual and open deadlines carry skos:prefLabel as dated ones do; 2025年底 is the deadline 2025.
     labels: dict[str, set] = {}
     for graph in seed_graphs.values():
-        rows = graph.query("""
+        rows = graph.query(
+            """
             SELECT ?deadline ?label WHERE {
               ?target a pk:Target ; pk:hasDeadline ?deadline .
-              OPTIONAL { ?deadline skos:prefLabel ?label } }""", initNs={"pk": PK, "skos": SKOS})
+              OPTIONAL { ?deadline skos:prefLabel ?label } }""",
+            initNs={"pk": PK, "skos": SKOS},
+        )
         for deadline, label in rows:
             assert label is not None, f"{deadline} has no label"
             labels.setdefault(str(label), set()).add(deadline)

@@ -134,7 +134,8 @@ def test_search_finds_body_by_alias_and_lists_its_goals_by_deadline(page: Page) 
     groups = page.tab.locator(".group-head").all_inner_texts()
     order = ["每年", "未定", "无量化目标"]  # after the years, in time order
     assert groups[0] == "2025 年" and groups == sorted(
-        groups, key=lambda g: (0, g) if g[:4].isdigit() else (1 + order.index(g), g))
+        groups, key=lambda g: (0, g) if g[:4].isdigit() else (1 + order.index(g), g)
+    )
     page.shot("explorer-body.png")
 
 
@@ -151,7 +152,9 @@ def test_filters_narrow_the_view(page: Page) -> None:
     page.tab.wait_for_selector(".task-card")
     all_tasks, _ = page.count()
     page.tab.select_option("#filter-role", "support")
-    page.tab.wait_for_function(f"!document.querySelector('#result-count').textContent.startsWith('{all_tasks} ')")
+    page.tab.wait_for_function(
+        f"!document.querySelector('#result-count').textContent.startsWith('{all_tasks} ')"
+    )
     support, _ = page.count()
     assert 0 < support < all_tasks
     roles = page.tab.locator(".task-card .role").all_inner_texts()
@@ -199,7 +202,9 @@ def test_source_link_opens_the_paragraph_with_the_sentence_highlighted(page: Pag
 def test_views_from_document_programme_indicator_and_year(page: Page) -> None:
     page.tab.click(f"#overview a[href='#doc={quote(CITY_PLAN, safe='')}']")
     page.tab.wait_for_selector(".task-card")
-    assert page.tab.inner_text("#view-head").startswith("文件：聊城市进一步完善医疗卫生服务体系的实施方案")
+    assert page.tab.inner_text("#view-head").startswith(
+        "文件：聊城市进一步完善医疗卫生服务体系的实施方案"
+    )
     page.tab.click(".task-card .owners a[href*='programme=']")
     assert page.tab.inner_text("#view-head").startswith("工程：")
     assert page.count()[0] >= 1
@@ -235,11 +240,17 @@ def test_full_page_screenshot(page: Page) -> None:
 def test_document_text_stays_text(browser: object, tmp_path: Path) -> None:
     corpus = literal_corpus()
     facts = corpus.facts_of("902_city#0")
-    evil = dataclasses.replace(facts.targets[0], indicator='<img src=x onerror="window.pwned=1">就诊率')
+    evil = dataclasses.replace(
+        facts.targets[0], indicator='<img src=x onerror="window.pwned=1">就诊率'
+    )
     others = [f for f in corpus.facts if f.doc_id != "902_city#0"]
     path = tmp_path / "index.html"
-    path.write_text(render_report(report_of(analyse(Corpus.of(corpus.documents, [*others, evil_facts(facts, evil)])))),
-                    encoding="utf-8")
+    path.write_text(
+        render_report(
+            report_of(analyse(Corpus.of(corpus.documents, [*others, evil_facts(facts, evil)])))
+        ),
+        encoding="utf-8",
+    )
     tab = Page(browser, path)
     tab.search("onerror")
     tab.tab.click("#suggestions li a >> nth=0")

@@ -51,7 +51,9 @@ def gazetteer() -> Gazetteer:
         ("市城市管理局", "聊城市", "聊城市城市管理局"),
     ],
 )
-def test_resolve_canonical(gazetteer: Gazetteer, surface: str, jurisdiction: str, canonical: str) -> None:
+def test_resolve_canonical(
+    gazetteer: Gazetteer, surface: str, jurisdiction: str, canonical: str
+) -> None:
     body = gazetteer.resolve(surface, jurisdiction)
     assert body is not None and body.canonical == canonical
 
@@ -59,7 +61,11 @@ def test_resolve_canonical(gazetteer: Gazetteer, surface: str, jurisdiction: str
 def test_resolve_level_of_template(gazetteer: Gazetteer) -> None:
     body = gazetteer.resolve("市医保局", "聊城市")
     assert body is not None
-    assert (body.level, body.jurisdiction, body.parent) == (Level.MUNICIPAL, "聊城市", "聊城市人民政府")
+    assert (body.level, body.jurisdiction, body.parent) == (
+        Level.MUNICIPAL,
+        "聊城市",
+        "聊城市人民政府",
+    )
 
 
 @pytest.mark.parametrize("surface", ["加大财政支持", "院长", "县级医院", "医疗卫生"])
@@ -70,13 +76,22 @@ def test_resolve_rejects_non_bodies(gazetteer: Gazetteer, surface: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("人力资源社会保障财政市医疗保障局", ["聊城市人力资源和社会保障局", "聊城市财政局", "聊城市医疗保障局"]),
+        (
+            "人力资源社会保障财政市医疗保障局",
+            ["聊城市人力资源和社会保障局", "聊城市财政局", "聊城市医疗保障局"],
+        ),
         ("人力资源社会保障教育体育局", ["聊城市人力资源和社会保障局", "聊城市教育和体育局"]),
         ("科技卫生健康委", ["聊城市科学技术局", "聊城市卫生健康委员会"]),
         ("财政发展改革委", ["聊城市财政局", "聊城市发展和改革委员会"]),
-        ("财政人力资源社会保障委组织部", ["聊城市财政局", "聊城市人力资源和社会保障局", "中共聊城市委组织部"]),
+        (
+            "财政人力资源社会保障委组织部",
+            ["聊城市财政局", "聊城市人力资源和社会保障局", "中共聊城市委组织部"],
+        ),
         ("卫生健康委、民政", ["聊城市卫生健康委员会", "聊城市民政局"]),
-        ("市卫生健康委，市发展改革委和市财政局", ["聊城市卫生健康委员会", "聊城市发展和改革委员会", "聊城市财政局"]),
+        (
+            "市卫生健康委，市发展改革委和市财政局",
+            ["聊城市卫生健康委员会", "聊城市发展和改革委员会", "聊城市财政局"],
+        ),
     ],
 )
 def test_split_body_list_segments_run_together_lists(text: str, expected: list[str]) -> None:
@@ -91,23 +106,32 @@ def test_split_body_list_keeps_the_conjunction_inside_names() -> None:
 def test_split_body_list_offsets_cover_surfaces() -> None:
     text = "卫生健康委、委编办、人力资源社会保障财政"
     for m in split_body_list(text, "济南市"):
-        assert text[m.start:m.end] == m.surface
+        assert text[m.start : m.end] == m.surface
     assert [m.canonical for m in split_body_list(text, "济南市")][-1] == "济南市财政局"
 
 
 def test_split_body_list_keeps_unknown_bodies_by_suffix() -> None:
     found = split_body_list("市卫生健康委、市人民防空办公室", "聊城市")
-    assert [(m.canonical, m.known) for m in found] == [("聊城市卫生健康委员会", True), ("聊城市人民防空办公室", False)]
+    assert [(m.canonical, m.known) for m in found] == [
+        ("聊城市卫生健康委员会", True),
+        ("聊城市人民防空办公室", False),
+    ]
 
 
 def test_resolve_issuers_dedupes_and_canonicalises() -> None:
-    assert resolve_issuers(["中共中央办公厅", "国务院办公厅", "国务院办公厅"], "全国") == ("中共中央办公厅", "国务院办公厅")
+    assert resolve_issuers(["中共中央办公厅", "国务院办公厅", "国务院办公厅"], "全国") == (
+        "中共中央办公厅",
+        "国务院办公厅",
+    )
 
 
 def test_gazetteer_scan_finds_prefixed_bodies_in_text(gazetteer: Gazetteer) -> None:
     text = "支持聊城市卫生健康委员会和市医疗保障局，加大财政支持。"
     found = [(m.surface, m.canonical) for m in gazetteer.scan(text, "聊城市")]
-    assert found == [("聊城市卫生健康委员会", "聊城市卫生健康委员会"), ("市医疗保障局", "聊城市医疗保障局")]
+    assert found == [
+        ("聊城市卫生健康委员会", "聊城市卫生健康委员会"),
+        ("市医疗保障局", "聊城市医疗保障局"),
+    ]
 
 
 def test_gazetteer_missing_file_raises_resource_error(tmp_path: Path) -> None:
@@ -135,7 +159,9 @@ def units() -> list[Place]:
 
 def test_places_counts_per_level_are_the_national_ones(units: list[Place]) -> None:
     by_level = Counter(p.level for p in units)
-    mainland = [p for p in units if p.level is Level.PROVINCIAL and p.adcode and p.adcode < "710000"]
+    mainland = [
+        p for p in units if p.level is Level.PROVINCIAL and p.adcode and p.adcode < "710000"
+    ]
     assert len(mainland) == 31
     assert by_level[Level.PROVINCIAL] == 34  # with 台湾省, 香港, 澳门
     assert 330 <= by_level[Level.MUNICIPAL] <= 340
@@ -161,16 +187,29 @@ def test_places_counts_per_level_are_the_national_ones(units: list[Place]) -> No
         ("达拉特旗", Level.COUNTY, "鄂尔多斯市", "内蒙古自治区", ()),
     ],
 )
-def test_places_row(gazetteer: Gazetteer, name: str, level: Level, parent: str, province: str,
-                    shorts: tuple[str, ...]) -> None:
+def test_places_row(
+    gazetteer: Gazetteer,
+    name: str,
+    level: Level,
+    parent: str,
+    province: str,
+    shorts: tuple[str, ...],
+) -> None:
     place = gazetteer.places[name]
-    assert (place.level, place.parent, place.province, place.shorts) == (level, parent, province, shorts)
+    assert (place.level, place.parent, place.province, place.shorts) == (
+        level,
+        parent,
+        province,
+        shorts,
+    )
 
 
 def test_places_parents_and_provinces_are_in_the_table(units: list[Place]) -> None:
     names = {p.name: p for p in units}
     for place in units:
-        assert place.parent == "全国" if place.level is Level.PROVINCIAL else place.parent in names, place
+        assert (
+            place.parent == "全国" if place.level is Level.PROVINCIAL else place.parent in names
+        ), place
         assert names[place.province].level is Level.PROVINCIAL, place
         if place.level is Level.MUNICIPAL:
             assert names[place.parent].level is Level.PROVINCIAL, place
@@ -185,7 +224,9 @@ def test_places_short_forms_name_one_unit(units: list[Place]) -> None:
 @pytest.mark.parametrize("word", ["资源", "合作", "会同", "公安", "同心", "新华", "城关"])
 def test_places_ordinary_words_are_no_short_forms(gazetteer: Gazetteer, word: str) -> None:
     assert word not in gazetteer.place_by_short
-    body = gazetteer.resolve(f"{word}卫生健康委", "聊城市")  # no county's body: a name by its ending
+    body = gazetteer.resolve(
+        f"{word}卫生健康委", "聊城市"
+    )  # no county's body: a name by its ending
     assert body is not None and body.canonical == f"{word}卫生健康委"
 
 
@@ -199,19 +240,35 @@ def test_places_repeated_names_keep_every_candidate(gazetteer: Gazetteer) -> Non
     assert gazetteer.place_by_short.get("鼓楼") is None  # a repeated name has no bare short form
 
 
-@pytest.mark.parametrize(("short", "name"), [("黔南", "黔南布依族苗族自治州"), ("海南", "海南省"),
-                                             ("海南州", "海南藏族自治州"), ("朝阳", "朝阳市"), ("吉林", "吉林省")])
-def test_places_short_form_belongs_to_the_higher_unit(gazetteer: Gazetteer, short: str, name: str) -> None:
+@pytest.mark.parametrize(
+    ("short", "name"),
+    [
+        ("黔南", "黔南布依族苗族自治州"),
+        ("海南", "海南省"),
+        ("海南州", "海南藏族自治州"),
+        ("朝阳", "朝阳市"),
+        ("吉林", "吉林省"),
+    ],
+)
+def test_places_short_form_belongs_to_the_higher_unit(
+    gazetteer: Gazetteer, short: str, name: str
+) -> None:
     assert gazetteer.place_by_short[short].name == name
 
 
 def test_places_generator_short_forms(monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = importlib.util.spec_from_file_location("build_places", ROOT / "tools" / "build_places.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_places", ROOT / "tools" / "build_places.py"
+    )
     assert spec and spec.loader
     build = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "build_places", build)  # dataclasses look their module up
     spec.loader.exec_module(build)
-    assert build.short_forms("博尔塔拉蒙古自治州", "municipal") == ["博尔塔拉州", "博尔塔拉", "博州"]
+    assert build.short_forms("博尔塔拉蒙古自治州", "municipal") == [
+        "博尔塔拉州",
+        "博尔塔拉",
+        "博州",
+    ]
     assert build.short_forms("酉阳土家族苗族自治县", "county") == ["酉阳县", "酉阳"]
     assert build.short_forms("新疆维吾尔自治区", "provincial") == ["新疆"]
 
@@ -222,9 +279,27 @@ def test_places_generator_short_forms(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("surface", "jurisdiction", "canonical", "level", "place"),
     [
-        ("黔南州人民政府办公室", "贵州省", "黔南布依族苗族自治州人民政府办公室", Level.MUNICIPAL, "黔南布依族苗族自治州"),
-        ("州人民政府办公室", "黔南州", "黔南布依族苗族自治州人民政府办公室", Level.MUNICIPAL, "黔南布依族苗族自治州"),
-        ("海南州卫生健康委", "青海省", "海南藏族自治州卫生健康委员会", Level.MUNICIPAL, "海南藏族自治州"),
+        (
+            "黔南州人民政府办公室",
+            "贵州省",
+            "黔南布依族苗族自治州人民政府办公室",
+            Level.MUNICIPAL,
+            "黔南布依族苗族自治州",
+        ),
+        (
+            "州人民政府办公室",
+            "黔南州",
+            "黔南布依族苗族自治州人民政府办公室",
+            Level.MUNICIPAL,
+            "黔南布依族苗族自治州",
+        ),
+        (
+            "海南州卫生健康委",
+            "青海省",
+            "海南藏族自治州卫生健康委员会",
+            Level.MUNICIPAL,
+            "海南藏族自治州",
+        ),
         # A county's department: the organ word the text writes decides (卫健局 / 卫健委).
         ("县卫健局", "灵璧县", "灵璧县卫生健康局", Level.COUNTY, "灵璧县"),
         ("县卫生健康局", "灵璧县", "灵璧县卫生健康局", Level.COUNTY, "灵璧县"),
@@ -246,13 +321,20 @@ def test_places_generator_short_forms(monkeypatch: pytest.MonkeyPatch) -> None:
         ("各旗区人民政府", "鄂尔多斯市", "鄂尔多斯市各旗区人民政府", Level.MUNICIPAL, "鄂尔多斯市"),
         ("团县委", "灵璧县", "共青团灵璧县委员会", Level.COUNTY, "灵璧县"),
         ("县妇联", "灵璧县", "灵璧县妇女联合会", Level.COUNTY, "灵璧县"),
-        ("县委网信办", "灵璧县", "中共灵璧县委网络安全和信息化委员会办公室", Level.COUNTY, "灵璧县"),
+        (
+            "县委网信办",
+            "灵璧县",
+            "中共灵璧县委网络安全和信息化委员会办公室",
+            Level.COUNTY,
+            "灵璧县",
+        ),
         ("省退役军人事务厅", "山东省", "山东省退役军人事务厅", Level.PROVINCIAL, "山东省"),
         ("盟卫健委", "阿拉善盟", "阿拉善盟卫生健康委员会", Level.MUNICIPAL, "阿拉善盟"),
     ],
 )
-def test_resolve_local_bodies(gazetteer: Gazetteer, surface: str, jurisdiction: str, canonical: str,
-                              level: Level, place: str) -> None:
+def test_resolve_local_bodies(
+    gazetteer: Gazetteer, surface: str, jurisdiction: str, canonical: str, level: Level, place: str
+) -> None:
     body = gazetteer.resolve(surface, jurisdiction)
     assert body is not None
     assert (body.canonical, body.level, body.jurisdiction) == (canonical, level, place)
@@ -291,6 +373,11 @@ def test_resolve_national_bodies(gazetteer: Gazetteer, surface: str, canonical: 
         assert body is not None and (body.canonical, body.level) == (canonical, Level.NATIONAL)
 
 
-@pytest.mark.parametrize("text", ["推进居民委员会和村民委员会建设", "提高院前急救能力", "推动学科协同发展", "由集团委托管理"])
-def test_gazetteer_scan_finds_no_body_inside_ordinary_words(gazetteer: Gazetteer, text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["推进居民委员会和村民委员会建设", "提高院前急救能力", "推动学科协同发展", "由集团委托管理"],
+)
+def test_gazetteer_scan_finds_no_body_inside_ordinary_words(
+    gazetteer: Gazetteer, text: str
+) -> None:
     assert gazetteer.scan(text, "聊城市") == []

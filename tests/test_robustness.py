@@ -9,7 +9,7 @@ transformed text, scored against those of the original, must keep F1 >= 0.95 per
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,9 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
 
 def raw_files() -> list[Path]:
     """Every raw document of dev and dev2 (when ``../shared`` is there) and of the written set."""
-    shared = sorted((EVAL_DIR / "dev" / "raw").glob("*")) + sorted((EVAL_DIR / "dev2" / "raw").glob("*"))
+    shared = sorted((EVAL_DIR / "dev" / "raw").glob("*")) + sorted(
+        (EVAL_DIR / "dev2" / "raw").glob("*")
+    )
     return shared + sorted((WRITTEN / "raw").glob("*"))
 
 
@@ -77,7 +79,7 @@ def nlp() -> Any:
     return build_nlp(Settings.from_env())
 
 
-@lru_cache(maxsize=None)
+@cache
 def records(transform: str) -> tuple[dict[str, Any], ...]:
     change = TRANSFORMS.get(transform, lambda text: text)
     out = []
@@ -89,7 +91,9 @@ def records(transform: str) -> tuple[dict[str, Any], ...]:
 
 
 def test_transforms_change_the_text() -> None:
-    sample = "一、总体要求。\n（一）加强领导，落实责任：" + "国家卫生健康委负责" * 6 + "\n第一段。" * 12
+    sample = (
+        "一、总体要求。\n（一）加强领导，落实责任：" + "国家卫生健康委负责" * 6 + "\n第一段。" * 12
+    )
     for name, change in TRANSFORMS.items():
         assert change(sample) != sample, name
 

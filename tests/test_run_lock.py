@@ -21,19 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_run_lock_refuses_a_second_holder_and_names_the_first(tmp_path):
     settings = Settings(root=tmp_path)
-    with run_lock(settings):
-        with pytest.raises(RunLockedError, match=f"pid {os.getpid()}"):
-            with run_lock(settings):
-                pass
+    with run_lock(settings), pytest.raises(RunLockedError, match=f"pid {os.getpid()}"):
+        with run_lock(settings):
+            pass
     with run_lock(settings):  # released
         pass
 
 
 def test_run_lock_is_released_when_the_body_fails(tmp_path):
     settings = Settings(root=tmp_path)
-    with pytest.raises(ZeroDivisionError):
-        with run_lock(settings):
-            1 / 0
+    with pytest.raises(ZeroDivisionError), run_lock(settings):
+        1 / 0
     with run_lock(settings):
         pass
 
@@ -67,7 +65,9 @@ def test_run_lock_of_a_killed_holder_is_free(tmp_path):
               "from pipeline.runner import run_lock\n"
               f"with run_lock(Settings(root=Path({str(tmp_path)!r}))):\n"
               "    print('locked', flush=True); time.sleep(300)\n")  # fmt: skip
-    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(RunLockedError, match=f"pid {holder.pid}"):
@@ -112,7 +112,9 @@ def test_killed_run_leaves_no_workers(tmp_path):
     )  # fmt: skip
     workers: list[int] = []
     try:
-        workers = _wait_for(lambda: len(_children(parent.pid)) >= 2 and _children(parent.pid), 180, "two workers")
+        workers = _wait_for(
+            lambda: len(_children(parent.pid)) >= 2 and _children(parent.pid), 180, "two workers"
+        )
         second = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "run", "--no-load"],
                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
         assert second.returncode != 0 and f"pid {parent.pid}" in second.stderr

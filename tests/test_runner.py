@@ -71,7 +71,7 @@ def test_changed_inputs_same_size_and_mtime_but_new_content_is_reprocessed(setti
 def test_changed_inputs_edited_file_is_reprocessed(settings):
     manifest = _manifest_for(settings)
     path = settings.path(settings.raw_dir) / "004_9ee0ee2d1a04337c.txt"
-    path.write_bytes(path.read_bytes() + "\n".encode())
+    path.write_bytes(path.read_bytes() + b"\n")
     todo, removed = changed_inputs(settings, manifest)
     assert [p.name for p, _, _ in todo] == [path.name]
     assert removed == []
@@ -129,10 +129,14 @@ def test_run_seeds_then_rebuild_only_what_changed(settings):
     again = run(settings, load=False)
     assert again.changed_files == [] and again.removed_files == []
     assert "analyse" not in again.times.seconds  # nothing changed, nothing to re-analyse
-    assert (again.documents, again.bodies, again.targets) == (first.documents, first.bodies, first.targets)
+    assert (again.documents, again.bodies, again.targets) == (
+        first.documents,
+        first.bodies,
+        first.targets,
+    )
 
     edited = settings.path(settings.raw_dir) / "004_9ee0ee2d1a04337c.txt"
-    edited.write_bytes(edited.read_bytes() + "\n".encode())
+    edited.write_bytes(edited.read_bytes() + b"\n")
     assert run(settings, load=False).changed_files == [edited.name]
 
     gone = settings.path(settings.raw_dir) / "003_e14da291fa1a9871.txt"
@@ -148,8 +152,8 @@ def test_rebuild_merges_unchanged_graphs_ahead_and_writes_what_a_cold_build_writ
     settings, tmp_path, monkeypatch, caplog, edits, ahead_fails
 ):
     """One edited file is redone in this process; four go to a pool of two workers."""
-    import pipeline.rdf.export as export
-    import pipeline.runner as runner
+    from pipeline import runner
+    from pipeline.rdf import export
 
     settings = settings.with_overrides(workers=2)
     run(settings, load=False)
@@ -159,7 +163,9 @@ def test_rebuild_merges_unchanged_graphs_ahead_and_writes_what_a_cold_build_writ
     stems = tuple(name.split(".")[0] + "." for name in edited)
     before = {p.name: p.read_bytes() for p in docs_dir.glob("*.nt") if p.name.startswith(stems)}
     for path in raw[:edits]:
-        path.write_bytes(path.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1))
+        path.write_bytes(
+            path.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1)
+        )
     merged_ahead: list[list[str]] = []
 
     def premerge(paths, out):
@@ -177,7 +183,9 @@ def test_rebuild_merges_unchanged_graphs_ahead_and_writes_what_a_cold_build_writ
     assert sorted(rebuilt.changed_files) == edited
     assert bool(pooled) == (edits >= runner.POOL_MIN_FILES)  # forked beside the premerging thread
     after = {p.name: p.read_bytes() for p in docs_dir.glob("*.nt") if p.name.startswith(stems)}
-    assert after.keys() == before.keys() and any(after[k] != before[k] for k in after)  # graph changed
+    assert after.keys() == before.keys() and any(
+        after[k] != before[k] for k in after
+    )  # graph changed
     others = sorted(p.name for p in docs_dir.glob("*.nt") if not p.name.startswith(stems))
     assert others and merged_ahead == [others]  # the other documents' graphs, merged meanwhile
     assert not list(settings.path(settings.graph_dir).glob(".*premerge*"))
@@ -199,8 +207,8 @@ def test_run_two_workers_writes_the_same_bytes_as_one(settings, tmp_path):
 
 @pytest.mark.slow
 def test_run_stops_on_a_shacl_violation_and_redoes_the_file_next_time(settings, monkeypatch):
-    import pipeline.rdf.build as build
     from pipeline.errors import GraphBuildError
+    from pipeline.rdf import build
     from pipeline.rdf.namespace import PK
 
     real = build.document_triples
@@ -237,20 +245,30 @@ def _recorded(settings: Settings) -> set[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("bulk_load", [True, False], ids=["bulk-into-empty-graph", "one-by-one"])
 def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, bulk_load):
-    import pipeline.runner as runner
+    from pipeline import runner
     from pipeline.graphdb import load, server
     from pipeline.graphdb.falkordb import bulk
     from pipeline.graphdb.falkordb.driver import FalkorDBConnection
 
     bulk_calls: list[int] = []
     real_send = bulk.BulkWriter._send
-    monkeypatch.setattr(bulk.BulkWriter, "_send", lambda self, a: bulk_calls.append(1) or real_send(self, a))
+    monkeypatch.setattr(
+        bulk.BulkWriter, "_send", lambda self, a: bulk_calls.append(1) or real_send(self, a)
+    )
     if not bulk_load:  # as when the graph holds documents already
         real_open = FalkorDBConnection.open_writer
-        monkeypatch.setattr(FalkorDBConnection, "open_writer", lambda self, **kw: real_open(self, **{**kw, "bulk": False}))
+        monkeypatch.setattr(
+            FalkorDBConnection,
+            "open_writer",
+            lambda self, **kw: real_open(self, **{**kw, "bulk": False}),
+        )
     final_passes = []
     real_sync = load.sync_documents
-    monkeypatch.setattr(load, "sync_documents", lambda w, f: final_passes.append(real_sync(w, f)) or final_passes[-1])
+    monkeypatch.setattr(
+        load,
+        "sync_documents",
+        lambda w, f: final_passes.append(real_sync(w, f)) or final_passes[-1],
+    )
     events: list[str] = []
     real_export, real_save = runner.export_graph, server.save
 
@@ -270,7 +288,10 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, 
     assert set(final_passes[0].unchanged) == written and not final_passes[0].loaded
     assert summary.loaded_documents == len(written)
     assert summary.times.seconds["load (alongside extraction)"] > 0
-    assert "final load pass takes over" not in caplog.text and "bulk load not possible" not in caplog.text
+    assert (
+        "final load pass takes over" not in caplog.text
+        and "bulk load not possible" not in caplog.text
+    )
     assert bool(bulk_calls) == bulk_load
     # what the thread loaded is saved to disk once, after the export (their writes contend)
     assert events == ["exported", "saved"]
@@ -281,7 +302,9 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, 
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_run_load_falls_back_to_the_final_pass_when_the_background_load_fails(loading, monkeypatch, caplog):
+def test_run_load_falls_back_to_the_final_pass_when_the_background_load_fails(
+    loading, monkeypatch, caplog
+):
     from pipeline.errors import DatabaseError
     from pipeline.graphdb.falkordb.writer import FalkorDBWriter
 
@@ -306,7 +329,6 @@ def test_run_load_falls_back_to_the_final_pass_when_the_background_load_fails(lo
 @pytest.mark.slow
 def test_run_falls_back_to_one_by_one_when_the_bulk_load_fails(loading, monkeypatch, caplog):
     from pipeline.errors import DatabaseError
-
     from pipeline.graphdb.falkordb import bulk
 
     def unwritable(self, doc, sha256, pg):
@@ -343,7 +365,9 @@ def test_changed_inputs_lists_an_unfixed_skipped_file_again(settings):
     manifest["files"][name].update(skipped="not a text file", skipped_code="E100")
     skipped = []
     todo, _ = changed_inputs(settings, manifest, skipped=skipped)
-    assert todo == [] and [(s.source, s.code, s.reason) for s in skipped] == [(name, "E100", "not a text file")]
+    assert todo == [] and [(s.source, s.code, s.reason) for s in skipped] == [
+        (name, "E100", "not a text file")
+    ]
 
 
 @pytest.mark.slow
@@ -362,6 +386,8 @@ def test_run_lists_a_skipped_file_on_every_run_and_writes_the_ingest_report(tmp_
         run = run_cli(tmp_path, "run", "--no-load", "--no-analysis")
         assert run.returncode == 0, run.stderr
         assert "skipped broken.txt" in run.stdout, f"run {attempt} did not list it"
-        report = json.loads((tmp_path / "data" / "interim" / "ingest_report.json").read_text(encoding="utf-8"))
+        report = json.loads(
+            (tmp_path / "data" / "interim" / "ingest_report.json").read_text(encoding="utf-8")
+        )
         assert [i["source"] for i in report["inputs"] if i["status"] == "skipped"] == ["broken.txt"]
         assert report["counts"]["ingested"] == 1 and report["counts"]["documents"] >= 1

@@ -23,8 +23,14 @@ def test_settings_moves_a_uri_password_into_the_credentials():
 
 
 def test_settings_keeps_explicit_credentials_over_the_uri():
-    settings = Settings.from_env({"NEO4J_URI": "bolt://u:p@h:1", "NEO4J_USERNAME": "bob", "NEO4J_PASSWORD": "pw"})
-    assert (settings.neo4j_uri, settings.neo4j_username, settings.neo4j_password) == ("bolt://h:1", "bob", "pw")
+    settings = Settings.from_env(
+        {"NEO4J_URI": "bolt://u:p@h:1", "NEO4J_USERNAME": "bob", "NEO4J_PASSWORD": "pw"}
+    )
+    assert (settings.neo4j_uri, settings.neo4j_username, settings.neo4j_password) == (
+        "bolt://h:1",
+        "bob",
+        "pw",
+    )
 
 
 @pytest.mark.parametrize("uri, expected", [

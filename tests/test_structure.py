@@ -412,7 +412,10 @@ def test_structure_lexicon_reads_the_one_place_table() -> None:
     places = {j.name: j for j in structure_lexicon().jurisdictions}
     assert len(places) > 3000
     assert (places["阳春市"].level, places["阳春市"].province) == (Level.COUNTY, "广东省")
-    assert (places["黔南布依族苗族自治州"].short, places["黔南布依族苗族自治州"].province) == ("黔南州", "贵州省")
+    assert (places["黔南布依族苗族自治州"].short, places["黔南布依族苗族自治州"].province) == (
+        "黔南州",
+        "贵州省",
+    )
     assert not (ROOT / "pipeline" / "resources" / "jurisdictions.tsv").exists()
 
 
@@ -589,9 +592,15 @@ def test_structure_article_metadata_table_and_implied_province() -> None:
     )
     doc = structure_article(article(text, headline="某某工作方案"))
     meta = doc.metadata
-    assert (meta.issuer_names, meta.doc_number, meta.date) == (("省卫生健康委",), "某卫发〔2024〕3号", "2024-02-01")
+    assert (meta.issuer_names, meta.doc_number, meta.date) == (
+        ("省卫生健康委",),
+        "某卫发〔2024〕3号",
+        "2024-02-01",
+    )
     assert (meta.level, meta.jurisdiction) == (Level.PROVINCIAL, "河南省")
-    assert [(c.title, c.relation.value) for c in doc.citations] == [("河南省全民健康条例", "implements")]
+    assert [(c.title, c.relation.value) for c in doc.citations] == [
+        ("河南省全民健康条例", "implements")
+    ]
 
 
 def test_structure_article_provincial_notice_without_signature() -> None:
@@ -603,8 +612,16 @@ def test_structure_article_provincial_notice_without_signature() -> None:
     )
     (doc,) = structure_articles(ingest_bytes("hebei.txt", text.encode("utf-8")))
     meta = doc.metadata
-    assert (meta.title, meta.doc_number, meta.date) == ("河北省“十四五”卫生健康事业发展规划", "冀政办字〔2021〕160号", "2021-11-26")
-    assert (meta.level, meta.jurisdiction, meta.plan_period_end) == (Level.PROVINCIAL, "河北省", "2025")
+    assert (meta.title, meta.doc_number, meta.date) == (
+        "河北省“十四五”卫生健康事业发展规划",
+        "冀政办字〔2021〕160号",
+        "2021-11-26",
+    )
+    assert (meta.level, meta.jurisdiction, meta.plan_period_end) == (
+        Level.PROVINCIAL,
+        "河北省",
+        "2025",
+    )
 
 
 def _meta(text: str) -> Any:
@@ -615,10 +632,18 @@ def _meta(text: str) -> Any:
 def test_metadata_fields_read_one_by_one_from_a_run_together_line() -> None:
     from pipeline.structure.fields import read_fields
 
-    fields = read_fields(["索引号:0021/2024-0012主题分类:卫生发布机构:某某市卫生健康局发布时间:2024-03-05 09:30浏览次数:12",
-                          "文  号: 某卫发〔2024〕3号 成文日期: 2024-03-01"])
-    assert fields == {"issuer": "某某市卫生健康局", "published": "2024-03-05 09:30", "number": "某卫发〔2024〕3号",
-                      "issued": "2024-03-01"}
+    fields = read_fields(
+        [
+            "索引号:0021/2024-0012主题分类:卫生发布机构:某某市卫生健康局发布时间:2024-03-05 09:30浏览次数:12",
+            "文  号: 某卫发〔2024〕3号 成文日期: 2024-03-01",
+        ]
+    )
+    assert fields == {
+        "issuer": "某某市卫生健康局",
+        "published": "2024-03-05 09:30",
+        "number": "某卫发〔2024〕3号",
+        "issued": "2024-03-01",
+    }
 
 
 def test_title_from_the_notice_sentence_over_a_furniture_first_line() -> None:
@@ -627,8 +652,16 @@ def test_title_from_the_notice_sentence_over_a_furniture_first_line() -> None:
         "《潍坊市基层卫生服务能力提升行动方案》已经市卫生健康委员会同意,现印发给你们,请认真贯彻执行。\n"
         "潍坊市卫生健康委员会\n2024年5月6日\n潍坊市基层卫生服务能力\n提升行动方案\n一、总体目标\n(一)强基层。做好工作。\n"
     )
-    assert (meta.title, meta.doc_number, meta.date) == ("潍坊市基层卫生服务能力提升行动方案", "潍卫发〔2024〕8号", "2024-05-06")
-    assert (meta.level, meta.jurisdiction, meta.issuer_names) == (Level.MUNICIPAL, "潍坊市", ("潍坊市卫生健康委员会",))
+    assert (meta.title, meta.doc_number, meta.date) == (
+        "潍坊市基层卫生服务能力提升行动方案",
+        "潍卫发〔2024〕8号",
+        "2024-05-06",
+    )
+    assert (meta.level, meta.jurisdiction, meta.issuer_names) == (
+        Level.MUNICIPAL,
+        "潍坊市",
+        ("潍坊市卫生健康委员会",),
+    )
 
 
 def test_title_as_the_document_spells_its_own_heading() -> None:
@@ -642,10 +675,16 @@ def test_title_as_the_document_spells_its_own_heading() -> None:
 
 
 def test_doc_number_with_a_missing_bracket_and_issuer_from_a_national_prefix() -> None:
-    meta = _meta("<正>国办发〔2021〕9号各省、自治区、直辖市人民政府:《深化医药卫生体制改革工作方案》已经国务院同意,"
-                 "现印发给你们。2021年3月1日\n深化医药卫生体制改革工作方案\n一、总体要求\n"
-                 "(一)完善医疗卫生服务体系。推进分级诊疗,加强公共卫生和医疗保障,健全药品供应保障。")
-    assert (meta.doc_number, meta.issuer_names, meta.level) == ("国办发〔2021〕9号", ("国务院办公厅",), Level.NATIONAL)
+    meta = _meta(
+        "<正>国办发〔2021〕9号各省、自治区、直辖市人民政府:《深化医药卫生体制改革工作方案》已经国务院同意,"
+        "现印发给你们。2021年3月1日\n深化医药卫生体制改革工作方案\n一、总体要求\n"
+        "(一)完善医疗卫生服务体系。推进分级诊疗,加强公共卫生和医疗保障,健全药品供应保障。"
+    )
+    assert (meta.doc_number, meta.issuer_names, meta.level) == (
+        "国办发〔2021〕9号",
+        ("国务院办公厅",),
+        Level.NATIONAL,
+    )
 
 
 def test_unsigned_notice_is_issued_by_the_body_that_approved_it() -> None:
@@ -658,21 +697,33 @@ def test_unsigned_notice_is_issued_by_the_body_that_approved_it() -> None:
 
 
 def test_news_item_without_headline_names_the_document_bodies_issued() -> None:
-    meta = _meta("近日,省卫生健康委等10部门联合印发《湖南省促进医疗卫生机构数字化转型行动方案》。"
-                 "方案提出,到2027年,全省二级以上公立医院电子病历应用水平达到4级以上,推进医疗卫生服务体系建设。")
+    meta = _meta(
+        "近日,省卫生健康委等10部门联合印发《湖南省促进医疗卫生机构数字化转型行动方案》。"
+        "方案提出,到2027年,全省二级以上公立医院电子病历应用水平达到4级以上,推进医疗卫生服务体系建设。"
+    )
     assert (meta.title, meta.issuer_names, meta.level) == (
-        "湖南省促进医疗卫生机构数字化转型行动方案", ("省卫生健康委",), Level.PROVINCIAL)
+        "湖南省促进医疗卫生机构数字化转型行动方案",
+        ("省卫生健康委",),
+        Level.PROVINCIAL,
+    )
 
 
 def test_title_opening_with_its_issuer_names_it() -> None:
-    meta = _meta("成都市卫生健康委员会2024年度工作计划\n一、总体思路\n坚持以人民健康为中心,推进医疗卫生服务体系建设。\n"
-                 "二、主要目标\n全市人均预期寿命达到82.3岁,孕产妇死亡率控制在8/10万以内。\n")
+    meta = _meta(
+        "成都市卫生健康委员会2024年度工作计划\n一、总体思路\n坚持以人民健康为中心,推进医疗卫生服务体系建设。\n"
+        "二、主要目标\n全市人均预期寿命达到82.3岁,孕产妇死亡率控制在8/10万以内。\n"
+    )
     assert (meta.issuer_names, meta.plan_period_end) == (("成都市卫生健康委员会",), "2024")
 
 
 def test_policy_reading_page_titles_its_reading_not_the_site() -> None:
-    meta = _meta("某某市卫生健康委员会网站\n首页 > 政策解读\n《某某市基层医疗卫生服务能力提升三年行动方案》政策解读\n"
-                 "发布时间:2024-03-02 来源:市卫生健康委\n一、出台背景\n"
-                 "为贯彻落实国家和省关于加强基层医疗卫生服务体系建设的部署,提升基层医疗卫生服务能力。\n")
+    meta = _meta(
+        "某某市卫生健康委员会网站\n首页 > 政策解读\n《某某市基层医疗卫生服务能力提升三年行动方案》政策解读\n"
+        "发布时间:2024-03-02 来源:市卫生健康委\n一、出台背景\n"
+        "为贯彻落实国家和省关于加强基层医疗卫生服务体系建设的部署,提升基层医疗卫生服务能力。\n"
+    )
     assert (meta.title, meta.doc_type, meta.issuer_names) == (
-        "某某市基层医疗卫生服务能力提升三年行动方案政策解读", "解读", ("市卫生健康委",))
+        "某某市基层医疗卫生服务能力提升三年行动方案政策解读",
+        "解读",
+        ("市卫生健康委",),
+    )

@@ -63,7 +63,10 @@ def _article(text: str) -> Article:
 
 @pytest.mark.parametrize("generate", [_repeated_items, _nested, _unmarked])
 def test_build_sections_work_grows_linearly(generate):
-    small, large = _executed_lines(build_sections, generate(400)), _executed_lines(build_sections, generate(1600))
+    small, large = (
+        _executed_lines(build_sections, generate(400)),
+        _executed_lines(build_sections, generate(1600)),
+    )
     # 4x the lines: linear work is ~4x; the quadratic version this replaces did ~15x.
     assert large <= 5 * small, (small, large)
     assert large <= 1000 * 1600  # a generous constant per line

@@ -21,7 +21,10 @@ TABLE = (
     ("line", "columns"),
     [
         ("序号 工作任务 责任单位 完成时限", ("number", "task", "list")),
-        ("序号 主要任务 牵头 领导 牵头 责任单位 配合 责任单位", ("number", "task", "person", "lead", "support")),
+        (
+            "序号 主要任务 牵头 领导 牵头 责任单位 配合 责任单位",
+            ("number", "task", "person", "lead", "support"),
+        ),
         ("重点任务 主办单位 协办单位", ("task", "lead", "support")),
         ("一、加强组织领导,牵头单位要履行责任。", None),
         ("序号 指标 单位 目标值", None),
@@ -38,7 +41,10 @@ def test_find_tables_rows_and_task_cells() -> None:
     assert tasks == ["完善分级诊疗制度", "加强公共卫生体系建设", "深化医保支付方式改革"]
     assert [r.number for r in table.rows] == [1, 2, 3]
     # A row runs over the lines its cells wrapped onto, up to the next row.
-    assert TABLE[table.rows[1].cells_start : table.rows[1].end] == "市疾控局 市卫生健康委\n市财政局 2024年底"
+    assert (
+        TABLE[table.rows[1].cells_start : table.rows[1].end]
+        == "市疾控局 市卫生健康委\n市财政局 2024年底"
+    )
     assert table.role_of_cell(0) == "lead" and table.role_of_cell(2) == "support"
 
 

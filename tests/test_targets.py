@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ RAW = ROOT / "data" / "raw"
 GOLD = ROOT.parent / "shared" / "eval" / "dev" / "gold"
 
 
-@lru_cache(maxsize=None)
+@cache
 def seed_documents(stem: str) -> tuple[tuple[str, str | None], ...]:
     """(text, plan_period_end) of every document of one seed raw file (ingest + structure)."""
     from pipeline.ingest import ingest_bytes
@@ -34,8 +34,13 @@ def seed_documents(stem: str) -> tuple[tuple[str, str | None], ...]:
 def seed_targets(stem: str) -> list[dict]:
     """Gold-shaped targets predicted for every document of one seed file."""
     return [
-        {"indicator": t.indicator, "comparator": t.comparator, "value": t.value, "unit": t.unit,
-         "deadline": t.deadline_value}
+        {
+            "indicator": t.indicator,
+            "comparator": t.comparator,
+            "value": t.value,
+            "unit": t.unit,
+            "deadline": t.deadline_value,
+        }
         for text, period in seed_documents(stem)
         for t in find_targets(text, plan_period_end=period)
     ]
@@ -45,11 +50,20 @@ def gold_targets(stem: str) -> list[dict]:
     path = next(GOLD.glob(f"{stem}_*.json"), None)
     if path is None:
         pytest.skip(f"needs the dev gold set in {GOLD}")
-    return [t for d in json.loads(path.read_text(encoding="utf-8"))["documents"] for t in d.get("targets") or []]
+    return [
+        t
+        for d in json.loads(path.read_text(encoding="utf-8"))["documents"]
+        for t in d.get("targets") or []
+    ]
 
 
-def facts(text: str, plan_period_end: str | None = None) -> list[tuple[str, str, float, str, str | None]]:
-    return [(t.indicator, t.comparator, t.value, t.unit, t.deadline_value) for t in find_targets(text, plan_period_end)]
+def facts(
+    text: str, plan_period_end: str | None = None
+) -> list[tuple[str, str, float, str, str | None]]:
+    return [
+        (t.indicator, t.comparator, t.value, t.unit, t.deadline_value)
+        for t in find_targets(text, plan_period_end)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -63,19 +77,43 @@ def nlp() -> Language:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("到2025年，基层门急诊人次占比达到65%以上。", [("基层门急诊人次占比", ">=", 65.0, "%", "2025")]),
-        ("开展健康县区建设，国家和省级健康县区比例不低于40%。", [("国家和省级健康县区比例", ">=", 40.0, "%", None)]),
+        (
+            "到2025年，基层门急诊人次占比达到65%以上。",
+            [("基层门急诊人次占比", ">=", 65.0, "%", "2025")],
+        ),
+        (
+            "开展健康县区建设，国家和省级健康县区比例不低于40%。",
+            [("国家和省级健康县区比例", ">=", 40.0, "%", None)],
+        ),
         ("12岁儿童龋患率控制在30%以内。", [("12岁儿童龋患率", "<=", 30.0, "%", None)]),
-        ("加强噪声污染治理，全国声环境功能区夜间达标率达到85%。", [("全国声环境功能区夜间达标率", "=", 85.0, "%", None)]),
-        ("到2025年，县域内患者就诊率力争在90%以上。", [("县域内患者就诊率", ">=", 90.0, "%", "2025")]),
+        (
+            "加强噪声污染治理，全国声环境功能区夜间达标率达到85%。",
+            [("全国声环境功能区夜间达标率", "=", 85.0, "%", None)],
+        ),
+        (
+            "到2025年，县域内患者就诊率力争在90%以上。",
+            [("县域内患者就诊率", ">=", 90.0, "%", "2025")],
+        ),
         ("到2025年，居民健康素养提升至37%以上。", [("居民健康素养", ">=", 37.0, "%", "2025")]),
-        ("每年下沉医务人员规模保持在280人次以上。", [("下沉医务人员规模", ">=", 280.0, "人次", "annual")]),
-        ("到2030年，每千人口执业(助理)医师数达到3.5人，床位数达到7.2张。",
-         [("每千人口执业(助理)医师数", "=", 3.5, "人", "2030"), ("床位数", "=", 7.2, "张", "2030")]),
-        ("2024年6月底前，个人卫生支出占卫生总费用的比重降低到27%以下。",
-         [("个人卫生支出占卫生总费用的比重", "<=", 27.0, "%", "2024-06-30")]),
-        ("到2025年，二级及以上医疗机构电子病历系统应用平均水平达到4级以上。",
-         [("二级及以上医疗机构电子病历系统应用平均水平", ">=", 4.0, "级", "2025")]),
+        (
+            "每年下沉医务人员规模保持在280人次以上。",
+            [("下沉医务人员规模", ">=", 280.0, "人次", "annual")],
+        ),
+        (
+            "到2030年，每千人口执业(助理)医师数达到3.5人，床位数达到7.2张。",
+            [
+                ("每千人口执业(助理)医师数", "=", 3.5, "人", "2030"),
+                ("床位数", "=", 7.2, "张", "2030"),
+            ],
+        ),
+        (
+            "2024年6月底前，个人卫生支出占卫生总费用的比重降低到27%以下。",
+            [("个人卫生支出占卫生总费用的比重", "<=", 27.0, "%", "2024-06-30")],
+        ),
+        (
+            "到2025年，二级及以上医疗机构电子病历系统应用平均水平达到4级以上。",
+            [("二级及以上医疗机构电子病历系统应用平均水平", ">=", 4.0, "级", "2025")],
+        ),
     ],
 )
 def test_find_targets_indicator_before_number(sentence: str, expected: list) -> None:
@@ -84,18 +122,25 @@ def test_find_targets_indicator_before_number(sentence: str, expected: list) -> 
 
 def test_find_targets_age_band_stays_in_indicator() -> None:
     sentence = "到2025年，65岁及以上老年人城乡社区规范健康管理服务率达到65%以上。"
-    assert facts(sentence) == [("65岁及以上老年人城乡社区规范健康管理服务率", ">=", 65.0, "%", "2025")]
+    assert facts(sentence) == [
+        ("65岁及以上老年人城乡社区规范健康管理服务率", ">=", 65.0, "%", "2025")
+    ]
 
 
 def test_find_targets_paired_lists() -> None:
     sentence = "到2025年，床医比、医护比分别达到1∶0.53、1:1.01，每万人口全科医生和公共卫生人员数分别达到4人、8.5人。"
     got = facts(sentence)
-    assert got[:2] == [("床医比", "=", 0.53, "ratio", "2025"), ("医护比", "=", 1.01, "ratio", "2025")]
+    assert got[:2] == [
+        ("床医比", "=", 0.53, "ratio", "2025"),
+        ("医护比", "=", 1.01, "ratio", "2025"),
+    ]
     assert [(v, u) for _, _, v, u, _ in got[2:]] == [(4.0, "人"), (8.5, "人")]
 
 
 def test_find_targets_mortality_list_with_age_band() -> None:
-    sentence = "到2025年，婴儿死亡率、5岁以下儿童死亡率、孕产妇死亡率分别控制在5‰、6.5‰和14/10万以下。"
+    sentence = (
+        "到2025年，婴儿死亡率、5岁以下儿童死亡率、孕产妇死亡率分别控制在5‰、6.5‰和14/10万以下。"
+    )
     assert facts(sentence) == [
         ("婴儿死亡率", "<=", 5.0, "‰", "2025"),
         ("5岁以下儿童死亡率", "<=", 6.5, "‰", "2025"),
@@ -106,12 +151,23 @@ def test_find_targets_mortality_list_with_age_band() -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("到2025年，100%县级中医医院达到二级甲等水平。", [("县级中医医院达到二级甲等水平", "=", 100.0, "%")]),
-        ("到2025年，县级确定至少1家公立医疗卫生机构承担职业健康检查工作。",
-         [("县级确定公立医疗卫生机构承担职业健康检查工作", ">=", 1.0, "家")]),
+        (
+            "到2025年，100%县级中医医院达到二级甲等水平。",
+            [("县级中医医院达到二级甲等水平", "=", 100.0, "%")],
+        ),
+        (
+            "到2025年，县级确定至少1家公立医疗卫生机构承担职业健康检查工作。",
+            [("县级确定公立医疗卫生机构承担职业健康检查工作", ">=", 1.0, "家")],
+        ),
         ("到2025年，建成45个左右省级重点专科。", [("建成省级重点专科", "~", 45.0, "个")]),
-        ("到2025年，全面建成15分钟健康服务圈。", [("全面建成15分钟健康服务圈", "<=", 15.0, "分钟")]),
-        ("到2026年，每年组织不少于50名城市医师下乡支援。", [("组织城市医师下乡支援", ">=", 50.0, "名")]),
+        (
+            "到2025年，全面建成15分钟健康服务圈。",
+            [("全面建成15分钟健康服务圈", "<=", 15.0, "分钟")],
+        ),
+        (
+            "到2026年，每年组织不少于50名城市医师下乡支援。",
+            [("组织城市医师下乡支援", ">=", 50.0, "名")],
+        ),
     ],
 )
 def test_find_targets_number_before_indicator(sentence: str, expected: list) -> None:
@@ -134,7 +190,9 @@ def test_find_targets_share_and_count_in_one_clause() -> None:
         ("到2025年，建成8～10个省级卫生健康重点学科。", [8.0, 10.0], "~"),
     ],
 )
-def test_find_targets_range_gives_two_targets(sentence: str, values: list[float], comparator: str) -> None:
+def test_find_targets_range_gives_two_targets(
+    sentence: str, values: list[float], comparator: str
+) -> None:
     got = find_targets(sentence, plan_period_end="2025")
     assert [t.value for t in got] == values
     assert {t.comparator for t in got} == {comparator}
@@ -178,7 +236,10 @@ def test_find_targets_past_context_runs_to_paragraph_end() -> None:
 
 def test_find_targets_keep_past_flags_past_figures() -> None:
     text = "截至2023年底，县域就诊率达到88%。到2025年，县域就诊率达到92%。"
-    assert [(t.value, t.is_past) for t in find_targets(text, keep_past=True)] == [(88.0, True), (92.0, False)]
+    assert [(t.value, t.is_past) for t in find_targets(text, keep_past=True)] == [
+        (88.0, True),
+        (92.0, False),
+    ]
 
 
 def test_find_targets_earlier_plan_period_is_past() -> None:
@@ -201,7 +262,9 @@ def test_find_targets_plan_period_fills_missing_deadline() -> None:
 def test_component_spans_extensions_and_relations(nlp: Language) -> None:
     doc = nlp("到2025年，产前筛查率不低于75%，推进2-3个国家临床重点专科建设。")
     targets = policykg_spans(doc, TARGET)
-    assert [(t._.value, t._.unit, t._.comparator, t._.deadline, t._.deadline_year) for t in targets] == [
+    assert [
+        (t._.value, t._.unit, t._.comparator, t._.deadline, t._.deadline_year) for t in targets
+    ] == [
         (75.0, "%", ">=", "2025", 2025),
         (2.0, "个", "~", "2025", 2025),
         (3.0, "个", "~", "2025", 2025),
@@ -223,7 +286,11 @@ def test_component_uses_doc_plan_period() -> None:
     doc._.plan_period_end = "2025"
     doc = nlp(doc)
     [target] = policykg_spans(doc, TARGET)
-    assert (target._.deadline, target._.deadline_text, target._.deadline_year) == ("2025", None, 2025)
+    assert (target._.deadline, target._.deadline_text, target._.deadline_year) == (
+        "2025",
+        None,
+        2025,
+    )
 
 
 def test_component_skips_past_sections() -> None:
@@ -232,7 +299,10 @@ def test_component_skips_past_sections() -> None:
     text = "一、规划背景\n居民健康素养水平达到23.15%。\n二、发展目标\n居民健康素养水平达到25%。"
     doc = nlp.make_doc(text)
     cut = text.index("二、")
-    doc._.sections = [DocSection("s1", "part", "规划背景", 0, cut), DocSection("s2", "part", "发展目标", cut, len(text))]
+    doc._.sections = [
+        DocSection("s1", "part", "规划背景", 0, cut),
+        DocSection("s2", "part", "发展目标", cut, len(text)),
+    ]
     doc = nlp(doc)
     assert [t._.value for t in policykg_spans(doc, TARGET)] == [25.0]
 
@@ -290,8 +360,14 @@ def test_find_targets_listed_items_share_the_verb() -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("到2025年,居民健康素养水平提高到三成以上。", [("居民健康素养水平", ">=", 30.0, "%", "2025")]),
-        ("到2025年,每个乡镇至少设置一所标准化卫生院。", [("每个乡镇至少设置标准化卫生院", ">=", 1.0, "所", "2025")]),
+        (
+            "到2025年,居民健康素养水平提高到三成以上。",
+            [("居民健康素养水平", ">=", 30.0, "%", "2025")],
+        ),
+        (
+            "到2025年,每个乡镇至少设置一所标准化卫生院。",
+            [("每个乡镇至少设置标准化卫生院", ">=", 1.0, "所", "2025")],
+        ),
         ("到2025年,建立一批示范机构,推进三级医院建设,落实两个责任。", []),
     ],
 )
@@ -305,13 +381,17 @@ def test_find_targets_every_year_holds_for_its_own_clause() -> None:
 
 
 def test_find_targets_index_without_unit() -> None:
-    assert facts("到2025年,群众满意度指数达到90以上。") == [("群众满意度指数", ">=", 90.0, "", "2025")]
+    assert facts("到2025年,群众满意度指数达到90以上。") == [
+        ("群众满意度指数", ">=", 90.0, "", "2025")
+    ]
     assert facts("到2025年,完成改造,床位达到90。") == []  # only an index goes without a unit
 
 
 def test_find_targets_indicator_table_with_units_in_brackets_and_row_numbers() -> None:
-    text = ("序号 指标名称 2020年 2025年 指标属性\n1 人均预期寿命(岁) 78.2 79.0 预期性\n"
-            "2 孕产妇死亡率(/10万) 12.5 ≤12 预期性\n3 每千人口执业(助理)医师数(人) 2.9 3.2 约束性\n")
+    text = (
+        "序号 指标名称 2020年 2025年 指标属性\n1 人均预期寿命(岁) 78.2 79.0 预期性\n"
+        "2 孕产妇死亡率(/10万) 12.5 ≤12 预期性\n3 每千人口执业(助理)医师数(人) 2.9 3.2 约束性\n"
+    )
     assert facts(text) == [
         ("人均预期寿命", "=", 79.0, "岁", "2025"),
         ("孕产妇死亡率", "<=", 12.0, "1/10万", "2025"),
@@ -320,6 +400,11 @@ def test_find_targets_indicator_table_with_units_in_brackets_and_row_numbers() -
 
 
 def test_find_targets_indicator_table_with_a_merged_first_column() -> None:
-    text = ("领域 主要指标 单位 2020年 2025年目标 属性\n健康水平 人均预期寿命 岁 77.6 78.6 预期性\n"
-            "婴儿死亡率 ‰ 4.8 ≤4.5 约束性\n")
-    assert facts(text) == [("人均预期寿命", "=", 78.6, "岁", "2025"), ("婴儿死亡率", "<=", 4.5, "‰", "2025")]
+    text = (
+        "领域 主要指标 单位 2020年 2025年目标 属性\n健康水平 人均预期寿命 岁 77.6 78.6 预期性\n"
+        "婴儿死亡率 ‰ 4.8 ≤4.5 约束性\n"
+    )
+    assert facts(text) == [
+        ("人均预期寿命", "=", 78.6, "岁", "2025"),
+        ("婴儿死亡率", "<=", 4.5, "‰", "2025"),
+    ]

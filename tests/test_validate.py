@@ -19,7 +19,7 @@ from pipeline.rdf.validate import validate_graph
 from pipeline.store import record_path, write_json
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_rdf_build import sample_records, seed_pairs  # noqa: E402
+from test_rdf_build import sample_records, seed_pairs
 
 DOC = "900_sample#0"
 
@@ -39,6 +39,7 @@ def _first_mention(graph: Graph):  # type: ignore[no-untyped-def]
 def _drop(subject_of: Callable[[Graph], object], prop) -> Callable[[Graph], None]:  # type: ignore[no-untyped-def]
     def breaker(graph: Graph) -> None:
         graph.remove((subject_of(graph), prop, None))
+
     return breaker
 
 
@@ -66,11 +67,21 @@ def test_validate_graph_sample_conforms() -> None:
         (_drop(_first_target, PK.unit), "pks:TargetShape (unit)", "pk:unit"),
         (_drop(_first_target, PK.targetValue), "pks:TargetShape (value)", "pk:targetValue"),
         (_drop(_first_target, PK.hasDeadline), "pks:TargetShape (deadline)", "pk:hasDeadline"),
-        (_drop(_first_target, PROV.wasDerivedFrom), "pks:TargetShape (provenance)", "prov:wasDerivedFrom"),
-        (_drop(lambda g: sorted(g.subjects(RDF.type, PK.Responsibility))[0], PK.responsibleBody),
-         "pks:ResponsibilityShape (body)", "pk:responsibleBody"),
-        (_drop(lambda g: sorted(g.subjects(RDF.type, PK.Responsibility))[0], PK.forTask),
-         "pks:ResponsibilityShape (task)", "pk:forTask"),
+        (
+            _drop(_first_target, PROV.wasDerivedFrom),
+            "pks:TargetShape (provenance)",
+            "prov:wasDerivedFrom",
+        ),
+        (
+            _drop(lambda g: sorted(g.subjects(RDF.type, PK.Responsibility))[0], PK.responsibleBody),
+            "pks:ResponsibilityShape (body)",
+            "pk:responsibleBody",
+        ),
+        (
+            _drop(lambda g: sorted(g.subjects(RDF.type, PK.Responsibility))[0], PK.forTask),
+            "pks:ResponsibilityShape (task)",
+            "pk:forTask",
+        ),
         (_two_roles, "pks:ResponsibilityShape (role)", "pk:role"),
         (_drop(_first_mention, PK.sentence), "pks:MentionShape (sentence)", "pk:sentence"),
         (_drop(_first_mention, PK.sourceFile), "pks:MentionShape (source file)", "pk:sourceFile"),
@@ -118,10 +129,16 @@ def interim(tmp_path: Path) -> Path:
 
 def test_build_command_writes_every_format(interim: Path, tmp_path: Path) -> None:
     out = tmp_path / "graph"
-    result = CliRunner().invoke(app, ["build", "--in", str(interim), "--out", str(out), "--validate"])
+    result = CliRunner().invoke(
+        app, ["build", "--in", str(interim), "--out", str(out), "--validate"]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "docs").iterdir()) == [
-        "900_sample.0.nt", "900_sample.0.ttl", "901_other.0.nt", "901_other.0.ttl"]
+        "900_sample.0.nt",
+        "900_sample.0.ttl",
+        "901_other.0.nt",
+        "901_other.0.ttl",
+    ]
     merged = Graph().parse(out / "policykg.ttl", format="turtle")
     expected = _sample() + document_graph(*sample_records("901_other#0"))
     assert len(merged) == len(expected)
@@ -133,7 +150,10 @@ def test_build_command_is_byte_identical_across_runs(interim: Path, tmp_path: Pa
     outputs = []
     for run in ("a", "b"):
         out = tmp_path / run
-        assert CliRunner().invoke(app, ["build", "--in", str(interim), "--out", str(out)]).exit_code == 0
+        assert (
+            CliRunner().invoke(app, ["build", "--in", str(interim), "--out", str(out)]).exit_code
+            == 0
+        )
         outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*.*"))})
     assert outputs[0] == outputs[1]
 

@@ -27,7 +27,7 @@ from pipeline.rdf.validate import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_rdf_build import seed_pairs  # noqa: E402
+from test_rdf_build import seed_pairs
 
 PKS = Namespace("https://w3id.org/policykg/shapes#")
 SEED_DOC = "003_e14da291fa1a9871#0"
@@ -63,8 +63,13 @@ def _plain_pyshacl(graph: Graph) -> tuple[bool, tuple]:
     for triple in load_ontology(Settings()):
         if triple[1] in STRUCTURAL and not isinstance(triple[0], BNode):
             data.add(triple)
-    conforms, results, _ = pyshacl.validate(data, shacl_graph=load_shapes(Settings()), inference="none",
-                                            allow_warnings=True, advanced=False)
+    conforms, results, _ = pyshacl.validate(
+        data,
+        shacl_graph=load_shapes(Settings()),
+        inference="none",
+        allow_warnings=True,
+        advanced=False,
+    )
     return bool(conforms), _violations(results, load_shapes(Settings()), graph)
 
 
@@ -75,130 +80,166 @@ Breaker = Callable[[Graph], str]
 def _missing_source_file(graph: Graph) -> str:
     mention = _nth(graph, PK.Mention)
     graph.remove((mention, PK.sourceFile, None))
-    return (f"Violation: pks:MentionShape (source file) failed on <{mention}> pk:sourceFile: "
-            "a mention must name exactly one source file")
+    return (
+        f"Violation: pks:MentionShape (source file) failed on <{mention}> pk:sourceFile: "
+        "a mention must name exactly one source file"
+    )
 
 
 def _string_offset(graph: Graph) -> str:
     mention = _nth(graph, PK.Mention, 1)
     graph.set((mention, PK.endOffset, Literal("12")))
-    return (f'Violation: pks:MentionShape (clean end) failed on <{mention}> pk:endOffset (value "12"): '
-            "a mention needs one clean end offset >= 0")
+    return (
+        f'Violation: pks:MentionShape (clean end) failed on <{mention}> pk:endOffset (value "12"): '
+        "a mention needs one clean end offset >= 0"
+    )
 
 
 def _document_is_a_task(graph: Graph) -> str:
     mention, task = _nth(graph, PK.Mention, 2), _nth(graph, PK.Task)
     graph.set((mention, PK.inDocument, task))
-    return (f"Violation: pks:MentionShape (document) failed on <{mention}> pk:inDocument (value <{task}>): "
-            "a mention must lie in exactly one policy document")
+    return (
+        f"Violation: pks:MentionShape (document) failed on <{mention}> pk:inDocument (value <{task}>): "
+        "a mention must lie in exactly one policy document"
+    )
 
 
 def _start_after_end(graph: Graph) -> str:
     mention = _nth(graph, PK.Mention, 3)
     graph.set((mention, PK.startOffset, Literal(90)))
     graph.set((mention, PK.endOffset, Literal(10)))
-    return (f'Violation: pks:MentionShape (clean start) failed on <{mention}> pk:startOffset (value "90"^^xsd:integer): '
-            "a mention needs one clean start offset >= 0, below its end offset")
+    return (
+        f'Violation: pks:MentionShape (clean start) failed on <{mention}> pk:startOffset (value "90"^^xsd:integer): '
+        "a mention needs one clean start offset >= 0, below its end offset"
+    )
 
 
 def _raw_start_after_end(graph: Graph) -> str:
     mention = _nth(graph, PK.Mention, 4)
     graph.set((mention, PK.rawStart, Literal(500)))
     graph.set((mention, PK.rawEnd, Literal(10)))
-    return (f'Violation: pks:MentionShape (raw start) failed on <{mention}> pk:rawStart (value "500"^^xsd:integer): '
-            "a mention needs one raw start offset >= 0, not after its raw end offset")
+    return (
+        f'Violation: pks:MentionShape (raw start) failed on <{mention}> pk:rawStart (value "500"^^xsd:integer): '
+        "a mention needs one raw start offset >= 0, not after its raw end offset"
+    )
 
 
 def _comparator_not_in_list(graph: Graph) -> str:
     target = _nth(graph, PK.Target)
     graph.set((target, PK.comparator, PK.LeadRole))
-    return (f"Violation: pks:TargetShape (comparator) failed on <{target}> pk:comparator (value pk:LeadRole): "
-            "a target needs exactly one comparator (pk:AtLeast, pk:AtMost, pk:EqualTo, pk:About)")
+    return (
+        f"Violation: pks:TargetShape (comparator) failed on <{target}> pk:comparator (value pk:LeadRole): "
+        "a target needs exactly one comparator (pk:AtLeast, pk:AtMost, pk:EqualTo, pk:About)"
+    )
 
 
 def _two_roles(graph: Graph) -> str:
     responsibility = _nth(graph, PK.Responsibility)
     graph.add((responsibility, PK.role, PK.SupportRole))
     graph.add((responsibility, PK.role, PK.LeadRole))
-    return (f"Violation: pks:ResponsibilityShape (role) failed on <{responsibility}> pk:role: "
-            "a responsibility needs exactly one role, pk:LeadRole or pk:SupportRole")
+    return (
+        f"Violation: pks:ResponsibilityShape (role) failed on <{responsibility}> pk:role: "
+        "a responsibility needs exactly one role, pk:LeadRole or pk:SupportRole"
+    )
 
 
 def _task_part_of_body(graph: Graph) -> str:
     task, body = _nth(graph, PK.Task), _nth(graph, PK.Body)
     graph.set((task, PK.partOf, body))
-    return (f"Violation: pks:TaskShape (parent) failed on <{task}> pk:partOf (value <{body}>): "
-            "a task must be part of exactly one task or document")
+    return (
+        f"Violation: pks:TaskShape (parent) failed on <{task}> pk:partOf (value <{body}>): "
+        "a task must be part of exactly one task or document"
+    )
 
 
 def _deadline_two_dates(graph: Graph) -> str:
     deadline = _nth(graph, PK.Deadline)
     graph.add((deadline, TIME.inXSDgYearMonth, Literal("2025-06", datatype=XSD.gYearMonth)))
-    return (f"Violation: pks:DeadlineShape (time) failed on <{deadline}> "
-            "time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate: "
-            "a deadline has at most one of time:inXSDgYear, time:inXSDgYearMonth, time:inXSDDate")
+    return (
+        f"Violation: pks:DeadlineShape (time) failed on <{deadline}> "
+        "time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate: "
+        "a deadline has at most one of time:inXSDgYear, time:inXSDgYearMonth, time:inXSDDate"
+    )
 
 
 def _deadline_without_date(graph: Graph) -> str:
     graph.add((NEW, RDF.type, PK.Deadline))
-    return (f"Violation: pks:DeadlineShape failed on <{NEW}> (value <{NEW}>): a deadline needs a "
-            "time:inXSDgYear, time:inXSDgYearMonth or time:inXSDDate, or to be pk:OpenDeadline / pk:AnnualDeadline")
+    return (
+        f"Violation: pks:DeadlineShape failed on <{NEW}> (value <{NEW}>): a deadline needs a "
+        "time:inXSDgYear, time:inXSDgYearMonth or time:inXSDDate, or to be pk:OpenDeadline / pk:AnnualDeadline"
+    )
 
 
 def _year_as_a_date(graph: Graph) -> str:
     graph.add((OTHER, RDF.type, PK.Deadline))
     graph.add((OTHER, TIME.inXSDgYear, Literal("2030-01-01", datatype=XSD.date)))
-    return (f'Violation: pks:DeadlineShape (year) failed on <{OTHER}> time:inXSDgYear (value "2030-01-01"^^xsd:date): '
-            "time:inXSDgYear takes an xsd:gYear")
+    return (
+        f'Violation: pks:DeadlineShape (year) failed on <{OTHER}> time:inXSDgYear (value "2030-01-01"^^xsd:date): '
+        "time:inXSDgYear takes an xsd:gYear"
+    )
 
 
 def _open_deadline_with_a_date(graph: Graph) -> str:
     graph.add((PK.OpenDeadline, TIME.inXSDgYear, Literal("2030", datatype=XSD.gYear)))
-    return ("Violation: pks:OpenDeadlineShape (time) failed on pk:OpenDeadline "
-            "time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate: pk:OpenDeadline and pk:AnnualDeadline have no date")
+    return (
+        "Violation: pks:OpenDeadlineShape (time) failed on pk:OpenDeadline "
+        "time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate: pk:OpenDeadline and pk:AnnualDeadline have no date"
+    )
 
 
 def _deadline_not_a_deadline(graph: Graph) -> str:
     target, body = _nth(graph, PK.Target, 1), _nth(graph, PK.Body)
     graph.set((target, PK.hasDeadline, body))
-    return (f"Violation: pks:TargetShape (deadline) failed on <{target}> pk:hasDeadline (value <{body}>): "
-            "a target needs exactly one deadline; use pk:OpenDeadline when the text gives none")
+    return (
+        f"Violation: pks:TargetShape (deadline) failed on <{target}> pk:hasDeadline (value <{body}>): "
+        "a target needs exactly one deadline; use pk:OpenDeadline when the text gives none"
+    )
 
 
 def _unnamed_cited_document(graph: Graph) -> str:
     graph.add((NEW, RDF.type, PK.PolicyDocument))
     graph.add((next(graph.subjects(PK.documentId, None)), PK.cites, NEW))
-    return (f"Violation: pks:PolicyDocumentShape (identified by) failed on <{NEW}> "
-            "pk:documentId|pk:documentNumber|dcterms:title: "
-            "a policy document needs a document id, a document number or a title")
+    return (
+        f"Violation: pks:PolicyDocumentShape (identified by) failed on <{NEW}> "
+        "pk:documentId|pk:documentNumber|dcterms:title: "
+        "a policy document needs a document id, a document number or a title"
+    )
 
 
 def _issued_plain_string(graph: Graph) -> str:
     document = next(graph.subjects(PK.documentId, None))
     graph.set((document, DCTERMS.issued, Literal("2024-03")))
-    return (f'Violation: pks:CorpusDocumentShape (issued) failed on <{document}> dcterms:issued (value "2024-03"): '
-            "a document has at most one issue date (xsd:date, xsd:gYearMonth or xsd:gYear)")
+    return (
+        f'Violation: pks:CorpusDocumentShape (issued) failed on <{document}> dcterms:issued (value "2024-03"): '
+        "a document has at most one issue date (xsd:date, xsd:gYearMonth or xsd:gYear)"
+    )
 
 
 def _subclass_body_without_name(graph: Graph) -> str:
     organ = _nth(graph, PK.GovernmentOrgan)
     graph.remove((organ, SKOS.prefLabel, None))
-    return (f"Violation: pks:BodyShape (canonical name) failed on <{organ}> skos:prefLabel: "
-            "a body needs exactly one canonical name (skos:prefLabel)")
+    return (
+        f"Violation: pks:BodyShape (canonical name) failed on <{organ}> skos:prefLabel: "
+        "a body needs exactly one canonical name (skos:prefLabel)"
+    )
 
 
 def _institution_without_mention(graph: Graph) -> str:
     hospital = _nth(graph, PK.Hospital)
     graph.remove((None, PK.denotes, hospital))
-    return (f"Violation: pks:InstitutionShape (provenance) failed on <{hospital}> ^pk:denotes: "
-            "an institution must be denoted by at least one pk:Mention")
+    return (
+        f"Violation: pks:InstitutionShape (provenance) failed on <{hospital}> ^pk:denotes: "
+        "an institution must be denoted by at least one pk:Mention"
+    )
 
 
 def _target_from_a_task(graph: Graph) -> str:
     target, task = _nth(graph, PK.Target, 2), _nth(graph, PK.Task)
     graph.set((target, PROV.wasDerivedFrom, task))
-    return (f"Violation: pks:TargetShape (provenance) failed on <{target}> prov:wasDerivedFrom (value <{task}>): "
-            "a target must be derived from a pk:Mention (source, offsets, sentence)")
+    return (
+        f"Violation: pks:TargetShape (provenance) failed on <{target}> prov:wasDerivedFrom (value <{task}>): "
+        "a target must be derived from a pk:Mention (source, offsets, sentence)"
+    )
 
 
 def _body_through_data_subclass(graph: Graph) -> str:
@@ -206,15 +247,19 @@ def _body_through_data_subclass(graph: Graph) -> str:
     # goal) is a body without a name: only visible with the ontology's pk:Goal -> pk:Objective link.
     graph.add((PK.Objective, RDFS.subClassOf, PK.Body))
     graph.add((NEW, RDF.type, PK.Goal))
-    return (f"Violation: pks:BodyShape (canonical name) failed on <{NEW}> skos:prefLabel: "
-            "a body needs exactly one canonical name (skos:prefLabel)")
+    return (
+        f"Violation: pks:BodyShape (canonical name) failed on <{NEW}> skos:prefLabel: "
+        "a body needs exactly one canonical name (skos:prefLabel)"
+    )
 
 
 def _metrics_out_of_range(graph: Graph) -> str:
     body = _nth(graph, PK.Body)
     graph.add((body, PK.betweenness, Literal("2", datatype=XSD.decimal)))
-    return (f'Violation: pks:BodyMetricsShape (betweenness) failed on <{body}> pk:betweenness (value "2"^^xsd:decimal): '
-            "a ranked body needs exactly one xsd:decimal betweenness in [0, 1]")
+    return (
+        f'Violation: pks:BodyMetricsShape (betweenness) failed on <{body}> pk:betweenness (value "2"^^xsd:decimal): '
+        "a ranked body needs exactly one xsd:decimal betweenness in [0, 1]"
+    )
 
 
 BREAKERS: dict[str, Breaker] = {
@@ -264,7 +309,9 @@ VALIDATORS = {
 
 @pytest.mark.parametrize("breaker", BREAKERS.values(), ids=BREAKERS.keys())
 @pytest.mark.parametrize("validator", VALIDATORS.values(), ids=VALIDATORS.keys())
-def test_validate_graph_reports_injected_violation(seed_graph: Graph, breaker: Breaker, validator) -> None:
+def test_validate_graph_reports_injected_violation(
+    seed_graph: Graph, breaker: Breaker, validator
+) -> None:
     graph = _copy(seed_graph)
     expected = breaker(graph)
     triples = len(graph)
@@ -311,7 +358,9 @@ def test_validate_graph_refuses_a_deadline_without_label(seed_graph: Graph) -> N
     graph.set((_nth(graph, PK.Target), PK.hasDeadline, PK.AnnualDeadline))
     graph.remove((PK.AnnualDeadline, SKOS.prefLabel, None))
     report = validate_graph(graph)
-    assert report.violations and {v.shape for v in report.violations} == {"pks:TargetShape (deadline label)"}
+    assert report.violations and {v.shape for v in report.violations} == {
+        "pks:TargetShape (deadline label)"
+    }
 
 
 def test_validate_graph_reused_shapes_keep_no_state(seed_graph: Graph) -> None:
@@ -329,8 +378,12 @@ def test_validate_graph_reused_shapes_keep_no_state(seed_graph: Graph) -> None:
 def test_checker_mixes_in_only_the_axioms_shapes_read() -> None:
     checker = _checker(Settings().ontology_path())
     needed = set(checker.needed_axioms)
-    assert {(PK.OpenDeadline, RDF.type, PK.Deadline), (PK.GovernmentOrgan, RDFS.subClassOf, PK.Body),
-            (PK.Hospital, RDFS.subClassOf, PK.Institution), (PK.Task, RDFS.subClassOf, PK.TaskContainer)} <= needed
+    assert {
+        (PK.OpenDeadline, RDF.type, PK.Deadline),
+        (PK.GovernmentOrgan, RDFS.subClassOf, PK.Body),
+        (PK.Hospital, RDFS.subClassOf, PK.Institution),
+        (PK.Task, RDFS.subClassOf, PK.TaskContainer),
+    } <= needed
     assert (PK.Goal, RDFS.subClassOf, PK.Objective) not in needed  # no shape names pk:Objective
     assert (PK.LeadRole, RDF.type, PK.Role) not in needed  # roles are checked with sh:in
     assert needed < set(checker.structural_axioms)

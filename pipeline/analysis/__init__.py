@@ -55,8 +55,15 @@ def analyse(corpus: Corpus, threshold: float = DEFAULT_THRESHOLD) -> Analysis:
     distinct = without_reprints(corpus, reprints)
     graph = coresponsibility_network(distinct.facts)
     doc_links, task_links = cascade(distinct, threshold, reprints.groups)
-    return Analysis(graph, body_rankings(graph), coordination_pairs(graph), doc_links, task_links,
-                    distinct, reprints)
+    return Analysis(
+        graph,
+        body_rankings(graph),
+        coordination_pairs(graph),
+        doc_links,
+        task_links,
+        distinct,
+        reprints,
+    )
 
 
 def run_analysis(

@@ -39,8 +39,9 @@ class BodyEntry:
     mentions: int
 
 
-def body_table(corpus: Corpus, level: str | None = None,
-               jurisdiction: str | None = None) -> list[BodyEntry]:
+def body_table(
+    corpus: Corpus, level: str | None = None, jurisdiction: str | None = None
+) -> list[BodyEntry]:
     """The corpus's bodies, by name, optionally only those of one level (``municipal`` or 市级)
     and of a jurisdiction (its name contains the text)."""
     leads: Counter[str] = Counter()
@@ -64,9 +65,19 @@ def body_table(corpus: Corpus, level: str | None = None,
         if jurisdiction and jurisdiction not in (body.jurisdiction or ""):
             continue
         aliases = sorted((set(body.aliases) | names[canonical]) - {canonical})
-        entries.append(BodyEntry(canonical, body_level, body.jurisdiction or "", body.kind,
-                                 tuple(aliases), leads[canonical], supports[canonical],
-                                 issued[canonical], mentions[canonical]))
+        entries.append(
+            BodyEntry(
+                canonical,
+                body_level,
+                body.jurisdiction or "",
+                body.kind,
+                tuple(aliases),
+                leads[canonical],
+                supports[canonical],
+                issued[canonical],
+                mentions[canonical],
+            )
+        )
     return entries
 
 

@@ -35,8 +35,10 @@ _ROUNDING = 1e-4
 #: Core titles shorter than this name too many documents to identify one.
 MIN_TITLE = 6
 
-_PUNCT = re.compile(r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-                    r"!-/:-@\[-`{-~“”‘’·—…、]+")
+_PUNCT = re.compile(
+    r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+    r"!-/:-@\[-`{-~“”‘’·—…、]+"
+)
 _WRAPPED = re.compile(r"印发(.+)的通知$")
 
 
@@ -79,8 +81,10 @@ def generic_terms() -> tuple[str, ...]:
     try:
         lines = GENERIC_TERMS_FILE.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ResourceError(f"{GENERIC_TERMS_FILE}: cannot read ({exc})",
-                            hint="restore the file from the repository") from exc
+        raise ResourceError(
+            f"{GENERIC_TERMS_FILE}: cannot read ({exc})",
+            hint="restore the file from the repository",
+        ) from exc
     terms = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
 
@@ -282,7 +286,7 @@ class CitationIndex:
     by_title_end: dict[str, list[Document]]
 
     @classmethod
-    def of(cls, documents: Iterable[Document]) -> "CitationIndex":
+    def of(cls, documents: Iterable[Document]) -> CitationIndex:
         by_number: dict[str, list[Document]] = defaultdict(list)
         by_title: dict[str, list[Document]] = defaultdict(list)
         by_title_end: dict[str, list[Document]] = defaultdict(list)
@@ -307,8 +311,10 @@ class CitationIndex:
         if len(cited) >= MIN_TITLE:
             # the same title, a longer one ending with it, or a shorter one it ends with
             endings = [cited[start:] for start in range(len(cited) - MIN_TITLE + 1)]
-            for doc in (*self.by_title_end.get(cited, ()),
-                        *(d for end in endings for d in self.by_title.get(end, ()))):
+            for doc in (
+                *self.by_title_end.get(cited, ()),
+                *(d for end in endings for d in self.by_title.get(end, ())),
+            ):
                 found[doc.doc_id] = doc
         return [found[k] for k in sorted(found)]
 
@@ -330,18 +336,20 @@ def implemented_documents(
     index = index or CitationIndex.of(corpus.relevant_documents())
     links: dict[str, DocumentLink] = {}
     for citation in citations:
-        matches = [(other, how) for other in index.candidates(citation)
-                   if other.doc_id != document.doc_id and other.doc_id not in links
-                   for how in [citation_matches(citation, other)] if how]
+        matches = [
+            (other, how)
+            for other in index.candidates(citation)
+            if other.doc_id != document.doc_id and other.doc_id not in links
+            for how in [citation_matches(citation, other)]
+            if how
+        ]
         if matches:
             other, how = cited_document(document, matches)
             links[other.doc_id] = DocumentLink(document.doc_id, other.doc_id, citation, how)
     return [links[k] for k in sorted(links)]
 
 
-def cited_document(
-    citing: Document, matches: list[tuple[Document, str]]
-) -> tuple[Document, str]:
+def cited_document(citing: Document, matches: list[tuple[Document, str]]) -> tuple[Document, str]:
     """Of the documents matching one citation, the one it names: a 文号 match first, then the
     latest issued no later than the citing document, then an undated one, then the first."""
     issued = citing.metadata.date
@@ -350,8 +358,13 @@ def cited_document(
         other, how = match
         date = other.metadata.date
         before = date is not None and (issued is None or date <= issued)
-        return (how != "doc_number", not before, date is None,
-                _descending(date or ""), other.doc_id)
+        return (
+            how != "doc_number",
+            not before,
+            date is None,
+            _descending(date or ""),
+            other.doc_id,
+        )
 
     return min(matches, key=preference)
 
@@ -401,13 +414,17 @@ def score_tasks(
 
 
 def match_tasks(
-    implementing: Document, implemented: Document, corpus: Corpus,
+    implementing: Document,
+    implemented: Document,
+    corpus: Corpus,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> list[TaskMatch]:
     """For each task of ``implementing``, its best-scoring task(s) of ``implemented`` above
     ``threshold`` (ties kept), compared only at the same tier (part ↔ part, item ↔ item)."""
-    theirs = [(s, corpus.targets_of_task(implemented.doc_id, s.section_id))
-              for s in task_sections(implemented)]
+    theirs = [
+        (s, corpus.targets_of_task(implemented.doc_id, s.section_id))
+        for s in task_sections(implemented)
+    ]
     matches: list[TaskMatch] = []
     for own in task_sections(implementing):
         own_targets = corpus.targets_of_task(implementing.doc_id, own.section_id)
@@ -427,11 +444,20 @@ def match_tasks(
         top = max(s[0] for s in scored)
         for score, heading, target, pairs, their in scored:
             if score >= top - 1e-9:
-                matches.append(TaskMatch(
-                    implementing.doc_id, own.section_id, own.heading,
-                    implemented.doc_id, their.section_id, their.heading,
-                    score, heading, target, pairs,
-                ))
+                matches.append(
+                    TaskMatch(
+                        implementing.doc_id,
+                        own.section_id,
+                        own.heading,
+                        implemented.doc_id,
+                        their.section_id,
+                        their.heading,
+                        score,
+                        heading,
+                        target,
+                        pairs,
+                    )
+                )
     return matches
 
 
@@ -451,8 +477,11 @@ def cascade(
     doc_links: list[DocumentLink] = []
     for document in corpus.relevant_documents():
         doc_links.extend(
-            replace(link, implemented_also=tuple(elsewhere.get(link.implemented, ())),
-                    implementing_also=tuple(elsewhere.get(link.implementing, ())))
+            replace(
+                link,
+                implemented_also=tuple(elsewhere.get(link.implemented, ())),
+                implementing_also=tuple(elsewhere.get(link.implementing, ())),
+            )
             for link in implemented_documents(document, corpus, index)
         )
     task_links: list[TaskMatch] = []
@@ -470,14 +499,21 @@ def _order(corpus: Corpus, match: TaskMatch) -> tuple:
 
     level = corpus.document(match.implemented_doc)
     rank = LEVEL_RANK.get(level.metadata.level, 9) if level and level.metadata.level else 9
-    return (rank, match.implemented_doc, match.implementing_doc,
-            position(match.implementing_doc, match.implementing_task),
-            position(match.implemented_doc, match.implemented_task))
+    return (
+        rank,
+        match.implemented_doc,
+        match.implementing_doc,
+        position(match.implementing_doc, match.implementing_task),
+        position(match.implemented_doc, match.implemented_task),
+    )
 
 
 def links_between(
     matches: Iterable[TaskMatch], implementing: str, implemented: str
 ) -> list[TaskMatch]:
     """The task matches of one implementing/implemented document pair."""
-    return [m for m in matches
-            if m.implementing_doc == implementing and m.implemented_doc == implemented]
+    return [
+        m
+        for m in matches
+        if m.implementing_doc == implementing and m.implemented_doc == implemented
+    ]

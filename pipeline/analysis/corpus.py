@@ -42,7 +42,7 @@ class Corpus:
         object.__setattr__(self, "_facts", {f.doc_id: f for f in self.facts})
 
     @classmethod
-    def of(cls, documents: Iterable[Document], facts: Iterable[DocumentFacts]) -> "Corpus":
+    def of(cls, documents: Iterable[Document], facts: Iterable[DocumentFacts]) -> Corpus:
         return cls(tuple(documents), tuple(facts))
 
     def text_length(self, document: Document) -> int:
@@ -119,8 +119,13 @@ def _without_text(data: dict, lengths: dict[str, int]) -> dict:
     return data
 
 
-def _read(path: Path, cls: type, from_jsonable: object, read_json: object,
-          lengths: dict[str, int] | None = None) -> object:
+def _read(
+    path: Path,
+    cls: type,
+    from_jsonable: object,
+    read_json: object,
+    lengths: dict[str, int] | None = None,
+) -> object:
     try:
         data = read_json(path)  # type: ignore[operator]
         if lengths is not None:

@@ -67,16 +67,22 @@ def write_analysis(
             statements = analysis_statements(rows, connection.dialect, settings.batch_size)
             counts = _execute(connection, statements, on_statement)
     except (ServiceUnavailable, SessionExpired, OSError) as exc:
-        raise DatabaseError(f"lost the graph server at {settings.bolt_uri}",
-                            hint="check it with `policykg db status` and rerun") from exc
+        raise DatabaseError(
+            f"lost the graph server at {settings.bolt_uri}",
+            hint="check it with `policykg db status` and rerun",
+        ) from exc
     except Neo4jError as exc:
-        raise DatabaseError(f"writing the analysis failed: {exc.message or exc.code}",
-                            hint="reload the graph with `policykg load` and rerun") from exc
+        raise DatabaseError(
+            f"writing the analysis failed: {exc.message or exc.code}",
+            hint="reload the graph with `policykg load` and rerun",
+        ) from exc
     server.save(settings)
     updated, linked = counts.get("updated", 0), counts.get("linked", 0)
     log.info("analysis written: %d bodies, %d ANSWERS links", updated, linked)
-    return (f"database: metrics on {updated}/{len(bodies)} bodies, "
-            f"{linked}/{len(answers)} ANSWERS links")
+    return (
+        f"database: metrics on {updated}/{len(bodies)} bodies, "
+        f"{linked}/{len(answers)} ANSWERS links"
+    )
 
 
 def _execute(
@@ -92,7 +98,7 @@ def _execute(
             if on_statement:
                 on_statement(statement)
             record = runner.run(statement.text, statement.params).single()
-            for key, value in (record.items() if record else ()):
+            for key, value in record.items() if record else ():
                 counts[key] = counts.get(key, 0) + int(value or 0)
 
     with connection.session() as session:

@@ -124,11 +124,21 @@ def _evidence(tables: _Tables, text: str, provenance: Provenance) -> list[Any]:
         tables.paras.append(text[head:tail])
     mention_start = min(max(provenance.start, head), tail) - head
     mention_end = min(max(provenance.end, head), tail) - head
-    return [provenance.source, provenance.start, provenance.end, tables.para_index[key],
-            sentence_at - head, sentence_end - head, mention_start, mention_end]
+    return [
+        provenance.source,
+        provenance.start,
+        provenance.end,
+        tables.para_index[key],
+        sentence_at - head,
+        sentence_end - head,
+        mention_start,
+        mention_end,
+    ]
 
 
-def explorer_data(corpus: Corpus, colors: dict[str, str], reprints: Reprints | None = None) -> dict[str, Any]:
+def explorer_data(
+    corpus: Corpus, colors: dict[str, str], reprints: Reprints | None = None
+) -> dict[str, Any]:
     """The explorer's tables for ``corpus`` (see the module docstring)."""
     from pipeline.analysis.report import also_published, format_target
 
@@ -137,9 +147,18 @@ def explorer_data(corpus: Corpus, colors: dict[str, str], reprints: Reprints | N
     for doc in corpus.relevant_documents():
         meta = doc.metadata
         tables.doc_index[doc.doc_id] = len(tables.docs)
-        tables.docs.append([doc.doc_id, (meta.title or doc.doc_id) + also_published(also.also_in(doc.doc_id)),
-                            meta.level.value if meta.level else "", meta.jurisdiction or "",
-                            meta.date or "", meta.doc_number or "", colors.get(doc.doc_id, "#888"), []])
+        tables.docs.append(
+            [
+                doc.doc_id,
+                (meta.title or doc.doc_id) + also_published(also.also_in(doc.doc_id)),
+                meta.level.value if meta.level else "",
+                meta.jurisdiction or "",
+                meta.date or "",
+                meta.doc_number or "",
+                colors.get(doc.doc_id, "#888"),
+                [],
+            ]
+        )
     for canonical, body in corpus_bodies(corpus).items():
         row = tables.bodies[tables.body(canonical)]
         row[1], row[2] = (body.level.value if body.level else ""), body.jurisdiction or ""
@@ -174,13 +193,24 @@ def explorer_data(corpus: Corpus, colors: dict[str, str], reprints: Reprints | N
             column = 3 if resp.role is Role.LEAD else 4
             if body not in tables.tasks[task][column]:
                 tables.tasks[task][column].append(body)
-            tables.duties.append([task, body, resp.role.value, _evidence(tables, text, resp.provenance)])
+            tables.duties.append(
+                [task, body, resp.role.value, _evidence(tables, text, resp.provenance)]
+            )
         for target in sorted(facts.targets, key=lambda t: (t.provenance.start, t.provenance.end)):
             task = task_of(target.task_id, target.task_heading)
             deadline = target.deadline
-            tables.targets.append([task, doc, format_target(target), target.indicator,
-                                   deadline_label(deadline), deadline.year if deadline else None,
-                                   due_date(deadline), _evidence(tables, text, target.provenance)])
+            tables.targets.append(
+                [
+                    task,
+                    doc,
+                    format_target(target),
+                    target.indicator,
+                    deadline_label(deadline),
+                    deadline.year if deadline else None,
+                    due_date(deadline),
+                    _evidence(tables, text, target.provenance),
+                ]
+            )
         for mention in sorted(facts.programmes, key=lambda m: m.provenance.start):
             if mention.task_id is None:
                 continue
@@ -188,9 +218,15 @@ def explorer_data(corpus: Corpus, colors: dict[str, str], reprints: Reprints | N
             programme = tables.programme(mention.name)
             if programme not in tables.tasks[task][5]:
                 tables.tasks[task][5].append(programme)
-    return {"docs": tables.docs, "bodies": tables.bodies, "paras": tables.paras,
-            "tasks": tables.tasks, "targets": tables.targets, "duties": tables.duties,
-            "programmes": tables.programmes}
+    return {
+        "docs": tables.docs,
+        "bodies": tables.bodies,
+        "paras": tables.paras,
+        "tasks": tables.tasks,
+        "targets": tables.targets,
+        "duties": tables.duties,
+        "programmes": tables.programmes,
+    }
 
 
 def script_json(data: Any) -> str:
@@ -201,7 +237,12 @@ def script_json(data: Any) -> str:
     '{"t":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for raw, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, escaped)
     return text

@@ -21,13 +21,24 @@ from pipeline.rdf.iris import body_iri, iri_segment, task_iri
 from pipeline.rdf.namespace import ID_BASE, PK, PREFIXES
 from pipeline.store import record_stem
 
-
 #: The ontology terms the analysis states (what its shapes in ``ontology/shapes.ttl`` target).
-ANALYSIS_TERMS = frozenset({
-    PK.CoordinationPair, PK.CascadeMatch, PK.degree, PK.betweenness, PK.coordinationStrength,
-    PK.sharedTasks, PK.pairMember, PK.answersTask, PK.implementingTask, PK.implementedTask,
-    PK.matchScore, PK.headingScore, PK.targetScore,
-})
+ANALYSIS_TERMS = frozenset(
+    {
+        PK.CoordinationPair,
+        PK.CascadeMatch,
+        PK.degree,
+        PK.betweenness,
+        PK.coordinationStrength,
+        PK.sharedTasks,
+        PK.pairMember,
+        PK.answersTask,
+        PK.implementingTask,
+        PK.implementedTask,
+        PK.matchScore,
+        PK.headingScore,
+        PK.targetScore,
+    }
+)
 
 
 def pair_iri(pair: CoordinationPair) -> URIRef:
@@ -41,6 +52,7 @@ def pair_iri(pair: CoordinationPair) -> URIRef:
 
 def match_iri(match: TaskMatch) -> URIRef:
     """The cascade match of an implementing task to an implemented task."""
+
     def task(doc_id: str, task_id: str) -> str:
         return f"{iri_segment(record_stem(doc_id))}/{iri_segment(task_id)}"
 
@@ -100,14 +112,20 @@ def database_rows(
     ``bodies`` (node IRI and metrics) and ``answers`` (the two task IRIs and the score). Only
     what the statements use, as FalkorDB takes about 4 KB per statement."""
     bodies = [
-        {"iri": str(body_iri(r.body)), "degree": r.degree, "strength": r.strength,
-         "betweenness": r.betweenness}
+        {
+            "iri": str(body_iri(r.body)),
+            "degree": r.degree,
+            "strength": r.strength,
+            "betweenness": r.betweenness,
+        }
         for r in rankings
     ]
     answers = [
-        {"from_iri": str(task_iri(m.implementing_doc, m.implementing_task)),
-         "to_iri": str(task_iri(m.implemented_doc, m.implemented_task)),
-         "score": m.score}
+        {
+            "from_iri": str(task_iri(m.implementing_doc, m.implementing_task)),
+            "to_iri": str(task_iri(m.implemented_doc, m.implemented_task)),
+            "score": m.score,
+        }
         for m in matches
     ]
     return {"bodies": bodies, "answers": answers}

@@ -57,8 +57,10 @@ class AnalysisSummary:
             f"{self.task_links} cascade links under {self.document_links} implementation links",
             f"wrote {self.turtle} ({self.triples} triples, SHACL: 0 violations)",
         ]
-        lines += [f"same document: {doc_id} also published as {', '.join(others)}"
-                  for doc_id, others in self.reprints.items()]
+        lines += [
+            f"same document: {doc_id} also published as {', '.join(others)}"
+            for doc_id, others in self.reprints.items()
+        ]
         if self.database:
             lines.append(self.database)
         return lines
@@ -77,8 +79,10 @@ def referenced_nodes(graph: Graph) -> set[URIRef]:
 def type_triples(merged_nt: Path, nodes: Iterable[URIRef]) -> Graph:
     """The ``rdf:type`` triples of ``nodes`` in a merged N-Triples file (one streaming pass)."""
     if not merged_nt.is_file():
-        raise AnalysisError(f"{merged_nt}: no built graph to check the analysis against",
-                            hint="run `policykg run` (or `make graph`) first")
+        raise AnalysisError(
+            f"{merged_nt}: no built graph to check the analysis against",
+            hint="run `policykg run` (or `make graph`) first",
+        )
     wanted = {f"<{node}>" for node in nodes}
     lines = []
     with merged_nt.open(encoding="utf-8") as stream:
@@ -123,8 +127,9 @@ def check_analysis_graph(graph: Graph, settings: Settings) -> AnalysisCheck:
     data += type_triples(settings.path(settings.graph_dir) / MERGED_NT, referenced_nodes(graph))
     for triple in load_ontology(settings).triples((None, RDFS.subClassOf, None)):
         data.add(triple)
-    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                     advanced=False, allow_warnings=True)
+    _, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
+    )
     violations = tuple(sorted(_violation_lines(results)))
     check = AnalysisCheck(len(set(shapes.subjects(RDF.type, SH.NodeShape))), len(graph), violations)
     if violations:
@@ -190,9 +195,14 @@ def summarise(
 ) -> AnalysisSummary:
     """The :class:`AnalysisSummary` of a published analysis."""
     return AnalysisSummary(
-        turtle=turtle, triples=triples, bodies=len(result.rankings), pairs=len(result.pairs),
-        document_links=len(result.document_links), task_links=len(result.task_links),
-        reprints=dict(result.reprints.groups), database=database,
+        turtle=turtle,
+        triples=triples,
+        bodies=len(result.rankings),
+        pairs=len(result.pairs),
+        document_links=len(result.document_links),
+        task_links=len(result.task_links),
+        reprints=dict(result.reprints.groups),
+        database=database,
     )
 
 

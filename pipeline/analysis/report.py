@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import networkx as nx
 
@@ -118,16 +118,21 @@ def _doc_colors(corpus: Corpus) -> dict[str, str]:
 def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
     """The co-responsibility network as inline SVG (deterministic layout, weighted edges)."""
     if graph.number_of_nodes() == 0:
-        return (f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} 60" '
-                f'role="img"><text x="10" y="35">no co-responsibilities in the corpus</text></svg>')
+        return (
+            f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} 60" '
+            f'role="img"><text x="10" y="35">no co-responsibilities in the corpus</text></svg>'
+        )
     if graph.number_of_nodes() > NETWORK_NODES:  # the most connected bodies only
-        top = sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="weight"), n))[:NETWORK_NODES]
+        top = sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="weight"), n))[
+            :NETWORK_NODES
+        ]
         graph = graph.subgraph(top)
     # Unweighted spring layout with a fixed seed: weights already show as edge widths, and heavy
     # weights would pull every partner onto a hub and pile up the labels.
     n = graph.number_of_nodes()
-    positions = nx.spring_layout(graph, seed=LAYOUT_SEED, weight=None, k=2.5 / math.sqrt(n),
-                                 iterations=300)
+    positions = nx.spring_layout(
+        graph, seed=LAYOUT_SEED, weight=None, k=2.5 / math.sqrt(n), iterations=300
+    )
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
     margin_x, margin_y = 140, 40
@@ -136,12 +141,16 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
         x, y = positions[node]
         span_x = (max(xs) - min(xs)) or 1.0
         span_y = (max(ys) - min(ys)) or 1.0
-        return (margin_x + (x - min(xs)) / span_x * (width - 2 * margin_x),
-                margin_y + (y - min(ys)) / span_y * (height - 2 * margin_y))
+        return (
+            margin_x + (x - min(xs)) / span_x * (width - 2 * margin_x),
+            margin_y + (y - min(ys)) / span_y * (height - 2 * margin_y),
+        )
 
     top = max((d["weight"] for _, _, d in graph.edges(data=True)), default=1.0)
-    parts = [f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-label="co-responsibility network">']
+    parts = [
+        f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="co-responsibility network">'
+    ]
     for a, b, data in sorted(graph.edges(data=True), key=lambda e: (e[2]["weight"], e[0], e[1])):
         (x1, y1), (x2, y2) = place(a), place(b)
         stroke = 1 + 7 * data["weight"] / top
@@ -149,8 +158,8 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
         parts.append(
             f'<line class="edge" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
             f'stroke-width="{stroke:.1f}" stroke-opacity="{opacity:.2f}">'
-            f'<title>{escape(a)} – {escape(b)}: {data["weight"]:.2f} '
-            f'({data["shared_tasks"]} shared tasks)</title></line>'
+            f"<title>{escape(a)} – {escape(b)}: {data['weight']:.2f} "
+            f"({data['shared_tasks']} shared tasks)</title></line>"
         )
     top_degree = max((graph.degree(n) for n in graph.nodes), default=1) or 1
     for node in sorted(graph.nodes):
@@ -161,10 +170,10 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
         parts.append(
             f'<a href="{escape(view_link("body", node))}"><g class="node">'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}">'
-            f'<title>{escape(node)}: leads {leads}, supports {supports}, '
-            f'degree {graph.degree(node)}'
+            f"<title>{escape(node)}: leads {leads}, supports {supports}, "
+            f"degree {graph.degree(node)}"
             f'</title></circle><text x="{x:.1f}" y="{y + radius + 14:.1f}" text-anchor="middle">'
-            f'{escape(short_name(node))}</text></g></a>'
+            f"{escape(short_name(node))}</text></g></a>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -178,16 +187,20 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
     years = sorted(k for k in columns if k.isdigit())
     labels = years + [k for k in ("每年", "未定") if k in columns]
     if not labels:
-        return (f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} 60" '
-                f'role="img"><text x="10" y="35">no targets in the corpus</text></svg>')
+        return (
+            f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} 60" '
+            f'role="img"><text x="10" y="35">no targets in the corpus</text></svg>'
+        )
     per_row, dot, gap = 6, 14, 4
     tallest = max(math.ceil(min(len(v), TIMELINE_DOTS) / per_row) for v in columns.values())
     height = 60 + tallest * (dot + gap) + 40
     step = min(220, (width - 120) / max(len(labels), 1))
     base = height - 40
-    parts = [f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-label="targets by deadline year">',
-             f'<line class="axis" x1="30" y1="{base + 4}" x2="{width - 20}" y2="{base + 4}"/>']
+    parts = [
+        f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="targets by deadline year">',
+        f'<line class="axis" x1="30" y1="{base + 4}" x2="{width - 20}" y2="{base + 4}"/>',
+    ]
     for i, label in enumerate(labels):
         cx = 60 + i * step
         rows = columns[label]
@@ -197,11 +210,13 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
             parts.append(
                 f'<rect class="dot" x="{x:.1f}" y="{y:.1f}" width="{dot}" height="{dot}" rx="3" '
                 f'fill="{colors.get(row["doc_id"], "#888")}"><title>{escape(row["text"])} — '
-                f'{escape(row["document"])}</title></rect>'
+                f"{escape(row['document'])}</title></rect>"
             )
         more = f" (+{len(rows) - TIMELINE_DOTS})" if len(rows) > TIMELINE_DOTS else ""
-        parts.append(f'<a href="{escape(view_link("year", label))}"><text class="year" x="{cx:.1f}" '
-                     f'y="{base + 24}" text-anchor="middle">{escape(label)} · {len(rows)}{more}</text></a>')
+        parts.append(
+            f'<a href="{escape(view_link("year", label))}"><text class="year" x="{cx:.1f}" '
+            f'y="{base + 24}" text-anchor="middle">{escape(label)} · {len(rows)}{more}</text></a>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -238,8 +253,15 @@ def also_published(doc_ids: tuple[str, ...]) -> str:
 
 def report_of(result: Analysis) -> Report:
     """The report of an :func:`pipeline.analysis.analyse` result (reprints folded and named)."""
-    return build_report(result.corpus, result.graph, result.rankings, result.pairs,
-                        result.document_links, result.task_links, reprints=result.reprints)
+    return build_report(
+        result.corpus,
+        result.graph,
+        result.rankings,
+        result.pairs,
+        result.document_links,
+        result.task_links,
+        reprints=result.reprints,
+    )
 
 
 def build_report(
@@ -266,16 +288,29 @@ def build_report(
     shown["matrix tasks"] = (min(len(matrix_tasks), MATRIX_TASKS), len(roles))
     matrix_rows = []
     for task, by_body in matrix_tasks[:MATRIX_TASKS]:
-        matrix_rows.append({
-            "document": corpus.title(task.doc_id),
-            "doc_id": task.doc_id,
-            "doc_link": view_link("doc", task.doc_id),
-            "task": task.heading,
-            "cells": [("lead" if by_body.get(b) is Role.LEAD else
-                       "support" if by_body.get(b) is Role.SUPPORT else "") for b in matrix_bodies],
-        })
-    targets = [_target_row(corpus, t, f.doc_id) for f in corpus.facts
-               for t in sorted(f.targets, key=lambda t: t.provenance.start)]
+        matrix_rows.append(
+            {
+                "document": corpus.title(task.doc_id),
+                "doc_id": task.doc_id,
+                "doc_link": view_link("doc", task.doc_id),
+                "task": task.heading,
+                "cells": [
+                    (
+                        "lead"
+                        if by_body.get(b) is Role.LEAD
+                        else "support"
+                        if by_body.get(b) is Role.SUPPORT
+                        else ""
+                    )
+                    for b in matrix_bodies
+                ],
+            }
+        )
+    targets = [
+        _target_row(corpus, t, f.doc_id)
+        for f in corpus.facts
+        for t in sorted(f.targets, key=lambda t: t.provenance.start)
+    ]
     targets.sort(key=lambda r: (r["year_label"], r["doc_id"]))
     cascades = []
     ordered_links = sorted(doc_links, key=lambda lk: _level_key(corpus, lk))
@@ -286,43 +321,52 @@ def build_report(
         for match in matches:
             theirs = corpus.targets_of_task(match.implemented_doc, match.implemented_task)
             ours = corpus.targets_of_task(match.implementing_doc, match.implementing_task)
-            rows.append({
-                "implemented_heading": match.implemented_heading,
-                "implementing_heading": match.implementing_heading,
-                "score": f"{match.score:.2f}",
-                "pairs": [(format_target(a), format_target(b)) for a, b in match.target_pairs],
-                "their_targets": [format_target(t) for t in theirs],
-                "our_targets": [format_target(t) for t in ours],
-            })
-        cascades.append({
-            "implemented": corpus.title(link.implemented) + also_published(link.implemented_also),
-            "implemented_id": link.implemented,
-            "implemented_link": view_link("doc", link.implemented),
-            "implementing_link": view_link("doc", link.implementing),
-            "implemented_level": _level(corpus, link.implemented),
-            "implementing": (corpus.title(link.implementing)
-                             + also_published(link.implementing_also)),
-            "implementing_id": link.implementing,
-            "implementing_level": _level(corpus, link.implementing),
-            "matched_by": link.matched_by,
-            "citation": link.citation.doc_number or link.citation.title or "",
-            "rows": rows,
-        })
+            rows.append(
+                {
+                    "implemented_heading": match.implemented_heading,
+                    "implementing_heading": match.implementing_heading,
+                    "score": f"{match.score:.2f}",
+                    "pairs": [(format_target(a), format_target(b)) for a, b in match.target_pairs],
+                    "their_targets": [format_target(t) for t in theirs],
+                    "our_targets": [format_target(t) for t in ours],
+                }
+            )
+        cascades.append(
+            {
+                "implemented": corpus.title(link.implemented)
+                + also_published(link.implemented_also),
+                "implemented_id": link.implemented,
+                "implemented_link": view_link("doc", link.implemented),
+                "implementing_link": view_link("doc", link.implementing),
+                "implemented_level": _level(corpus, link.implemented),
+                "implementing": (
+                    corpus.title(link.implementing) + also_published(link.implementing_also)
+                ),
+                "implementing_id": link.implementing,
+                "implementing_level": _level(corpus, link.implementing),
+                "matched_by": link.matched_by,
+                "citation": link.citation.doc_number or link.citation.title or "",
+                "rows": rows,
+            }
+        )
     documents = []
     for doc in corpus.relevant_documents():
         facts = corpus.facts_of(doc.doc_id)
         meta = doc.metadata
-        documents.append({
-            "doc_id": doc.doc_id,
-            "title": (meta.title or doc.doc_id) + also_published(also.also_in(doc.doc_id)),
-            "level": meta.level.value if meta.level else "",
-            "jurisdiction": meta.jurisdiction or "",
-            "date": meta.date or "", "doc_number": meta.doc_number or "",
-            "targets": len(facts.targets) if facts else 0,
-            "responsibilities": len(facts.responsibilities) if facts else 0,
-            "color": colors.get(doc.doc_id, "#888"),
-            "link": view_link("doc", doc.doc_id),
-        })
+        documents.append(
+            {
+                "doc_id": doc.doc_id,
+                "title": (meta.title or doc.doc_id) + also_published(also.also_in(doc.doc_id)),
+                "level": meta.level.value if meta.level else "",
+                "jurisdiction": meta.jurisdiction or "",
+                "date": meta.date or "",
+                "doc_number": meta.doc_number or "",
+                "targets": len(facts.targets) if facts else 0,
+                "responsibilities": len(facts.responsibilities) if facts else 0,
+                "color": colors.get(doc.doc_id, "#888"),
+                "link": view_link("doc", doc.doc_id),
+            }
+        )
     summary = {
         "documents": len(documents),
         "bodies": graph.number_of_nodes(),
@@ -332,9 +376,21 @@ def build_report(
     }
     shown["network bodies"] = (min(graph.number_of_nodes(), NETWORK_NODES), graph.number_of_nodes())
     explorer = script_json(explorer_data(corpus, colors, also))
-    return Report(summary, documents, matrix_bodies, matrix_rows, rankings, pairs,
-                  timeline_svg(targets, colors), network_svg(graph), cascades, targets, colors,
-                  explorer, shown)
+    return Report(
+        summary,
+        documents,
+        matrix_bodies,
+        matrix_rows,
+        rankings,
+        pairs,
+        timeline_svg(targets, colors),
+        network_svg(graph),
+        cascades,
+        targets,
+        colors,
+        explorer,
+        shown,
+    )
 
 
 def _level(corpus: Corpus, doc_id: str) -> str:
@@ -365,8 +421,8 @@ def render_report(report: Report) -> str:
         report=report,
         short_name=short_name,
         view_link=view_link,
-        explorer_script=Markup((TEMPLATE_DIR / EXPLORER_SCRIPT).read_text(encoding="utf-8")),  # noqa: S704 - our own file
-        explorer_json=Markup(report.explorer_json),  # noqa: S704 - script_json leaves no markup
-        network_svg=Markup(report.network_svg),  # noqa: S704 - built here with every label escaped
-        timeline_svg=Markup(report.timeline_svg),  # noqa: S704
+        explorer_script=Markup((TEMPLATE_DIR / EXPLORER_SCRIPT).read_text(encoding="utf-8")),
+        explorer_json=Markup(report.explorer_json),
+        network_svg=Markup(report.network_svg),
+        timeline_svg=Markup(report.timeline_svg),
     )

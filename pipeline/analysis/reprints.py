@@ -120,5 +120,7 @@ def without_reprints(corpus: Corpus, reprints: Reprints) -> Corpus:
     folded = reprints.folded()
     if not folded:
         return corpus
-    return Corpus.of([d for d in corpus.documents if d.doc_id not in folded],
-                     [f for f in corpus.facts if f.doc_id not in folded])
+    return Corpus.of(
+        [d for d in corpus.documents if d.doc_id not in folded],
+        [f for f in corpus.facts if f.doc_id not in folded],
+    )

@@ -25,8 +25,13 @@ from pipeline.models import Body, Level, Role, Target, deadline_label
 log = logging.getLogger(__name__)
 
 ABBREVIATIONS_FILE = RESOURCES_DIR / "analysis" / "abbreviations.tsv"
-_LEVEL_PREFIXES = (("国家", Level.NATIONAL), ("省", Level.PROVINCIAL), ("市", Level.MUNICIPAL),
-                   ("县", Level.COUNTY), ("区", Level.COUNTY))
+_LEVEL_PREFIXES = (
+    ("国家", Level.NATIONAL),
+    ("省", Level.PROVINCIAL),
+    ("市", Level.MUNICIPAL),
+    ("县", Level.COUNTY),
+    ("区", Level.COUNTY),
+)
 
 
 # --------------------------------------------------------------------------- records
@@ -117,14 +122,23 @@ class GoalOwnership:
 
 
 def evidence_of(provenance: Any) -> Evidence:
-    return Evidence(provenance.source, provenance.doc_id, provenance.start, provenance.end,
-                    provenance.sentence, provenance.where())
+    return Evidence(
+        provenance.source,
+        provenance.doc_id,
+        provenance.start,
+        provenance.end,
+        provenance.sentence,
+        provenance.where(),
+    )
 
 
 def traced_target(target: Target) -> TracedTarget:
     deadline = target.deadline
     return TracedTarget(
-        target.indicator, target.comparator.value, target.value, target.unit,
+        target.indicator,
+        target.comparator.value,
+        target.value,
+        target.unit,
         deadline_label(deadline) if deadline and (deadline.value or deadline.year) else None,
         deadline.year if deadline else None,
         evidence_of(target.provenance),
@@ -144,16 +158,19 @@ def abbreviations() -> tuple[tuple[str, str], ...]:
     try:
         lines = ABBREVIATIONS_FILE.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ResourceError(f"{ABBREVIATIONS_FILE}: cannot read ({exc})",
-                            hint="restore the file from the repository") from exc
+        raise ResourceError(
+            f"{ABBREVIATIONS_FILE}: cannot read ({exc})",
+            hint="restore the file from the repository",
+        ) from exc
     pairs = []
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.startswith("#"):
             continue
         cells = line.split("\t")
         if len(cells) != 2 or not all(c.strip() for c in cells):
-            raise ResourceError(f"{ABBREVIATIONS_FILE}:{number}: expected 'short<TAB>full'",
-                                hint="fix the line")
+            raise ResourceError(
+                f"{ABBREVIATIONS_FILE}:{number}: expected 'short<TAB>full'", hint="fix the line"
+            )
         pairs.append((cells[0].strip(), cells[1].strip()))
     return tuple(sorted(pairs, key=lambda p: (-len(p[0]), p[0])))
 
@@ -223,17 +240,24 @@ def body_candidates(name: str, corpus: Corpus, gazetteer: Any | None = None) -> 
         return []
     if query in bodies:
         return [query]
-    by_alias = sorted(b.canonical for b in bodies.values()
-                      if query in {normalize(a) for a in b.aliases})
+    by_alias = sorted(
+        b.canonical for b in bodies.values() if query in {normalize(a) for a in b.aliases}
+    )
     if by_alias:
         return by_alias
-    by_surface = sorted({canonical for surface, canonical in corpus_surfaces(corpus)
-                         if normalize(surface) == query and canonical in bodies})
+    by_surface = sorted(
+        {
+            canonical
+            for surface, canonical in corpus_surfaces(corpus)
+            if normalize(surface) == query and canonical in bodies
+        }
+    )
     if by_surface:
         return by_surface
     if gazetteer is not None:
-        jurisdictions = sorted({d.metadata.jurisdiction for d in corpus.documents
-                                if d.metadata.jurisdiction})
+        jurisdictions = sorted(
+            {d.metadata.jurisdiction for d in corpus.documents if d.metadata.jurisdiction}
+        )
         found = {_gazetteer_resolve(gazetteer, query, j) for j in [None, *jurisdictions]}
         hits = sorted(c for c in found if c in bodies)
         if hits:
@@ -241,7 +265,7 @@ def body_candidates(name: str, corpus: Corpus, gazetteer: Any | None = None) -> 
     core, level = expand_abbreviation(query), None
     for prefix, prefix_level in _LEVEL_PREFIXES:
         if core.startswith(prefix) and len(core) > len(prefix) + 2:
-            core, level = core[len(prefix):], prefix_level
+            core, level = core[len(prefix) :], prefix_level
             break
     hits = []
     for canonical, body in bodies.items():
@@ -263,11 +287,14 @@ def resolve_body_name(name: str, corpus: Corpus, gazetteer: Any | None = None) -
         from pipeline.analysis.bodies import did_you_mean
 
         suggestion = did_you_mean(name, corpus)
-        raise AnalysisError(f"no body named {name!r} in the built graph"
-                            + (f"; {suggestion}" if suggestion else ""),
-                            hint="list the bodies with `policykg bodies`")
-    raise AnalysisError(f"{name!r} is ambiguous: {'; '.join(candidates)}",
-                        hint="give one of these names")
+        raise AnalysisError(
+            f"no body named {name!r} in the built graph"
+            + (f"; {suggestion}" if suggestion else ""),
+            hint="list the bodies with `policykg bodies`",
+        )
+    raise AnalysisError(
+        f"{name!r} is ambiguous: {'; '.join(candidates)}", hint="give one of these names"
+    )
 
 
 # --------------------------------------------------------------------------- traces
@@ -288,13 +315,24 @@ def trace_body(body: str, corpus: Corpus) -> BodyTrace:
             role = Role.LEAD if any(r.role is Role.LEAD for r in own) else Role.SUPPORT
             leads, supports = _roles(resps)
             task_targets = corpus.targets_of_task(facts.doc_id, task_id)
-            targets = sorted((traced_target(t) for t in task_targets),
-                             key=lambda t: (_year_key(t.year), t.evidence.start))
+            targets = sorted(
+                (traced_target(t) for t in task_targets),
+                key=lambda t: (_year_key(t.year), t.evidence.start),
+            )
             first = min(own, key=lambda r: r.provenance.start)
-            tasks.append(TracedTask(
-                facts.doc_id, corpus.title(facts.doc_id), task_id, first.task_heading, role,
-                leads, supports, evidence_of(first.provenance), tuple(targets),
-            ))
+            tasks.append(
+                TracedTask(
+                    facts.doc_id,
+                    corpus.title(facts.doc_id),
+                    task_id,
+                    first.task_heading,
+                    role,
+                    leads,
+                    supports,
+                    evidence_of(first.provenance),
+                    tuple(targets),
+                )
+            )
     tasks.sort(key=lambda t: (t.doc_id, _year_key(t.first_year), t.evidence.start))
     return BodyTrace(body, tuple(tasks), issued_targets(body, corpus))
 
@@ -307,10 +345,15 @@ def issued_targets(body: str, corpus: Corpus) -> tuple[IssuedTargets, ...]:
         if body not in facts.issuers:
             continue
         owned = {r.task_id for r in facts.responsibilities if r.task_id}
-        free = [t for t in facts.targets
-                if not (t.task_id and any(in_task(t.task_id, task) for task in owned))]
-        rows = sorted(((t.task_heading, traced_target(t)) for t in free),
-                      key=lambda row: (_year_key(row[1].year), row[1].evidence.start))
+        free = [
+            t
+            for t in facts.targets
+            if not (t.task_id and any(in_task(t.task_id, task) for task in owned))
+        ]
+        rows = sorted(
+            ((t.task_heading, traced_target(t)) for t in free),
+            key=lambda row: (_year_key(row[1].year), row[1].evidence.start),
+        )
         if rows:
             found.append(IssuedTargets(facts.doc_id, corpus.title(facts.doc_id), tuple(rows)))
     return tuple(found)
@@ -362,13 +405,26 @@ def goal_owners(query: str, corpus: Corpus, minimum: float = 0.8) -> list[GoalOw
             score = indicator_match(query, target.indicator)
             if score < minimum:
                 continue
-            resps = [r for task_id, rs in roles.items()
-                     if target.task_id and in_task(target.task_id, task_id) for r in rs]
+            resps = [
+                r
+                for task_id, rs in roles.items()
+                if target.task_id and in_task(target.task_id, task_id)
+                for r in rs
+            ]
             leads, supports = _roles(resps)
-            found.append(GoalOwnership(
-                traced_target(target), facts.doc_id, corpus.title(facts.doc_id),
-                target.task_heading, leads, supports, tuple(facts.issuers), score,
-            ))
-    found.sort(key=lambda g: (-g.match, _year_key(g.target.year), g.doc_id,
-                              g.target.evidence.start))
+            found.append(
+                GoalOwnership(
+                    traced_target(target),
+                    facts.doc_id,
+                    corpus.title(facts.doc_id),
+                    target.task_heading,
+                    leads,
+                    supports,
+                    tuple(facts.issuers),
+                    score,
+                )
+            )
+    found.sort(
+        key=lambda g: (-g.match, _year_key(g.target.year), g.doc_id, g.target.evidence.start)
+    )
     return found

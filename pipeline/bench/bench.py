@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The reference regex pass: numbers with a unit and document-number brackets (a typical scan).
-_REFERENCE_PATTERN = re.compile(r"\d+(?:\.\d+)?\s*(?:%|‰|个|张|所|人|岁)|〔\d{4}〕\d+号|[牵配]头|配合")
+_REFERENCE_PATTERN = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|‰|个|张|所|人|岁)|〔\d{4}〕\d+号|[牵配]头|配合"
+)
 
 
 class TreeMemory:
@@ -118,7 +120,8 @@ def bench_settings(settings: Settings, corpus: Path) -> Settings:
         local_redis_port=settings.local_redis_port + BENCH_PORT_OFFSET,
         # a remote server gets a database of its own; a local one is the bench's own already
         # (and Neo4j Community serves one database only)
-        neo4j_database=settings.neo4j_database or (None if settings.uses_local_server else "policykg_bench"),
+        neo4j_database=settings.neo4j_database
+        or (None if settings.uses_local_server else "policykg_bench"),
     )
 
 
@@ -160,13 +163,24 @@ def reference_timings(settings: Settings) -> dict[str, float]:
         t3 = time.perf_counter()
         facts += sum(1 for _ in extract_documents([document], nlp))
         extract_s += time.perf_counter() - t3
-    return {"blank_zh": t1 - t0, "regex": t2 - t1, "extract": extract_s, "tokens": tokens,
-            "regex_hits": hits, "chars": chars, "facts": facts}
+    return {
+        "blank_zh": t1 - t0,
+        "regex": t2 - t1,
+        "extract": extract_s,
+        "tokens": tokens,
+        "regex_hits": hits,
+        "chars": chars,
+        "facts": facts,
+    }
 
 
 def _rates(seconds: float, docs: int, mb: float) -> dict[str, float]:
     seconds = max(seconds, 1e-9)
-    return {"seconds": round(seconds, 3), "docs_per_s": round(docs / seconds, 1), "mb_per_s": round(mb / seconds, 2)}
+    return {
+        "seconds": round(seconds, 3),
+        "docs_per_s": round(docs / seconds, 1),
+        "mb_per_s": round(mb / seconds, 2),
+    }
 
 
 def analysis_timing(settings: Settings, *, write_db: bool) -> dict[str, Any]:
@@ -181,8 +195,12 @@ def analysis_timing(settings: Settings, *, write_db: bool) -> dict[str, Any]:
         t0 = time.perf_counter()
         summary = run_analysis(settings, write_db=write_db)
         seconds = time.perf_counter() - t0
-    return {"seconds": round(seconds, 3), "peak_tree_memory_mib": tree.peak_mib,
-            "task_links": summary.task_links, "database": summary.database}
+    return {
+        "seconds": round(seconds, 3),
+        "peak_tree_memory_mib": tree.peak_mib,
+        "task_links": summary.task_links,
+        "database": summary.database,
+    }
 
 
 def _engine(settings: Settings) -> str:
@@ -202,7 +220,6 @@ def _empty_database(settings: Settings) -> None:
         conn.clear()
 
 
-
 def long_document_timing(settings: Settings, megabytes: int) -> dict[str, Any]:
     """Seconds and peak memory of one raw file of ``megabytes`` MB (a seed text, repeated)
     through a worker's stages (ingest → structure → extract in pieces → RDF → SHACL), in a
@@ -212,7 +229,9 @@ def long_document_timing(settings: Settings, megabytes: int) -> dict[str, Any]:
     path = settings.path(settings.bench_dir) / "long" / f"long_{megabytes}mb.txt"
     if not path.exists() or path.stat().st_size < megabytes * 1_000_000:
         # the largest seed text, repeated: one article (a seed's title opens no new one)
-        seed = max(sorted(settings.path(settings.raw_dir).glob("*.txt")), key=lambda p: p.stat().st_size).read_bytes()
+        seed = max(
+            sorted(settings.path(settings.raw_dir).glob("*.txt")), key=lambda p: p.stat().st_size
+        ).read_bytes()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(seed * (megabytes * 1_000_000 // max(len(seed), 1) + 1))
     with ProcessPoolExecutor(max_workers=1) as pool:
@@ -226,10 +245,14 @@ def _long_document_worker(settings: Settings, path: Path) -> dict[str, Any]:
     data = path.read_bytes()
     t0 = time.perf_counter()
     result = _result(settings, path.name, "0" * 64, data, nlp)
-    return {"megabytes": round(len(data) / 1e6, 1), "seconds": round(time.perf_counter() - t0, 1),
-            "documents": len(result.outputs), "error": None if result.error is None else str(result.error),
-            "stages": {k: round(v, 1) for k, v in result.seconds.items()},
-            "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {
+        "megabytes": round(len(data) / 1e6, 1),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "documents": len(result.outputs),
+        "error": None if result.error is None else str(result.error),
+        "stages": {k: round(v, 1) for k, v in result.seconds.items()},
+        "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 @dataclass(frozen=True)
@@ -248,10 +271,30 @@ class Target:
 
 #: Ratios are over the bench's own blank-zh tokenisation of the same corpus, in the same run.
 TARGETS: tuple[Target, ...] = (
-    Target("cold end to end / blank-zh tokenisation", ("ratios", "cold_over_blank_zh"), 2, True, "x"),
-    Target("one-document rebuild / blank-zh tokenisation", ("ratios", "one_changed_over_blank_zh"), 0.1, True, "x"),
-    Target("no-change rebuild / blank-zh tokenisation", ("ratios", "unchanged_over_blank_zh"), 0.03, True, "x"),
-    Target("first load into an empty database, rows/s", ("first_load", "rows_per_s"), 70_000, False, " rows/s"),
+    Target(
+        "cold end to end / blank-zh tokenisation", ("ratios", "cold_over_blank_zh"), 2, True, "x"
+    ),
+    Target(
+        "one-document rebuild / blank-zh tokenisation",
+        ("ratios", "one_changed_over_blank_zh"),
+        0.1,
+        True,
+        "x",
+    ),
+    Target(
+        "no-change rebuild / blank-zh tokenisation",
+        ("ratios", "unchanged_over_blank_zh"),
+        0.03,
+        True,
+        "x",
+    ),
+    Target(
+        "first load into an empty database, rows/s",
+        ("first_load", "rows_per_s"),
+        70_000,
+        False,
+        " rows/s",
+    ),
     Target("reload of one changed document, s", ("reload_one", "seconds"), 0.5, True, " s"),
     Target("policykg --help, s", ("cli", "help"), 0.3, True, " s"),
     Target("policykg query --help, s", ("cli", "query_help"), 0.3, True, " s"),
@@ -262,8 +305,16 @@ TARGETS: tuple[Target, ...] = (
 
 #: The memory targets, for :func:`run_memory_bench` on :data:`MEMORY_FILES` raw files.
 MEMORY_TARGETS: tuple[Target, ...] = (
-    Target("peak memory of the process tree, cold run, MiB", ("peak_tree_memory_mib",), 1024, True, " MiB"),
-    Target("peak memory of the analysis, MiB", ("analysis", "peak_tree_memory_mib"), 1024, True, " MiB"),
+    Target(
+        "peak memory of the process tree, cold run, MiB",
+        ("peak_tree_memory_mib",),
+        1024,
+        True,
+        " MiB",
+    ),
+    Target(
+        "peak memory of the analysis, MiB", ("analysis", "peak_tree_memory_mib"), 1024, True, " MiB"
+    ),
 )
 
 
@@ -286,8 +337,14 @@ def verdicts(result: dict[str, Any], targets: tuple[Target, ...] = TARGETS) -> l
         if value is None:
             verdict = "not measured"
         else:
-            verdict = "pass" if (value <= target.limit if target.at_most else value >= target.limit) else "fail"
-        rows.append({"name": target.name, "value": value, "target": target.text(), "verdict": verdict})
+            verdict = (
+                "pass"
+                if (value <= target.limit if target.at_most else value >= target.limit)
+                else "fail"
+            )
+        rows.append(
+            {"name": target.name, "value": value, "target": target.text(), "verdict": verdict}
+        )
     return rows
 
 
@@ -306,8 +363,12 @@ def first_load_timing(settings: Settings) -> dict[str, Any]:
     t0 = time.perf_counter()
     summary = load_graph(settings, save=False)
     seconds = time.perf_counter() - t0
-    return {"documents": len(summary.loaded), "rows": summary.rows, "seconds": round(seconds, 3),
-            "rows_per_s": round(summary.rows / max(seconds, 1e-9), 1) if summary.rows else None}
+    return {
+        "documents": len(summary.loaded),
+        "rows": summary.rows,
+        "seconds": round(seconds, 3),
+        "rows_per_s": round(summary.rows / max(seconds, 1e-9), 1) if summary.rows else None,
+    }
 
 
 #: Runs of each command line; the median is reported (start-up time is noisy on a shared machine).
@@ -318,11 +379,13 @@ def _cli_root(settings: Settings) -> Path:
     """A project root whose data/ is the bench's (links), for the CLI commands the bench times."""
     root = settings.path(settings.bench_dir) / "cli-root"
     (root / "data").mkdir(parents=True, exist_ok=True)
-    links = {root / "data" / "interim": settings.path(settings.interim_dir),
-             root / "data" / "graph": settings.path(settings.graph_dir),
-             root / "data" / "db": settings.path(settings.db_dir),
-             root / "queries": settings.path(settings.queries_dir),
-             root / "ontology": settings.ontology_path()}
+    links = {
+        root / "data" / "interim": settings.path(settings.interim_dir),
+        root / "data" / "graph": settings.path(settings.graph_dir),
+        root / "data" / "db": settings.path(settings.db_dir),
+        root / "queries": settings.path(settings.queries_dir),
+        root / "ontology": settings.ontology_path(),
+    }
     for link, target in links.items():
         if link.is_symlink() or link.exists():
             link.unlink()
@@ -346,7 +409,7 @@ def _sample_query_terms(settings: Settings) -> tuple[str | None, str | None]:
         responsible.update(r.body for r in facts.responsibilities)
         bodies.update(b.canonical for b in facts.bodies)
         indicators.update(t.indicator for t in facts.targets)
-    pick = lambda counts: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None  # noqa: E731
+    pick = lambda counts: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
     return pick(responsible) or pick(bodies), pick(indicators)
 
 
@@ -355,16 +418,26 @@ def cli_timings(settings: Settings, *, server: bool) -> dict[str, float | None]:
     process as a user runs it: ``--help``, ``query --help``, and on the bench's records ``trace``,
     ``goal`` and (``server``: against the running graph server) ``query goals_of_body``."""
     executable = Path(sys.executable).with_name("policykg")
-    command = [str(executable)] if executable.exists() else [sys.executable, "-c", "from pipeline.cli import main; main()"]
-    env = {**os.environ, "POLICYKG_ROOT": str(_cli_root(settings)),
-           "POLICYKG_BOLT_PORT": str(settings.local_bolt_port), "POLICYKG_REDIS_PORT": str(settings.local_redis_port)}
+    command = (
+        [str(executable)]
+        if executable.exists()
+        else [sys.executable, "-c", "from pipeline.cli import main; main()"]
+    )
+    env = {
+        **os.environ,
+        "POLICYKG_ROOT": str(_cli_root(settings)),
+        "POLICYKG_BOLT_PORT": str(settings.local_bolt_port),
+        "POLICYKG_REDIS_PORT": str(settings.local_redis_port),
+    }
     body, indicator = _sample_query_terms(settings)
     lines: dict[str, list[str] | None] = {
         "help": ["--help"],
         "query_help": ["query", "--help"],
         "trace": ["trace", body, "--format", "json"] if body else None,
         "goal": ["goal", indicator, "--format", "json"] if indicator else None,
-        "query": ["query", "goals_of_body", "--param", f"body={body}", "--format", "json"] if body and server else None,
+        "query": ["query", "goals_of_body", "--param", f"body={body}", "--format", "json"]
+        if body and server
+        else None,
     }
     timings: dict[str, float | None] = {}
     for name, args in lines.items():
@@ -377,7 +450,11 @@ def cli_timings(settings: Settings, *, server: bool) -> dict[str, float | None]:
             done = subprocess.run(command + args, env=env, capture_output=True)
             runs.append(time.perf_counter() - t0)
             if done.returncode != 0:
-                log.warning("bench: policykg %s failed: %s", " ".join(args), done.stderr.decode(errors="replace")[-300:])
+                log.warning(
+                    "bench: policykg %s failed: %s",
+                    " ".join(args),
+                    done.stderr.decode(errors="replace")[-300:],
+                )
                 break
         timings[name] = round(statistics.median(runs), 3) if done.returncode == 0 else None
     return timings
@@ -435,7 +512,9 @@ def run_bench(
         one, one_s = _timed_run(bsettings, load=load, analyse=False)
     finally:
         victim.write_bytes(original)
-    victim_docs = len(list((bsettings.path(bsettings.graph_dir) / "docs").glob(f"{victim.stem}.*.ttl")))
+    victim_docs = len(
+        list((bsettings.path(bsettings.graph_dir) / "docs").glob(f"{victim.stem}.*.ttl"))
+    )
     refs = reference_timings(bsettings)
     first_load = first_load_timing(bsettings) if load else None
     cli = cli_timings(bsettings, server=load)
@@ -447,7 +526,9 @@ def run_bench(
     n = cold.processed_documents
     stages = {stage: _rates(sec, n, mb) for stage, sec in sorted(cold.times.seconds.items())}
     extract_s = refs["extract"]
-    one_rebuilt = one.changed_files == [victim.name] and (not load or 1 <= one.loaded_documents <= victim_docs)
+    one_rebuilt = one.changed_files == [victim.name] and (
+        not load or 1 <= one.loaded_documents <= victim_docs
+    )
     result: dict[str, Any] = {
         "documents": n,
         "raw_files": cold.raw_files,
@@ -464,24 +545,32 @@ def run_bench(
             "tokens": refs["tokens"],
             "chars": refs["chars"],
         },
-        "extract_over_blank_zh": round(extract_s / max(refs["blank_zh"], 1e-9), 2) if extract_s else None,
+        "extract_over_blank_zh": round(extract_s / max(refs["blank_zh"], 1e-9), 2)
+        if extract_s
+        else None,
         "ratios": {
             "cold_over_blank_zh": _ratio(cold_s, refs["blank_zh"]),
             # a rebuild that did not redo exactly the edited file measures something else
             "one_changed_over_blank_zh": _ratio(one_s, refs["blank_zh"]) if one_rebuilt else None,
-            "unchanged_over_blank_zh": _ratio(unchanged_s, refs["blank_zh"]) if not unchanged.changed_files else None,
+            "unchanged_over_blank_zh": _ratio(unchanged_s, refs["blank_zh"])
+            if not unchanged.changed_files
+            else None,
         },
         "rebuild_unchanged_s": round(unchanged_s, 3),
         "rebuild_unchanged_files": len(unchanged.changed_files),
         "rebuild_one_changed_s": round(one_s, 3),
         "rebuild_one_changed_files": one.changed_files,
         "rebuild_one_changed_loaded": one.loaded_documents,
-        "rebuild_one_changed_stages": {stage: round(sec, 3) for stage, sec in sorted(one.times.seconds.items())},
+        "rebuild_one_changed_stages": {
+            stage: round(sec, 3) for stage, sec in sorted(one.times.seconds.items())
+        },
         "load": {  # alongside the extraction of the cold run: mostly waiting for documents
             "documents": cold.loaded_documents,
             "rows": cold.loaded_rows,
             "seconds": round(load_s, 3),
-            "rows_per_s": round(cold.loaded_rows / max(load_s, 1e-9), 1) if cold.loaded_rows else None,
+            "rows_per_s": round(cold.loaded_rows / max(load_s, 1e-9), 1)
+            if cold.loaded_rows
+            else None,
         },
         "first_load": first_load,
         "engine": _engine(bsettings),
@@ -489,14 +578,19 @@ def run_bench(
             "documents": one.loaded_documents,
             "rows": one.loaded_rows,
             "seconds": round(reload_s, 3) if load else None,
-            "rows_per_s": round(one.loaded_rows / max(reload_s, 1e-9), 1) if one.loaded_rows else None,
+            "rows_per_s": round(one.loaded_rows / max(reload_s, 1e-9), 1)
+            if one.loaded_rows
+            else None,
         },
         "cli": cli,
         "peak_memory_mib": peak_memory_mib(),
         "peak_tree_memory_mib": tree.peak_mib,
         "analysis": analysis,
-        "long_document": long_document_timing(bsettings.with_overrides(raw_dir=settings.raw_dir), long_mb)
-        if long_mb else None,
+        "long_document": long_document_timing(
+            bsettings.with_overrides(raw_dir=settings.raw_dir), long_mb
+        )
+        if long_mb
+        else None,
         "peak_memory_after_cold_mib": memory_after_cold,
         "notes": cold.notes,
     }
@@ -514,7 +608,9 @@ def run_bench(
     return result
 
 
-def run_memory_bench(settings: Settings, *, files: int = MEMORY_FILES, seed: int = 7) -> dict[str, Any]:
+def run_memory_bench(
+    settings: Settings, *, files: int = MEMORY_FILES, seed: int = 7
+) -> dict[str, Any]:
     """Peak memory of a cold run (ingest → export, no database: the server's memory is its own
     configuration) and of the analysis on ``files`` generated raw files; writes
     ``data/bench/result-memory.json``."""
@@ -541,6 +637,8 @@ def run_memory_bench(settings: Settings, *, files: int = MEMORY_FILES, seed: int
     result["targets"] = verdicts(result, MEMORY_TARGETS)
     out = bench_dir / "result-memory.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     result["result_path"] = str(out)
     return result

@@ -23,7 +23,7 @@ JURISDICTIONS_TSV = RESOURCES_DIR / "bench" / "jurisdictions.tsv"
 
 _PART = re.compile(r"^\s*[一二三四五六七八九十]{1,3}、")
 _TAG = re.compile(r"<[^>]+>")
-_BLOCK_END = re.compile(r"</p>|<br\s*/?>|</div>|</h\d>", re.I)
+_BLOCK_END = re.compile(r"</p>|<br\s*/?>|</div>|</h\d>", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?=年|—|-|～|~)")
 _FIGURE = re.compile(r"(?<![\d.〔（(])(\d+(?:\.\d+)?)(?=\s*(?:%|％|‰|个|张|所|人|家|岁|万|项|床))")
 _NUMERALS = "一二三四五六七八九十"
@@ -85,16 +85,20 @@ class SectionPool:
     preambles: list[str]
 
     @classmethod
-    def from_raw_dir(cls, raw_dir: Path) -> "SectionPool":
+    def from_raw_dir(cls, raw_dir: Path) -> SectionPool:
         parts: list[list[str]] = []
         preambles: list[str] = []
-        for path in sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+        for path in sorted(
+            p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith(".")
+        ):
             lines = text_lines(path.read_bytes().decode("utf-8", errors="replace"))
             doc_parts = [p for p in split_parts(lines) if sum(len(x) for x in p) > 80]
             parts += doc_parts
             if doc_parts:
                 first = lines.index(doc_parts[0][0])
-                preambles += [x for x in lines[:first] if x.startswith(("为", "根据")) and len(x) > 30]
+                preambles += [
+                    x for x in lines[:first] if x.startswith(("为", "根据")) and len(x) > 30
+                ]
         if not parts:
             raise ValueError(f"{raw_dir}: no document parts (一、…) to recombine")
         return cls(parts, preambles or ["为深入推进健康中国建设，结合本地实际，制定本方案。"])
@@ -142,13 +146,17 @@ TOPICS = (
 )
 
 
-def generate_document(index: int, pool: SectionPool, jurisdictions: list[Jurisdiction], seed: int) -> str:
+def generate_document(
+    index: int, pool: SectionPool, jurisdictions: list[Jurisdiction], seed: int
+) -> str:
     """The raw text of generated document ``index`` (same ``seed`` and index → same bytes)."""
     rng = random.Random(f"{seed}:{index}")
     target = rng.choice(jurisdictions)
     rewrite = _Rewriter(target, jurisdictions, rng)
     year = 2021 + rng.randint(0, 4)
-    issuer = f"{target.name}人民政府办公厅" if rng.random() < 0.5 else f"{target.name}卫生健康委员会"
+    issuer = (
+        f"{target.name}人民政府办公厅" if rng.random() < 0.5 else f"{target.name}卫生健康委员会"
+    )
     topic = rng.choice(TOPICS)
     title = f"{target.name}{topic}"
     number = f"{target.abbreviation}{'政办发' if '政府' in issuer else '卫发'}〔{year}〕{rng.randint(1, 60)}号"
@@ -157,16 +165,26 @@ def generate_document(index: int, pool: SectionPool, jurisdictions: list[Jurisdi
     for n, part in enumerate(rng.sample(pool.parts, k=min(len(pool.parts), rng.randint(3, 6)))):
         heading = _NUMERALS[n] + "、" + _PART.sub("", part[0])
         body += [rewrite(heading)] + [rewrite(line) for line in part[1:]]
-    header = [f"{issuer}关于印发{title}的通知", number, "各有关单位：", f"现将《{title}》印发给你们，请认真贯彻执行。", issuer, date, title]
+    header = [
+        f"{issuer}关于印发{title}的通知",
+        number,
+        "各有关单位：",
+        f"现将《{title}》印发给你们，请认真贯彻执行。",
+        issuer,
+        date,
+        title,
+    ]
     lines = header + body
     style = rng.randrange(3)
     if style == 0:
         return "\n".join(lines) + "\n"
     if style == 1:
-        front = f"---\ntitle: \"{title}\"\ndate: {year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}\n---\n"
+        front = f'---\ntitle: "{title}"\ndate: {year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}\n---\n'
         return front + "\n\n".join(lines) + "\n"
     paragraphs = "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines)
-    return f"<html><head><title>{html.escape(title)}</title></head><body>{paragraphs}</body></html>\n"
+    return (
+        f"<html><head><title>{html.escape(title)}</title></head><body>{paragraphs}</body></html>\n"
+    )
 
 
 def generate_corpus(raw_dir: Path, out_dir: Path, docs: int, seed: int = 7) -> Iterator[Path]:

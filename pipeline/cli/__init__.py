@@ -26,7 +26,9 @@ _state = {"debug": False}
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")) -> None:
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
     _state["debug"] = debug
 
 
@@ -108,14 +110,16 @@ def main() -> None:
     except typer.Abort:
         print("policykg: aborted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
+    except Exception as exc:
         if _state["debug"] or "--debug" in sys.argv:
             raise
         if _is_usage_error(exc):  # a bad flag or a missing argument: click's own message
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         print(
-            _redact(f"policykg: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"),
+            _redact(
+                f"policykg: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"
+            ),
             file=sys.stderr,
         )
         sys.exit(1)

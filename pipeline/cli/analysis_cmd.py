@@ -67,10 +67,15 @@ def register(app: typer.Typer) -> None:
         canonical = resolve_body_name(body, corpus, _gazetteer())
         result = trace_body(canonical, corpus)
         if output is OutputFormat.JSON:
-            data = {"body": canonical, "query": body, "documents": [
-                {"doc_id": doc_id, "title": title, "tasks": [asdict(t) for t in tasks]}
-                for doc_id, title, tasks in result.documents()],
-                "issued": [asdict(i) for i in result.issued]}
+            data = {
+                "body": canonical,
+                "query": body,
+                "documents": [
+                    {"doc_id": doc_id, "title": title, "tasks": [asdict(t) for t in tasks]}
+                    for doc_id, title, tasks in result.documents()
+                ],
+                "issued": [asdict(i) for i in result.issued],
+            }
             typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
             return
         console = Console()
@@ -78,8 +83,9 @@ def register(app: typer.Typer) -> None:
             console.print(f"{canonical}: no task names it as responsible and it issued no targets")
             return
         leads = sum(1 for t in result.tasks if t.role.value == "lead")
-        console.print(f"[bold]{canonical}[/bold]: leads {leads} task(s), supports "
-                      f"{len(result.tasks) - leads}")
+        console.print(
+            f"[bold]{canonical}[/bold]: leads {leads} task(s), supports {len(result.tasks) - leads}"
+        )
         for doc_id, title, tasks in result.documents():
             table = Table(title=f"{title} ({doc_id})", show_lines=True, title_justify="left")
             table.add_column("task")
@@ -89,20 +95,33 @@ def register(app: typer.Typer) -> None:
             table.add_column("evidence")
             for task in tasks:
                 others = [b for b in (*task.leads, *task.supports) if b != canonical]
-                targets = "\n".join(f"{_target_text(t)} ({t.deadline or '—'})"
-                                    for t in task.targets)
+                targets = "\n".join(
+                    f"{_target_text(t)} ({t.deadline or '—'})" for t in task.targets
+                )
                 role = "牵头 lead" if task.role.value == "lead" else "配合 support"
-                table.add_row(task.heading, role,
-                              "、".join(others) or "—", targets or "—", _evidence_text(task.evidence))
+                table.add_row(
+                    task.heading,
+                    role,
+                    "、".join(others) or "—",
+                    targets or "—",
+                    _evidence_text(task.evidence),
+                )
             console.print(table)
         for issued in result.issued:
-            table = Table(title=f"issued: {issued.document_title} ({issued.doc_id})",
-                          show_lines=True, title_justify="left")
+            table = Table(
+                title=f"issued: {issued.document_title} ({issued.doc_id})",
+                show_lines=True,
+                title_justify="left",
+            )
             for column in ("task", "target", "deadline", "evidence"):
                 table.add_column(column)
             for heading, target in issued.targets:
-                table.add_row(heading or "—", _target_text(target), target.deadline or "—",
-                              _evidence_text(target.evidence))
+                table.add_row(
+                    heading or "—",
+                    _target_text(target),
+                    target.deadline or "—",
+                    _evidence_text(target.evidence),
+                )
             console.print(table)
 
     @app.command("goal")
@@ -122,8 +141,9 @@ def register(app: typer.Typer) -> None:
         settings = Settings.from_env()
         found = goal_owners(text, _distinct_corpus(settings))
         if not found:
-            raise AnalysisError(f"no target's indicator matches {text!r}",
-                                hint="try fewer words, e.g. 签约率")
+            raise AnalysisError(
+                f"no target's indicator matches {text!r}", hint="try fewer words, e.g. 签约率"
+            )
         if output is OutputFormat.JSON:
             rows = [asdict(g) for g in found]
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
@@ -132,19 +152,29 @@ def register(app: typer.Typer) -> None:
         for column in ("target", "deadline", "document / task", "lead", "support", "evidence"):
             table.add_column(column)
         for goal in found:
-            table.add_row(_target_text(goal.target), goal.target.deadline or "—",
-                          f"{goal.document_title}\n{goal.task_heading or ''}",
-                          "、".join(goal.leads) or f"(issuer) {'、'.join(goal.issuers) or '—'}",
-                          "、".join(goal.supports) or "—", _evidence_text(goal.target.evidence))
+            table.add_row(
+                _target_text(goal.target),
+                goal.target.deadline or "—",
+                f"{goal.document_title}\n{goal.task_heading or ''}",
+                "、".join(goal.leads) or f"(issuer) {'、'.join(goal.issuers) or '—'}",
+                "、".join(goal.supports) or "—",
+                _evidence_text(goal.target.evidence),
+            )
         Console().print(table)
 
     @app.command("bodies")
     def bodies_cmd(
-        level: str = typer.Option(None, "--level",
-                                  help="Only this level: national, provincial, municipal, county "
-                                  "(or 国家级, 省级, 市级, 县级)."),
-        jurisdiction: str = typer.Option(None, "--jurisdiction",
-                                         help="Only bodies of a jurisdiction containing this text, e.g. 聊城."),
+        level: str = typer.Option(
+            None,
+            "--level",
+            help="Only this level: national, provincial, municipal, county "
+            "(or 国家级, 省级, 市级, 县级).",
+        ),
+        jurisdiction: str = typer.Option(
+            None,
+            "--jurisdiction",
+            help="Only bodies of a jurisdiction containing this text, e.g. 聊城.",
+        ),
         output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
     ) -> None:
         """Every known body with its aliases and how many facts name it."""
@@ -164,21 +194,42 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=2))
             return
         table = Table(title=f"{len(entries)} bodies", show_lines=False)
-        for column in ("body", "level", "jurisdiction", "aliases", "leads", "supports", "issued",
-                       "mentions"):
-            table.add_column(column, justify="right" if column in
-                             ("leads", "supports", "issued", "mentions") else "left")
+        for column in (
+            "body",
+            "level",
+            "jurisdiction",
+            "aliases",
+            "leads",
+            "supports",
+            "issued",
+            "mentions",
+        ):
+            table.add_column(
+                column,
+                justify="right"
+                if column in ("leads", "supports", "issued", "mentions")
+                else "left",
+            )
         for e in entries:
-            table.add_row(e.canonical, e.level, e.jurisdiction, "、".join(e.aliases),
-                          str(e.lead_tasks), str(e.support_tasks), str(e.issued), str(e.mentions))
+            table.add_row(
+                e.canonical,
+                e.level,
+                e.jurisdiction,
+                "、".join(e.aliases),
+                str(e.lead_tasks),
+                str(e.support_tasks),
+                str(e.issued),
+                str(e.mentions),
+            )
         Console().print(table)
 
     @app.command("analyze")
     def analyze_cmd(
         threshold: float = typer.Option(0.5, help="Minimum cascade score for a task link."),
         top: int = typer.Option(15, help="Rows per ranking table."),
-        db: bool = typer.Option(True, "--db/--no-db",
-                                help="Also write the results to the database."),
+        db: bool = typer.Option(
+            True, "--db/--no-db", help="Also write the results to the database."
+        ),
     ) -> None:
         """Rank bodies, match cascades; write data/graph/analysis.ttl and the database."""
         from rich.console import Console
@@ -209,8 +260,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report_cmd(
-        out: Path = typer.Option(None, help="Where to write the page "
-                                 "(default data/graph/report/index.html)."),
+        out: Path = typer.Option(
+            None, help="Where to write the page (default data/graph/report/index.html)."
+        ),
         threshold: float = typer.Option(0.5, help="Minimum cascade score for a task link."),
     ) -> None:
         """Write the static, self-contained HTML report."""
@@ -226,8 +278,10 @@ def register(app: typer.Typer) -> None:
         try:
             atomic_write_text(target, page)
         except OSError as exc:
-            raise AnalysisError(f"cannot write the report to {target}: {exc.strerror or exc}",
-                                hint="choose another place with --out") from exc
+            raise AnalysisError(
+                f"cannot write the report to {target}: {exc.strerror or exc}",
+                hint="choose another place with --out",
+            ) from exc
         typer.echo(f"wrote {target}")
 
 
@@ -239,8 +293,15 @@ def _analysis_tables(result: Any, top: int) -> list[Any]:
     for column in ("#", "body", "degree", "strength", "betweenness", "leads", "supports"):
         table.add_column(column, justify="left" if column == "body" else "right")
     for i, rank in enumerate(result.rankings[:top], 1):
-        table.add_row(str(i), rank.body, str(rank.degree), f"{rank.strength:.2f}",
-                      f"{rank.betweenness:.3f}", str(rank.lead_tasks), str(rank.support_tasks))
+        table.add_row(
+            str(i),
+            rank.body,
+            str(rank.degree),
+            f"{rank.strength:.2f}",
+            f"{rank.betweenness:.3f}",
+            str(rank.lead_tasks),
+            str(rank.support_tasks),
+        )
     pairs = Table(title="strongest coordination")
     for column in ("body", "body", "strength", "shared tasks"):
         pairs.add_column(column)
@@ -250,6 +311,11 @@ def _analysis_tables(result: Any, top: int) -> list[Any]:
     for column in ("implementing", "task", "answers", "in", "score"):
         links.add_column(column)
     for match in result.task_links[: top * 3]:
-        links.add_row(match.implementing_doc, match.implementing_heading,
-                      match.implemented_heading, match.implemented_doc, f"{match.score:.2f}")
+        links.add_row(
+            match.implementing_doc,
+            match.implementing_heading,
+            match.implemented_heading,
+            match.implemented_doc,
+            f"{match.score:.2f}",
+        )
     return [table, pairs, links]

@@ -15,12 +15,19 @@ def print_bench(result: dict[str, Any], console: Any) -> None:
     """The benchmark figures as a rich table."""
     from rich.table import Table
 
-    table = Table(title=f"policykg bench: {result['documents']} documents, {result['megabytes']} MB")
+    table = Table(
+        title=f"policykg bench: {result['documents']} documents, {result['megabytes']} MB"
+    )
     for column in ("what", "seconds", "docs/s", "MB/s"):
         table.add_column(column, justify="right" if column != "what" else "left")
 
     def row(name: str, rates: dict[str, float]) -> None:
-        table.add_row(name, f"{rates['seconds']:.2f}", f"{rates['docs_per_s']:.1f}", f"{rates['mb_per_s']:.2f}")
+        table.add_row(
+            name,
+            f"{rates['seconds']:.2f}",
+            f"{rates['docs_per_s']:.1f}",
+            f"{rates['mb_per_s']:.2f}",
+        )
 
     row("end to end (cold, wall clock)", result["end_to_end"])
     table.add_row("[dim]stages below: seconds summed over worker processes[/dim]", "", "", "")
@@ -39,25 +46,38 @@ def print_bench(result: dict[str, Any], console: Any) -> None:
         f"{result['rebuild_one_changed_loaded']} document(s) reloaded)"
     )
     analysis = result["analysis"]
-    console.print(f"analysis (corpus-wide, apart from ingest → load): {analysis['seconds']:.2f} s, "
-                  f"{analysis['task_links']} cascade links, peak {analysis['peak_tree_memory_mib']} MiB")
+    console.print(
+        f"analysis (corpus-wide, apart from ingest → load): {analysis['seconds']:.2f} s, "
+        f"{analysis['task_links']} cascade links, peak {analysis['peak_tree_memory_mib']} MiB"
+    )
     load = result["load"]
-    console.print(f"load ({result.get('engine')}): {load['rows']} rows in {load['seconds']} s, "
-                  f"{load['rows_per_s']} rows/s")
+    console.print(
+        f"load ({result.get('engine')}): {load['rows']} rows in {load['seconds']} s, "
+        f"{load['rows_per_s']} rows/s"
+    )
     reload = result.get("reload_one")
     if reload:
-        console.print(f"reload of one changed file: {reload['rows']} rows in {reload['seconds']} s, "
-                      f"{reload['rows_per_s']} rows/s")
-    console.print(f"peak memory (MiB): process tree {result['peak_tree_memory_mib']} during the cold run; "
-                  f"largest single process {result['peak_memory_mib']}")
+        console.print(
+            f"reload of one changed file: {reload['rows']} rows in {reload['seconds']} s, "
+            f"{reload['rows_per_s']} rows/s"
+        )
+    console.print(
+        f"peak memory (MiB): process tree {result['peak_tree_memory_mib']} during the cold run; "
+        f"largest single process {result['peak_memory_mib']}"
+    )
     long = result.get("long_document")
     if long:
-        console.print(f"one {long['megabytes']} MB raw file: {long['seconds']} s, {long['documents']} document(s), "
-                      f"peak {long['peak_memory_mib']} MiB" + (f", error: {long['error']}" if long["error"] else ""))
+        console.print(
+            f"one {long['megabytes']} MB raw file: {long['seconds']} s, {long['documents']} document(s), "
+            f"peak {long['peak_memory_mib']} MiB"
+            + (f", error: {long['error']}" if long["error"] else "")
+        )
     first = result.get("first_load")
     if first:
-        console.print(f"first load into an emptied database ({result.get('engine')}): {first['rows']} rows in "
-                      f"{first['seconds']} s, {first['rows_per_s']} rows/s")
+        console.print(
+            f"first load into an emptied database ({result.get('engine')}): {first['rows']} rows in "
+            f"{first['seconds']} s, {first['rows_per_s']} rows/s"
+        )
     print_targets(result["targets"], console)
     for note in result["notes"]:
         console.print(f"[yellow]note: {note}[/yellow]")
@@ -74,16 +94,24 @@ def print_targets(targets: list[dict[str, Any]], console: Any) -> None:
     colours = {"pass": "green", "fail": "red", "not measured": "yellow"}
     for row in targets:
         value = row["value"]
-        shown = "—" if value is None else (f"{value:.3g}" if isinstance(value, float) and value < 100 else f"{value:,.0f}")
-        table.add_row(row["name"], shown, row["target"], f"[{colours[row['verdict']]}]{row['verdict']}[/]")
+        shown = (
+            "—"
+            if value is None
+            else (f"{value:.3g}" if isinstance(value, float) and value < 100 else f"{value:,.0f}")
+        )
+        table.add_row(
+            row["name"], shown, row["target"], f"[{colours[row['verdict']]}]{row['verdict']}[/]"
+        )
     console.print(table)
 
 
 def print_memory_bench(result: dict[str, Any], console: Any) -> None:
     analysis = result["analysis"]
-    console.print(f"memory bench: {result['raw_files']} raw files, {result['documents']} documents, "
-                  f"{result['megabytes']} MB; cold run {result['cold_seconds']} s ({result['workers']} workers), "
-                  f"analysis {analysis['seconds']} s")
+    console.print(
+        f"memory bench: {result['raw_files']} raw files, {result['documents']} documents, "
+        f"{result['megabytes']} MB; cold run {result['cold_seconds']} s ({result['workers']} workers), "
+        f"analysis {analysis['seconds']} s"
+    )
     print_targets(result["targets"], console)
     console.print(f"written: {result['result_path']}")
 
@@ -102,21 +130,38 @@ def register(app: typer.Typer) -> None:
 
         settings = Settings.from_env()
         written = 0
-        for _ in track(generate_corpus(settings.path(settings.raw_dir), out, docs, seed), total=docs, description="generating"):
+        for _ in track(
+            generate_corpus(settings.path(settings.raw_dir), out, docs, seed),
+            total=docs,
+            description="generating",
+        ):
             written += 1
         print(f"{written} documents in {out}")
 
     @app.command("bench")
     def bench_cmd(
-        docs: int = typer.Option(None, "--docs", min=1, show_default=False,
-                                 help=f"Generated documents to measure on [default: 1000; with --memory {MEMORY_FILES}]."),
+        docs: int = typer.Option(
+            None,
+            "--docs",
+            min=1,
+            show_default=False,
+            help=f"Generated documents to measure on [default: 1000; with --memory {MEMORY_FILES}].",
+        ),
         workers: int = typer.Option(None, help="Extraction processes."),
         seed: int = typer.Option(7, help="Corpus seed."),
         no_load: bool = typer.Option(False, "--no-load", help="Do not load into the graph server."),
-        long_mb: int = typer.Option(LONG_DOCUMENT_MB, "--long-mb", min=0,
-                                    help="Also time one raw file of this many MB (0: skip)."),
-        memory: bool = typer.Option(False, "--memory", help="Only the memory targets: a cold run and the "
-                                    "analysis on --docs files (default 10 000), no database."),
+        long_mb: int = typer.Option(
+            LONG_DOCUMENT_MB,
+            "--long-mb",
+            min=0,
+            help="Also time one raw file of this many MB (0: skip).",
+        ),
+        memory: bool = typer.Option(
+            False,
+            "--memory",
+            help="Only the memory targets: a cold run and the "
+            "analysis on --docs files (default 10 000), no database.",
+        ),
     ) -> None:
         """Measure every stage on a generated corpus; writes data/bench/result.json and prints each
         target beside its figure (with --memory: data/bench/result-memory.json)."""

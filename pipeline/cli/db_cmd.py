@@ -27,22 +27,33 @@ def _print_connect(settings: Settings, state: object) -> None:
     from pipeline.graphdb.credentials import USERNAME, password_path
 
     if state.engine is Engine.NEO4J:  # type: ignore[attr-defined]
-        _console().print(f"connect: {state.bolt_uri} user {USERNAME}; password: "  # type: ignore[attr-defined]
-                      "`policykg db password`", soft_wrap=True)
+        _console().print(
+            f"connect: {state.bolt_uri} user {USERNAME}; password: "  # type: ignore[attr-defined]
+            "`policykg db password`",
+            soft_wrap=True,
+        )
         _console().print(f"password file: {password_path(settings)}", soft_wrap=True)
     else:
-        _console().print(f"connect: {state.bolt_uri} (Bolt, no user: FalkorDB cannot authenticate Bolt; "  # type: ignore[attr-defined]
-                      f"loopback only)")
+        _console().print(
+            f"connect: {state.bolt_uri} (Bolt, no user: FalkorDB cannot authenticate Bolt; "  # type: ignore[attr-defined]
+            f"loopback only)"
+        )
 
 
 def register(app: typer.Typer) -> None:
-    db = typer.Typer(help="Run the local graph server, Neo4j or FalkorDB (data under data/db/).",
-                     no_args_is_help=True)
+    db = typer.Typer(
+        help="Run the local graph server, Neo4j or FalkorDB (data under data/db/).",
+        no_args_is_help=True,
+    )
 
     @db.command("start")
     def start(
-        engine: Engine = typer.Option(None, "--engine", help="neo4j or falkordb (default: the one "
-                                      "running, else neo4j where Java is installed, else falkordb)."),
+        engine: Engine = typer.Option(
+            None,
+            "--engine",
+            help="neo4j or falkordb (default: the one "
+            "running, else neo4j where Java is installed, else falkordb).",
+        ),
     ) -> None:
         """Start the local server (detached, bound to 127.0.0.1, password-protected) and wait until
         it answers."""
@@ -50,12 +61,16 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings().with_overrides(engine=engine)
         if not settings.uses_local_server:
-            _console().print(f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
-                          "the local server is not needed.")
+            _console().print(
+                f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
+                "the local server is not needed."
+            )
             return
         state = server.start(settings)
-        _console().print(f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
-                      f"data in {state.db_dir}")
+        _console().print(
+            f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
+            f"data in {state.db_dir}"
+        )
         _print_connect(settings, state)
 
     @db.command("stop")
@@ -65,8 +80,10 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings()
         if not settings.uses_local_server:
-            _console().print(f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
-                          "no local server to stop.")
+            _console().print(
+                f"NEO4J_URI is set ({server.redact_uri(settings.neo4j_uri)}): "
+                "no local server to stop."
+            )
             return
         _console().print("stopped" if server.stop(settings) else "not running")
 
@@ -81,8 +98,10 @@ def register(app: typer.Typer) -> None:
             if not state.running:
                 _console().print(f"stopped (engine {state.engine.value}; data in {state.db_dir})")
                 return
-            _console().print(f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
-                          f"data in {state.db_dir}")
+            _console().print(
+                f"running {state.engine.value} (pid {state.pid}) {state.bolt_uri}, "
+                f"data in {state.db_dir}"
+            )
             _print_connect(settings, state)
         else:
             _console().print(f"remote server {server.redact_uri(settings.neo4j_uri)}")
@@ -102,7 +121,9 @@ def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
         export: bool = typer.Option(True, help="Also write neo4j-admin CSVs and policykg.cypher."),
-        reset: bool = typer.Option(False, help="Delete everything in the graph first, then load all."),
+        reset: bool = typer.Option(
+            False, help="Delete everything in the graph first, then load all."
+        ),
     ) -> None:
         """Load data/graph/docs/*.ttl into the graph server (per-document, idempotent; an empty
         local graph is bulk-loaded)."""
@@ -126,18 +147,32 @@ def register(app: typer.Typer) -> None:
 
     @app.command("query")
     def query(
-        name: str = typer.Argument(None, help="A query file name under queries/ (without .cypher)."),
+        name: str = typer.Argument(
+            None, help="A query file name under queries/ (without .cypher)."
+        ),
         param: list[str] = typer.Option([], "--param", "-p", help="key=value, repeatable."),
         fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
         cypher: str = typer.Option(None, "--cypher", help="A read-only ad hoc statement."),
     ) -> None:
         """Run a named query (or --cypher) with --param key=value; no name lists the queries."""
         from pipeline.cli.query_output import (
-            adhoc_params, csv_text, json_text, named_params, server_message, split_pairs, table_cells,
+            adhoc_params,
+            csv_text,
+            json_text,
+            named_params,
+            server_message,
+            split_pairs,
+            table_cells,
         )  # fmt: skip
         from pipeline.errors import QueryError
+        from pipeline.graphdb.queries import (
+            check_read_only,
+            get_query,
+            list_queries,
+            run_query,
+            run_read_only,
+        )
         from pipeline.graphdb.server import connect
-        from pipeline.graphdb.queries import check_read_only, get_query, list_queries, run_query, run_read_only
 
         settings = _settings()
         given = split_pairs(param)
@@ -145,7 +180,9 @@ def register(app: typer.Typer) -> None:
             raise QueryError(f"unknown format {fmt!r}", hint="use table, json or csv")
         if not name and not cypher:
             for q in list_queries(settings):
-                _console().print(f"[bold]{q.name}[/bold] ({', '.join(q.parameters) or 'no params'}): {q.title}")
+                _console().print(
+                    f"[bold]{q.name}[/bold] ({', '.join(q.parameters) or 'no params'}): {q.title}"
+                )
             return
         if cypher:
             check_read_only(cypher)  # before connecting: a refused statement needs no server
@@ -160,13 +197,17 @@ def register(app: typer.Typer) -> None:
                 else:
                     columns, rows = run_query(conn, named, params)
             except QueryError as exc:
-                said = server_message(exc.__cause__, settings, cypher or named.text, params) \
-                    if exc.__cause__ is not None else None
+                said = (
+                    server_message(exc.__cause__, settings, cypher or named.text, params)
+                    if exc.__cause__ is not None
+                    else None
+                )
                 if said is None:
                     raise
                 where = "the statement" if named is None else f"queries/{named.name}.cypher"
-                raise QueryError(f"the server rejected the query: {said}",
-                                 hint=f"fix {where}") from exc
+                raise QueryError(
+                    f"the server rejected the query: {said}", hint=f"fix {where}"
+                ) from exc
         if named is not None and named.name == "goals_of_body" and not rows:
             _suggest_bodies(settings, str(params.get("body", "")))
         if fmt == "table":

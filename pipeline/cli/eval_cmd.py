@@ -56,11 +56,21 @@ def _print_scores(scores: Any) -> None:
         table.add_column(column, justify="right" if column != "field" else "left")
     for name, counts in scores.fields.items():
         d = counts.as_dict()
-        table.add_row(name, f"{d['precision']:.3f}", f"{d['recall']:.3f}", f"{d['f1']:.3f}", str(d["tp"]), str(d["fp"]), str(d["fn"]))
+        table.add_row(
+            name,
+            f"{d['precision']:.3f}",
+            f"{d['recall']:.3f}",
+            f"{d['f1']:.3f}",
+            str(d["tp"]),
+            str(d["fp"]),
+            str(d["fn"]),
+        )
     console.print(table)
     meta = scores.as_dict()["metadata"]
     per_field = ", ".join(f"{k} {v:.2f}" for k, v in meta["per_field"].items())
-    console.print(f"metadata accuracy {meta['accuracy']:.3f} over {meta['documents']} relevant documents ({per_field})")
+    console.print(
+        f"metadata accuracy {meta['accuracy']:.3f} over {meta['documents']} relevant documents ({per_field})"
+    )
     for err in scores.errors:
         console.print(f"[red]{err['source']}: {err['error']}[/red]")
 
@@ -71,7 +81,9 @@ def register(app: typer.Typer) -> None:
         paths: list[Path] = typer.Argument(..., help="Raw files or directories of raw files."),
         segmenter: str = typer.Option(None, help="char | jieba | pkuseg"),
         pkuseg_model: Path = typer.Option(None, help="Model directory for the pkuseg segmenter."),
-        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any file is skipped."),
+        strict: bool = typer.Option(
+            False, "--strict", help="Exit non-zero if any file is skipped."
+        ),
     ) -> None:
         """Print one gold-format JSON object per raw file, one per line (a skipped file: an
         ``error`` field and no documents)."""
@@ -89,10 +101,20 @@ def register(app: typer.Typer) -> None:
 
     @app.command("eval")
     def eval_cmd(
-        gold: Path = typer.Option(..., "--gold", help="Directory holding raw/, gold/ (and bodies*.tsv here or in its parent)."),
-        pred: Path = typer.Option(None, "--pred", help="Score this JSONL of `policykg facts` output instead of running the pipeline."),
+        gold: Path = typer.Option(
+            ...,
+            "--gold",
+            help="Directory holding raw/, gold/ (and bodies*.tsv here or in its parent).",
+        ),
+        pred: Path = typer.Option(
+            None,
+            "--pred",
+            help="Score this JSONL of `policykg facts` output instead of running the pipeline.",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
-        details: bool = typer.Option(False, "--details", help="With --json, include per-document details."),
+        details: bool = typer.Option(
+            False, "--details", help="With --json, include per-document details."
+        ),
         segmenter: str = typer.Option(None, help="char | jieba | pkuseg"),
         pkuseg_model: Path = typer.Option(None, help="Model directory for the pkuseg segmenter."),
     ) -> None:
@@ -103,7 +125,11 @@ def register(app: typer.Typer) -> None:
         gold_records = read_gold_dir(gold)
         if pred is not None:
             try:
-                predicted = [json.loads(line) for line in pred.read_text(encoding="utf-8").splitlines() if line.strip()]
+                predicted = [
+                    json.loads(line)
+                    for line in pred.read_text(encoding="utf-8").splitlines()
+                    if line.strip()
+                ]
             except (OSError, json.JSONDecodeError) as exc:
                 raise EvaluationError(f"{pred}: cannot read predictions: {exc}") from exc
         else:

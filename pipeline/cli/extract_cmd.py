@@ -24,14 +24,25 @@ def extract_dir(in_dir: Path, out_dir: Path, settings: Settings) -> dict[str, in
 
     documents_dir = in_dir / DOCUMENTS_DIR
     if not documents_dir.is_dir():
-        raise InputError(f"{documents_dir}: no such directory", hint="run `policykg structure` first")
+        raise InputError(
+            f"{documents_dir}: no such directory", hint="run `policykg structure` first"
+        )
     nlp = build_nlp(settings)
-    counts = {"documents": 0, "bodies": 0, "responsibilities": 0, "targets": 0, "programmes": 0, "skipped": 0}
+    counts = {
+        "documents": 0,
+        "bodies": 0,
+        "responsibilities": 0,
+        "targets": 0,
+        "programmes": 0,
+        "skipped": 0,
+    }
     for path in sorted(documents_dir.glob("*.json")):
         try:
             document = read_record(path, Document)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"{path}: not a Document record ({exc})", hint="rerun `policykg structure`") from exc
+            raise InputError(
+                f"{path}: not a Document record ({exc})", hint="rerun `policykg structure`"
+            ) from exc
         try:
             facts = extract_document(document, nlp)
         except Exception as exc:  # noqa: BLE001 - one document's failure must not stop the others
@@ -51,11 +62,17 @@ def extract_dir(in_dir: Path, out_dir: Path, settings: Settings) -> dict[str, in
 def register(app: typer.Typer) -> None:
     @app.command("extract")
     def extract_cmd(
-        in_dir: Path = typer.Option(Path("data/interim"), "--in", help="Directory holding documents/."),
-        out_dir: Path = typer.Option(Path("data/interim"), "--out", help="Directory to write facts/ into."),
+        in_dir: Path = typer.Option(
+            Path("data/interim"), "--in", help="Directory holding documents/."
+        ),
+        out_dir: Path = typer.Option(
+            Path("data/interim"), "--out", help="Directory to write facts/ into."
+        ),
         segmenter: str = typer.Option(None, help="char | jieba | pkuseg"),
         pkuseg_model: Path = typer.Option(None, help="Model directory for the pkuseg segmenter."),
-        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any document is skipped."),
+        strict: bool = typer.Option(
+            False, "--strict", help="Exit non-zero if any document is skipped."
+        ),
     ) -> None:
         """Extract bodies, responsibilities, targets and programmes from structured documents."""
         from rich.console import Console

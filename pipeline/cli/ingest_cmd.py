@@ -25,7 +25,14 @@ def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
     """Ingest every raw file, write its articles, and return the report (also written)."""
     from pipeline.ingest import ingest_file
     from pipeline.models import SkippedFile
-    from pipeline.store import display_name, raw_files, read_raw, record_path, source_key, write_json
+    from pipeline.store import (
+        display_name,
+        raw_files,
+        read_raw,
+        record_path,
+        source_key,
+        write_json,
+    )
 
     articles_dir = out / ARTICLES_DIR
     inputs: list[dict[str, Any]] = []
@@ -42,18 +49,32 @@ def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
         except InputError as exc:
             print(f"policykg: skipped {display_name(path)}: {exc}", file=sys.stderr)
             skipped.append(SkippedFile(path.name, exc.code, exc.message))
-            inputs.append({"source": path.name, "status": "skipped", "code": exc.code, "reason": exc.message})
+            inputs.append(
+                {"source": path.name, "status": "skipped", "code": exc.code, "reason": exc.message}
+            )
             continue
         except OSError as exc:
-            print(f"policykg: skipped {display_name(path)}: cannot read it ({exc.strerror})", file=sys.stderr)
+            print(
+                f"policykg: skipped {display_name(path)}: cannot read it ({exc.strerror})",
+                file=sys.stderr,
+            )
             skipped.append(SkippedFile(path.name, "E100", f"cannot read file: {exc.strerror}"))
-            inputs.append({"source": path.name, "status": "skipped", "code": "E100", "reason": str(exc)})
+            inputs.append(
+                {"source": path.name, "status": "skipped", "code": "E100", "reason": str(exc)}
+            )
             continue
         except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others
             failure = file_failure(path.name, exc)
             print(f"policykg: skipped {display_name(path)}: {failure}", file=sys.stderr)
             skipped.append(SkippedFile(path.name, failure.code, failure.message))
-            inputs.append({"source": path.name, "status": "skipped", "code": failure.code, "reason": failure.message})
+            inputs.append(
+                {
+                    "source": path.name,
+                    "status": "skipped",
+                    "code": failure.code,
+                    "reason": failure.message,
+                }
+            )
             continue
         for warning in result.warnings:
             print(f"policykg: warning: {display_name(path)}: {warning}", file=sys.stderr)
@@ -105,7 +126,9 @@ def register(app: typer.Typer) -> None:
     def ingest_cmd(
         raw: list[Path] = typer.Argument(..., help="Raw files or directories (e.g. data/raw)."),
         out: Path = typer.Option(Path("data/interim"), "--out", help="Interim directory."),
-        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any file is skipped."),
+        strict: bool = typer.Option(
+            False, "--strict", help="Exit non-zero if any file is skipped."
+        ),
     ) -> None:
         """Decode, clean and split raw files into articles (one JSON per article)."""
         from rich.console import Console

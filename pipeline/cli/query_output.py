@@ -74,8 +74,10 @@ def whole_number(name: str, text: str) -> int:
         number = None
     if number is not None and float(number).is_integer():
         return int(number)
-    raise QueryError(f"parameter {name}={text!r} is not a whole number",
-                     hint=f"write it in digits or Chinese numerals, e.g. {name}=2025")
+    raise QueryError(
+        f"parameter {name}={text!r} is not a whole number",
+        hint=f"write it in digits or Chinese numerals, e.g. {name}=2025",
+    )
 
 
 def number(name: str, text: str) -> int | float:
@@ -87,15 +89,18 @@ def number(name: str, text: str) -> int | float:
     return int(value) if value.is_integer() and "." not in text else value
 
 
-def named_params(name: str, parameters: tuple[str, ...], declared: str,
-                 given: dict[str, str]) -> dict[str, object]:
+def named_params(
+    name: str, parameters: tuple[str, ...], declared: str, given: dict[str, str]
+) -> dict[str, object]:
     """The parameters of a named query, each converted to its declared type; a parameter the
     query does not take, or a value that is not of its type, is refused with a message."""
     unknown = sorted(set(given) - set(parameters))
     if unknown:
         takes = ", ".join(parameters) or "none"
-        raise QueryError(f"query {name!r} takes no parameter {', '.join(unknown)}",
-                         hint=f"its parameters: {takes}")
+        raise QueryError(
+            f"query {name!r} takes no parameter {', '.join(unknown)}",
+            hint=f"its parameters: {takes}",
+        )
     kinds = declared_types(declared)
     params: dict[str, object] = {}
     for key, text in given.items():
@@ -157,7 +162,9 @@ def target_text(target: dict[str, Any]) -> str:
     unit = target.get("unit") or ""
     value = cell_text(target.get("value"))
     amount = f"1∶{value}" if unit == "ratio" else f"{value}{unit}"
-    comparator = _COMPARATOR_SYMBOLS.get(target.get("comparator") or "", target.get("comparator") or "")
+    comparator = _COMPARATOR_SYMBOLS.get(
+        target.get("comparator") or "", target.get("comparator") or ""
+    )
     deadline = f"（{target['deadline']}）" if target.get("deadline") else ""
     return " ".join(p for p in (target.get("indicator") or "", comparator, amount) if p) + deadline
 
@@ -224,7 +231,7 @@ def falkordb_message(text: str) -> str:
     context, offset = match["context"], match["offset"]
     if context and offset is not None and int(offset) < len(context):
         at = int(offset)
-        where += f": {context[:at]}⟨{context[at]}⟩{context[at + 1:]}"
+        where += f": {context[:at]}⟨{context[at]}⟩{context[at + 1 :]}"
     return f"{match['message']} ({where})"
 
 
@@ -266,7 +273,9 @@ def _explain(settings: Any, statement: str, params: dict) -> str | None:
     except Exception:  # noqa: BLE001 - no local FalkorDB: the caller says what it knows
         return None
     try:
-        client.execute_command("GRAPH.EXPLAIN", FALKORDB_GRAPH, statement_with_parameters(statement, params))
+        client.execute_command(
+            "GRAPH.EXPLAIN", FALKORDB_GRAPH, statement_with_parameters(statement, params)
+        )
     except redis.ResponseError as exc:
         return falkordb_message(str(exc))
     except (redis.RedisError, QueryError):

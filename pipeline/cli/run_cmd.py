@@ -36,8 +36,11 @@ def print_summary(summary: Any, console: Any) -> None:
         table.add_row(f"output: {name}", where)
     console.print(table)
     for skip in summary.skipped:
-        console.print(f"[yellow]skipped {escape(display_name(skip.source))}: {escape(f'[{skip.code}] {skip.reason}')}[/yellow]", markup=True,
-                      highlight=False)
+        console.print(
+            f"[yellow]skipped {escape(display_name(skip.source))}: {escape(f'[{skip.code}] {skip.reason}')}[/yellow]",
+            markup=True,
+            highlight=False,
+        )
     for note in summary.notes:
         console.print(f"[yellow]note: {note}[/yellow]")
 
@@ -52,19 +55,32 @@ def ingest_report(manifest: dict[str, Any], skipped: list[Any]) -> dict[str, Any
     >>> [(i["source"], i["status"]) for i in report["inputs"]], report["counts"]
     ([('a.txt', 'ok'), ('b.bin', 'skipped')], {'files': 2, 'ingested': 1, 'skipped': 1, 'documents': 1})
     """
-    inputs = {name: {"source": name, "status": "ok", "sha256": entry.get("sha256"),
-                     "documents": entry.get("doc_ids", [])}
-              for name, entry in manifest.get("files", {}).items()}
+    inputs = {
+        name: {
+            "source": name,
+            "status": "ok",
+            "sha256": entry.get("sha256"),
+            "documents": entry.get("doc_ids", []),
+        }
+        for name, entry in manifest.get("files", {}).items()
+    }
     for skip in skipped:
-        inputs[skip.source] = {"source": skip.source, "status": "skipped", "code": skip.code,
-                               "reason": skip.reason}
+        inputs[skip.source] = {
+            "source": skip.source,
+            "status": "skipped",
+            "code": skip.code,
+            "reason": skip.reason,
+        }
     rows = [inputs[name] for name in sorted(inputs)]
     return {
         "inputs": rows,
         "skipped": [{"source": s.source, "code": s.code, "reason": s.reason} for s in skipped],
-        "counts": {"files": len(rows), "ingested": sum(r["status"] == "ok" for r in rows),
-                   "skipped": sum(r["status"] == "skipped" for r in rows),
-                   "documents": sum(len(r.get("documents", [])) for r in rows)},
+        "counts": {
+            "files": len(rows),
+            "ingested": sum(r["status"] == "ok" for r in rows),
+            "skipped": sum(r["status"] == "skipped" for r in rows),
+            "documents": sum(len(r.get("documents", [])) for r in rows),
+        },
     }
 
 
@@ -84,16 +100,28 @@ def register(app: typer.Typer) -> None:
     def run_cmd(
         workers: int = typer.Option(None, help="Extraction processes on this machine."),
         executor: Executor = typer.Option(Executor.LOCAL, help="local | dask"),
-        scheduler: str = typer.Option(None, help="Dask scheduler address, e.g. tcp://127.0.0.1:8786."),
+        scheduler: str = typer.Option(
+            None, help="Dask scheduler address, e.g. tcp://127.0.0.1:8786."
+        ),
         segmenter: Segmenter = typer.Option(None, help="char | jieba | pkuseg"),
         force: bool = typer.Option(False, help="Rebuild every document, ignoring the manifest."),
         no_load: bool = typer.Option(False, "--no-load", help="Stop after building the RDF graph."),
-        no_analysis: bool = typer.Option(False, "--no-analysis", help="Skip the corpus-wide analysis."),
-        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any raw file is skipped."),
+        no_analysis: bool = typer.Option(
+            False, "--no-analysis", help="Skip the corpus-wide analysis."
+        ),
+        strict: bool = typer.Option(
+            False, "--strict", help="Exit non-zero if any raw file is skipped."
+        ),
     ) -> None:
         """Run ingest → structure → extract → build → validate → load → analyse on data/raw, rebuilding only what changed."""
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         from pipeline.runner import run
 
@@ -117,7 +145,9 @@ def register(app: typer.Typer) -> None:
             bars.update(tasks[stage], completed=done, total=total or None)
 
         with bars:
-            summary = run(settings, force=force, load=not no_load, analyse=not no_analysis, progress=progress)
+            summary = run(
+                settings, force=force, load=not no_load, analyse=not no_analysis, progress=progress
+            )
         report_path = write_ingest_report(settings, summary)
         summary.outputs["ingest report"] = str(report_path)
         print_summary(summary, console)

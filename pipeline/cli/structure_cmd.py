@@ -41,7 +41,9 @@ def _read_articles(articles_dir: Path) -> list[Any]:
     return articles
 
 
-def structure_dir(inp: Path, out: Path, failures: list[SkippedFile] | None = None) -> list[dict[str, Any]]:
+def structure_dir(
+    inp: Path, out: Path, failures: list[SkippedFile] | None = None
+) -> list[dict[str, Any]]:
     """Structure every article of ``inp/articles`` and write ``out/documents``; one summary row per
     document. A raw file whose articles fail is reported (one line on stderr, and in
     ``failures``) and left out; the others are still structured."""
@@ -100,7 +102,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(
             Path("data/interim"), "--out", help="Interim directory to write documents/ into."
         ),
-        strict: bool = typer.Option(False, "--strict", help="Exit non-zero if any file is skipped."),
+        strict: bool = typer.Option(
+            False, "--strict", help="Exit non-zero if any file is skipped."
+        ),
     ) -> None:
         """Read metadata, citations and the task hierarchy of every ingested article."""
         from rich.console import Console

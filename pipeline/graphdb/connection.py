@@ -54,7 +54,9 @@ class Connection:
     def counts(self) -> tuple[int, int]:
         """``(nodes, relationships)`` of the loaded graph."""
         with self.session(read_only=True) as session:
-            nodes, rels = (session.run(text).single()["n"] for text in (COUNT_NODES, COUNT_RELATIONSHIPS))
+            nodes, rels = (
+                session.run(text).single()["n"] for text in (COUNT_NODES, COUNT_RELATIONSHIPS)
+            )
         return nodes, rels
 
     def clear(self) -> None:
@@ -88,7 +90,9 @@ def open_driver(
         driver.verify_connectivity()
     except (ServiceUnavailable, OSError) as exc:
         driver.close()
-        raise DatabaseError(f"cannot reach the graph server at {shown}", hint=unreachable_hint) from exc
+        raise DatabaseError(
+            f"cannot reach the graph server at {shown}", hint=unreachable_hint
+        ) from exc
     except Neo4jError as exc:
         driver.close()
         raise DatabaseError(f"the graph server at {shown} refused the connection: {exc.message}",

@@ -49,11 +49,17 @@ def read_password(settings: Settings) -> str:
         mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise DatabaseError(f"the local server's password file {path} cannot be read",
-                            hint="run `policykg db start` (it creates one)") from exc
+        raise DatabaseError(
+            f"the local server's password file {path} cannot be read",
+            hint="run `policykg db start` (it creates one)",
+        ) from exc
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise DatabaseError(f"{path} is readable by other users",
-                            hint=f"chmod 600 {path}, or delete it and restart the server")
+        raise DatabaseError(
+            f"{path} is readable by other users",
+            hint=f"chmod 600 {path}, or delete it and restart the server",
+        )
     if len(text) < 8:
-        raise DatabaseError(f"{path} holds no usable password", hint="delete it and restart the server")
+        raise DatabaseError(
+            f"{path} holds no usable password", hint="delete it and restart the server"
+        )
     return text

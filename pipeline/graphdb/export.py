@@ -28,7 +28,13 @@ def cypher_literal(value: object) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+    text = (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("'", "\\'")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
     return f"'{text}'"
 
 
@@ -49,7 +55,10 @@ def merged_rows(settings: Settings) -> tuple[list[NodeRow], list[tuple[RelRow, l
         NodeRow(uri, tuple(sorted(e["labels"])), {**e["props"], "docs": sorted(e["docs"])})
         for uri, e in sorted(nodes.items())
     ]
-    rel_rows = [(rel, sorted(docs)) for rel, docs in sorted(rels.items(), key=lambda x: (x[0].start, x[0].type, x[0].end))]
+    rel_rows = [
+        (rel, sorted(docs))
+        for rel, docs in sorted(rels.items(), key=lambda x: (x[0].start, x[0].type, x[0].end))
+    ]
     return node_rows, rel_rows
 
 
@@ -116,7 +125,12 @@ def _with_analysis(
     out: list[tuple[RelRow, dict]] = [(rel, {"docs": docs}) for rel, docs in rels]
     for link in rows.get("answers", []):
         start, end = by_uri.get(link["from_iri"]), by_uri.get(link["to_iri"])
-        if start is not None and end is not None and "Task" in start.labels and "Task" in end.labels:
+        if (
+            start is not None
+            and end is not None
+            and "Task" in start.labels
+            and "Task" in end.labels
+        ):
             out.append((RelRow(start.uri, "ANSWERS", end.uri), {"score": float(link["score"])}))
     return nodes, out
 
@@ -176,20 +190,25 @@ def load_csv_script(node_header: list[str], rel_header: list[str], delimiter: st
             for col in node_header[2:] for name, kind in [col.rsplit(":", 1)]]  # fmt: skip
     rel_sets = [f"r.`{name}` = {_converted(col, kind, delimiter)}"
                 for col in rel_header[3:] for name, kind in [col.rsplit(":", 1)]]  # fmt: skip
-    return "\n".join([
-        "// policykg graph from data/graph/import/*.csv, copied into Neo4j's import directory",
-        "CREATE CONSTRAINT resource_uri IF NOT EXISTS FOR (n:Resource) REQUIRE n.uri IS UNIQUE;",
-        "LOAD CSV WITH HEADERS FROM 'file:///nodes.csv' AS row CALL (row) {",
-        "  MERGE (n:Resource {uri: row.`uri:ID`})",
-        f"  SET n:$(split(row.`:LABEL`, {cypher_literal(delimiter)}))",
-        *(f"  SET {item}" for item in sets),
-        "} IN TRANSACTIONS OF 1000 ROWS;",
-        "LOAD CSV WITH HEADERS FROM 'file:///relationships.csv' AS row CALL (row) {",
-        "  MATCH (a:Resource {uri: row.`:START_ID`}) MATCH (b:Resource {uri: row.`:END_ID`})",
-        "  MERGE (a)-[r:$(row.`:TYPE`)]->(b)",
-        *(f"  SET {item}" for item in rel_sets),
-        "} IN TRANSACTIONS OF 1000 ROWS;",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "// policykg graph from data/graph/import/*.csv, copied into Neo4j's import directory",
+                "CREATE CONSTRAINT resource_uri IF NOT EXISTS FOR (n:Resource) REQUIRE n.uri IS UNIQUE;",
+                "LOAD CSV WITH HEADERS FROM 'file:///nodes.csv' AS row CALL (row) {",
+                "  MERGE (n:Resource {uri: row.`uri:ID`})",
+                f"  SET n:$(split(row.`:LABEL`, {cypher_literal(delimiter)}))",
+                *(f"  SET {item}" for item in sets),
+                "} IN TRANSACTIONS OF 1000 ROWS;",
+                "LOAD CSV WITH HEADERS FROM 'file:///relationships.csv' AS row CALL (row) {",
+                "  MATCH (a:Resource {uri: row.`:START_ID`}) MATCH (b:Resource {uri: row.`:END_ID`})",
+                "  MERGE (a)-[r:$(row.`:TYPE`)]->(b)",
+                *(f"  SET {item}" for item in rel_sets),
+                "} IN TRANSACTIONS OF 1000 ROWS;",
+            ]
+        )
+        + "\n"
+    )
 
 
 def export_graph_files(settings: Settings) -> dict[str, Path]:

@@ -93,4 +93,11 @@ def load_graph(
     return summary
 
 
-__all__ = ["DocumentFile", "LoadSummary", "document_files", "load_documents", "load_graph", "sync_documents"]
+__all__ = [
+    "DocumentFile",
+    "LoadSummary",
+    "document_files",
+    "load_documents",
+    "load_graph",
+    "sync_documents",
+]

@@ -71,8 +71,10 @@ def ensure_built(*, timeout: float = 3600.0) -> None:
         return
     mvn = shutil.which("mvn")
     if mvn is None or not java_available():
-        raise DatabaseError("the local Neo4j needs Java 17+ and Maven to build tools/neo4j-local",
-                            hint="install them, or use `--engine falkordb` / POLICYKG_ENGINE=falkordb")
+        raise DatabaseError(
+            "the local Neo4j needs Java 17+ and Maven to build tools/neo4j-local",
+            hint="install them, or use `--engine falkordb` / POLICYKG_ENGINE=falkordb",
+        )
     command = [mvn, "-q", "-B", "-f", str(module_dir() / "pom.xml"), "package"]
     log.info("building the local Neo4j: %s", " ".join(command))
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=timeout)
@@ -86,8 +88,9 @@ def ensure_built(*, timeout: float = 3600.0) -> None:
 
 
 def _classpath() -> str:
-    return os.pathsep.join([str(module_dir() / "target" / "classes"),
-                            _classpath_file().read_text().strip()])
+    return os.pathsep.join(
+        [str(module_dir() / "target" / "classes"), _classpath_file().read_text().strip()]
+    )
 
 
 def read_pid(db_dir: Path) -> int | None:
@@ -111,8 +114,10 @@ def start(settings: Settings, *, timeout: float = 180.0) -> int:
         _wait_ready(settings, pid, timeout)
         return pid
     if port_in_use(settings.local_bolt_port):
-        raise DatabaseError(f"port {settings.local_bolt_port} on 127.0.0.1 is already taken",
-                            hint="stop what runs there, or set POLICYKG_BOLT_PORT to a free port")
+        raise DatabaseError(
+            f"port {settings.local_bolt_port} on 127.0.0.1 is already taken",
+            hint="stop what runs there, or set POLICYKG_BOLT_PORT to a free port",
+        )
     ensure_built()
     ensure_password(settings)
     home = db_dir / HOME_DIR
@@ -128,21 +133,29 @@ def start(settings: Settings, *, timeout: float = 180.0) -> int:
     return process.pid
 
 
-def _wait_ready(settings: Settings, pid: int, timeout: float, process: subprocess.Popen | None = None) -> None:
+def _wait_ready(
+    settings: Settings, pid: int, timeout: float, process: subprocess.Popen | None = None
+) -> None:
     """Wait until Bolt on the local port accepts the password (the launcher set it before)."""
     db_dir = settings.path(settings.db_dir)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise DatabaseError(f"the local Neo4j exited while starting (status {process.returncode})",
-                                hint=f"see {db_dir / LOG_FILE}")
+            raise DatabaseError(
+                f"the local Neo4j exited while starting (status {process.returncode})",
+                hint=f"see {db_dir / LOG_FILE}",
+            )
         if process is None and read_pid(db_dir) != pid:
-            raise DatabaseError("the local Neo4j stopped while starting", hint=f"see {db_dir / LOG_FILE}")
+            raise DatabaseError(
+                "the local Neo4j stopped while starting", hint=f"see {db_dir / LOG_FILE}"
+            )
         if bolt_answers(settings.local_bolt_port) and _ready_logged(db_dir / LOG_FILE):
             return
         time.sleep(0.2)
-    raise DatabaseError(f"the local Neo4j did not answer on port {settings.local_bolt_port} "
-                        f"within {timeout:.0f} s", hint=f"see {db_dir / LOG_FILE}")
+    raise DatabaseError(
+        f"the local Neo4j did not answer on port {settings.local_bolt_port} within {timeout:.0f} s",
+        hint=f"see {db_dir / LOG_FILE}",
+    )
 
 
 def _ready_logged(log_path: Path) -> bool:
@@ -169,8 +182,9 @@ def stop(settings: Settings, *, timeout: float = 60.0) -> bool:
             return True
         _reap(pid)
         time.sleep(0.1)
-    raise DatabaseError(f"the local Neo4j (pid {pid}) did not stop within {timeout:.0f} s",
-                        hint=f"kill {pid}")
+    raise DatabaseError(
+        f"the local Neo4j (pid {pid}) did not stop within {timeout:.0f} s", hint=f"kill {pid}"
+    )
 
 
 def _reap(pid: int) -> None:

@@ -14,17 +14,60 @@ _HEADER = re.compile(r"^//\s*(title|description|params|example):\s*(.*)$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 #: Clause words that write (data, schema, users, databases): refused outside names.
 WRITE_WORDS = frozenset(
-    """CREATE MERGE DELETE DETACH SET REMOVE DROP FOREACH LOAD INSERT ALTER GRANT DENY REVOKE RENAME
-    START STOP TERMINATE ENABLE DEALLOCATE REALLOCATE""".split()
+    [
+        "CREATE",
+        "MERGE",
+        "DELETE",
+        "DETACH",
+        "SET",
+        "REMOVE",
+        "DROP",
+        "FOREACH",
+        "LOAD",
+        "INSERT",
+        "ALTER",
+        "GRANT",
+        "DENY",
+        "REVOKE",
+        "RENAME",
+        "START",
+        "STOP",
+        "TERMINATE",
+        "ENABLE",
+        "DEALLOCATE",
+        "REALLOCATE",
+    ]
 )
 #: Procedures an ad hoc query may CALL (lower case): the read-only ones of Neo4j and FalkorDB.
 READ_PROCEDURES = frozenset(
-    """db.labels db.relationshiptypes db.propertykeys db.indexes db.constraints db.meta.stats
-    db.schema.visualization db.schema.nodetypeproperties db.schema.reltypeproperties
-    db.idx.fulltext.querynodes db.idx.fulltext.queryrelationships db.idx.vector.querynodes
-    db.idx.vector.queryrelationships db.index.fulltext.querynodes db.index.fulltext.queryrelationships
-    dbms.procedures dbms.functions dbms.components algo.pagerank algo.bfs algo.sspaths algo.sppaths
-    algo.wcc algo.betweenness algo.labelpropagation algo.msf""".split()
+    [
+        "db.labels",
+        "db.relationshiptypes",
+        "db.propertykeys",
+        "db.indexes",
+        "db.constraints",
+        "db.meta.stats",
+        "db.schema.visualization",
+        "db.schema.nodetypeproperties",
+        "db.schema.reltypeproperties",
+        "db.idx.fulltext.querynodes",
+        "db.idx.fulltext.queryrelationships",
+        "db.idx.vector.querynodes",
+        "db.idx.vector.queryrelationships",
+        "db.index.fulltext.querynodes",
+        "db.index.fulltext.queryrelationships",
+        "dbms.procedures",
+        "dbms.functions",
+        "dbms.components",
+        "algo.pagerank",
+        "algo.bfs",
+        "algo.sspaths",
+        "algo.sppaths",
+        "algo.wcc",
+        "algo.betweenness",
+        "algo.labelpropagation",
+        "algo.msf",
+    ]
 )
 _TOKEN = re.compile(
     r"""(?P<space>\s+)

@@ -72,7 +72,9 @@ def status(settings: Settings) -> ServerState:
         pid = neo4j_local.read_pid(db_dir)
         return ServerState(pid is not None, pid, settings.local_bolt_port, None, db_dir, engine)
     pid = falkordb_server.running_pid(settings)
-    return ServerState(pid is not None, pid, settings.local_bolt_port, settings.local_redis_port, db_dir, engine)
+    return ServerState(
+        pid is not None, pid, settings.local_bolt_port, settings.local_redis_port, db_dir, engine
+    )
 
 
 def start(settings: Settings, *, timeout: float | None = None) -> ServerState:
@@ -87,8 +89,10 @@ def start(settings: Settings, *, timeout: float | None = None) -> ServerState:
     settings = with_engine(settings)
     other = Engine.FALKORDB if settings.engine is Engine.NEO4J else Engine.NEO4J
     if status(settings.with_overrides(engine=other)).running:
-        raise DatabaseError(f"the local {other.value} server runs under {settings.path(settings.db_dir)}",
-                            hint="stop it first with `policykg db stop`")
+        raise DatabaseError(
+            f"the local {other.value} server runs under {settings.path(settings.db_dir)}",
+            hint="stop it first with `policykg db stop`",
+        )
     options = {} if timeout is None else {"timeout": timeout}
     if settings.engine is Engine.NEO4J:
         neo4j_local.start(settings, **options)
@@ -147,20 +151,26 @@ def connect(settings: Settings) -> Iterator[Connection]:
             auth = (USERNAME, read_password(settings))
         except DatabaseError:
             if not password_path(settings).exists():  # never started here
-                raise DatabaseError(f"cannot reach the graph server at {shown}", hint=unreachable) from None
+                raise DatabaseError(
+                    f"cannot reach the graph server at {shown}", hint=unreachable
+                ) from None
             raise
         options["notifications_min_severity"] = "OFF"  # "label does not exist yet" is no news here
     elif settings.neo4j_username or settings.neo4j_password or not (user or password):
         auth = (settings.neo4j_username or "neo4j", settings.neo4j_password or "")
     else:
         auth = (user or "neo4j", password or "")
-    refused = f"check {password_path(settings)}" if engine else "check NEO4J_USERNAME / NEO4J_PASSWORD"
+    refused = (
+        f"check {password_path(settings)}" if engine else "check NEO4J_USERNAME / NEO4J_PASSWORD"
+    )
     driver = open_driver(uri, auth, shown=shown, unreachable_hint=unreachable, refused_hint=refused,
                          **options)  # fmt: skip
     try:
         if engine is Engine.FALKORDB:
             with falkordb_server.Watchdog(settings):
-                yield FalkorDBConnection(driver, Dialect.FALKORDB, settings.neo4j_database, settings)
+                yield FalkorDBConnection(
+                    driver, Dialect.FALKORDB, settings.neo4j_database, settings
+                )
         elif engine is Engine.NEO4J or uses_neo4j_dialect(driver, settings.neo4j_database):
             yield Connection(driver, Dialect.NEO4J, settings.neo4j_database)
         else:

@@ -112,7 +112,9 @@ def document_parts(pg: PropertyGraph) -> list[Part]:
     return parts + ([Part(MERGE_RELATIONSHIPS_DYNAMIC, {}, rels, (0, 1))] if rels else [])
 
 
-def compact_rows(rows: Iterable[tuple], uri_fields: tuple[int, ...]) -> tuple[list[str], list[list]]:
+def compact_rows(
+    rows: Iterable[tuple], uri_fields: tuple[int, ...]
+) -> tuple[list[str], list[list]]:
     """``(prefixes, rows)``: each uri field of ``rows`` replaced by (prefix index, suffix).
 
     >>> compact_rows([("http://x/a", 1), ("http://x/b", 2)], (0,))
@@ -125,7 +127,7 @@ def compact_rows(rows: Iterable[tuple], uri_fields: tuple[int, ...]) -> tuple[li
         for position, value in enumerate(row):
             if position in uri_fields:
                 prefix = uri_prefix(value)
-                fields += [prefixes.setdefault(prefix, len(prefixes)), value[len(prefix):]]
+                fields += [prefixes.setdefault(prefix, len(prefixes)), value[len(prefix) :]]
             else:
                 fields.append(value)
         encoded.append(fields)
@@ -142,7 +144,9 @@ def batch_statements(parts: list[Part], shared: dict, batch_size: int) -> list[S
             continue
         for start in range(0, len(part.rows), batch_size):
             prefixes, rows = compact_rows(part.rows[start : start + batch_size], part.uri_fields)
-            statements.append(Statement(text, {**shared, **part.params, "pre": prefixes, "rows": rows}))
+            statements.append(
+                Statement(text, {**shared, **part.params, "pre": prefixes, "rows": rows})
+            )
     return statements
 
 
@@ -172,7 +176,9 @@ def index_statements() -> list[str]:
     for label, prop in INDEXED:
         name = f"{label.lower()}_{prop.lower()}"
         if prop == NODE_KEY:
-            statements.append(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")
+            statements.append(
+                f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+            )
         else:
             statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
     return statements

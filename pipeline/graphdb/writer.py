@@ -132,7 +132,9 @@ class Neo4jWriter(GraphWriter):
     committed).
     """
 
-    def __init__(self, conn: Connection, *, batch_size: int = 500, on_statement: StatementHook | None = None) -> None:
+    def __init__(
+        self, conn: Connection, *, batch_size: int = 500, on_statement: StatementHook | None = None
+    ) -> None:
         self.conn = conn
         self.batch_size = batch_size
         self.on_statement = on_statement

@@ -98,7 +98,7 @@ def _arbitrate(data: bytes, candidates: list[str]) -> str:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data, cp_isolation=candidates).best()
-    except Exception:  # noqa: BLE001 - the detector is advisory; fall back to the ranking
+    except Exception:
         log.debug("charset-normalizer failed; using %s", ranked[0], exc_info=True)
         best = None
     if best is not None:
@@ -163,5 +163,7 @@ def decode_raw(data: bytes) -> tuple[str, str]:
     if reason:
         raise InputError(f"file is binary ({reason})", hint=READABLE)
     if not text.strip():
-        raise InputError("file has no text", hint="remove it from the raw directory or re-collect it")
+        raise InputError(
+            "file has no text", hint="remove it from the raw directory or re-collect it"
+        )
     return text, encoding

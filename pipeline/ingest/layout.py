@@ -33,7 +33,9 @@ PAGE_NUMBER_END = re.compile(r"[^\d\s.]\s+\d{1,3}$")
 _PROSE_MARK = re.compile(r"[，,、。;；]")
 
 # A line that is only a date (a signature's): never the rest of the line above it.
-DATE_LINE = re.compile(r"\s*[(（]?\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[)）]?\s*$")
+DATE_LINE = re.compile(
+    r"\s*[(（]?\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[)）]?\s*$"
+)
 # A bracketed note after a full stop closes the paragraph: "…。(责任单位:市卫生健康委)".
 _CLOSING_NOTE = re.compile(r"[。!?！？;；][(（][^()（）]*[)）]$")
 # A table row: its number, a space, then cells.
@@ -183,8 +185,14 @@ def unwrap_lines(lines: list[Line], raw: str | None = None) -> list[Line]:
                 (raw is not None and _spaced_break(raw, last, line)) or len(last.text.split()) >= 4
             )
             terminator = last.terminator
-            gap = [Piece(" ", terminator.start, terminator.end, unit=True)] if spaced and terminator else []
-            out[-1] = Line(last.pieces + gap + line.pieces, line.terminator, last.heading, last.continuation)
+            gap = (
+                [Piece(" ", terminator.start, terminator.end, unit=True)]
+                if spaced and terminator
+                else []
+            )
+            out[-1] = Line(
+                last.pieces + gap + line.pieces, line.terminator, last.heading, last.continuation
+            )
         else:
             out.append(line)
     return out

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.store import read_yaml_mapping
@@ -85,12 +84,18 @@ def ingest_patterns() -> IngestPatterns:
             noise_lines=noise_lines,
             any_noise_line=_alternation(noise_lines),
             line_prefix=_compile(PATTERNS_FILE, "line_prefixes", f"^(?:{prefixes})"),
-            field_label=_compile(PATTERNS_FILE, "field_label", r"\s*(?:" + data["field_label"] + r")\s*[:：]"),
-            title_end=_compile(PATTERNS_FILE, "title_end", "(?:" + data["title_end"] + r")(?:\([^()]{1,20}\))?$"),
+            field_label=_compile(
+                PATTERNS_FILE, "field_label", r"\s*(?:" + data["field_label"] + r")\s*[:：]"
+            ),
+            title_end=_compile(
+                PATTERNS_FILE, "title_end", "(?:" + data["title_end"] + r")(?:\([^()]{1,20}\))?$"
+            ),
             continuation_prefix=_compile(
                 PATTERNS_FILE, "continuation_prefix", "^" + data["continuation_prefix"]
             ),
-            continued_suffix=_compile(PATTERNS_FILE, "continued_suffix", data["continued_suffix"] + "$"),
+            continued_suffix=_compile(
+                PATTERNS_FILE, "continued_suffix", data["continued_suffix"] + "$"
+            ),
             dateline=_compile(PATTERNS_FILE, "dateline", data["dateline"]),
             closing_credit=_compile(PATTERNS_FILE, "closing_credit", data["closing_credit"]),
             closing_date=_compile(PATTERNS_FILE, "closing_date", data["closing_date"]),

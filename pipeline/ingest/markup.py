@@ -22,25 +22,125 @@ from pipeline.ingest.pieces import Piece, Replacement, drop, rewrite
 log = logging.getLogger(__name__)
 
 BLOCK_TAGS = frozenset(
-    """address article aside blockquote body center dd details dialog dir div dl dt fieldset
-    figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p
-    pre section summary table tbody tfoot thead title tr ul br caption""".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "title",
+        "tr",
+        "ul",
+        "br",
+        "caption",
+    ]
 )
 CELL_TAGS = frozenset({"td", "th"})
 INLINE_TAGS = frozenset(
-    """a abbr acronym b bdi bdo big cite code data del dfn em font i img input ins kbd label mark
-    meta link nobr q rp rt ruby s samp small span strike strong sub sup time tt u var wbr button
-    select option textarea picture source video audio iframe embed object param svg path o:p""".split()
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "img",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "mark",
+        "meta",
+        "link",
+        "nobr",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+        "button",
+        "select",
+        "option",
+        "textarea",
+        "picture",
+        "source",
+        "video",
+        "audio",
+        "iframe",
+        "embed",
+        "object",
+        "param",
+        "svg",
+        "path",
+        "o:p",
+    ]
 )
 _TAG_NAMES = "|".join(sorted(BLOCK_TAGS | CELL_TAGS | INLINE_TAGS, key=len, reverse=True))
 
-COMMENT = re.compile(r"<!--.*?-->|<!DOCTYPE[^<>]*>|<\?xml[^<>]*\?>", re.S | re.I)
+COMMENT = re.compile(r"<!--.*?-->|<!DOCTYPE[^<>]*>|<\?xml[^<>]*\?>", re.DOTALL | re.IGNORECASE)
 HIDDEN_BLOCK = re.compile(
-    r"<(script|style|head|noscript|template)\b[^<>]*>.*?</\1\s*>", re.S | re.I
+    r"<(script|style|head|noscript|template)\b[^<>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE
 )
-TAG = re.compile(rf"</?({_TAG_NAMES})(?=[\s/>])[^<>]*>", re.I)
+TAG = re.compile(rf"</?({_TAG_NAMES})(?=[\s/>])[^<>]*>", re.IGNORECASE)
 # A tag opened but never closed (``<p class="x`` at the end of a line): malformed HTML.
-BROKEN_TAG = re.compile(rf"</?(?:{_TAG_NAMES})(?=[\s/])[^<>\n]*(?=\n|<|\Z)", re.I)
+BROKEN_TAG = re.compile(rf"</?(?:{_TAG_NAMES})(?=[\s/])[^<>\n]*(?=\n|<|\Z)", re.IGNORECASE)
 ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # An entity whose "&" was lost to mojibake ("?ldquo;") -- only well-known names.
 LOST_AMP_ENTITY = re.compile(r"\?(ldquo|rdquo|lsquo|rsquo|mdash|ndash|hellip|middot|nbsp|quot);")
@@ -49,9 +149,9 @@ MD_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)")
 MD_LINK = re.compile(r"\[([^\[\]\n]*)\]\([^()\n]*\)")
 MD_EMPHASIS = re.compile(r"\*\*")  # "__" is left alone: runs of "_" are fill-in blanks
 
-FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _KEY_VALUE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
-HTML_TITLE = re.compile(r"<title\b[^<>]*>(.*?)</title\s*>", re.S | re.I)
+HTML_TITLE = re.compile(r"<title\b[^<>]*>(.*?)</title\s*>", re.DOTALL | re.IGNORECASE)
 
 
 @dataclass
@@ -87,14 +187,20 @@ def parse_front_matter(raw: str) -> FrontMatter:
             loaded = yaml.load(block, Loader=yaml.BaseLoader)  # every value stays a string
         except yaml.YAMLError as exc:
             first = str(exc).splitlines()[0] if str(exc) else "syntax error"
-            result.warnings.append(f"front matter is not valid YAML ({first}); read key: value lines")
+            result.warnings.append(
+                f"front matter is not valid YAML ({first}); read key: value lines"
+            )
             loaded = None
         except RecursionError:  # PyYAML composes nested collections recursively
-            result.warnings.append("front matter nests too deeply to read as YAML; read key: value lines")
+            result.warnings.append(
+                "front matter nests too deeply to read as YAML; read key: value lines"
+            )
             loaded = None
         if isinstance(loaded, dict):
             result.fields = {
-                str(k): str(v).strip() for k, v in loaded.items() if isinstance(v, (str, int, float))
+                str(k): str(v).strip()
+                for k, v in loaded.items()
+                if isinstance(v, (str, int, float))
             }
             return result
         if loaded is not None:

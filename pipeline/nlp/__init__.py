@@ -43,8 +43,10 @@ def register_components() -> None:
         try:
             importlib.import_module(module)
         except ImportError as exc:
-            raise ExtractionError(f"component {factory} cannot be imported from {module}: {exc}",
-                                  hint="reinstall the project (pip install -e .)") from exc
+            raise ExtractionError(
+                f"component {factory} cannot be imported from {module}: {exc}",
+                hint="reinstall the project (pip install -e .)",
+            ) from exc
 
 
 def load_config(settings: Settings) -> Config:
@@ -52,7 +54,9 @@ def load_config(settings: Settings) -> Config:
     try:
         config = spacy.util.load_config(CONFIG_FILE)
     except Exception as exc:
-        raise ExtractionError(f"cannot read {CONFIG_FILE}: {exc}", hint="fix the config syntax") from exc
+        raise ExtractionError(
+            f"cannot read {CONFIG_FILE}: {exc}", hint="fix the config syntax"
+        ) from exc
     config["nlp"]["tokenizer"] = tokenizer_config(settings)
     return config
 
@@ -65,11 +69,13 @@ def build_nlp(settings: Settings | None = None) -> Language:
     try:
         nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     except Exception as exc:
-        raise ExtractionError(f"cannot build the NLP pipeline from {CONFIG_FILE}: {exc}",
-                              hint="check the component settings in config.cfg") from exc
+        raise ExtractionError(
+            f"cannot build the NLP pipeline from {CONFIG_FILE}: {exc}",
+            hint="check the component settings in config.cfg",
+        ) from exc
     initialize_segmenter(nlp, settings)
     log.debug("nlp pipeline: %s (segmenter %s)", nlp.pipe_names, settings.segmenter.value)
     return nlp
 
 
-__all__ = ["build_nlp", "register_components", "CONFIG_FILE"]
+__all__ = ["CONFIG_FILE", "build_nlp", "register_components"]

@@ -12,9 +12,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.models import Level
+from pipeline.nlp.component import MatchComponent
 from pipeline.nlp.extensions import BODY, add_spans, doc_text
 from pipeline.resolve import BodyMatch, Gazetteer
-from pipeline.nlp.component import MatchComponent
 
 
 def doc_level(doc: Doc) -> Level | None:
@@ -56,7 +56,10 @@ class BodyRecognizer(MatchComponent):
 
 
 @Language.factory(
-    "policykg_bodies", assigns=["doc.spans"], requires=["doc._.jurisdiction"], default_config={"resources_dir": None}
+    "policykg_bodies",
+    assigns=["doc.spans"],
+    requires=["doc._.jurisdiction"],
+    default_config={"resources_dir": None},
 )
 def make_bodies(nlp: Language, name: str, resources_dir: str | None) -> BodyRecognizer:
     return BodyRecognizer(nlp, name, resources_dir)

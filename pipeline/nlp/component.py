@@ -38,7 +38,7 @@ class MatchComponent:
         for name in self.resource_files:
             shutil.copyfile(self.resources_dir / name, target / name)
 
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "MatchComponent":
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> MatchComponent:
         if self.resource_files:
             self.use_resources(path)
         return self

@@ -9,9 +9,9 @@ from __future__ import annotations
 import calendar
 import logging
 import re
-from pathlib import Path
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
@@ -19,8 +19,8 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
-from pipeline.nlp.extensions import DEADLINE, add_spans, doc_text, policykg_spans
 from pipeline.nlp.component import MatchComponent
+from pipeline.nlp.extensions import DEADLINE, add_spans, doc_text, policykg_spans
 from pipeline.store import read_yaml_mapping
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,7 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９％．：～－", "012
 _HAS_FULLWIDTH = re.compile("[０-９％．：～－]")
 
 
-
-@lru_cache(maxsize=None)
+@cache
 def load_lexicon(name: str) -> dict[str, Any]:
     """Read one YAML lexicon of ``pipeline/resources`` (cached); raise ResourceError if unusable."""
     return read_yaml_mapping(RESOURCES_DIR / name)
@@ -123,14 +122,18 @@ class DeadlineLexicon:
         start = m.start("prefix") if prefix else m.start("year")
         before = text[max(0, start - 6) : start]
         # The end of a year range (2015年至2020年) or the base of a comparison is no deadline.
-        if re.search(r"(?:19|20)\d\d年\s*$", before) or re.match(r"\s*(?:基础上|水平|的基础)", text[m.end() :]):
+        if re.search(r"(?:19|20)\d\d年\s*$", before) or re.match(
+            r"\s*(?:基础上|水平|的基础)", text[m.end() :]
+        ):
             return None
         if not prefix and not suffix:
             # A bare year is a deadline only when the text frames it as one (2035年前, 2025年底).
             return None
         is_status = bool(prefix) and prefix in self.status_prefixes
         value = normalise_parts(m.group("year"), month, day, suffix)
-        return DeadlineMatch(start, m.end(), text[start : m.end()], value, int(m.group("year")), is_status)
+        return DeadlineMatch(
+            start, m.end(), text[start : m.end()], value, int(m.group("year")), is_status
+        )
 
 
 def normalise_parts(year: str, month: str | None, day: str | None, suffix: str | None) -> str:
@@ -179,8 +182,14 @@ class DeadlineRecognizer(MatchComponent):
 
     resource_files = (COMPARATORS_FILE,)
 
-    def __init__(self, nlp: Language, name: str = "policykg_deadlines", *, keep_status_dates: bool = True,
-                 resources_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "policykg_deadlines",
+        *,
+        keep_status_dates: bool = True,
+        resources_dir: str | None = None,
+    ) -> None:
         self.name = name
         self.keep_status_dates = keep_status_dates
         self.use_resources(resources_dir)
@@ -190,7 +199,9 @@ class DeadlineRecognizer(MatchComponent):
 
     def match(self, doc: Doc) -> list[DeadlineMatch]:
         """The deadline expressions of ``doc`` (status dates only if ``keep_status_dates``)."""
-        return [d for d in self.lexicon.find(doc_text(doc)) if self.keep_status_dates or not d.is_status]
+        return [
+            d for d in self.lexicon.find(doc_text(doc)) if self.keep_status_dates or not d.is_status
+        ]
 
     def set_annotations(self, doc: Doc, matches: list[DeadlineMatch]) -> None:
         """Add one DEADLINE span per match, unless a component already added the same span."""
@@ -207,7 +218,9 @@ class DeadlineRecognizer(MatchComponent):
 
 def deadline_span(doc: Doc, match: DeadlineMatch, offset: int = 0) -> Span | None:
     """A DEADLINE span of ``doc`` for ``match`` (offsets relative to ``offset``), extensions set."""
-    span = doc.char_span(offset + match.start, offset + match.end, label=DEADLINE, alignment_mode="expand")
+    span = doc.char_span(
+        offset + match.start, offset + match.end, label=DEADLINE, alignment_mode="expand"
+    )
     if span is None:
         return None
     span._.deadline = match.value
@@ -223,7 +236,10 @@ def deadline_span(doc: Doc, match: DeadlineMatch, offset: int = 0) -> Span | Non
     requires=[],
     default_config={"keep_status_dates": True, "resources_dir": None},
 )
-def make_deadline_recognizer(nlp: Language, name: str, keep_status_dates: bool,
-                             resources_dir: str | None) -> DeadlineRecognizer:
+def make_deadline_recognizer(
+    nlp: Language, name: str, keep_status_dates: bool, resources_dir: str | None
+) -> DeadlineRecognizer:
     """Build the ``policykg_deadlines`` component."""
-    return DeadlineRecognizer(nlp, name, keep_status_dates=keep_status_dates, resources_dir=resources_dir)
+    return DeadlineRecognizer(
+        nlp, name, keep_status_dates=keep_status_dates, resources_dir=resources_dir
+    )

@@ -18,9 +18,9 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
+from pipeline.nlp.component import MatchComponent
 from pipeline.nlp.extensions import INSTITUTION, add_spans, doc_text
 from pipeline.resolve import GENERIC_HEADS, Gazetteer, place_short, trie_regex
-from pipeline.nlp.component import MatchComponent
 
 INSTITUTIONS_FILE = RESOURCES_DIR / "institutions.tsv"
 
@@ -54,7 +54,9 @@ class InstitutionRecognizer(MatchComponent):
 
     resource_files = ("institutions.tsv", "bodies.tsv", "places.tsv")
 
-    def __init__(self, nlp: Language, name: str, max_length: int, resources_dir: str | None = None) -> None:
+    def __init__(
+        self, nlp: Language, name: str, max_length: int, resources_dir: str | None = None
+    ) -> None:
         self.name = name
         self.max_length = max_length
         self.use_resources(resources_dir)
@@ -87,7 +89,7 @@ class InstitutionRecognizer(MatchComponent):
             start = self._left_edge(text, m.start(), m.end(), own_names)
             if start is None:
                 continue
-            name = text[start:m.end()]
+            name = text[start : m.end()]
             head = name
             if any(head.startswith(g) for g in GENERIC_HEADS) or len(name) < 4:
                 continue
@@ -114,7 +116,11 @@ class InstitutionRecognizer(MatchComponent):
 
 
 @Language.factory(
-    "policykg_institutions", assigns=["doc.spans"], default_config={"max_length": 14, "resources_dir": None}
+    "policykg_institutions",
+    assigns=["doc.spans"],
+    default_config={"max_length": 14, "resources_dir": None},
 )
-def make_institutions(nlp: Language, name: str, max_length: int, resources_dir: str | None) -> InstitutionRecognizer:
+def make_institutions(
+    nlp: Language, name: str, max_length: int, resources_dir: str | None
+) -> InstitutionRecognizer:
     return InstitutionRecognizer(nlp, name, max_length, resources_dir)

@@ -10,26 +10,26 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.errors import ResourceError
-from pipeline.store import read_yaml_mapping
+from pipeline.nlp.component import MatchComponent
 from pipeline.nlp.deadlines import alternation, ascii_digits, load_lexicon
 from pipeline.nlp.extensions import PROGRAMME, add_spans, doc_text
-from pipeline.nlp.component import MatchComponent
+from pipeline.store import read_yaml_mapping
 
 log = logging.getLogger(__name__)
 
 PROGRAMMES_FILE = "programmes.yaml"
 
-_OPEN_QUOTES = "“\"「『‘"
-_CLOSE_QUOTES = "”\"」』’"
+_OPEN_QUOTES = '“"「『‘'
+_CLOSE_QUOTES = '”"」』’'
 _QUOTES = set(_OPEN_QUOTES + _CLOSE_QUOTES)
 # Characters a programme name may hold (besides quotes and bracketed qualifiers).
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9A-Za-z+—·]")
@@ -77,15 +77,29 @@ class ProgrammeLexicon:
             count_prefix = str(lexicon.get("count_prefix", r"[0-9.]+[个项]"))
             re.compile(count_prefix)
         except (KeyError, TypeError, ValueError, re.error) as exc:
-            raise ResourceError(f"{PROGRAMMES_FILE} malformed ({exc})", hint="it needs suffixes, triggers, …") from exc
-        self.suffix = re.compile(rf"(?:{alternation(self.suffixes)})(?!{alternation(followers)})" if followers else alternation(self.suffixes))
-        self.trigger_end = re.compile(rf"(?:{alternation(self.triggers + sorted(self.clause_triggers))})$")
+            raise ResourceError(
+                f"{PROGRAMMES_FILE} malformed ({exc})", hint="it needs suffixes, triggers, …"
+            ) from exc
+        self.suffix = re.compile(
+            rf"(?:{alternation(self.suffixes)})(?!{alternation(followers)})"
+            if followers
+            else alternation(self.suffixes)
+        )
+        self.trigger_end = re.compile(
+            rf"(?:{alternation(self.triggers + sorted(self.clause_triggers))})$"
+        )
         self.prefix = re.compile(rf"^(?:{alternation(self.strip_prefixes)}|{count_prefix})+")
-        self.generic = re.compile(rf"^(?:{alternation(self.generic_modifiers)})*(?:{alternation(self.suffixes)})$")
-        self.slogan = re.compile(
-            rf"(?:{alternation(slogan_triggers)})[^，,。；;：:、“”\"]{{0,{self.slogan_gap}}}[“\"]([^”\"，,。；;、]{{2,12}})[”\"]"
-            r"(?=\s*(?:[，,。；;、]|$))"
-        ) if slogan_triggers else None
+        self.generic = re.compile(
+            rf"^(?:{alternation(self.generic_modifiers)})*(?:{alternation(self.suffixes)})$"
+        )
+        self.slogan = (
+            re.compile(
+                rf"(?:{alternation(slogan_triggers)})[^，,。；;：:、“”\"]{{0,{self.slogan_gap}}}[“\"]([^”\"，,。；;、]{{2,12}})[”\"]"
+                r"(?=\s*(?:[，,。；;、]|$))"
+            )
+            if slogan_triggers
+            else None
+        )
         self.suffix_at_end = re.compile(rf"(?:{alternation(self.suffixes)})$")
 
     def is_generic(self, name: str) -> bool:
@@ -99,10 +113,14 @@ class ProgrammeLexicon:
         # A list of short items or one ending in a bare suffix (政府、社会、个人共同行动,
         # 疾病预防、中医治未病、运动) names several things or none.
         parts = re.sub(r"[(（][^()（）]*[)）]", "", name).split("、")
-        if len(parts) > 1 and (min(len(p) for p in parts) <= 2 or self.suffix_at_end.fullmatch(parts[-1])):
+        if len(parts) > 1 and (
+            min(len(p) for p in parts) <= 2 or self.suffix_at_end.fullmatch(parts[-1])
+        ):
             return True
         # A section marker (一、, (二)) or a count (158个) inside: no programme's name.
-        if re.match(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）])", name) or re.search(r"\d+[个项所家]", name):
+        if re.match(
+            r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）])", name
+        ) or re.search(r"\d+[个项所家]", name):
             return True
         # A stop name behind a one- or two-character verb (制定行动计划) is still generic.
         return any(name[k:] in self.stop_names for k in range(4))
@@ -142,7 +160,9 @@ def find_programmes(text: str, lexicon: ProgrammeLexicon | None = None) -> list[
     return _resolve_overlaps(candidates, text)
 
 
-def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexicon) -> ProgrammeMatch | None:
+def _suffixed_name(
+    text: str, s_start: int, s_end: int, lexicon: ProgrammeLexicon
+) -> ProgrammeMatch | None:
     """The programme name ending with the suffix at ``s_start:s_end``, or None if generic."""
     end = s_end
     if end < len(text) and text[end] in _CLOSE_QUOTES:
@@ -172,7 +192,9 @@ def _suffixed_name(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexico
             name = normalise_name(inner.group(1))  # “每周一村”义诊活动: an activity of the slogan
             if _PERIOD_NAMES.match(name) or lexicon.is_generic(name):
                 return None
-            return ProgrammeMatch(start + inner.start(1), start + inner.end(1), inner.group(1), name)
+            return ProgrammeMatch(
+                start + inner.start(1), start + inner.end(1), inner.group(1), name
+            )
     else:
         stripped = lexicon.prefix.match(surface)
         if stripped:
@@ -196,7 +218,9 @@ def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
         ch = text[i - 1]
         if ch in ")）":
             open_at = max(text.rfind("(", limit, i - 1), text.rfind("（", limit, i - 1))
-            if open_at < 0 or re.fullmatch(r"[一二三四五六七八九十\d]{1,3}", text[open_at + 1 : i - 1]):
+            if open_at < 0 or re.fullmatch(
+                r"[一二三四五六七八九十\d]{1,3}", text[open_at + 1 : i - 1]
+            ):
                 break  # "(一)": a section marker, not a qualifier of the name
             i = open_at
             continue
@@ -211,12 +235,21 @@ def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
             # a verb that also ends nouns (保障) opens a name only at the start of a clause.
             before = limit + trigger.start()
             quoted_verb = i >= s_start - 1 and before > 0 and text[before - 1] in _CLOSE_QUOTES
-            inside_noun = trigger.group() in lexicon.clause_triggers and before > 0 and _NAME_CHAR.match(text[before - 1])
+            inside_noun = (
+                trigger.group() in lexicon.clause_triggers
+                and before > 0
+                and _NAME_CHAR.match(text[before - 1])
+            )
             if not (quoted_verb or inside_noun):
                 return i
         if ch in _LIST_SEPARATORS:
             left = text[limit : i - 1]
-            if not left or left[-1] in _CLOSE_QUOTES or lexicon.suffix_at_end.search(left) or not _NAME_CHAR.match(left[-1]):
+            if (
+                not left
+                or left[-1] in _CLOSE_QUOTES
+                or lexicon.suffix_at_end.search(left)
+                or not _NAME_CHAR.match(left[-1])
+            ):
                 break
             if ch != "、" and lexicon.trigger_end.search(left):
                 break
@@ -228,13 +261,17 @@ def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
     return i
 
 
-def _shared_suffix(text: str, s_start: int, s_end: int, lexicon: ProgrammeLexicon) -> list[ProgrammeMatch] | None:
+def _shared_suffix(
+    text: str, s_start: int, s_end: int, lexicon: ProgrammeLexicon
+) -> list[ProgrammeMatch] | None:
     """Items of ``A、B等<suffix>`` each given the shared suffix, or None if this is no such list."""
     phrase_start = text.rfind("等", max(0, s_start - 6), s_start)
     if phrase_start < 0:
         return None
     phrase = text[phrase_start + 1 : s_end]
-    if not re.fullmatch(r"[\u4e00-\u9fff]{0,6}", phrase) or any(sep in phrase for sep in _LIST_SEPARATORS):
+    if not re.fullmatch(r"[\u4e00-\u9fff]{0,6}", phrase) or any(
+        sep in phrase for sep in _LIST_SEPARATORS
+    ):
         return None
     suffix_phrase = lexicon.prefix.sub("", phrase)
     if not lexicon.generic.match(suffix_phrase):
@@ -284,7 +321,11 @@ def _list_items(text: str, end: int, lexicon: ProgrammeLexicon) -> list[tuple[in
             i -= 1
             item_end = i
             continue
-        if not _NAME_CHAR.match(ch) or ch == "的" or lexicon.trigger_end.search(text[max(0, i - 6) : i]):
+        if (
+            not _NAME_CHAR.match(ch)
+            or ch == "的"
+            or lexicon.trigger_end.search(text[max(0, i - 6) : i])
+        ):
             break
         i -= 1
     if item_end > i:
@@ -315,7 +356,9 @@ def _inside_document_title(text: str, start: int, end: int, lexicon: ProgrammeLe
 def _resolve_overlaps(candidates: list[ProgrammeMatch], text: str) -> list[ProgrammeMatch]:
     """Longest candidates win; a candidate inside a kept one is dropped."""
     kept: list[ProgrammeMatch] = []
-    for cand in sorted(set(candidates), key=lambda c: (-(c.end - c.start), -len(c.name), c.start, c.name)):
+    for cand in sorted(
+        set(candidates), key=lambda c: (-(c.end - c.start), -len(c.name), c.start, c.name)
+    ):
         if any(k.start <= cand.start and cand.end <= k.end and k.name != cand.name for k in kept):
             continue
         if cand in kept:
@@ -329,7 +372,9 @@ class ProgrammeRecognizer(MatchComponent):
 
     resource_files = (PROGRAMMES_FILE,)
 
-    def __init__(self, nlp: Language, name: str = "policykg_programmes", resources_dir: str | None = None) -> None:
+    def __init__(
+        self, nlp: Language, name: str = "policykg_programmes", resources_dir: str | None = None
+    ) -> None:
         self.name = name
         self.use_resources(resources_dir)
 
@@ -352,7 +397,14 @@ class ProgrammeRecognizer(MatchComponent):
         add_spans(doc, spans)
 
 
-@Language.factory("policykg_programmes", assigns=["doc.spans"], requires=[], default_config={"resources_dir": None})
-def make_programme_recognizer(nlp: Language, name: str, resources_dir: str | None) -> ProgrammeRecognizer:
+@Language.factory(
+    "policykg_programmes",
+    assigns=["doc.spans"],
+    requires=[],
+    default_config={"resources_dir": None},
+)
+def make_programme_recognizer(
+    nlp: Language, name: str, resources_dir: str | None
+) -> ProgrammeRecognizer:
     """Build the ``policykg_programmes`` component."""
     return ProgrammeRecognizer(nlp, name, resources_dir)

@@ -16,9 +16,9 @@ Each listed body becomes a BODY span (``span._.role``), a ``Relation(body, role,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +29,17 @@ from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Body, Level, Role
 from pipeline.nlp.bodies import doc_level
-from pipeline.nlp.extensions import BODY, DocSection, Relation, ResponsibilityLink, add_spans, doc_text, policykg_spans
-from pipeline.resolve import BodyMatch, Gazetteer
 from pipeline.nlp.component import MatchComponent
+from pipeline.nlp.extensions import (
+    BODY,
+    DocSection,
+    Relation,
+    ResponsibilityLink,
+    add_spans,
+    doc_text,
+    policykg_spans,
+)
+from pipeline.resolve import BodyMatch, Gazetteer
 from pipeline.store import read_yaml_mapping
 from pipeline.structure.tables import Row, Table, find_tables, table_columns
 
@@ -63,13 +71,19 @@ def load_cues(path: Path = CUES_FILE) -> Cues:
     data = read_yaml_mapping(path)
     try:
         return Cues(
-            tuple(data["list_labels"]), tuple(data["lead_labels"]), tuple(data["support_labels"]),
-            re.compile(data["first_is_lead_rule"]), tuple(data["lead_verbs"]),
-            tuple(data["support_verbs"]), tuple(data["shared_verbs"]),
+            tuple(data["list_labels"]),
+            tuple(data["lead_labels"]),
+            tuple(data["support_labels"]),
+            re.compile(data["first_is_lead_rule"]),
+            tuple(data["lead_verbs"]),
+            tuple(data["support_verbs"]),
+            tuple(data["shared_verbs"]),
             tuple(re.compile(f) for f in data["fillers"]),
         )
     except (KeyError, TypeError, re.error) as exc:
-        raise ResourceError(f"cannot read responsibility cues {path}: {exc}", hint="fix the YAML file") from exc
+        raise ResourceError(
+            f"cannot read responsibility cues {path}: {exc}", hint="fix the YAML file"
+        ) from exc
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -94,8 +108,14 @@ class ResponsibilityReader(MatchComponent):
 
     resource_files = ("responsibility_cues.yaml", "bodies.tsv", "places.tsv")
 
-    def __init__(self, nlp: Language, name: str, first_is_lead: bool, max_clause: int,
-                 resources_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        first_is_lead: bool,
+        max_clause: int,
+        resources_dir: str | None = None,
+    ) -> None:
         self.name = name
         self.first_is_lead = first_is_lead
         self.max_clause = max_clause
@@ -122,7 +142,9 @@ class ResponsibilityReader(MatchComponent):
         self.lead_re = re.compile(f"(?P<list>{_CJK_LIST}+?){_alternation(cues.lead_verbs)}")
         self.support_re = re.compile(f"(?P<list>{_CJK_LIST}+?){_alternation(cues.support_verbs)}")
         self.shared_re = re.compile(f"(?P<list>{_CJK_LIST}+?){_alternation(cues.shared_verbs)}")
-        self.verb_cue = re.compile(_alternation(cues.lead_verbs + cues.support_verbs + cues.shared_verbs))
+        self.verb_cue = re.compile(
+            _alternation(cues.lead_verbs + cues.support_verbs + cues.shared_verbs)
+        )
         self.label_in = re.compile(_alternation(labels) + r"\s*[:：]")
         # in running text: 由A、B牵头 / A负责 (after a clause boundary)
         self.by_lead = re.compile(
@@ -144,7 +166,11 @@ class ResponsibilityReader(MatchComponent):
         covered: list[tuple[int, int]] = []
         labelled = list(self.labelled.finditer(text))
         # Tasks whose clauses name a lead by label: there a plain list label names the others.
-        led_tasks = {enclosing_task(sections, m.start()) for m in labelled if m.group("label") in self.cues.lead_labels}
+        led_tasks = {
+            enclosing_task(sections, m.start())
+            for m in labelled
+            if m.group("label") in self.cues.lead_labels
+        }
         for m in labelled:
             clause_end = m.end()
             tail = re.search(r"[，,]\s*(?:排|列|位|下同|其中|第一|按)", m.group("list"))
@@ -166,14 +192,20 @@ class ResponsibilityReader(MatchComponent):
                 out.append(self._assign(bm, role, m.start(), clause_end))
             covered.append((m.start(), clause_end))
         for m in self.paren.finditer(text):
-            if any(s <= m.start("inner") < e for s, e in covered) or self.label_in.search(m.group("inner")):
+            if any(s <= m.start("inner") < e for s, e in covered) or self.label_in.search(
+                m.group("inner")
+            ):
                 continue
             first_lead = self.first_is_lead or any(r < m.end() for r in rules)
             if self.verb_cue.search(m.group("inner")):
-                found = self._verb_clause(text, m.start("inner"), m.end("inner"), jurisdiction, level, first_lead)
-            elif not text[m.end():].strip():
+                found = self._verb_clause(
+                    text, m.start("inner"), m.end("inner"), jurisdiction, level, first_lead
+                )
+            elif not text[m.end() :].strip():
                 # A list cut off by the end of the file: "(A、B、C" — bodies only.
-                bodies = self._bodies(text, m.start("inner"), m.end("inner"), jurisdiction, level, strict=True)
+                bodies = self._bodies(
+                    text, m.start("inner"), m.end("inner"), jurisdiction, level, strict=True
+                )
                 found = self._listed(bodies, first_lead)
             else:
                 continue
@@ -191,12 +223,20 @@ class ResponsibilityReader(MatchComponent):
                 if any(s <= m.start() < e for s, e in covered):
                     continue
                 role = Role.LEAD
-                matches = self._bodies(text, m.start("list"), m.end("list"), jurisdiction, level, strict=True)
+                matches = self._bodies(
+                    text, m.start("list"), m.end("list"), jurisdiction, level, strict=True
+                )
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm in matches)
                 if matches and "support" in m.groupdict() and m.group("support"):
-                    supports = self._bodies(text, m.start("support"), m.end("support"), jurisdiction, level, strict=True)
-                    out.extend(self._assign(bm, Role.SUPPORT, m.start(), m.end()) for bm in supports)
-        return self._marked_leads(text, sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value)))
+                    supports = self._bodies(
+                        text, m.start("support"), m.end("support"), jurisdiction, level, strict=True
+                    )
+                    out.extend(
+                        self._assign(bm, Role.SUPPORT, m.start(), m.end()) for bm in supports
+                    )
+        return self._marked_leads(
+            text, sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value))
+        )
 
     @staticmethod
     def _marked_leads(text: str, assignments: list[Assignment]) -> list[Assignment]:
@@ -206,13 +246,17 @@ class ResponsibilityReader(MatchComponent):
         if not marked:
             return assignments
         return [
-            dataclasses.replace(a, role=Role.LEAD if (a.clause_start, a.start) in marked else Role.SUPPORT)
-            if a.clause_start in clauses else a
+            dataclasses.replace(
+                a, role=Role.LEAD if (a.clause_start, a.start) in marked else Role.SUPPORT
+            )
+            if a.clause_start in clauses
+            else a
             for a in assignments
         ]
 
-    def _row_cells(self, text: str, row: Row, table: Table, jurisdiction: str | None,
-                   level: Level | None) -> list[tuple[BodyMatch, Role]]:
+    def _row_cells(
+        self, text: str, row: Row, table: Table, jurisdiction: str | None, level: Level | None
+    ) -> list[tuple[BodyMatch, Role]]:
         """Bodies of a table row's cells, in column order: person names before them are skipped,
         vague members (县直有关单位) hold a cell but name nobody, and the first other cell ends them.
         Where the cells are known (a Word, Excel or HTML table), each body cell has its column's role."""
@@ -221,7 +265,7 @@ class ResponsibilityReader(MatchComponent):
         found: list[tuple[BodyMatch, Role]] = []
         cell = 0
         seen: set[str] = set()
-        for token in re.finditer(r"\S+", text[row.cells_start:row.end]):
+        for token in re.finditer(r"\S+", text[row.cells_start : row.end]):
             start = row.cells_start + token.start()
             end = row.cells_start + token.end()
             if any(f.fullmatch(token.group()) for f in self.cues.fillers):
@@ -240,8 +284,9 @@ class ResponsibilityReader(MatchComponent):
             cell += 1
         return found
 
-    def _known_cells(self, text: str, row: Row, jurisdiction: str | None,
-                     level: Level | None) -> list[tuple[BodyMatch, Role]]:
+    def _known_cells(
+        self, text: str, row: Row, jurisdiction: str | None, level: Level | None
+    ) -> list[tuple[BodyMatch, Role]]:
         """Bodies of a row whose cells ingest kept: a lead or list column leads, a support column
         supports (a body named twice keeps its first role)."""
         found: list[tuple[BodyMatch, Role]] = []
@@ -257,10 +302,20 @@ class ResponsibilityReader(MatchComponent):
     @staticmethod
     def _listed(bodies: list[BodyMatch], first_lead: bool) -> list[tuple[BodyMatch, Role]]:
         """Roles of a list without role words: all lead, or the first when the rule says so."""
-        return [(bm, Role.LEAD if (i == 0 or not first_lead) else Role.SUPPORT) for i, bm in enumerate(bodies)]
+        return [
+            (bm, Role.LEAD if (i == 0 or not first_lead) else Role.SUPPORT)
+            for i, bm in enumerate(bodies)
+        ]
 
-    def _verb_clause(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
-                     first_lead: bool) -> list[tuple[BodyMatch, Role]]:
+    def _verb_clause(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        jurisdiction: str | None,
+        level: Level | None,
+        first_lead: bool,
+    ) -> list[tuple[BodyMatch, Role]]:
         """(A牵头，B配合) / (A、B按职责分工负责) / (A负责。列第一位者为牵头…) in ``text[start:end]``."""
         inner = text[start:end]
         found: list[tuple[BodyMatch, Role]] = []
@@ -270,13 +325,15 @@ class ResponsibilityReader(MatchComponent):
             return []
         head = lead or shared
         assert head is not None
-        rest = inner[head.end():]
+        rest = inner[head.end() :]
         # What follows the verb: the end, another clause (", B配合"), or a note ("。列第一位者…").
         if rest.strip(" 。") and rest.lstrip(" ")[:1] not in "，,；;。":
             return []
         # Inside parentheses ending with a role verb every list item is a body: one the
         # gazetteer does not know is kept by its surface, and the known ones are never dropped.
-        bodies = self._bodies(text, start, start + head.end("list"), jurisdiction, level, lenient=True)
+        bodies = self._bodies(
+            text, start, start + head.end("list"), jurisdiction, level, lenient=True
+        )
         found = [(bm, Role.LEAD) for bm in bodies] if lead else self._listed(bodies, first_lead)
         if not found:
             return []
@@ -285,12 +342,24 @@ class ResponsibilityReader(MatchComponent):
         # After the named bodies, "Y配合" and "Y按职责分工负责" both make Y supporting bodies.
         support = self.support_re.match(tail) or (self.shared_re.match(tail) if lead else None)
         if support:
-            found += [(bm, Role.SUPPORT) for bm in
-                      self._bodies(text, offset, offset + support.end("list"), jurisdiction, level)]
+            found += [
+                (bm, Role.SUPPORT)
+                for bm in self._bodies(
+                    text, offset, offset + support.end("list"), jurisdiction, level
+                )
+            ]
         return found
 
-    def _bodies(self, text: str, start: int, end: int, jurisdiction: str | None, level: Level | None,
-                strict: bool = False, lenient: bool = False) -> list[BodyMatch]:
+    def _bodies(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        jurisdiction: str | None,
+        level: Level | None,
+        strict: bool = False,
+        lenient: bool = False,
+    ) -> list[BodyMatch]:
         """Bodies listed in ``text[start:end]`` with absolute offsets; strict: all text must be
         bodies; lenient: list items no body covers are bodies named by their surface."""
         chunk = text[start:end]
@@ -300,28 +369,51 @@ class ResponsibilityReader(MatchComponent):
         pos = 0
         for g in _GROUPED.finditer(chunk):
             pieces += self._split(chunk, pos, g.start(), jurisdiction, level)
-            surface = text[start + g.start():start + g.end()]
+            surface = text[start + g.start() : start + g.end()]
             known = self._split(chunk, g.start(), g.end(), jurisdiction, level)
-            if len(known) == 1 and known[0].body and (known[0].start, known[0].end) == (g.start(), g.end()):
+            if (
+                len(known) == 1
+                and known[0].body
+                and (known[0].start, known[0].end) == (g.start(), g.end())
+            ):
                 pieces += known  # 各县(市、区)人民政府: a collective body of the gazetteer
             else:
                 # A grouped collective the gazetteer lacks: named with the document's place.
-                canonical = (jurisdiction or "") + surface if jurisdiction and jurisdiction != "全国" else surface
-                pieces.append(BodyMatch(g.start(), g.end(), surface,
-                                        Body(canonical, None, jurisdiction, "government", (surface,)), known=False))
+                canonical = (
+                    (jurisdiction or "") + surface
+                    if jurisdiction and jurisdiction != "全国"
+                    else surface
+                )
+                pieces.append(
+                    BodyMatch(
+                        g.start(),
+                        g.end(),
+                        surface,
+                        Body(canonical, None, jurisdiction, "government", (surface,)),
+                        known=False,
+                    )
+                )
             pos = g.end()
         pieces += self._split(chunk, pos, len(chunk), jurisdiction, level)
         if lenient:
-            pieces = sorted(pieces + self._uncovered_items(chunk, pieces, jurisdiction), key=lambda m: m.start)
+            pieces = sorted(
+                pieces + self._uncovered_items(chunk, pieces, jurisdiction), key=lambda m: m.start
+            )
         if strict:
             covered = sum(m.end - m.start for m in pieces if m.body)
             meaningful = sum(1 for ch in chunk if ch not in "、，, \u3000")
             if not pieces or covered < meaningful:
                 return []
-        return [BodyMatch(m.start + start, m.end + start, m.surface, m.body, m.known) for m in pieces if m.body]
+        return [
+            BodyMatch(m.start + start, m.end + start, m.surface, m.body, m.known)
+            for m in pieces
+            if m.body
+        ]
 
     @staticmethod
-    def _uncovered_items(chunk: str, pieces: list[BodyMatch], jurisdiction: str | None) -> list[BodyMatch]:
+    def _uncovered_items(
+        chunk: str, pieces: list[BodyMatch], jurisdiction: str | None
+    ) -> list[BodyMatch]:
         """List items (between 、 ， and spaces) that no found body overlaps, as bodies."""
         covered = [(m.start, m.end) for m in pieces if m.body]
         out = []
@@ -329,15 +421,26 @@ class ResponsibilityReader(MatchComponent):
             if any(a < item.end() and item.start() < b for a, b in covered):
                 continue
             surface = item.group()
-            out.append(BodyMatch(item.start(), item.end(), surface,
-                                 Body(surface, None, jurisdiction, "organisation", (surface,)), known=False))
+            out.append(
+                BodyMatch(
+                    item.start(),
+                    item.end(),
+                    surface,
+                    Body(surface, None, jurisdiction, "organisation", (surface,)),
+                    known=False,
+                )
+            )
         return out
 
-    def _split(self, chunk: str, a: int, b: int, jurisdiction: str | None, level: Level | None) -> list[BodyMatch]:
+    def _split(
+        self, chunk: str, a: int, b: int, jurisdiction: str | None, level: Level | None
+    ) -> list[BodyMatch]:
         if b <= a:
             return []
-        return [BodyMatch(m.start + a, m.end + a, m.surface, m.body, m.known)
-                for m in self.gazetteer.split_body_list(chunk[a:b], jurisdiction, level)]
+        return [
+            BodyMatch(m.start + a, m.end + a, m.surface, m.body, m.known)
+            for m in self.gazetteer.split_body_list(chunk[a:b], jurisdiction, level)
+        ]
 
     @staticmethod
     def _assign(bm: BodyMatch, role: Role, clause_start: int, clause_end: int) -> Assignment:
@@ -368,7 +471,11 @@ class ResponsibilityReader(MatchComponent):
             span._.canonical = a.body.canonical
             span._.kind = a.body.kind
             span._.role = a.role.value
-            links.append(ResponsibilityLink(enclosing_task(doc._.sections, a.clause_start), span, a.role.value, clause))
+            links.append(
+                ResponsibilityLink(
+                    enclosing_task(doc._.sections, a.clause_start), span, a.role.value, clause
+                )
+            )
             relations.append(Relation(span, a.role.value, clause))
         add_spans(doc, new_spans)
         doc._.responsibilities = links
@@ -399,6 +506,7 @@ def enclosing_task(sections: Sequence[DocSection] | None, offset: int) -> str | 
     requires=["doc._.jurisdiction", "doc._.sections"],
     default_config={"first_is_lead": False, "max_clause": 160, "resources_dir": None},
 )
-def make_responsibilities(nlp: Language, name: str, first_is_lead: bool, max_clause: int,
-                          resources_dir: str | None) -> ResponsibilityReader:
+def make_responsibilities(
+    nlp: Language, name: str, first_is_lead: bool, max_clause: int, resources_dir: str | None
+) -> ResponsibilityReader:
     return ResponsibilityReader(nlp, name, first_is_lead, max_clause, resources_dir)

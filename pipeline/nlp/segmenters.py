@@ -139,8 +139,10 @@ def pkuseg_model_path(settings: Settings) -> Path:
         )
     path = settings.path(Path(settings.pkuseg_model))
     if not path.is_dir() or not any(path.iterdir()):
-        raise ExtractionError(f"pkuseg model {path} is not a model directory",
-                              hint="train one with spacy_pkuseg.train or fix POLICYKG_PKUSEG_MODEL")
+        raise ExtractionError(
+            f"pkuseg model {path} is not a model directory",
+            hint="train one with spacy_pkuseg.train or fix POLICYKG_PKUSEG_MODEL",
+        )
     return path
 
 
@@ -152,5 +154,7 @@ def initialize_segmenter(nlp: Language, settings: Settings) -> None:
     try:
         nlp.tokenizer.initialize(pkuseg_model=str(path))  # type: ignore[union-attr]
     except Exception as exc:  # spacy_pkuseg raises bare exceptions on a bad model
-        raise ExtractionError(f"cannot load pkuseg model {path}: {exc}",
-                              hint="retrain the model or choose --segmenter char") from exc
+        raise ExtractionError(
+            f"cannot load pkuseg model {path}: {exc}",
+            hint="retrain the model or choose --segmenter char",
+        ) from exc

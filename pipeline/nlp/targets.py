@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
-
-import cn2an
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import cn2an
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.errors import ResourceError
-from pipeline.store import read_yaml_mapping
+from pipeline.nlp.component import MatchComponent
 from pipeline.nlp.deadlines import (
     COMPARATORS_FILE,
     DeadlineLexicon,
@@ -32,9 +31,17 @@ from pipeline.nlp.deadlines import (
     default_deadline_lexicon,
     load_lexicon,
 )
-from pipeline.nlp.extensions import DEADLINE, INDICATOR, TARGET, Relation, add_spans, doc_text, policykg_spans
+from pipeline.nlp.extensions import (
+    DEADLINE,
+    INDICATOR,
+    TARGET,
+    Relation,
+    add_spans,
+    doc_text,
+    policykg_spans,
+)
 from pipeline.nlp.sentences import sentence_bounds
-from pipeline.nlp.component import MatchComponent
+from pipeline.store import read_yaml_mapping
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +51,12 @@ HAS_DEADLINE = "HAS_DEADLINE"
 
 _DIGIT = re.compile(r"[0-9]")
 # Indices are measured without a unit: 发展指数达85, 综合评分不低于90分 aside.
-_UNITLESS = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<post>(?:\s*(?:以上|以下|左右))*)(?=\s*(?:[，,。；;、)）]|$))")
-_INDEX_BEFORE = re.compile(r"(?:指数|得分|评分|分值|系数|指标值)\s*(?:达到|达|提高到|提升到|不低于|不少于|保持在|稳定在|为)\s*$")
+_UNITLESS = re.compile(
+    r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<post>(?:\s*(?:以上|以下|左右))*)(?=\s*(?:[，,。；;、)）]|$))"
+)
+_INDEX_BEFORE = re.compile(
+    r"(?:指数|得分|评分|分值|系数|指标值)\s*(?:达到|达|提高到|提升到|不低于|不少于|保持在|稳定在|为)\s*$"
+)
 # A digit, or a Chinese numeral before a unit (三成, 一半, 至少一所): what a target needs.
 _NUMERAL = re.compile(r"[0-9]|[一二两三四五六七八九十百千半][成个所家人名张项倍]|一半")
 # Clauses end at ，；： but not at the colon of a ratio (1:0.53), and at a space between a word
@@ -57,7 +68,9 @@ _WORD = re.compile(r"[^\s的、。！？!?”’」）)\]]")
 # Verbs that state a figure rather than commit to one, unless a deadline frames the sentence.
 _DESCRIPTIVE_VERBS = frozenset({"为", "是", "达"})
 # A line opening a section (一、 (一) 1.); a line holding no full stop is a heading.
-_SECTION_LINE = re.compile(r"\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十\d]+\s*\)|\d{1,2}\s*[、.](?!\d))")
+_SECTION_LINE = re.compile(
+    r"\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十\d]+\s*\)|\d{1,2}\s*[、.](?!\d))"
+)
 _FULL_STOP = re.compile(r"[。！？!?；;]")
 # Words a sentence may open with before its lead-in year ("到2025年", "力争到2025年").
 _OPENING_WORDS = re.compile(r"\s*(?:力争|争取|预计|计划|确保)?\s*(?:到|至|在)?\s*")
@@ -66,7 +79,9 @@ _LISTED_ITEM = re.compile(r"[^，,；;。:：]{1,20}、")
 _LIST_JOINER = re.compile(r"^\s*(?:、|和|及|与|以及|或)\s*$")
 _ITEM_SPLIT = re.compile(r"、|和|及|与")
 # Connectives opening an indicator that are not part of the thing measured.
-_LEADING_NOISE = re.compile(r"^(?:\d{1,4}\s+|(?:19|20)\d{2}年(?:底前|底|内)?|其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+")
+_LEADING_NOISE = re.compile(
+    r"^(?:\d{1,4}\s+|(?:19|20)\d{2}年(?:底前|底|内)?|其中|并且|并|且|同时|使|确保|力争|争取|推动|要|将|的|为)+"
+)
 # 均 ("all") is noise before a verb, but not the end of 平均 ("average"), which is the indicator.
 _TRAILING_NOISE = re.compile(r"(?:分别|(?<!平)均|都|要|应|将|继续|逐步|进一步|稳步|力争|争取|在)+$")
 
@@ -100,13 +115,17 @@ class _Number:
     unit: str
     post: str | None
     is_range: bool
-    parts: tuple[tuple[int, int], ...]  # one (start, end) per value, so each value gets its own span
+    parts: tuple[
+        tuple[int, int], ...
+    ]  # one (start, end) per value, so each value gets its own span
 
 
 class TargetLexicon:
     """Compiled patterns of ``units.yaml`` and ``comparators.yaml``."""
 
-    def __init__(self, units: dict[str, Any], comparators: dict[str, Any], deadlines: DeadlineLexicon) -> None:
+    def __init__(
+        self, units: dict[str, Any], comparators: dict[str, Any], deadlines: DeadlineLexicon
+    ) -> None:
         try:
             unit_words = [str(u) for u in units["units"]]
             self.within_units = frozenset(str(u) for u in units.get("within_units", []))
@@ -122,7 +141,9 @@ class TargetLexicon:
             future_cues = list(comparators["future_cues"])
             self.past_headings = tuple(comparators.get("past_section_headings", []))
         except (KeyError, TypeError, AttributeError, re.error) as exc:
-            raise ResourceError(f"{UNITS_FILE}/{COMPARATORS_FILE} malformed ({exc})", hint="fix the lexicon") from exc
+            raise ResourceError(
+                f"{UNITS_FILE}/{COMPARATORS_FILE} malformed ({exc})", hint="fix the lexicon"
+            ) from exc
         self.deadlines = deadlines
         self.post_code = {w: code for code, words in post.items() for w in words}
         self.pre_code = {w: code for code, words in pre.items() for w in words}
@@ -147,16 +168,22 @@ class TargetLexicon:
         self.approx_number = re.compile(rf"{num}\s*(?:余|多)")
         self.chinese_number = re.compile(
             rf"(?<![零一二两三四五六七八九十百千万亿第])(?:(?P<cn>一半)|(?P<cn2>[一二两三四五六七八九十百千]{{1,6}})"
-            r"\s*(?P<unit>成|个|所|家|人|名|张|项|倍|次|支|台))" rf"(?P<post>(?:\s*(?:{post_alt}))*)"
+            r"\s*(?P<unit>成|个|所|家|人|名|张|项|倍|次|支|台))"
+            rf"(?P<post>(?:\s*(?:{post_alt}))*)"
         )
-        bound_words = [w for w, code in self.pre_code.items() if code in (">=", "<=")] + ["以内", "以下"]
+        bound_words = [w for w, code in self.pre_code.items() if code in (">=", "<=")] + [
+            "以内",
+            "以下",
+        ]
         self.bound_words = re.compile(alternation([w for w in bound_words if len(w) >= 2]))
 
     # ----------------------------------------------------------------- sentences
 
     def is_past_sentence(self, sentence: str) -> bool:
         """True when the sentence reports a figure already reached."""
-        return bool(self.past_cues.search(sentence)) or any(p.search(sentence) for p in self.past_patterns)
+        return bool(self.past_cues.search(sentence)) or any(
+            p.search(sentence) for p in self.past_patterns
+        )
 
     def reports_past(self, sentence: str) -> bool:
         """True when the sentence is written as a report (达到了, 从…提高到, 2016年至2020年)."""
@@ -167,13 +194,17 @@ class TargetLexicon:
         past-sounding noun it holds (累计结余)."""
         return self.bound_words.search(clause) is not None
 
-    def opens_past_context(self, sentence: str, deadlines: list[DeadlineMatch], period_end: int | None) -> bool:
+    def opens_past_context(
+        self, sentence: str, deadlines: list[DeadlineMatch], period_end: int | None
+    ) -> bool:
         """True when the sentence opens a passage of past achievements (“十三五”时期, 近年来)."""
         if self.context_cues.search(sentence):
             return True
         return any(_is_earlier_period(d, period_end) for d in deadlines)
 
-    def names_future(self, sentence: str, deadlines: list[DeadlineMatch], period_end: int | None) -> bool:
+    def names_future(
+        self, sentence: str, deadlines: list[DeadlineMatch], period_end: int | None
+    ) -> bool:
         """True when the sentence sets a future target (到2025年, 力争, 展望 …)."""
         return bool(self.future_cues.search(sentence)) or any(
             not d.is_status and d.year and not _is_earlier_period(d, period_end) for d in deadlines
@@ -185,22 +216,48 @@ class TargetLexicon:
         """The number expressions (value, unit, trailing qualifiers) of a clause."""
         found = []
         for m in self.number.finditer(clause):
-            if re.match(r"\s*(?:余|多)", clause[m.end() :]) or re.match(r"[.\d]", clause[m.end() : m.end() + 1]):
+            if re.match(r"\s*(?:余|多)", clause[m.end() :]) or re.match(
+                r"[.\d]", clause[m.end() : m.end() + 1]
+            ):
                 continue
             post_words = re.findall(alternation(list(self.post_code)), m.group("post") or "")
             post = post_words[-1] if post_words else None
             if m.group("ratio") is not None:
                 value = (float(m.group("ratio")),)
-                found.append(_Number(m.start(), m.end(), m.start(), value, "ratio", post, False, ((m.start(), m.end()),)))
+                found.append(
+                    _Number(
+                        m.start(),
+                        m.end(),
+                        m.start(),
+                        value,
+                        "ratio",
+                        post,
+                        False,
+                        ((m.start(), m.end()),),
+                    )
+                )
             elif m.group("hi") is not None:
                 unit = self.unit_form(m.group("range_unit"))
                 values = (float(m.group("lo")), float(m.group("hi")))
                 parts = ((m.start(), m.end("lo")), (m.start("hi"), m.end()))
-                found.append(_Number(m.start(), m.end(), m.start(), values, unit, post, True, parts))
+                found.append(
+                    _Number(m.start(), m.end(), m.start(), values, unit, post, True, parts)
+                )
             else:
                 unit = self.unit_form(m.group("unit"))
                 value = (float(m.group("num")),)
-                found.append(_Number(m.start(), m.end(), m.start(), value, unit, post, False, ((m.start(), m.end()),)))
+                found.append(
+                    _Number(
+                        m.start(),
+                        m.end(),
+                        m.start(),
+                        value,
+                        unit,
+                        post,
+                        False,
+                        ((m.start(), m.end()),),
+                    )
+                )
         found += self._chinese_numbers(clause)
         found += self._index_values(clause, found)
         return sorted(found, key=lambda n: n.start)
@@ -210,12 +267,24 @@ class TargetLexicon:
         out = []
         taken = [(n.start, n.end) for n in found]
         for m in _UNITLESS.finditer(clause):
-            if any(a <= m.start() < b for a, b in taken) or not _INDEX_BEFORE.search(clause[: m.start()]):
+            if any(a <= m.start() < b for a, b in taken) or not _INDEX_BEFORE.search(
+                clause[: m.start()]
+            ):
                 continue
             post_words = re.findall(alternation(list(self.post_code)), m.group("post") or "")
             post = post_words[-1] if post_words else None
-            out.append(_Number(m.start(), m.end(), m.start(), (float(m.group("num")),), "", post, False,
-                               ((m.start(), m.end()),)))
+            out.append(
+                _Number(
+                    m.start(),
+                    m.end(),
+                    m.start(),
+                    (float(m.group("num")),),
+                    "",
+                    post,
+                    False,
+                    ((m.start(), m.end()),),
+                )
+            )
         return out
 
     def _chinese_numbers(self, clause: str) -> list[_Number]:
@@ -235,7 +304,18 @@ class TargetLexicon:
                 value, unit = value * 10, "%"
             post_words = re.findall(alternation(list(self.post_code)), m.group("post") or "")
             post = post_words[-1] if post_words else None
-            found.append(_Number(m.start(), m.end(), m.start(), (value,), unit, post, False, ((m.start(), m.end()),)))
+            found.append(
+                _Number(
+                    m.start(),
+                    m.end(),
+                    m.start(),
+                    (value,),
+                    unit,
+                    post,
+                    False,
+                    ((m.start(), m.end()),),
+                )
+            )
         return found
 
     def unit_form(self, unit: str) -> str:
@@ -259,7 +339,11 @@ class TargetLexicon:
         # A bound further back governs the number when only its object lies between them
         # (不超过当年筹集总额的25%).
         bound = self.bound_words.search(before)
-        if bound and not self.commitment.search(before[bound.end():]) and not re.search(r"[,，;；]", before[bound.end():]):
+        if (
+            bound
+            and not self.commitment.search(before[bound.end() :])
+            and not re.search(r"[,，;；]", before[bound.end() :])
+        ):
             bound_code = self.pre_code.get(bound.group())
             if bound_code in (">=", "<="):
                 return bound_code
@@ -292,7 +376,9 @@ def _canonical_unit(unit: str) -> str:
 @lru_cache(maxsize=1)
 def default_target_lexicon() -> TargetLexicon:
     """The target patterns of the shipped lexicons."""
-    return TargetLexicon(load_lexicon(UNITS_FILE), load_lexicon(COMPARATORS_FILE), default_deadline_lexicon())
+    return TargetLexicon(
+        load_lexicon(UNITS_FILE), load_lexicon(COMPARATORS_FILE), default_deadline_lexicon()
+    )
 
 
 def _clean_indicator(text: str) -> str:
@@ -335,7 +421,9 @@ def find_targets(
     """
     lexicon = lexicon or default_target_lexicon()
     text = ascii_digits(text)
-    period_end = int(plan_period_end) if plan_period_end and str(plan_period_end).isdigit() else None
+    period_end = (
+        int(plan_period_end) if plan_period_end and str(plan_period_end).isdigit() else None
+    )
     found, table_lines = table_targets(text, plan_period_end, lexicon)
     paragraph_start = 0
     lead_in: str | None = None  # 到2025年，…。…: the year a paragraph opens with holds for it
@@ -351,7 +439,9 @@ def find_targets(
             sentence = paragraph[s_start:s_end]
             if not _NUMERAL.search(sentence) and "五" not in sentence:
                 # Only the past-context cues matter here (近年来, 以来 …).
-                if lexicon.context_cues.search(sentence) and not lexicon.future_cues.search(sentence):
+                if lexicon.context_cues.search(sentence) and not lexicon.future_cues.search(
+                    sentence
+                ):
                     past_context = True
                 continue
             deadlines = lexicon.deadlines.find(sentence)
@@ -364,7 +454,9 @@ def find_targets(
             past = in_past_range or past_context or lexicon.reports_past(sentence)
             if past and not keep_past:
                 continue
-            matches = _sentence_targets(sentence, start, deadlines, lead_in or plan_period_end, lexicon)
+            matches = _sentence_targets(
+                sentence, start, deadlines, lead_in or plan_period_end, lexicon
+            )
             # A past cue (累计, 已, 截至) makes its own clause past, not the whole sentence.
             past_clauses = [
                 (start + m.start(), start + m.end())
@@ -372,14 +464,24 @@ def find_targets(
                 if lexicon.past_cues.search(m.group()) and not lexicon.bounds(m.group())
             ]
             if past_clauses:
-                flagged = [replace(t, is_past=True) if any(a <= t.start < b for a, b in past_clauses) else t
-                           for t in matches]
+                flagged = [
+                    replace(t, is_past=True)
+                    if any(a <= t.start < b for a, b in past_clauses)
+                    else t
+                    for t in matches
+                ]
                 matches = flagged if keep_past else [t for t in flagged if not t.is_past]
             # Only a year the sentence opens with 到/至 (到2025年，…) leads the sentences after it.
-            opening = next((d for d in deadlines if d.year and not d.is_status and d.value != "annual"), None)
+            opening = next(
+                (d for d in deadlines if d.year and not d.is_status and d.value != "annual"), None
+            )
             opening_words = _OPENING_WORDS.match(sentence)
             words = opening_words.group() if opening_words else ""
-            if opening is not None and re.search(r"[到至]\s*$", words) and opening.start <= len(words) + 2:
+            if (
+                opening is not None
+                and re.search(r"[到至]\s*$", words)
+                and opening.start <= len(words) + 2
+            ):
                 lead_in = str(opening.year)
             if past:
                 matches = [replace(m, is_past=True) for m in matches]
@@ -392,8 +494,20 @@ def find_targets(
 _CELL_VALUE = re.compile(
     r"(?P<cmp>[≥≤><]|不低于|不少于|不高于|不超过)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|‰)?\s*(?P<post>以上|以下|以内|左右)?"
 )
-_CELL_CODES = {"≥": ">=", ">": ">=", "不低于": ">=", "不少于": ">=", "以上": ">=",
-               "≤": "<=", "<": "<=", "不高于": "<=", "不超过": "<=", "以下": "<=", "以内": "<=", "左右": "~"}
+_CELL_CODES = {
+    "≥": ">=",
+    ">": ">=",
+    "不低于": ">=",
+    "不少于": ">=",
+    "以上": ">=",
+    "≤": "<=",
+    "<": "<=",
+    "不高于": "<=",
+    "不超过": "<=",
+    "以下": "<=",
+    "以内": "<=",
+    "左右": "~",
+}
 _YEAR_COLUMN = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
@@ -431,12 +545,23 @@ def table_targets(
         j = i + 1
         while j < len(rows):
             cells = list(re.finditer(r"\S+", rows[j]))
-            need = len(header) - min(c for c in (target_col, unit_col if unit_col is not None else target_col))
+            need = len(header) - min(
+                c for c in (target_col, unit_col if unit_col is not None else target_col)
+            )
             if len(cells) < max(need, 3) or "。" in rows[j] or _target_columns(rows[j].split()):
                 break
             lines.add(offsets[j])
-            target = _table_row_target(rows[j], offsets[j], cells, len(header), target_col, unit_col, indicator_col,
-                                       deadline, lexicon or default_target_lexicon())
+            target = _table_row_target(
+                rows[j],
+                offsets[j],
+                cells,
+                len(header),
+                target_col,
+                unit_col,
+                indicator_col,
+                deadline,
+                lexicon or default_target_lexicon(),
+            )
             if target is not None:
                 found.append(target)
             j += 1
@@ -461,9 +586,17 @@ def _target_columns(header: list[str]) -> tuple[int, int | None, str | None, int
     return target_col, unit_col, year.group(1) if year else None, indicator_col
 
 
-def _table_row_target(row: str, start: int, cells: list[re.Match[str]], width: int, target_col: int,
-                      unit_col: int | None, indicator_col: int, deadline: str | None,
-                      lexicon: TargetLexicon) -> TargetMatch | None:
+def _table_row_target(
+    row: str,
+    start: int,
+    cells: list[re.Match[str]],
+    width: int,
+    target_col: int,
+    unit_col: int | None,
+    indicator_col: int,
+    deadline: str | None,
+    lexicon: TargetLexicon,
+) -> TargetMatch | None:
     """The target of one table row, its cells aligned on the header from the right."""
     shift = len(cells) - width
     value_cell = cells[target_col + shift] if target_col + shift >= 0 else None
@@ -484,15 +617,27 @@ def _table_row_target(row: str, start: int, cells: list[re.Match[str]], width: i
     if in_brackets and not unit:
         # 人均预期寿命(岁): the unit written after the indicator
         unit = in_brackets.group("unit")
-        indicator, indicator_end = indicator[: in_brackets.start()], indicator_cell.start() + in_brackets.start()
+        indicator, indicator_end = (
+            indicator[: in_brackets.start()],
+            indicator_cell.start() + in_brackets.start(),
+        )
     unit = lexicon.unit_form(value.group("unit") or unit)
     code = _CELL_CODES.get(value.group("cmp") or value.group("post") or "", "=")
     year = int(deadline) if deadline and deadline.isdigit() else None
     return TargetMatch(
-        start=start + value_cell.start(), end=start + value_cell.end(), text=value_cell.group(),
-        value=float(value.group("num")), unit=unit, comparator=code, indicator=indicator,
-        indicator_start=start + indicator_cell.start(), indicator_end=start + indicator_end,
-        deadline=None, deadline_value=deadline, deadline_year=year, sentence_start=start,
+        start=start + value_cell.start(),
+        end=start + value_cell.end(),
+        text=value_cell.group(),
+        value=float(value.group("num")),
+        unit=unit,
+        comparator=code,
+        indicator=indicator,
+        indicator_start=start + indicator_cell.start(),
+        indicator_end=start + indicator_end,
+        deadline=None,
+        deadline_value=deadline,
+        deadline_year=year,
+        sentence_start=start,
     )
 
 
@@ -514,23 +659,41 @@ def _sentence_targets(
         if not numbers:
             continue
         deadline_ranges = [
-            (d.start - c_start, d.end - c_start) for d in deadlines if d.start >= c_start and d.end <= clause_match.end()
+            (d.start - c_start, d.end - c_start)
+            for d in deadlines
+            if d.start >= c_start and d.end <= clause_match.end()
         ]
         groups = _list_groups(clause, numbers)
         committed = False
         floor = 0  # where the next indicator may begin
         for i, group in enumerate(groups):
             # 设置1个市办医院、1个县办医院: an item listed after a committed one shares its verb.
-            inherited = committed and i > 0 and bool(_LISTED_ITEM.fullmatch(clause[groups[i - 1][-1].end : group[0].start]))
+            inherited = (
+                committed
+                and i > 0
+                and bool(_LISTED_ITEM.fullmatch(clause[groups[i - 1][-1].end : group[0].start]))
+            )
             found = _group_targets(
-                clause, c_start, group, numbers, deadline_ranges, offset, deadlines, plan_period_end, lexicon, inherited,
+                clause,
+                c_start,
+                group,
+                numbers,
+                deadline_ranges,
+                offset,
+                deadlines,
+                plan_period_end,
+                lexicon,
+                inherited,
                 floor,
             )
             committed = bool(found)
             targets.extend(found)
             # A count that commits nobody and is followed by its noun (等24种重大疾病) qualifies the
             # thing measured next: the next indicator still begins before it.
-            modifier = not found and _WORD.match(clause[group[-1].end : group[-1].end + 1] or "。") is not None
+            modifier = (
+                not found
+                and _WORD.match(clause[group[-1].end : group[-1].end + 1] or "。") is not None
+            )
             if not modifier:
                 floor = group[-1].end
     return targets
@@ -538,7 +701,10 @@ def _sentence_targets(
 
 def _is_age_band(clause: str, number: _Number, lexicon: TargetLexicon) -> bool:
     """True for a number naming who is meant (65岁及以上老年人, 5岁以下儿童), part of an indicator."""
-    return number.unit in lexicon.qualifier_units and _WORD.search(clause[number.end : number.end + 1]) is not None
+    return (
+        number.unit in lexicon.qualifier_units
+        and _WORD.search(clause[number.end : number.end + 1]) is not None
+    )
 
 
 def _list_groups(clause: str, numbers: list[_Number]) -> list[list[_Number]]:
@@ -573,22 +739,40 @@ def _group_targets(
     if floor is not None:
         left = min(left, floor)
     before = clause[left : head.start]
-    after = clause[last.end : numbers[numbers.index(last) + 1].start if numbers.index(last) + 1 < len(numbers) else len(clause)]
+    after = clause[
+        last.end : numbers[numbers.index(last) + 1].start
+        if numbers.index(last) + 1 < len(numbers)
+        else len(clause)
+    ]
     follows_noun = _WORD.search(after) is not None
     pre_match = lexicon.pre.search(before)
-    commits = inherited or lexicon.commitment_end.search(before) is not None or (
-        pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=")
+    commits = (
+        inherited
+        or lexicon.commitment_end.search(before) is not None
+        or (
+            pre_match is not None
+            and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=")
+        )
     )
     verb_adjacent = pre_match is not None or commits
     if head.unit in lexicon.qualifier_units and follows_noun:
         return []  # 65岁及以上老年人…: an age band, not a commitment
     if follows_noun:
         # Number before the thing measured: 100%县级中医医院达到…, 建成45个左右省级重点专科.
-        has_deadline = plan_period_end is not None or _deadline_before(deadlines, head.start + c_start) is not None
+        has_deadline = (
+            plan_period_end is not None
+            or _deadline_before(deadlines, head.start + c_start) is not None
+        )
         if not ((commits and has_deadline) or head.unit in lexicon.share_units):
             return []
-        removed = [(n.start, n.end) for n in numbers if n.unit not in lexicon.within_units] + deadline_ranges
-        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (">=", "<=", "~"):
+        removed = [
+            (n.start, n.end) for n in numbers if n.unit not in lexicon.within_units
+        ] + deadline_ranges
+        if pre_match is not None and lexicon.pre_code.get(_verb_of(pre_match.group(), lexicon)) in (
+            ">=",
+            "<=",
+            "~",
+        ):
             removed.append((left + pre_match.start(), left + pre_match.end()))
         indicator_text = _clean_indicator(_remove_ranges(clause, removed))
         ind_start, ind_end = 0, len(clause)
@@ -601,8 +785,15 @@ def _group_targets(
             or last.post is not None
             or lexicon.pre_anywhere.search(before) is not None
         )
-        has_deadline = plan_period_end is not None or _deadline_before(deadlines, head.start + c_start) is not None
-        weak = pre_match is not None and _verb_of(pre_match.group(), lexicon) in _DESCRIPTIVE_VERBS and last.post is None
+        has_deadline = (
+            plan_period_end is not None
+            or _deadline_before(deadlines, head.start + c_start) is not None
+        )
+        weak = (
+            pre_match is not None
+            and _verb_of(pre_match.group(), lexicon) in _DESCRIPTIVE_VERBS
+            and last.post is None
+        )
         if not has_commitment or (weak and not has_deadline):
             return []  # 其中女性占比为52%: a description, not a commitment
         verb_at = pre_match.start() if pre_match is not None else len(before)
@@ -611,22 +802,32 @@ def _group_targets(
             verb = None
             for verb in lexicon.pre_anywhere.finditer(before):
                 pass
-            if verb is not None and "的" in before[verb.end():]:
+            if verb is not None and "的" in before[verb.end() :]:
                 verb_at = verb.start()
         ind_start, ind_end = left, left + verb_at
         span_text = clause[ind_start:ind_end]
-        local_deadlines = [(a - left, b - left) for a, b in deadline_ranges if a >= left and b <= ind_end]
+        local_deadlines = [
+            (a - left, b - left) for a, b in deadline_ranges if a >= left and b <= ind_end
+        ]
         indicator_text = _clean_indicator(_remove_ranges(span_text, local_deadlines))
         if not indicator_text:
             return []
         items = [i for i in _ITEM_SPLIT.split(indicator_text) if i]
-        indicators = items if len(group) > 1 and len(items) == len(group) else [indicator_text] * len(group)
+        indicators = (
+            items if len(group) > 1 and len(items) == len(group) else [indicator_text] * len(group)
+        )
     deadline = _deadline_before(deadlines, head.start + c_start)
     if deadline is not None and deadline.value == "annual" and deadline.start < c_start:
         # 每年 holds for its own clause (每年开展体检不少于1次，管理率达到72%: the rate is not annual)
-        deadline = _deadline_before([d for d in deadlines if d.value != "annual"], head.start + c_start)
+        deadline = _deadline_before(
+            [d for d in deadlines if d.value != "annual"], head.start + c_start
+        )
     deadline_value = deadline.value if deadline else plan_period_end
-    deadline_year = deadline.year if deadline else (int(plan_period_end) if plan_period_end and plan_period_end.isdigit() else None)
+    deadline_year = (
+        deadline.year
+        if deadline
+        else (int(plan_period_end) if plan_period_end and plan_period_end.isdigit() else None)
+    )
     if deadline is not None and deadline.value == "annual":
         deadline_year = None
     shared_post = next((n.post for n in reversed(group) if n.post is not None), None)
@@ -634,7 +835,14 @@ def _group_targets(
     for number, indicator in zip(group, indicators):
         if number.post is None and shared_post is not None:
             number = _Number(
-                number.start, number.end, number.num_start, number.values, number.unit, shared_post, number.is_range, number.parts
+                number.start,
+                number.end,
+                number.num_start,
+                number.values,
+                number.unit,
+                shared_post,
+                number.is_range,
+                number.parts,
             )
         comparator = lexicon.comparator(number, clause[left : head.start])
         item_start, item_end = _item_bounds(clause, ind_start, ind_end, indicator, len(group))
@@ -659,7 +867,9 @@ def _group_targets(
     return targets
 
 
-def _item_bounds(clause: str, ind_start: int, ind_end: int, indicator: str, group_size: int) -> tuple[int, int]:
+def _item_bounds(
+    clause: str, ind_start: int, ind_end: int, indicator: str, group_size: int
+) -> tuple[int, int]:
     """Clause offsets of one listed indicator item (床医比 of 床医比、医护比), else the whole indicator range."""
     if group_size > 1:
         at = clause.find(indicator, ind_start, ind_end)
@@ -683,7 +893,11 @@ def _verb_of(qualifier: str, lexicon: TargetLexicon) -> str:
 
 def _deadline_before(deadlines: list[DeadlineMatch], position: int) -> DeadlineMatch | None:
     """The last deadline (not a status date) that opens before ``position`` in the sentence."""
-    before = [d for d in deadlines if d.start < position and not d.is_status and (d.year or d.value == "annual")]
+    before = [
+        d
+        for d in deadlines
+        if d.start < position and not d.is_status and (d.year or d.value == "annual")
+    ]
     return before[-1] if before else None
 
 
@@ -692,15 +906,23 @@ class TargetRecognizer(MatchComponent):
 
     resource_files = (UNITS_FILE, COMPARATORS_FILE)
 
-    def __init__(self, nlp: Language, name: str = "policykg_targets", *, keep_past: bool = False,
-                 resources_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "policykg_targets",
+        *,
+        keep_past: bool = False,
+        resources_dir: str | None = None,
+    ) -> None:
         self.name = name
         self.keep_past = keep_past
         self.use_resources(resources_dir)
 
     def load_resources(self, directory: Path) -> None:
         comparators = read_yaml_mapping(directory / COMPARATORS_FILE)
-        self.lexicon = TargetLexicon(read_yaml_mapping(directory / UNITS_FILE), comparators, DeadlineLexicon(comparators))
+        self.lexicon = TargetLexicon(
+            read_yaml_mapping(directory / UNITS_FILE), comparators, DeadlineLexicon(comparators)
+        )
 
     def match(self, doc: Doc) -> list[TargetMatch]:
         """The targets of ``doc``, using its plan period and past sections."""
@@ -719,7 +941,11 @@ class TargetRecognizer(MatchComponent):
             heading, start, end = section.heading, section.start, section.end
             # A heading that names the past (发展基础, 规划背景); not a long task heading that
             # happens to hold the word (…以基层医疗卫生机构为基础…).
-            if heading and len(str(heading)) <= 12 and any(word in str(heading) for word in self.lexicon.past_headings):
+            if (
+                heading
+                and len(str(heading)) <= 12
+                and any(word in str(heading) for word in self.lexicon.past_headings)
+            ):
                 ranges.append((int(start), int(end)))
         return tuple(ranges)
 
@@ -745,7 +971,12 @@ class TargetRecognizer(MatchComponent):
             key = (match.indicator_start, match.indicator_end, match.indicator)
             indicator = indicators.get(key)
             if indicator is None:
-                indicator = doc.char_span(match.indicator_start, match.indicator_end, label=INDICATOR, alignment_mode="expand")
+                indicator = doc.char_span(
+                    match.indicator_start,
+                    match.indicator_end,
+                    label=INDICATOR,
+                    alignment_mode="expand",
+                )
                 if indicator is not None:
                     indicator._.indicator = match.indicator
                     indicators[key] = indicator
@@ -754,7 +985,10 @@ class TargetRecognizer(MatchComponent):
                 relations.append(Relation(target, HAS_INDICATOR, indicator))
             if match.deadline is not None:
                 sentence_offset = match.sentence_start
-                key2 = (sentence_offset + match.deadline.start, sentence_offset + match.deadline.end)
+                key2 = (
+                    sentence_offset + match.deadline.start,
+                    sentence_offset + match.deadline.end,
+                )
                 dspan = deadlines.get(key2)
                 if dspan is None:
                     dspan = deadline_span(doc, match.deadline, offset=sentence_offset)
@@ -773,6 +1007,8 @@ class TargetRecognizer(MatchComponent):
     requires=["doc._.plan_period_end", "doc._.sections"],
     default_config={"keep_past": False, "resources_dir": None},
 )
-def make_target_recognizer(nlp: Language, name: str, keep_past: bool, resources_dir: str | None) -> TargetRecognizer:
+def make_target_recognizer(
+    nlp: Language, name: str, keep_past: bool, resources_dir: str | None
+) -> TargetRecognizer:
     """Build the ``policykg_targets`` component."""
     return TargetRecognizer(nlp, name, keep_past=keep_past, resources_dir=resources_dir)

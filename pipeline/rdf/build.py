@@ -143,10 +143,10 @@ class _Builder:
         if i >= 0:
             span = self.doc.sentences[i]
             if span.start <= start < max(span.end, start + 1):
-                return text[span.start:span.end].strip()
+                return text[span.start : span.end].strip()
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", end)
-        return text[line_start:line_end if line_end >= 0 else len(text)].strip()
+        return text[line_start : line_end if line_end >= 0 else len(text)].strip()
 
     def mention(self, prov: Provenance) -> URIRef:
         node = iris.mention_iri(prov.doc_id, prov.start, prov.end)
@@ -159,14 +159,21 @@ class _Builder:
         self.add(node, PK.rawEnd, Literal(prov.raw_end))
         self.add(node, PK.sentence, _zh(prov.sentence))
         if prov.doc_id == self.doc.doc_id and 0 <= prov.start < prov.end <= len(self.doc.text):
-            self.add(node, PK.mentionText, _zh(self.doc.text[prov.start:prov.end]))
+            self.add(node, PK.mentionText, _zh(self.doc.text[prov.start : prov.end]))
         return node
 
     def text_provenance(self, start: int, end: int) -> Provenance:
         """Provenance for a span the structure stage found (headings, citations)."""
         raw_start, raw_end = self.doc.article.offsets.to_raw(start, end)
-        return Provenance(self.doc.article.source, self.doc.doc_id, start, end, raw_start, raw_end,
-                          self.sentence_at(start, end))
+        return Provenance(
+            self.doc.article.source,
+            self.doc.doc_id,
+            start,
+            end,
+            raw_start,
+            raw_end,
+            self.sentence_at(start, end),
+        )
 
     # -- document, hierarchy, citations
     def add_document(self) -> None:
@@ -220,14 +227,18 @@ class _Builder:
         self.add(node, PK.heading, _zh(section.heading))
         self.add(self.doc_iri, PK.hasTask, node)
         parent = section.parent_id if section.parent_id in self.sections else None
-        self.add(node, PK.partOf, iris.task_iri(self.doc.doc_id, parent) if parent else self.doc_iri)
+        self.add(
+            node, PK.partOf, iris.task_iri(self.doc.doc_id, parent) if parent else self.doc_iri
+        )
         if section.heading_end > section.heading_start:
             prov = self.text_provenance(section.heading_start, section.heading_end)
             self.add(node, PROV.wasDerivedFrom, self.mention(prov))
 
     def add_citations(self) -> None:
         for citation in self.doc.citations:
-            if not (citation.doc_number or (citation.title and iris.normalise_name(citation.title))):
+            if not (
+                citation.doc_number or (citation.title and iris.normalise_name(citation.title))
+            ):
                 continue
             ref = iris.cited_document_iri(citation.doc_number, citation.title)
             self.add(ref, RDF.type, PK.PolicyDocument)
@@ -239,8 +250,11 @@ class _Builder:
             if citation.relation is CitationRelation.IMPLEMENTS:
                 self.add(self.doc_iri, PK.implements, ref)
             if citation.end > citation.start:
-                self.add(self.mention(self.text_provenance(citation.start, citation.end)),
-                         PK.denotes, ref)
+                self.add(
+                    self.mention(self.text_provenance(citation.start, citation.end)),
+                    PK.denotes,
+                    ref,
+                )
 
     # -- bodies
     def body_ref(self, canonical: str) -> URIRef:
@@ -288,7 +302,9 @@ class _Builder:
         for resp in self.facts.responsibilities:
             task = self.task(resp.task_id, resp.task_heading)
             body = self.body_ref(resp.body)
-            node = iris.responsibility_iri(self.doc.doc_id, resp.task_id, resp.role.value, resp.body)
+            node = iris.responsibility_iri(
+                self.doc.doc_id, resp.task_id, resp.role.value, resp.body
+            )
             self.add(node, RDF.type, PK.Responsibility)
             self.add(node, PK.forTask, task)
             self.add(node, PK.responsibleBody, body)
@@ -311,7 +327,8 @@ class _Builder:
         self.add(node, SKOS.prefLabel, Literal(label))
         literal = date_literal(label)
         time_property = {XSD.date: TIME.inXSDDate, XSD.gYearMonth: TIME.inXSDgYearMonth}.get(
-            literal.datatype, TIME.inXSDgYear)
+            literal.datatype, TIME.inXSDgYear
+        )
         self.add(node, time_property, literal)
         return node
 
@@ -329,14 +346,17 @@ class _Builder:
             self.add(indicator, SKOS.prefLabel, _zh(target.indicator))
             self.add(node, PK.measures, indicator)
             self.add(node, PK.comparator, COMPARATORS[target.comparator])
-            self.add(node, PK.targetValue,
-                     Literal(decimal_lexical(target.value), datatype=XSD.decimal))
+            self.add(
+                node, PK.targetValue, Literal(decimal_lexical(target.value), datatype=XSD.decimal)
+            )
             self.add(node, PK.unit, Literal(target.unit))
             self.add(node, PK.hasDeadline, self.deadline(target.deadline))
             if target.deadline and target.deadline.text:
                 self.add(node, PK.deadlineText, _zh(target.deadline.text))
             self.add(node, PROV.wasDerivedFrom, self.mention(target.provenance))
-            holder = self.task(target.task_id, target.task_heading) if target.task_id else self.doc_iri
+            holder = (
+                self.task(target.task_id, target.task_heading) if target.task_id else self.doc_iri
+            )
             self.add(holder, PK.hasTarget, node)
 
     def add_programmes(self) -> None:
@@ -355,9 +375,17 @@ class _Builder:
 
 def _target_key(target: Target) -> tuple:
     deadline = target.deadline
-    return (target.provenance.start, target.provenance.end, target.task_id or "",
-            target.indicator, target.comparator.value, target.value, target.unit,
-            deadline.value or "" if deadline else "", deadline.text if deadline else "")
+    return (
+        target.provenance.start,
+        target.provenance.end,
+        target.task_id or "",
+        target.indicator,
+        target.comparator.value,
+        target.value,
+        target.unit,
+        deadline.value or "" if deadline else "",
+        deadline.text if deadline else "",
+    )
 
 
 def document_triples(doc: Document, facts: DocumentFacts) -> list[Triple]:
@@ -374,8 +402,10 @@ def document_triples(doc: Document, facts: DocumentFacts) -> list[Triple]:
     if facts.doc_id != doc.doc_id:
         from pipeline.errors import GraphBuildError
 
-        raise GraphBuildError(f"{doc.article.source}: facts of {facts.doc_id} given for document {doc.doc_id}",
-                              hint="pair each Document with the DocumentFacts of the same doc_id")
+        raise GraphBuildError(
+            f"{doc.article.source}: facts of {facts.doc_id} given for document {doc.doc_id}",
+            hint="pair each Document with the DocumentFacts of the same doc_id",
+        )
     builder = _Builder(doc, facts)
     builder.add_document()
     for section in doc.sections:

@@ -34,13 +34,23 @@ class DocumentRDF:
         return not self.violations
 
     def to_json(self) -> dict[str, Any]:
-        return {"doc_id": self.doc_id, "ntriples": self.ntriples, "turtle": self.turtle,
-                "triples": self.triples, "violations": list(self.violations)}
+        return {
+            "doc_id": self.doc_id,
+            "ntriples": self.ntriples,
+            "turtle": self.turtle,
+            "triples": self.triples,
+            "violations": list(self.violations),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DocumentRDF:
-        return cls(data["doc_id"], data["ntriples"], data["turtle"], data["triples"],
-                   tuple(data["violations"]))
+        return cls(
+            data["doc_id"],
+            data["ntriples"],
+            data["turtle"],
+            data["triples"],
+            tuple(data["violations"]),
+        )
 
 
 #: ``on_stage(stage, started)``: told when a stage that began at ``started`` ends; returns the time.

@@ -45,8 +45,17 @@ _BAD_IRI_CHARACTERS = re.compile(r'[<>" {}|\\^`]')
 def _term_text(term: Node) -> str:
     """A subject, predicate or object in N-Triples, as rdflib's N-Triples serializer writes it."""
     if isinstance(term, Literal):
-        quoted = '"' + (str(term).replace("\\", "\\\\").replace("\n", "\\n")
-                        .replace('"', '\\"').replace("\r", "\\r")) + '"'
+        quoted = (
+            '"'
+            + (
+                str(term)
+                .replace("\\", "\\\\")
+                .replace("\n", "\\n")
+                .replace('"', '\\"')
+                .replace("\r", "\\r")
+            )
+            + '"'
+        )
         if term.language:
             return f"{quoted}@{term.language}"
         if term.datatype:
@@ -54,8 +63,10 @@ def _term_text(term: Node) -> str:
         return quoted
     if isinstance(term, URIRef):
         if _BAD_IRI_CHARACTERS.search(term):
-            raise GraphBuildError(f"{str(term)!r} is not an IRI N-Triples can hold",
-                                  hint="build IRIs with pipeline.rdf.iris, which percent-encodes them")
+            raise GraphBuildError(
+                f"{str(term)!r} is not an IRI N-Triples can hold",
+                hint="build IRIs with pipeline.rdf.iris, which percent-encodes them",
+            )
         return f"<{term}>"
     return term.n3()
 
@@ -95,7 +106,9 @@ def turtle_from_ntriples(ntriples: str) -> str:
     'pk:a skos:prefLabel "x"@zh .'
     """
     triples = pyoxigraph.parse(ntriples.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=_prefixes()).decode("utf-8")
+    return pyoxigraph.serialize(
+        triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=_prefixes()
+    ).decode("utf-8")
 
 
 def jsonld_from_ntriples(ntriples: str) -> str:
@@ -149,9 +162,23 @@ def merge_sorted_files(paths: list[Path], out: Path) -> None:
             list_file.write_bytes(b"\0".join(str(p).encode() for p in paths) + b"\0")
             try:
                 subprocess.run(
-                    [sort, "--merge", "--unique", f"--batch-size={SORT_BATCH}", "-S", "64M",
-                     "-T", str(out.parent), "--files0-from", str(list_file), "-o", str(tmp)],
-                    check=True, env={**os.environ, "LC_ALL": "C"}, capture_output=True,
+                    [
+                        sort,
+                        "--merge",
+                        "--unique",
+                        f"--batch-size={SORT_BATCH}",
+                        "-S",
+                        "64M",
+                        "-T",
+                        str(out.parent),
+                        "--files0-from",
+                        str(list_file),
+                        "-o",
+                        str(tmp),
+                    ],
+                    check=True,
+                    env={**os.environ, "LC_ALL": "C"},
+                    capture_output=True,
                 )
             finally:
                 list_file.unlink(missing_ok=True)
@@ -161,8 +188,10 @@ def merge_sorted_files(paths: list[Path], out: Path) -> None:
         os.replace(tmp, out)
     except subprocess.CalledProcessError as exc:
         tmp.unlink(missing_ok=True)
-        raise GraphBuildError(f"merging {len(paths)} N-Triples files failed: {exc.stderr.decode(errors='replace')[:200]}",
-                              hint="check free disk space under data/graph") from exc
+        raise GraphBuildError(
+            f"merging {len(paths)} N-Triples files failed: {exc.stderr.decode(errors='replace')[:200]}",
+            hint="check free disk space under data/graph",
+        ) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -198,7 +227,9 @@ def write_document_graph(graph: Graph, doc_id: str, docs_dir: Path) -> tuple[Pat
     return write_document_texts(doc_id, nt, turtle_from_ntriples(nt), docs_dir)
 
 
-def write_document_texts(doc_id: str, ntriples: str, turtle: str, docs_dir: Path) -> tuple[Path, Path]:
+def write_document_texts(
+    doc_id: str, ntriples: str, turtle: str, docs_dir: Path
+) -> tuple[Path, Path]:
     """Write a document's already serialised graph (see :mod:`pipeline.rdf.documents`)."""
     ttl_path = record_path(docs_dir, doc_id, ".ttl")
     nt_path = record_path(docs_dir, doc_id, ".nt")
@@ -247,14 +278,18 @@ def export_merged(
     graph_dir = settings.path(settings.graph_dir)
     docs_dir = graph_dir / "docs"
     nt_files = sorted(docs_dir.glob("*.nt"))
-    for ttl in sorted(docs_dir.glob("*.ttl")):  # Turtle without N-Triples (written by hand): derive them
+    for ttl in sorted(
+        docs_dir.glob("*.ttl")
+    ):  # Turtle without N-Triples (written by hand): derive them
         nt = ttl.with_suffix(".nt")
         if not nt.exists():
             atomic_write_text(nt, ntriples_text(Graph().parse(ttl, format="turtle")))
             nt_files.append(nt)
     if not nt_files:
-        raise GraphBuildError(f"{docs_dir}: no per-document graphs to merge",
-                              hint="run `policykg build` (or `policykg run`) first")
+        raise GraphBuildError(
+            f"{docs_dir}: no per-document graphs to merge",
+            hint="run `policykg build` (or `policykg run`) first",
+        )
     written = {"nt": graph_dir / f"{MERGED_STEM}.nt", "turtle": graph_dir / f"{MERGED_STEM}.ttl"}
     sources = sorted(nt_files)
     if premerged is not None and premerged.inputs <= set(sources):  # else one went: merge all
@@ -284,12 +319,21 @@ def _convert_all(conversions: list[tuple[Path, Path, str]]) -> None:
         command = [sys.executable, "-m", "pipeline.convert", str(source), str(out), format_name]
         if _FORMATS[format_name]:
             command.append(json.dumps(_prefixes()))
-        procs.append((out, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)))
+        procs.append(
+            (
+                out,
+                subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+                ),
+            )
+        )
     failures = []
     for out, proc in procs:
         _, stderr = proc.communicate()
         if proc.returncode != 0:
             failures.append(f"{out.name}: {stderr.decode(errors='replace').strip()[-300:]}")
     if failures:
-        raise GraphBuildError("writing the merged graph failed: " + "; ".join(failures),
-                              hint="check free disk space under data/graph")
+        raise GraphBuildError(
+            "writing the merged graph failed: " + "; ".join(failures),
+            hint="check free disk space under data/graph",
+        )

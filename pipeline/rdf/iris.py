@@ -25,10 +25,23 @@ from pipeline.store import record_stem
 
 # RFC 3987 ucschar ranges: characters an IRI may carry without percent-encoding.
 _UCSCHAR = (
-    (0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF), (0x10000, 0x1FFFD), (0x20000, 0x2FFFD),
-    (0x30000, 0x3FFFD), (0x40000, 0x4FFFD), (0x50000, 0x5FFFD), (0x60000, 0x6FFFD),
-    (0x70000, 0x7FFFD), (0x80000, 0x8FFFD), (0x90000, 0x9FFFD), (0xA0000, 0xAFFFD),
-    (0xB0000, 0xBFFFD), (0xC0000, 0xCFFFD), (0xD0000, 0xDFFFD), (0xE1000, 0xEFFFD),
+    (0xA0, 0xD7FF),
+    (0xF900, 0xFDCF),
+    (0xFDF0, 0xFFEF),
+    (0x10000, 0x1FFFD),
+    (0x20000, 0x2FFFD),
+    (0x30000, 0x3FFFD),
+    (0x40000, 0x4FFFD),
+    (0x50000, 0x5FFFD),
+    (0x60000, 0x6FFFD),
+    (0x70000, 0x7FFFD),
+    (0x80000, 0x8FFFD),
+    (0x90000, 0x9FFFD),
+    (0xA0000, 0xAFFFD),
+    (0xB0000, 0xBFFFD),
+    (0xC0000, 0xCFFFD),
+    (0xD0000, 0xDFFFD),
+    (0xE1000, 0xEFFFD),
 )
 _ASCII_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # Quote and title marks around programme and document names; they are not part of the name.
@@ -55,8 +68,10 @@ def iri_segment(name: str) -> str:
     """
     text = _WHITESPACE.sub("", unicodedata.normalize("NFC", name))
     if not text:
-        raise GraphBuildError(f"cannot make an IRI from the empty name {name!r}",
-                              hint="the extraction produced an empty name; fix the extractor")
+        raise GraphBuildError(
+            f"cannot make an IRI from the empty name {name!r}",
+            hint="the extraction produced an empty name; fix the extractor",
+        )
     return "".join(
         c if _iri_safe(c) else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in text
     )
@@ -108,8 +123,14 @@ def responsibility_iri(doc_id: str, section_id: str, role: str, body: str) -> UR
     >>> str(responsibility_iri("a#0", "p1.i2", "lead", "聊城市财政局"))
     'https://w3id.org/policykg/id/doc/a.0/task/p1.i2/lead/聊城市财政局'
     """
-    return _iri("doc", _doc_segment(doc_id), "task", iri_segment(section_id), iri_segment(role),
-                iri_segment(body))
+    return _iri(
+        "doc",
+        _doc_segment(doc_id),
+        "task",
+        iri_segment(section_id),
+        iri_segment(role),
+        iri_segment(body),
+    )
 
 
 def body_iri(canonical: str) -> URIRef:

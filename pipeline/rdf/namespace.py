@@ -156,5 +156,19 @@ PREFIXES: dict[str, Namespace] = {
     "xsd": Namespace(str(XSD)),
 }
 
-__all__ = ["DCTERMS", "ID_BASE", "ONTOLOGY_IRI", "ORG", "OWL", "PK", "PREFIXES", "PROV", "RDF",
-           "RDFS", "SH", "SKOS", "TIME", "XSD"]
+__all__ = [
+    "DCTERMS",
+    "ID_BASE",
+    "ONTOLOGY_IRI",
+    "ORG",
+    "OWL",
+    "PK",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SH",
+    "SKOS",
+    "TIME",
+    "XSD",
+]

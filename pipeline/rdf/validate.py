@@ -76,7 +76,9 @@ def _load_turtle(path: Path) -> Graph:
     try:
         return Graph().parse(path, format="turtle")
     except Exception as exc:  # rdflib raises several parser exception types
-        raise GraphBuildError(f"{path}: not valid Turtle: {exc}", hint="fix the syntax error") from exc
+        raise GraphBuildError(
+            f"{path}: not valid Turtle: {exc}", hint="fix the syntax error"
+        ) from exc
 
 
 @lru_cache(maxsize=4)
@@ -136,15 +138,19 @@ def _violations(results: Graph, shapes: Graph, data: Graph) -> tuple[Violation, 
     for result in results.subjects(RDF.type, SH.ValidationResult):
         severity = results.value(result, SH.resultSeverity)
         messages = sorted(str(m) for m in results.objects(result, SH.resultMessage))
-        found.append(Violation(
-            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-            shape=_shape_name(shapes, results, results.value(result, SH.sourceShape)),
-            focus=_short(data, results.value(result, SH.focusNode)) or "?",
-            path=_path_text(results, results.value(result, SH.resultPath)),
-            value=_short(data, results.value(result, SH.value)),
-            message="; ".join(messages) or "constraint not satisfied",
-        ))
-    return tuple(sorted(set(found), key=lambda v: (v.focus, v.shape, v.path or "", v.message, v.value or "")))
+        found.append(
+            Violation(
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                shape=_shape_name(shapes, results, results.value(result, SH.sourceShape)),
+                focus=_short(data, results.value(result, SH.focusNode)) or "?",
+                path=_path_text(results, results.value(result, SH.resultPath)),
+                value=_short(data, results.value(result, SH.value)),
+                message="; ".join(messages) or "constraint not satisfied",
+            )
+        )
+    return tuple(
+        sorted(set(found), key=lambda v: (v.focus, v.shape, v.path or "", v.message, v.value or ""))
+    )
 
 
 #: The ontology triples SHACL needs without inference: class and property hierarchies (for
@@ -152,7 +158,13 @@ def _violations(results: Graph, shapes: Graph, data: Graph) -> tuple[Violation, 
 #: (``sh:class`` on comparators, roles, levels). Labels and definitions are left out: they only
 #: make every validated graph bigger (measured: a third of the validation time went on them).
 #: :func:`_needed_axioms` narrows them further to the ones the shapes read.
-STRUCTURAL = (RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
+STRUCTURAL = (
+    RDF.type,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+)
 
 Triple = tuple[Node, Node, Node]
 
@@ -181,8 +193,11 @@ def _needed_axioms(
             if subclass not in classes:
                 classes.add(subclass)
                 frontier.append(subclass)
-    return tuple((s, p, o) for s, p, o in structural
-                 if o in classes and (p == RDF.type or (p == RDFS.subClassOf and s in classes)))
+    return tuple(
+        (s, p, o)
+        for s, p, o in structural
+        if o in classes and (p == RDF.type or (p == RDFS.subClassOf and s in classes))
+    )
 
 
 @dataclass(frozen=True)
@@ -205,8 +220,9 @@ def _checker(ontology_dir: Path) -> _Checker:
     from pipeline.rdf.export import ntriples_text
 
     ontology, shapes = _ontology_and_shapes(ontology_dir)
-    structural = tuple(sorted(
-        t for t in ontology if t[1] in STRUCTURAL and not isinstance(t[0], BNode)))
+    structural = tuple(
+        sorted(t for t in ontology if t[1] in STRUCTURAL and not isinstance(t[0], BNode))
+    )
     needed = _needed_axioms(ontology, shapes, structural)
     return _Checker(
         shapes=shapes,
@@ -244,13 +260,17 @@ def _project_names() -> Graph:
     return names
 
 
-def _report(conforms: bool, results: Graph, checker: _Checker, names: Graph, triples: int) -> ValidationReport:
+def _report(
+    conforms: bool, results: Graph, checker: _Checker, names: Graph, triples: int
+) -> ValidationReport:
     violations = () if conforms else _violations(results, checker.shapes, names)
     log.debug("SHACL: %d results on %d triples", len(violations), triples)
     return ValidationReport(conforms=bool(conforms), violations=violations, triples=triples)
 
 
-def validate_graph(graph: Graph, settings: Settings | None = None, *, inplace: bool = False) -> ValidationReport:
+def validate_graph(
+    graph: Graph, settings: Settings | None = None, *, inplace: bool = False
+) -> ValidationReport:
     """Validate ``graph`` against the shapes, with the ontology's structural axioms mixed in.
 
     Args:
@@ -284,7 +304,9 @@ def validate_graph(graph: Graph, settings: Settings | None = None, *, inplace: b
 _SUBCLASS_NT = f" <{RDFS.subClassOf}> "
 
 
-def validate_ntriples(ntriples: str, settings: Settings | None = None, *, triples: int | None = None) -> ValidationReport:
+def validate_ntriples(
+    ntriples: str, settings: Settings | None = None, *, triples: int | None = None
+) -> ValidationReport:
     """Validate a document's N-Triples text (:func:`pipeline.rdf.export.ntriples_text`) as
     :func:`validate_graph` validates its graph, without parsing it into rdflib.
 
@@ -313,4 +335,6 @@ def validate_triples(
     from pipeline.rdf.export import ntriples_text
 
     ntriples = ntriples_text(triples)
-    return validate_ntriples(ntriples, settings, triples=ntriples.count("\n") if distinct is None else distinct)
+    return validate_ntriples(
+        ntriples, settings, triples=ntriples.count("\n") if distinct is None else distinct
+    )

@@ -182,7 +182,9 @@ def build_sections(text: str) -> tuple[Section, ...]:
             if line.start >= end:
                 break
             if line.end > start and text[max(line.start, start) : min(line.end, end)].strip():
-                paragraphs.append(Span(*trim_span(text, max(line.start, start), min(line.end, end))))
+                paragraphs.append(
+                    Span(*trim_span(text, max(line.start, start), min(line.end, end)))
+                )
         sections.append(
             Section(
                 section_id=section_id,

@@ -8,7 +8,6 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Level
@@ -131,7 +130,10 @@ def structure_lexicon() -> StructureLexicon:
             title_cues=_longest_first(data["title_cues"]),
             other_labels=_longest_first(data["other_labels"]),
             number_issuers=tuple(
-                sorted(((str(k), str(v)) for k, v in data["number_issuers"].items()), key=lambda kv: -len(kv[0]))
+                sorted(
+                    ((str(k), str(v)) for k, v in data["number_issuers"].items()),
+                    key=lambda kv: -len(kv[0]),
+                )
             ),
             jurisdictions=areas,
             jurisdiction_names=tuple(j.name for j in areas),

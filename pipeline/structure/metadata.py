@@ -31,11 +31,11 @@ from pipeline.structure.text import (
     MONTH_DAY_RE,
     all_full_dates,
     collapse_spaces,
-    ordered_overlap,
     is_date_line,
     iso_date,
     iter_lines,
     normalise_doc_number,
+    ordered_overlap,
     parse_full_date,
     parse_run_together_date,
     remove_layout_spaces,
@@ -61,7 +61,9 @@ APPROVED_BY_RE = re.compile(
 SHORT_ISSUE_RE = re.compile(r"现将(?P<t>[^《》\n,，。:]{2,60}?)(?:印发|转发)给你们")
 ATTACHMENT_RE = re.compile(r"^\s*附件\s*\d*\s*[:：]\s*(?:\d+\s*[.、]\s*)?(?P<t>[^:：。]{4,100})$")
 # A journal's running header: "2023 年 3 月 第 1 期 … 3".
-RUNNING_HEADER_RE = re.compile(r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*)?第\s*\d{1,3}\s*期\s*|\s+\d{1,3}$")
+RUNNING_HEADER_RE = re.compile(
+    r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*)?第\s*\d{1,3}\s*期\s*|\s+\d{1,3}$"
+)
 ISSUE_CLAUSE_RE = re.compile(r"(?:联合)?(?:印发|发布|出台)(?:了)?\s*《(?P<t>[^《》]+)》")
 DATELINE_RE = re.compile(
     rf"^[{HAN}]{{1,8}}(?:社|报|台|网)[{HAN}]{{0,8}}?(?P<md>\d{{1,2}}月\d{{1,2}}日)?(?:电|讯)"
@@ -95,7 +97,11 @@ def is_body_name(name: str, lexicon: StructureLexicon | None = None) -> bool:
     (True, True, False)
     """
     lex = lexicon or structure_lexicon()
-    if not (2 <= len(name) <= 30) or not re.fullmatch(rf"[{HAN}()（）]+", name) or name.endswith("公司"):
+    if (
+        not (2 <= len(name) <= 30)
+        or not re.fullmatch(rf"[{HAN}()（）]+", name)
+        or name.endswith("公司")
+    ):
         return False
     return name in lex.central_bodies or name.endswith(lex.body_suffixes)
 
@@ -181,7 +187,7 @@ def _ends_like_title(line: str, lex: StructureLexicon) -> bool:
     >>> _ends_like_title("健康黔南行动实施方案", structure_lexicon()), _ends_like_title("总体目标", structure_lexicon())
     (True, False)
     """
-    bare = re.sub(r"\s*[(（][^()（）]{1,20}[)）]$", "", line.strip()).strip("”\"")
+    bare = re.sub(r"\s*[(（][^()（）]{1,20}[)）]$", "", line.strip()).strip('”"')
     return bool(bare) and any(bare.endswith(word) for word, _ in lex.doc_types)
 
 
@@ -226,8 +232,14 @@ def _headline_candidates(article: Article, front: Sequence[str]) -> list[str]:
             and not re.search(r"[。!?！？;；:：,，【】|]", line)
             and _ends_like_title(line + nxt, lex)
             and not re.search(r"[。!?！？;；]", line + nxt)
-            and not (_title_like(nxt, lex) and (jurisdiction_of(nxt, lex, is_body=False) or "关于" in nxt[:24]
-                                                 or nxt.startswith("《")))
+            and not (
+                _title_like(nxt, lex)
+                and (
+                    jurisdiction_of(nxt, lex, is_body=False)
+                    or "关于" in nxt[:24]
+                    or nxt.startswith("《")
+                )
+            )
             and not re.search(r"(?:网站|网|门户|平台|频道|专栏)$", line)
             and not split_bodies(line, lex)
         ):
@@ -247,7 +259,9 @@ def _own_heading(title: str, candidates: Sequence[str], lex: StructureLexicon) -
         other = strip_punctuation_spaces(_clean_title(line, True))
         if other == key:
             return _clean_title(line, True)
-        if ordered_overlap(key, other) >= 0.8 and _doc_type_word(other, lex) == _doc_type_word(key, lex):
+        if ordered_overlap(key, other) >= 0.8 and _doc_type_word(other, lex) == _doc_type_word(
+            key, lex
+        ):
             best = _clean_title(line, True)
     return best
 
@@ -305,7 +319,10 @@ def _fuller_title(text: str, title: str) -> str:
 
 
 def find_title(
-    article: Article, front: Sequence[str], lex: StructureLexicon, fields: dict[str, str] | None = None
+    article: Article,
+    front: Sequence[str],
+    lex: StructureLexicon,
+    fields: dict[str, str] | None = None,
 ) -> tuple[str | None, str]:
     """The document's own title and how it was found (``full_text``, ``notice``, ``speech``, ...)."""
     for text_line in iter_lines(article.text):
@@ -319,7 +336,10 @@ def find_title(
         if notice and notice.group("t").strip("《》 "):
             return _own_heading(_clean_title(notice.group("t"), True), candidates, lex), "notice"
         return _clean_title(named, True), "field"
-    wrapper = next((c for c in candidates if (n := ISSUE_NOTICE_RE.match(c)) and n.group("t").strip("《》 ")), None)
+    wrapper = next(
+        (c for c in candidates if (n := ISSUE_NOTICE_RE.match(c)) and n.group("t").strip("《》 ")),
+        None,
+    )
     issued = _issued_here(article, candidates, lex)
     if issued:
         return _unless_absent(issued, wrapper, article.text), "notice"
@@ -372,7 +392,13 @@ def _unless_absent(title: str, wrapper: str | None, text: str) -> str:
         return title
     at = text.rfind("\n" + title)
     rest = text[at + len(title) + 1 :] if at >= 0 else ""
-    if at >= 0 and "。" not in rest and not re.search(r"(?m)^\s*(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\))", rest):
+    if (
+        at >= 0
+        and "。" not in rest
+        and not re.search(
+            r"(?m)^\s*(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\))", rest
+        )
+    ):
         return _clean_title(wrapper, True)
     return title
 
@@ -487,9 +513,7 @@ def _implied_place(
     >>> _implied_place(["省卫生健康委"], "山东省各市。全省。山东省。河南省", structure_lexicon())
     (<Level.PROVINCIAL: 'provincial'>, '山东省')
     """
-    first = next(
-        (word for b in issuers for word in LEVEL_WORDS if b.startswith(word)), None
-    )
+    first = next((word for b in issuers for word in LEVEL_WORDS if b.startswith(word)), None)
     if first is None:
         return None
     level = LEVEL_WORDS[first]
@@ -608,7 +632,11 @@ def jurisdiction_of(
         (rf"^([{HAN}]{{2,4}}?市)", Level.MUNICIPAL),
     ):
         match = re.match(pattern, text)
-        if match and len(text) > len(match.group(0)) + 1 and match.group(1) not in ("自治区", "自治州", "自治县"):
+        if (
+            match
+            and len(text) > len(match.group(0)) + 1
+            and match.group(1) not in ("自治区", "自治州", "自治县")
+        ):
             return level, match.group(1)
     return None
 
@@ -628,7 +656,9 @@ def _gazetteer_prefix(text: str, places: Sequence[Jurisdiction]) -> Jurisdiction
 _PLACE_INDEXES: dict[int, tuple[dict[str, Jurisdiction], dict[str, Jurisdiction], int]] = {}
 
 
-def _place_index(places: tuple[Jurisdiction, ...]) -> tuple[dict[str, Jurisdiction], dict[str, Jurisdiction], int]:
+def _place_index(
+    places: tuple[Jurisdiction, ...],
+) -> tuple[dict[str, Jurisdiction], dict[str, Jurisdiction], int]:
     """Places by full name and by 州/县 short form, first in ``places`` order (kept per table)."""
     key = id(places[0]) if places else 0
     cached = _PLACE_INDEXES.get(key)
@@ -698,21 +728,31 @@ def plan_period_end(title: str | None) -> str | None:
         return period.group(2)
     # A plan for one year: 2023年工作要点, 2014年新型农村合作医疗统筹补偿方案.
     years = YEAR_PLAN_RE.findall(title)
-    return years[0] if len(set(years)) == 1 and _ends_like_title(title, structure_lexicon()) else None
+    return (
+        years[0] if len(set(years)) == 1 and _ends_like_title(title, structure_lexicon()) else None
+    )
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def _field_bodies(fields: dict[str, str], lex: StructureLexicon, known: Sequence[str] = ()) -> tuple[str, ...]:
+def _field_bodies(
+    fields: dict[str, str], lex: StructureLexicon, known: Sequence[str] = ()
+) -> tuple[str, ...]:
     """Bodies of the issuer field; of the source field when nothing else names an issuer."""
     for kind in ("issuer", "source"):
         if kind == "source" and known:
             break
         value = fields.get(kind, "")
-        if kind == "source" and not (jurisdiction_of(value.strip(), lex) or value.strip()[:1] in "省市县区州"):
+        if kind == "source" and not (
+            jurisdiction_of(value.strip(), lex) or value.strip()[:1] in "省市县区州"
+        ):
             continue  # 来源:办公室 names an office of the site, not the issuer
-        bodies = split_bodies(re.split(r"\s{2,}|\s(?=[^\s]+[:：])", value.strip())[0], lex) if value else ()
+        bodies = (
+            split_bodies(re.split(r"\s{2,}|\s(?=[^\s]+[:：])", value.strip())[0], lex)
+            if value
+            else ()
+        )
         if bodies:
             return bodies
     return ()
@@ -800,7 +840,10 @@ def read_metadata(
         issuers.extend(_number_issuers(number, lex))
     if not issuers and title:
         # A title that opens with its issuer (某市卫生健康委员会2024年度工作计划).
-        owner = re.match(r"^(?P<who>.{2,30}?(?:委员会|人民政府|办公厅|办公室|局|厅|委))(?=(?:19|20)\d{2}年|关于)", title)
+        owner = re.match(
+            r"^(?P<who>.{2,30}?(?:委员会|人民政府|办公厅|办公室|局|厅|委))(?=(?:19|20)\d{2}年|关于)",
+            title,
+        )
         if owner:
             issuers.extend(split_bodies(owner.group("who"), lex))
     if not issuers:

@@ -86,12 +86,18 @@ def table_columns(path: Path = CUES_FILE) -> Columns:
     """The column words of ``table_columns`` in ``path`` as one pattern, and the role of each."""
     data = read_yaml_mapping(path)
     try:
-        columns = {str(word): str(role) for role, words in data["table_columns"].items() for word in words}
+        columns = {
+            str(word): str(role) for role, words in data["table_columns"].items() for word in words
+        }
     except (KeyError, AttributeError, TypeError) as exc:
-        raise ResourceError(f"{path}: table_columns malformed ({exc})", hint="fix the YAML file") from exc
+        raise ResourceError(
+            f"{path}: table_columns malformed ({exc})", hint="fix the YAML file"
+        ) from exc
     unknown = set(columns.values()) - set(COLUMN_ROLES)
     if unknown:
-        raise ResourceError(f"{path}: unknown table column roles {sorted(unknown)}", hint=f"use {COLUMN_ROLES}")
+        raise ResourceError(
+            f"{path}: unknown table column roles {sorted(unknown)}", hint=f"use {COLUMN_ROLES}"
+        )
     words = sorted(columns, key=lambda w: (-len(w), w))
     return re.compile("|".join(re.escape(w) for w in words)), columns
 
@@ -137,7 +143,9 @@ def cell_role(cell: str, columns: Columns | None = None) -> str | None:
     return roles[found.group()] if found else None
 
 
-def grid_tables(text: str, grids: Sequence[Grid], columns: Columns | None = None) -> tuple[Table, ...]:
+def grid_tables(
+    text: str, grids: Sequence[Grid], columns: Columns | None = None
+) -> tuple[Table, ...]:
     """The task tables among the tables whose cells ingest kept: a header row (a task or number
     column and a body column) and the rows under it, up to the next header."""
     columns = columns or table_columns()
@@ -152,7 +160,11 @@ def grid_tables(text: str, grids: Sequence[Grid], columns: Columns | None = None
             texts = [text[a:b] for a, b in cells]
             if header_columns(" ".join(texts), columns) is not None:
                 tables.extend(_grid_table(header, roles, rows))
-                roles, header, rows = [cell_role(t, columns) for t in texts], (cells[0][0], cells[-1][1]), []
+                roles, header, rows = (
+                    [cell_role(t, columns) for t in texts],
+                    (cells[0][0], cells[-1][1]),
+                    [],
+                )
                 continue
             if roles is None:
                 continue
@@ -163,14 +175,18 @@ def grid_tables(text: str, grids: Sequence[Grid], columns: Columns | None = None
     return tuple(tables)
 
 
-def _grid_table(header: tuple[int, int], roles: list[str | None] | None, rows: list[Row]) -> list[Table]:
+def _grid_table(
+    header: tuple[int, int], roles: list[str | None] | None, rows: list[Row]
+) -> list[Table]:
     """The table under a header row (none without a header or rows)."""
     if roles is None or not rows:
         return []
     return [Table(header[0], header[1], tuple(r for r in roles if r is not None), tuple(rows))]
 
 
-def _grid_row(text: str, cells: Sequence[tuple[int, int]], roles: list[str | None], index: int) -> Row | None:
+def _grid_row(
+    text: str, cells: Sequence[tuple[int, int]], roles: list[str | None], index: int
+) -> Row | None:
     """One row of a task table from its cells (None when it names no task)."""
     by_role: dict[str, tuple[int, int]] = {}
     bodies = []
@@ -181,16 +197,20 @@ def _grid_row(text: str, cells: Sequence[tuple[int, int]], roles: list[str | Non
         elif role is not None and role not in by_role:
             by_role[role] = (a, b)
     task = by_role.get("task")
-    if task is None or not text[task[0]:task[1]].strip():
+    if task is None or not text[task[0] : task[1]].strip():
         return None
     number_cell = by_role.get("number")
-    number_text = text[number_cell[0]:number_cell[1]].strip() if number_cell else ""
+    number_text = text[number_cell[0] : number_cell[1]].strip() if number_cell else ""
     number = int(number_text) if number_text.isdigit() and len(number_text) <= 4 else index
     start, end = cells[0][0], cells[-1][1]
-    return Row(number, start, end, task[0], task[1], bodies[0][0] if bodies else task[1], tuple(bodies))
+    return Row(
+        number, start, end, task[0], task[1], bodies[0][0] if bodies else task[1], tuple(bodies)
+    )
 
 
-def find_tables(text: str, columns: Columns | None = None, grids: Sequence[Grid] = ()) -> tuple[Table, ...]:
+def find_tables(
+    text: str, columns: Columns | None = None, grids: Sequence[Grid] = ()
+) -> tuple[Table, ...]:
     """Every task table of ``text``: the tables read from ``grids`` (the cells ingest kept), then
     a header line and the numbered rows under it elsewhere in the text."""
     columns = columns or table_columns()
@@ -198,7 +218,9 @@ def find_tables(text: str, columns: Columns | None = None, grids: Sequence[Grid]
     kept = [(t.header_start, t.rows[-1].end) for t in tables]
     if kept:
         return tuple(tables) + tuple(
-            t for t in _text_tables(text, columns) if not any(a <= t.header_start <= b for a, b in kept)
+            t
+            for t in _text_tables(text, columns)
+            if not any(a <= t.header_start <= b for a, b in kept)
         )
     return _text_tables(text, columns)
 
@@ -264,7 +286,9 @@ def _task_cell(text: str, start: int, end: int) -> tuple[int, int]:
     return start + space.start(), start + space.end()
 
 
-def row_sections(text: str, sections: tuple[Section, ...], grids: Sequence[Grid] = ()) -> tuple[Section, ...]:
+def row_sections(
+    text: str, sections: tuple[Section, ...], grids: Sequence[Grid] = ()
+) -> tuple[Section, ...]:
     """``sections`` with each table row added as a sub-item (its task cell the heading), under the
     innermost section holding it; ids ``<parent>.r<number>``."""
     added: list[Section] = []
@@ -282,7 +306,11 @@ def row_sections(text: str, sections: tuple[Section, ...], grids: Sequence[Grid]
             if row.start in starts:
                 continue  # the hierarchy already has this numbered line
             parent = min(
-                (s for s in sections if s.start <= row.start < s.end and s.kind is not SectionKind.SUBITEM),
+                (
+                    s
+                    for s in sections
+                    if s.start <= row.start < s.end and s.kind is not SectionKind.SUBITEM
+                ),
                 key=lambda s: s.end - s.start,
                 default=None,
             )
@@ -309,7 +337,18 @@ def row_sections(text: str, sections: tuple[Section, ...], grids: Sequence[Grid]
             )
     if not added:
         return sections
-    return tuple(sorted((*sections, *added), key=lambda s: (s.start, -(s.end - s.start), s.section_id)))
+    return tuple(
+        sorted((*sections, *added), key=lambda s: (s.start, -(s.end - s.start), s.section_id))
+    )
 
 
-__all__ = ["Grid", "Row", "Table", "cell_role", "find_tables", "grid_tables", "header_columns", "row_sections"]
+__all__ = [
+    "Grid",
+    "Row",
+    "Table",
+    "cell_role",
+    "find_tables",
+    "grid_tables",
+    "header_columns",
+    "row_sections",
+]

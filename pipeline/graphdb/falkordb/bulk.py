@@ -106,7 +106,8 @@ class _Chunk:
     keys (``(key, uri, row)``; ``key`` is -1 for the marker) and relationships still by key."""
 
     nodes: dict[tuple[str, tuple[str, ...]], list[tuple[int, str, bytes]]] = field(
-        default_factory=lambda: defaultdict(list))
+        default_factory=lambda: defaultdict(list)
+    )
     relationships: list[tuple[int, str, int, str]] = field(default_factory=list)
     size: int = 0
 
@@ -170,7 +171,9 @@ class BulkBuilder:
             key = self._keys[node.uri] = len(self._keys)
             self._server_ids.append(-1)
             names = (NODE_KEY, *sorted(node.props), DOCS)
-            row = encode_value(node.uri) + b"".join(encode_value(node.props[k]) for k in names[1:-1])
+            row = encode_value(node.uri) + b"".join(
+                encode_value(node.props[k]) for k in names[1:-1]
+            )
             row += encode_value([doc])
             chunk.nodes[(":".join(node.labels), names)].append((key, node.uri, row))
             chunk.size += len(row)
@@ -180,7 +183,9 @@ class BulkBuilder:
             type_index = self._types.setdefault(rel.type, len(self._types))
             packed = ((start << 40 | end) << 16) | type_index
             if packed in self._relationships:
-                self._restated_relationships.setdefault((rel.start, rel.type, rel.end), []).append(doc)
+                self._restated_relationships.setdefault((rel.start, rel.type, rel.end), []).append(
+                    doc
+                )
                 continue
             self._relationships.add(packed)
             chunk.relationships.append((start, rel.type, end, doc))
@@ -238,10 +243,14 @@ class BulkBuilder:
             by_labels[tuple(sorted(restated.labels))].append(cypher_literal(uri))
         for labels, uris in sorted(by_labels.items()):
             set_labels = ":".join(quote_name(label) for label in labels)
-            statements += _unwind(uris, f"MATCH (n:{NODE_KEY_LABEL} {{{NODE_KEY}: w}}) SET n:{set_labels}")
+            statements += _unwind(
+                uris, f"MATCH (n:{NODE_KEY_LABEL} {{{NODE_KEY}: w}}) SET n:{set_labels}"
+            )
         by_type: dict[str, list[str]] = defaultdict(list)
         for (start, rel_type, end), docs in self._restated_relationships.items():
-            by_type[rel_type].append(f"[{cypher_literal(start)}, {cypher_literal(end)}, {cypher_literal(docs)}]")
+            by_type[rel_type].append(
+                f"[{cypher_literal(start)}, {cypher_literal(end)}, {cypher_literal(docs)}]"
+            )
         for rel_type, rows in sorted(by_type.items()):
             statements += _unwind(rows, f"MATCH (a:{NODE_KEY_LABEL} {{{NODE_KEY}: w[0]}})-[r:{quote_name(rel_type)}]->"
                                         f"(b:{NODE_KEY_LABEL} {{{NODE_KEY}: w[1]}}) SET r.docs = r.docs + w[2]")  # fmt: skip
@@ -310,7 +319,9 @@ class BulkWriter:
             self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, statement)
         if self.builder.documents:
             self._send(self.builder.records_chunk())
-        self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, f"MATCH (b:{BULK_LABEL}) DELETE b")
+        self._client.execute_command(
+            "GRAPH.QUERY", FALKORDB_GRAPH, f"MATCH (b:{BULK_LABEL}) DELETE b"
+        )
 
     def _check_ids(self) -> None:
         """The server gave the ids the builder assumed (checked on the last node created)."""
@@ -318,7 +329,8 @@ class BulkWriter:
             return
         node_id, uri = self.builder.last_node
         reply = self._client.execute_command(
-            "GRAPH.QUERY", FALKORDB_GRAPH, f"MATCH (n) WHERE id(n) = {node_id} RETURN n.{NODE_KEY}")
+            "GRAPH.QUERY", FALKORDB_GRAPH, f"MATCH (n) WHERE id(n) = {node_id} RETURN n.{NODE_KEY}"
+        )
         found = reply[1][0][0].decode() if reply[1] else None
         if found != uri:
             raise DatabaseError(f"bulk insert: node {node_id} is {found!r}, not {uri!r}",

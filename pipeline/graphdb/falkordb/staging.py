@@ -265,7 +265,7 @@ class _Draft:
             if index is None:
                 index = new[prefix] = len(self.prefixes) + len(new)
                 extra += text_bytes(prefix) + self._LIST
-            encoded += [index, value[len(prefix):]]
+            encoded += [index, value[len(prefix) :]]
         if part.text_rows:
             text = part.text_rows.encode(encoded)
             return text, extra + escaped_size(text) + self._TEXT
@@ -376,9 +376,13 @@ class PreparedDocument:
     statements: tuple[Statement, ...]
 
 
-def prepare_document(doc: str, sha256: str, pg: PropertyGraph, batch_size: int, *, replacing: bool) -> PreparedDocument:
+def prepare_document(
+    doc: str, sha256: str, pg: PropertyGraph, batch_size: int, *, replacing: bool
+) -> PreparedDocument:
     """Cut ``pg`` into the statements that stage it for ``doc`` (see :class:`PreparedDocument`)."""
-    statements = pack(document_parts(pg), {"tag": pending_tag(doc)}, batch_size, tail=STAGED_CHANGES_TAIL)
+    statements = pack(
+        document_parts(pg), {"tag": pending_tag(doc)}, batch_size, tail=STAGED_CHANGES_TAIL
+    )
     labels = frozenset(label for node in pg.nodes for label in node.labels)
     rows = len(pg.nodes) + len(pg.relationships)
     return PreparedDocument(doc, sha256, replacing, rows, labels, tuple(statements))
@@ -389,7 +393,9 @@ def commit_statement(prepared: PreparedDocument, changes: int, missing: set[str]
     it would change, and the labels of this document some of them lack."""
     parts = commit_parts(replacing=prepared.replacing, staged_changes=changes,
                          deferred_labels=sorted(missing & prepared.labels))  # fmt: skip
-    return one_statement(parts, {"doc": prepared.doc, "tag": pending_tag(prepared.doc), "sha": prepared.sha256})
+    return one_statement(
+        parts, {"doc": prepared.doc, "tag": pending_tag(prepared.doc), "sha": prepared.sha256}
+    )
 
 
 def removal_statement(doc: str) -> Statement:
@@ -409,7 +415,11 @@ def index_statements(existing: set[tuple[str, str]]) -> list[str]:
     >>> index_statements({("Resource", "uri")})[0]
     'CREATE INDEX FOR (n:Resource) ON (n.prefLabel)'
     """
-    return [f"CREATE INDEX FOR (n:{label}) ON (n.{prop})" for label, prop in INDEXED if (label, prop) not in existing]
+    return [
+        f"CREATE INDEX FOR (n:{label}) ON (n.{prop})"
+        for label, prop in INDEXED
+        if (label, prop) not in existing
+    ]
 
 
 EXISTING_INDEXES = "CALL db.indexes() YIELD label, properties RETURN label, properties"

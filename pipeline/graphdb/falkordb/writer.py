@@ -61,7 +61,9 @@ INTERRUPTED_BULK = "bulk load"
 CHECKPOINT_SECONDS = 120.0
 
 
-def _run(session: neo4j.Session, statement: Statement, on_statement: StatementHook | None) -> neo4j.Record | None:
+def _run(
+    session: neo4j.Session, statement: Statement, on_statement: StatementHook | None
+) -> neo4j.Record | None:
     """Send one statement outside any transaction (FalkorDB's unit of atomicity)."""
     if on_statement:
         on_statement(statement)
@@ -95,7 +97,9 @@ def purge_pending(conn: FalkorDBConnection) -> tuple[str, ...]:
 def ensure_schema(conn: FalkorDBConnection) -> None:
     """Create the missing indexes, and make the schema know the staging's property names."""
     with conn.session() as session:
-        existing = {(r["label"], prop) for r in session.run(EXISTING_INDEXES) for prop in r["properties"]}
+        existing = {
+            (r["label"], prop) for r in session.run(EXISTING_INDEXES) for prop in r["properties"]
+        }
         for text in index_statements(existing):
             session.run(text).consume()
         known = {r["propertyKey"] for r in session.run(PROPERTY_KEYS_STATEMENT)}
@@ -140,14 +144,18 @@ class FalkorDBWriter(GraphWriter):
         """Stage, then commit in one statement: readers of committed data see the old version or
         the new one. On any failure (an error raised by ``on_statement`` included) the staging is
         purged before the error propagates."""
-        prepared = prepare_document(document.doc, document.sha256, pg, self.batch_size, replacing=replacing)
+        prepared = prepare_document(
+            document.doc, document.sha256, pg, self.batch_size, replacing=replacing
+        )
         try:
             with self.conn.session() as session:
                 staged = None
                 for statement in prepared.statements:
                     staged = _run(session, statement, self.on_statement)
                 changes = staged["changes"] if staged else 0
-                missing = {label for row in (staged["missing"] if staged else []) for label in (row or [])}
+                missing = {
+                    label for row in (staged["missing"] if staged else []) for label in (row or [])
+                }
                 _run(session, commit_statement(prepared, changes, missing), self.on_statement)
         except BaseException:
             self._undo_staging(prepared.doc)
