@@ -73,7 +73,7 @@ def test_network_strength_sums_shared_tasks_by_role(corpus: Corpus) -> None:
 
 def test_rankings_put_the_hub_first(corpus: Corpus) -> None:
     ranks = body_rankings(coresponsibility_network(corpus.facts))
-    assert [r.body for r in ranks][0] == HEALTH
+    assert next(r.body for r in ranks) == HEALTH
     hub = ranks[0]
     assert (hub.degree, hub.lead_tasks, hub.support_tasks) == (3, 3, 1)
     assert hub.betweenness > 0  # the only path from 发改委 to anyone runs through it
@@ -91,7 +91,7 @@ def test_coordination_pairs_sorted_strongest_first(corpus: Corpus) -> None:
 
 
 def test_network_empty_without_responsibilities() -> None:
-    doc, facts = national_document()
+    _doc, facts = national_document()
     graph = coresponsibility_network([facts])
     assert graph.number_of_nodes() == 0
     assert body_rankings(graph) == []

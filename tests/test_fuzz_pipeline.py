@@ -74,6 +74,12 @@ def _yaml_bomb(depth: int) -> str:
     return "---\ntitle: " + "[" * depth + "\n---\n正文\n"
 
 
+def _splice(data: bytes, at: int, junk: bytes) -> bytes:
+    """``data`` with ``junk`` inserted at ``at`` (wrapped into its length)."""
+    cut = at % (len(data) + 1)
+    return data[:cut] + junk + data[cut:]
+
+
 _text_documents = st.lists(st.sampled_from(_LINES) | st.text(max_size=40), max_size=60).map(
     "\n".join
 )
@@ -85,9 +91,7 @@ _documents = st.one_of(
     st.integers(1, 400).map(lambda n: ("（一）加强医疗服务。\n" * n).encode()),
     st.binary(max_size=400),
     st.tuples(st.sampled_from(SEED), st.integers(0, 20_000), st.binary(max_size=30)).map(
-        lambda t: (
-            lambda data: data[: t[1] % (len(data) + 1)] + t[2] + data[t[1] % (len(data) + 1) :]
-        )(t[0].read_bytes())
+        lambda t: _splice(t[0].read_bytes(), t[1], t[2])
     ),
 )
 

@@ -154,7 +154,7 @@ def _staging_statements(graph, path) -> int:
     ids=["hook-raises-mid-staging", "server-rejects-mid-staging", "fault-before-commit"],
 )
 def test_load_fault_mid_document_leaves_committed_state(graph, seed_files, make_fault, error):
-    files, changed, dropped = seed_files
+    _files, changed, _dropped = seed_files
     staging = _staging_statements(graph, changed[CHANGED_DOC])
     assert staging >= 4, "the document must take several statements for the fault to be mid-way"
     before, counts = _snapshot(graph), graph.counts()
@@ -206,7 +206,7 @@ def test_load_rerun_after_fault_loads_new_version_once(graph, seed_files):
 
 
 def test_staging_leaves_committed_nodes_as_readers_saw_them(graph, seed_files):
-    files, changed, _dropped = seed_files
+    _files, changed, _dropped = seed_files
     before = _snapshot(graph)["nodes"]
     observed = {}
 

@@ -130,7 +130,7 @@ def test_builder_creates_each_node_and_relationship_once_and_defers_restatements
 @pytest.mark.integration
 def test_bulk_load_writes_what_the_document_loader_writes(graph, shared_corpus, monkeypatch):
     one_by_one, bulked = _both_ways(graph, shared_corpus, monkeypatch)
-    nodes, rels, indexes = bulked
+    nodes, rels, _indexes = bulked
     assert len(nodes) > 500 and len(rels) > 1000
     assert any("copy_" in n and "', '" in n for n in nodes)  # shared nodes carry both tags
     assert one_by_one == bulked
@@ -151,7 +151,7 @@ def test_restated_values_load_exactly(graph, tmp_path, monkeypatch):
                 NodeRow("urn:own", ("Resource",), {}),
             ),
             (RelRow("urn:own", "partOf", "urn:shared"),),
-        ),  # fmt: skip
+        ),
     }
     files = {doc: tmp_path / f"{doc}.ttl" for doc in graphs}
     for path in files.values():
@@ -169,7 +169,7 @@ def test_a_bulk_loaded_graph_takes_incremental_changes_like_any_other(
     graph, seed_docs, tmp_path, monkeypatch
 ):
     files = dict(seed_docs)
-    first = sorted(files)[0]
+    first = min(files)
     changed = tmp_path / f"{first}.ttl"
     changed.write_text(files[first].read_text().replace("@zh", "@zh-Hans", 1))
     load_documents(graph, files)
@@ -203,7 +203,7 @@ def test_a_failed_bulk_load_ends_as_the_one_by_one_load_would(
     graph, seed_docs, monkeypatch, caplog
 ):
     files = dict(seed_docs)
-    broken = sorted(files)[-1]
+    broken = max(files)
     real = read_document
 
     def reading(path, doc):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def test_offsets_segments_cover_clean_text(name: str, index: int) -> None:
     article = articles[index]
     segments = article.offsets.segments
     assert segments[0].clean_start == 0 and segments[-1].clean_end == len(article.text)
-    for left, right in zip(segments, segments[1:]):
+    for left, right in itertools.pairwise(segments):
         assert left.clean_end == right.clean_start and left.raw_end <= right.raw_start
     for seg in segments:
         if seg.linear and seg.clean_end - seg.clean_start:

@@ -226,7 +226,7 @@ def test_matrix_network_and_cascade_link_into_views(page: Page) -> None:
 
 def test_free_words_from_a_link(browser: object, seed_page: Path) -> None:
     tab = Page(browser, seed_page, "#q=" + quote("签约率"))
-    tasks, targets = tab.count()
+    _tasks, targets = tab.count()
     assert 0 < targets < 45 and all("签约率" in c for c in tab.cards())
     tab.close()
 

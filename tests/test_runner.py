@@ -361,7 +361,7 @@ def _gc_state():
 
 def test_changed_inputs_lists_an_unfixed_skipped_file_again(settings):
     manifest = _manifest_for(settings)
-    name = sorted(manifest["files"])[0]
+    name = min(manifest["files"])
     manifest["files"][name].update(skipped="not a text file", skipped_code="E100")
     skipped = []
     todo, _ = changed_inputs(settings, manifest, skipped=skipped)

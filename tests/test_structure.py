@@ -318,9 +318,10 @@ def test_hierarchy_items_keep_unmarked_sub_paragraphs() -> None:
 def test_hierarchy_continuation_starts_mid_item() -> None:
     doc = relevant(seed("000"))
     assert doc.sections[0].section_id == "i2" and doc.sections[0].heading == "工作目标"
-    assert [s.heading for s in doc.sections if s.kind is SectionKind.PART][
-        0
-    ] == "优化资源配置,加强人才队伍建设,推进现代化"
+    assert (
+        next(s.heading for s in doc.sections if s.kind is SectionKind.PART)
+        == "优化资源配置,加强人才队伍建设,推进现代化"
+    )
 
 
 def test_hierarchy_headings_match_their_spans() -> None:

@@ -276,7 +276,7 @@ def test_component_spans_extensions_and_relations(nlp: Language) -> None:
         assert (target.start_char, "HAS_DEADLINE", DEADLINE) in relations
     [deadline] = policykg_spans(doc, DEADLINE)  # shared with policykg_deadlines, not duplicated
     assert deadline.text == "到2025年"
-    assert [s.text for s in policykg_spans(doc, INDICATOR)][0] == "产前筛查率"
+    assert next(s.text for s in policykg_spans(doc, INDICATOR)) == "产前筛查率"
 
 
 def test_component_uses_doc_plan_period() -> None:

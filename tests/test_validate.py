@@ -29,11 +29,11 @@ def _sample() -> Graph:
 
 
 def _first_target(graph: Graph):  # type: ignore[no-untyped-def]
-    return sorted(graph.subjects(RDF.type, PK.Target))[0]
+    return min(graph.subjects(RDF.type, PK.Target))
 
 
 def _first_mention(graph: Graph):  # type: ignore[no-untyped-def]
-    return sorted(graph.subjects(RDF.type, PK.Mention))[0]
+    return min(graph.subjects(RDF.type, PK.Mention))
 
 
 def _drop(subject_of: Callable[[Graph], object], prop) -> Callable[[Graph], None]:  # type: ignore[no-untyped-def]
@@ -50,7 +50,7 @@ def _swap_raw_offsets(graph: Graph) -> None:
 
 
 def _two_roles(graph: Graph) -> None:
-    node = sorted(graph.subjects(RDF.type, PK.Responsibility))[0]
+    node = min(graph.subjects(RDF.type, PK.Responsibility))
     graph.add((node, PK.role, PK.SupportRole))
     graph.add((node, PK.role, PK.LeadRole))
 
@@ -73,12 +73,12 @@ def test_validate_graph_sample_conforms() -> None:
             "prov:wasDerivedFrom",
         ),
         (
-            _drop(lambda g: sorted(g.subjects(RDF.type, PK.Responsibility))[0], PK.responsibleBody),
+            _drop(lambda g: min(g.subjects(RDF.type, PK.Responsibility)), PK.responsibleBody),
             "pks:ResponsibilityShape (body)",
             "pk:responsibleBody",
         ),
         (
-            _drop(lambda g: sorted(g.subjects(RDF.type, PK.Responsibility))[0], PK.forTask),
+            _drop(lambda g: min(g.subjects(RDF.type, PK.Responsibility)), PK.forTask),
             "pks:ResponsibilityShape (task)",
             "pk:forTask",
         ),

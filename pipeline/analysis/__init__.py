@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pipeline.analysis.outputs import AnalysisSummary
     from pipeline.config import Settings
 
-__all__ = ["Analysis", "AnalysisSummary", "Corpus", "analyse", "load_corpus", "run_analysis"]
+__all__ = ["Analysis", "Corpus", "analyse", "load_corpus", "run_analysis"]
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,22 @@ def _evidence(tables: _Tables, text: str, provenance: Provenance) -> list[Any]:
     ]
 
 
+def _enclosing_task(
+    tables: _Tables,
+    row: int,
+    owned: dict[str, str],
+    headings: dict[str, str],
+    section_id: str | None,
+    heading: str | None,
+) -> int:
+    """The nearest enclosing task a body is named for (``owned``), else the section itself."""
+    section_id = section_id or "document"
+    for candidate in parent_ids(section_id):
+        if candidate in owned:
+            return tables.task(row, candidate, owned[candidate])
+    return tables.task(row, section_id, heading or headings.get(section_id) or "（全文）")
+
+
 def explorer_data(
     corpus: Corpus, colors: dict[str, str], reprints: Reprints | None = None
 ) -> dict[str, Any]:
@@ -168,41 +184,37 @@ def explorer_data(
         if surface != canonical and surface not in aliases:
             aliases.append(surface)
     for facts in corpus.facts:
-        doc = tables.doc_index.get(facts.doc_id)
+        doc_row = tables.doc_index.get(facts.doc_id)
         document = corpus.document(facts.doc_id)
-        if doc is None or document is None:
+        if doc_row is None or document is None:
             continue
         text = document.article.text
-        tables.docs[doc][7] = [tables.body(name) for name in facts.issuers]
+        tables.docs[doc_row][7] = [tables.body(name) for name in facts.issuers]
         owned: dict[str, str] = {}
         for resp in sorted(facts.responsibilities, key=lambda r: (r.provenance.start, r.body)):
             owned.setdefault(resp.task_id, resp.task_heading)
         headings = {s.section_id: s.heading for s in document.sections}
 
-        def task_of(section_id: str | None, heading: str | None, doc: int = doc) -> int:
-            """The nearest enclosing task a body is named for, else the section itself."""
-            section_id = section_id or "document"
-            for candidate in parent_ids(section_id):
-                if candidate in owned:
-                    return tables.task(doc, candidate, owned[candidate])
-            return tables.task(doc, section_id, heading or headings.get(section_id) or "（全文）")
-
         for resp in sorted(facts.responsibilities, key=lambda r: (r.provenance.start, r.body)):
-            task = task_of(resp.task_id, resp.task_heading)
-            body = tables.body(resp.body)
+            task = _enclosing_task(
+                tables, doc_row, owned, headings, resp.task_id, resp.task_heading
+            )
+            body_id = tables.body(resp.body)
             column = 3 if resp.role is Role.LEAD else 4
-            if body not in tables.tasks[task][column]:
-                tables.tasks[task][column].append(body)
+            if body_id not in tables.tasks[task][column]:
+                tables.tasks[task][column].append(body_id)
             tables.duties.append(
-                [task, body, resp.role.value, _evidence(tables, text, resp.provenance)]
+                [task, body_id, resp.role.value, _evidence(tables, text, resp.provenance)]
             )
         for target in sorted(facts.targets, key=lambda t: (t.provenance.start, t.provenance.end)):
-            task = task_of(target.task_id, target.task_heading)
+            task = _enclosing_task(
+                tables, doc_row, owned, headings, target.task_id, target.task_heading
+            )
             deadline = target.deadline
             tables.targets.append(
                 [
                     task,
-                    doc,
+                    doc_row,
                     format_target(target),
                     target.indicator,
                     deadline_label(deadline),
@@ -214,7 +226,7 @@ def explorer_data(
         for mention in sorted(facts.programmes, key=lambda m: m.provenance.start):
             if mention.task_id is None:
                 continue
-            task = task_of(mention.task_id, None)
+            task = _enclosing_task(tables, doc_row, owned, headings, mention.task_id, None)
             programme = tables.programme(mention.name)
             if programme not in tables.tasks[task][5]:
                 tables.tasks[task][5].append(programme)

@@ -87,7 +87,7 @@ def coresponsibility_network(facts: Iterable[DocumentFacts]) -> nx.Graph:
     """Undirected graph: nodes are bodies (with ``lead_tasks``/``support_tasks`` counts), edges
     carry ``weight`` (coordination strength), ``shared_tasks`` and ``distance`` (``1/weight``)."""
     graph = nx.Graph()
-    for task, roles in task_roles(facts).items():
+    for roles in task_roles(facts).values():
         for body, role in sorted(roles.items()):
             if body not in graph:
                 graph.add_node(body, lead_tasks=0, support_tasks=0)

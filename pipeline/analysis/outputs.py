@@ -53,8 +53,10 @@ class AnalysisSummary:
     def lines(self) -> list[str]:
         """The summary in words, one line each (for the CLI and the run summary)."""
         lines = [
-            f"analysis: {self.bodies} bodies ranked, {self.pairs} coordinating pairs, "
-            f"{self.task_links} cascade links under {self.document_links} implementation links",
+            (
+                f"analysis: {self.bodies} bodies ranked, {self.pairs} coordinating pairs, "
+                f"{self.task_links} cascade links under {self.document_links} implementation links"
+            ),
             f"wrote {self.turtle} ({self.triples} triples, SHACL: 0 violations)",
         ]
         lines += [

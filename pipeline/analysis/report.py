@@ -123,10 +123,10 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
             f'role="img"><text x="10" y="35">no co-responsibilities in the corpus</text></svg>'
         )
     if graph.number_of_nodes() > NETWORK_NODES:  # the most connected bodies only
-        top = sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="weight"), n))[
+        hubs = sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="weight"), n))[
             :NETWORK_NODES
         ]
-        graph = graph.subgraph(top)
+        graph = graph.subgraph(hubs)
     # Unweighted spring layout with a fixed seed: weights already show as edge widths, and heavy
     # weights would pull every partner onto a hub and pile up the labels.
     n = graph.number_of_nodes()
@@ -148,8 +148,10 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
 
     top = max((d["weight"] for _, _, d in graph.edges(data=True)), default=1.0)
     parts = [
-        f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="co-responsibility network">'
+        (
+            f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="co-responsibility network">'
+        )
     ]
     for a, b, data in sorted(graph.edges(data=True), key=lambda e: (e[2]["weight"], e[0], e[1])):
         (x1, y1), (x2, y2) = place(a), place(b)
@@ -197,8 +199,10 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
     step = min(220, (width - 120) / max(len(labels), 1))
     base = height - 40
     parts = [
-        f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="targets by deadline year">',
+        (
+            f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="targets by deadline year">'
+        ),
         f'<line class="axis" x1="30" y1="{base + 4}" x2="{width - 20}" y2="{base + 4}"/>',
     ]
     for i, label in enumerate(labels):

@@ -104,9 +104,9 @@ def find_reprints(corpus: Corpus) -> Reprints:
     for document in documents:
         groups[root(document.doc_id)].append(document)
     found = {}
-    for members in groups.values():
-        if len(members) > 1:
-            ordered = sorted(members, key=lambda d: completeness(d, corpus.text_length(d)))
+    for group in groups.values():
+        if len(group) > 1:
+            ordered = sorted(group, key=lambda d: completeness(d, corpus.text_length(d)))
             found[ordered[0].doc_id] = tuple(sorted(d.doc_id for d in ordered[1:]))
     return Reprints(dict(sorted(found.items())))
 

@@ -198,7 +198,9 @@ def register(app: typer.Typer) -> None:
                     columns, rows = run_query(conn, named, params)
             except QueryError as exc:
                 said = (
-                    server_message(exc.__cause__, settings, cypher or named.text, params)
+                    server_message(
+                        exc.__cause__, settings, cypher if named is None else named.text, params
+                    )
                     if exc.__cause__ is not None
                     else None
                 )

@@ -45,9 +45,7 @@ def is_headline_like(text: str, *, min_chars: int = MIN_HEADLINE_CHARS) -> bool:
         return False
     if patterns.section_marker.match(text) or patterns.dateline.match(text):
         return False
-    if patterns.closing_date.fullmatch(text) or patterns.closing_credit.fullmatch(text):
-        return False
-    return True
+    return not (patterns.closing_date.fullmatch(text) or patterns.closing_credit.fullmatch(text))
 
 
 def is_newspaper_page(lines: list[Line]) -> bool:

@@ -107,11 +107,7 @@ def is_body_name(name: str, lexicon: StructureLexicon | None = None) -> bool:
 
 
 def _starts_body(name: str, lex: StructureLexicon) -> bool:
-    if (
-        name.startswith(lex.central_bodies)
-        or name.startswith(lex.national_prefixes)
-        or name.startswith("中共")
-    ):
+    if name.startswith((*lex.central_bodies, *lex.national_prefixes, "中共")):
         return True
     return _gazetteer_prefix(name, lex.jurisdictions) is not None
 
