@@ -7,7 +7,7 @@ none of that is needed. This module writes the graph that loader would write, wi
 nodes, labels, properties, ``docs`` lists (in load order) and ``PolicykgLoad`` records, through
 FalkorDB's bulk-insert command over the Redis protocol. It is FalkorDB's counterpart of
 ``neo4j-admin database import`` for Neo4j, which has no such command over Bolt; a Neo4j target
-keeps the document-by-document load (see the README).
+keeps the document-by-document load (see docs/GRAPHDB.md).
 
 How (format learnt from the command's documented wire layout; the encoder is ours):
 

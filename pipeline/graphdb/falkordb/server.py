@@ -225,7 +225,7 @@ def _redis_config(settings: Settings) -> Path:
 
     Redis then answers no command before ``AUTH``. FalkorDB's Bolt listener ignores it (measured:
     a Bolt client without credentials is served, and one with credentials is refused), so Bolt
-    stays open to every local process: the README says so, and Neo4j is the default engine.
+    stays open to every local process: docs/GRAPHDB.md says so, and Neo4j is the default engine.
     """
     password = ensure_password(settings)
     path = secure_db_dir(settings) / REDIS_CONFIG
