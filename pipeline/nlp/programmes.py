@@ -36,6 +36,14 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9A-Za-z+—·]")
 _LIST_SEPARATORS = ("、", "和", "与", "及")
 _PERIOD_NAMES = re.compile(r"^十[一二三四五六]五$")
 # Items naming facilities or bodies (县妇幼保健院、县疾控中心等重点项目) list construction work.
+# How far the scanners look, in characters. Names of programmes in policy texts run to about 25
+# characters with their qualifiers (国家基层卫生人才能力提升培训项目); the reaches leave room for that.
+_NAME_REACH = 40  # leftwards from a suffix (工程/计划/行动) to where its name may begin
+_TITLE_TAIL = 30  # from a name to the 》 closing the document title it ends (实施方案(2023—2025年))
+_QUOTED_REACH = 30  # the longest quoted list item (“优质服务基层行”)
+_GLOSS_REACH = 60  # a bracketed gloss between a list and its 等: “三减三健”(减盐、减油…)等
+_LIST_ITEMS = 12  # the most items read leftwards from one 等
+_TRIGGER_REACH = 6  # the longest trigger verb (组织实施, 深入开展) ending right before a name
 _FACILITY = re.compile(r"(?:院|中心|站|所|室|馆|校|园|基地|机构|平台|局|委)$")
 
 
@@ -213,7 +221,7 @@ def _suffixed_name(
 def _left_boundary(text: str, s_start: int, lexicon: ProgrammeLexicon) -> int:
     """Where a name ending at ``s_start`` begins: after the last trigger verb, punctuation, 的/等 or list item."""
     i = s_start
-    limit = max(0, s_start - 40)
+    limit = max(0, s_start - _NAME_REACH)
     while i > limit:
         ch = text[i - 1]
         if ch in ")）":
@@ -297,13 +305,13 @@ def _list_items(text: str, end: int, lexicon: ProgrammeLexicon) -> list[tuple[in
     # Skip a bracketed gloss right before 等: “三减三健”(减盐、减油…)等.
     if i > 0 and text[i - 1] in ")）":
         open_at = max(text.rfind("(", 0, i - 1), text.rfind("（", 0, i - 1))
-        if open_at >= 0 and i - open_at < 60:
+        if open_at >= 0 and i - open_at < _GLOSS_REACH:
             i = open_at
     item_end = i
-    while i > 0 and len(items) < 12:
+    while i > 0 and len(items) < _LIST_ITEMS:
         ch = text[i - 1]
         if ch in _CLOSE_QUOTES:
-            open_at = max(text.rfind(q, max(0, i - 30), i - 1) for q in _OPEN_QUOTES)
+            open_at = max(text.rfind(q, max(0, i - _QUOTED_REACH), i - 1) for q in _OPEN_QUOTES)
             if open_at < 0:
                 break
             items.append((open_at + 1, i - 1, text[open_at + 1 : i - 1], True))
@@ -324,7 +332,7 @@ def _list_items(text: str, end: int, lexicon: ProgrammeLexicon) -> list[tuple[in
         if (
             not _NAME_CHAR.match(ch)
             or ch == "的"
-            or lexicon.trigger_end.search(text[max(0, i - 6) : i])
+            or lexicon.trigger_end.search(text[max(0, i - _TRIGGER_REACH) : i])
         ):
             break
         i -= 1
@@ -343,10 +351,10 @@ def _list_items(text: str, end: int, lexicon: ProgrammeLexicon) -> list[tuple[in
 
 def _inside_document_title(text: str, start: int, end: int, lexicon: ProgrammeLexicon) -> bool:
     """True when the name ends a 《document title》 (the title names a document, not a programme)."""
-    open_at = text.rfind("《", max(0, start - 40), start + 1)
+    open_at = text.rfind("《", max(0, start - _NAME_REACH), start + 1)
     if open_at < 0 or "》" in text[open_at:start]:
         return False
-    close_at = text.find("》", end, end + 30)
+    close_at = text.find("》", end, end + _TITLE_TAIL)
     if close_at < 0:
         return False
     rest = text[end:close_at]

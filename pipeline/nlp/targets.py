@@ -663,6 +663,9 @@ def _sentence_targets(
             for d in deadlines
             if d.start >= c_start and d.end <= clause_match.end()
         ]
+        context = _Clause(
+            clause, c_start, offset, numbers, deadlines, deadline_ranges, plan_period_end, lexicon
+        )
         groups = _list_groups(clause, numbers)
         committed = False
         floor = 0  # where the next indicator may begin
@@ -673,19 +676,7 @@ def _sentence_targets(
                 and i > 0
                 and bool(_LISTED_ITEM.fullmatch(clause[groups[i - 1][-1].end : group[0].start]))
             )
-            found = _group_targets(
-                clause,
-                c_start,
-                group,
-                numbers,
-                deadline_ranges,
-                offset,
-                deadlines,
-                plan_period_end,
-                lexicon,
-                inherited,
-                floor,
-            )
+            found = _group_targets(context, group, inherited, floor)
             committed = bool(found)
             targets.extend(found)
             # A count that commits nobody and is followed by its noun (等24种重大疾病) qualifies the
@@ -718,21 +709,29 @@ def _list_groups(clause: str, numbers: list[_Number]) -> list[list[_Number]]:
     return groups
 
 
+@dataclass(frozen=True)
+class _Clause:
+    """One clause of a sentence and what its targets are read against."""
+
+    text: str
+    start: int  # in its sentence
+    offset: int  # the sentence's start in the text
+    numbers: list[_Number]  # the clause's numbers, age bands left out
+    deadlines: list[DeadlineMatch]  # the whole sentence's, in sentence offsets
+    deadline_ranges: list[tuple[int, int]]  # the deadlines inside the clause, in clause offsets
+    plan_period_end: str | None  # the year a target without one takes ("2025")
+    lexicon: TargetLexicon
+
+
 def _group_targets(
-    clause: str,
-    c_start: int,
-    group: list[_Number],
-    numbers: list[_Number],
-    deadline_ranges: list[tuple[int, int]],
-    offset: int,
-    deadlines: list[DeadlineMatch],
-    plan_period_end: str | None,
-    lexicon: TargetLexicon,
-    inherited: bool = False,
-    floor: int | None = None,
+    context: _Clause, group: list[_Number], inherited: bool = False, floor: int | None = None
 ) -> list[TargetMatch]:
     """Targets for one group of listed numbers of a clause, or none if they commit nobody
-    (``inherited``: the group is a list item after a committed one, and shares its verb)."""
+    (``inherited``: the group is a list item after a committed one, and shares its verb;
+    ``floor``: where the indicator may begin at the latest)."""
+    clause, c_start, offset, numbers = context.text, context.start, context.offset, context.numbers
+    deadlines, deadline_ranges = context.deadlines, context.deadline_ranges
+    plan_period_end, lexicon = context.plan_period_end, context.lexicon
     head, last = group[0], group[-1]
     index = numbers.index(head)
     left = numbers[index - 1].end if index > 0 else 0
