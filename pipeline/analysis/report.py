@@ -27,6 +27,7 @@ from pipeline.analysis.corpus import LEVEL_RANK, Corpus
 from pipeline.analysis.explorer import explorer_data, script_json
 from pipeline.analysis.network import BodyRank, CoordinationPair, task_roles
 from pipeline.analysis.reprints import Reprints
+from pipeline.analysis.trace import task_deadline_label
 from pipeline.config import RESOURCES_DIR
 from pipeline.models import OPEN_DEADLINE_LABEL, Role, Target, deadline_label
 
@@ -148,8 +149,10 @@ def network_svg(graph: nx.Graph, width: int = 1100, height: int = 620) -> str:
 
     top = max((d["weight"] for _, _, d in graph.edges(data=True)), default=1.0)
     parts = [
-        f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="co-responsibility network">'
+        (
+            f'<svg class="network" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="co-responsibility network">'
+        )
     ]
     for a, b, data in sorted(graph.edges(data=True), key=lambda e: (e[2]["weight"], e[0], e[1])):
         (x1, y1), (x2, y2) = place(a), place(b)
@@ -197,8 +200,10 @@ def timeline_svg(targets: list[dict[str, Any]], colors: dict[str, str], width: i
     step = min(220, (width - 120) / max(len(labels), 1))
     base = height - 40
     parts = [
-        f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="targets by deadline year">',
+        (
+            f'<svg class="timeline" xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="targets by deadline year">'
+        ),
         f'<line class="axis" x1="30" y1="{base + 4}" x2="{width - 20}" y2="{base + 4}"/>',
     ]
     for i, label in enumerate(labels):
@@ -288,8 +293,11 @@ def build_report(
     shown["matrix tasks"] = (min(len(matrix_tasks), MATRIX_TASKS), len(roles))
     matrix_rows = []
     for task, by_body in matrix_tasks[:MATRIX_TASKS]:
+        due = corpus.deadline_of_task(task.doc_id, task.task_id)
         matrix_rows.append(
             {
+                "deadline": task_deadline_label(due) if due else "",
+                "deadline_source": due.provenance.where() if due else "",
                 "document": corpus.title(task.doc_id),
                 "doc_id": task.doc_id,
                 "doc_link": view_link("doc", task.doc_id),
