@@ -28,6 +28,7 @@ from pipeline.models import (
     Responsibility,
     Role,
     Target,
+    TaskDeadline,
 )
 from pipeline.nlp.extensions import (
     BODY,
@@ -198,6 +199,7 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
     responsibilities: list[Responsibility] = []
     targets: list[Target] = []
     programmes: list[ProgrammeMention] = []
+    task_deadlines: dict[str, TaskDeadline] = {}
     locate = _Locator(document)  # built once: sorting a long document's sentences is not free
     for doc, offset in pieces:
         locate.offset = offset
@@ -236,6 +238,16 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
                 )
             )
 
+        for link in doc._.task_deadlines or ():
+            if link.section_id is None or link.section_id in task_deadlines:
+                continue  # outside any task, or a task whose deadline an earlier cell gave
+            task_deadlines[link.section_id] = TaskDeadline(
+                link.section_id,
+                headings.get(link.section_id, ""),
+                Deadline(link.text, link.value, link.year),
+                locate.provenance(link.cell.start_char, link.cell.end_char),
+            )
+
         sections = doc._.sections
         for span in policykg_spans(doc, TARGET):
             target = _target(span, sections, headings, locate)
@@ -267,6 +279,9 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
         ),
         targets=tuple(targets),
         programmes=tuple(programmes),
+        task_deadlines=tuple(
+            sorted(task_deadlines.values(), key=lambda d: (d.provenance.start, d.task_id))
+        ),
     )
 
 

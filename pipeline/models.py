@@ -422,6 +422,17 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskDeadline:
+    """The deadline a task table's row gives its task (完成时限 2025年底前; 长期坚持 is the open
+    deadline, with its words kept in ``deadline.text``); the provenance is the row's deadline cell."""
+
+    task_id: str
+    task_heading: str
+    deadline: Deadline
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
 class ProgrammeMention:
     name: str
     task_id: str | None
@@ -439,6 +450,8 @@ class DocumentFacts:
     responsibilities: tuple[Responsibility, ...]
     targets: tuple[Target, ...]
     programmes: tuple[ProgrammeMention, ...]
+    #: Deadlines of tasks read from a table's deadline column (one per task).
+    task_deadlines: tuple[TaskDeadline, ...] = ()
 
 
 # --------------------------------------------------------------------------- JSON

@@ -64,9 +64,24 @@ def division_rows(facts) -> tuple[DivisionRow, ...]:
     )
 
 
-def table_rows(rows: tuple[DivisionRow, ...]) -> list[list[str]]:
+#: What a 分工表's deadline column (完成时限) says, and the deadline label each reads as: a date,
+#: a month, a range (due at its end), the annual and the open kinds.
+DEADLINE_CELLS = (
+    ("2025年底前", "2025"),
+    ("2024年12月", "2024-12"),
+    ("长期坚持", "长期坚持"),
+    ("2023—2025年", "2025"),
+    ("每年", "每年"),
+    ("持续推进", "持续推进"),
+    ("2024年6月底前", "2024-06-30"),
+)
+
+
+def table_rows(rows: tuple[DivisionRow, ...], deadlines: tuple[str, ...] = ()) -> list[list[str]]:
+    """The 分工表 of ``rows``: the deadline column cycles through ``deadlines`` (2025年底 if none)."""
+    cells = deadlines or ("2025年底",)
     return [TABLE_HEADER] + [
-        [str(i), row.task, "、".join(row.lead), "、".join(row.support), "2025年底"]
+        [str(i), row.task, "、".join(row.lead), "、".join(row.support), cells[(i - 1) % len(cells)]]
         for i, row in enumerate(rows, 1)
     ]
 

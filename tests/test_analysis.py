@@ -33,7 +33,7 @@ from pipeline.analysis.network import (
 from pipeline.analysis.reprints import find_reprints, without_reprints
 from pipeline.analysis.trace import body_candidates, goal_owners, resolve_body_name, trace_body
 from pipeline.errors import AnalysisError
-from pipeline.models import Citation, CitationRelation, Role
+from pipeline.models import Citation, CitationRelation, Deadline, Role, TaskDeadline
 from pipeline.rdf.iris import body_iri, task_iri
 from pipeline.rdf.namespace import PK, RDF
 
@@ -292,6 +292,38 @@ def test_trace_body_groups_tasks_with_targets_and_evidence(corpus: Corpus) -> No
     assert "县域内就诊率达到92%以上" in county.targets[0].evidence.sentence
     assert "责任单位" in county.evidence.sentence
     assert [d for d, _, _ in trace.documents()] == ["902_city#0"]
+
+
+def test_trace_body_shows_a_task_table_deadline_and_orders_by_it(corpus: Corpus) -> None:
+    """A task's own deadline from its 分工表 row shows in the trace with the cell it came from,
+    and counts for the order like its targets' deadlines."""
+    import dataclasses
+
+    facts = corpus.facts_of("902_city#0")
+    (resp,) = {
+        r.task_id: r for r in facts.responsibilities if r.task_heading == "深化人事薪酬制度改革"
+    }.values()
+    cell = dataclasses.replace(resp.provenance, location="sheet 分工表, row 5, column E")
+    due = TaskDeadline(
+        resp.task_id, resp.task_heading, Deadline("2024年12月", "2024-12", 2024), cell
+    )
+    others = [f for f in corpus.facts if f.doc_id != "902_city#0"]
+    changed = Corpus.of(
+        corpus.documents, [*others, dataclasses.replace(facts, task_deadlines=(due,))]
+    )
+    trace = trace_body(HEALTH, changed)
+    first = trace.tasks[0]
+    assert (first.heading, first.deadline, first.first_year) == (
+        "深化人事薪酬制度改革",
+        "2024-12",
+        2024,
+    )
+    assert first.deadline_evidence is not None
+    assert (
+        first.deadline_evidence.where == f"{resp.provenance.source}, sheet 分工表, row 5, column E"
+    )
+    assert all(t.deadline is None for t in trace.tasks[1:])
+    assert trace_body(HEALTH, corpus).tasks[-1].deadline is None
 
 
 def test_trace_body_without_tasks_lists_issued_targets(corpus: Corpus) -> None:

@@ -17,7 +17,7 @@ from pipeline.analysis.report import (
     short_name,
     timeline_svg,
 )
-from pipeline.models import DocumentFacts
+from pipeline.models import Deadline, DocumentFacts, TaskDeadline
 
 
 def _render(corpus: Corpus) -> str:
@@ -102,3 +102,35 @@ def test_short_name_keeps_unprefixed_names() -> None:
     _, facts = city_document()
     assert all(len(short_name(b.canonical)) >= 3 for b in facts.bodies)
     assert isinstance(facts, DocumentFacts)
+
+
+def test_matrix_shows_a_task_table_deadline_with_its_cell() -> None:
+    """A task whose 分工表 row gives a deadline shows it after the heading (an open one by its
+    words), with the cell it was read from; tasks without one show none."""
+    corpus = literal_corpus()
+    facts = corpus.facts_of("902_city#0")
+    first, second = sorted(
+        {r.task_id: r for r in facts.responsibilities}.values(), key=lambda r: r.task_id
+    )[:2]
+    cell = dataclasses.replace(first.provenance, location="sheet 分工表, row 3, column E")
+    due = (
+        TaskDeadline(
+            first.task_id, first.task_heading, Deadline("2025年底前", "2025-12-31", 2025), cell
+        ),
+        TaskDeadline(second.task_id, second.task_heading, Deadline("长期坚持", None, None), cell),
+    )
+    others = [f for f in corpus.facts if f.doc_id != "902_city#0"]
+    page = _render(
+        Corpus.of(corpus.documents, [*others, dataclasses.replace(facts, task_deadlines=due)])
+    )
+    matrix = page.split('class="matrix"')[1].split("</table>")[0]
+    where = f"{first.provenance.source}, sheet 分工表, row 3, column E"
+    assert (
+        f'{first.task_heading} <span class="due" title="完成时限：{where}">（2025）</span>'
+        in matrix
+    )
+    assert (
+        f'{second.task_heading} <span class="due" title="完成时限：{where}">（长期坚持）</span>'
+        in matrix
+    )
+    assert matrix.count('class="due"') == 2

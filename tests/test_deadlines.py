@@ -11,7 +11,9 @@ from spacy.language import Language
 
 from pipeline.errors import ResourceError
 from pipeline.nlp.deadlines import (
+    column_deadline,
     default_deadline_lexicon,
+    flattened_deadline,
     load_lexicon,
     normalise_deadline,
 )
@@ -157,3 +159,76 @@ def test_seed_national_plan_period(nlp: Language) -> None:
     assert not any(
         s._.deadline_year == 2020 and "至" in s.text for s in spans
     )  # 2015年至2020年 is a range
+
+
+# --------------------------------------------------------------------------- a table's deadline column
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "year"),
+    [
+        ("2025年底前", "2025-12-31", 2025),
+        ("2025年底", "2025-12-31", 2025),
+        ("2025年", "2025", 2025),
+        ("２０２５年", "2025", 2025),
+        ("2024年12月", "2024-12", 2024),
+        ("2024年6月底前", "2024-06-30", 2024),
+        ("2024年9月30日前", "2024-09-30", 2024),
+        ("2023—2025年", "2025", 2025),  # a range is due at its end
+        ("2023年-2025年", "2025", 2025),
+        ("2023至2025年", "2025", 2025),
+        ("2024年1月—2025年6月", "2025-06", 2025),
+        ("2023年底前完成试点，2025年底前全面推开", "2025-12-31", 2025),  # the last step
+        ("“十四五”期间", "2025", 2025),
+        ("2025", "2025", 2025),  # a spreadsheet's number cell
+        ("2025-06-30", "2025-06-30", 2025),  # a spreadsheet's date cell
+        ("每年", "annual", None),
+        ("每年12月底前", "annual", None),
+        ("长期坚持", None, None),  # the open kinds keep their words
+        ("持续推进", None, None),
+        ("分阶段实施", None, None),
+        ("2024年起持续推进", None, None),  # where the work starts is no deadline
+    ],
+)
+def test_column_deadline_reads_every_kind_of_deadline_cell(cell, value, year) -> None:
+    deadline = column_deadline(cell)
+    assert deadline is not None
+    assert (deadline.value, deadline.year, deadline.text) == (value, year, cell)
+
+
+@pytest.mark.parametrize("cell", ["", "  ", "—", "/", "－"])
+def test_column_deadline_of_an_empty_cell_is_none(cell) -> None:
+    assert column_deadline(cell) is None
+
+
+def test_running_text_still_needs_framed_years() -> None:
+    """The column reading is opt-in: in running text a bare year or a range end stays no
+    deadline, and the start of a range never is one."""
+    lexicon = default_deadline_lexicon()
+    assert lexicon.find("2023—2025年，全市新建医院") == []
+    assert lexicon.find("2015年至2020年") == []
+    assert [m.value for m in lexicon.find("2015年至2020年", framed=False)] == ["2015", "2020"]
+
+
+@pytest.mark.parametrize(
+    ("word", "value"),
+    [("2025年底前", "2025-12-31"), ("每年", "annual"), ("长期坚持", None), ("持续推进", None)],
+)
+def test_flattened_row_ends_with_a_deadline(word, value) -> None:
+    deadline = flattened_deadline(word)
+    assert deadline is not None and deadline.value == value
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "市财政局",
+        "市卫生健康委",
+        "各县(市、区)人民政府",
+        "医共体建设",
+        "按要求开展2024年度摸底登记工作",  # a clause of a progress or remarks column
+        "2024年6月底前完成摸底,12月底前全面完成",
+    ],
+)
+def test_flattened_row_ending_with_other_words_has_no_deadline(word) -> None:
+    assert flattened_deadline(word) is None

@@ -13,6 +13,7 @@ import zipfile
 
 import pytest
 from document_files import (
+    DEADLINE_CELLS,
     RUNNING_HEADER,
     SEED,
     SEED_PATH,
@@ -184,6 +185,116 @@ def test_division_spreadsheet_gives_responsibilities_and_targets(nlp, text_versi
         cell = workbook[sheet][f"{column}{row}"].value
         expected = fact.surface if hasattr(fact, "surface") else f"{fact.value:g}"
         assert expected in str(cell)
+
+
+# --------------------------------------------------------------------------- a 分工表's deadlines
+
+_CELLS = tuple(cell for cell, _label in DEADLINE_CELLS)
+_LABELS = dict(DEADLINE_CELLS)
+
+
+def _task_deadlines(facts) -> dict[str, tuple[str, str, str]]:
+    from pipeline.analysis.trace import task_deadline_label
+
+    return {
+        d.task_heading: (task_deadline_label(d), d.deadline.text, d.provenance.location or "")
+        for d in facts.task_deadlines
+    }
+
+
+def _wanted_deadlines(table: list[list[str]], location) -> dict[str, tuple[str, str, str]]:
+    """Each row's task: the label its deadline cell reads as, the cell's words, where it stands."""
+    return {
+        row[1]: (_LABELS[row[4]], row[4], location(number))
+        for number, row in enumerate(table, 1)
+        if number > 1
+    }
+
+
+def _graph_deadlines(document, facts) -> dict[str, tuple[str, str, str]]:
+    """The tasks' deadlines as the graph states them (label, words, the cell's location), after
+    checking the graph against the SHACL shapes."""
+    from pipeline.rdf.build import document_graph
+    from pipeline.rdf.validate import validate_graph
+
+    graph = document_graph(document, facts)
+    report = validate_graph(graph)
+    assert report.conforms, str(report)
+    rows = graph.query(
+        """PREFIX pk: <https://w3id.org/policykg/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?heading ?label ?words ?where WHERE {
+          ?task a pk:Task ; pk:heading ?heading ; pk:hasDeadline/skos:prefLabel ?label ;
+                pk:deadlineText ?words ; pk:deadlineSource/pk:sourceLocation ?where }"""
+    )
+    return {str(h): (str(label), str(w), str(where)) for h, label, w, where in rows}
+
+
+def test_division_table_in_word_gives_each_task_its_deadline(nlp, text_version):
+    table = table_rows(division_rows(text_version[2]), _CELLS)
+    assert len(table) - 1 >= len(_CELLS)  # every kind of deadline cell is in the table
+    data = docx_bytes(without_clauses(seed_lines()), table, DIVISION_TITLE)
+    _record, document, facts = _facts(nlp, "division.docx", data)
+    want = _wanted_deadlines(table, lambda row: f"table 1, row {row}, column 5")
+    assert _task_deadlines(facts) == want
+    # the deadline belongs to the task the row's bodies are responsible for
+    assert {d.task_id for d in facts.task_deadlines} == {r.task_id for r in facts.responsibilities}
+    assert {d.deadline.value for d in facts.task_deadlines} >= {"annual", None, "2025"}
+    graph = _graph_deadlines(document, facts)
+    assert {
+        h: (label if label != "未定" else words, words, where)
+        for h, (label, words, where) in graph.items()
+    } == want
+    assert {label for label, _words, _where in graph.values()} >= {"未定", "每年", "2025"}
+
+
+def test_division_spreadsheet_gives_each_task_its_deadline(nlp, text_version):
+    table = table_rows(division_rows(text_version[2]), _CELLS)
+    data = workbook_bytes({"分工表": (DIVISION_TITLE, table)})
+    _record, document, facts = _facts(nlp, "division.xlsx", data)
+    # the title stands in row 1, the header in row 2: table row N is sheet row N + 1
+    want = _wanted_deadlines(table, lambda row: f"sheet 分工表, row {row + 1}, column E")
+    assert _task_deadlines(facts) == want
+    assert _graph_deadlines(document, facts)[table[1][1]] == (
+        "2025",
+        table[1][4],
+        want[table[1][1]][2],
+    )
+
+
+def test_html_division_table_gives_each_task_its_deadline(nlp, text_version):
+    from html import escape
+
+    table = table_rows(division_rows(text_version[2]), _CELLS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in table
+    )
+    page = f"<html><body><p>{DIVISION_TITLE}</p><table>{body}</table></body></html>"
+    _record, document, facts = _facts(nlp, "division.html", page.encode())
+    assert len(document.article.tables) == 1
+    assert _task_deadlines(facts) == _wanted_deadlines(table, lambda row: "")
+
+
+def test_flattened_division_table_gives_the_deadlines_its_rows_end_with(nlp):
+    """A 分工表 pasted as text (cells separated by spaces): a row's last word is its deadline when
+    it reads as one."""
+    text = (
+        "聊城市重点任务分工表\n序号 重点任务 牵头单位 配合单位 完成时限\n"
+        "1 推进紧密型县域医共体建设 市卫生健康委 市财政局 2025年底前\n"
+        "2 加强公共卫生体系建设 市卫生健康委 市疾控中心 长期坚持\n"
+        "3 开展健康教育 市卫生健康委 每年\n"
+        "4 提升基层服务能力 市卫生健康委 市财政局\n"
+    )
+    _record, _document, facts = _facts(nlp, "division.txt", text.encode())
+    assert {h: v[:2] for h, v in _task_deadlines(facts).items()} == {
+        "推进紧密型县域医共体建设": ("2025", "2025年底前"),
+        "加强公共卫生体系建设": ("长期坚持", "长期坚持"),
+        "开展健康教育": ("每年", "每年"),
+    }
+
+
+def test_text_without_a_task_table_gives_no_task_deadlines(text_version):
+    assert text_version[2].task_deadlines == ()
 
 
 def test_table_cells_keep_their_column_role_whatever_spaces_they_hold(nlp):
@@ -449,3 +560,12 @@ def test_a_run_over_a_folder_of_mixed_formats_skips_only_the_bad_files(tmp_path,
         r"division\.xlsx, sheet 分工表, row \d+, column [CD]", where["division.xlsx"]
     )
     assert where[SEED] == SEED
+    # and the task's deadline with the cell it was read from (table files only)
+    due = {task.evidence.where.split(",")[0]: task for task in trace.tasks}
+    assert due["division.xlsx"].deadline == "2025"
+    assert due["division.xlsx"].deadline_evidence is not None
+    assert re.fullmatch(
+        r"division\.xlsx, sheet 分工表, row \d+, column E",
+        due["division.xlsx"].deadline_evidence.where,
+    )
+    assert due["plan.docx"].deadline is None and due[SEED].deadline is None

@@ -217,8 +217,10 @@ def test_component_reads_lexicons_from_its_resources_dir(tmp_path: Path) -> None
     import shutil
 
     from pipeline.config import RESOURCES_DIR
+    from pipeline.nlp.responsibilities import ResponsibilityReader
 
-    for name in ("responsibility_cues.yaml", "bodies.tsv", "places.tsv"):
+    # every file the component reads (comparators.yaml: a table's deadline column)
+    for name in ResponsibilityReader.resource_files:
         shutil.copyfile(RESOURCES_DIR / name, tmp_path / name)
     cues = tmp_path / "responsibility_cues.yaml"
     cues.write_text(

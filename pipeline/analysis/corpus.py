@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import AnalysisError
-from pipeline.models import Document, DocumentFacts, Level, Section, Target
+from pipeline.models import Document, DocumentFacts, Level, Section, Target, TaskDeadline
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,13 @@ class Corpus:
         if doc is None or section_id is None:
             return None
         return next((s for s in doc.sections if s.section_id == section_id), None)
+
+    def deadline_of_task(self, doc_id: str, task_id: str | None) -> TaskDeadline | None:
+        """The deadline a task table's row gives the task itself, if any."""
+        facts = self._facts.get(doc_id)
+        if facts is None or task_id is None:
+            return None
+        return next((d for d in facts.task_deadlines if d.task_id == task_id), None)
 
     def targets_of_task(self, doc_id: str, task_id: str | None) -> list[Target]:
         """Targets set under a task (its own id or one of its sub-items), in text order."""

@@ -27,6 +27,7 @@ from pipeline.analysis.corpus import LEVEL_RANK, Corpus
 from pipeline.analysis.explorer import explorer_data, script_json
 from pipeline.analysis.network import BodyRank, CoordinationPair, task_roles
 from pipeline.analysis.reprints import Reprints
+from pipeline.analysis.trace import task_deadline_label
 from pipeline.config import RESOURCES_DIR
 from pipeline.models import OPEN_DEADLINE_LABEL, Role, Target, deadline_label
 
@@ -292,8 +293,11 @@ def build_report(
     shown["matrix tasks"] = (min(len(matrix_tasks), MATRIX_TASKS), len(roles))
     matrix_rows = []
     for task, by_body in matrix_tasks[:MATRIX_TASKS]:
+        due = corpus.deadline_of_task(task.doc_id, task.task_id)
         matrix_rows.append(
             {
+                "deadline": task_deadline_label(due) if due else "",
+                "deadline_source": due.provenance.where() if due else "",
                 "document": corpus.title(task.doc_id),
                 "doc_id": task.doc_id,
                 "doc_link": view_link("doc", task.doc_id),

@@ -20,7 +20,15 @@ from pipeline.analysis.cascade import lcs_length, normalize
 from pipeline.analysis.corpus import Corpus, in_task
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import AnalysisError, ResourceError
-from pipeline.models import Body, Level, Role, Target, deadline_label
+from pipeline.models import (
+    OPEN_DEADLINE_LABEL,
+    Body,
+    Level,
+    Role,
+    Target,
+    TaskDeadline,
+    deadline_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +82,17 @@ class TracedTask:
     supports: tuple[str, ...]
     evidence: Evidence
     targets: tuple[TracedTarget, ...]
+    #: The task's own deadline from its table row (完成时限): its label (2025, 每年, or the cell's
+    #: words for an open one such as 长期坚持), year, and the cell it was read from.
+    deadline: str | None = None
+    deadline_year: int | None = None
+    deadline_evidence: Evidence | None = None
 
     @property
     def first_year(self) -> int | None:
         years = [t.year for t in self.targets if t.year is not None]
+        if self.deadline_year is not None:
+            years.append(self.deadline_year)
         return min(years) if years else None
 
 
@@ -143,6 +158,20 @@ def traced_target(target: Target) -> TracedTarget:
         deadline.year if deadline else None,
         evidence_of(target.provenance),
     )
+
+
+def task_deadline_label(item: TaskDeadline) -> str:
+    """How a task's table deadline reads: its label, or for the open deadline the cell's words.
+
+    >>> from pipeline.models import Deadline, Provenance
+    >>> p = Provenance("a.xlsx", "a#0", 0, 4, 0, 4, "", "sheet 分工表, row 3, column E")
+    >>> task_deadline_label(TaskDeadline("r1", "甲", Deadline("2025年底前", "2025-12-31", 2025), p))
+    '2025'
+    >>> task_deadline_label(TaskDeadline("r2", "乙", Deadline("长期坚持", None, None), p))
+    '长期坚持'
+    """
+    label = deadline_label(item.deadline)
+    return item.deadline.text or label if label == OPEN_DEADLINE_LABEL else label
 
 
 def _year_key(year: int | None) -> int:
@@ -320,6 +349,7 @@ def trace_body(body: str, corpus: Corpus) -> BodyTrace:
                 key=lambda t: (_year_key(t.year), t.evidence.start),
             )
             first = min(own, key=lambda r: r.provenance.start)
+            due = corpus.deadline_of_task(facts.doc_id, task_id)
             tasks.append(
                 TracedTask(
                     facts.doc_id,
@@ -331,6 +361,9 @@ def trace_body(body: str, corpus: Corpus) -> BodyTrace:
                     supports,
                     evidence_of(first.provenance),
                     tuple(targets),
+                    task_deadline_label(due) if due else None,
+                    due.deadline.year if due else None,
+                    evidence_of(due.provenance) if due else None,
                 )
             )
     tasks.sort(key=lambda t: (t.doc_id, _year_key(t.first_year), t.evidence.start))

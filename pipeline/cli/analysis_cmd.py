@@ -91,6 +91,7 @@ def register(app: typer.Typer) -> None:
             table.add_column("task")
             table.add_column("role")
             table.add_column("with")
+            table.add_column("deadline")
             table.add_column("targets (deadline)")
             table.add_column("evidence")
             for task in tasks:
@@ -99,10 +100,14 @@ def register(app: typer.Typer) -> None:
                     f"{_target_text(t)} ({t.deadline or '—'})" for t in task.targets
                 )
                 role = "牵头 lead" if task.role.value == "lead" else "配合 support"
+                due = "—"
+                if task.deadline and task.deadline_evidence:
+                    due = f"{task.deadline}\n{task.deadline_evidence.where}"
                 table.add_row(
                     task.heading,
                     role,
                     "、".join(others) or "—",
+                    due,
                     targets or "—",
                     _evidence_text(task.evidence),
                 )

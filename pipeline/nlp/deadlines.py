@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
+from pipeline.models import Deadline
 from pipeline.nlp.component import MatchComponent
 from pipeline.nlp.extensions import DEADLINE, add_spans, doc_text, policykg_spans
 from pipeline.store import read_yaml_mapping
@@ -83,6 +84,8 @@ class DeadlineLexicon:
                 hint="it needs deadline_prefixes, status_prefixes, annual_words, plan_periods",
             ) from exc
         self.status_prefixes = tuple(status)
+        #: Words of a deadline column for work without an end date (长期坚持, 持续推进).
+        self.open_words = frozenset(str(w) for w in lexicon.get("open_words") or ())
         self.year_pattern = re.compile(
             rf"(?P<prefix>{alternation(status + prefixes)})?\s*"
             r"(?P<year>(?:19|20)\d{2})\s*年"
@@ -95,12 +98,16 @@ class DeadlineLexicon:
             r"(?P<suffix>期间|时期|末期|末|期末|规划期内|内)?"
         )
 
-    def find(self, text: str) -> list[DeadlineMatch]:
-        """Every deadline expression of ``text``, sorted by offset."""
+    def find(self, text: str, *, framed: bool = True) -> list[DeadlineMatch]:
+        """Every deadline expression of ``text``, sorted by offset.
+
+        In running text (``framed``) a year is a deadline only where the words frame it as one
+        (到2025年, 2025年底); in a table's deadline column every date is one (2024年12月, the end
+        of 2023—2025年), but a year something starts from (2024年起) is not."""
         text = ascii_digits(text)
         found: list[DeadlineMatch] = []
         for m in self.year_pattern.finditer(text):
-            match = self._year_match(text, m)
+            match = self._year_match(text, m, framed)
             if match is not None:
                 found.append(match)
         for m in self.annual_pattern.finditer(text):
@@ -116,17 +123,21 @@ class DeadlineLexicon:
             kept.append(match)
         return kept
 
-    def _year_match(self, text: str, m: re.Match[str]) -> DeadlineMatch | None:
+    def _year_match(self, text: str, m: re.Match[str], framed: bool = True) -> DeadlineMatch | None:
         prefix, suffix = m.group("prefix"), m.group("suffix")
         month, day = m.group("month"), m.group("day")
         start = m.start("prefix") if prefix else m.start("year")
         before = text[max(0, start - 6) : start]
+        after = text[m.end() :]
+        if not framed:
+            if not suffix and re.match(r"\s*(?:起|开始|以来|以后)", after):
+                return None  # 2024年起: where the work starts
         # The end of a year range (2015年至2020年) or the base of a comparison is no deadline.
-        if re.search(r"(?:19|20)\d\d年\s*$", before) or re.match(
-            r"\s*(?:基础上|水平|的基础)", text[m.end() :]
+        elif re.search(r"(?:19|20)\d\d年\s*$", before) or re.match(
+            r"\s*(?:基础上|水平|的基础)", after
         ):
             return None
-        if not prefix and not suffix:
+        if framed and not prefix and not suffix:
             # A bare year is a deadline only when the text frames it as one (2035年前, 2025年底).
             return None
         is_status = bool(prefix) and prefix in self.status_prefixes
@@ -175,6 +186,78 @@ def normalise_deadline(text: str) -> str | None:
         return found[0].value
     m = re.search(r"((?:19|20)\d{2})\s*年", ascii_digits(text))
     return m.group(1) if m else None
+
+
+_BARE_DATE = re.compile(r"((?:19|20)\d{2})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?")
+
+
+def column_deadline(cell: str, lexicon: DeadlineLexicon | None = None) -> Deadline | None:
+    """The deadline a cell of a table's deadline column (完成时限, 时间节点, 进度安排 …) states:
+    the latest date it names (a range 2023—2025年 is due at its end, 2023年底前完成试点、2025年
+    全面推开 by 2025), else 每年 (annual), else, for words without a date (长期坚持, 持续推进,
+    分阶段实施), the open deadline; None for an empty cell or a dash. The deadline's text is the
+    cell's words.
+
+    >>> [column_deadline(c).value for c in ["2025年底前", "2024年12月", "2023—2025年", "每年", "十四五期间"]]
+    ['2025-12-31', '2024-12', '2025', 'annual', '2025']
+    >>> column_deadline("长期坚持"), column_deadline("—")
+    (Deadline(text='长期坚持', value=None, year=None), None)
+    >>> column_deadline("2025-06-30").value, column_deadline("2024年起持续推进").value
+    ('2025-06-30', None)
+    """
+    text = re.sub(r"\s+", " ", cell).strip()
+    if not re.search(r"[\w\u4e00-\u9fff]", text):
+        return None
+    found = [
+        m
+        for m in (lexicon or default_deadline_lexicon()).find(text, framed=False)
+        if not m.is_status
+    ]
+    dated = [m for m in found if m.year is not None and m.value is not None]
+    if dated:
+        last = max(dated, key=lambda m: (_last_day(m.value or ""), m.start))
+        return Deadline(text, last.value, last.year)
+    whole = _BARE_DATE.fullmatch(ascii_digits(text))
+    if whole:  # a spreadsheet's date or year cell: 2025-06-30, 2025
+        year, month, day = whole.groups()
+        value = normalise_parts(year, month, day, None)
+        return Deadline(text, value, int(year))
+    if any(m.value == "annual" for m in found):
+        return Deadline(text, "annual", None)
+    return Deadline(text, None, None)
+
+
+#: The longest last word of a flattened table row read as its deadline (2024年1月—2025年6月底前).
+FLATTENED_DEADLINE_CHARS = 16
+
+
+def flattened_deadline(word: str, lexicon: DeadlineLexicon | None = None) -> Deadline | None:
+    """The deadline the last word of a task table's row states where the table reached the text
+    flattened (no cells): a short date, 每年, or an open-deadline word (长期坚持); None for other
+    words, which may be the end of a body or task cell, or a clause of a remarks or progress
+    column (按要求开展2024年度摸底工作).
+
+    >>> flattened_deadline("2025年底前").value, flattened_deadline("长期坚持").text
+    ('2025-12-31', '长期坚持')
+    >>> flattened_deadline("市财政局"), flattened_deadline("按省、市要求,开展2024年度摸底工作")
+    (None, None)
+    """
+    if len(word) > FLATTENED_DEADLINE_CHARS or re.search(r"[，,。；;：:、]", word):
+        return None
+    lexicon = lexicon or default_deadline_lexicon()
+    deadline = column_deadline(word, lexicon)
+    if deadline is None or deadline.value is not None or deadline.text in lexicon.open_words:
+        return deadline
+    return None
+
+
+def _last_day(value: str) -> str:
+    """A deadline value as the last day it allows, to compare values of different precision.
+
+    >>> _last_day("2025"), _last_day("2024-06"), _last_day("2024-06-15")
+    ('2025-12-31', '2024-06-31', '2024-06-15')
+    """
+    return value + "-12-31"[len(value) - 4 :] if len(value) < 10 else value
 
 
 class DeadlineRecognizer(MatchComponent):

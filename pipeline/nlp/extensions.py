@@ -49,6 +49,18 @@ class ResponsibilityLink(NamedTuple):
     clause: Span
 
 
+class TaskDeadlineLink(NamedTuple):
+    """The deadline a table row's deadline cell gives its task (``doc._.task_deadlines``):
+    ``value`` is normalised as a DEADLINE span's (``"2025-12-31"``, ``"annual"``, None for the
+    open deadline of 长期坚持), ``text`` the cell's words."""
+
+    section_id: str | None
+    cell: Span
+    text: str
+    value: str | None
+    year: int | None
+
+
 # name -> default; every default is None, so components test ``is None``.
 DOC_EXTENSIONS = (
     "jurisdiction",  # "聊城市", "山东省", "全国", ...
@@ -58,6 +70,7 @@ DOC_EXTENSIONS = (
     "tables",  # tables whose cells ingest kept: rows of (start, end) cell spans
     "relations",  # list[Relation]
     "responsibilities",  # list[ResponsibilityLink]
+    "task_deadlines",  # list[TaskDeadlineLink]
     "source",  # raw file name, for provenance
     "doc_id",
 )

@@ -11,6 +11,11 @@ Reads the responsibility clauses of policy texts, whose cue words live in
 
 Each listed body becomes a BODY span (``span._.role``), a ``Relation(body, role, clause)`` and a
 ``ResponsibilityLink`` attached to the enclosing task item of ``doc._.sections``.
+
+A task table's deadline column (完成时限, 时间节点 …) gives each row's task its deadline, normalised
+by :func:`pipeline.nlp.deadlines.column_deadline`, as a ``TaskDeadlineLink`` of
+``doc._.task_deadlines``; where the table reached the text flattened, a row's last word counts when
+it reads as a deadline (:func:`pipeline.nlp.deadlines.flattened_deadline`).
 """
 
 from __future__ import annotations
@@ -27,14 +32,21 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
-from pipeline.models import Body, Level, Role
+from pipeline.models import Body, Deadline, Level, Role
 from pipeline.nlp.bodies import doc_level
 from pipeline.nlp.component import MatchComponent
+from pipeline.nlp.deadlines import (
+    COMPARATORS_FILE,
+    DeadlineLexicon,
+    column_deadline,
+    flattened_deadline,
+)
 from pipeline.nlp.extensions import (
     BODY,
     DocSection,
     Relation,
     ResponsibilityLink,
+    TaskDeadlineLink,
     add_spans,
     doc_text,
     policykg_spans,
@@ -103,10 +115,29 @@ class Assignment:
     clause_end: int
 
 
+@dataclass(frozen=True, slots=True)
+class RowDeadline:
+    """A table row's deadline cell (offsets) and the deadline it states; ``row_start`` places it
+    in the row's task."""
+
+    start: int
+    end: int
+    row_start: int
+    deadline: Deadline
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What :meth:`ResponsibilityReader.match` found: the bodies' roles and the rows' deadlines."""
+
+    assignments: list[Assignment]
+    deadlines: list[RowDeadline]
+
+
 class ResponsibilityReader(MatchComponent):
     """Finds responsibility clauses and assigns lead/support roles to the bodies they list."""
 
-    resource_files = ("responsibility_cues.yaml", "bodies.tsv", "places.tsv")
+    resource_files = ("responsibility_cues.yaml", "bodies.tsv", "places.tsv", COMPARATORS_FILE)
 
     def __init__(
         self,
@@ -125,6 +156,7 @@ class ResponsibilityReader(MatchComponent):
         max_clause = self.max_clause
         self.gazetteer = Gazetteer.load(directory / "bodies.tsv", directory / "places.tsv")
         self.table_columns = table_columns(directory / "responsibility_cues.yaml")
+        self.deadlines = DeadlineLexicon(read_yaml_mapping(directory / COMPARATORS_FILE))
         self.cues = cues = load_cues(directory / "responsibility_cues.yaml")
         labels = cues.list_labels + cues.lead_labels + cues.support_labels
         body = f"(?:[^()（）\\n。；;]|{_INNER}){{1,{max_clause}}}?"
@@ -157,7 +189,7 @@ class ResponsibilityReader(MatchComponent):
 
     # ------------------------------------------------------------------ compute
 
-    def match(self, doc: Doc) -> list[Assignment]:
+    def match(self, doc: Doc) -> Reading:
         text = doc_text(doc)
         jurisdiction, level = doc._.jurisdiction, doc_level(doc)
         sections = doc._.sections
@@ -212,12 +244,16 @@ class ResponsibilityReader(MatchComponent):
             if found:
                 out.extend(self._assign(bm, role, m.start(), m.end()) for bm, role in found)
                 covered.append((m.start(), m.end()))
+        row_deadlines: list[RowDeadline] = []
         for table in find_tables(text, self.table_columns, doc._.tables or ()):
             for row in table.rows:
                 found = self._row_cells(text, row, table, jurisdiction, level)
                 out.extend(self._assign(bm, role, row.start, row.end) for bm, role in found)
                 if found:
                     covered.append((row.start, row.end))
+                deadline = self._row_deadline(text, row, table)
+                if deadline is not None:
+                    row_deadlines.append(deadline)
         for pattern in (self.by_lead, self.shared_text):
             for m in pattern.finditer(text):
                 if any(s <= m.start() < e for s, e in covered):
@@ -234,9 +270,37 @@ class ResponsibilityReader(MatchComponent):
                     out.extend(
                         self._assign(bm, Role.SUPPORT, m.start(), m.end()) for bm in supports
                     )
-        return self._marked_leads(
-            text, sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value))
+        return Reading(
+            self._marked_leads(
+                text, sorted(out, key=lambda a: (a.clause_start, a.start, a.role.value))
+            ),
+            row_deadlines,
         )
+
+    def _row_deadline(self, text: str, row: Row, table: Table) -> RowDeadline | None:
+        """The deadline of a row of a table with a deadline column: its deadline cell where the
+        cells are known, else the row's last word when that reads as a deadline."""
+        if "deadline" not in table.columns:
+            return None
+        if row.deadline is not None:
+            start, end = row.deadline
+            deadline = column_deadline(text[start:end], self.deadlines)
+        elif row.cells or table.columns[-1] != "deadline":
+            return None  # cells without a deadline cell, or a column after the deadline
+        else:
+            last = None
+            for last in re.finditer(r"\S+", text[row.cells_start : row.end]):
+                pass
+            if last is None:
+                return None
+            start, end = row.cells_start + last.start(), row.cells_start + last.end()
+            deadline = flattened_deadline(last.group(), self.deadlines)
+        if deadline is None:
+            return None
+        # the cell's words without the spaces around them
+        cell = text[start:end]
+        start, end = start + len(cell) - len(cell.lstrip()), end - (len(cell) - len(cell.rstrip()))
+        return RowDeadline(start, end, row.start, deadline)
 
     @staticmethod
     def _marked_leads(text: str, assignments: list[Assignment]) -> list[Assignment]:
@@ -449,7 +513,8 @@ class ResponsibilityReader(MatchComponent):
 
     # ------------------------------------------------------------------ mutate
 
-    def set_annotations(self, doc: Doc, assignments: list[Assignment]) -> None:
+    def set_annotations(self, doc: Doc, found: Reading) -> None:
+        assignments = found.assignments
         existing = {(s.start_char, s.end_char): s for s in policykg_spans(doc, BODY)}
         new_spans: list[Span] = []
         links: list[ResponsibilityLink] = list(doc._.responsibilities or [])
@@ -480,6 +545,18 @@ class ResponsibilityReader(MatchComponent):
         add_spans(doc, new_spans)
         doc._.responsibilities = links
         doc._.relations = relations
+        deadlines: list[TaskDeadlineLink] = list(doc._.task_deadlines or [])
+        for row in found.deadlines:
+            cell = doc.char_span(row.start, row.end, alignment_mode="expand")
+            if cell is None:
+                continue
+            d = row.deadline
+            deadlines.append(
+                TaskDeadlineLink(
+                    enclosing_task(doc._.sections, row.row_start), cell, d.text, d.value, d.year
+                )
+            )
+        doc._.task_deadlines = deadlines
 
 
 def enclosing_task(sections: Sequence[DocSection] | None, offset: int) -> str | None:
@@ -502,7 +579,13 @@ def enclosing_task(sections: Sequence[DocSection] | None, offset: int) -> str | 
 
 @Language.factory(
     "policykg_responsibilities",
-    assigns=["doc.spans", "doc._.responsibilities", "doc._.relations", "span._.role"],
+    assigns=[
+        "doc.spans",
+        "doc._.responsibilities",
+        "doc._.relations",
+        "doc._.task_deadlines",
+        "span._.role",
+    ],
     requires=["doc._.jurisdiction", "doc._.sections"],
     default_config={"first_is_lead": False, "max_clause": 160, "resources_dir": None},
 )

@@ -158,6 +158,8 @@ class _Builder:
         self.add(node, PK.rawStart, Literal(prov.raw_start))
         self.add(node, PK.rawEnd, Literal(prov.raw_end))
         self.add(node, PK.sentence, _zh(prov.sentence))
+        if prov.location:
+            self.add(node, PK.sourceLocation, Literal(prov.location))
         if prov.doc_id == self.doc.doc_id and 0 <= prov.start < prov.end <= len(self.doc.text):
             self.add(node, PK.mentionText, _zh(self.doc.text[prov.start : prov.end]))
         return node
@@ -359,6 +361,15 @@ class _Builder:
             )
             self.add(holder, PK.hasTarget, node)
 
+    def add_task_deadlines(self) -> None:
+        """A task's deadline from its table row: the deadline, its words, and the cell's mention."""
+        for item in self.facts.task_deadlines:
+            task = self.task(item.task_id, item.task_heading)
+            self.add(task, PK.hasDeadline, self.deadline(item.deadline))
+            if item.deadline.text:
+                self.add(task, PK.deadlineText, _zh(item.deadline.text))
+            self.add(task, PK.deadlineSource, self.mention(item.provenance))
+
     def add_programmes(self) -> None:
         for mention in self.facts.programmes:
             name = iris.normalise_name(mention.name)
@@ -417,6 +428,7 @@ def document_triples(doc: Document, facts: DocumentFacts) -> list[Triple]:
     builder.add_institutions()
     builder.add_responsibilities()
     builder.add_targets()
+    builder.add_task_deadlines()
     builder.add_programmes()
     return builder.triples
 

@@ -95,6 +95,7 @@ class PK(DefinedNamespace):
     measures: URIRef
     comparator: URIRef
     hasDeadline: URIRef
+    deadlineSource: URIRef
     mentionsProgramme: URIRef
     mentionsInstitution: URIRef
     mentionsBody: URIRef
@@ -123,6 +124,7 @@ class PK(DefinedNamespace):
     targetValue: URIRef
     unit: URIRef
     deadlineText: URIRef
+    sourceLocation: URIRef
     bodyKind: URIRef
     institutionKind: URIRef
     surfaceText: URIRef

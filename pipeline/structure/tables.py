@@ -33,7 +33,7 @@ from pipeline.store import read_yaml_mapping
 from pipeline.structure.text import sentence_spans
 
 CUES_FILE = RESOURCES_DIR / "responsibility_cues.yaml"
-COLUMN_ROLES = ("task", "lead", "support", "list", "person", "number")
+COLUMN_ROLES = ("task", "lead", "support", "list", "person", "number", "deadline")
 
 _ROW_START = re.compile(r"(?m)^[ \t]*(?P<num>\d{1,3})(?:[ \t]+|[.、．](?!\d)\s*)(?=\S)")
 
@@ -50,6 +50,8 @@ class Row:
     cells_start: int
     #: The body cells as (start, end, column role) where the table's cells are known.
     cells: tuple[tuple[int, int, str], ...] = ()
+    #: The row's cell of the deadline column (完成时限, 时间节点 …), where the table has one.
+    deadline: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,7 @@ def header_columns(line: str, columns: Columns | None = None) -> tuple[str, ...]
     """The column roles a header line names, in order; None when the line is no task table header.
 
     >>> header_columns("序号 重点任务 牵头单位 配合单位 完成时限")
-    ('number', 'task', 'lead', 'support')
+    ('number', 'task', 'lead', 'support', 'deadline')
     >>> header_columns("序号 2023年重点工作任务 牵头 领导 牵头 责任单位 主体 责任单位 配合 责任单位 备注")
     ('number', 'task', 'person', 'lead', 'list', 'support')
     >>> header_columns("推进医疗卫生服务体系建设,牵头单位负责统筹。") is None
@@ -135,12 +137,17 @@ Grid = Sequence[Sequence[tuple[int, int]]]
 def cell_role(cell: str, columns: Columns | None = None) -> str | None:
     """The role a header cell names (its first column word), or None.
 
-    >>> cell_role("牵头 单位"), cell_role("完成时限"), cell_role("重点工作任务")
-    ('lead', None, 'task')
+    >>> cell_role("牵头 单位"), cell_role("完成时限"), cell_role("重点工作任务"), cell_role("备注")
+    ('lead', 'deadline', 'task', None)
+    >>> cell_role("任务完成时限"), cell_role("牵头单位及责任人")
+    ('deadline', 'lead')
     """
     pattern, roles = columns or table_columns()
-    found = pattern.search(re.sub(r"\s+", "", cell))
-    return roles[found.group()] if found else None
+    found = [roles[m.group()] for m in pattern.finditer(re.sub(r"\s+", "", cell))]
+    if not found:
+        return None
+    # 任务完成时限: the words the cell ends on say what it holds
+    return "deadline" if found[-1] == "deadline" else found[0]
 
 
 def grid_tables(
@@ -203,8 +210,16 @@ def _grid_row(
     number_text = text[number_cell[0] : number_cell[1]].strip() if number_cell else ""
     number = int(number_text) if number_text.isdigit() and len(number_text) <= 4 else index
     start, end = cells[0][0], cells[-1][1]
+    deadline = by_role.get("deadline")
     return Row(
-        number, start, end, task[0], task[1], bodies[0][0] if bodies else task[1], tuple(bodies)
+        number,
+        start,
+        end,
+        task[0],
+        task[1],
+        bodies[0][0] if bodies else task[1],
+        tuple(bodies),
+        deadline if deadline and text[deadline[0] : deadline[1]].strip() else None,
     )
 
 
