@@ -41,11 +41,16 @@ def convert(
         raise
 
 
+def jsonld_opening(prefixes: dict[str, str]) -> bytes:
+    """What a merged JSON-LD file starts with: the ``@context`` and the opening of ``@graph``."""
+    context = json.dumps({"@context": prefixes}, ensure_ascii=False, sort_keys=True)
+    return context[:-1].encode("utf-8") + b', "@graph": ['
+
+
 def write_jsonld(triples: object, stream: object, prefixes: dict[str, str]) -> None:
     """JSON-LD with an ``@context`` naming the prefixes, the nodes (expanded form, in input order,
     streamed by pyoxigraph) under ``@graph``."""
-    context = json.dumps({"@context": prefixes}, ensure_ascii=False, sort_keys=True)
-    stream.write(context[:-1].encode("utf-8") + b', "@graph": ')  # type: ignore[attr-defined]
+    stream.write(jsonld_opening(prefixes)[:-1])  # type: ignore[attr-defined]
     pyoxigraph.serialize(triples, stream, pyoxigraph.RdfFormat.JSON_LD)  # type: ignore[arg-type]
     stream.write(b"}\n")  # type: ignore[attr-defined]
 

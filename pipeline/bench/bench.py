@@ -239,12 +239,12 @@ def long_document_timing(settings: Settings, megabytes: int) -> dict[str, Any]:
 
 
 def _long_document_worker(settings: Settings, path: Path) -> dict[str, Any]:
-    from pipeline.runner import _nlp_for, _result
+    from pipeline.runner import _nlp_for, process_file
 
     nlp = _nlp_for(settings)
     data = path.read_bytes()
     t0 = time.perf_counter()
-    result = _result(settings, path.name, "0" * 64, data, nlp)
+    result = process_file(settings, path.name, "0" * 64, data, nlp)
     return {
         "megabytes": round(len(data) / 1e6, 1),
         "seconds": round(time.perf_counter() - t0, 1),
