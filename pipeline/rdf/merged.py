@@ -20,21 +20,24 @@ merge and conversion write (``tests/test_rdf_merged.py``).
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import os
 import shutil
 import subprocess
-import tempfile
+import sys
 from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyoxigraph
+from pipeline.store import atomic_concatenate
+
+if TYPE_CHECKING:
+    from pipeline.convert import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ STATE_VERSION = 1
 SHARD_LINES = 4000
 #: Above this share of changed documents, a cold build is cheaper than the delta.
 COLD_SHARE = 0.25
+#: Processes rendering the shards of a cold build.
+RENDER_PROCESSES = 2
 #: Files merged at once by the external merge of a cold build.
 SORT_BATCH = 256
 
@@ -116,45 +121,6 @@ def _subject(line: bytes) -> bytes:
     return line.split(b" ", 1)[0]
 
 
-class Renderer:
-    """Turtle and JSON-LD of a run of whole subjects, without the parts every file has once."""
-
-    def __init__(self, prefixes: dict[str, str]) -> None:
-        from pipeline.convert import jsonld_opening
-
-        self.prefixes = prefixes
-        self.jsonld_head = jsonld_opening(prefixes)
-        probe = self.turtle_full(b"<urn:x> <urn:y> <urn:z> .\n")
-        self.turtle_head = probe[: probe.index(b"<urn:x>")]
-
-    def _parse(self, ntriples: bytes) -> Iterator[object]:
-        return pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)  # type: ignore[no-any-return]
-
-    def turtle_full(self, ntriples: bytes) -> bytes:
-        return pyoxigraph.serialize(  # type: ignore[no-any-return]
-            self._parse(ntriples), format=pyoxigraph.RdfFormat.TURTLE, prefixes=self.prefixes
-        )
-
-    def turtle(self, ntriples: bytes) -> bytes:
-        if not ntriples:
-            return b""
-        text = self.turtle_full(ntriples)
-        if not text.startswith(self.turtle_head):
-            raise ValueError("pyoxigraph wrote Turtle without the expected prefix lines")
-        return text[len(self.turtle_head) :]
-
-    def jsonld(self, ntriples: bytes) -> bytes:
-        """The nodes of ``ntriples`` as JSON-LD objects joined by commas (no brackets)."""
-        if not ntriples:
-            return b""
-        out = io.BytesIO()
-        pyoxigraph.serialize(self._parse(ntriples), out, pyoxigraph.RdfFormat.JSON_LD)  # type: ignore[arg-type]
-        text = out.getvalue()
-        if not (text.startswith(b"[") and text.endswith(b"]")):
-            raise ValueError("pyoxigraph wrote JSON-LD that is not one array")
-        return text[1:-1]
-
-
 class MergedGraph:
     """The shard directory ``cache`` serving the merged files under ``graph_dir``."""
 
@@ -171,6 +137,8 @@ class MergedGraph:
     @property
     def renderer(self) -> Renderer:
         if self._renderer is None:
+            from pipeline.convert import Renderer
+
             self._renderer = Renderer(self.prefixes)
         return self._renderer
 
@@ -278,16 +246,49 @@ class MergedGraph:
         shard = Shard(b"", state.new_name())
         for line, count in _counted_merge([sources[d] for d in sorted(sources)], self.cache):
             if len(lines) >= SHARD_LINES and _subject(line) != _subject(next(reversed(lines))):
-                self._write_shard(shard, lines, render=True)
+                self._write_shard(shard, lines, render=False)
                 state.shards.append(shard)
                 shard, lines = Shard(_subject(line), state.new_name()), {}
             lines[line] = count
-        self._write_shard(shard, lines, render=True)
+        self._write_shard(shard, lines, render=False)
         state.shards.append(shard)
+        self._render_apart([self._path(s, ".nt") for s in state.shards])
         for doc in sorted(sources):
             self._link(doc, sources[doc])
             state.docs[doc] = stats[doc]
         return state
+
+    def _render_apart(self, paths: list[Path]) -> None:
+        """Render the shards ``paths`` in :data:`RENDER_PROCESSES` ``python -m pipeline.convert``
+        processes at once (pyoxigraph holds the GIL for a whole conversion, and a subprocess,
+        unlike a fork, is safe beside the caller's other threads)."""
+        package_root = str(Path(__file__).resolve().parents[2])
+        pythonpath = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "PYTHONPATH": pythonpath}
+        prefixes = json.dumps(self.prefixes)
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipeline.convert",
+                    "--shards",
+                    prefixes,
+                    *(str(p) for p in paths[i::RENDER_PROCESSES]),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+            )
+            for i in range(min(RENDER_PROCESSES, len(paths)))
+        ]
+        failures = []
+        for proc in procs:
+            _, stderr = proc.communicate()
+            if proc.returncode != 0:
+                failures.append(stderr.decode(errors="replace").strip()[-300:])
+        if failures:
+            raise ValueError("; ".join(failures))
 
     def _delta(
         self,
@@ -371,33 +372,17 @@ class MergedGraph:
     def _assemble(self, state: MergedState, fmt: str, out: Path) -> None:
         """Write the merged file of ``fmt``: the shards' texts in order, between the parts every
         file has once (Turtle's prefixes, JSON-LD's context and brackets)."""
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as sink:
-                if fmt == "nt":
-                    for shard in state.shards:
-                        with self._path(shard, ".nt").open("rb") as src:
-                            shutil.copyfileobj(src, sink)
-                elif fmt == "turtle":
-                    sink.write(self.renderer.turtle_head)
-                    for shard in state.shards:
-                        with self._path(shard, ".ttl").open("rb") as src:
-                            shutil.copyfileobj(src, sink)
-                else:
-                    sink.write(self.renderer.jsonld_head)
-                    first = True
-                    for shard in state.shards:
-                        body = self._path(shard, ".jsonld").read_bytes()
-                        if body:
-                            sink.write(body if first else b"," + body)
-                            first = False
-                    sink.write(b"]}\n")
-            os.chmod(tmp_name, 0o644)
-            os.replace(tmp_name, out)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        if fmt == "nt":
+            atomic_concatenate(out, [self._path(s, ".nt") for s in state.shards])
+        elif fmt == "turtle":
+            parts = [self._path(s, ".ttl") for s in state.shards]
+            atomic_concatenate(out, [self.renderer.turtle_head, *parts])
+        else:
+            bodies = [p for s in state.shards if (p := self._path(s, ".jsonld")).stat().st_size]
+            pieces: list[bytes | Path] = [self.renderer.jsonld_head]
+            for i, body in enumerate(bodies):
+                pieces += [b",", body] if i else [body]
+            atomic_concatenate(out, [*pieces, b"]}\n"])
 
 
 def _counted_merge(paths: list[Path], workdir: Path) -> Iterator[tuple[bytes, int]]:
