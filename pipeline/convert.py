@@ -74,11 +74,12 @@ class Renderer:
         return pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
 
     def _turtle(self, ntriples: bytes) -> bytes:
-        return pyoxigraph.serialize(  # type: ignore[no-any-return]
+        text = pyoxigraph.serialize(
             self._parse(ntriples),  # type: ignore[arg-type]
             format=pyoxigraph.RdfFormat.TURTLE,
             prefixes=self.prefixes,
         )
+        return text or b""
 
     def turtle(self, ntriples: bytes) -> bytes:
         if not ntriples:
