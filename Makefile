@@ -107,7 +107,7 @@ places: $(STAMP)
 .PHONY: clean
 clean:
 	-$(PK) db stop 2>/dev/null
-	rm -rf data/interim/* data/graph/* data/db data/bench .pytest_cache test-artifacts
+	rm -rf data/interim/* data/graph/* data/cache data/db data/bench .pytest_cache test-artifacts
 	touch data/interim/.gitkeep data/graph/.gitkeep
 
 ## distclean: clean, and remove the virtual environment too

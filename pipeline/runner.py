@@ -1,16 +1,21 @@
 """The whole DAG, document by document, rebuilding only what changed.
 
-A manifest (``data/interim/manifest.json``) records, for each raw file, the SHA-256 of its bytes,
-the documents it produced and what they hold, under a fingerprint of the pipeline (version, code
-and settings that change outputs). A raw file whose hash and fingerprint are unchanged is skipped
-entirely; a changed one is re-ingested, re-extracted, rebuilt and reloaded; a removed one has its
-records, its Turtle and its database subgraph deleted. Documents stream through the stages with a
-bounded number in flight: nothing holds the whole corpus.
+:func:`run` is a straight sequence, :data:`STAGES`: scan the raw files against the manifest
+(:mod:`pipeline.manifest`), remove what vanished, process the changed files and write their
+records and graphs, export the merged graph, load the database, analyse the corpus, and export the
+neo4j-admin CSVs and ``.cypher`` script. A raw file whose content and pipeline fingerprint are
+unchanged is skipped entirely; a changed one is re-ingested, re-extracted, rebuilt and reloaded; a
+removed one has its records, its graphs and its database subgraph deleted. The merged exports are
+incremental (:mod:`pipeline.rdf.merged`). Documents stream through the stages with a bounded
+number in flight: nothing holds the whole corpus.
 
-Executors: this process (``workers == 1``), local worker processes (``workers > 1``, each builds
-the spaCy pipeline once in its initializer), or a Dask cluster (``executor == dask``; raw bytes go
-out in partitions, JSON records come back). Every path writes the same records with the same
-writers, so the outputs are byte-for-byte identical.
+Every raw file goes through one function, :func:`process_file` (ingest → structure → extract →
+RDF → SHACL), whichever executor runs it: this process (``workers == 1`` or few files), local
+worker processes (``workers > 1``, each builds the spaCy pipeline once in its initializer), or a
+Dask cluster (``executor == dask``; raw bytes go out in partitions, JSON records come back). Each
+executor yields the same :class:`FileResult`, written by the same :func:`apply_result`, so the
+outputs are byte-for-byte identical. The database is reached only through the writer interface
+(:class:`pipeline.graphdb.writer.GraphWriter`) and its connection.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pipeline
 from pipeline.config import Executor, Settings
 from pipeline.errors import (
     FileFailedError,
@@ -41,22 +45,57 @@ from pipeline.errors import (
     RunLockedError,
     file_failure,
 )  # fmt: skip
+from pipeline.manifest import MANIFEST, FileEntry, Manifest, fingerprint, load_manifest, stat_key
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
 from pipeline.store import atomic_write_text, display_name, raw_dir_entries, read_raw, record_path
 
 if TYPE_CHECKING:
     from pipeline.graphdb.background import LoaderThread
+    from pipeline.graphdb.connection import Connection
     from pipeline.graphdb.writer import GraphWriter
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 2
 #: Fewer changed files than this are processed here: starting workers would cost more.
 POOL_MIN_FILES = 4
 #: Raw files per Dask task: big enough to amortise scheduling, small enough to stream.
 DASK_PARTITION = 8
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of :func:`run`: what it reads and what it writes (paths under the project)."""
+
+    name: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+
+
+#: The run's DAG, in the order :func:`run` takes the stages.
+STAGES = (
+    Stage("scan", ("data/raw/*", "data/interim/manifest.json"), ()),
+    Stage("remove", ("data/interim/manifest.json",), ()),
+    Stage("process", ("data/raw/*",), ()),  # ingest → structure → extract → RDF → SHACL
+    Stage(
+        "write",
+        (),
+        ("data/interim/{articles,documents,facts}/*.json", "data/graph/docs/*.{ttl,nt}"),
+    ),
+    Stage("export", ("data/graph/docs/*.nt",), ("data/graph/policykg.{nt,ttl,jsonld}",)),
+    Stage("load", ("data/graph/docs/*.ttl",), ("database",)),
+    Stage(
+        "analyse",
+        ("data/interim/{documents,facts}/*.json",),
+        ("data/graph/analysis.ttl", "data/graph/analysis_rows.json", "database"),
+    ),
+    Stage(
+        "export import files",
+        ("data/graph/docs/*.ttl", "data/graph/analysis_rows.json"),
+        ("data/graph/import/*", "data/graph/policykg.cypher"),
+    ),
+    Stage("manifest", (), ("data/interim/manifest.json",)),
+)
 
 #: ``progress(stage, done, total)``: called as work advances (the CLI draws bars from it).
 ProgressFn = Callable[[str, int, int], None]
@@ -135,53 +174,6 @@ class FileResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-# --------------------------------------------------------------------------- fingerprint
-
-
-def fingerprint(settings: Settings) -> str:
-    """What, besides the input bytes, changes the outputs: the code version and NLP settings."""
-    key = json.dumps(
-        {
-            "version": pipeline.__version__,
-            "manifest": MANIFEST_VERSION,
-            "segmenter": settings.segmenter.value,
-            "pkuseg_model": str(settings.pkuseg_model or ""),
-            "code": _code_digest(),
-        },
-        sort_keys=True,
-    )
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-_DIGESTED = {".py", ".tsv", ".yaml", ".yml", ".cfg", ".txt", ".json", ".ttl", ".cypher"}
-
-
-def _code_digest() -> str:
-    """Digest of the package's source and resources, so a code change invalidates the cache."""
-    digest = hashlib.sha256()
-    root = Path(pipeline.__file__).parent
-    for path in sorted(root.rglob("*")):
-        if "__pycache__" in path.parts or path.parts[-2:-1] == ("bench",):
-            continue
-        if path.is_file() and path.suffix in _DIGESTED:
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def load_manifest(path: Path) -> dict[str, Any]:
-    """The manifest at ``path``, or an empty one (missing or corrupt: everything is rebuilt)."""
-    if path.exists():
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
-                return manifest
-        except json.JSONDecodeError:
-            pass
-        log.warning("%s is corrupt; rebuilding everything", path)
-    return {"fingerprint": None, "files": {}}
-
-
 def raw_inputs(raw_dir: Path, skipped: list[SkippedFile] | None = None) -> list[Path]:
     """The raw files of ``raw_dir``, sorted; hidden files ignored, and links leading out of it,
     subdirectories and special files appended to ``skipped`` (:func:`pipeline.store.raw_dir_entries`)."""
@@ -212,7 +204,7 @@ def _record_json(record: Any) -> str:
     return json.dumps(to_jsonable(record), ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def _result(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
+def process_file(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
     """Every per-document stage for one raw file: ingest → structure → extract → RDF → SHACL.
 
     Whatever goes wrong with this one file (unreadable input, a parser's recursion limit, a bug)
@@ -331,7 +323,7 @@ def _worker_init(settings: Settings, parent_pid: int | None = None) -> None:
 
 
 def _process_in_worker(settings: Settings, source: str, sha: str, data: bytes) -> FileResult:
-    return _result(settings, source, sha, data, _nlp_for(settings))
+    return process_file(settings, source, sha, data, _nlp_for(settings))
 
 
 def result_to_json(result: FileResult) -> dict[str, Any]:
@@ -386,7 +378,8 @@ def process_partition_json(
     """Dask task: process a partition of raw files, return JSON records (nlp built once per worker)."""
     nlp = _nlp_for(settings)
     return [
-        result_to_json(_result(settings, source, sha, data, nlp)) for source, sha, data in items
+        result_to_json(process_file(settings, source, sha, data, nlp))
+        for source, sha, data in items
     ]
 
 
@@ -439,24 +432,40 @@ def file_counts(documents: list[Document], facts: list[DocumentFacts]) -> dict[s
 # --------------------------------------------------------------------------- scan
 
 
+#: A raw file to process: its path, SHA-256, size and ``stat`` (:func:`pipeline.manifest.stat_key`).
+Todo = tuple[Path, str, int]
+
+
 def changed_inputs(
     settings: Settings,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     force: bool = False,
     skipped: list[SkippedFile] | None = None,
-) -> tuple[list[tuple[Path, str, int]], list[str]]:
+    *,
+    current: str | None = None,
+    stats: dict[str, list[int]] | None = None,
+) -> tuple[list[Todo], list[str]]:
     """Raw files to (re)process with their hashes and sizes, and raw files that disappeared.
 
-    Change is decided by content hash alone (never timestamps): hashing is cheap next to
-    extraction, and a copy that keeps its mtime must still be seen as changed.
+    Change is decided by content hash (never timestamps alone): a file whose ``stat`` is the one
+    recorded when it was hashed is not read again; any other is hashed, and a copy that keeps its
+    mtime is still seen as changed. ``current`` is the run's fingerprint (computed when absent).
+    The entries of files found unchanged get their ``stat`` recorded; those of the files to
+    process go into ``stats``, for their entries once processed.
     """
     raw_dir = settings.path(settings.raw_dir)
-    stale = force or manifest.get("fingerprint") != fingerprint(settings)
-    files = manifest.get("files", {})
-    todo: list[tuple[Path, str, int]] = []
+    stale = force or manifest.fingerprint != (current or fingerprint(settings))
+    files = manifest.files
+    todo: list[Todo] = []
     present = set()
     for path in raw_inputs(raw_dir, skipped):
+        entry = files.get(path.name)
         try:
+            stat = stat_key(path)
+            if not stale and entry is not None and entry.counts is not None and entry.stat == stat:
+                present.add(path.name)
+                _say_skipped_again(entry, path.name, skipped)
+                continue
             data = read_raw(path)
         except (OSError, InputError) as exc:
             reason = (
@@ -468,16 +477,22 @@ def changed_inputs(
                 skipped.append(SkippedFile(path.name, InputError.code, reason))
             continue
         present.add(path.name)
-        entry = files.get(path.name, {})
         sha = hashlib.sha256(data).hexdigest()
-        if stale or entry.get("sha256") != sha or "counts" not in entry:
+        if stale or entry is None or entry.sha256 != sha or entry.counts is None:
             todo.append((path, sha, len(data)))
-        elif entry.get("skipped") and skipped is not None:  # still unfixed: say so again
-            skipped.append(
-                SkippedFile(path.name, entry.get("skipped_code", InputError.code), entry["skipped"])
-            )
+            if stats is not None:
+                stats[path.name] = stat
+        else:
+            entry.stat = stat
+            _say_skipped_again(entry, path.name, skipped)
     removed = sorted(set(files) - present)
     return todo, removed
+
+
+def _say_skipped_again(entry: FileEntry, name: str, skipped: list[SkippedFile] | None) -> None:
+    """A file skipped before and still unfixed is listed again."""
+    if entry.skipped and skipped is not None:
+        skipped.append(SkippedFile(name, entry.skipped_code or InputError.code, entry.skipped))
 
 
 # --------------------------------------------------------------------------- executors
@@ -505,7 +520,7 @@ def iter_processed(settings: Settings, todo: list[tuple[Path, str, int]]) -> Ite
             yield (
                 data
                 if isinstance(data, FileResult)
-                else _result(settings, item[0].name, item[1], data, nlp)
+                else process_file(settings, item[0].name, item[1], data, nlp)
             )
 
 
@@ -634,48 +649,11 @@ def _iter_dask(settings: Settings, todo: list[tuple[Path, str, int]]) -> Iterato
 # --------------------------------------------------------------------------- export
 
 
-PREMERGE_NAME = ".policykg.premerge.nt"
-
-
-def _start_premerge(
-    settings: Settings,
-    files: dict[str, Any],
-    todo: list[tuple[Path, str, int]],
-    side: ThreadPoolExecutor,
-) -> Future | None:
-    """Merge, in ``side``, the N-Triples of the documents whose raw files are not in ``todo``
-    (:func:`pipeline.rdf.export.premerge`); None when no such document exists, or none changes."""
-    from pipeline.rdf.export import premerge
-
-    if not todo:
-        return None
-    changing = {path.name for path, _sha, _size in todo}
-    docs_dir = settings.path(settings.graph_dir) / "docs"
-    kept = [record_path(docs_dir, doc_id, ".nt")
-            for name, entry in files.items() if name not in changing
-            for doc_id in entry.get("doc_ids", [])]  # fmt: skip
-    kept = [path for path in kept if path.is_file()]
-    if not kept:
-        return None
-    return side.submit(premerge, kept, settings.path(settings.graph_dir) / PREMERGE_NAME)
-
-
-def export_graph(settings: Settings, premerging: Future | None = None) -> dict[str, str]:
-    """Merge the per-document graphs into data/graph/policykg.{nt,ttl,jsonld} (with what
-    ``premerging`` merged ahead, unless that failed)."""
+def export_graph(settings: Settings) -> dict[str, str]:
+    """Bring data/graph/policykg.{nt,ttl,jsonld} in line with the per-document graphs."""
     from pipeline.rdf.export import export_merged
 
-    premerged = None
-    if premerging is not None:
-        try:
-            premerged = premerging.result()
-        except (OSError, PolicyKGError) as exc:
-            log.warning("merging the unchanged graphs ahead failed (%s); merging them all now", exc)
-    try:
-        written = export_merged(settings, premerged=premerged)
-    finally:
-        if premerged is not None:
-            premerged.path.unlink(missing_ok=True)
+    written = export_merged(settings)
     names = {"nt": "graph (N-Triples)", "turtle": "graph (Turtle)", "json-ld": "graph (JSON-LD)"}
     return {names[key]: str(path) for key, path in written.items()}
 
@@ -760,122 +738,108 @@ def _run(
     progress: ProgressFn | None,
     on_document: Callable[[str], None] | None,
 ) -> RunSummary:
+    """The stages of :data:`STAGES`, in order."""
     interim = settings.path(settings.interim_dir)
-    manifest_path = interim / MANIFEST
-    manifest = load_manifest(manifest_path)
-    if manifest.get("fingerprint") != fingerprint(settings):
-        force = True
+    graph_dir = settings.path(settings.graph_dir)
     summary = RunSummary()
     tick = progress or (lambda stage, done, total: None)
+    manifest = load_manifest(interim / MANIFEST)
+    code = fingerprint(settings)  # once per run: it hashes the whole package
 
-    started = time.perf_counter()
-    todo, removed = changed_inputs(settings, manifest, force, summary.skipped)
-    files: dict[str, Any] = manifest.setdefault("files", {})
-    summary.times.add("scan", time.perf_counter() - started)
-
+    # scan: which raw files changed (a stat, and a hash only when the stat differs)
+    t0 = time.perf_counter()
+    stats: dict[str, list[int]] = {}
+    todo, removed = changed_inputs(settings, manifest, force, summary.skipped, current=code,
+                                   stats=stats)  # fmt: skip
+    summary.times.add("scan", time.perf_counter() - t0)
     try:
+        # remove: the records and graphs of raw files that disappeared
         t0 = time.perf_counter()
         for name in removed:
-            doc_ids = files.pop(name, {}).get("doc_ids", [])
-            remove_records(settings, doc_ids)
+            remove_records(settings, manifest.doc_ids(name))
+            manifest.files.pop(name, None)
             summary.removed_files.append(name)
         summary.times.add("remove", time.perf_counter() - t0)
+        changed = bool(todo or removed)
 
-        _process(settings, files, todo, summary, load=load, tick=tick, on_document=on_document)
-        graph_dir = settings.path(settings.graph_dir)
-        if analyse and (
-            summary.changed_files
-            or summary.removed_files
-            or not (graph_dir / "analysis.ttl").exists()
-        ):
-            t0 = time.perf_counter()
-            analyse_corpus(settings, summary, write_db=load)
-            summary.times.add("analyse", time.perf_counter() - t0)
-        export_import_files(settings, summary)
-    finally:
-        manifest["version"] = MANIFEST_VERSION
-        manifest["fingerprint"] = fingerprint(settings)
-        manifest["files"] = dict(sorted(files.items()))
-        atomic_write_text(
-            manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-        )
-    _count(files, summary)
-    summary.raw_files = len(files)
-    summary.raw_bytes = sum(int(e.get("size", 0)) for e in files.values())
-    summary.outputs["records"] = str(interim)
-    summary.outputs.setdefault("graph", str(settings.path(settings.graph_dir)))
-    if load:
-        summary.outputs["database"] = settings.bolt_uri
-    return summary
-
-
-def _process(
-    settings: Settings,
-    files: dict[str, Any],
-    todo: list[tuple[Path, str, int]],
-    summary: RunSummary,
-    *,
-    load: bool,
-    tick: ProgressFn,
-    on_document: Callable[[str], None] | None,
-) -> None:
-    """Process ``todo`` into records and graphs, then write the merged export and load the
-    database.
-
-    Beside the extraction, a thread merges the graphs of the documents no change touches; after
-    it, the merged export (an external sort and converter processes: the GIL stays free) runs
-    beside the end of the loading alongside and the final load pass, which read other files.
-    """
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as side, \
-                graph_writer(settings, load) as writer:  # fmt: skip
-            premerging = _start_premerge(settings, files, todo, side)
-            tick("documents", 0, len(todo))
-            # alongside a worker pool only: with the files processed here, nothing would overlap
-            background = (
-                _load_alongside(writer)
-                if writer is not None and _uses_pool(settings, todo)
-                else None
-            )
-            exporting = None
-            try:
-                for done, result in enumerate(iter_processed(settings, todo), start=1):
-                    _apply(settings, files, result, summary, background)
-                    tick("documents", done, len(todo))
-                    if on_document:
-                        on_document(result.source)
-                # every file is written: the export starts while the loader thread finishes
-                exports = (
-                    summary.changed_files
-                    or summary.removed_files
-                    or not (settings.path(settings.graph_dir) / "policykg.nt").exists()
-                )
+        with graph_writer(settings, load) as target:
+            # process and write: every per-document stage, then the records and graphs written
+            # (loaded alongside when workers do the processing)
+            process_and_write(settings, manifest, todo, stats, summary, target, tick, on_document)
+            # export: the merged graph files, beside the final load pass
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as side:
                 exporting = (
-                    side.submit(_timed, export_graph, settings, premerging) if exports else None
+                    side.submit(_timed, export_graph, settings)
+                    if changed or not (graph_dir / "policykg.nt").exists()
+                    else None
                 )
-            finally:
-                if background is not None:
-                    background.finish(cancel=sys.exc_info()[0] is not None)
-                    summary.loaded_documents += len(background.loaded)
-                    summary.loaded_rows += background.rows
-                    summary.times.add("load (alongside extraction)", background.seconds)
-            unsaved = summary.loaded_documents > 0  # loaded alongside extraction: not saved yet
-            try:
-                if writer is not None:
+                # load: the database in line with the per-document graphs
+                if target is not None:
                     t0 = time.perf_counter()
-                    unsaved = load_database(settings, writer, summary) or unsaved
+                    load_database(settings, target.writer, summary)
                     summary.times.add("load", time.perf_counter() - t0)
                 if exporting is not None:
                     outputs, seconds = exporting.result()
                     summary.outputs.update(outputs)
                     summary.times.add("export", seconds)
-            finally:  # one save, after the export: their writes contend (measured on the bench
-                if unsaved:  # graph: SAVE 0.3 s alone, 2.1-2.4 s beside the export)
-                    t0 = time.perf_counter()
-                    _save_database(settings)
-                    summary.times.add("load", time.perf_counter() - t0)
-    finally:  # a run that failed before its export leaves no premerged file behind
-        (settings.path(settings.graph_dir) / PREMERGE_NAME).unlink(missing_ok=True)
+            if target is not None and summary.loaded_documents + len(removed):
+                # one save, after the export: their writes contend (measured on the bench graph:
+                # SAVE 0.3 s alone, 2.1-2.4 s beside the export)
+                t0 = time.perf_counter()
+                target.conn.save()
+                summary.times.add("load", time.perf_counter() - t0)
+
+        # analyse: rankings and cascade links over the whole corpus
+        if analyse and (changed or not (graph_dir / "analysis.ttl").exists()):
+            t0 = time.perf_counter()
+            analyse_corpus(settings, summary, write_db=load)
+            summary.times.add("analyse", time.perf_counter() - t0)
+        # export: the neo4j-admin CSVs and the .cypher script (graphs and analysis included)
+        export_import_files(settings, summary, changed=changed)
+    finally:
+        manifest.fingerprint = code
+        manifest.save(interim / MANIFEST)
+    _count(manifest, summary)
+    summary.raw_files = len(manifest.files)
+    summary.raw_bytes = sum(e.size for e in manifest.files.values())
+    summary.outputs["records"] = str(interim)
+    summary.outputs.setdefault("graph", str(graph_dir))
+    if load:
+        summary.outputs["database"] = settings.bolt_uri
+    return summary
+
+
+def process_and_write(
+    settings: Settings,
+    manifest: Manifest,
+    todo: list[Todo],
+    stats: dict[str, list[int]],
+    summary: RunSummary,
+    target: GraphTarget | None,
+    tick: ProgressFn,
+    on_document: Callable[[str], None] | None = None,
+) -> None:
+    """Process ``todo`` on the configured executor and write each file's records and graphs as
+    its result comes in (:func:`apply_result`). With a ``target`` and a worker pool, a thread
+    loads the written documents meanwhile (a head start for the final load pass)."""
+    tick("documents", 0, len(todo))
+    background = (
+        _load_alongside(target.writer)
+        if target is not None and _uses_pool(settings, todo)
+        else None
+    )
+    try:
+        for done, result in enumerate(iter_processed(settings, todo), start=1):
+            apply_result(settings, manifest, result, summary, background, stats.get(result.source))
+            tick("documents", done, len(todo))
+            if on_document:
+                on_document(result.source)
+    finally:
+        if background is not None:
+            background.finish(cancel=sys.exc_info()[0] is not None)
+            summary.loaded_documents += len(background.loaded)
+            summary.loaded_rows += background.rows
+            summary.times.add("load (alongside extraction)", background.seconds)
 
 
 def _timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
@@ -884,10 +848,18 @@ def _timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
     return fn(*args), time.perf_counter() - t0
 
 
+@dataclass(frozen=True)
+class GraphTarget:
+    """The database a run loads: the connection (for saving) and its writer."""
+
+    conn: Connection
+    writer: GraphWriter
+
+
 @contextmanager
-def graph_writer(settings: Settings, load: bool) -> Iterator[GraphWriter | None]:
-    """The database's writer for the run (starting the local server first if needed), or None
-    when the run does not load."""
+def graph_writer(settings: Settings, load: bool) -> Iterator[GraphTarget | None]:
+    """The database's connection and writer for the run (starting the local server first if
+    needed), or None when the run does not load."""
     if not load:
         yield None
         return
@@ -898,7 +870,7 @@ def graph_writer(settings: Settings, load: bool) -> Iterator[GraphWriter | None]
     with server.connect(settings) as conn:
         writer = conn.open_writer(batch_size=settings.batch_size, bulk=True)
         try:
-            yield writer
+            yield GraphTarget(conn, writer)
         finally:
             writer.close()
 
@@ -923,18 +895,12 @@ def load_database(settings: Settings, writer: GraphWriter, summary: RunSummary) 
     return bool(loaded.loaded or loaded.removed)
 
 
-def _save_database(settings: Settings) -> None:
-    from pipeline.graphdb import server
-
-    server.save(settings)
-
-
-def export_import_files(settings: Settings, summary: RunSummary) -> None:
+def export_import_files(settings: Settings, summary: RunSummary, *, changed: bool = True) -> None:
     """The neo4j-admin import CSVs and the ``.cypher`` script, written again when what they
     hold changed (the per-document graphs, the analysis results)."""
     from pipeline.graphdb.export import export_graph_files, exports_current
 
-    if not (summary.changed_files or summary.removed_files) and exports_current(settings):
+    if not changed and exports_current(settings):
         return
     t0 = time.perf_counter()
     written = export_graph_files(settings)
@@ -955,30 +921,28 @@ def analyse_corpus(settings: Settings, summary: RunSummary, *, write_db: bool) -
         summary.notes.append(result.database)
 
 
-def _apply(
+def apply_result(
     settings: Settings,
-    files: dict[str, Any],
+    manifest: Manifest,
     result: FileResult,
     summary: RunSummary,
     background: LoaderThread | None = None,
+    stat: list[int] | None = None,
 ) -> None:
     """Write what one raw file produced and update its manifest entry; stop on a SHACL violation.
 
-    With ``background``, each written document's Turtle is handed to it for loading."""
+    With ``background``, each written document's Turtle is handed to it for loading; ``stat`` is
+    the raw file's as scanned."""
     for stage, seconds in result.seconds.items():
         summary.times.add(stage, seconds)
-    old_ids = files.get(result.source, {}).get("doc_ids", [])
-    entry: dict[str, Any] = {"sha256": result.sha256, "size": result.size}
+    old_ids = manifest.doc_ids(result.source)
     if result.error is not None:
         summary.skipped.append(SkippedFile(result.source, result.error.code, result.error.message))
         remove_records(settings, old_ids)
-        files[result.source] = {
-            **entry,
-            "doc_ids": [],
-            "skipped": result.error.message,
-            "skipped_code": result.error.code,
-            "counts": result.counts,
-        }
+        manifest.files[result.source] = FileEntry(
+            result.sha256, result.size, [], result.counts, result.error.message,
+            result.error.code, stat,
+        )  # fmt: skip
         return
     for out in result.outputs:
         if out.rdf is not None and not out.rdf.conforms:
@@ -997,18 +961,20 @@ def _apply(
 
         for ttl in written:
             background.submit(DocumentFile(ttl.stem, ttl))
-    files[result.source] = {**entry, "doc_ids": new_ids, "counts": result.counts}
+    manifest.files[result.source] = FileEntry(
+        result.sha256, result.size, new_ids, result.counts, stat=stat
+    )
     summary.changed_files.append(result.source)
     summary.processed_documents += len(result.outputs)
     summary.processed_bytes += result.size
 
 
-def _count(files: dict[str, Any], summary: RunSummary) -> None:
+def _count(manifest: Manifest, summary: RunSummary) -> None:
     """Totals over every raw file's manifest counts (no record is re-read)."""
     bodies: set[str] = set()
     programmes: set[str] = set()
-    for entry in files.values():
-        counts = entry.get("counts", {})
+    for entry in manifest.files.values():
+        counts = entry.counts or {}
         summary.documents += counts.get("documents", 0)
         summary.relevant_documents += counts.get("relevant", 0)
         summary.tasks += counts.get("tasks", 0)
@@ -1021,12 +987,15 @@ def _count(files: dict[str, Any], summary: RunSummary) -> None:
 
 
 __all__ = [
+    "STAGES",
     "FileResult",
     "RunSummary",
+    "apply_result",
     "changed_inputs",
     "fingerprint",
     "iter_processed",
     "load_manifest",
+    "process_and_write",
     "process_raw",
     "run",
 ]

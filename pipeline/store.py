@@ -32,6 +32,52 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def atomic_concatenate(path: Path, pieces: Iterable[bytes | Path]) -> None:
+    """Write ``pieces`` (bytes, or files whose content is copied) one after the other into
+    ``path`` via a temporary file and rename. Files are copied by the kernel
+    (``copy_file_range``) where it can, without passing through this process."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            for piece in pieces:
+                if isinstance(piece, bytes):
+                    sink.write(piece)
+                    continue
+                sink.flush()
+                with piece.open("rb") as source:
+                    _copy_file(source.fileno(), sink.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _copy_file(source: int, sink: int) -> None:
+    """Append the whole of file ``source`` to file ``sink`` (both at their current offsets)."""
+    size = os.fstat(source).st_size
+    done = 0
+    copy_range = getattr(os, "copy_file_range", None)
+    while done < size:
+        try:
+            sent = (
+                copy_range(source, sink, size - done)
+                if copy_range is not None
+                else os.sendfile(sink, source, None, size - done)
+            )
+        except OSError:  # not across these file systems: plain reads and writes
+            os.lseek(source, done, os.SEEK_SET)
+            while chunk := os.read(source, 1 << 20):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(sink, view) :]
+            return
+        if sent == 0:
+            return
+        done += sent
+
+
 def write_json(path: Path, record: Any, *, indent: int | None = 2) -> None:
     text = json.dumps(to_jsonable(record), ensure_ascii=False, sort_keys=True, indent=indent)
     atomic_write_text(path, text + "\n")

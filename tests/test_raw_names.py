@@ -56,6 +56,7 @@ def test_read_raw_refuses_a_special_file_without_blocking(tmp_path):
 
 def test_run_skips_links_out_of_data_raw_with_a_message(tmp_path):
     from pipeline.config import Settings
+    from pipeline.manifest import Manifest
     from pipeline.runner import changed_inputs
 
     raw = tmp_path / "data" / "raw"
@@ -63,7 +64,7 @@ def test_run_skips_links_out_of_data_raw_with_a_message(tmp_path):
     os.symlink("/etc/passwd", raw / "passwd.txt")
     (raw / "notes.txt").mkdir()
     skipped = []
-    todo, removed = changed_inputs(Settings(root=tmp_path), {"files": {}}, skipped=skipped)
+    todo, removed = changed_inputs(Settings(root=tmp_path), Manifest(), skipped=skipped)
     assert todo == [] and removed == []
     assert sorted(s.source for s in skipped) == ["notes.txt", "passwd.txt"]
 

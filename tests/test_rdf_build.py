@@ -448,17 +448,6 @@ def test_merge_sorted_files_is_the_sorted_union(
     )
 
 
-def test_merged_conversion_failure_names_the_file_and_leaves_no_partial_output(
-    tmp_path: Path,
-) -> None:
-    broken = tmp_path / "merged.nt"
-    broken.write_text("<a> <b> .\n", encoding="utf-8")  # an object is missing
-    out = tmp_path / "merged.ttl"
-    with pytest.raises(GraphBuildError, match=r"merged\.ttl: .*merged\.nt"):
-        rdf_export._convert_all([(broken, out, "turtle")])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["merged.nt"]
-
-
 def test_converter_refuses_a_wrong_call() -> None:
     from pipeline.convert import main
 

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import GraphBuildError
+from pipeline.manifest import Manifest
 from pipeline.runner import changed_inputs, fingerprint, load_manifest, run
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -22,23 +23,25 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(root=tmp_path)
 
 
-def _manifest_for(settings: Settings) -> dict:
-    """A manifest recording every raw file as processed (as a finished run leaves it)."""
+def _manifest_for(settings: Settings, *, stat: bool = False) -> Manifest:
+    """A manifest recording every raw file as processed (as a finished run leaves it; with
+    ``stat``, with the ``stat`` each file had when hashed)."""
+    from pipeline.manifest import stat_key
+
     files = {}
     for path in sorted(settings.path(settings.raw_dir).iterdir()):
-        stat = path.stat()
         files[path.name] = {
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
+            "size": path.stat().st_size,
             "doc_ids": [],
             "counts": {},
+            **({"stat": stat_key(path)} if stat else {}),
         }
-    return {"fingerprint": fingerprint(settings), "files": files}
+    return Manifest.from_json({"fingerprint": fingerprint(settings), "files": files})
 
 
 def test_changed_inputs_empty_manifest_lists_every_raw_file(settings):
-    todo, removed = changed_inputs(settings, {"fingerprint": None, "files": {}})
+    todo, removed = changed_inputs(settings, Manifest())
     assert [p.name for p, _, _ in todo] == sorted(p.name for p in RAW.iterdir())
     for path, sha, size in todo:
         assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -46,8 +49,30 @@ def test_changed_inputs_empty_manifest_lists_every_raw_file(settings):
     assert removed == []
 
 
-def test_changed_inputs_unchanged_files_are_skipped(settings):
-    assert changed_inputs(settings, _manifest_for(settings)) == ([], [])
+@pytest.mark.parametrize("stat", [False, True], ids=["hashed", "by-stat"])
+def test_changed_inputs_unchanged_files_are_skipped(settings, stat):
+    assert changed_inputs(settings, _manifest_for(settings, stat=stat)) == ([], [])
+
+
+def test_changed_inputs_reads_no_file_whose_stat_is_recorded(settings, monkeypatch):
+    from pipeline import runner
+
+    manifest = _manifest_for(settings, stat=True)
+    edited = settings.path(settings.raw_dir) / "004_9ee0ee2d1a04337c.txt"
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    read: list[str] = []
+    real_read = runner.read_raw
+    monkeypatch.setattr(runner, "read_raw", lambda path: read.append(path.name) or real_read(path))
+    todo, _ = changed_inputs(settings, manifest)
+    assert read == [edited.name] and [p.name for p, _, _ in todo] == [edited.name]
+
+
+def test_changed_inputs_records_the_stat_of_a_touched_but_identical_file(settings):
+    manifest = _manifest_for(settings, stat=True)
+    path = settings.path(settings.raw_dir) / "003_e14da291fa1a9871.txt"
+    os.utime(path, ns=(1, 1))
+    assert changed_inputs(settings, manifest) == ([], [])
+    assert manifest.files[path.name].stat[1] == 1  # hashed once: not read again next time
 
 
 def test_changed_inputs_touched_but_identical_file_is_skipped(settings):
@@ -58,7 +83,7 @@ def test_changed_inputs_touched_but_identical_file_is_skipped(settings):
 
 
 def test_changed_inputs_same_size_and_mtime_but_new_content_is_reprocessed(settings):
-    manifest = _manifest_for(settings)
+    manifest = _manifest_for(settings, stat=True)  # the ctime tells the rewrite apart
     path = settings.path(settings.raw_dir) / "003_e14da291fa1a9871.txt"
     stat = path.stat()
     data = bytearray(path.read_bytes())
@@ -85,9 +110,9 @@ def test_changed_inputs_deleted_file_is_reported_removed(settings):
 
 @pytest.mark.parametrize("force", [True, False])
 def test_changed_inputs_stale_fingerprint_or_force_rebuilds_all(settings, force):
-    manifest = _manifest_for(settings)
+    manifest = _manifest_for(settings, stat=True)
     if not force:
-        manifest["fingerprint"] = "an older pipeline"
+        manifest.fingerprint = "an older pipeline"
     todo, _ = changed_inputs(settings, manifest, force=force)
     assert len(todo) == len(list(RAW.iterdir()))
 
@@ -95,7 +120,7 @@ def test_changed_inputs_stale_fingerprint_or_force_rebuilds_all(settings, force)
 def test_load_manifest_corrupt_file_means_rebuild(tmp_path):
     path = tmp_path / "manifest.json"
     path.write_text("{not json", encoding="utf-8")
-    assert load_manifest(path) == {"fingerprint": None, "files": {}}
+    assert load_manifest(path) == Manifest()
 
 
 # --------------------------------------------------------------------------- whole runs
@@ -147,13 +172,14 @@ def test_run_seeds_then_rebuild_only_what_changed(settings):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("edits", "ahead_fails"), [(1, False), (1, True), (4, False)])
-def test_rebuild_merges_unchanged_graphs_ahead_and_writes_what_a_cold_build_writes(
-    settings, tmp_path, monkeypatch, caplog, edits, ahead_fails
+@pytest.mark.parametrize("edits", [1, 4])
+def test_rebuild_updates_the_merged_graph_and_writes_what_a_cold_build_writes(
+    settings, tmp_path, monkeypatch, edits
 ):
-    """One edited file is redone in this process; four go to a pool of two workers."""
+    """One edited file is redone in this process; four go to a pool of two workers. The merged
+    graph takes in the changed documents alone (no full merge)."""
     from pipeline import runner
-    from pipeline.rdf import export
+    from pipeline.rdf import merged
 
     settings = settings.with_overrides(workers=2)
     run(settings, load=False)
@@ -166,30 +192,25 @@ def test_rebuild_merges_unchanged_graphs_ahead_and_writes_what_a_cold_build_writ
         path.write_bytes(
             path.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1)
         )
-    merged_ahead: list[list[str]] = []
-
-    def premerge(paths, out):
-        merged_ahead.append(sorted(p.name for p in paths))
-        if ahead_fails:
-            raise GraphBuildError("disk full")
-        return real_premerge(paths, out)
-
-    real_premerge = export.premerge
-    monkeypatch.setattr(export, "premerge", premerge)
+    monkeypatch.setattr(merged, "COLD_SHARE", 1.0)  # four of five files changed: still a delta
+    colds, deltas = [], []
+    real_cold, real_delta = merged.MergedGraph._cold, merged.MergedGraph._delta
+    monkeypatch.setattr(
+        merged.MergedGraph, "_cold", lambda s, *a: colds.append(1) or real_cold(s, *a)
+    )
+    monkeypatch.setattr(
+        merged.MergedGraph, "_delta", lambda s, *a: deltas.append(a[3]) or real_delta(s, *a)
+    )
     pooled, real_pool = [], runner._iter_pool
     monkeypatch.setattr(runner, "_iter_pool", lambda *a: pooled.append(1) or real_pool(*a))
     rebuilt = run(settings, load=False)
 
     assert sorted(rebuilt.changed_files) == edited
-    assert bool(pooled) == (edits >= runner.POOL_MIN_FILES)  # forked beside the premerging thread
+    assert bool(pooled) == (edits >= runner.POOL_MIN_FILES)
     after = {p.name: p.read_bytes() for p in docs_dir.glob("*.nt") if p.name.startswith(stems)}
-    assert after.keys() == before.keys() and any(
-        after[k] != before[k] for k in after
-    )  # graph changed
-    others = sorted(p.name for p in docs_dir.glob("*.nt") if not p.name.startswith(stems))
-    assert others and merged_ahead == [others]  # the other documents' graphs, merged meanwhile
-    assert not list(settings.path(settings.graph_dir).glob(".*premerge*"))
-    assert ("merging them all now" in caplog.text) == ahead_fails
+    assert after.keys() == before.keys() and any(after[k] != before[k] for k in after)
+    changed_docs = sorted(k[: -len(".nt")] for k in after if after[k] != before[k])
+    assert not colds and deltas and set(changed_docs) <= set(deltas[0])
     cold = Settings(root=tmp_path / "cold")
     shutil.copytree(settings.path(settings.raw_dir), cold.path(cold.raw_dir))
     run(cold, load=False)
@@ -207,7 +228,6 @@ def test_run_two_workers_writes_the_same_bytes_as_one(settings, tmp_path):
 
 @pytest.mark.slow
 def test_run_stops_on_a_shacl_violation_and_redoes_the_file_next_time(settings, monkeypatch):
-    from pipeline.errors import GraphBuildError
     from pipeline.rdf import build
     from pipeline.rdf.namespace import PK
 
@@ -246,7 +266,7 @@ def _recorded(settings: Settings) -> set[str]:
 @pytest.mark.parametrize("bulk_load", [True, False], ids=["bulk-into-empty-graph", "one-by-one"])
 def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, bulk_load):
     from pipeline import runner
-    from pipeline.graphdb import load, server
+    from pipeline.graphdb import load
     from pipeline.graphdb.falkordb import bulk
     from pipeline.graphdb.falkordb.driver import FalkorDBConnection
 
@@ -270,7 +290,7 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, 
         lambda w, f: final_passes.append(real_sync(w, f)) or final_passes[-1],
     )
     events: list[str] = []
-    real_export, real_save = runner.export_graph, server.save
+    real_export, real_save = runner.export_graph, FalkorDBConnection.save
 
     def export_graph(*args):
         written = real_export(*args)
@@ -278,7 +298,9 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, 
         return written
 
     monkeypatch.setattr(runner, "export_graph", export_graph)
-    monkeypatch.setattr(server, "save", lambda s: events.append("saved") or real_save(s))
+    monkeypatch.setattr(  # the run saves through its connection, never around it
+        FalkorDBConnection, "save", lambda self: events.append("saved") or real_save(self)
+    )
     turtle = loading.path(loading.graph_dir) / "docs"
     summary = run(loading, analyse=False)
     written = {p.stem for p in turtle.glob("*.ttl")}
@@ -361,8 +383,9 @@ def _gc_state():
 
 def test_changed_inputs_lists_an_unfixed_skipped_file_again(settings):
     manifest = _manifest_for(settings)
-    name = min(manifest["files"])
-    manifest["files"][name].update(skipped="not a text file", skipped_code="E100")
+    name = min(manifest.files)
+    manifest.files[name].skipped = "not a text file"
+    manifest.files[name].skipped_code = "E100"
     skipped = []
     todo, _ = changed_inputs(settings, manifest, skipped=skipped)
     assert todo == [] and [(s.source, s.code, s.reason) for s in skipped] == [

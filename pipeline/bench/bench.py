@@ -239,12 +239,12 @@ def long_document_timing(settings: Settings, megabytes: int) -> dict[str, Any]:
 
 
 def _long_document_worker(settings: Settings, path: Path) -> dict[str, Any]:
-    from pipeline.runner import _nlp_for, _result
+    from pipeline.runner import _nlp_for, process_file
 
     nlp = _nlp_for(settings)
     data = path.read_bytes()
     t0 = time.perf_counter()
-    result = _result(settings, path.name, "0" * 64, data, nlp)
+    result = process_file(settings, path.name, "0" * 64, data, nlp)
     return {
         "megabytes": round(len(data) / 1e6, 1),
         "seconds": round(time.perf_counter() - t0, 1),
@@ -355,11 +355,9 @@ def _ratio(seconds: float, reference: float) -> float:
 def first_load_timing(settings: Settings) -> dict[str, Any]:
     """Rows/s of loading every built document into an emptied database (the first load, apart
     from extraction: alongside it, the loader mostly waits for documents)."""
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph, load_graph
+    from pipeline.graphdb.load import load_graph
 
-    with connect(settings) as conn:
-        clear_graph(conn)
+    _empty_database(settings)
     t0 = time.perf_counter()
     summary = load_graph(settings, save=False)
     seconds = time.perf_counter() - t0

@@ -86,12 +86,13 @@ def ingest_report(manifest: dict[str, Any], skipped: list[Any]) -> dict[str, Any
 
 def write_ingest_report(settings: Settings, summary: Any) -> Any:
     """``data/interim/ingest_report.json`` for this run (see :func:`ingest_report`)."""
-    from pipeline.runner import MANIFEST, load_manifest
+    from pipeline.manifest import MANIFEST, load_manifest
     from pipeline.store import write_json
 
     interim = settings.path(settings.interim_dir)
     path = interim / "ingest_report.json"
-    write_json(path, ingest_report(load_manifest(interim / MANIFEST), summary.skipped))
+    manifest = load_manifest(interim / MANIFEST).to_json()
+    write_json(path, ingest_report(manifest, summary.skipped))
     return path
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.graphdb.dialect import quote_name
 from pipeline.graphdb.load import document_files
 from pipeline.graphdb.mapping import NodeRow, RelRow, read_document
-from pipeline.store import atomic_write_text
+from pipeline.store import atomic_concatenate, atomic_write_text
 
 
 def cypher_literal(value: object) -> str:
@@ -38,28 +39,37 @@ def cypher_literal(value: object) -> str:
     return f"'{text}'"
 
 
+def merge_node(uri: str, contributions: dict[str, tuple[tuple[str, ...], dict]]) -> NodeRow:
+    """One node as every document states it (``contributions``: labels and props by document):
+    labels and ``docs`` united, props of later documents (in key order) over earlier ones."""
+    labels: set[str] = set()
+    props: dict = {}
+    for doc in sorted(contributions):
+        doc_labels, doc_props = contributions[doc]
+        labels |= set(doc_labels)
+        props.update(doc_props)
+    return NodeRow(uri, tuple(sorted(labels)), {**props, "docs": sorted(contributions)})
+
+
+def merge_rel(key: tuple[str, str, str], docs: set[str]) -> tuple[RelRow, list[str]]:
+    """One relationship and the documents stating it."""
+    return RelRow(*key), sorted(docs)
+
+
 def merged_rows(settings: Settings) -> tuple[list[NodeRow], list[tuple[RelRow, list[str]]]]:
     """All documents' rows merged: nodes by uri (labels, props and ``docs`` united)."""
-    nodes: dict[str, dict] = {}
-    rels: dict[RelRow, set[str]] = {}
+    nodes: dict[str, dict[str, tuple[tuple[str, ...], dict]]] = {}
+    rels: dict[tuple[str, str, str], set[str]] = {}
     for doc, path in sorted(document_files(settings).items()):
         pg = read_document(path, doc)
         for node in pg.nodes:
-            entry = nodes.setdefault(node.uri, {"labels": set(), "props": {}, "docs": set()})
-            entry["labels"] |= set(node.labels)
-            entry["props"].update(node.props)
-            entry["docs"].add(doc)
+            nodes.setdefault(node.uri, {})[doc] = (tuple(node.labels), dict(node.props))
         for rel in pg.relationships:
-            rels.setdefault(rel, set()).add(doc)
-    node_rows = [
-        NodeRow(uri, tuple(sorted(e["labels"])), {**e["props"], "docs": sorted(e["docs"])})
-        for uri, e in sorted(nodes.items())
-    ]
-    rel_rows = [
-        (rel, sorted(docs))
-        for rel, docs in sorted(rels.items(), key=lambda x: (x[0].start, x[0].type, x[0].end))
-    ]
-    return node_rows, rel_rows
+            rels.setdefault((rel.start, rel.type, rel.end), set()).add(doc)
+    return (
+        [merge_node(uri, nodes[uri]) for uri in sorted(nodes)],
+        [merge_rel(key, rels[key]) for key in sorted(rels)],
+    )
 
 
 #: Analysis results the export adds (written by the analysis beside analysis.ttl).
@@ -76,15 +86,10 @@ def column_type(values: list[object]) -> str:
     >>> column_type([1, 2, None]), column_type([1, 2.5]), column_type([True]), column_type([["a"], "b"])
     ('long', 'double', 'boolean', 'string[]')
     """
-    scalars = [x for v in values if v is not None for x in (v if isinstance(v, list) else [v])]
-    suffix = "[]" if any(isinstance(v, list) for v in values) else ""
-    if scalars and all(isinstance(x, bool) for x in scalars):
-        return "boolean" + suffix
-    if scalars and all(isinstance(x, int) and not isinstance(x, bool) for x in scalars):
-        return "long" + suffix
-    if scalars and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in scalars):
-        return "double" + suffix
-    return "string" + suffix
+    keys: dict[str, tuple[frozenset[str], bool]] = {}
+    for value in values:
+        Columns._add(keys, {"column": value})
+    return _kind(*keys.get("column", (frozenset(), False)))
 
 
 def _cell(value: object, kind: str, delimiter: str) -> object:
@@ -110,41 +115,6 @@ def analysis_rows(settings: Settings) -> dict[str, list[dict]]:
         return {"bodies": [], "answers": []}
 
 
-def _with_analysis(
-    settings: Settings, nodes: list[NodeRow], rels: list[tuple[RelRow, list[str]]]
-) -> tuple[list[NodeRow], list[tuple[RelRow, dict]]]:
-    """Nodes with the body metrics set, and relationships with their properties (``docs``, and
-    ``score`` on ANSWERS links), as the analysis write leaves the database."""
-    rows = analysis_rows(settings)
-    by_uri = {n.uri: n for n in nodes}
-    for body in rows.get("bodies", []):
-        node = by_uri.get(body["iri"])
-        if node is not None and "Body" in node.labels:
-            node.props.update(degree=body["degree"], coordinationStrength=body["strength"],
-                              betweenness=body["betweenness"])  # fmt: skip
-    out: list[tuple[RelRow, dict]] = [(rel, {"docs": docs}) for rel, docs in rels]
-    for link in rows.get("answers", []):
-        start, end = by_uri.get(link["from_iri"]), by_uri.get(link["to_iri"])
-        if (
-            start is not None
-            and end is not None
-            and "Task" in start.labels
-            and "Task" in end.labels
-        ):
-            out.append((RelRow(start.uri, "ANSWERS", end.uri), {"score": float(link["score"])}))
-    return nodes, out
-
-
-def _delimiter(nodes: list[NodeRow], rels: list[tuple[RelRow, dict]]) -> str:
-    texts = [str(x) for n in nodes for v in n.props.values() if isinstance(v, list) for x in v]
-    texts += [label for n in nodes for label in n.labels]
-    texts += [str(x) for _, props in rels for v in props.values() if isinstance(v, list) for x in v]
-    for delimiter in DELIMITERS:
-        if not any(delimiter in text for text in texts):
-            return delimiter
-    raise ValueError("every array delimiter occurs in some value")
-
-
 def _csv_field(value: object) -> str:
     """One CSV field: absent values empty, every present one quoted (so an empty string stays an
     empty string, not an absent property).
@@ -155,12 +125,6 @@ def _csv_field(value: object) -> str:
     if value is None:
         return ""
     return '"' + str(value).replace('"', '""') + '"'
-
-
-def _csv_text(header: list[str], rows: list[list[object]]) -> str:
-    lines = [",".join(header)]
-    lines += [",".join(_csv_field(cell) for cell in row) for row in rows]
-    return "\n".join(lines) + "\n"
 
 
 def _props_literal(props: dict) -> str:
@@ -211,40 +175,188 @@ def load_csv_script(node_header: list[str], rel_header: list[str], delimiter: st
     )
 
 
+def _cypher_node(n: NodeRow) -> str:
+    labels = ":".join(quote_name(lb) for lb in n.labels)
+    return (f"MERGE (n:Resource {{uri: {cypher_literal(n.uri)}}}) SET n:{labels} "
+            f"SET n += {{{_props_literal(n.props)}}};")  # fmt: skip
+
+
+def _cypher_rel(rel: RelRow, props: dict) -> str:
+    return (
+        f"MATCH (a:Resource {{uri: {cypher_literal(rel.start)}}}), (b:Resource {{uri: {cypher_literal(rel.end)}}}) "
+        f"MERGE (a)-[r:{quote_name(rel.type)}]->(b) SET r += {{{_props_literal(props)}}};"
+    )
+
+
+def _value_class(x: object) -> str:
+    if isinstance(x, bool):
+        return "bool"
+    if isinstance(x, int):
+        return "int"
+    return "float" if isinstance(x, float) else "other"
+
+
+@dataclass
+class Columns:
+    """What decides the CSV columns of some rows: each property key with the classes of its
+    values and whether a list occurs, and which array delimiters occur in a value or label."""
+
+    node_keys: dict[str, tuple[frozenset[str], bool]] = field(default_factory=dict)
+    rel_keys: dict[str, tuple[frozenset[str], bool]] = field(default_factory=dict)
+    delimiters: frozenset[str] = frozenset()
+
+    @staticmethod
+    def _add(keys: dict[str, tuple[frozenset[str], bool]], props: dict) -> None:
+        for k, v in props.items():
+            classes, listed = keys.get(k, (frozenset(), False))
+            items = v if isinstance(v, list) else [] if v is None else [v]
+            keys[k] = (classes | {_value_class(x) for x in items}, listed or isinstance(v, list))
+
+    @classmethod
+    def of(cls, nodes: list[NodeRow], rels: list[tuple[RelRow, dict]]) -> Columns:
+        columns = cls()
+        texts: list[str] = []
+        for n in nodes:
+            cls._add(columns.node_keys, n.props)
+            texts += [str(x) for v in n.props.values() if isinstance(v, list) for x in v]
+            texts += list(n.labels)
+        for _, props in rels:
+            cls._add(columns.rel_keys, props)
+            texts += [str(x) for v in props.values() if isinstance(v, list) for x in v]
+        columns.delimiters = frozenset(d for d in DELIMITERS if any(d in t for t in texts))
+        return columns
+
+    def union(self, other: Columns) -> Columns:
+        out = Columns(dict(self.node_keys), dict(self.rel_keys), self.delimiters | other.delimiters)
+        for mine, theirs in ((out.node_keys, other.node_keys), (out.rel_keys, other.rel_keys)):
+            for k, (classes, listed) in theirs.items():
+                have, had = mine.get(k, (frozenset(), False))
+                mine[k] = (have | classes, had or listed)
+        return out
+
+    def header(self) -> tuple[dict[str, str], dict[str, str], str]:
+        """Node column kinds, relationship column kinds (by key, sorted) and the delimiter,
+        for all the rows (the first delimiter no value or label contains)."""
+        kinds = [
+            {k: _kind(*keys[k]) for k in sorted(keys)} for keys in (self.node_keys, self.rel_keys)
+        ]
+        delimiter = next((d for d in DELIMITERS if d not in self.delimiters), None)
+        if delimiter is None:
+            raise ValueError("every array delimiter occurs in some value")
+        return kinds[0], kinds[1], delimiter
+
+
+def _kind(classes: frozenset[str], listed: bool) -> str:
+    suffix = "[]" if listed else ""
+    if classes and classes == {"bool"}:
+        return "boolean" + suffix
+    if classes and classes == {"int"}:
+        return "long" + suffix
+    if classes and classes <= {"int", "float"}:
+        return "double" + suffix
+    return "string" + suffix
+
+
+def _csv_node(n: NodeRow, kinds: dict[str, str], delimiter: str) -> str:
+    cells = [n.uri, delimiter.join(n.labels)] + [_cell(n.props.get(k), kind, delimiter)
+                                                 for k, kind in kinds.items()]  # fmt: skip
+    return ",".join(_csv_field(cell) for cell in cells)
+
+
+def _csv_rel(rel: RelRow, props: dict, kinds: dict[str, str], delimiter: str) -> str:
+    cells = [rel.start, rel.type, rel.end] + [_cell(props.get(k), kind, delimiter)
+                                              for k, kind in kinds.items()]  # fmt: skip
+    return ",".join(_csv_field(cell) for cell in cells)
+
+
+@dataclass
+class _Rendered:
+    """A shard's summary: its columns, its Task nodes, and the CSV header it was rendered for."""
+
+    columns: Columns
+    tasks: frozenset[str]
+
+
+def _shard_view(
+    rows: object, bodies: list[dict]
+) -> tuple[list[NodeRow], list[tuple[RelRow, dict]]]:
+    """A shard's merged rows with the analysis' body metrics set (as the analysis write leaves
+    the database)."""
+    from pipeline.graphdb.export_shards import merged_nodes, merged_rels
+
+    nodes = merged_nodes(rows, merge_node)  # type: ignore[arg-type]
+    by_uri = {n.uri: n for n in nodes}
+    for body in bodies:
+        node = by_uri.get(body["iri"])
+        if node is not None and "Body" in node.labels:
+            node.props.update(degree=body["degree"], coordinationStrength=body["strength"],
+                              betweenness=body["betweenness"])  # fmt: skip
+    rels = [(rel, {"docs": docs}) for rel, docs in merged_rels(rows, merge_rel)]  # type: ignore[arg-type]
+    return nodes, rels
+
+
 def export_graph_files(settings: Settings) -> dict[str, Path]:
     """Write ``data/graph/import/{nodes,relationships}.csv`` (typed headers), the
     ``neo4j-admin database import`` command for them, and ``data/graph/policykg.cypher``: the
-    graph the loader and the analysis write, without the loader's own ``PolicykgLoad`` records."""
-    nodes, rels = _with_analysis(settings, *merged_rows(settings))
-    delimiter = _delimiter(nodes, rels)
-    keys = sorted({k for n in nodes for k in n.props})
-    kinds = {k: column_type([n.props.get(k) for n in nodes]) for k in keys}
-    node_header = ["uri:ID", ":LABEL"] + [f"{k}:{kinds[k]}" for k in keys]
-    nodes_csv = _csv_text(
-        node_header,
-        [[n.uri, delimiter.join(n.labels)] + [_cell(n.props.get(k), kinds[k], delimiter) for k in keys]
-         for n in nodes],
-    )  # fmt: skip
-    rel_keys = sorted({k for _, props in rels for k in props})
-    rel_kinds = {k: column_type([props.get(k) for _, props in rels]) for k in rel_keys}
-    rel_header = [":START_ID", ":TYPE", ":END_ID"] + [f"{k}:{rel_kinds[k]}" for k in rel_keys]
-    rels_csv = _csv_text(
-        rel_header,
-        [[rel.start, rel.type, rel.end] + [_cell(props.get(k), rel_kinds[k], delimiter) for k in rel_keys]
-         for rel, props in rels],
-    )  # fmt: skip
-    lines = ["// policykg graph; load with: cypher-shell -f policykg.cypher",
-             "CREATE CONSTRAINT resource_uri IF NOT EXISTS FOR (n:Resource) REQUIRE n.uri IS UNIQUE;"]  # fmt: skip
-    for n in nodes:
-        labels = ":".join(quote_name(lb) for lb in n.labels)
-        lines.append(f"MERGE (n:Resource {{uri: {cypher_literal(n.uri)}}}) SET n:{labels} "
-                     f"SET n += {{{_props_literal(n.props)}}};")  # fmt: skip
-    for rel, props in rels:
-        lines.append(
-            f"MATCH (a:Resource {{uri: {cypher_literal(rel.start)}}}), (b:Resource {{uri: {cypher_literal(rel.end)}}}) "
-            f"MERGE (a)-[r:{quote_name(rel.type)}]->(b) SET r += {{{_props_literal(props)}}};"
-        )
+    graph the loader and the analysis write, without the loader's own ``PolicykgLoad`` records.
+
+    Incremental (:mod:`pipeline.graphdb.export_shards`): only the changed documents are read and
+    only the shards they fall in are rendered again; the files are those a full export writes."""
+    from bisect import bisect_right
+
+    from pipeline.graphdb.export_shards import ShardedRows
+
     graph_dir = settings.path(settings.graph_dir)
+    cache = graph_dir.parent / "cache" / graph_dir.name / "import"
+    sharded = ShardedRows(cache, graph_dir, read_document)
+    state, dirty = sharded.update(document_files(settings))
+    analysis = analysis_rows(settings)
+    keys = [s.key for s in state.shards]
+    bodies: dict[int, list[dict]] = {}
+    for body in analysis.get("bodies", []):
+        bodies.setdefault(bisect_right(keys, body["iri"]) - 1, []).append(body)
+    views: dict[str, tuple[list[NodeRow], list[tuple[RelRow, dict]]]] = {}
+    for index, shard in enumerate(state.shards):
+        overlay = json.dumps(bodies.get(index, []), sort_keys=True)
+        if shard.name in dirty or shard.overlay != overlay or shard.summary is None:
+            nodes, rels = _shard_view(sharded.shard_rows(shard), bodies.get(index, []))
+            views[shard.name] = (nodes, rels)
+            tasks = frozenset(n.uri for n in nodes if "Task" in n.labels)
+            shard.summary = _Rendered(Columns.of(nodes, rels), tasks)
+            shard.overlay = overlay
+            shard.csv_context = None
+            sharded.text_path(shard, "nodes.cypher").write_text(
+                "".join(_cypher_node(n) + "\n" for n in nodes), encoding="utf-8"
+            )
+            sharded.text_path(shard, "rels.cypher").write_text(
+                "".join(_cypher_rel(r, props) + "\n" for r, props in rels), encoding="utf-8")  # fmt: skip
+    # the analysis' ANSWERS links, after every document's relationships
+    tasks = frozenset().union(*(s.summary.tasks for s in state.shards))
+    answers = [(RelRow(link["from_iri"], "ANSWERS", link["to_iri"]), {"score": float(link["score"])})
+               for link in analysis.get("answers", [])
+               if link["from_iri"] in tasks and link["to_iri"] in tasks]  # fmt: skip
+    columns = Columns.of([], answers)
+    for shard in state.shards:
+        columns = columns.union(shard.summary.columns)
+    kinds, rel_kinds, delimiter = columns.header()
+    context = (kinds, rel_kinds, delimiter)
+    for shard in state.shards:
+        if shard.csv_context != context:
+            nodes, rels = views.get(shard.name) or _shard_view(
+                sharded.shard_rows(shard), bodies.get(state.shards.index(shard), []))  # fmt: skip
+            sharded.text_path(shard, "nodes.csv").write_text(
+                "".join(_csv_node(n, kinds, delimiter) + "\n" for n in nodes), encoding="utf-8"
+            )
+            sharded.text_path(shard, "rels.csv").write_text(
+                "".join(_csv_rel(r, p, rel_kinds, delimiter) + "\n" for r, p in rels),
+                encoding="utf-8")  # fmt: skip
+            shard.csv_context = context
+    sharded.save_state(state)
+
+    node_header = ["uri:ID", ":LABEL"] + [f"{k}:{kind}" for k, kind in kinds.items()]
+    rel_header = [":START_ID", ":TYPE", ":END_ID"] + [
+        f"{k}:{kind}" for k, kind in rel_kinds.items()
+    ]
     paths = {
         "nodes": graph_dir / "import" / "nodes.csv",
         "relationships": graph_dir / "import" / "relationships.csv",
@@ -256,11 +368,22 @@ def export_graph_files(settings: Settings) -> dict[str, Path]:
                f"exec neo4j-admin database import full --overwrite-destination "
                f"--array-delimiter={shlex.quote(delimiter)} --multiline-fields=true --nodes=nodes.csv "
                f"--relationships=relationships.csv \"${{1:-neo4j}}\"\n")  # fmt: skip
-    atomic_write_text(paths["nodes"], nodes_csv)
-    atomic_write_text(paths["relationships"], rels_csv)
+    part = sharded.text_path
+    atomic_concatenate(paths["nodes"], [(",".join(node_header) + "\n").encode(),
+                                        *(part(s, "nodes.csv") for s in state.shards)])  # fmt: skip
+    atomic_concatenate(paths["relationships"], [
+        (",".join(rel_header) + "\n").encode(), *(part(s, "rels.csv") for s in state.shards),
+        "".join(_csv_rel(r, p, rel_kinds, delimiter) + "\n" for r, p in answers).encode(),
+    ])  # fmt: skip
     atomic_write_text(paths["import command"], command)
     atomic_write_text(paths["load csv"], load_csv_script(node_header, rel_header, delimiter))
-    atomic_write_text(paths["cypher"], "\n".join(lines) + "\n")
+    head = ("// policykg graph; load with: cypher-shell -f policykg.cypher\n"
+            "CREATE CONSTRAINT resource_uri IF NOT EXISTS FOR (n:Resource) REQUIRE n.uri IS UNIQUE;\n")  # fmt: skip
+    atomic_concatenate(paths["cypher"], [
+        head.encode(), *(part(s, "nodes.cypher") for s in state.shards),
+        *(part(s, "rels.cypher") for s in state.shards),
+        "".join(_cypher_rel(r, p) + "\n" for r, p in answers).encode(),
+    ])  # fmt: skip
     return paths
 
 

@@ -10,16 +10,13 @@ from __future__ import annotations
 import contextlib
 import heapq
 import io
-import json
 import logging
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
@@ -238,102 +235,47 @@ def write_document_texts(
     return ttl_path, nt_path
 
 
-@dataclass(frozen=True)
-class Premerged:
-    """Per-document N-Triples files merged ahead of the export into ``path``."""
-
-    path: Path
-    inputs: frozenset[Path]
+def merged_cache_dir(graph_dir: Path) -> Path:
+    """Where the shards of the merged graph under ``graph_dir`` are kept (:mod:`pipeline.rdf.merged`):
+    ``data/cache/graph`` for ``data/graph``."""
+    return graph_dir.parent / "cache" / graph_dir.name
 
 
-def premerge(paths: Iterable[Path], out: Path) -> Premerged:
-    """Merge ``paths`` into ``out`` now, for :func:`export_merged` to merge with the rest later.
+def export_merged(settings: Settings | None = None, *, jsonld: bool = True) -> dict[str, Path]:
+    """Bring ``policykg.nt``, ``policykg.ttl`` and (with ``jsonld``) ``policykg.jsonld`` in line
+    with ``data/graph/docs/*.nt``.
 
-    A rebuild merges the documents it will not touch while it extracts the changed ones; the
-    export then merges that file with the changed documents' files, a pass over one big file
-    instead of over thousands (0.3 s against 1.4 s for 2 090 documents)."""
-    paths = frozenset(paths)
-    merge_sorted_files(sorted(paths), out)
-    return Premerged(out, paths)
-
-
-def export_merged(
-    settings: Settings | None = None, *, jsonld: bool = True, premerged: Premerged | None = None
-) -> dict[str, Path]:
-    """Merge ``data/graph/docs/*.nt`` into ``policykg.nt``, then write ``policykg.ttl`` and ``.jsonld``.
-
-    Everything streams (an external merge of the sorted per-document files, then pyoxigraph
-    reading the merged file and writing each format), so memory stays flat as the corpus grows.
-
-    Args:
-        settings: where the graph directory is.
-        jsonld: also write the JSON-LD file.
-        premerged: some of the files, merged already (:func:`premerge`); they must not have
-            changed since, and the others are merged with it.
+    Incremental (:class:`pipeline.rdf.merged.MergedGraph`): only the changed documents' lines are
+    merged in and out, and only the shards they fall in are rendered again; the files are what a
+    full merge and conversion write. Memory stays flat as the corpus grows.
 
     Returns:
-        The written files by format name.
+        The written files by format name (``nt``, ``turtle``, ``json-ld``).
     """
+    from pipeline.rdf.merged import MergedGraph
+
     settings = settings or Settings.from_env()
     graph_dir = settings.path(settings.graph_dir)
     docs_dir = graph_dir / "docs"
-    nt_files = sorted(docs_dir.glob("*.nt"))
-    for ttl in sorted(
-        docs_dir.glob("*.ttl")
-    ):  # Turtle without N-Triples (written by hand): derive them
+    nt_files = {p.stem: p for p in sorted(docs_dir.glob("*.nt"))}
+    for ttl in sorted(docs_dir.glob("*.ttl")):  # Turtle without N-Triples (written by hand)
         nt = ttl.with_suffix(".nt")
-        if not nt.exists():
+        if ttl.stem not in nt_files:
             atomic_write_text(nt, ntriples_text(Graph().parse(ttl, format="turtle")))
-            nt_files.append(nt)
+            nt_files[ttl.stem] = nt
     if not nt_files:
         raise GraphBuildError(
             f"{docs_dir}: no per-document graphs to merge",
             hint="run `policykg build` (or `policykg run`) first",
         )
-    written = {"nt": graph_dir / f"{MERGED_STEM}.nt", "turtle": graph_dir / f"{MERGED_STEM}.ttl"}
-    sources = sorted(nt_files)
-    if premerged is not None and premerged.inputs <= set(sources):  # else one went: merge all
-        sources = [premerged.path] + [p for p in sources if p not in premerged.inputs]
-    merge_sorted_files(sources, written["nt"])
-    conversions = [(written["nt"], written["turtle"], "turtle")]
-    if jsonld:
-        written["json-ld"] = graph_dir / f"{MERGED_STEM}.jsonld"
-        conversions.append((written["nt"], written["json-ld"], "json-ld"))
-    _convert_all(conversions)
+    merged = MergedGraph(merged_cache_dir(graph_dir), graph_dir, MERGED_STEM, _prefixes())
+    formats = ["nt", "turtle", *(["json-ld"] if jsonld else [])]
+    try:
+        written = merged.update(nt_files, formats)
+    except (SyntaxError, ValueError) as exc:
+        raise GraphBuildError(
+            f"writing the merged graph failed: {exc}",
+            hint="a per-document graph under data/graph/docs is broken: rebuild it",
+        ) from exc
     log.info("merged %d document graphs into %s", len(nt_files), graph_dir)
     return written
-
-
-#: The merged formats written from the merged N-Triples: name -> with the project's prefixes?
-_FORMATS = {"turtle": True, "json-ld": True}
-
-
-def _convert_all(conversions: list[tuple[Path, Path, str]]) -> None:
-    """Convert each ``(source, out, format)`` in a ``python -m pipeline.convert`` process of its
-    own, all at once (they overlap on several CPUs, and the caller's threads go on meanwhile)."""
-    package_root = str(Path(__file__).resolve().parents[2])  # where ``pipeline`` imports from
-    pythonpath = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, "PYTHONPATH": pythonpath}
-    procs = []
-    for source, out, format_name in conversions:
-        command = [sys.executable, "-m", "pipeline.convert", str(source), str(out), format_name]
-        if _FORMATS[format_name]:
-            command.append(json.dumps(_prefixes()))
-        procs.append(
-            (
-                out,
-                subprocess.Popen(
-                    command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-                ),
-            )
-        )
-    failures = []
-    for out, proc in procs:
-        _, stderr = proc.communicate()
-        if proc.returncode != 0:
-            failures.append(f"{out.name}: {stderr.decode(errors='replace').strip()[-300:]}")
-    if failures:
-        raise GraphBuildError(
-            "writing the merged graph failed: " + "; ".join(failures),
-            hint="check free disk space under data/graph",
-        )
