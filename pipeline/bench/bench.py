@@ -355,11 +355,11 @@ def _ratio(seconds: float, reference: float) -> float:
 def first_load_timing(settings: Settings) -> dict[str, Any]:
     """Rows/s of loading every built document into an emptied database (the first load, apart
     from extraction: alongside it, the loader mostly waits for documents)."""
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph, load_graph
+    from pipeline.graphdb.load import load_graph
+    from pipeline.graphdb.server import connect
 
     with connect(settings) as conn:
-        clear_graph(conn)
+        conn.clear()
     t0 = time.perf_counter()
     summary = load_graph(settings, save=False)
     seconds = time.perf_counter() - t0
