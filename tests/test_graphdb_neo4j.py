@@ -18,8 +18,8 @@ from pipeline.config import Engine, Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb import neo4j_local, server
 from pipeline.graphdb.credentials import read_password
-from pipeline.graphdb.ports import port_in_use
 from pipeline.graphdb.load import load_documents
+from pipeline.graphdb.ports import port_in_use
 from pipeline.graphdb.server import connect
 
 pytestmark = pytest.mark.integration
