@@ -294,7 +294,10 @@ def bulk_statements(
             docs.append(doc)
         for rel in pg.relationships:
             rels.setdefault((rel.start, rel.end, rel.type), []).append(doc)
-    new_nodes, old_nodes, new_rels, old_rels = [], [], [], []
+    new_nodes: list[tuple] = []
+    old_nodes: list[tuple] = []
+    new_rels: list[tuple] = []
+    old_rels: list[tuple] = []
     for uri, (props, labels, docs) in nodes.items():
         row = (uri, props, sorted(labels), docs)
         (old_nodes if uri in state.nodes else new_nodes).append(row)

@@ -160,7 +160,11 @@ class Neo4jWriter(GraphWriter):
                 session.run(text).consume()
             session.run(BACKFILL_URIS).consume()
             self._recorded = {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
-            empty = bulk and on_statement is None and not session.run(COUNT_ALL_NODES).single()["n"]
+            empty = (
+                bulk
+                and on_statement is None
+                and not session.run(COUNT_ALL_NODES).single(strict=True)["n"]
+            )
         self._bulk: BulkState | None = BulkState() if empty else None
         self._held: list[tuple[DocumentFile, PropertyGraph]] = []
         self._held_rows = 0
