@@ -263,9 +263,9 @@ def test_neo4j_document_is_a_few_batched_statements(seed_docs):
         statements = document_statements(doc, "0" * 64, pg, 500, replacing=True)
         rows = [row for st in statements for row in st.params.get("rows", [])]
         assert len(rows) == len(pg.nodes) + len(pg.relationships)
-        # four removals, the nodes and relationships per batch of 500, the load record
+        # two removals, the nodes and relationships per batch of 500, the load record
         batches = -(-len(pg.nodes) // 500) + -(-len(pg.relationships) // 500)
-        assert len(statements) == 4 + batches + 1
+        assert len(statements) == 2 + batches + 1
 
 
 def _sent_rows(statement: Statement) -> list[tuple[str, dict]]:

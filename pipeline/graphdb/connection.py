@@ -15,7 +15,12 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from pipeline.errors import DatabaseError, QueryError
 from pipeline.graphdb.dialect import Dialect, Statement
-from pipeline.graphdb.statements import CLEAR_GRAPH, COUNT_NODES, COUNT_RELATIONSHIPS
+from pipeline.graphdb.statements import (
+    CLEAR_GRAPH,
+    CLEAR_GRAPH_IN_BATCHES,
+    COUNT_NODES,
+    COUNT_RELATIONSHIPS,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,18 +66,19 @@ class Connection:
 
     def clear(self) -> None:
         """Delete every node and relationship (tests and `policykg load --reset`)."""
+        text = CLEAR_GRAPH_IN_BATCHES if self.dialect is Dialect.NEO4J else CLEAR_GRAPH
         with self.session() as session:
-            session.run(CLEAR_GRAPH).consume()
+            session.run(text).consume()
 
     def open_writer(
         self, *, batch_size: int = 500, on_statement: Callable[[Statement], None] | None = None,
         bulk: bool = False,
     ) -> GraphWriter:  # fmt: skip
-        """The writer for this server (``bulk``: it may bulk-load an empty graph where the engine
-        can; Neo4j loads document by document)."""
+        """The writer for this server (``bulk``: it may bulk-load an empty graph, several
+        documents per transaction)."""
         from pipeline.graphdb.writer import Neo4jWriter
 
-        return Neo4jWriter(self, batch_size=batch_size, on_statement=on_statement)
+        return Neo4jWriter(self, batch_size=batch_size, on_statement=on_statement, bulk=bulk)
 
     def save(self) -> bool:
         """Make what was written durable; Neo4j commits durably on its own (False: nothing done)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 NODE_KEY_LABEL = "Resource"  # every node carries it, as with n10s
 NODE_KEY = "uri"
-INDEXED = ((NODE_KEY_LABEL, NODE_KEY), (NODE_KEY_LABEL, "prefLabel"), (NODE_KEY_LABEL, "docs"))
+INDEXED = ((NODE_KEY_LABEL, NODE_KEY), (NODE_KEY_LABEL, "prefLabel"))
 
 
 class Dialect(str, enum.Enum):

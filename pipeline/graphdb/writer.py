@@ -29,7 +29,11 @@ from pipeline.errors import DatabaseError
 from pipeline.graphdb.dialect import Statement
 from pipeline.graphdb.mapping import PropertyGraph, read_document
 from pipeline.graphdb.statements import (
+    BACKFILL_URIS,
+    COUNT_ALL_NODES,
     LOADED_DOCUMENTS,
+    BulkState,
+    bulk_statements,
     document_statements,
     index_statements,
     removal_statements,
@@ -123,25 +127,47 @@ class GraphWriter(ABC):
         return self.write(document)
 
 
+#: A bulk load on Neo4j commits its documents in transactions of about this many rows.
+BULK_ROWS = 20_000
+#: ... sent in ``UNWIND`` batches of this many rows.
+BULK_BATCH = 5_000
+
+
 class Neo4jWriter(GraphWriter):
     """Writes to Neo4j 5, one explicit transaction per document.
 
-    Opening one creates the constraint and indexes (each schema statement in its own
+    Opening one creates the constraints and indexes (each schema statement in its own
     transaction) and reads which documents the database holds. Transactions are not retried:
     a lost server fails the document at once, and the next load redoes it (nothing of it was
     committed).
+
+    Into an empty database, a writer allowed to (``bulk``, and no ``on_statement``) holds the
+    documents it is given and commits them several at a time, about :data:`BULK_ROWS` rows per
+    transaction (:func:`pipeline.graphdb.statements.bulk_statements`); :meth:`finish` sends the
+    rest. A document still commits whole or not at all, with its load record. If such a
+    transaction fails, the writer writes its documents one by one instead (and stops bulking).
     """
 
     def __init__(
-        self, conn: Connection, *, batch_size: int = 500, on_statement: StatementHook | None = None
-    ) -> None:
+        self, conn: Connection, *, batch_size: int = 500, on_statement: StatementHook | None = None,
+        bulk: bool = False,
+    ) -> None:  # fmt: skip
         self.conn = conn
         self.batch_size = batch_size
         self.on_statement = on_statement
         with conn.session() as session:
             for text in index_statements():
                 session.run(text).consume()
+            session.run(BACKFILL_URIS).consume()
             self._recorded = {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
+            empty = (
+                bulk
+                and on_statement is None
+                and not session.run(COUNT_ALL_NODES).single(strict=True)["n"]
+            )
+        self._bulk: BulkState | None = BulkState() if empty else None
+        self._held: list[tuple[DocumentFile, PropertyGraph]] = []
+        self._held_rows = 0
 
     def _transaction(self, statements: list[Statement]) -> None:
         """Send ``statements`` in one explicit transaction: any failure, including an exception
@@ -153,13 +179,64 @@ class Neo4jWriter(GraphWriter):
                 tx.run(statement.text, statement.params).consume()
             tx.commit()
 
+    def write(self, document: DocumentFile) -> int:
+        if self._bulk is None or document.doc in self._recorded:
+            self.finish()  # an older version of it may be held
+            return super().write(document)
+        try:
+            pg = document.graph()
+        except DatabaseError:
+            self.finish()  # the documents before it are committed, as one by one
+            raise
+        rows = len(pg.nodes) + len(pg.relationships)
+        self._held.append((document, pg))
+        self._held_rows += rows
+        self._recorded[document.doc] = document.sha256
+        if self._held_rows >= BULK_ROWS:
+            self._send_held()
+        return rows
+
+    def _send_held(self) -> None:
+        """Commit the documents held for the bulk load in one transaction; on failure write them
+        one by one (and write every later document so too)."""
+        assert self._bulk is not None
+        held, self._held, self._held_rows = self._held, [], 0
+        if not held:
+            return
+        documents = [(document.doc, document.sha256, pg) for document, pg in held]
+        statements, written = bulk_statements(documents, self._bulk, BULK_BATCH)
+        try:
+            self._transaction(statements)
+        except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
+            log.warning("bulk load not possible (%s); loading document by document", exc)
+            self._bulk = None
+            for document, _pg in held:
+                self._recorded.pop(document.doc, None)
+            for document, _pg in held:
+                super().write(document)
+            return
+        self._bulk.committed(written)
+        log.info("bulk-loaded %d documents", len(held))
+
+    def finish(self) -> None:
+        if self._bulk is not None:
+            self._send_held()
+
+    def close(self) -> None:
+        """Drop the documents held for a bulk load (a cancelled run): they were not committed."""
+        for document, _pg in self._held:
+            self._recorded.pop(document.doc, None)
+        self._held, self._held_rows = [], 0
+
     def _write_graph(self, document: DocumentFile, pg: PropertyGraph, *, replacing: bool) -> None:
         self._transaction(document_statements(document.doc, document.sha256, pg, self.batch_size,
                                               replacing=replacing))  # fmt: skip
 
     def remove(self, doc: str) -> None:
+        self.finish()
         self._transaction(removal_statements(doc))
         self._recorded.pop(doc, None)
 
     def counts(self) -> tuple[int, int]:
+        self.finish()
         return self.conn.counts()

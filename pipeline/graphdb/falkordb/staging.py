@@ -29,14 +29,27 @@ from pipeline.graphdb.falkordb.codec import (
     safe_text,
 )
 from pipeline.graphdb.mapping import NODE_KEY_LABEL, PropertyGraph
-from pipeline.graphdb.statements import (
-    MARK_LOADED,
-    UNMARK_LOADED,
-    Part,
-    compact,
-    removal_parts,
-    uri_prefix,
+from pipeline.graphdb.statements import MARK_LOADED, UNMARK_LOADED, Part, compact, uri_prefix
+
+# Taking a tag ``$doc`` off the graph (an old version, or a staging): what only it states goes,
+# the rest loses the tag; found through the ``docs`` index (FalkorDB indexes list elements). Deletes
+# come before the untagging (FalkorDB applies SET lazily).
+DROP_RELATIONSHIPS = "MATCH (n:Resource)-[r]->() WHERE $doc IN n.docs AND r.docs = [$doc] DELETE r"
+UNTAG_RELATIONSHIPS = (
+    "MATCH (n:Resource)-[r]->() WHERE $doc IN n.docs AND $doc IN r.docs "
+    "SET r.docs = [d IN r.docs WHERE d <> $doc]"
 )
+DROP_NODES = "MATCH (n:Resource) WHERE $doc IN n.docs AND n.docs = [$doc] DETACH DELETE n"
+UNTAG_NODES = "MATCH (n:Resource) WHERE $doc IN n.docs SET n.docs = [d IN n.docs WHERE d <> $doc]"
+#: FalkorDB's indexes: the core's, and ``docs`` (by which a tag's rows are found).
+FALKORDB_INDEXED = (*INDEXED, (NODE_KEY_LABEL, "docs"))
+
+
+def removal_parts() -> list[Part]:
+    """Take the tag ``$doc`` off every node and relationship; drop what only it states."""
+    texts = (DROP_RELATIONSHIPS, UNTAG_RELATIONSHIPS, DROP_NODES, UNTAG_NODES)
+    return [Part(text) for text in texts]
+
 
 #: Largest :func:`statement_bytes` the loader sends: ~200 bytes under the measured 4 105-byte
 #: abort, for what the estimate does not see.
@@ -417,7 +430,7 @@ def index_statements(existing: set[tuple[str, str]]) -> list[str]:
     """
     return [
         f"CREATE INDEX FOR (n:{label}) ON (n.{prop})"
-        for label, prop in INDEXED
+        for label, prop in FALKORDB_INDEXED
         if (label, prop) not in existing
     ]
 

@@ -40,7 +40,7 @@ from pipeline.graphdb.falkordb.staging import (
     schema_statements,
 )
 from pipeline.graphdb.mapping import PropertyGraph
-from pipeline.graphdb.statements import CLEAR_GRAPH, LOADED_DOCUMENTS
+from pipeline.graphdb.statements import CLEAR_GRAPH, COUNT_ALL_NODES, LOADED_DOCUMENTS
 from pipeline.graphdb.writer import DocumentFile, GraphWriter, StatementHook
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BULK_IN_PROGRESS = f"MATCH (b:{BULK_LABEL}) RETURN count(b) AS n"
-COUNT_ALL_NODES = "MATCH (n) RETURN count(n) AS n"
 INTERRUPTED_BULK = "bulk load"
 
 #: A long load saves a local server this often (a foreground SAVE: 0.3 s for 2 090 documents), so
