@@ -53,8 +53,10 @@ class AnalysisSummary:
     def lines(self) -> list[str]:
         """The summary in words, one line each (for the CLI and the run summary)."""
         lines = [
-            f"analysis: {self.bodies} bodies ranked, {self.pairs} coordinating pairs, "
-            f"{self.task_links} cascade links under {self.document_links} implementation links",
+            (
+                f"analysis: {self.bodies} bodies ranked, {self.pairs} coordinating pairs, "
+                f"{self.task_links} cascade links under {self.document_links} implementation links"
+            ),
             f"wrote {self.turtle} ({self.triples} triples, SHACL: 0 violations)",
         ]
         lines += [
@@ -223,8 +225,12 @@ def run_analysis(
         An :class:`AnalysisSummary`. Raises ``AnalysisError`` (no records or no built graph),
         ``GraphBuildError`` (a SHACL violation: nothing is written) or ``DatabaseError``.
     """
+    from pipeline.analysis.trace_index import records_fingerprint, write_trace_index
+
+    fingerprint = records_fingerprint(settings.path(settings.interim_dir))
     result = analyse(load_corpus(settings), threshold)
     turtle, triples = write_analysis_turtle(settings, result)
     write_analysis_rows(settings, result)
+    write_trace_index(settings, result.corpus, fingerprint)
     database = write_analysis_database(settings, result) if write_db else None
     return summarise(result, turtle, triples, database)

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from pipeline.bench import MEMORY_FILES
 from pipeline.bench.corpus import generate_corpus
@@ -54,7 +54,7 @@ class TreeMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> TreeMemory:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -355,11 +355,11 @@ def _ratio(seconds: float, reference: float) -> float:
 def first_load_timing(settings: Settings) -> dict[str, Any]:
     """Rows/s of loading every built document into an emptied database (the first load, apart
     from extraction: alongside it, the loader mostly waits for documents)."""
-    from pipeline.graphdb.connection import connect
-    from pipeline.graphdb.load import clear_graph, load_graph
+    from pipeline.graphdb import server
+    from pipeline.graphdb.load import load_graph
 
-    with connect(settings) as conn:
-        clear_graph(conn)
+    with server.connect(settings) as conn:
+        conn.clear()
     t0 = time.perf_counter()
     summary = load_graph(settings, save=False)
     seconds = time.perf_counter() - t0
@@ -447,7 +447,7 @@ def cli_timings(settings: Settings, *, server: bool) -> dict[str, float | None]:
         runs = []
         for _ in range(CLI_RUNS):
             t0 = time.perf_counter()
-            done = subprocess.run(command + args, env=env, capture_output=True)
+            done = subprocess.run(command + args, env=env, capture_output=True, check=False)
             runs.append(time.perf_counter() - t0)
             if done.returncode != 0:
                 log.warning(
