@@ -57,8 +57,8 @@ def body_table(
     names: dict[str, set[str]] = defaultdict(set)
     for facts in corpus.facts:
         tasks = {(r.body, r.task_id or r.task_heading, r.role) for r in facts.responsibilities}
-        for body, _task, role in tasks:
-            (leads if role is Role.LEAD else supports)[body] += 1
+        for responsible, _task, role in tasks:
+            (leads if role is Role.LEAD else supports)[responsible] += 1
         issued.update(set(facts.issuers))
         mentions.update(m.canonical for m in facts.body_mentions)
     for surface, canonical in corpus_surfaces(corpus):
