@@ -235,7 +235,7 @@ def read_trace_index(path: Path, fingerprint: str) -> TraceIndex | None:
     if not path.is_file():
         return None
     try:
-        index = TraceIndex(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+        index = TraceIndex(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
         if index.fingerprint() == fingerprint:
             return index
         index.close()
