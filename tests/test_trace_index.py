@@ -109,3 +109,16 @@ def test_open_trace_index_rebuilds_when_a_record_changes(tmp_path: Path) -> None
 def test_open_trace_index_without_records_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(AnalysisError, match="no built documents"):
         open_trace_index(Settings(root=tmp_path))
+
+
+def test_query_suggestion_reads_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli.db_cmd import _suggest_bodies
+
+    settings = _write_records(tmp_path, literal_corpus())
+    _suggest_bodies(settings, "临河市卫建委")
+    assert HEALTH in capsys.readouterr().err
+    assert (tmp_path / "data/interim" / INDEX_NAME).is_file()
+    _suggest_bodies(settings, HEALTH)  # a known body without goals: nothing to suggest
+    assert capsys.readouterr().err == ""

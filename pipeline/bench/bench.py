@@ -200,6 +200,22 @@ def analysis_timing(settings: Settings, *, write_db: bool) -> dict[str, Any]:
         return pool.submit(_analysis_worker, settings, write_db).result()
 
 
+def own_peak_mib() -> float:
+    """Peak resident memory of this process's own address space, in MiB.
+
+    ``VmHWM`` from ``/proc/self/status`` (Linux): ``ru_maxrss`` would not do in a spawned
+    process, as Linux carries the high-water mark of the forked copy of the parent (all of the
+    parent's resident memory) across ``exec`` into it.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _analysis_worker(settings: Settings, write_db: bool) -> dict[str, Any]:
     from pipeline.analysis import run_analysis
 
@@ -208,7 +224,7 @@ def _analysis_worker(settings: Settings, write_db: bool) -> dict[str, Any]:
     seconds = time.perf_counter() - t0
     return {
         "seconds": round(seconds, 3),
-        "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_memory_mib": own_peak_mib(),
         "task_links": summary.task_links,
         "database": summary.database,
     }
