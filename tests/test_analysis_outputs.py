@@ -123,19 +123,35 @@ def test_check_analysis_graph_passes_on_the_seeds(project: Path) -> None:
     result = analyse(load_corpus(settings))
     from pipeline.analysis.export import analysis_graph
 
-    check = check_analysis_graph(
-        analysis_graph(result.rankings, result.pairs, result.task_links), settings
-    )
+    graph = analysis_graph(result.rankings, result.pairs, result.task_links)
+    before = set(graph)
+    check = check_analysis_graph(graph, settings)
     assert check.violations == () and check.shapes == 4
+    assert set(graph) == before  # the types and classes it was checked with are taken out again
+
+
+def test_load_corpus_reads_sections_without_spans_and_shares_sentences(project: Path) -> None:
+    corpus = load_corpus(Settings(root=project))
+    sections = [s for d in corpus.documents for s in d.sections]
+    assert sections and all(s.heading is not None for s in sections)
+    assert all(s.paragraphs == () and s.sentences == () for s in sections)
+    mentions = [m for f in corpus.facts for m in f.body_mentions]
+    by_text: dict[str, list[int]] = {}
+    for mention in mentions:
+        by_text.setdefault(mention.provenance.sentence, []).append(id(mention.provenance.sentence))
+    assert any(len(ids) > 1 for ids in by_text.values())  # sentences naming several bodies
+    assert all(len(set(ids)) == 1 for ids in by_text.values())  # one string per distinct text
 
 
 def test_check_analysis_graph_flags_a_task_the_graph_lacks(project: Path, ids: SeedIds) -> None:
     graph = Graph()
     missing = task_iri(ids.city_plan, "p99.i9")
     graph.add((missing, PK.answersTask, _section(ids.opinion, NATIONAL_COUNTY_TASK)))
+    before = set(graph)
     with pytest.raises(GraphBuildError, match="only a pk:Task of the built graph") as info:
         check_analysis_graph(graph, Settings(root=project))
     assert "p99.i9" in str(info.value)
+    assert set(graph) == before
 
 
 def test_check_analysis_graph_needs_the_built_graph(tmp_path: Path) -> None:

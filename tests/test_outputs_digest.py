@@ -20,8 +20,9 @@ from pipeline.runner import run
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 DIGESTS = Path(__file__).resolve().parent / "data" / "seed_outputs.sha256"
-#: Written by a run but not outputs of the pipeline: the manifest holds the code fingerprint.
-NOT_OUTPUTS = {"manifest.json", ".run.lock", ".gitkeep"}
+#: Written by a run but not outputs of the pipeline: the manifest holds the code fingerprint, the
+#: trace index (a cache of the records for `policykg trace`) their modification times.
+NOT_OUTPUTS = {"manifest.json", ".run.lock", ".gitkeep", "trace_index.sqlite"}
 
 
 def _digests(data_dir: Path) -> dict[str, str]:

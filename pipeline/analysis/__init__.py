@@ -12,20 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from pipeline.analysis.cascade import DEFAULT_THRESHOLD, DocumentLink, TaskMatch, cascade
 from pipeline.analysis.corpus import Corpus, load_corpus
-from pipeline.analysis.network import (
-    BodyRank,
-    CoordinationPair,
-    body_rankings,
-    coordination_pairs,
-    coresponsibility_network,
-)
 from pipeline.analysis.reprints import Reprints, find_reprints, without_reprints
 
 if TYPE_CHECKING:
+    # networkx is imported where the network is built: the trace commands import this package
+    # and need none of it
+    import networkx as nx
+
+    from pipeline.analysis.network import BodyRank, CoordinationPair
     from pipeline.analysis.outputs import AnalysisSummary
     from pipeline.config import Settings
 
@@ -51,6 +47,12 @@ class Analysis:
 
 def analyse(corpus: Corpus, threshold: float = DEFAULT_THRESHOLD) -> Analysis:
     """Fold reprints, build the co-responsibility network and match cascades over ``corpus``."""
+    from pipeline.analysis.network import (
+        body_rankings,
+        coordination_pairs,
+        coresponsibility_network,
+    )
+
     reprints = find_reprints(corpus)
     distinct = without_reprints(corpus, reprints)
     graph = coresponsibility_network(distinct.facts)

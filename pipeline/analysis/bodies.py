@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from pipeline.analysis.cascade import normalize
 from pipeline.analysis.corpus import Corpus
-from pipeline.analysis.trace import corpus_bodies, corpus_surfaces, expand_abbreviation
+from pipeline.analysis.trace import (
+    BodyNames,
+    body_names,
+    corpus_bodies,
+    corpus_surfaces,
+    expand_abbreviation,
+)
 from pipeline.models import Role
 
 #: Suggestions scoring below this (0–100) are not offered.
@@ -97,18 +103,19 @@ def fold(name: str) -> str:
     return expand_abbreviation(text)
 
 
-def suggest_bodies(name: str, corpus: Corpus, limit: int = 5) -> list[str]:
+def suggest_bodies(name: str, corpus: Corpus | BodyNames, limit: int = 5) -> list[str]:
     """Canonical bodies ``name`` may have meant, best first (at most ``limit``)."""
     from rapidfuzz import fuzz
 
     query = fold(name)
     if not query:
         return []
-    known = corpus_bodies(corpus)
+    read = body_names(corpus)
+    known = read.bodies
     written: dict[str, set[str]] = defaultdict(set)
     for canonical, body in known.items():
         written[canonical].update((canonical, *body.aliases))
-    for surface, canonical in corpus_surfaces(corpus):
+    for surface, canonical in read.surfaces:
         if canonical in written:
             written[canonical].add(surface)
     forms: dict[str, set[str]] = {}
@@ -148,7 +155,7 @@ def _contained(query: str, form: str) -> float:
     return fuzz.partial_ratio(query, form) * 0.9
 
 
-def did_you_mean(name: str, corpus: Corpus) -> str:
+def did_you_mean(name: str, corpus: Corpus | BodyNames) -> str:
     """``did you mean 甲, 乙?`` for a name that matched nothing; empty when nothing is close."""
     found = suggest_bodies(name, corpus)
     return f"did you mean {'、'.join(found)}?" if found else ""

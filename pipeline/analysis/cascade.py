@@ -23,7 +23,6 @@ from pipeline.analysis.corpus import LEVEL_RANK, Corpus
 from pipeline.config import RESOURCES_DIR
 from pipeline.errors import ResourceError
 from pipeline.models import Citation, CitationRelation, Document, Section, SectionKind, Target
-from pipeline.resolve import LEVEL_WORDS
 
 #: Minimum task score for a cascade link.
 DEFAULT_THRESHOLD = 0.5
@@ -265,6 +264,8 @@ def citation_matches(citation: Citation, document: Document) -> str | None:
         if cited == own:
             return "title"
         longer, shorter = (cited, own) if len(cited) > len(own) else (own, cited)
+        from pipeline.resolve import LEVEL_WORDS  # here: the trace commands import this module
+
         # 关于X with an issuer written before it without 关于; but a place before it names
         # another jurisdiction's document (山东省进一步…的意见 is not the national …的意见).
         if longer.endswith(shorter) and not longer[: -len(shorter)].endswith(tuple(LEVEL_WORDS)):

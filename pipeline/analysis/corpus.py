@@ -2,15 +2,17 @@
 
 :class:`Corpus` is a pure, in-memory pair of ``Document`` / ``DocumentFacts`` records keyed by
 ``doc_id``; :func:`load_corpus` is the one reader (``data/interim/documents`` and ``facts``).
-It reads each document without what no analysis reads (the clean text, its offset map and the
-sentence spans: evidence comes with the facts), so the corpus held in memory does not grow with
-the documents' length; the text's length is kept for choosing among reprints.
+It reads each document without what no analysis reads (the clean text, its offset map, the
+sentence spans and each section's paragraph and sentence spans: evidence comes with the facts),
+so the corpus held in memory does not grow with the documents' length; the text's length is kept
+for choosing among reprints. The facts' provenance strings (the sentence every mention in it
+repeats, the source, the place) are read into one shared string per distinct text.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,21 +110,55 @@ def load_corpus(settings: Settings) -> Corpus:
             hint="run `policykg run` (or `make graph`) first",
         )
     lengths: dict[str, int] = {}
-    documents = [_read(path, Document, from_jsonable, read_json, lengths) for path in doc_files]
+    documents = [
+        _read(path, Document, from_jsonable, read_json, lambda d: _without_text(d, lengths))
+        for path in doc_files
+    ]
     facts_files = sorted(facts_dir.glob("*.json")) if facts_dir.is_dir() else []
-    facts = [_read(path, DocumentFacts, from_jsonable, read_json) for path in facts_files]
+    shared: dict[str, str] = {}
+    facts = [
+        _read(path, DocumentFacts, from_jsonable, read_json, lambda d: _shared_strings(d, shared))
+        for path in facts_files
+    ]
     log.info("loaded %d documents and %d facts records", len(documents), len(facts))
     return Corpus(tuple(documents), tuple(facts), lengths)
 
 
 def _without_text(data: dict, lengths: dict[str, int]) -> dict:
-    """A Document record's JSON without the clean text, offset map and sentences (the text's
-    length goes to ``lengths``)."""
+    """A Document record's JSON without what no analysis reads: the clean text (its length goes
+    to ``lengths``), the offset map, the sentence spans and each section's paragraph and sentence
+    spans (most of a document's record once the text is gone), the source locations and tables."""
     article = data["article"]
     lengths[article["doc_id"]] = len(article["text"])
     article["text"] = ""
     article["offsets"] = []
+    article["locations"] = []
+    article["tables"] = []
     data["sentences"] = []
+    for section in data["sections"]:
+        section["paragraphs"] = []
+        section["sentences"] = []
+    return data
+
+
+#: The facts that carry a provenance (each with its own copy of the sentence in the JSON).
+_WITH_PROVENANCE = ("body_mentions", "institutions", "responsibilities", "targets", "programmes")
+_PROVENANCE_STRINGS = ("sentence", "source", "doc_id", "location")
+
+
+def _shared_strings(data: dict, shared: dict[str, str]) -> dict:
+    """A DocumentFacts record's JSON with each provenance's sentence, source and place, and each
+    task heading, one shared string per distinct text: every mention in a sentence repeats it."""
+    for key in _WITH_PROVENANCE:
+        for fact in data.get(key, ()):
+            provenance = fact["provenance"]
+            for name in _PROVENANCE_STRINGS:
+                text = provenance.get(name)
+                if text is not None:
+                    provenance[name] = shared.setdefault(text, text)
+            heading = fact.get("task_heading")
+            if heading is not None:
+                fact["task_heading"] = shared.setdefault(heading, heading)
     return data
 
 
@@ -131,12 +167,12 @@ def _read(
     cls: type,
     from_jsonable: object,
     read_json: object,
-    lengths: dict[str, int] | None = None,
+    prepare: Callable[[dict], dict] | None = None,
 ) -> object:
     try:
         data = read_json(path)  # type: ignore[operator]
-        if lengths is not None:
-            data = _without_text(data, lengths)
+        if prepare is not None:
+            data = prepare(data)
         return from_jsonable(cls, data)  # type: ignore[operator]
     except (ValueError, KeyError, TypeError) as exc:
         raise AnalysisError(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -239,6 +240,30 @@ def corpus_surfaces(corpus: Corpus) -> set[tuple[str, str]]:
     return pairs
 
 
+@dataclass(frozen=True)
+class BodyNames:
+    """What a body's name is resolved against: the corpus's bodies, the surface forms its
+    documents wrote them in, and its documents' jurisdictions (for the gazetteer)."""
+
+    bodies: dict[str, Body]
+    surfaces: frozenset[tuple[str, str]]
+    jurisdictions: tuple[str, ...]
+
+    @classmethod
+    def of(cls, corpus: Corpus) -> BodyNames:
+        jurisdictions = {d.metadata.jurisdiction for d in corpus.documents}
+        return cls(
+            corpus_bodies(corpus),
+            frozenset(corpus_surfaces(corpus)),
+            tuple(sorted(j for j in jurisdictions if j)),
+        )
+
+
+def body_names(names: Corpus | BodyNames) -> BodyNames:
+    """``names`` itself, or the names of a corpus."""
+    return names if isinstance(names, BodyNames) else BodyNames.of(names)
+
+
 def _gazetteer() -> Any | None:
     """The extraction engineer's gazetteer, if that module is there and loads."""
     try:
@@ -252,6 +277,22 @@ def _gazetteer() -> Any | None:
         return None
 
 
+class LazyGazetteer:
+    """The gazetteer, loaded the first time a name reaches its tier (most names resolve by
+    their canonical form, an alias or a surface form first)."""
+
+    def __init__(self) -> None:
+        self._loaded = False
+        self._gazetteer: Any | None = None
+
+    def resolve(self, surface: str, jurisdiction: str | None) -> Any | None:
+        if not self._loaded:
+            self._gazetteer, self._loaded = _gazetteer(), True
+        if self._gazetteer is None:
+            return None
+        return self._gazetteer.resolve(surface, jurisdiction)
+
+
 def _gazetteer_resolve(gazetteer: Any, surface: str, jurisdiction: str | None) -> str | None:
     try:
         body = gazetteer.resolve(surface, jurisdiction)
@@ -261,9 +302,12 @@ def _gazetteer_resolve(gazetteer: Any, surface: str, jurisdiction: str | None) -
     return getattr(body, "canonical", None) if body is not None else None
 
 
-def body_candidates(name: str, corpus: Corpus, gazetteer: Any | None = None) -> list[str]:
+def body_candidates(
+    name: str, corpus: Corpus | BodyNames, gazetteer: Any | None = None
+) -> list[str]:
     """Canonical bodies of ``corpus`` that ``name`` may mean, from the first tier with a hit."""
-    bodies = corpus_bodies(corpus)
+    names = body_names(corpus)
+    bodies = names.bodies
     query = normalize(name)
     if not query:
         return []
@@ -277,17 +321,14 @@ def body_candidates(name: str, corpus: Corpus, gazetteer: Any | None = None) -> 
     by_surface = sorted(
         {
             canonical
-            for surface, canonical in corpus_surfaces(corpus)
+            for surface, canonical in names.surfaces
             if normalize(surface) == query and canonical in bodies
         }
     )
     if by_surface:
         return by_surface
     if gazetteer is not None:
-        jurisdictions = sorted(
-            {d.metadata.jurisdiction for d in corpus.documents if d.metadata.jurisdiction}
-        )
-        found = {_gazetteer_resolve(gazetteer, query, j) for j in [None, *jurisdictions]}
+        found = {_gazetteer_resolve(gazetteer, query, j) for j in [None, *names.jurisdictions]}
         hits = sorted(c for c in found if c in bodies)
         if hits:
             return hits
@@ -307,15 +348,16 @@ def body_candidates(name: str, corpus: Corpus, gazetteer: Any | None = None) -> 
     return sorted(hits)
 
 
-def resolve_body_name(name: str, corpus: Corpus, gazetteer: Any | None = None) -> str:
+def resolve_body_name(name: str, corpus: Corpus | BodyNames, gazetteer: Any | None = None) -> str:
     """The one canonical body ``name`` means; raises :class:`AnalysisError` otherwise."""
-    candidates = body_candidates(name, corpus, gazetteer)
+    names = body_names(corpus)
+    candidates = body_candidates(name, names, gazetteer)
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
         from pipeline.analysis.bodies import did_you_mean
 
-        suggestion = did_you_mean(name, corpus)
+        suggestion = did_you_mean(name, names)
         raise AnalysisError(
             f"no body named {name!r} in the built graph"
             + (f"; {suggestion}" if suggestion else ""),
@@ -332,42 +374,66 @@ def resolve_body_name(name: str, corpus: Corpus, gazetteer: Any | None = None) -
 def trace_body(body: str, corpus: Corpus) -> BodyTrace:
     """The tasks ``body`` leads or supports, grouped by document (top-down, by doc id) and ordered
     by their earliest target deadline, each with its targets and evidence sentences."""
-    tasks: list[TracedTask] = []
+    return body_traces(corpus).get(body) or BodyTrace(body, ())
+
+
+def body_traces(corpus: Corpus) -> dict[str, BodyTrace]:
+    """:func:`trace_body` of every body that is responsible for a task or issued targets, read
+    in one pass over the corpus."""
+    tasks: dict[str, list[TracedTask]] = defaultdict(list)
+    issued: dict[str, list[IssuedTargets]] = defaultdict(list)
     for facts in corpus.facts:
-        by_task: dict[str, list] = defaultdict(list)
-        for resp in facts.responsibilities:
-            by_task[resp.task_id or resp.task_heading].append(resp)
-        for task_id, resps in by_task.items():
-            own = [r for r in resps if r.body == body]
-            if not own:
-                continue
-            role = Role.LEAD if any(r.role is Role.LEAD for r in own) else Role.SUPPORT
-            leads, supports = _roles(resps)
-            task_targets = corpus.targets_of_task(facts.doc_id, task_id)
-            targets = sorted(
-                (traced_target(t) for t in task_targets),
+        for body, task in _task_traces(facts, corpus):
+            tasks[body].append(task)
+        found = _issued_rows(facts)
+        if found:
+            entry = IssuedTargets(facts.doc_id, corpus.title(facts.doc_id), found)
+            for body in _unique(facts.issuers):
+                issued[body].append(entry)
+    traces = {}
+    for body in sorted(tasks.keys() | issued.keys()):
+        own = sorted(
+            tasks.get(body, ()), key=lambda t: (t.doc_id, _year_key(t.first_year), t.evidence.start)
+        )
+        traces[body] = BodyTrace(body, tuple(own), tuple(issued.get(body, ())))
+    return traces
+
+
+def _task_traces(facts: Any, corpus: Corpus) -> list[tuple[str, TracedTask]]:
+    """``(body, task)`` for each body responsible for a task of one document, in text order."""
+    by_task: dict[str, list] = defaultdict(list)
+    for resp in facts.responsibilities:
+        by_task[resp.task_id or resp.task_heading].append(resp)
+    found = []
+    for task_id, resps in by_task.items():
+        leads, supports = _roles(resps)
+        due = corpus.deadline_of_task(facts.doc_id, task_id)
+        targets = tuple(
+            sorted(
+                (traced_target(t) for t in corpus.targets_of_task(facts.doc_id, task_id)),
                 key=lambda t: (_year_key(t.year), t.evidence.start),
             )
+        )
+        for body in _unique(r.body for r in resps):
+            own = [r for r in resps if r.body == body]
+            role = Role.LEAD if any(r.role is Role.LEAD for r in own) else Role.SUPPORT
             first = min(own, key=lambda r: r.provenance.start)
-            due = corpus.deadline_of_task(facts.doc_id, task_id)
-            tasks.append(
-                TracedTask(
-                    facts.doc_id,
-                    corpus.title(facts.doc_id),
-                    task_id,
-                    first.task_heading,
-                    role,
-                    leads,
-                    supports,
-                    evidence_of(first.provenance),
-                    tuple(targets),
-                    task_deadline_label(due) if due else None,
-                    due.deadline.year if due else None,
-                    evidence_of(due.provenance) if due else None,
-                )
+            task = TracedTask(
+                facts.doc_id,
+                corpus.title(facts.doc_id),
+                task_id,
+                first.task_heading,
+                role,
+                leads,
+                supports,
+                evidence_of(first.provenance),
+                targets,
+                task_deadline_label(due) if due else None,
+                due.deadline.year if due else None,
+                evidence_of(due.provenance) if due else None,
             )
-    tasks.sort(key=lambda t: (t.doc_id, _year_key(t.first_year), t.evidence.start))
-    return BodyTrace(body, tuple(tasks), issued_targets(body, corpus))
+            found.append((body, task))
+    return found
 
 
 def issued_targets(body: str, corpus: Corpus) -> tuple[IssuedTargets, ...]:
@@ -377,19 +443,26 @@ def issued_targets(body: str, corpus: Corpus) -> tuple[IssuedTargets, ...]:
     for facts in corpus.facts:
         if body not in facts.issuers:
             continue
-        owned = {r.task_id for r in facts.responsibilities if r.task_id}
-        free = [
-            t
-            for t in facts.targets
-            if not (t.task_id and any(in_task(t.task_id, task) for task in owned))
-        ]
-        rows = sorted(
+        rows = _issued_rows(facts)
+        if rows:
+            found.append(IssuedTargets(facts.doc_id, corpus.title(facts.doc_id), rows))
+    return tuple(found)
+
+
+def _issued_rows(facts: Any) -> tuple[tuple[str | None, TracedTarget], ...]:
+    """A document's targets in tasks that name no responsible body, by deadline."""
+    owned = {r.task_id for r in facts.responsibilities if r.task_id}
+    free = [
+        t
+        for t in facts.targets
+        if not (t.task_id and any(in_task(t.task_id, task) for task in owned))
+    ]
+    return tuple(
+        sorted(
             ((t.task_heading, traced_target(t)) for t in free),
             key=lambda row: (_year_key(row[1].year), row[1].evidence.start),
         )
-        if rows:
-            found.append(IssuedTargets(facts.doc_id, corpus.title(facts.doc_id), tuple(rows)))
-    return tuple(found)
+    )
 
 
 def _roles(resps: list[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -429,15 +502,17 @@ def indicator_match(query: str, indicator: str) -> float:
 def goal_owners(query: str, corpus: Corpus, minimum: float = 0.8) -> list[GoalOwnership]:
     """Targets whose indicator matches ``query`` (best first, then by deadline) and their owners:
     the bodies responsible for the target's task, and the document's issuers."""
+    return match_goals(query, goal_rows(corpus), minimum)
+
+
+def goal_rows(corpus: Corpus) -> list[GoalOwnership]:
+    """Every target of the corpus with its owners (``match`` 0), by document and in text order."""
     found: list[GoalOwnership] = []
     for facts in corpus.facts:
         roles: dict[str, list] = defaultdict(list)
         for resp in facts.responsibilities:
             roles[resp.task_id or resp.task_heading].append(resp)
         for target in facts.targets:
-            score = indicator_match(query, target.indicator)
-            if score < minimum:
-                continue
             resps = [
                 r
                 for task_id, rs in roles.items()
@@ -454,9 +529,25 @@ def goal_owners(query: str, corpus: Corpus, minimum: float = 0.8) -> list[GoalOw
                     leads,
                     supports,
                     tuple(facts.issuers),
-                    score,
+                    0.0,
                 )
             )
+    return found
+
+
+def match_goals(
+    query: str, rows: Iterable[GoalOwnership], minimum: float = 0.8
+) -> list[GoalOwnership]:
+    """The rows of :func:`goal_rows` whose indicator matches ``query`` at least ``minimum``, with
+    their score, best first, then by deadline."""
+    scores: dict[str, float] = {}
+    found = []
+    for row in rows:
+        indicator = row.target.indicator
+        if indicator not in scores:
+            scores[indicator] = indicator_match(query, indicator)
+        if scores[indicator] >= minimum:
+            found.append(replace(row, match=scores[indicator]))
     found.sort(
         key=lambda g: (-g.match, _year_key(g.target.year), g.doc_id, g.target.evidence.start)
     )

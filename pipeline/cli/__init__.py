@@ -9,12 +9,31 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from pipeline.errors import PolicyKGError
 
+
+class _Group(TyperGroup):
+    """The command group, with a help flag that reads ``False`` when it is not given.
+
+    typer leaves an absent flag's value ``None``, and coerces every non-bool value through a
+    pydantic ``TypeAdapter``: ``policykg query --help`` imported pydantic (~0.15 s) only to read
+    the group's own absent ``--help``. A command still imports it when it coerces its arguments.
+    """
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
+
 app = typer.Typer(
+    cls=_Group,
     name="policykg",
     help="Build a knowledge graph of Chinese health-policy documents.",
     no_args_is_help=True,

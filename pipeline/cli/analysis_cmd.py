@@ -60,12 +60,12 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from pipeline.analysis.trace import _gazetteer, resolve_body_name, trace_body
+        from pipeline.analysis.trace import LazyGazetteer, resolve_body_name
+        from pipeline.analysis.trace_index import open_trace_index
 
-        settings = Settings.from_env()
-        corpus = _distinct_corpus(settings)
-        canonical = resolve_body_name(body, corpus, _gazetteer())
-        result = trace_body(canonical, corpus)
+        index = open_trace_index(Settings.from_env())
+        canonical = resolve_body_name(body, index.names(), LazyGazetteer())
+        result = index.trace(canonical)
         if output is OutputFormat.JSON:
             data = {
                 "body": canonical,
@@ -140,11 +140,10 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from pipeline.analysis.trace import goal_owners
+        from pipeline.analysis.trace_index import open_trace_index
         from pipeline.errors import AnalysisError
 
-        settings = Settings.from_env()
-        found = goal_owners(text, _distinct_corpus(settings))
+        found = open_trace_index(Settings.from_env()).goals(text)
         if not found:
             raise AnalysisError(
                 f"no target's indicator matches {text!r}", hint="try fewer words, e.g. 签约率"

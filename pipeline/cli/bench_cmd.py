@@ -48,8 +48,15 @@ def print_bench(result: dict[str, Any], console: Any) -> None:
     analysis = result["analysis"]
     console.print(
         f"analysis (corpus-wide, apart from ingest → load): {analysis['seconds']:.2f} s, "
-        f"{analysis['task_links']} cascade links, peak {analysis['peak_tree_memory_mib']} MiB"
+        f"{analysis['task_links']} cascade links, peak {analysis['peak_memory_mib']} MiB "
+        "(its own process)"
     )
+    first_trace = result["cli"].get("trace_first_call")
+    if first_trace is not None:
+        console.print(
+            f"policykg trace, first call after the records changed (rebuilds the trace index): "
+            f"{first_trace:.2f} s"
+        )
     load = result["load"]
     console.print(
         f"load ({result.get('engine')}): {load['rows']} rows in {load['seconds']} s, "

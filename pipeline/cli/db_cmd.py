@@ -228,13 +228,15 @@ def _suggest_bodies(settings: Settings, name: str) -> None:
     import sys
 
     from pipeline.analysis.bodies import did_you_mean
-    from pipeline.analysis.corpus import load_corpus
+    from pipeline.analysis.trace_index import open_trace_index
     from pipeline.errors import AnalysisError
 
-    try:
-        corpus = load_corpus(settings)
+    try:  # the names trace resolves by, from its index: no read of every record
+        names = open_trace_index(settings).names()
     except AnalysisError:
         return
-    hint = did_you_mean(name, corpus)
+    if name in names.bodies:  # a known body the graph holds no goals for: nothing to suggest
+        return
+    hint = did_you_mean(name, names)
     if hint:
         print(f"policykg: no body is called {name!r}; {hint}", file=sys.stderr)
