@@ -518,8 +518,8 @@ def _converter(tp: Any) -> Converter:
     elif isinstance(tp, type) and issubclass(tp, enum.Enum):
         convert = _nullable(tp)
     elif origin is tuple:
-        args = typing.get_args(tp)
-        inner = _converter(args[0] if args else Any)
+        (item, *_rest) = typing.get_args(tp) or (Any,)
+        inner = _converter(item)
         convert = _nullable(lambda data: tuple(map(inner, data)))
     elif origin is list:
         (item,) = typing.get_args(tp) or (Any,)

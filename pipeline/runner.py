@@ -20,6 +20,7 @@ outputs are byte-for-byte identical. The database is reached only through the wr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -315,10 +316,10 @@ def _worker_init(settings: Settings, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         die_with_parent(parent_pid)
     release_inherited_lock()
-    try:
+    # An error here is raised again by the first file, as the run's error: a failing
+    # initializer would only break the pool, which reads as a dying worker.
+    with contextlib.suppress(Exception):
         _nlp_for(settings)
-    except Exception:  # noqa: BLE001 - raised again by the first file, as the run's error: a
-        pass  # failing initializer would only break the pool, which reads as a dying worker
     tune_gc()
 
 

@@ -15,12 +15,14 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pipeline.config import Settings
 from pipeline.errors import AnalysisError
 from pipeline.models import Document, DocumentFacts, Level, Section, Target, TaskDeadline
 
 log = logging.getLogger(__name__)
+_Record = TypeVar("_Record")
 
 #: Rank of a document level, national first (for ordering cascades top-down).
 LEVEL_RANK = {Level.NATIONAL: 0, Level.PROVINCIAL: 1, Level.MUNICIPAL: 2, Level.COUNTY: 3}
@@ -164,16 +166,16 @@ def _shared_strings(data: dict, shared: dict[str, str]) -> dict:
 
 def _read(
     path: Path,
-    cls: type,
-    from_jsonable: object,
-    read_json: object,
+    cls: type[_Record],
+    from_jsonable: Callable[[type[_Record], Any], _Record],
+    read_json: Callable[[Path], Any],
     prepare: Callable[[dict], dict] | None = None,
-) -> object:
+) -> _Record:
     try:
-        data = read_json(path)  # type: ignore[operator]
+        data = read_json(path)
         if prepare is not None:
             data = prepare(data)
-        return from_jsonable(cls, data)  # type: ignore[operator]
+        return from_jsonable(cls, data)
     except (ValueError, KeyError, TypeError) as exc:
         raise AnalysisError(
             f"{path}: unreadable {cls.__name__} record ({type(exc).__name__}: {exc})",

@@ -60,7 +60,8 @@ class Connection:
         """``(nodes, relationships)`` of the loaded graph."""
         with self.session(read_only=True) as session:
             nodes, rels = (
-                session.run(text).single()["n"] for text in (COUNT_NODES, COUNT_RELATIONSHIPS)
+                session.run(text).single(strict=True)["n"]
+                for text in (COUNT_NODES, COUNT_RELATIONSHIPS)
             )
         return nodes, rels
 

@@ -328,8 +328,11 @@ class _Builder:
         self.add(node, RDF.type, PK.Deadline)
         self.add(node, SKOS.prefLabel, Literal(label))
         literal = date_literal(label)
-        time_property = {XSD.date: TIME.inXSDDate, XSD.gYearMonth: TIME.inXSDgYearMonth}.get(
-            literal.datatype, TIME.inXSDgYear
+        time_properties = {XSD.date: TIME.inXSDDate, XSD.gYearMonth: TIME.inXSDgYearMonth}
+        time_property = (
+            time_properties.get(literal.datatype, TIME.inXSDgYear)
+            if literal.datatype is not None
+            else TIME.inXSDgYear
         )
         self.add(node, time_property, literal)
         return node

@@ -103,9 +103,9 @@ def turtle_from_ntriples(ntriples: str) -> str:
     'pk:a skos:prefLabel "x"@zh .'
     """
     triples = pyoxigraph.parse(ntriples.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return pyoxigraph.serialize(
-        triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=_prefixes()
-    ).decode("utf-8")
+    turtle = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=_prefixes())
+    assert turtle is not None  # serialised to bytes, not to a file
+    return turtle.decode("utf-8")
 
 
 def jsonld_from_ntriples(ntriples: str) -> str:

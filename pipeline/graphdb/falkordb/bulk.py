@@ -304,8 +304,9 @@ class BulkWriter:
         reply = self._client.execute_command("GRAPH.BULK", FALKORDB_GRAPH, *arguments)
         text = reply.decode() if isinstance(reply, bytes) else str(reply)
         nodes, relationships = (int(part.split()[0]) for part in text.split(", "))
-        expected = arguments[1:3] if arguments[0] == "BEGIN" else arguments[0:2]
-        if [nodes, relationships] != list(expected):
+        counts = arguments[1:3] if arguments[0] == "BEGIN" else arguments[0:2]
+        expected = [int(count) for count in counts]
+        if [nodes, relationships] != expected:
             raise DatabaseError(f"the bulk insert created {text}, not {expected[0]} nodes and "
                                 f"{expected[1]} edges", hint="report this; the document-by-document load still works")  # fmt: skip
 

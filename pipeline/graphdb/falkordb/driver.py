@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import neo4j
 
@@ -66,7 +66,7 @@ def suppress_goodbye(host: str, port: int) -> None:
             return None
         return original(self)
 
-    _base.Bolt.close = close
+    _base.Bolt.close = close  # type: ignore[method-assign]  # the patch this module exists for
     _PATCHED = True
 
 
@@ -83,7 +83,7 @@ class EscapingRunner:
     def __getattr__(self, name: str) -> object:
         return getattr(self._runner, name)
 
-    def __enter__(self) -> EscapingRunner:
+    def __enter__(self) -> Self:
         self._runner.__enter__()
         return self
 
@@ -136,7 +136,7 @@ class FalkorDBConnection(Connection):
         """``(nodes, relationships)``, the links of a staging in progress left out."""
         nodes, rels = super().counts()
         with self.session(read_only=True) as session:
-            staging = session.run(COUNT_STAGE_LINKS).single()["n"]
+            staging = session.run(COUNT_STAGE_LINKS).single(strict=True)["n"]
         return nodes, rels - staging
 
     def open_writer(

@@ -279,7 +279,7 @@ class _Draft:
                 index = new[prefix] = len(self.prefixes) + len(new)
                 extra += text_bytes(prefix) + self._LIST
             encoded += [index, value[len(prefix) :]]
-        if part.text_rows:
+        if isinstance(part.text_rows, TextRows):
             text = part.text_rows.encode(encoded)
             return text, extra + escaped_size(text) + self._TEXT
         return encoded, extra + text_bytes(encoded) + self._LIST

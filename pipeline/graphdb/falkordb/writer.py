@@ -78,7 +78,7 @@ def purge_pending(conn: FalkorDBConnection) -> tuple[str, ...]:
     """
     try:
         with conn.session() as session:
-            if session.run(BULK_IN_PROGRESS).single()["n"]:
+            if session.run(BULK_IN_PROGRESS).single(strict=True)["n"]:
                 session.run(CLEAR_GRAPH).consume()
                 return (INTERRUPTED_BULK,)
             tags = {r["tag"] for r in session.run(PENDING_NODE_TAGS, {"suffix": PENDING_SUFFIX})}
@@ -123,7 +123,11 @@ class FalkorDBWriter(GraphWriter):
             log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
         with conn.session() as session:
             self._recorded = {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
-            empty = bulk and on_statement is None and not session.run(COUNT_ALL_NODES).single()["n"]
+            empty = (
+                bulk
+                and on_statement is None
+                and not session.run(COUNT_ALL_NODES).single(strict=True)["n"]
+            )
         self._bulk: BulkWriter | None = None
         self._bulked: list[DocumentFile] = []  # given to the bulk load, for the fallback
         if empty and conn.settings is not None:
