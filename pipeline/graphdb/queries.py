@@ -100,12 +100,16 @@ def parse_query_file(path: Path) -> NamedQuery:
     fields: dict[str, str] = {}
     last = None
     for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("//"):
+            break  # the header is the file's leading comment block
         match = _HEADER.match(line)
         if match:
             last = match.group(1)
             fields[last] = match.group(2).strip()
-        elif line.startswith("//") and last:
+        elif line.startswith("//  ") and last:  # an indented line continues the field
             fields[last] += " " + line.lstrip("/ ").strip()
+        else:
+            last = None  # a plain comment
     text = path.read_text(encoding="utf-8")
     body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
     params = tuple(sorted(set(_PARAM.findall(_STRING.sub("''", body)))))
