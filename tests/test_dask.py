@@ -31,8 +31,8 @@ def _outputs(settings: Settings) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        # the manifest and the trace index are caches holding code digests and modification times
-        if p.is_file() and p.name not in ("manifest.json", "trace_index.sqlite")
+        # the manifest and the trace index's stamp hold code digests and modification times
+        if p.is_file() and p.name not in ("manifest.json", "trace_index.stamp")
     }
 
 

@@ -22,7 +22,7 @@ RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 DIGESTS = Path(__file__).resolve().parent / "data" / "seed_outputs.sha256"
 #: Written by a run but not outputs of the pipeline: the manifest holds the code fingerprint, the
 #: trace index (a cache of the records for `policykg trace`) their modification times.
-NOT_OUTPUTS = {"manifest.json", ".run.lock", ".gitkeep", "trace_index.sqlite"}
+NOT_OUTPUTS = {"manifest.json", ".run.lock", ".gitkeep", "trace_index.stamp"}
 
 
 def _digests(data_dir: Path) -> dict[str, str]:

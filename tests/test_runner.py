@@ -133,8 +133,8 @@ def _snapshot(settings: Settings) -> dict[str, bytes]:
         for root in roots
         if root.exists()
         for p in sorted(root.rglob("*"))
-        # the manifest and the trace index are caches keyed by file times, not outputs
-        if p.is_file() and p.name not in ("manifest.json", "trace_index.sqlite")
+        # the manifest and the trace index's stamp are caches keyed by file times, not outputs
+        if p.is_file() and p.name not in ("manifest.json", "trace_index.stamp")
     }
 
 

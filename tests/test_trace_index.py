@@ -21,6 +21,7 @@ from pipeline.analysis.trace import (
 )
 from pipeline.analysis.trace_index import (
     INDEX_NAME,
+    STAMP_NAME,
     open_trace_index,
     read_trace_index,
     records_fingerprint,
@@ -79,9 +80,10 @@ def test_open_trace_index_writes_the_index_and_reads_it_back(tmp_path: Path) -> 
     settings = _write_records(tmp_path, corpus)
     path = tmp_path / "data/interim" / INDEX_NAME
     assert not path.exists()
-    first = open_trace_index(settings)
+    open_trace_index(settings).close()
     assert path.is_file()
-    assert first.fingerprint() == records_fingerprint(tmp_path / "data/interim")
+    stamp = (tmp_path / "data/interim" / STAMP_NAME).read_text(encoding="ascii").strip()
+    assert stamp == records_fingerprint(tmp_path / "data/interim")
     written = path.stat().st_mtime_ns
     again = open_trace_index(settings)
     assert path.stat().st_mtime_ns == written  # up to date: read, not written again
@@ -122,3 +124,17 @@ def test_query_suggestion_reads_the_index(
     assert (tmp_path / "data/interim" / INDEX_NAME).is_file()
     _suggest_bodies(settings, HEALTH)  # a known body without goals: nothing to suggest
     assert capsys.readouterr().err == ""
+
+
+def test_the_index_bytes_depend_on_the_records_only(tmp_path: Path) -> None:
+    """Two builds of the same records write the same index file (its fingerprint, which holds
+    modification times, is kept in the stamp beside it)."""
+    corpus = literal_corpus()
+    first = _write_records(tmp_path / "a", corpus)
+    second = _write_records(tmp_path / "b", corpus)
+    open_trace_index(first).close()
+    open_trace_index(second).close()
+    a, b = (tmp_path / d / "data/interim" / INDEX_NAME for d in ("a", "b"))
+    assert a.read_bytes() == b.read_bytes()
+    stamps = [(tmp_path / d / "data/interim" / STAMP_NAME).read_text() for d in ("a", "b")]
+    assert all(len(s.strip()) == 64 for s in stamps)

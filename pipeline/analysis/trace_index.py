@@ -11,7 +11,9 @@ The analysis writes it (:func:`write_trace_index`, from ``run_analysis``) with a
 the records it read (their names, sizes and modification times) and of the code that computes a
 trace. :func:`open_trace_index` uses the file only while both fingerprints still hold; otherwise
 it reads the records as before and writes the index again, so an answer never comes from stale
-records. The file is a cache of the records, not an output of the pipeline.
+records. The fingerprint lives beside the index, in ``trace_index.stamp``: it holds modification
+times, so keeping it out of the index leaves the index's bytes a function of the records alone (two
+builds of the same input write the same file).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from pipeline.models import Body, Role, from_jsonable, to_jsonable
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "trace_index.sqlite"
+#: The fingerprint of the records the index was written from (written after the index).
+STAMP_NAME = "trace_index.stamp"
 #: The modules whose code decides what a trace holds: a change to one of them makes the index stale.
 _CODE = ("trace.py", "trace_index.py", "corpus.py", "reprints.py", "cascade.py")
 _SCHEMA = """
@@ -145,10 +149,6 @@ class TraceIndex:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
 
-    def fingerprint(self) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
-        return row[0] if row else None
-
     def names(self) -> BodyNames:
         """The names bodies are resolved against."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'names'").fetchone()
@@ -187,7 +187,7 @@ class TraceIndex:
         self._db.close()
 
 
-def _fill(connection: sqlite3.Connection, corpus: Corpus, fingerprint: str) -> None:
+def _fill(connection: sqlite3.Connection, corpus: Corpus) -> None:
     """Write the index of ``corpus`` (reprints folded) into an empty database."""
     names = BodyNames.of(corpus)
     connection.executescript(_SCHEMA)
@@ -198,7 +198,7 @@ def _fill(connection: sqlite3.Connection, corpus: Corpus, fingerprint: str) -> N
     }
     connection.executemany(
         "INSERT INTO meta VALUES (?, ?)",
-        [("fingerprint", fingerprint), ("names", json.dumps(names_row, ensure_ascii=False))],
+        [("names", json.dumps(names_row, ensure_ascii=False))],
     )
     connection.executemany(
         "INSERT INTO traces VALUES (?, ?)",
@@ -222,27 +222,41 @@ def write_trace_index(settings: Settings, corpus: Corpus, fingerprint: str) -> P
     try:
         connection = sqlite3.connect(tmp)
         try:
-            _fill(connection, corpus, fingerprint)
+            _fill(connection, corpus)
         finally:
             connection.close()
         os.chmod(tmp, 0o644)
+        (interim / STAMP_NAME).unlink(missing_ok=True)  # no stamp: the index is rebuilt
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _write_stamp(interim / STAMP_NAME, fingerprint)
     return path
+
+
+def _write_stamp(path: Path, fingerprint: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(fingerprint + "\n", encoding="ascii")
+    os.replace(tmp, path)
+
+
+def _stamp(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def read_trace_index(path: Path, fingerprint: str) -> TraceIndex | None:
     """The index at ``path`` if it is there, readable and of ``fingerprint``."""
-    if not path.is_file():
+    if not path.is_file() or _stamp(path.with_name(STAMP_NAME)) != fingerprint:
         return None
     try:
         index = TraceIndex(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
-        if index.fingerprint() == fingerprint:
-            return index
-        index.close()
-    except sqlite3.Error as exc:
+        index.names()  # readable
+        return index
+    except (sqlite3.Error, TypeError) as exc:
         log.warning("%s: unreadable trace index (%s); reading the records", path, exc)
     return None
 
@@ -266,6 +280,6 @@ def open_trace_index(settings: Settings) -> TraceIndex:
         log.warning("cannot write the trace index under %s: %s", interim, exc)
     if index is None:
         connection = sqlite3.connect(":memory:")
-        _fill(connection, corpus, fingerprint)
+        _fill(connection, corpus)
         index = TraceIndex(connection)
     return index
