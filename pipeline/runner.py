@@ -49,7 +49,7 @@ from pipeline.errors import (
 from pipeline.manifest import MANIFEST, FileEntry, Manifest, fingerprint, load_manifest, stat_key
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
-from pipeline.store import atomic_write_text, display_name, raw_dir_entries, read_raw, record_path
+from pipeline.store import atomic_write_text, display_name, raw_files, read_raw, record_path
 
 if TYPE_CHECKING:
     from pipeline.graphdb.background import LoaderThread
@@ -177,12 +177,13 @@ class FileResult:
 
 def raw_inputs(raw_dir: Path, skipped: list[SkippedFile] | None = None) -> list[Path]:
     """The raw files of ``raw_dir``, sorted; hidden files ignored, and links leading out of it,
-    subdirectories and special files appended to ``skipped`` (:func:`pipeline.store.raw_dir_entries`)."""
+    subdirectories and special files appended to ``skipped`` (:func:`pipeline.store.raw_files`)."""
     if not raw_dir.is_dir():
         raise InputError(
             f"{raw_dir}: raw directory not found", hint="put raw documents in data/raw"
         )
-    files, passed = raw_dir_entries(raw_dir)
+    passed: list[tuple[Path, str]] = []
+    files = raw_files([raw_dir], passed)
     if skipped is not None:
         skipped += [SkippedFile(path.name, InputError.code, reason) for path, reason in passed]
     return files
