@@ -53,6 +53,9 @@ def register(app: typer.Typer) -> None:
     def trace_cmd(
         body: str = typer.Argument(..., help="A body's name or alias, e.g. 市卫健委."),
         output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
+        database: bool = typer.Option(
+            False, "--db", help="Ask the running graph database instead of the built records."
+        ),
     ) -> None:
         """Goals and targets a body leads and supports, by document and task, by deadline."""
         from dataclasses import asdict
@@ -60,12 +63,18 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from pipeline.analysis.trace import LazyGazetteer, resolve_body_name
-        from pipeline.analysis.trace_index import open_trace_index
+        settings = Settings.from_env()
+        if database:
+            from pipeline.analysis.trace_db import database_trace
 
-        index = open_trace_index(Settings.from_env())
-        canonical = resolve_body_name(body, index.names(), LazyGazetteer())
-        result = index.trace(canonical)
+            canonical, result = database_trace(settings, body)
+        else:
+            from pipeline.analysis.trace import LazyGazetteer, resolve_body_name
+            from pipeline.analysis.trace_index import open_trace_index
+
+            index = open_trace_index(settings)
+            canonical = resolve_body_name(body, index.names(), LazyGazetteer())
+            result = index.trace(canonical)
         if output is OutputFormat.JSON:
             data = {
                 "body": canonical,
