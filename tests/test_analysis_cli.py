@@ -117,10 +117,13 @@ def test_analyze_refuses_records_the_graph_does_not_have(project: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["trace", "goal"])
-def test_trace_and_goal_have_no_db_option(project: Path, command: str) -> None:
+def test_trace_and_goal_db_without_a_server_say_how_to_start_one(
+    project: Path, command: str
+) -> None:
     run = run_cli(project, command, "市卫健委", "--db")
-    assert run.returncode != 0
-    assert "No such option: --db" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 2
+    (line,) = run.stderr.strip().splitlines()
+    assert "cannot reach the graph server" in line and "policykg db start" in line
 
 
 def test_report_writes_page(project: Path) -> None:

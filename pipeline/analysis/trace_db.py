@@ -14,7 +14,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from pipeline.analysis.trace import BodyTrace, Evidence, TracedTarget, TracedTask, _year_key
+from pipeline.analysis.trace import (
+    BodyTrace,
+    Evidence,
+    GoalOwnership,
+    TracedTarget,
+    TracedTask,
+    _year_key,
+    indicator_match,
+    match_goals,
+)
 from pipeline.config import Settings
 from pipeline.errors import AnalysisError
 from pipeline.models import Role
@@ -50,6 +59,39 @@ RETURN DISTINCT t.uri AS task, i.prefLabel AS indicator, c.uri AS comparator,
        g.targetValue AS value, g.unit AS unit, dl.prefLabel AS deadline, d.documentId AS doc,
        m.sourceFile AS source, m.startOffset AS start, m.endOffset AS end, m.sentence AS sentence
 """
+#: Every indicator the graph holds targets on.
+INDICATORS = """
+MATCH (:Target)-[:measures]->(i)
+RETURN DISTINCT i.prefLabel AS indicator
+"""
+#: The targets on the given indicators, with the task (section) each sits in and its document.
+GOALS = """
+MATCH (g:Target)-[:measures]->(i)
+WHERE i.prefLabel IN $indicators
+MATCH (g)-[:wasDerivedFrom]->(m:Mention)-[:inDocument]->(d)
+OPTIONAL MATCH (s:Task)-[:hasTarget]->(g)
+OPTIONAL MATCH (g)-[:comparator]->(c)
+OPTIONAL MATCH (g)-[:hasDeadline]->(dl)
+RETURN g.uri AS target, i.prefLabel AS indicator, c.uri AS comparator, g.targetValue AS value,
+       g.unit AS unit, dl.prefLabel AS deadline, d.documentId AS doc, d.title AS title,
+       s.uri AS task, s.heading AS heading, m.sourceFile AS source, m.startOffset AS start,
+       m.endOffset AS end, m.sentence AS sentence
+"""
+#: The bodies named on the given tasks or on a task enclosing them.
+OWNERS = """
+MATCH (s:Task)-[:partOf*0..]->(t:Task)<-[:forTask]-(r:Responsibility)
+WHERE s.uri IN $tasks
+MATCH (r)-[:responsibleBody]->(b)
+MATCH (r)-[:role]->(role)
+MATCH (r)-[:wasDerivedFrom]->(m:Mention)
+RETURN DISTINCT s.uri AS task, b.prefLabel AS body, role.uri AS role, m.startOffset AS start
+"""
+#: The issuers of the given documents.
+ISSUERS = """
+MATCH (d:PolicyDocument)-[:issuedBy]->(b)
+WHERE d.documentId IN $docs
+RETURN d.documentId AS doc, b.prefLabel AS body
+"""
 _COMPARATORS = {"AtLeast": ">=", "AtMost": "<=", "About": "~", "EqualTo": "="}
 
 
@@ -71,6 +113,62 @@ def _rows(session: Any, text: str, params: dict[str, Any]) -> list[dict[str, Any
     return [record.data() for record in session.run(text, params)]
 
 
+def _traced_target(row: dict[str, Any]) -> TracedTarget:
+    return TracedTarget(
+        row["indicator"],
+        _COMPARATORS.get(_local(row["comparator"]), "="),
+        float(row["value"]),
+        row["unit"] or "",
+        row["deadline"],
+        _year(row["deadline"]),
+        _evidence(row),
+    )
+
+
+def _lead_and_support(named: list[tuple[int, str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Leads, then the other bodies, each once, in text order (``(start, body, role)`` rows)."""
+    ordered = sorted(named)
+    leads = tuple(dict.fromkeys(b for _, b, r in ordered if r == "LeadRole"))
+    supports = tuple(dict.fromkeys(b for _, b, r in ordered if r != "LeadRole" and b not in leads))
+    return leads, supports
+
+
+def goals_from_database(session: Any, query: str, minimum: float = 0.8) -> list[GoalOwnership]:
+    """What :func:`~pipeline.analysis.trace.goal_owners` gives for ``query``, read from the
+    loaded graph (a document's issuers sorted by name: the graph does not keep their order)."""
+    indicators = [
+        row["indicator"]
+        for row in _rows(session, INDICATORS, {})
+        if indicator_match(query, row["indicator"]) >= minimum
+    ]
+    if not indicators:
+        return []
+    found = _rows(session, GOALS, {"indicators": sorted(indicators)})
+    tasks = sorted({row["task"] for row in found if row["task"]})
+    named: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for row in _rows(session, OWNERS, {"tasks": tasks}):
+        named[row["task"]].append((row["start"], row["body"], _local(row["role"])))
+    issuers: dict[str, list[str]] = defaultdict(list)
+    for row in _rows(session, ISSUERS, {"docs": sorted({row["doc"] for row in found})}):
+        issuers[row["doc"]].append(row["body"])
+    rows = []
+    for row in sorted(found, key=lambda r: (r["doc"], r["start"], r["end"], r["target"])):
+        leads, supports = _lead_and_support(named.get(row["task"], []))
+        rows.append(
+            GoalOwnership(
+                _traced_target(row),
+                row["doc"],
+                row["title"] or row["doc"],
+                row["heading"],
+                leads,
+                supports,
+                tuple(sorted(issuers[row["doc"]])),
+                0.0,
+            )
+        )
+    return match_goals(query, rows, minimum)
+
+
 def trace_from_database(session: Any, body: str) -> BodyTrace:
     """The tasks ``body`` (a canonical name) leads or supports, read from the loaded graph, in the
     order :func:`~pipeline.analysis.trace.trace_body` gives them (its ``issued`` left empty)."""
@@ -83,17 +181,7 @@ def trace_from_database(session: Any, body: str) -> BodyTrace:
         named[row["task"]].append((row["start"], row["body"], _local(row["role"])))
     targets: dict[str, list[TracedTarget]] = defaultdict(list)
     for row in _rows(session, TARGETS, {"tasks": tasks}):
-        targets[row["task"]].append(
-            TracedTarget(
-                row["indicator"],
-                _COMPARATORS.get(_local(row["comparator"]), "="),
-                float(row["value"]),
-                row["unit"] or "",
-                row["deadline"],
-                _year(row["deadline"]),
-                _evidence(row),
-            )
-        )
+        targets[row["task"]].append(_traced_target(row))
     by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in found:
         by_task[row["task"]].append(row)
@@ -101,11 +189,7 @@ def trace_from_database(session: Any, body: str) -> BodyTrace:
     for task, rows in by_task.items():
         first = min(rows, key=lambda r: r["start"])
         role = Role.LEAD if any(_local(r["role"]) == "LeadRole" for r in rows) else Role.SUPPORT
-        ordered = sorted(named[task])
-        leads = tuple(dict.fromkeys(b for _, b, r in ordered if r == "LeadRole"))
-        supports = tuple(
-            dict.fromkeys(b for _, b, r in ordered if r != "LeadRole" and b not in leads)
-        )
+        leads, supports = _lead_and_support(named[task])
         own_targets = sorted(targets[task], key=lambda t: (_year_key(t.year), t.evidence.start))
         traced.append(
             TracedTask(
@@ -163,3 +247,11 @@ def _resolve_by_records(settings: Settings, name: str) -> str:
             hint="give its full name, or build the records for alias lookup (`policykg run`)",
         ) from exc
     return resolve_body_name(name, index.names(), LazyGazetteer())
+
+
+def database_goals(settings: Settings, query: str) -> list[GoalOwnership]:
+    """:func:`goals_from_database` on the graph ``settings`` reach."""
+    from pipeline.graphdb.server import connect
+
+    with connect(settings) as conn, conn.session(read_only=True) as session:
+        return goals_from_database(session, query)

@@ -142,6 +142,9 @@ def register(app: typer.Typer) -> None:
     def goal_cmd(
         text: str = typer.Argument(..., help="Indicator words, e.g. 基层门急诊人次占比."),
         output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table | json"),
+        database: bool = typer.Option(
+            False, "--db", help="Ask the running graph database instead of the built records."
+        ),
     ) -> None:
         """Who owns the targets whose indicator matches TEXT."""
         from dataclasses import asdict
@@ -149,10 +152,17 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from pipeline.analysis.trace_index import open_trace_index
         from pipeline.errors import AnalysisError
 
-        found = open_trace_index(Settings.from_env()).goals(text)
+        settings = Settings.from_env()
+        if database:
+            from pipeline.analysis.trace_db import database_goals
+
+            found = database_goals(settings, text)
+        else:
+            from pipeline.analysis.trace_index import open_trace_index
+
+            found = open_trace_index(settings).goals(text)
         if not found:
             raise AnalysisError(
                 f"no target's indicator matches {text!r}", hint="try fewer words, e.g. 签约率"
