@@ -219,8 +219,10 @@ class Neo4jWriter(GraphWriter):
         log.info("bulk-loaded %d documents", len(held))
 
     def finish(self) -> None:
-        if self._bulk is not None:
+        if self._bulk is not None and self._held:
             self._send_held()
+            with self.conn.session() as session:  # the planner's index statistics, current
+                session.run("CALL db.resampleOutdatedIndexes()").consume()
 
     def close(self) -> None:
         """Drop the documents held for a bulk load (a cancelled run): they were not committed."""
