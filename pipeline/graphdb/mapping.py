@@ -18,21 +18,26 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
 
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.dialect import NODE_KEY_LABEL
 
+if TYPE_CHECKING:  # rdflib is imported where an rdflib graph is mapped, not by every query
+    from rdflib import BNode, Graph, Literal, URIRef
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
 # Predicates kept as lists even with one value, so queries can use ``x IN n.altLabel``.
-MULTIVALUED = frozenset({str(SKOS.altLabel), str(SKOS.hiddenLabel)})
-_INTEGER_TYPES = {str(t) for t in (XSD.integer, XSD.int, XSD.long, XSD.short,
-                                   XSD.nonNegativeInteger, XSD.positiveInteger)}  # fmt: skip
-_FLOAT_TYPES = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
-_BOOLEAN_TYPE = str(XSD.boolean)
-_RDF_TYPE = str(RDF.type)
+MULTIVALUED = frozenset({_SKOS + "altLabel", _SKOS + "hiddenLabel"})
+_INTEGER_TYPES = {
+    _XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")
+}
+_FLOAT_TYPES = {_XSD + "decimal", _XSD + "double", _XSD + "float"}
+_BOOLEAN_TYPE = _XSD + "boolean"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _IDENT_CHARS = re.compile(r"[^A-Za-z0-9_]")
 _BNODE_PREFIX = "urn:policykg:bnode:"
 
@@ -56,6 +61,8 @@ def local_name(iri: str) -> str:
 
 def node_uri(term: URIRef | BNode, doc: str) -> str:
     """The ``uri`` key of a node; blank nodes are skolemised per document."""
+    from rdflib import BNode
+
     if isinstance(term, BNode):
         return f"{_BNODE_PREFIX}{doc}:{term}"
     return str(term)
@@ -64,9 +71,9 @@ def node_uri(term: URIRef | BNode, doc: str) -> str:
 def typed_value(lexical: str, datatype: str | None) -> object:
     """A Bolt-friendly value for a literal's lexical form and datatype IRI.
 
-    >>> typed_value("3", str(XSD.integer)), typed_value("1.5", str(XSD.decimal))
+    >>> typed_value("3", _XSD + "integer"), typed_value("1.5", _XSD + "decimal")
     (3, 1.5)
-    >>> typed_value("1", str(XSD.boolean)), typed_value("x", str(XSD.integer))
+    >>> typed_value("1", _XSD + "boolean"), typed_value("x", _XSD + "integer")
     (True, 'x')
     """
     try:
@@ -84,6 +91,7 @@ def typed_value(lexical: str, datatype: str | None) -> object:
 def literal_value(lit: Literal) -> object:
     """A Bolt-friendly value for an rdflib literal.
 
+    >>> from rdflib import Literal, XSD
     >>> literal_value(Literal("3", datatype=XSD.integer)), literal_value(Literal("1.5", datatype=XSD.decimal))
     (3, 1.5)
     """
@@ -113,6 +121,8 @@ class PropertyGraph:
 
 
 def _rdflib_triples(graph: Graph, doc: str) -> Iterator[MappedTriple]:
+    from rdflib import BNode, Literal, URIRef
+
     for s, p, o in graph:
         if not isinstance(s, (URIRef, BNode)):
             continue

@@ -26,7 +26,6 @@ from pipeline.graphdb.credentials import USERNAME, password_path, read_password
 from pipeline.graphdb.dialect import Dialect
 from pipeline.graphdb.falkordb import server as falkordb_server
 from pipeline.graphdb.falkordb.driver import FalkorDBConnection, suppress_goodbye
-from pipeline.graphdb.falkordb.writer import purge_pending
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +96,8 @@ def start(settings: Settings, *, timeout: float | None = None) -> ServerState:
     if settings.engine is Engine.NEO4J:
         neo4j_local.start(settings, **options)
     else:
+        from pipeline.graphdb.falkordb.writer import purge_pending  # redis-py: FalkorDB's alone
+
         falkordb_server.start(settings, **options)
         with connect(settings) as conn:
             purged = purge_pending(conn)  # type: ignore[arg-type]

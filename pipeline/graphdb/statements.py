@@ -29,10 +29,13 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.dialect import INDEXED, NODE_KEY, Statement
-from pipeline.graphdb.mapping import PropertyGraph
+
+if TYPE_CHECKING:  # rdflib, which mapping imports, is not needed to run a query
+    from pipeline.graphdb.mapping import PropertyGraph
 
 _AROUND_PUNCTUATION = re.compile(r"\s*([(){}\[\],:=+<>*^])\s*")
 

@@ -14,16 +14,15 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Self
-
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING, Self
 
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.credentials import ensure_password, read_password, secure_db_dir
 from pipeline.graphdb.ports import bolt_answers, port_in_use
+
+if TYPE_CHECKING:  # redis-py is imported by what talks to Redis, not by every command
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +49,10 @@ def redis_client(
 ) -> redis.Redis:
     """A redis-py client of the local server's Redis port, logged in with the local password
     (or ``password``)."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     return redis.Redis(host="127.0.0.1", port=settings.local_redis_port, socket_timeout=timeout,
                        socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0),
                        password=redis_password(settings) if password is None else password)  # fmt: skip
@@ -62,6 +65,8 @@ def redis_ready(settings: Settings, timeout: float = 2.0, password: str | None =
     FalkorDB's Bolt listener answers before that, and a query sent then gets no reply at all
     (seen here: a load waited forever on the first statement after a restart).
     """
+    import redis
+
     client = redis_client(settings, timeout=timeout, password=password)
     try:
         return bool(client.ping())
@@ -262,6 +267,8 @@ def save(settings: Settings, *, timeout: float = 120.0) -> bool:
     it is done (``load``, the analysis) and ``stop`` saves before it stops the server. Returns
     False when no local server is running (nothing to save).
     """
+    import redis
+
     if running_pid(settings) is None:
         return False
     client = redis_client(settings, timeout=timeout)
