@@ -25,11 +25,12 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow
 
 log = logging.getLogger(__name__)
+_Kept = TypeVar("_Kept")
 
 STATE_VERSION = 1
 #: Rows (nodes and relationships) per shard when shards are made; past three times this, a
@@ -144,15 +145,10 @@ class ShardedRows:
         os.replace(tmp, self.state_path)
 
     def shard_rows(self, shard: Shard) -> ShardRows:
-        with (self.shard_dir / f"{shard.name}.rows").open("rb") as f:
-            rows = pickle.load(f)
-        if not isinstance(rows, ShardRows):
-            raise TypeError(f"shard {shard.name}: not a shard")
-        return rows
+        return _load(self.shard_dir / f"{shard.name}.rows", ShardRows)
 
     def _write_rows(self, shard: Shard, rows: ShardRows) -> None:
-        with (self.shard_dir / f"{shard.name}.rows").open("wb") as f:
-            pickle.dump(rows, f, protocol=pickle.HIGHEST_PROTOCOL)
+        _dump(self.shard_dir / f"{shard.name}.rows", rows)
 
     def text_path(self, shard: Shard, part: str) -> Path:
         return self.shard_dir / f"{shard.name}.{part}"
@@ -162,15 +158,10 @@ class ShardedRows:
             path.unlink()
 
     def _doc_rows(self, doc: str) -> PropertyGraph:
-        with (self.doc_dir / f"{doc}.rows").open("rb") as f:
-            pg = pickle.load(f)
-        if not isinstance(pg, PropertyGraph):
-            raise TypeError(f"{doc}: no rows kept")
-        return pg
+        return _load(self.doc_dir / f"{doc}.rows", PropertyGraph)
 
     def _keep_doc_rows(self, doc: str, pg: PropertyGraph) -> None:
-        with (self.doc_dir / f"{doc}.rows").open("wb") as f:
-            pickle.dump(pg, f, protocol=pickle.HIGHEST_PROTOCOL)
+        _dump(self.doc_dir / f"{doc}.rows", pg)
 
     # ------------------------------------------------------------------ the update
 
@@ -293,3 +284,18 @@ def merged_rels(
     rows: ShardRows, merge: Callable[[RelKey, set[str]], tuple[RelRow, list[str]]]
 ) -> list[tuple[RelRow, list[str]]]:
     return [merge(key, rows.rels[key]) for key in sorted(rows.rels)]
+
+
+def _load(path: Path, cls: type[_Kept]) -> _Kept:
+    """The ``cls`` object pickled at ``path`` (a ``TypeError`` for anything else: the caller
+    then rebuilds from scratch)."""
+    with path.open("rb") as f:
+        kept = pickle.load(f)
+    if not isinstance(kept, cls):
+        raise TypeError(f"{path.name}: not a {cls.__name__}")
+    return kept
+
+
+def _dump(path: Path, kept: object) -> None:
+    with path.open("wb") as f:
+        pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
