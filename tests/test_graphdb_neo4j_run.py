@@ -1,17 +1,22 @@
 """``make graph`` on the local Neo4j: the run loads and analyses into it, a rerun loads nothing, and
-the exports it writes (the ``.cypher`` script, the typed CSVs through ``LOAD CSV``) rebuild the
-very graph it loaded, with the same answers to every file in ``queries/``."""
+the exports it writes (the ``.cypher`` script, the typed CSVs through ``LOAD CSV`` and through
+``neo4j-admin database import``) rebuild the very graph it loaded, with the same answers to every
+file in ``queries/``."""
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from pipeline.graphdb.queries import parse_query_file, run_query
 from pipeline.graphdb.server import connect
+from tests.conftest import _free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -160,3 +165,45 @@ def test_trace_and_goal_agree_with_the_database(built):
                           {"indicator": "基层门急诊人次占比"})[1]  # fmt: skip
     assert traced and traced == {(r["task"], r["role"]) for r in rows}
     assert owners and owners <= {(r["task"], r["body"]) for r in owned if r["role"] == "lead"}
+
+
+def _admin_arguments(script: str, database: str) -> list[str]:
+    """The arguments the exported ``neo4j-admin-import.sh`` gives ``neo4j-admin`` (its database
+    argument filled in), so that the test runs that very command."""
+    line = next(x for x in script.splitlines() if x.startswith("exec neo4j-admin "))
+    words = shlex.split(line.replace('"${1:-neo4j}"', database))
+    assert words[:2] == ["exec", "neo4j-admin"]
+    return words[2:]
+
+
+def test_the_import_tool_builds_the_loaded_graph_from_the_csvs(built, tmp_path):
+    """``neo4j-admin database import full`` (Neo4j's own tool, run from the module's Maven
+    classpath) with the arguments of the exported script, into a fresh store, then a second local
+    Neo4j started on it: the same counts, nodes, relationships and query answers as the load."""
+    from pipeline.graphdb import neo4j_local
+
+    settings, _ = built
+    loaded = _state(settings)
+    assert loaded[0][0] > 500 and all(loaded[2].values())
+    imports = settings.path(settings.graph_dir) / "import"
+    arguments = _admin_arguments((imports / "neo4j-admin-import.sh").read_text(), "neo4j")
+    assert arguments[:3] == ["database", "import", "full"]
+
+    db_dir = tmp_path / "data" / "db"
+    home = db_dir / neo4j_local.HOME_DIR
+    (home / "conf").mkdir(parents=True)
+    (home / "conf" / "neo4j.conf").write_text("")
+    environment = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+    command = ["java", "-Xmx768m", "-XX:+UseSerialGC", "-cp", neo4j_local._classpath(),
+               "org.neo4j.cli.AdminTool", *arguments]  # fmt: skip
+    result = subprocess.run(command, cwd=imports, env=environment, capture_output=True,
+                            text=True, check=False, timeout=600)  # fmt: skip
+    assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
+    assert (home / "data" / "databases" / "neo4j").is_dir()
+
+    imported = settings.with_overrides(db_dir=db_dir, local_bolt_port=_free_port())
+    neo4j_local.start(imported)
+    try:
+        _same(_state(imported), loaded)
+    finally:
+        neo4j_local.stop(imported)

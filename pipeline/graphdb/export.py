@@ -364,10 +364,11 @@ def export_graph_files(settings: Settings) -> dict[str, Path]:
         "load csv": graph_dir / "import" / "load_csv.cypher",
         "cypher": graph_dir / "policykg.cypher",
     }
+    # the database name first: --nodes/--relationships take every word after them as a file
     command = ("#!/bin/sh\n# Into an empty, stopped Neo4j 5 database (run from data/graph/import/):\n"
-               f"exec neo4j-admin database import full --overwrite-destination "
+               f"exec neo4j-admin database import full \"${{1:-neo4j}}\" --overwrite-destination "
                f"--array-delimiter={shlex.quote(delimiter)} --multiline-fields=true --nodes=nodes.csv "
-               f"--relationships=relationships.csv \"${{1:-neo4j}}\"\n")  # fmt: skip
+               "--relationships=relationships.csv\n")  # fmt: skip
     part = sharded.text_path
     atomic_concatenate(paths["nodes"], [(",".join(node_header) + "\n").encode(),
                                         *(part(s, "nodes.csv") for s in state.shards)])  # fmt: skip
