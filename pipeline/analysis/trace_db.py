@@ -12,6 +12,7 @@ issued without naming anyone.
 from __future__ import annotations
 
 from collections import defaultdict
+from types import SimpleNamespace
 from typing import Any
 
 from pipeline.analysis.trace import (
@@ -20,6 +21,7 @@ from pipeline.analysis.trace import (
     GoalOwnership,
     TracedTarget,
     TracedTask,
+    _roles,
     _year_key,
     indicator_match,
     match_goals,
@@ -126,11 +128,12 @@ def _traced_target(row: dict[str, Any]) -> TracedTarget:
 
 
 def _lead_and_support(named: list[tuple[int, str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Leads, then the other bodies, each once, in text order (``(start, body, role)`` rows)."""
-    ordered = sorted(named)
-    leads = tuple(dict.fromkeys(b for _, b, r in ordered if r == "LeadRole"))
-    supports = tuple(dict.fromkeys(b for _, b, r in ordered if r != "LeadRole" and b not in leads))
-    return leads, supports
+    """The records' rule (:func:`~pipeline.analysis.trace._roles`) over ``(start, body, role)``
+    rows in text order."""
+    role_of = {"LeadRole": Role.LEAD}
+    return _roles(
+        [SimpleNamespace(body=b, role=role_of.get(r, Role.SUPPORT)) for _, b, r in sorted(named)]
+    )
 
 
 def goals_from_database(session: Any, query: str, minimum: float = 0.8) -> list[GoalOwnership]:
