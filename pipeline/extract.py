@@ -40,8 +40,8 @@ from pipeline.nlp.extensions import (
     policykg_spans,
 )
 from pipeline.nlp.responsibilities import enclosing_task
-from pipeline.nlp.sentences import sentence_bounds
 from pipeline.resolve import Gazetteer, resolve_issuers
+from pipeline.sentences import sentence_bounds
 
 log = logging.getLogger(__name__)
 

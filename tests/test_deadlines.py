@@ -118,7 +118,7 @@ def test_component_can_drop_status_dates() -> None:
 
 
 def test_sentence_bounds_are_the_sentences_of_the_sentence_component() -> None:
-    from pipeline.nlp.sentences import sentence_bounds
+    from pipeline.sentences import sentence_bounds
 
     nlp = spacy.blank("zh")
     nlp.add_pipe("policykg_sentences")

@@ -40,7 +40,7 @@ from pipeline.nlp.extensions import (
     doc_text,
     policykg_spans,
 )
-from pipeline.nlp.sentences import sentence_bounds
+from pipeline.sentences import sentence_bounds
 from pipeline.store import read_yaml_mapping
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from pipeline.models import Section, SectionKind, Span
-from pipeline.structure.text import Line, chinese_number, iter_lines, sentence_spans, trim_span
+from pipeline.sentences import trim_span
+from pipeline.structure.text import Line, chinese_number, iter_lines, sentence_spans
 
 _LEAD = r"^[\s*#·•]*"
 _CN = "一二三四五六七八九十百"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.models import Span
+from pipeline.sentences import CLAUSE_END, sentence_bounds
 
 HAN = "\u4e00-\u9fff"
 _CN_DIGITS = {
@@ -25,9 +26,6 @@ _CN_DIGITS = {
 }
 _CN_UNITS = {"十": 10, "百": 100}
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-
-SENTENCE_END = "。！？；!?;"
-_CLOSERS = "”’」』)）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,50 +49,14 @@ def iter_lines(text: str) -> Iterator[Line]:
         pos += len(raw) + 1
 
 
-def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """``(start, end)`` without surrounding whitespace.
-
-    >>> trim_span(" ab ", 0, 4)
-    (1, 3)
-    """
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[Span, ...]:
-    """Sentences of ``text[start:end]``: split after 。！？；!?; (closing quotes stay) and at line ends.
+    """Sentences of ``text[start:end]`` by the structure stage's rule (:mod:`pipeline.sentences`):
+    clauses, split after each of 。！？；!?; (closing quotes stay) and at line ends.
 
     >>> [ (s.start, s.end) for s in sentence_spans("甲。“乙！”\\n丙")]
     [(0, 2), (2, 6), (7, 8)]
     """
-    stop = len(text) if end is None else end
-    spans: list[Span] = []
-    cur = start
-    i = start
-    while i < stop:
-        ch = text[i]
-        cut = None
-        if ch == "\n":
-            cut, nxt = i, i + 1
-        elif ch in SENTENCE_END:
-            j = i + 1
-            while j < stop and text[j] in _CLOSERS:
-                j += 1
-            cut, nxt = j, j
-        if cut is not None:
-            s, e = trim_span(text, cur, cut)
-            if e > s:
-                spans.append(Span(s, e))
-            cur = i = nxt
-            continue
-        i += 1
-    s, e = trim_span(text, cur, stop)
-    if e > s:
-        spans.append(Span(s, e))
-    return tuple(spans)
+    return tuple(Span(a, b) for a, b in sentence_bounds(text, CLAUSE_END, start=start, end=end))
 
 
 def chinese_number(numeral: str) -> int | None:
