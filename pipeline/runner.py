@@ -9,8 +9,9 @@ removed one has its records, its graphs and its database subgraph deleted. The m
 incremental (:mod:`pipeline.rdf.merged`). Documents stream through the stages with a bounded
 number in flight: nothing holds the whole corpus.
 
-Every raw file goes through one function, :func:`process_file` (ingest → structure → extract →
-RDF → SHACL), whichever executor runs it: this process (``workers == 1`` or few files), local
+Every raw file goes through one function, :func:`process_file`: the stage functions of
+:mod:`pipeline.stages` (ingest → structure → extract → build: RDF and SHACL) in order, the same
+ones the CLI's single-stage commands call, whichever executor runs it: this process (``workers == 1`` or few files), local
 worker processes (``workers > 1``, each builds the spaCy pipeline once in its initializer), or a
 Dask cluster (``executor == dask``; raw bytes go out in partitions, JSON records come back). Each
 executor yields the same :class:`FileResult`, written by the same :func:`apply_result`, so the
@@ -29,7 +30,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline import stages
 from pipeline.config import Executor, Settings
 from pipeline.errors import (
     FileFailedError,
@@ -194,12 +196,8 @@ def raw_inputs(raw_dir: Path, skipped: list[SkippedFile] | None = None) -> list[
 
 def process_raw(source: str, data: bytes, nlp: Any) -> tuple[list[Document], list[DocumentFacts]]:
     """Ingest, structure and extract one raw file (pure: bytes in, records out)."""
-    from pipeline.extract import extract_documents
-    from pipeline.ingest import ingest_bytes
-    from pipeline.structure import structure_articles
-
-    documents = list(structure_articles(ingest_bytes(source, data)))
-    return documents, list(extract_documents(documents, nlp))
+    documents = list(stages.structure(stages.ingest(source, data).articles))
+    return documents, [stages.extract(document, nlp) for document in documents]
 
 
 def _record_json(record: Any) -> str:
@@ -221,11 +219,7 @@ def process_file(settings: Settings, source: str, sha: str, data: bytes, nlp: An
 
 
 def _stages(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) -> FileResult:
-    from pipeline.extract import extract_documents
-    from pipeline.ingest import ingest_bytes
-    from pipeline.rdf.documents import document_rdf
-    from pipeline.structure import structure_articles
-
+    """The stage functions of :mod:`pipeline.stages` in order, each timed."""
     seconds: dict[str, float] = {}
 
     def timed(stage: str, started: float) -> float:
@@ -234,18 +228,17 @@ def _stages(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) ->
         return now
 
     t = time.perf_counter()
-    articles: tuple[Article, ...] = ingest_bytes(source, data)
+    articles: tuple[Article, ...] = stages.ingest(source, data).articles
     t = timed("ingest", t)
-    # All articles of one raw file together: a newspaper page's dates help date its articles.
-    documents = list(structure_articles(articles))
+    documents = stages.structure(articles)
     t = timed("structure", t)
-    facts = list(extract_documents(documents, nlp))
+    facts = [stages.extract(document, nlp) for document in documents]
     t = timed("extract", t)
     by_id = {f.doc_id: f for f in facts}
     outputs = []
     for doc in documents:
         doc_facts = by_id.get(doc.doc_id)
-        rdf = None if doc_facts is None else document_rdf(doc, doc_facts, settings, on_stage=timed)
+        rdf = None if doc_facts is None else stages.build(doc, doc_facts, settings, on_stage=timed)
         t = time.perf_counter()
         outputs.append(
             DocumentOutput(
@@ -418,7 +411,7 @@ def remove_records(settings: Settings, doc_ids: Iterable[str]) -> None:
             record_path(graph_docs, doc_id, suffix).unlink(missing_ok=True)
 
 
-def file_counts(documents: list[Document], facts: list[DocumentFacts]) -> dict[str, Any]:
+def file_counts(documents: Sequence[Document], facts: Sequence[DocumentFacts]) -> dict[str, Any]:
     """What one raw file contributes to the run summary (kept in the manifest)."""
     return {
         "documents": len(documents),

@@ -33,13 +33,14 @@ def _read(path: Path, cls: type):  # type: ignore[no-untyped-def]
 def build_dir(
     in_dir: Path, out_dir: Path, settings: Settings, *, validate: bool = False
 ) -> dict[str, int]:
-    """Build ``out_dir/docs/*.ttl|.nt`` and the merged files from ``in_dir/documents`` + ``in_dir/facts``.
+    """Build ``out_dir/docs/*.ttl|.nt`` (:func:`pipeline.stages.build` for each document) and the
+    merged files from ``in_dir/documents`` + ``in_dir/facts``.
 
     Returns:
         Counts: documents, triples, and SHACL violations (when ``validate``).
     """
+    from pipeline import stages
     from pipeline.models import Document, DocumentFacts
-    from pipeline.rdf.documents import document_rdf
     from pipeline.rdf.export import export_merged, write_document_texts
     from pipeline.store import record_path
 
@@ -60,7 +61,8 @@ def build_dir(
             raise GraphBuildError(
                 f"{facts_path}: no facts for {path.name}", hint="run `policykg extract` first"
             )
-        rdf = document_rdf(document, _read(facts_path, DocumentFacts), settings, validate=validate)
+        facts = _read(facts_path, DocumentFacts)
+        rdf = stages.build(document, facts, settings, validate=validate)
         written.update(write_document_texts(rdf.doc_id, rdf.ntriples, rdf.turtle, docs_out))
         counts["documents"] += 1
         counts["triples"] += rdf.triples

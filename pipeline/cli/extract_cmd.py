@@ -16,8 +16,9 @@ FACTS_DIR = "facts"
 
 
 def extract_dir(in_dir: Path, out_dir: Path, settings: Settings) -> dict[str, int]:
-    """Extract every ``in_dir/documents/*.json`` into ``out_dir/facts/``; returns counts."""
-    from pipeline.extract import extract_document
+    """Extract every ``in_dir/documents/*.json`` (:func:`pipeline.stages.extract`) into
+    ``out_dir/facts/``; returns counts."""
+    from pipeline import stages
     from pipeline.models import Document
     from pipeline.nlp import build_nlp
     from pipeline.store import read_record, record_path, write_json
@@ -44,7 +45,7 @@ def extract_dir(in_dir: Path, out_dir: Path, settings: Settings) -> dict[str, in
                 f"{path}: not a Document record ({exc})", hint="rerun `policykg structure`"
             ) from exc
         try:
-            facts = extract_document(document, nlp)
+            facts = stages.extract(document, nlp)
         except Exception as exc:  # noqa: BLE001 - one document's failure must not stop the others
             failure = file_failure(document.article.source, exc)
             print(f"policykg: skipped {document.doc_id}: {failure}", file=sys.stderr)

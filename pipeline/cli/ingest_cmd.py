@@ -22,8 +22,9 @@ def _remove_stale(articles_dir: Path, stem: str, keep: set[str]) -> None:
 
 
 def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
-    """Ingest every raw file, write its articles, and return the report (also written)."""
-    from pipeline.ingest import ingest_file
+    """Ingest every raw file (:func:`pipeline.stages.ingest`), write its articles, and return the
+    report (also written)."""
+    from pipeline import stages
     from pipeline.models import SkippedFile
     from pipeline.store import (
         display_name,
@@ -45,7 +46,7 @@ def ingest_paths(paths: list[Path], out: Path) -> dict[str, Any]:
         inputs.append({"source": path.name, "status": "skipped", "code": "E100", "reason": reason})
     for path in files:
         try:
-            result = ingest_file(path.name, read_raw(path))
+            result = stages.ingest(path.name, read_raw(path))
         except InputError as exc:
             print(f"policykg: skipped {display_name(path)}: {exc}", file=sys.stderr)
             skipped.append(SkippedFile(path.name, exc.code, exc.message))

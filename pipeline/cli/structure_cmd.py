@@ -44,12 +44,13 @@ def _read_articles(articles_dir: Path) -> list[Any]:
 def structure_dir(
     inp: Path, out: Path, failures: list[SkippedFile] | None = None
 ) -> list[dict[str, Any]]:
-    """Structure every article of ``inp/articles`` and write ``out/documents``; one summary row per
+    """Structure the articles of ``inp/articles``, those of each raw file together
+    (:func:`pipeline.stages.structure`), and write ``out/documents``; one summary row per
     document. A raw file whose articles fail is reported (one line on stderr, and in
     ``failures``) and left out; the others are still structured."""
+    from pipeline import stages
     from pipeline.models import SkippedFile
     from pipeline.store import display_name, record_path, source_key, write_json
-    from pipeline.structure import structure_articles
 
     by_source: dict[str, list[Any]] = defaultdict(list)
     for article in _read_articles(inp / ARTICLES_DIR):
@@ -58,7 +59,7 @@ def structure_dir(
     for source in sorted(by_source):
         written: set[str] = set()
         try:
-            documents = structure_articles(by_source[source])
+            documents = stages.structure(by_source[source])
         except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others
             failure = file_failure(source, exc)
             print(f"policykg: skipped {display_name(source)}: {failure}", file=sys.stderr)
