@@ -56,13 +56,13 @@ def extract(document: Document, nlp: Language) -> DocumentFacts:
 def build(
     document: Document,
     facts: DocumentFacts,
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     validate: bool = True,
     on_stage: StageClock | None = None,
 ) -> DocumentRDF:
     """One document's graph, serialised, and (unless ``validate`` is False) checked against the
-    SHACL shapes; ``on_stage`` is told when building and validating end."""
+    SHACL shapes ``settings`` name; ``on_stage`` is told when building and validating end."""
     from pipeline.rdf.documents import document_rdf
 
     return document_rdf(document, facts, settings, validate=validate, on_stage=on_stage)

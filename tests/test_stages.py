@@ -159,7 +159,7 @@ def test_build_command_builds_each_document_through_its_stage(tmp_path: Path, mo
     built: list[str] = []
     real = stages.build
 
-    def build(document, facts, settings=None, **kwargs):
+    def build(document, facts, settings, **kwargs):
         built.append(document.doc_id)
         return real(document, facts, settings, **kwargs)
 
