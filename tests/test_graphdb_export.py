@@ -96,3 +96,38 @@ def test_incremental_export_writes_what_a_cold_export_writes(tmp_path, monkeypat
     shutil.copy(rows_path, cold.path(cold.graph_dir) / "analysis_rows.json")
     export_graph_files(cold)
     assert incremental == _outputs(cold.path(cold.graph_dir))
+
+
+def test_cold_export_in_buckets_writes_what_one_merge_writes(tmp_path, monkeypatch):
+    """A cold export spills the rows into many buckets and cuts each on its own (bounded memory);
+    the files are those of every document merged in one bucket, with a view budget too small to
+    keep any shard (every shard read again for its CSV rows)."""
+    import shutil
+    from pathlib import Path
+
+    from pipeline.graphdb import export, export_shards
+    from pipeline.runner import run
+
+    root = Path(__file__).resolve().parents[1]
+    settings = Settings(root=tmp_path / "one", workers=1)
+    shutil.copytree(root / "data" / "raw", settings.path(settings.raw_dir))
+    run(settings, load=False)
+    graph_dir = settings.path(settings.graph_dir)
+    monkeypatch.setattr(export_shards, "SHARD_ROWS", 40)
+    monkeypatch.setattr(export_shards, "BUCKET_SHARDS", 10**9)  # one bucket
+    export_graph_files(settings)
+    one = _outputs(graph_dir)
+
+    monkeypatch.setattr(export_shards, "BUCKET_SHARDS", 1)
+    monkeypatch.setattr(export_shards, "SAMPLE_EVERY", 2)
+    monkeypatch.setattr(export, "VIEW_ROWS", 0)
+    buckets = []
+    real_keys = export_shards._bucket_keys
+    monkeypatch.setattr(
+        export_shards, "_bucket_keys", lambda s: buckets.append(real_keys(s)) or buckets[-1]
+    )
+    shutil.rmtree(settings.path(settings.graph_dir).parent / "cache")
+    export_graph_files(settings)
+    assert len(buckets[0]) > 10  # many buckets, many shards
+    assert _outputs(graph_dir) == one
+    assert not (graph_dir.parent / "cache" / "graph" / "import" / "spill").exists()

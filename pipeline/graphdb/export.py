@@ -295,6 +295,10 @@ def _shard_view(
     return nodes, rels
 
 
+#: Rows of rendered shards an export keeps in memory for their CSV pass.
+VIEW_ROWS = 200_000
+
+
 def export_graph_files(settings: Settings) -> dict[str, Path]:
     """Write ``data/graph/import/{nodes,relationships}.csv`` (typed headers), the
     ``neo4j-admin database import`` command for them, and ``data/graph/policykg.cypher``: the
@@ -315,12 +319,17 @@ def export_graph_files(settings: Settings) -> dict[str, Path]:
     bodies: dict[int, list[dict]] = {}
     for body in analysis.get("bodies", []):
         bodies.setdefault(bisect_right(keys, body["iri"]) - 1, []).append(body)
+    # rendered shards kept for their CSV rows (whose columns are known at the end), within a
+    # bound: past it a shard is read again, so a cold export's memory does not grow with the corpus
     views: dict[str, tuple[list[NodeRow], list[tuple[RelRow, dict]]]] = {}
+    held = 0
     for index, shard in enumerate(state.shards):
         overlay = json.dumps(bodies.get(index, []), sort_keys=True)
         if shard.name in dirty or shard.overlay != overlay or shard.summary is None:
             nodes, rels = _shard_view(sharded.shard_rows(shard), bodies.get(index, []))
-            views[shard.name] = (nodes, rels)
+            if held + len(nodes) + len(rels) <= VIEW_ROWS:
+                views[shard.name] = (nodes, rels)
+                held += len(nodes) + len(rels)
             tasks = frozenset(n.uri for n in nodes if "Task" in n.labels)
             shard.summary = _Rendered(Columns.of(nodes, rels), tasks)
             shard.overlay = overlay

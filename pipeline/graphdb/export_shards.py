@@ -21,8 +21,9 @@ import logging
 import os
 import pickle
 import shutil
+import zlib
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,12 @@ STATE_VERSION = 1
 SHARD_ROWS = 1500
 #: Above this share of changed documents, reading every document again is as cheap.
 COLD_SHARE = 0.25
+#: A cold build never holds every document's rows at once: it spills each document's rows into
+#: buckets of about this many shards' rows (bucket keys placed from a sample of the rows), then
+#: cuts one bucket at a time into shards.
+BUCKET_SHARDS = 16
+#: One row in this many, chosen by a hash of its key, is sampled to place the buckets.
+SAMPLE_EVERY = 32
 
 #: A document's contribution to a node: its labels and its properties.
 Contribution = tuple[tuple[str, ...], dict[str, Any]]
@@ -185,17 +192,46 @@ class ShardedRows:
         return state, {s.name for s in state.shards}
 
     def _cold(self, files: dict[str, Path], stats: dict[str, list[int]]) -> ExportState:
+        """Every document read again, in bounded memory: each document's rows are kept (for the
+        next delta) and sampled, then spilled into buckets of contiguous ``uri``, and each bucket
+        is cut into shards on its own. The shards hold the same rows as if every document had been
+        merged at once (documents go into a bucket in sorted order, as they would into one merge)."""
         shutil.rmtree(self.cache, ignore_errors=True)
         self.shard_dir.mkdir(parents=True)
         self.doc_dir.mkdir(parents=True)
         state = ExportState(self.target)
-        everything = ShardRows()
-        for doc, path in sorted(files.items()):
-            pg = self.read(path, doc)
-            everything.add(doc, pg, lambda _uri: True)
+        sample: set[tuple[str, ...]] = set()
+        docs = sorted(files)
+        for doc in docs:
+            pg = self.read(files[doc], doc)
             self._keep_doc_rows(doc, pg)
             state.docs[doc] = stats[doc]
-        state.shards = self._cut(state, "", everything)
+            sample.update(_sampled_rows(pg))
+        bounds = _bucket_keys(sample)
+        spill = self.cache / "spill"
+        spill.mkdir()
+        for doc in docs:
+            for index, part in _split(self._doc_rows(doc), bounds).items():
+                with (spill / f"{index:06d}").open("ab") as f:
+                    pickle.dump((doc, part), f, protocol=pickle.HIGHEST_PROTOCOL)
+        for index, key in enumerate(bounds):
+            path = spill / f"{index:06d}"
+            if not path.is_file():
+                continue  # nothing falls in this range: the shard before it covers it
+            rows = ShardRows()
+            with path.open("rb") as f:
+                while True:
+                    try:
+                        doc, part = pickle.load(f)
+                    except EOFError:
+                        break
+                    rows.add(doc, part, _everything)
+            path.unlink()
+            # the first shard starts at "" whatever the first bucket holding rows is
+            state.shards.extend(self._cut(state, key if state.shards else "", rows))
+        spill.rmdir()
+        if not state.shards:
+            state.shards = self._cut(state, "", ShardRows())
         return state
 
     def _cut(self, state: ExportState, first_key: str, rows: ShardRows) -> list[Shard]:
@@ -272,6 +308,53 @@ class ShardedRows:
             self._keep_doc_rows(doc, pg)
             state.docs[doc] = stats[doc]
         return {s.name for shards in replaced.values() for s in shards}
+
+
+def _everything(_uri: str) -> bool:
+    return True
+
+
+def _sampled_rows(pg: PropertyGraph) -> Iterator[tuple[str, ...]]:
+    """One in :data:`SAMPLE_EVERY` of the rows of ``pg`` (a node by its ``uri``, a relationship
+    by its key), whichever document states them: ``uri`` first."""
+    for node in pg.nodes:
+        if zlib.crc32(node.uri.encode()) % SAMPLE_EVERY == 0:
+            yield (node.uri,)
+    for rel in pg.relationships:
+        key = (rel.start, rel.type, rel.end)
+        if zlib.crc32("\t".join(key).encode()) % SAMPLE_EVERY == 0:
+            yield key
+
+
+def _bucket_keys(sample: set[tuple[str, ...]]) -> list[str]:
+    """Where buckets of about :data:`BUCKET_SHARDS` shards' rows start (``""`` first), from the
+    sampled rows.
+
+    >>> _bucket_keys(set())
+    ['']
+    """
+    step = max(1, BUCKET_SHARDS * SHARD_ROWS // SAMPLE_EVERY)
+    uris = sorted(row[0] for row in sample)
+    keys = [""]
+    for uri in uris[step::step]:
+        if uri > keys[-1]:
+            keys.append(uri)
+    return keys
+
+
+def _split(pg: PropertyGraph, keys: list[str]) -> dict[int, PropertyGraph]:
+    """``pg``'s rows by the bucket (index into ``keys``) their ``uri`` falls in; a relationship
+    goes with its start node."""
+    nodes: dict[int, list[NodeRow]] = {}
+    rels: dict[int, list[RelRow]] = {}
+    for node in pg.nodes:
+        nodes.setdefault(bisect_right(keys, node.uri) - 1, []).append(node)
+    for rel in pg.relationships:
+        rels.setdefault(bisect_right(keys, rel.start) - 1, []).append(rel)
+    return {
+        index: PropertyGraph(tuple(nodes.get(index, ())), tuple(rels.get(index, ())))
+        for index in sorted(nodes.keys() | rels.keys())
+    }
 
 
 def merged_nodes(
