@@ -18,7 +18,7 @@ import hashlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,15 +50,18 @@ StatementHook = Callable[[Statement], None]
 
 @dataclass(frozen=True)
 class DocumentFile:
-    """A document as the loader takes it: its key (the Turtle file's stem) and its Turtle file."""
+    """A document as the loader takes it: its key (the Turtle file's stem) and its Turtle file;
+    ``digest``, when the caller knows the file's SHA-256 already
+    (:func:`pipeline.graphdb.load.load_files`)."""
 
     doc: str
     path: Path
+    digest: str | None = field(default=None, compare=False)
 
     @cached_property
     def sha256(self) -> str:
-        """The document's fingerprint: the SHA-256 of its Turtle file (read once)."""
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        """The document's fingerprint: the SHA-256 of its Turtle file (read once, if not given)."""
+        return self.digest or hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     def graph(self) -> PropertyGraph:
         """The document's rows (parsed from its Turtle; a broken file is a DatabaseError)."""
@@ -122,7 +125,7 @@ class GraphWriter(ABC):
     def update(self, document: DocumentFile) -> int | None:
         """Write ``document`` unless the database holds this very Turtle already; the rows
         written, or None when it was unchanged (its Turtle is not parsed then)."""
-        if self.loaded().get(document.doc) == document.sha256:
+        if self._recorded.get(document.doc) == document.sha256:
             return None
         return self.write(document)
 
