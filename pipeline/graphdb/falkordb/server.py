@@ -279,8 +279,8 @@ def save(settings: Settings, *, timeout: float = 120.0, background: bool = False
     client = redis_client(settings, timeout=timeout)
     try:
         _wait_for_background_save(client, timeout)
-        if background:
-            client.bgsave()
+        if background:  # SCHEDULE: after a fork of the search indexes' GC, if one is running
+            client.execute_command("BGSAVE", "SCHEDULE")
         else:
             client.save()
     except redis.ResponseError as exc:
