@@ -781,7 +781,7 @@ def _run(
                 # one save, after the export: their writes contend (measured on the bench graph:
                 # SAVE 0.3 s alone, 2.1-2.4 s beside the export)
                 t0 = time.perf_counter()
-                target.conn.save()
+                target.conn.save(background=True)  # the writer is idle: no write meets the fork
                 summary.times.add("load", time.perf_counter() - t0)
 
         # analyse: rankings and cascade links over the whole corpus
@@ -880,9 +880,9 @@ def _load_alongside(writer: GraphWriter) -> LoaderThread:
 def load_database(settings: Settings, writer: GraphWriter, summary: RunSummary) -> bool:
     """Bring the database in line with data/graph/docs through ``writer``; returns whether the
     database changed. It does not save a local server (the caller does)."""
-    from pipeline.graphdb.load import document_files, sync_documents
+    from pipeline.graphdb.load import load_files, sync_documents
 
-    loaded = sync_documents(writer, document_files(settings))
+    loaded = sync_documents(writer, load_files(settings))
     summary.loaded_documents += len(loaded.loaded)
     summary.loaded_rows += loaded.rows
     if loaded.removed:

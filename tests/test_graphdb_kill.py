@@ -169,3 +169,27 @@ def test_load_on_a_server_that_stops_answering_fails_instead_of_waiting_forever(
     with connect(own_server) as conn:
         assert load_documents(conn, files).loaded == ("a.0", "b.0")
         assert conn.counts() == (5, 3)
+
+
+def test_a_save_after_a_background_save_waits_for_it_and_the_data_survives_a_kill(own_server):
+    files = _write_docs(own_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
+    with connect(own_server) as conn:
+        load_documents(conn, files)
+        counts = conn.counts()
+    assert falkordb_server.save(own_server, background=True)
+    # Redis refuses SAVE while a background save runs: this one waits for it instead
+    assert falkordb_server.save(own_server)
+    client = falkordb_server.redis_client(own_server)
+    assert client.info("persistence")["rdb_last_bgsave_status"] == "ok"
+    client.close()
+    _killed(own_server)
+    ports = (own_server.local_bolt_port, own_server.local_redis_port)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (
+        server.status(own_server).running or any(port_in_use(port) for port in ports)
+    ):
+        time.sleep(0.05)
+    server.start(own_server)
+    with connect(own_server) as conn:
+        assert conn.counts() == counts
+        assert load_documents(conn, files).unchanged == ("a.0", "b.0")

@@ -300,7 +300,9 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, 
 
     monkeypatch.setattr(runner, "export_graph", export_graph)
     monkeypatch.setattr(  # the run saves through its connection, never around it
-        FalkorDBConnection, "save", lambda self: events.append("saved") or real_save(self)
+        FalkorDBConnection,
+        "save",
+        lambda self, **kwargs: events.append("saved") or real_save(self, **kwargs),
     )
     turtle = loading.path(loading.graph_dir) / "docs"
     summary = run(loading, analyse=False)

@@ -81,8 +81,9 @@ class Connection:
 
         return Neo4jWriter(self, batch_size=batch_size, on_statement=on_statement, bulk=bulk)
 
-    def save(self) -> bool:
-        """Make what was written durable; Neo4j commits durably on its own (False: nothing done)."""
+    def save(self, *, background: bool = False) -> bool:
+        """Make what was written durable (``background``: the server may finish that after this
+        returns, when it can); Neo4j commits durably on its own (False: nothing done)."""
         return False
 
 

@@ -40,6 +40,8 @@ _BOOLEAN_TYPE = _XSD + "boolean"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _IDENT_CHARS = re.compile(r"[^A-Za-z0-9_]")
 _BNODE_PREFIX = "urn:policykg:bnode:"
+#: Datatypes whose literals map to their lexical form as is (the common case, no conversion).
+_PLAIN_TYPES = frozenset({_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
 
 #: One triple, mapped: (subject key, predicate IRI, object node key or None, literal value).
 MappedTriple = tuple[str, str, str | None, object]
@@ -57,6 +59,9 @@ def local_name(iri: str) -> str:
     tail = re.split(r"[#/]", str(iri).rstrip("#/"))[-1]
     name = _IDENT_CHARS.sub("_", tail) or "resource"
     return f"_{name}" if name[0].isdigit() else name
+
+
+_MULTI_NAMES = frozenset(local_name(p) for p in MULTIVALUED)
 
 
 def node_uri(term: URIRef | BNode, doc: str) -> str:
@@ -148,36 +153,69 @@ def _oxigraph_key(term: object, doc: str) -> str | None:
 def read_document(path: Path, doc: str) -> PropertyGraph:
     """Parse one document's Turtle file (pyoxigraph) and map it; a broken file is a DatabaseError.
 
-    Gives the same rows as ``map_graph(Graph().parse(path), doc)``.
+    Gives the same rows as ``map_graph(Graph().parse(path), doc)`` (and as :func:`map_triples`
+    over its triples), in one pass without the intermediate triples: the loaders spend most of
+    their Python time here.
     """
-    triples: list[MappedTriple] = []
+    labels: dict[str, set[str]] = {}
+    values: dict[str, dict[str, list]] = {}
+    rels: set[tuple[str, str, str]] = set()
+    names: dict[str, str] = {}  # predicate IRI -> local name, for this file
+    blank = f"{_BNODE_PREFIX}{doc}:"
+    named_node, blank_node, literal = ox.NamedNode, ox.BlankNode, ox.Literal
     try:
         for triple in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
-            subject = _oxigraph_key(triple.subject, doc)
-            if subject is None:
+            term = triple.subject
+            kind = type(term)
+            if kind is named_node:
+                subject = term.value
+            elif kind is blank_node:
+                subject = blank + term.value
+            else:  # pragma: no cover - an RDF-star triple term: not mapped
                 continue
+            if subject not in labels:
+                labels[subject] = set()
+            predicate = triple.predicate.value
             obj = triple.object
-            if isinstance(obj, ox.Literal):
-                value = typed_value(obj.value, obj.datatype.value)
-                triples.append((subject, triple.predicate.value, None, value))
-            else:
-                target = _oxigraph_key(obj, doc)
-                if target is not None:
-                    triples.append((subject, triple.predicate.value, target, None))
+            kind = type(obj)
+            if kind is literal:
+                name = names.get(predicate) or names.setdefault(predicate, local_name(predicate))
+                datatype = obj.datatype.value
+                value = obj.value if datatype in _PLAIN_TYPES else typed_value(obj.value, datatype)
+                node_values = values.get(subject)
+                if node_values is None:
+                    values[subject] = {name: [value]}
+                elif name in node_values:
+                    node_values[name].append(value)
+                else:
+                    node_values[name] = [value]
+                continue
+            if kind is named_node:
+                target = obj.value
+                if predicate == _RDF_TYPE and not target.startswith(_BNODE_PREFIX):
+                    labels[subject].add(local_name(target))
+                    continue
+            elif kind is blank_node:
+                target = blank + obj.value
+            else:  # pragma: no cover - an RDF-star triple term: not mapped
+                continue
+            if target not in labels:
+                labels[target] = set()
+            name = names.get(predicate) or names.setdefault(predicate, local_name(predicate))
+            rels.add((subject, name, target))
     except (SyntaxError, ValueError, OSError) as exc:
         raise DatabaseError(
             f"{path}: not valid Turtle ({type(exc).__name__}: {str(exc)[:120]})",
             hint="rebuild it with `policykg build`",
         ) from exc
-    return map_triples(triples, doc)
+    return _rows(labels, values, rels)
 
 
 def map_triples(triples: Iterable[MappedTriple], doc: str) -> PropertyGraph:
     """Node and relationship rows from mapped triples (n10s conventions; sorted, deterministic)."""
     labels: dict[str, set[str]] = defaultdict(set)
     values: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    multi: set[str] = {local_name(p) for p in MULTIVALUED}
-    rels: set[RelRow] = set()
+    rels: set[tuple[str, str, str]] = set()
     for uri, predicate, target, value in triples:
         labels[uri]
         if target is None:
@@ -186,14 +224,35 @@ def map_triples(triples: Iterable[MappedTriple], doc: str) -> PropertyGraph:
             labels[uri].add(local_name(target))
         else:
             labels[target]
-            rels.add(RelRow(uri, local_name(predicate), target))
+            rels.add((uri, local_name(predicate), target))
+    return _rows(labels, values, rels)
+
+
+def _sort_key(value: object) -> tuple[str, object]:
+    return (type(value).__name__, value)
+
+
+def _rows(
+    labels: dict[str, set[str]], values: dict[str, dict[str, list]], rels: set[tuple[str, str, str]]
+) -> PropertyGraph:
+    """The sorted rows: a node per key of ``labels`` (its ``values`` by property name, a list
+    when several or ``MULTIVALUED``), a relationship per ``(start, type, end)``."""
+    multi = _MULTI_NAMES
+    label_sets: dict[frozenset[str], tuple[str, ...]] = {}
     nodes = []
     for uri in sorted(labels):
         props = {}
-        for key, vals in sorted(values[uri].items()):
-            vals = sorted(set(vals), key=lambda v: (type(v).__name__, v))
-            props[key] = vals if (len(vals) > 1 or key in multi) else vals[0]
-        label_set = tuple(sorted(labels[uri] | {NODE_KEY_LABEL}))
+        node_values = values.get(uri)
+        if node_values:
+            for key in sorted(node_values):
+                vals = node_values[key]
+                if len(vals) > 1:
+                    vals = sorted(set(vals), key=_sort_key)
+                props[key] = vals if (len(vals) > 1 or key in multi) else vals[0]
+        own = frozenset(labels[uri])
+        label_set = label_sets.get(own)
+        if label_set is None:
+            label_set = label_sets[own] = tuple(sorted(own | {NODE_KEY_LABEL}))
         nodes.append(NodeRow(uri, label_set, props))
-    relationships = tuple(sorted(rels, key=lambda r: (r.start, r.type, r.end)))
+    relationships = tuple(RelRow(start, rel_type, end) for start, rel_type, end in sorted(rels))
     return PropertyGraph(tuple(nodes), relationships)

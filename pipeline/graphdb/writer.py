@@ -18,7 +18,8 @@ import hashlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,15 +51,18 @@ StatementHook = Callable[[Statement], None]
 
 @dataclass(frozen=True)
 class DocumentFile:
-    """A document as the loader takes it: its key (the Turtle file's stem) and its Turtle file."""
+    """A document as the loader takes it: its key (the Turtle file's stem) and its Turtle file;
+    ``digest``, when the caller knows the file's SHA-256 already
+    (:func:`pipeline.graphdb.load.load_files`)."""
 
     doc: str
     path: Path
+    digest: str | None = field(default=None, compare=False)
 
     @cached_property
     def sha256(self) -> str:
-        """The document's fingerprint: the SHA-256 of its Turtle file (read once)."""
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        """The document's fingerprint: the SHA-256 of its Turtle file (read once, if not given)."""
+        return self.digest or hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     def graph(self) -> PropertyGraph:
         """The document's rows (parsed from its Turtle; a broken file is a DatabaseError)."""
@@ -122,7 +126,7 @@ class GraphWriter(ABC):
     def update(self, document: DocumentFile) -> int | None:
         """Write ``document`` unless the database holds this very Turtle already; the rows
         written, or None when it was unchanged (its Turtle is not parsed then)."""
-        if self.loaded().get(document.doc) == document.sha256:
+        if self._recorded.get(document.doc) == document.sha256:
             return None
         return self.write(document)
 
@@ -168,6 +172,9 @@ class Neo4jWriter(GraphWriter):
         self._bulk: BulkState | None = BulkState() if empty else None
         self._held: list[tuple[DocumentFile, PropertyGraph]] = []
         self._held_rows = 0
+        # the bulk transaction being committed on the sender thread, with its documents
+        self._sender: ThreadPoolExecutor | None = None
+        self._in_flight: tuple[Future[None], list[tuple[DocumentFile, PropertyGraph]]] | None = None
 
     def _transaction(self, statements: list[Statement]) -> None:
         """Send ``statements`` in one explicit transaction: any failure, including an exception
@@ -197,35 +204,72 @@ class Neo4jWriter(GraphWriter):
         return rows
 
     def _send_held(self) -> None:
-        """Commit the documents held for the bulk load in one transaction; on failure write them
-        one by one (and write every later document so too)."""
+        """Commit the documents held for the bulk load in one transaction, on the sender thread,
+        once the transaction before it committed; on failure write them one by one (and write
+        every later document so too)."""
         assert self._bulk is not None
         held, self._held, self._held_rows = self._held, [], 0
         if not held:
             return
         documents = [(document.doc, document.sha256, pg) for document, pg in held]
+        # built while the transaction before it may still run: its rows count as written, which
+        # holds by the time this one is sent (it is not sent if that one failed)
         statements, written = bulk_statements(documents, self._bulk, BULK_BATCH)
+        self._bulk.committed(written)
+        if not self._collect():
+            self._write_one_by_one(held)
+            return
+        if self._sender is None:
+            self._sender = ThreadPoolExecutor(1, thread_name_prefix="policykg-neo4j-bulk")
+        self._in_flight = (self._sender.submit(self._transaction, statements), held)
+
+    def _collect(self) -> bool:
+        """Wait for the bulk transaction in flight; False if the bulk load has failed (then, or
+        before), after its documents were written one by one."""
+        if self._in_flight is None:
+            return self._bulk is not None
+        sending, held = self._in_flight
+        self._in_flight = None
         try:
-            self._transaction(statements)
+            sending.result()
         except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
             log.warning("bulk load not possible (%s); loading document by document", exc)
             self._bulk = None
-            for document, _pg in held:
-                self._recorded.pop(document.doc, None)
-            for document, _pg in held:
-                super().write(document)
-            return
-        self._bulk.committed(written)
+            self._write_one_by_one(held)
+            return False
         log.info("bulk-loaded %d documents", len(held))
+        return self._bulk is not None
+
+    def _write_one_by_one(self, held: list[tuple[DocumentFile, PropertyGraph]]) -> None:
+        """Write ``held`` (not committed) document by document, and every later document too."""
+        self._bulk = None
+        for document, _pg in held:
+            self._recorded.pop(document.doc, None)
+        for document, _pg in held:
+            super().write(document)
 
     def finish(self) -> None:
         if self._bulk is not None and self._held:
             self._send_held()
+        bulked = self._in_flight is not None
+        self._collect()
+        if bulked and self._bulk is not None:
             with self.conn.session() as session:  # the planner's index statistics, current
                 session.run("CALL db.resampleOutdatedIndexes()").consume()
 
     def close(self) -> None:
-        """Drop the documents held for a bulk load (a cancelled run): they were not committed."""
+        """Drop the documents held for a bulk load (a cancelled run): they were not committed.
+        A transaction already sent is waited for (it commits or not, whole)."""
+        if self._in_flight is not None:
+            sending, held = self._in_flight
+            self._in_flight = None
+            try:
+                sending.result()
+            except (Neo4jError, ServiceUnavailable, SessionExpired):
+                self._held = held + self._held
+        if self._sender is not None:
+            self._sender.shutdown(wait=True)
+            self._sender = None
         for document, _pg in self._held:
             self._recorded.pop(document.doc, None)
         self._held, self._held_rows = [], 0

@@ -69,9 +69,11 @@ What differs from Neo4j 5 (FalkorDB 4.x over Bolt), found by trying against ``fa
   check of ``policykg query --cypher`` refuses write keywords anyway).
 - Query plans are cached per statement text, 25 by default; a load sends a few hundred distinct
   texts, so the server is started with ``CACHE_SIZE 1024`` (load time 13.5 s -> 8.3 s, 415 documents).
-- Persistence is RDB snapshots only (redis' default save points): a killed server restarts from
-  the last snapshot and loses what came after, whole documents with their ``PolicykgLoad``
-  records, so the next ``policykg load`` redoes them. ``db stop`` saves first.
+- Persistence is RDB snapshots only, asked for by the loader (no automatic save points): a
+  killed server restarts from the last snapshot and loses what came after, whole documents with
+  their ``PolicykgLoad`` records, so the next ``policykg load`` redoes them. A load ends with a
+  background save once its writer is idle (``server.save(background=True)``); ``db stop`` saves
+  in the foreground first.
 - Errors over Bolt are opaque (``Neo.DatabaseError.General.UnknownError`` with no message).
 - Constraints: no ``CREATE CONSTRAINT`` in Cypher (only the ``GRAPH.CONSTRAINT`` Redis command);
   ``CREATE INDEX ... IF NOT EXISTS`` and named indexes are rejected; creating an existing index

@@ -33,6 +33,7 @@ import struct
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import redis
@@ -48,13 +49,14 @@ log = logging.getLogger(__name__)
 
 DOCS = "docs"
 #: A chunk is sent once its encoded entities reach this size (the server buffers one whole call).
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 4 << 20
 #: Rows per ``UNWIND`` statement applying what later documents add to nodes created earlier.
 UPDATE_ROWS = 5000
 
 # Value type tags of the bulk-insert wire format.
 _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
 _INT64 = range(-(2**63), 2**63)
+_STRING_TAG = bytes((_STRING,))
 
 
 def encode_value(value: object) -> bytes:
@@ -65,6 +67,10 @@ def encode_value(value: object) -> bytes:
     >>> encode_value([True, 0.5])[:9]
     b'\\x05\\x02\\x00\\x00\\x00\\x00\\x00\\x00\\x00'
     """
+    if type(value) is str:  # most values: the common case first
+        if "\0" in value:
+            raise UnwritableValue("a string holding NUL cannot be written by the bulk insert")
+        return _STRING_TAG + value.encode("utf-8") + b"\0"
     if isinstance(value, bool):
         return struct.pack("=B?", _BOOL, value)
     if isinstance(value, int):
@@ -149,6 +155,8 @@ class BulkBuilder:
         self.last_node: tuple[int, str] | None = None  # (server id, uri) of the last node created
         self.documents: list[tuple[str, str]] = []  # (doc, sha256) in load order
         self._doc_set: set[str] = set()
+        self._tags: dict[str, bytes] = {}  # doc -> its encoded ``[doc]``
+        self._layouts: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...] | None]] = {}
         self.rows = 0
 
     def add(self, doc: str, sha256: str, pg: PropertyGraph) -> None:
@@ -160,6 +168,8 @@ class BulkBuilder:
         self.documents.append((doc, sha256))
         self.rows += len(pg.nodes) + len(pg.relationships)
         chunk = self._chunk
+        tag = encode_value([doc])  # every row created here carries ``docs = [doc]``
+        self._tags[doc] = tag
         for node in pg.nodes:
             key = self._keys.get(node.uri)
             if key is not None:
@@ -170,11 +180,18 @@ class BulkBuilder:
                 continue
             key = self._keys[node.uri] = len(self._keys)
             self._server_ids.append(-1)
-            names = (NODE_KEY, *sorted(node.props), DOCS)
-            row = encode_value(node.uri) + b"".join(
-                encode_value(node.props[k]) for k in names[1:-1]
-            )
-            row += encode_value([doc])
+            props = node.props
+            prop_keys = tuple(props)
+            layout = self._layouts.get(prop_keys)
+            if layout is None:  # the token's keys, and the order to read them in (None: as is)
+                ordered = tuple(sorted(prop_keys))
+                layout = self._layouts[prop_keys] = (
+                    (NODE_KEY, *ordered, DOCS),
+                    None if ordered == prop_keys else ordered,
+                )
+            names, order = layout
+            values = props.values() if order is None else [props[k] for k in order]
+            row = b"".join([encode_value(node.uri), *map(encode_value, values), tag])
             chunk.nodes[(":".join(node.labels), names)].append((key, node.uri, row))
             chunk.size += len(row)
         keys = self._keys
@@ -212,9 +229,9 @@ class BulkBuilder:
                 self._next_id += 1
             node_tokens.append(_token(_name_list(labels), names, (row for _k, _u, row in rows)))
         by_type: dict[str, list[bytes]] = defaultdict(list)
-        ids = self._server_ids
+        ids, tags, pack = self._server_ids, self._tags, struct.Struct("=QQ").pack
         for start, rel_type, end, doc in chunk.relationships:
-            by_type[rel_type].append(struct.pack("=QQ", ids[start], ids[end]) + encode_value([doc]))
+            by_type[rel_type].append(pack(ids[start], ids[end]) + tags[doc])
         rel_tokens = [_token(_name(rel_type), (DOCS,), rows) for rel_type, rows in by_type.items()]
         head: list[bytes | str | int] = [] if self._begun else ["BEGIN"]
         self._begun = True
@@ -280,6 +297,10 @@ class BulkWriter:
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
         self.builder = BulkBuilder()
+        # chunks go out on a thread of their own, one in flight, so that the server inserts one
+        # chunk while the next documents are parsed and encoded here
+        self._sender: ThreadPoolExecutor | None = None
+        self._sending: Future[None] | None = None
 
     def begin(self) -> None:
         """Drop the empty graph key (``GRAPH.BULK BEGIN`` creates the graph; its indexes are
@@ -295,10 +316,23 @@ class BulkWriter:
             self.flush()
         return len(pg.nodes) + len(pg.relationships)
 
-    def flush(self) -> None:
+    def flush(self, *, wait: bool = False) -> None:
+        """Send the rows waiting (after the chunk in flight; its error, if any, is raised here);
+        with ``wait``, return once the server has inserted them."""
         arguments = self.builder.take_chunk()
         if arguments is not None:
-            self._send(arguments)
+            self._wait()
+            if self._sender is None:
+                self._sender = ThreadPoolExecutor(1, thread_name_prefix="policykg-bulk")
+            self._sending = self._sender.submit(self._send, arguments)
+        if wait:
+            self._wait()
+
+    def _wait(self) -> None:
+        """Wait for the chunk in flight; raise its error."""
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            sending.result()
 
     def _send(self, arguments: list[bytes | str | int]) -> None:
         reply = self._client.execute_command("GRAPH.BULK", FALKORDB_GRAPH, *arguments)
@@ -312,7 +346,7 @@ class BulkWriter:
 
     def finish(self) -> None:
         """Send the rest, check the ids, apply the updates, write the load records, drop the marker."""
-        self.flush()
+        self.flush(wait=True)
         self._check_ids()
         for statement in index_statements(existing=set()):
             self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, statement)
@@ -340,11 +374,18 @@ class BulkWriter:
     def abandon(self) -> None:
         """Drop what this bulk load wrote (the graph was empty before it)."""
         try:
+            self._wait()
+        except Exception:  # noqa: BLE001, S110 - it failed or not, the graph is dropped next
+            pass
+        try:
             self._client.delete(FALKORDB_GRAPH)
         except Exception as exc:  # noqa: BLE001 - the marker makes the next load clear it
             log.warning("could not drop the partial bulk load (%s); the next load clears it", exc)
 
     def close(self) -> None:
+        if self._sender is not None:
+            self._sender.shutdown(wait=True)
+            self._sender = None
         self._client.close()
 
 

@@ -148,10 +148,10 @@ class FalkorDBConnection(Connection):
         return FalkorDBWriter(self, batch_size=batch_size, on_statement=on_statement,
                               bulk=bulk and self.settings is not None)  # fmt: skip
 
-    def save(self) -> bool:
+    def save(self, *, background: bool = False) -> bool:
         """Save the local server's data now (see :func:`pipeline.graphdb.falkordb.server.save`)."""
         if self.settings is None:
             return False
         from pipeline.graphdb.falkordb import server
 
-        return server.save(self.settings)
+        return server.save(self.settings, background=background)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import redis
 from neo4j.exceptions import DriverError, Neo4jError
 
-from pipeline.errors import DatabaseError
+from pipeline.errors import DatabaseError, QueryError
 from pipeline.graphdb.falkordb import server
 from pipeline.graphdb.falkordb.bulk import BulkWriter
 from pipeline.graphdb.falkordb.staging import (
@@ -93,6 +93,19 @@ def purge_pending(conn: FalkorDBConnection) -> tuple[str, ...]:
     return tuple(sorted(tags))
 
 
+def _loaded_documents(conn: FalkorDBConnection, session: neo4j.Session) -> dict[str, str]:
+    """The load records, ``{doc: sha256}``: from the local server in one Redis reply (over Bolt,
+    FalkorDB sends a record per message: 0.3-0.6 s for 2 090 documents, a tenth of that so)."""
+    if conn.settings is not None:
+        try:
+            _columns, rows = conn.run_read_only(LOADED_DOCUMENTS, {})
+        except QueryError as exc:  # the Bolt path still answers
+            log.debug("reading the load records over Redis failed (%s)", exc)
+        else:
+            return {row["doc"]: row["sha256"] for row in rows}
+    return {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
+
+
 def ensure_schema(conn: FalkorDBConnection) -> None:
     """Create the missing indexes, and make the schema know the staging's property names."""
     with conn.session() as session:
@@ -122,7 +135,7 @@ class FalkorDBWriter(GraphWriter):
         if purged:
             log.warning("purged rows staged by an interrupted load: %s", ", ".join(purged))
         with conn.session() as session:
-            self._recorded = {r["doc"]: r["sha256"] for r in session.run(LOADED_DOCUMENTS)}
+            self._recorded = _loaded_documents(conn, session)
             empty = (
                 bulk
                 and on_statement is None
