@@ -54,7 +54,7 @@ from pipeline.store import atomic_write_text, display_name, raw_files, read_raw,
 if TYPE_CHECKING:
     from pipeline.graphdb.background import LoaderThread
     from pipeline.graphdb.connection import Connection
-    from pipeline.graphdb.writer import GraphWriter
+    from pipeline.graphdb.writer import DocumentFile, GraphWriter
 
 log = logging.getLogger(__name__)
 
@@ -764,7 +764,12 @@ def _run(
         summary.times.add("remove", time.perf_counter() - t0)
         changed = bool(todo or removed)
 
-        with graph_writer(settings, load) as target:
+        # load is skipped when the local server still holds what the last load pass left there
+        documents = turtle_documents(settings, manifest) if load and not changed else None
+        held = documents is not None and manifest.database == database_stamp(settings, documents)
+        if load and not held:
+            manifest.database = None  # until this run's load pass is complete
+        with graph_writer(settings, load and not held) as target:
             # process and write: every per-document stage, then the records and graphs written
             # (loaded alongside when workers do the processing)
             process_and_write(settings, manifest, todo, stats, summary, target, tick, on_document)
@@ -778,7 +783,8 @@ def _run(
                 # load: the database in line with the per-document graphs
                 if target is not None:
                     t0 = time.perf_counter()
-                    load_database(settings, target.writer, summary)
+                    documents = turtle_documents(settings, manifest)
+                    load_database(settings, target.writer, summary, documents)
                     summary.times.add("load", time.perf_counter() - t0)
                 if exporting is not None:
                     outputs, seconds = exporting.result()
@@ -790,6 +796,8 @@ def _run(
                 t0 = time.perf_counter()
                 target.conn.save()
                 summary.times.add("load", time.perf_counter() - t0)
+            if target is not None and documents is not None:
+                manifest.database = database_stamp(settings, documents)
 
         # analyse: rankings and cascade links over the whole corpus
         if analyse and (changed or not (graph_dir / "analysis.ttl").exists()):
@@ -884,12 +892,112 @@ def _load_alongside(writer: GraphWriter) -> LoaderThread:
     return LoaderThread(writer)
 
 
-def load_database(settings: Settings, writer: GraphWriter, summary: RunSummary) -> bool:
-    """Bring the database in line with data/graph/docs through ``writer``; returns whether the
-    database changed. It does not save a local server (the caller does)."""
+@dataclass(frozen=True)
+class TurtleFile:
+    """A document's Turtle file and its SHA-256 (the fingerprint the database records)."""
+
+    path: Path
+    sha256: str
+
+
+def turtle_documents(settings: Settings, manifest: Manifest) -> dict[str, TurtleFile]:
+    """The per-document Turtle files the database should hold, by document key, with their
+    SHA-256: those of :func:`pipeline.graphdb.load.document_files`, in its order.
+
+    A file whose ``stat`` is the one recorded in ``manifest.graphs`` when it was hashed is not
+    read (as for the raw files, :func:`changed_inputs`); the others are hashed and recorded.
+    One ``scandir`` of each folder: this runs on every load pass, over every document.
+    """
+    docs_dir = settings.path(settings.graph_dir) / "docs"
+    raw_stems = {Path(e.name).stem for e in _file_entries(settings.path(settings.raw_dir))}
+    graphs = manifest.graphs
+    documents = {}
+    for entry in sorted(_file_entries(docs_dir, ".ttl"), key=lambda e: e.name):
+        doc = entry.name[: -len(".ttl")]
+        if doc.split(".")[0] not in raw_stems:
+            continue
+        st = entry.stat()
+        stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]  # as stat_key
+        known = graphs.get(doc)
+        path = docs_dir / entry.name
+        if known is not None and known[1:] == stat:
+            sha = str(known[0])
+        else:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            graphs[doc] = [sha, *stat]
+        documents[doc] = TurtleFile(path, sha)
+    for doc in [d for d in graphs if d not in documents]:
+        del graphs[doc]
+    return documents
+
+
+def _file_entries(folder: Path, suffix: str = "") -> list[os.DirEntry[str]]:
+    """The files (links to files included) in ``folder`` whose names end in ``suffix``."""
+    try:
+        with os.scandir(folder) as entries:
+            return [e for e in entries if e.name.endswith(suffix) and e.is_file()]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def database_stamp(settings: Settings, documents: dict[str, TurtleFile]) -> str | None:
+    """What a complete load pass of ``documents`` leaves in the local server: the server process
+    (its pid and start time) and a digest of every document's key and Turtle SHA-256. None when
+    the server is not local or not running (the load pass then always runs).
+
+    The stamp assumes what policykg assumes of its local server: only policykg's loads change
+    the documents it holds, and a server started again may hold anything.
+    """
+    if not settings.uses_local_server:
+        return None
+    from pipeline.graphdb.server import status
+
+    state = status(settings)
+    started = _process_start(state.pid) if state.running and state.pid is not None else None
+    if started is None:
+        return None
+    digest = hashlib.sha256()
+    for doc in sorted(documents):
+        digest.update(f"{doc} {documents[doc].sha256}\n".encode())
+    return f"{state.engine.value} {settings.bolt_uri} {state.pid} {started} {digest.hexdigest()}"
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc``), or None where
+    that cannot be read: a pid reused by a new server then gives another stamp."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _document_file(doc: str, turtle: TurtleFile) -> DocumentFile:
+    """The loader's view of a document whose Turtle SHA-256 is known: it is not read again."""
+    from pipeline.graphdb.writer import DocumentFile
+
+    document = DocumentFile(doc, turtle.path)
+    # DocumentFile.sha256 is a cached_property: its value lives in the instance's __dict__
+    document.__dict__["sha256"] = turtle.sha256
+    return document
+
+
+def load_database(
+    settings: Settings,
+    writer: GraphWriter,
+    summary: RunSummary,
+    documents: dict[str, TurtleFile] | None = None,
+) -> bool:
+    """Bring the database in line with data/graph/docs (``documents``, by default read from
+    there) through ``writer``; returns whether the database changed. It does not save a local
+    server (the caller does)."""
     from pipeline.graphdb.load import document_files, sync_documents
 
-    loaded = sync_documents(writer, document_files(settings))
+    files: dict[str, Path | DocumentFile] = dict(document_files(settings))
+    if documents is not None:
+        files = {doc: _document_file(doc, turtle) for doc, turtle in documents.items()}
+    loaded = sync_documents(writer, files)
     summary.loaded_documents += len(loaded.loaded)
     summary.loaded_rows += loaded.rows
     if loaded.removed:

@@ -9,6 +9,7 @@ graph is bulk-loaded, is the engine's business (:meth:`Connection.open_writer`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +44,17 @@ def document_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
-def sync_documents(writer: GraphWriter, files: dict[str, Path]) -> LoadSummary:
-    """Remove vanished documents, write changed ones (``files``: Turtle by document key), finish
-    the writer."""
+def sync_documents(writer: GraphWriter, files: Mapping[str, Path | DocumentFile]) -> LoadSummary:
+    """Remove vanished documents, write changed ones (``files``: Turtle, or the document as the
+    loader takes it, by document key), finish the writer."""
     recorded = writer.loaded()
     removed = sorted(set(recorded) - set(files))
     for doc in removed:
         writer.remove(doc)
     loaded, unchanged, rows = [], [], 0
     for doc, path in sorted(files.items()):
-        written = writer.update(DocumentFile(doc, path))
+        document = path if isinstance(path, DocumentFile) else DocumentFile(doc, path)
+        written = writer.update(document)
         if written is None:
             unchanged.append(doc)
         else:
