@@ -101,32 +101,83 @@ class FileEntry:
 
 @dataclass
 class Manifest:
-    """Every raw file's :class:`FileEntry` under the fingerprint they were built with."""
+    """Every raw file's :class:`FileEntry` under the fingerprint they were built with.
+
+    Beside them: ``database``, the stamp of what the last complete load pass left in the local server
+    (:func:`pipeline.runner.database_stamp`), so a run that changed nothing need not connect.
+    """
 
     fingerprint: str | None = None
     files: dict[str, FileEntry] = field(default_factory=dict)
+    database: str | None = None
+    #: The JSON this manifest was read from (or last saved as): an unchanged one is not rewritten.
+    saved: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         files = data.get("files")
         if not isinstance(files, dict):
             raise TypeError("no files")
-        return cls(data.get("fingerprint"), {k: FileEntry.from_json(v) for k, v in files.items()})
+        return cls(
+            data.get("fingerprint"),
+            {k: FileEntry.from_json(v) for k, v in files.items()},
+            data.get("database"),
+            data,
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "version": MANIFEST_VERSION,
             "fingerprint": self.fingerprint,
             "files": {name: self.files[name].to_json() for name in sorted(self.files)},
         }
+        if self.database is not None:
+            data["database"] = self.database
+        return data
 
     def doc_ids(self, name: str) -> list[str]:
         entry = self.files.get(name)
         return [] if entry is None else entry.doc_ids
 
     def save(self, path: Path) -> None:
-        text = json.dumps(self.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
-        atomic_write_text(path, text + "\n")
+        """Write the manifest to ``path``, unless it holds what was read from there.
+
+        One line per raw file and per graph: ``json.dumps`` with ``indent`` runs the pure-Python
+        encoder, about ten times slower than the C one on a thousand entries.
+        """
+        data = self.to_json()
+        if data == self.saved and path.exists():
+            return
+        atomic_write_text(path, manifest_text(data))
+        self.saved = data
+
+
+def manifest_text(data: dict[str, Any]) -> str:
+    """``data`` as the manifest's JSON text: the top-level keys sorted, one line per entry of
+    its objects.
+
+    >>> print(manifest_text({"version": 3, "files": {"b": {"size": 2}, "a": {"size": 1}}}), end="")
+    {
+     "files": {
+      "a": {"size":1},
+      "b": {"size":2}
+     },
+     "version": 3
+    }
+    """
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    lines = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, dict) and value:
+            entries = ",\n".join(f"  {dump(k)}: {dump(value[k])}" for k in sorted(value))
+            lines.append(f" {dump(key)}: {{\n{entries}\n }}")
+        else:
+            lines.append(f" {dump(key)}: {dump(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def load_manifest(path: Path) -> Manifest:

@@ -30,7 +30,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -56,7 +56,7 @@ from pipeline.store import atomic_write_text, display_name, raw_files, read_raw,
 if TYPE_CHECKING:
     from pipeline.graphdb.background import LoaderThread
     from pipeline.graphdb.connection import Connection
-    from pipeline.graphdb.writer import GraphWriter
+    from pipeline.graphdb.writer import DocumentFile, GraphWriter
 
 log = logging.getLogger(__name__)
 
@@ -757,7 +757,14 @@ def _run(
         summary.times.add("remove", time.perf_counter() - t0)
         changed = bool(todo or removed)
 
-        with graph_writer(settings, load) as target:
+        # load is skipped when the local server still holds what the last load pass left there
+        if load:
+            from pipeline.graphdb.load import load_files
+        documents = load_files(settings) if load and not changed else None
+        held = documents is not None and manifest.database == database_stamp(settings, documents)
+        if load and not held:
+            manifest.database = None  # until this run's load pass is complete
+        with graph_writer(settings, load and not held) as target:
             # process and write: every per-document stage, then the records and graphs written
             # (loaded alongside when workers do the processing)
             process_and_write(settings, manifest, todo, stats, summary, target, tick, on_document)
@@ -771,7 +778,8 @@ def _run(
                 # load: the database in line with the per-document graphs
                 if target is not None:
                     t0 = time.perf_counter()
-                    load_database(settings, target.writer, summary)
+                    documents = load_files(settings)
+                    load_database(settings, target.writer, summary, documents)
                     summary.times.add("load", time.perf_counter() - t0)
                 if exporting is not None:
                     outputs, seconds = exporting.result()
@@ -783,6 +791,8 @@ def _run(
                 t0 = time.perf_counter()
                 target.conn.save(background=True)  # the writer is idle: no write meets the fork
                 summary.times.add("load", time.perf_counter() - t0)
+            if target is not None and documents is not None:
+                manifest.database = database_stamp(settings, documents)
 
         # analyse: rankings and cascade links over the whole corpus
         if analyse and (changed or not (graph_dir / "analysis.ttl").exists()):
@@ -877,12 +887,51 @@ def _load_alongside(writer: GraphWriter) -> LoaderThread:
     return LoaderThread(writer)
 
 
-def load_database(settings: Settings, writer: GraphWriter, summary: RunSummary) -> bool:
-    """Bring the database in line with data/graph/docs through ``writer``; returns whether the
-    database changed. It does not save a local server (the caller does)."""
+def database_stamp(settings: Settings, documents: Mapping[str, DocumentFile]) -> str | None:
+    """What a complete load pass of ``documents`` leaves in the local server: the server process
+    (its pid and start time) and a digest of every document's key and Turtle SHA-256. None when
+    the server is not local or not running (the load pass then always runs).
+
+    The stamp assumes what policykg assumes of its local server: only policykg's loads change
+    the documents it holds, and a server started again may hold anything.
+    """
+    if not settings.uses_local_server:
+        return None
+    from pipeline.graphdb.server import status
+
+    state = status(settings)
+    started = _process_start(state.pid) if state.running and state.pid is not None else None
+    if started is None:
+        return None
+    digest = hashlib.sha256()
+    for doc in sorted(documents):
+        digest.update(f"{doc} {documents[doc].sha256}\n".encode())
+    return f"{state.engine.value} {settings.bolt_uri} {state.pid} {started} {digest.hexdigest()}"
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc``), or None where
+    that cannot be read: a pid reused by a new server then gives another stamp."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def load_database(
+    settings: Settings,
+    writer: GraphWriter,
+    summary: RunSummary,
+    documents: Mapping[str, DocumentFile] | None = None,
+) -> bool:
+    """Bring the database in line with data/graph/docs (``documents``, by default
+    :func:`pipeline.graphdb.load.load_files`) through ``writer``; returns whether the database
+    changed. It does not save a local server (the caller does)."""
     from pipeline.graphdb.load import load_files, sync_documents
 
-    loaded = sync_documents(writer, load_files(settings))
+    loaded = sync_documents(writer, load_files(settings) if documents is None else documents)
     summary.loaded_documents += len(loaded.loaded)
     summary.loaded_rows += loaded.rows
     if loaded.removed:

@@ -123,6 +123,20 @@ def test_load_manifest_corrupt_file_means_rebuild(tmp_path):
     assert load_manifest(path) == Manifest()
 
 
+def test_manifest_save_leaves_an_unchanged_manifest_alone(tmp_path):
+    path = tmp_path / "manifest.json"
+    manifest = Manifest("abc", database="stamp")
+    manifest.save(path)
+    before = path.stat()
+    again = load_manifest(path)
+    assert again == manifest and again.database == "stamp"
+    again.save(path)
+    assert path.stat().st_ino == before.st_ino and path.stat().st_mtime_ns == before.st_mtime_ns
+    again.database = None
+    again.save(path)
+    assert load_manifest(path).database is None
+
+
 # --------------------------------------------------------------------------- whole runs
 
 
@@ -323,6 +337,31 @@ def test_run_loads_documents_alongside_extraction(loading, monkeypatch, caplog, 
     again = run(loading, analyse=False)
     assert again.loaded_documents == 0 and _recorded(loading) == written
     assert events == ["exported", "saved"]  # nothing changed: no export, no save
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_run_with_nothing_changed_leaves_the_loaded_server_alone(loading, monkeypatch):
+    from pipeline import runner
+    from pipeline.graphdb import server
+
+    run(loading, load=True, analyse=False)
+    written = _recorded(loading)
+    connections: list[int] = []
+    real_connect = server.connect
+    monkeypatch.setattr(server, "connect", lambda *a, **k: connections.append(1) or real_connect(*a, **k))  # fmt: skip
+    again = run(loading, analyse=False)
+    assert connections == [] and again.loaded_documents == 0
+    # a Turtle file written since (by hand): its new hash goes to the database
+    edited = min((loading.path(loading.graph_dir) / "docs").glob("*.ttl"))
+    edited.write_text(edited.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    changed = run(loading, analyse=False)
+    assert connections and changed.loaded_documents == 1 and _recorded(loading) == written
+    # another server process (restarted, perhaps on other data): the load pass runs again
+    connections.clear()
+    assert run(loading, analyse=False).loaded_documents == 0 and connections == []
+    monkeypatch.setattr(runner, "_process_start", lambda pid: "a later start")
+    assert run(loading, analyse=False).loaded_documents == 0 and connections
 
 
 @pytest.mark.integration
