@@ -387,3 +387,22 @@ def test_checker_mixes_in_only_the_axioms_shapes_read() -> None:
     assert (PK.Goal, RDFS.subClassOf, PK.Objective) not in needed  # no shape names pk:Objective
     assert (PK.LeadRole, RDF.type, PK.Role) not in needed  # roles are checked with sh:in
     assert needed < set(checker.structural_axioms)
+
+
+@pytest.mark.parametrize("breaker", BREAKERS.values(), ids=BREAKERS.keys())
+def test_quick_verdict_sends_every_violation_to_the_full_report(
+    seed_graph: Graph, breaker: Breaker
+) -> None:
+    """``validate_ntriples`` asks the engine for its verdict alone first; a document with an
+    injected violation must not pass that way (the report then comes from the full path)."""
+    from pipeline.rdf.export import ntriples_text
+    from pipeline.rdf.validate import _conforms_quickly
+
+    checker = _checker(Settings().ontology_path())
+    good = ntriples_text(seed_graph)
+    assert _conforms_quickly(checker, good + checker.needed_ntriples)
+    graph = _copy(seed_graph)
+    breaker(graph)
+    broken = ntriples_text(graph)
+    assert not _conforms_quickly(checker, broken + checker.structural_ntriples)
+    assert not validate_ntriples(broken).conforms

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.models import Document, DocumentFacts
 from pipeline.rdf import build
-from pipeline.rdf.export import ntriples_text, turtle_from_ntriples
+from pipeline.rdf.export import turtle_from_ntriples
 from pipeline.rdf.validate import validate_ntriples
 
 
@@ -68,8 +68,7 @@ def document_rdf(
     """Build, serialise and (unless ``validate`` is False) SHACL-check one document's graph."""
     clock = on_stage or (lambda _stage, _started: time.perf_counter())
     started = time.perf_counter()
-    triples = build.document_triples(document, facts)
-    ntriples = ntriples_text(triples)
+    ntriples = build.document_ntriples(document, facts)
     count = ntriples.count("\n")
     turtle = turtle_from_ntriples(ntriples)
     started = clock("build rdf", started)
