@@ -11,6 +11,7 @@ import bisect
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
@@ -146,6 +147,10 @@ class _Builder:
         self.sections = {s.section_id: s for s in doc.sections}
         self._sentence_starts = [s.start for s in doc.sentences]
         self._described_bodies: set[str] = set()
+        #: Whether every mention node so far is one ``pks:MentionShape`` accepts (see
+        #: :meth:`_vouch_for`); the mentions' source, raw offsets and location by node.
+        self.mentions_conform = True
+        self._mentions: dict[URIRef, tuple[str, int, int, str | None]] = {}
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal | NTLiteral) -> None:
         self.triples.append((s, p, o))
@@ -172,6 +177,8 @@ class _Builder:
 
     def mention(self, prov: Provenance) -> URIRef:
         node = iris.mention_iri(prov.doc_id, prov.start, prov.end)
+        if self.mentions_conform:
+            self._vouch_for(node, prov)
         self.add(node, RDF.type, PK.Mention)
         self.add(node, PK.sourceFile, self.lit(prov.source))
         self.add(node, PK.inDocument, iris.document_iri(prov.doc_id))
@@ -185,6 +192,32 @@ class _Builder:
         if prov.doc_id == self.doc.doc_id and 0 <= prov.start < prov.end <= len(self.doc.text):
             self.add(node, PK.mentionText, self.zh(self.doc.text[prov.start : prov.end]))
         return node
+
+    def _vouch_for(self, node: URIRef, prov: Provenance) -> None:
+        """Keep :attr:`mentions_conform` only while ``node`` is certain to satisfy
+        ``pks:MentionShape`` as :meth:`mention` states it: one non-empty source file, this
+        document (typed ``pk:PolicyDocument`` by :meth:`add_document`), integer offsets with
+        ``0 <= start < end`` and ``0 <= raw start <= raw end``, a non-empty sentence, at most one
+        non-empty location, and no other provenance of the same node that differs in any of
+        them. Anything else (even what the shape would accept) leaves the verdict to the engine.
+        """
+        key = (prov.source, prov.raw_start, prov.raw_end, prov.location or None)
+        if not (
+            prov.doc_id == self.doc.doc_id
+            and type(prov.source) is str
+            and prov.source
+            and type(prov.sentence) is str
+            and prov.sentence
+            and (prov.location is None or type(prov.location) is str)
+            and type(prov.start) is int
+            and type(prov.end) is int
+            and type(prov.raw_start) is int
+            and type(prov.raw_end) is int
+            and 0 <= prov.start < prov.end
+            and 0 <= prov.raw_start <= prov.raw_end
+            and self._mentions.setdefault(node, key) == key
+        ):
+            self.mentions_conform = False
 
     def text_provenance(self, start: int, end: int) -> Provenance:
         """Provenance for a span the structure stage found (headings, citations)."""
@@ -440,10 +473,30 @@ def document_triples(doc: Document, facts: DocumentFacts) -> list[GraphTriple]:
 def document_ntriples(doc: Document, facts: DocumentFacts) -> str:
     """The N-Triples of one document and its extracted facts (:func:`document_triples` written by
     :func:`pipeline.rdf.export.ntriples_text`), with the literals written as they are stated."""
-    return ntriples_text(_build(doc, facts, nt_literal))
+    return built_document(doc, facts).ntriples
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltDocument:
+    """A document's N-Triples (:func:`document_ntriples`), and whether the builder vouches that
+    every mention node in them satisfies ``pks:MentionShape`` (the checks of
+    ``_Builder._vouch_for``): validation may then leave that shape out."""
+
+    ntriples: str
+    mentions_conform: bool
+
+
+def built_document(doc: Document, facts: DocumentFacts) -> BuiltDocument:
+    """:func:`document_ntriples` with what the builder knows of its mentions."""
+    builder = _builder(doc, facts, nt_literal)
+    return BuiltDocument(ntriples_text(builder.triples), builder.mentions_conform)
 
 
 def _build(doc: Document, facts: DocumentFacts, literal: LiteralMaker) -> list[Triple]:
+    return _builder(doc, facts, literal).triples
+
+
+def _builder(doc: Document, facts: DocumentFacts, literal: LiteralMaker) -> _Builder:
     if facts.doc_id != doc.doc_id:
         from pipeline.errors import GraphBuildError
 
@@ -464,7 +517,7 @@ def _build(doc: Document, facts: DocumentFacts, literal: LiteralMaker) -> list[T
     builder.add_targets()
     builder.add_task_deadlines()
     builder.add_programmes()
-    return builder.triples
+    return builder
 
 
 def document_graph(doc: Document, facts: DocumentFacts) -> Graph:

@@ -68,13 +68,16 @@ def document_rdf(
     """Build, serialise and (unless ``validate`` is False) SHACL-check one document's graph."""
     clock = on_stage or (lambda _stage, _started: time.perf_counter())
     started = time.perf_counter()
-    ntriples = build.document_ntriples(document, facts)
+    built = build.built_document(document, facts)
+    ntriples = built.ntriples
     count = ntriples.count("\n")
     turtle = turtle_from_ntriples(ntriples)
     started = clock("build rdf", started)
     violations: tuple[str, ...] = ()
     if validate:
-        report = validate_ntriples(ntriples, settings, triples=count)
+        report = validate_ntriples(
+            ntriples, settings, triples=count, mentions_conform=built.mentions_conform
+        )
         if not report.conforms:
             violations = tuple(v.line() for v in report.violations)
         clock("validate", started)
