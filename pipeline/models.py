@@ -477,7 +477,8 @@ def to_jsonable(value: Any) -> Any:
 #: How :func:`to_jsonable` turns a value of each type into JSON data, worked out once per type:
 #: serialising a document's records walks about 400 values, and asking each value what it is
 #: (``isinstance`` against five kinds, ``dataclasses.fields``) was most of the time.
-_TO_JSON: dict[type, Converter] = dict.fromkeys((str, int, float, bool, type(None)), _identity)
+_PLAIN: frozenset[type] = frozenset((str, int, float, bool, type(None)))  # JSON data as is
+_TO_JSON: dict[type, Converter] = dict.fromkeys(_PLAIN, _identity)
 
 
 def _to_json_converter(cls: type) -> Converter:
@@ -490,14 +491,18 @@ def _to_json_converter(cls: type) -> Converter:
         names = tuple(f.name for f in dataclasses.fields(cls))
 
         def convert(v: Any) -> Any:
-            return {n: to_jsonable(getattr(v, n)) for n in names}
+            out = {}
+            for n in names:
+                x = getattr(v, n)
+                out[n] = x if type(x) in _PLAIN else to_jsonable(x)
+            return out
 
     elif issubclass(cls, enum.Enum):
         convert = operator.attrgetter("value")
     elif issubclass(cls, (list, tuple)):
 
         def convert(v: Any) -> Any:
-            return [to_jsonable(x) for x in v]
+            return [x if type(x) in _PLAIN else to_jsonable(x) for x in v]
 
     elif issubclass(cls, dict):
 
