@@ -131,3 +131,33 @@ def test_cold_export_in_buckets_writes_what_one_merge_writes(tmp_path, monkeypat
     assert len(buckets[0]) > 10  # many buckets, many shards
     assert _outputs(graph_dir) == one
     assert not (graph_dir.parent / "cache" / "graph" / "import" / "spill").exists()
+
+
+def test_column_types_of_mixed_values():
+    """Every value class a column can hold, alone and mixed, in lists and not (the classes are
+    gathered without building a set for a value that adds nothing new)."""
+    from pipeline.graphdb.export import column_type
+
+    assert column_type([None]) == "string"
+    assert column_type([1, None, 2]) == "long"
+    assert column_type([1, 2.5, 3]) == "double"
+    assert column_type([True, False]) == "boolean"
+    assert column_type([True, 1]) == "string"
+    assert column_type([[1], [2.5]]) == "double[]"
+    assert column_type([1, [2]]) == "long[]"
+    assert column_type([[], "a"]) == "string[]"
+    assert column_type([[True], [True, False]]) == "boolean[]"
+
+
+def test_cypher_literals_of_every_kind():
+    class Name(str):
+        pass
+
+    assert cypher_literal("a'b\\c\nd\re") == "'a\\'b\\\\c\\nd\\re'"
+    assert cypher_literal(Name("x'")) == "'x\\''"
+    assert [cypher_literal(v) for v in (True, 3, 2.5, [1, "a", False])] == [
+        "true",
+        "3",
+        "2.5",
+        "[1, 'a', false]",
+    ]

@@ -392,6 +392,41 @@ def test_ntriples_are_rdflibs_for_every_kind_of_term() -> None:
     assert ntriples_text(graph).count("\n") == len(graph) == 11
 
 
+@pytest.mark.parametrize(
+    ("value", "lang", "datatype"),
+    [
+        ('引号"反斜杠\\换行\n回车\r制表\t', None, None),
+        ("卫生健康委 “千县工程”", "zh", None),
+        ("", None, None),
+        ("𠀀 astral", "zh", None),
+        (0, None, None),
+        (-12, None, None),
+        (10**20, None, None),
+        (True, None, None),
+        (False, None, None),
+        (0.1, None, None),
+        ("65.0", None, XSD.decimal),
+        ("2025", None, XSD.gYear),
+        ("2025-06", None, XSD.gYearMonth),
+        ("2024-03-05", None, XSD.date),
+        ("text", "en", None),
+    ],
+)
+def test_nt_literal_is_how_ntriples_write_the_literal(value: object, lang, datatype) -> None:
+    """The literals the builder writes directly come out as ``ntriples_text`` writes rdflib's."""
+    from pipeline.rdf.export import nt_literal
+
+    s, p = URIRef("https://w3id.org/policykg/id/test/s"), RDF.value
+    expected = ntriples_text([(s, p, Literal(value, lang=lang, datatype=datatype))])
+    assert ntriples_text([(s, p, nt_literal(value, lang=lang, datatype=datatype))]) == expected
+
+
+def test_document_ntriples_are_those_of_the_graph(sample_graph: Graph) -> None:
+    from pipeline.rdf.build import document_ntriples
+
+    assert document_ntriples(*sample_records()) == _rdflib_ntriples(sample_graph)
+
+
 def test_ntriples_of_the_triples_equal_those_of_the_graph(sample_graph: Graph) -> None:
     triples = document_triples(*sample_records())
     assert len(triples) > len(sample_graph)  # shared nodes are restated: the writer dedupes
@@ -519,6 +554,16 @@ def test_seed_sparql_lead_bodies_with_2025_targets(seed_graphs: dict[str, Graph]
 def test_seed_ntriples_are_rdflibs(seed_graphs: dict[str, Graph]) -> None:
     for doc_id, graph in seed_graphs.items():
         assert ntriples_text(graph) == _rdflib_ntriples(graph), doc_id
+
+
+def test_seed_document_ntriples_are_those_of_the_graph(seed_graphs: dict[str, Graph]) -> None:
+    """The runner writes a document's N-Triples with its literals made as text
+    (:func:`document_ntriples`): the same lines as the rdflib graph's."""
+    from pipeline.rdf.build import document_ntriples
+
+    for doc, facts in seed_pairs():
+        expected = _rdflib_ntriples(seed_graphs[doc.doc_id])
+        assert document_ntriples(doc, facts) == expected, doc.doc_id
 
 
 def test_seed_build_twice_is_byte_identical(seed_graphs: dict[str, Graph]) -> None:

@@ -246,12 +246,15 @@ def test_run_stops_on_a_shacl_violation_and_redoes_the_file_next_time(settings, 
     from pipeline.rdf import build
     from pipeline.rdf.namespace import PK
 
-    real = build.document_triples
+    real = build.built_document
 
     def without_units(doc, facts):  # a real violation: targets lose their unit
-        return [triple for triple in real(doc, facts) if triple[1] != PK.unit]
+        built = real(doc, facts)
+        lines = built.ntriples.splitlines(keepends=True)
+        kept = "".join(line for line in lines if f" <{PK.unit}> " not in line)
+        return build.BuiltDocument(kept, built.mentions_conform)
 
-    monkeypatch.setattr(build, "document_triples", without_units)
+    monkeypatch.setattr(build, "built_document", without_units)
     with pytest.raises(GraphBuildError, match="SHACL"):
         run(settings, load=False)
     monkeypatch.undo()

@@ -387,3 +387,121 @@ def test_checker_mixes_in_only_the_axioms_shapes_read() -> None:
     assert (PK.Goal, RDFS.subClassOf, PK.Objective) not in needed  # no shape names pk:Objective
     assert (PK.LeadRole, RDF.type, PK.Role) not in needed  # roles are checked with sh:in
     assert needed < set(checker.structural_axioms)
+
+
+@pytest.mark.parametrize("breaker", BREAKERS.values(), ids=BREAKERS.keys())
+def test_quick_verdict_sends_every_violation_to_the_full_report(
+    seed_graph: Graph, breaker: Breaker
+) -> None:
+    """``validate_ntriples`` asks the engine for its verdict alone first; a document with an
+    injected violation must not pass that way (the report then comes from the full path)."""
+    from pipeline.rdf.export import ntriples_text
+    from pipeline.rdf.validate import _conforms_quickly
+
+    checker = _checker(Settings().ontology_path())
+    good = ntriples_text(seed_graph)
+    assert _conforms_quickly(checker.compiled, good + checker.needed_ntriples)
+    graph = _copy(seed_graph)
+    breaker(graph)
+    broken = ntriples_text(graph)
+    assert not _conforms_quickly(checker.compiled, broken + checker.structural_ntriples)
+    assert not validate_ntriples(broken).conforms
+
+
+def _closure(shapes: Graph, node) -> set:
+    triples: set = set()
+    for p, o in shapes.predicate_objects(node):
+        triples.add((node, p, o))
+        if isinstance(o, BNode):
+            triples |= _closure(shapes, o)
+    return triples
+
+
+def test_shapes_without_the_mention_shape_keep_every_other_shape_whole() -> None:
+    from pipeline.rdf.validate import MENTION_SHAPE, _without
+
+    shapes = load_shapes(Settings())
+    rest = _without(shapes, MENTION_SHAPE)
+    assert set(rest) == set(shapes) - _closure(shapes, MENTION_SHAPE)
+    assert (MENTION_SHAPE, RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape")) in shapes
+    others = set(shapes.subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape")))
+    for shape in others - {MENTION_SHAPE}:
+        assert _closure(rest, shape) == _closure(shapes, shape), shape
+
+
+def _seed_records():
+    return next((doc, facts) for doc, facts in seed_pairs() if doc.doc_id == SEED_DOC)
+
+
+def _with_mentions(facts, *provenances):
+    """``facts`` with its first body mention restated with each provenance of ``provenances``
+    (made from the first one's)."""
+    from dataclasses import replace
+
+    first = facts.body_mentions[0]
+    extra = tuple(replace(first, provenance=p(first.provenance)) for p in provenances)
+    return replace(facts, body_mentions=(*extra, *facts.body_mentions[1:]))
+
+
+def _set(**changes):
+    from dataclasses import replace
+
+    return lambda prov: replace(prov, **changes)
+
+
+def _same(prov):
+    return prov
+
+
+# How a mention can break pks:MentionShape: each must stop the builder vouching for it (the
+# last, a location on one of two provenances of a node, is one the shape accepts: the builder
+# does not vouch for what it has not checked).
+BROKEN_MENTIONS = {
+    "negative start": (_set(start=-1),),
+    "empty span": (lambda p: _set(end=p.start)(p),),
+    "raw start after raw end": (lambda p: _set(raw_start=p.raw_end + 1)(p),),
+    "negative raw start": (_set(raw_start=-2),),
+    "empty sentence": (_set(sentence=""),),
+    "empty source file": (_set(source=""),),
+    "another document": (_set(doc_id="999_other#0"),),
+    "two source files": (_same, _set(source="other.txt")),
+    "two raw starts": (_same, lambda p: _set(raw_start=p.raw_start + 1)(p)),
+    "two locations": (_set(location="page 1"), _set(location="page 2")),
+    "a location on one of two": (_same, _set(location="page 2")),
+}
+
+
+def test_the_builder_vouches_for_the_seed_documents_mentions() -> None:
+    from pipeline.rdf.build import built_document
+
+    for doc, facts in seed_pairs():
+        built = built_document(doc, facts)
+        assert built.mentions_conform, doc.doc_id
+        report = validate_ntriples(built.ntriples, mentions_conform=True)
+        assert report.conforms and report == validate_ntriples(built.ntriples)
+
+
+@pytest.mark.parametrize("provenances", BROKEN_MENTIONS.values(), ids=BROKEN_MENTIONS.keys())
+def test_the_builder_does_not_vouch_for_a_broken_mention(provenances) -> None:
+    from pipeline.rdf.build import built_document
+
+    doc, facts = _seed_records()
+    built = built_document(doc, _with_mentions(facts, *provenances))
+    full = validate_ntriples(built.ntriples)
+    assert not built.mentions_conform
+    assert validate_ntriples(built.ntriples, mentions_conform=built.mentions_conform) == full
+
+
+def test_a_broken_mention_fails_the_mention_shape() -> None:
+    """The broken mentions above are ones the shape refuses (the cases are real violations)."""
+    from pipeline.rdf.build import built_document
+
+    doc, facts = _seed_records()
+    refused = []
+    for name, provenances in BROKEN_MENTIONS.items():
+        report = validate_ntriples(
+            built_document(doc, _with_mentions(facts, *provenances)).ntriples
+        )
+        if any(v.shape.startswith("pks:MentionShape") for v in report.violations):
+            refused.append(name)
+    assert refused == list(BROKEN_MENTIONS)[:-1]

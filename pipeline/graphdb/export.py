@@ -23,12 +23,13 @@ def cypher_literal(value: object) -> str:
     >>> cypher_literal("它's \\\\ ok"), cypher_literal([1, 2.5, True])
     ("'它\\\\'s \\\\\\\\ ok'", '[1, 2.5, true]')
     """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    if type(value) is not str:  # strings first: most values are
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        if isinstance(value, list):
+            return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
     text = (
         str(value)
         .replace("\\", "\\\\")
@@ -124,12 +125,20 @@ def _csv_field(value: object) -> str:
     """
     if value is None:
         return ""
-    return '"' + str(value).replace('"', '""') + '"'
+    return '"' + (value if type(value) is str else str(value)).replace('"', '""') + '"'
 
 
 def _props_literal(props: dict) -> str:
-    return ", ".join(f"{quote_name(k) if k.isidentifier() else json.dumps(k)}: {cypher_literal(v)}"
+    return ", ".join(f"{_KEYS.get(k) or _key(k)}: {cypher_literal(v)}"
                      for k, v in sorted(props.items()) if v is not None)  # fmt: skip
+
+
+#: Property keys as Cypher map keys, by key (a graph has a few dozen keys and a million values).
+_KEYS: dict[str, str] = {}
+
+
+def _key(k: str) -> str:
+    return _KEYS.setdefault(k, quote_name(k) if k.isidentifier() else json.dumps(k))
 
 
 _CONVERT = {"long": "toInteger({})", "double": "toFloat({})", "boolean": "toBoolean({})",
@@ -208,9 +217,18 @@ class Columns:
     @staticmethod
     def _add(keys: dict[str, tuple[frozenset[str], bool]], props: dict) -> None:
         for k, v in props.items():
-            classes, listed = keys.get(k, (frozenset(), False))
-            items = v if isinstance(v, list) else [] if v is None else [v]
-            keys[k] = (classes | {_value_class(x) for x in items}, listed or isinstance(v, list))
+            entry = keys.get(k)
+            if entry is None:
+                entry = keys[k] = (frozenset(), False)
+            classes, listed = entry
+            if isinstance(v, list):
+                found = {_value_class(x) for x in v}
+                if not (listed and found <= classes):
+                    keys[k] = (classes | found, True)
+            elif v is not None:
+                found_one = _value_class(v)
+                if found_one not in classes:  # most values add nothing new: no new set
+                    keys[k] = (classes | {found_one}, listed)
 
     @classmethod
     def of(cls, nodes: list[NodeRow], rels: list[tuple[RelRow, dict]]) -> Columns:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from rdflib import Graph, Literal, URIRef
 
@@ -31,6 +34,7 @@ from pipeline.models import (
     deadline_label,
 )
 from pipeline.rdf import iris
+from pipeline.rdf.export import NTLiteral, nt_literal, ntriples_text
 from pipeline.rdf.namespace import DCTERMS, PK, PREFIXES, PROV, RDF, SKOS, TIME, XSD
 
 log = logging.getLogger(__name__)
@@ -67,7 +71,9 @@ LEVELS: dict[Level, URIRef] = {
 }
 
 #: One RDF statement, in rdflib terms.
-Triple = tuple[URIRef, URIRef, URIRef | Literal]
+GraphTriple = tuple[URIRef, URIRef, URIRef | Literal]
+#: One RDF statement as the builder makes it (its literals may be written already: :class:`NTLiteral`).
+Triple = tuple[URIRef, URIRef, URIRef | Literal | NTLiteral]
 
 _YEAR = re.compile(r"^\d{4}$")
 _YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -95,23 +101,30 @@ def decimal_lexical(value: float) -> str:
     return f"{whole}.{fraction}"
 
 
+def date_datatype(value: str) -> URIRef | None:
+    """The datatype of a date as the graph states it: ``xsd:date`` for an ISO date, ``xsd:gYear``
+    for a year, ``xsd:gYearMonth`` for a year-month, none for anything else."""
+    if _DATE.match(value):
+        return XSD.date
+    if _YEAR_MONTH.match(value):
+        return XSD.gYearMonth
+    if _YEAR.match(value):
+        return XSD.gYear
+    return None
+
+
 def date_literal(value: str) -> Literal:
     """An ISO date as ``xsd:date``, a year as ``xsd:gYear``, a year-month as ``xsd:gYearMonth``.
 
     >>> date_literal("2024-03-05").datatype == XSD.date, date_literal("2025").datatype == XSD.gYear
     (True, True)
     """
-    if _DATE.match(value):
-        return Literal(value, datatype=XSD.date)
-    if _YEAR_MONTH.match(value):
-        return Literal(value, datatype=XSD.gYearMonth)
-    if _YEAR.match(value):
-        return Literal(value, datatype=XSD.gYear)
-    return Literal(value)
+    return Literal(value, datatype=date_datatype(value))
 
 
-def _zh(text: str) -> Literal:
-    return Literal(text, lang="zh")
+#: How the builder makes a literal from a value, a language and a datatype: rdflib's ``Literal``
+#: (for a graph), or :func:`pipeline.rdf.export.nt_literal` (for N-Triples text).
+LiteralMaker = Callable[..., Literal | NTLiteral]
 
 
 class _Builder:
@@ -123,17 +136,31 @@ class _Builder:
     serialised outputs do not need.
     """
 
-    def __init__(self, doc: Document, facts: DocumentFacts) -> None:
+    def __init__(
+        self, doc: Document, facts: DocumentFacts, literal: LiteralMaker = Literal
+    ) -> None:
         self.doc = doc
         self.facts = facts
+        self.lit = literal
         self.triples: list[Triple] = []
         self.doc_iri = iris.document_iri(doc.doc_id)
         self.sections = {s.section_id: s for s in doc.sections}
         self._sentence_starts = [s.start for s in doc.sentences]
         self._described_bodies: set[str] = set()
+        #: Whether every mention node so far is one ``pks:MentionShape`` accepts (see
+        #: :meth:`_vouch_for`); the mentions' source, raw offsets and location by node.
+        self.mentions_conform = True
+        self._mentions: dict[URIRef, tuple[str, int, int, str | None]] = {}
 
-    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal | NTLiteral) -> None:
         self.triples.append((s, p, o))
+
+    def zh(self, text: str) -> Literal | NTLiteral:
+        return self.lit(text, lang="zh")
+
+    def date(self, value: str) -> Literal | NTLiteral:
+        """:func:`date_literal`, made by this builder's literal maker."""
+        return self.lit(value, datatype=date_datatype(value))
 
     # -- provenance
     def sentence_at(self, start: int, end: int) -> str:
@@ -150,19 +177,47 @@ class _Builder:
 
     def mention(self, prov: Provenance) -> URIRef:
         node = iris.mention_iri(prov.doc_id, prov.start, prov.end)
+        if self.mentions_conform:
+            self._vouch_for(node, prov)
         self.add(node, RDF.type, PK.Mention)
-        self.add(node, PK.sourceFile, Literal(prov.source))
+        self.add(node, PK.sourceFile, self.lit(prov.source))
         self.add(node, PK.inDocument, iris.document_iri(prov.doc_id))
-        self.add(node, PK.startOffset, Literal(prov.start))
-        self.add(node, PK.endOffset, Literal(prov.end))
-        self.add(node, PK.rawStart, Literal(prov.raw_start))
-        self.add(node, PK.rawEnd, Literal(prov.raw_end))
-        self.add(node, PK.sentence, _zh(prov.sentence))
+        self.add(node, PK.startOffset, self.lit(prov.start))
+        self.add(node, PK.endOffset, self.lit(prov.end))
+        self.add(node, PK.rawStart, self.lit(prov.raw_start))
+        self.add(node, PK.rawEnd, self.lit(prov.raw_end))
+        self.add(node, PK.sentence, self.zh(prov.sentence))
         if prov.location:
-            self.add(node, PK.sourceLocation, Literal(prov.location))
+            self.add(node, PK.sourceLocation, self.lit(prov.location))
         if prov.doc_id == self.doc.doc_id and 0 <= prov.start < prov.end <= len(self.doc.text):
-            self.add(node, PK.mentionText, _zh(self.doc.text[prov.start : prov.end]))
+            self.add(node, PK.mentionText, self.zh(self.doc.text[prov.start : prov.end]))
         return node
+
+    def _vouch_for(self, node: URIRef, prov: Provenance) -> None:
+        """Keep :attr:`mentions_conform` only while ``node`` is certain to satisfy
+        ``pks:MentionShape`` as :meth:`mention` states it: one non-empty source file, this
+        document (typed ``pk:PolicyDocument`` by :meth:`add_document`), integer offsets with
+        ``0 <= start < end`` and ``0 <= raw start <= raw end``, a non-empty sentence, at most one
+        non-empty location, and no other provenance of the same node that differs in any of
+        them. Anything else (even what the shape would accept) leaves the verdict to the engine.
+        """
+        key = (prov.source, prov.raw_start, prov.raw_end, prov.location or None)
+        if not (
+            prov.doc_id == self.doc.doc_id
+            and type(prov.source) is str
+            and prov.source
+            and type(prov.sentence) is str
+            and prov.sentence
+            and (prov.location is None or type(prov.location) is str)
+            and type(prov.start) is int
+            and type(prov.end) is int
+            and type(prov.raw_start) is int
+            and type(prov.raw_end) is int
+            and 0 <= prov.start < prov.end
+            and 0 <= prov.raw_start <= prov.raw_end
+            and self._mentions.setdefault(node, key) == key
+        ):
+            self.mentions_conform = False
 
     def text_provenance(self, start: int, end: int) -> Provenance:
         """Provenance for a span the structure stage found (headings, citations)."""
@@ -181,19 +236,19 @@ class _Builder:
     def add_document(self) -> None:
         node, meta, article = self.doc_iri, self.doc.metadata, self.doc.article
         self.add(node, RDF.type, PK.PolicyDocument)
-        self.add(node, PK.documentId, Literal(self.doc.doc_id))
-        self.add(node, PK.sourceFile, Literal(article.source))
-        self.add(node, PK.relevant, Literal(article.relevant))
+        self.add(node, PK.documentId, self.lit(self.doc.doc_id))
+        self.add(node, PK.sourceFile, self.lit(article.source))
+        self.add(node, PK.relevant, self.lit(article.relevant))
         if meta.title:
-            self.add(node, DCTERMS.title, _zh(meta.title))
+            self.add(node, DCTERMS.title, self.zh(meta.title))
         if meta.doc_number:
-            self.add(node, PK.documentNumber, Literal(meta.doc_number))
+            self.add(node, PK.documentNumber, self.lit(meta.doc_number))
         if meta.date:
-            self.add(node, DCTERMS.issued, date_literal(meta.date))
+            self.add(node, DCTERMS.issued, self.date(meta.date))
         if meta.doc_type:
-            self.add(node, PK.documentType, _zh(meta.doc_type))
+            self.add(node, PK.documentType, self.zh(meta.doc_type))
         if meta.plan_period_end and _YEAR.match(meta.plan_period_end):
-            self.add(node, PK.planPeriodEnd, Literal(meta.plan_period_end, datatype=XSD.gYear))
+            self.add(node, PK.planPeriodEnd, self.lit(meta.plan_period_end, datatype=XSD.gYear))
         if meta.level is not None:
             self.add(node, PK.level, LEVELS[meta.level])
         if meta.jurisdiction:
@@ -204,7 +259,7 @@ class _Builder:
     def jurisdiction(self, name: str) -> URIRef:
         node = iris.jurisdiction_iri(name)
         self.add(node, RDF.type, PK.Jurisdiction)
-        self.add(node, SKOS.prefLabel, _zh(name))
+        self.add(node, SKOS.prefLabel, self.zh(name))
         return node
 
     def task(self, section_id: str, heading: str | None) -> URIRef:
@@ -212,21 +267,21 @@ class _Builder:
         node = iris.task_iri(self.doc.doc_id, section_id)
         if section_id not in self.sections:
             self.add(node, RDF.type, PK.Task)
-            self.add(node, PK.sectionId, Literal(section_id))
+            self.add(node, PK.sectionId, self.lit(section_id))
             self.add(node, PK.partOf, self.doc_iri)
             self.add(self.doc_iri, PK.hasTask, node)
             if heading:
-                self.add(node, PK.heading, _zh(heading))
+                self.add(node, PK.heading, self.zh(heading))
         return node
 
     def add_section(self, section: Section) -> None:
         node = iris.task_iri(self.doc.doc_id, section.section_id)
         self.add(node, RDF.type, PK.Task)
-        self.add(node, PK.sectionId, Literal(section.section_id))
-        self.add(node, PK.sectionKind, Literal(section.kind.value))
-        self.add(node, PK.marker, Literal(section.marker))
-        self.add(node, PK.ordinal, Literal(section.ordinal))
-        self.add(node, PK.heading, _zh(section.heading))
+        self.add(node, PK.sectionId, self.lit(section.section_id))
+        self.add(node, PK.sectionKind, self.lit(section.kind.value))
+        self.add(node, PK.marker, self.lit(section.marker))
+        self.add(node, PK.ordinal, self.lit(section.ordinal))
+        self.add(node, PK.heading, self.zh(section.heading))
         self.add(self.doc_iri, PK.hasTask, node)
         parent = section.parent_id if section.parent_id in self.sections else None
         self.add(
@@ -245,9 +300,9 @@ class _Builder:
             ref = iris.cited_document_iri(citation.doc_number, citation.title)
             self.add(ref, RDF.type, PK.PolicyDocument)
             if citation.doc_number:
-                self.add(ref, PK.documentNumber, Literal(citation.doc_number))
+                self.add(ref, PK.documentNumber, self.lit(citation.doc_number))
             if citation.title:
-                self.add(ref, DCTERMS.title, _zh(iris.normalise_name(citation.title)))
+                self.add(ref, DCTERMS.title, self.zh(iris.normalise_name(citation.title)))
             self.add(self.doc_iri, PK.cites, ref)
             if citation.relation is CitationRelation.IMPLEMENTS:
                 self.add(self.doc_iri, PK.implements, ref)
@@ -263,7 +318,7 @@ class _Builder:
         """The IRI of a canonical body, typed and labelled even if the facts do not describe it."""
         node = iris.body_iri(canonical)
         self.add(node, RDF.type, PK.Body)
-        self.add(node, SKOS.prefLabel, _zh(canonical))
+        self.add(node, SKOS.prefLabel, self.zh(canonical))
         return node
 
     def add_body(self, body: Body) -> None:
@@ -272,10 +327,10 @@ class _Builder:
         if kind_class is not None:
             self.add(node, RDF.type, kind_class)
         if body.kind:
-            self.add(node, PK.bodyKind, Literal(body.kind))
+            self.add(node, PK.bodyKind, self.lit(body.kind))
         for alias in body.aliases:
             if alias and alias != body.canonical:
-                self.add(node, SKOS.altLabel, _zh(alias))
+                self.add(node, SKOS.altLabel, self.zh(alias))
         if body.level is not None:
             self.add(node, PK.level, LEVELS[body.level])
         if body.jurisdiction:
@@ -293,9 +348,9 @@ class _Builder:
         for mention in self.facts.institutions:
             node = iris.institution_iri(mention.name)
             self.add(node, RDF.type, INSTITUTION_KIND_CLASSES.get(mention.kind, PK.Institution))
-            self.add(node, SKOS.prefLabel, _zh(mention.name))
+            self.add(node, SKOS.prefLabel, self.zh(mention.name))
             if mention.kind:
-                self.add(node, PK.institutionKind, Literal(mention.kind))
+                self.add(node, PK.institutionKind, self.lit(mention.kind))
             self.add(self.doc_iri, PK.mentionsInstitution, node)
             self.add(self.mention(mention.provenance), PK.denotes, node)
 
@@ -312,7 +367,7 @@ class _Builder:
             self.add(node, PK.responsibleBody, body)
             self.add(node, PK.role, ROLES[resp.role])
             if resp.surface:
-                self.add(node, PK.surfaceText, _zh(resp.surface))
+                self.add(node, PK.surfaceText, self.zh(resp.surface))
             self.add(node, PROV.wasDerivedFrom, self.mention(resp.provenance))
             self.add(task, PK.leadBody if resp.role is Role.LEAD else PK.supportingBody, body)
 
@@ -322,18 +377,17 @@ class _Builder:
         label = deadline_label(deadline)
         if label in (ANNUAL_DEADLINE_LABEL, OPEN_DEADLINE_LABEL):
             node = PK.AnnualDeadline if label == ANNUAL_DEADLINE_LABEL else PK.OpenDeadline
-            self.add(node, SKOS.prefLabel, Literal(label))
+            self.add(node, SKOS.prefLabel, self.lit(label))
             return node
         node = iris.deadline_iri(label)
         self.add(node, RDF.type, PK.Deadline)
-        self.add(node, SKOS.prefLabel, Literal(label))
-        literal = date_literal(label)
+        self.add(node, SKOS.prefLabel, self.lit(label))
+        datatype = date_datatype(label)
         time_properties = {XSD.date: TIME.inXSDDate, XSD.gYearMonth: TIME.inXSDgYearMonth}
         time_property = (
-            time_properties.get(literal.datatype, TIME.inXSDgYear)
-            if literal.datatype is not None
-            else TIME.inXSDgYear
+            time_properties.get(datatype, TIME.inXSDgYear) if datatype else TIME.inXSDgYear
         )
+        literal = self.lit(label, datatype=datatype)
         self.add(node, time_property, literal)
         return node
 
@@ -348,16 +402,16 @@ class _Builder:
             self.add(node, RDF.type, PK.Target)
             indicator = iris.indicator_iri(target.indicator)
             self.add(indicator, RDF.type, PK.Indicator)
-            self.add(indicator, SKOS.prefLabel, _zh(target.indicator))
+            self.add(indicator, SKOS.prefLabel, self.zh(target.indicator))
             self.add(node, PK.measures, indicator)
             self.add(node, PK.comparator, COMPARATORS[target.comparator])
             self.add(
-                node, PK.targetValue, Literal(decimal_lexical(target.value), datatype=XSD.decimal)
+                node, PK.targetValue, self.lit(decimal_lexical(target.value), datatype=XSD.decimal)
             )
-            self.add(node, PK.unit, Literal(target.unit))
+            self.add(node, PK.unit, self.lit(target.unit))
             self.add(node, PK.hasDeadline, self.deadline(target.deadline))
             if target.deadline and target.deadline.text:
-                self.add(node, PK.deadlineText, _zh(target.deadline.text))
+                self.add(node, PK.deadlineText, self.zh(target.deadline.text))
             self.add(node, PROV.wasDerivedFrom, self.mention(target.provenance))
             holder = (
                 self.task(target.task_id, target.task_heading) if target.task_id else self.doc_iri
@@ -370,7 +424,7 @@ class _Builder:
             task = self.task(item.task_id, item.task_heading)
             self.add(task, PK.hasDeadline, self.deadline(item.deadline))
             if item.deadline.text:
-                self.add(task, PK.deadlineText, _zh(item.deadline.text))
+                self.add(task, PK.deadlineText, self.zh(item.deadline.text))
             self.add(task, PK.deadlineSource, self.mention(item.provenance))
 
     def add_programmes(self) -> None:
@@ -380,7 +434,7 @@ class _Builder:
                 continue
             node = iris.programme_iri(name)
             self.add(node, RDF.type, PK.Programme)
-            self.add(node, SKOS.prefLabel, _zh(name))
+            self.add(node, SKOS.prefLabel, self.zh(name))
             self.add(self.doc_iri, PK.mentionsProgramme, node)
             if mention.task_id:
                 self.add(self.task(mention.task_id, None), PK.mentionsProgramme, node)
@@ -402,7 +456,7 @@ def _target_key(target: Target) -> tuple:
     )
 
 
-def document_triples(doc: Document, facts: DocumentFacts) -> list[Triple]:
+def document_triples(doc: Document, facts: DocumentFacts) -> list[GraphTriple]:
     """The triples of one document and its extracted facts (a triple may be listed more than once).
 
     Args:
@@ -413,6 +467,36 @@ def document_triples(doc: Document, facts: DocumentFacts) -> list[Triple]:
         The triples in the order they were stated; nodes shared across documents (bodies,
         programmes, indicators, jurisdictions, deadlines) carry the same IRI in every document.
     """
+    return cast(list[GraphTriple], _build(doc, facts, Literal))
+
+
+def document_ntriples(doc: Document, facts: DocumentFacts) -> str:
+    """The N-Triples of one document and its extracted facts (:func:`document_triples` written by
+    :func:`pipeline.rdf.export.ntriples_text`), with the literals written as they are stated."""
+    return built_document(doc, facts).ntriples
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltDocument:
+    """A document's N-Triples (:func:`document_ntriples`), and whether the builder vouches that
+    every mention node in them satisfies ``pks:MentionShape`` (the checks of
+    ``_Builder._vouch_for``): validation may then leave that shape out."""
+
+    ntriples: str
+    mentions_conform: bool
+
+
+def built_document(doc: Document, facts: DocumentFacts) -> BuiltDocument:
+    """:func:`document_ntriples` with what the builder knows of its mentions."""
+    builder = _builder(doc, facts, nt_literal)
+    return BuiltDocument(ntriples_text(builder.triples), builder.mentions_conform)
+
+
+def _build(doc: Document, facts: DocumentFacts, literal: LiteralMaker) -> list[Triple]:
+    return _builder(doc, facts, literal).triples
+
+
+def _builder(doc: Document, facts: DocumentFacts, literal: LiteralMaker) -> _Builder:
     if facts.doc_id != doc.doc_id:
         from pipeline.errors import GraphBuildError
 
@@ -420,7 +504,7 @@ def document_triples(doc: Document, facts: DocumentFacts) -> list[Triple]:
             f"{doc.article.source}: facts of {facts.doc_id} given for document {doc.doc_id}",
             hint="pair each Document with the DocumentFacts of the same doc_id",
         )
-    builder = _Builder(doc, facts)
+    builder = _Builder(doc, facts, literal)
     builder.add_document()
     for section in doc.sections:
         builder.add_section(section)
@@ -433,7 +517,7 @@ def document_triples(doc: Document, facts: DocumentFacts) -> list[Triple]:
     builder.add_targets()
     builder.add_task_deadlines()
     builder.add_programmes()
-    return builder.triples
+    return builder
 
 
 def document_graph(doc: Document, facts: DocumentFacts) -> Graph:

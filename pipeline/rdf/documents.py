@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.models import Document, DocumentFacts
 from pipeline.rdf import build
-from pipeline.rdf.export import ntriples_text, turtle_from_ntriples
+from pipeline.rdf.export import turtle_from_ntriples
 from pipeline.rdf.validate import validate_ntriples
 
 
@@ -68,14 +68,16 @@ def document_rdf(
     """Build, serialise and (unless ``validate`` is False) SHACL-check one document's graph."""
     clock = on_stage or (lambda _stage, _started: time.perf_counter())
     started = time.perf_counter()
-    triples = build.document_triples(document, facts)
-    ntriples = ntriples_text(triples)
+    built = build.built_document(document, facts)
+    ntriples = built.ntriples
     count = ntriples.count("\n")
     turtle = turtle_from_ntriples(ntriples)
     started = clock("build rdf", started)
     violations: tuple[str, ...] = ()
     if validate:
-        report = validate_ntriples(ntriples, settings, triples=count)
+        report = validate_ntriples(
+            ntriples, settings, triples=count, mentions_conform=built.mentions_conform
+        )
         if not report.conforms:
             violations = tuple(v.line() for v in report.violations)
         clock("validate", started)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rdflib import URIRef
 
@@ -58,8 +59,10 @@ def _iri_safe(char: str) -> bool:
     return any(low <= code <= high for low, high in _UCSCHAR)
 
 
+@lru_cache(maxsize=1 << 16)
 def iri_segment(name: str) -> str:
-    """One IRI path segment for ``name`` (the rule in the module docstring).
+    """One IRI path segment for ``name`` (the rule in the module docstring); remembered, as the
+    same names (a document's stem, bodies, sections) come back on many nodes.
 
     >>> iri_segment("国办发〔2022〕11号")
     '国办发〔2022〕11号'
