@@ -73,28 +73,26 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[S
     stop = len(text) if end is None else end
     spans: list[Span] = []
     cur = start
-    i = start
-    while i < stop:
-        ch = text[i]
-        cut = None
-        if ch == "\n":
-            cut, nxt = i, i + 1
-        elif ch in SENTENCE_END:
-            j = i + 1
-            while j < stop and text[j] in _CLOSERS:
-                j += 1
-            cut, nxt = j, j
-        if cut is not None:
-            s, e = trim_span(text, cur, cut)
-            if e > s:
-                spans.append(Span(s, e))
-            cur = i = nxt
-            continue
-        i += 1
-    s, e = trim_span(text, cur, stop)
-    if e > s:
-        spans.append(Span(s, e))
+    # A line end is whitespace, trimmed off anyway: every sentence runs to the end of a cut.
+    for cut in _SENTENCE_CUT.finditer(text, start, stop):
+        _add_trimmed(spans, text, cur, cut.end())
+        cur = cut.end()
+    _add_trimmed(spans, text, cur, stop)
     return tuple(spans)
+
+
+#: Where a sentence ends: a line end, or a full stop with the closing quotes after it.
+_SENTENCE_CUT = re.compile(f"\\n|[{SENTENCE_END}][{_CLOSERS}]*")
+
+
+def _add_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
+    """Append ``text[start:end]`` without surrounding whitespace, when anything is left
+    (``str.strip`` and :func:`trim_span` agree on whitespace: both use ``str.isspace``)."""
+    piece = text[start:end]
+    kept = piece.strip()
+    if kept:
+        s = start + len(piece) - len(piece.lstrip())
+        spans.append(Span(s, s + len(kept)))
 
 
 def chinese_number(numeral: str) -> int | None:
