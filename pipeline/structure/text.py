@@ -72,27 +72,20 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[S
     """
     stop = len(text) if end is None else end
     spans: list[Span] = []
-    cur = start
     # A line end is whitespace, trimmed off anyway: every sentence runs to the end of a cut.
-    for cut in _SENTENCE_CUT.finditer(text, start, stop):
-        _add_trimmed(spans, text, cur, cut.end())
-        cur = cut.end()
-    _add_trimmed(spans, text, cur, stop)
+    # ``str.strip`` and :func:`trim_span` agree on whitespace (both use ``str.isspace``).
+    cuts = [cut.end() for cut in _SENTENCE_CUT.finditer(text, start, stop)]
+    for lo, hi in zip([start, *cuts], [*cuts, stop]):
+        piece = text[lo:hi]
+        kept = piece.strip()
+        if kept:
+            s = lo + len(piece) - len(piece.lstrip())
+            spans.append(Span(s, s + len(kept)))
     return tuple(spans)
 
 
 #: Where a sentence ends: a line end, or a full stop with the closing quotes after it.
 _SENTENCE_CUT = re.compile(f"\\n|[{SENTENCE_END}][{_CLOSERS}]*")
-
-
-def _add_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
-    """Append ``text[start:end]`` without surrounding whitespace, when anything is left
-    (``str.strip`` and :func:`trim_span` agree on whitespace: both use ``str.isspace``)."""
-    piece = text[start:end]
-    kept = piece.strip()
-    if kept:
-        s = start + len(piece) - len(piece.lstrip())
-        spans.append(Span(s, s + len(kept)))
 
 
 def chinese_number(numeral: str) -> int | None:
