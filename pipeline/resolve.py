@@ -611,12 +611,6 @@ class Gazetteer:
         same_level = [i for i in indices if level in self.rows[i].levels]
         if same_level:
             return self.rows[same_level[0]]
-        families = {self._family[i] for i in indices}
-        in_family = [
-            i
-            for i, row in enumerate(self.rows)
-            if self._family[i] in families and level in row.levels
-        ]
         fixed = [i for i in indices if not self.rows[i].is_template]
         # A local level named in the prefix (县卫健委) is never a national body.
         local = ctx.named and ctx.place != NATIONAL
@@ -626,9 +620,16 @@ class Gazetteer:
         templates = [i for i in indices if self.rows[i].is_template]
         if local and templates:
             return self.rows[templates[0]]
-        if in_family:
-            return self.rows[in_family[0]]
-        return None
+        # the last resort walks every row: only now
+        families = {self._family[i] for i in indices}
+        return next(
+            (
+                row
+                for i, row in enumerate(self.rows)
+                if self._family[i] in families and level in row.levels
+            ),
+            None,
+        )
 
     def _make_body(self, alias: str, ctx: _Context, surface: str) -> Body | None:
         row = self._row_for(alias, ctx)

@@ -150,8 +150,10 @@ class TargetLexicon:
         unit_alt = alternation(unit_words)
         post_alt = alternation(list(self.post_code))
         num = r"\d+(?:\.\d+)?"
+        # Every number starts with a digit (a Chinese one with a numeral): the lookahead first lets
+        # the engine pass over the other characters without trying each alternative there.
         self.number = re.compile(
-            rf"(?<![\d.A-Za-z第])(?:"
+            rf"(?=\d)(?<![\d.A-Za-z第])(?:"
             rf"(?P<ratio_head>1)\s*[:∶]\s*(?P<ratio>{num})"
             rf"|(?P<lo>{num})\s*(?P<lo_unit>{unit_alt})?\s*(?:[-—–~至到])\s*(?P<hi>{num})\s*(?P<range_unit>(?:万|亿)?(?:{unit_alt}))"
             rf"|(?P<num>{num})\s*(?P<unit>(?:万|亿)?(?:{unit_alt}))"
@@ -167,7 +169,7 @@ class TargetLexicon:
         self.future_cues = re.compile(alternation(future_cues))
         self.approx_number = re.compile(rf"{num}\s*(?:余|多)")
         self.chinese_number = re.compile(
-            rf"(?<![零一二两三四五六七八九十百千万亿第])(?:(?P<cn>一半)|(?P<cn2>[一二两三四五六七八九十百千]{{1,6}})"
+            rf"(?=[一二两三四五六七八九十百千])(?<![零一二两三四五六七八九十百千万亿第])(?:(?P<cn>一半)|(?P<cn2>[一二两三四五六七八九十百千]{{1,6}})"
             r"\s*(?P<unit>成|个|所|家|人|名|张|项|倍|次|支|台))"
             rf"(?P<post>(?:\s*(?:{post_alt}))*)"
         )
