@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -45,10 +47,19 @@ def iter_lines(text: str) -> Iterator[Line]:
     >>> [(l.start, l.end, l.text) for l in iter_lines("ab\\ncd")]
     [(0, 2, 'ab'), (3, 5, 'cd')]
     """
+    yield from _lines(text)
+
+
+@functools.lru_cache(maxsize=4)
+def _lines(text: str) -> tuple[Line, ...]:
+    """The lines of ``text``, split once: the stages of one document read them several times
+    (lines are immutable, so they are shared)."""
+    lines = []
     pos = 0
     for raw in text.split("\n"):
-        yield Line(pos, pos + len(raw), raw)
+        lines.append(Line(pos, pos + len(raw), raw))
         pos += len(raw) + 1
+    return tuple(lines)
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -74,7 +85,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[S
     spans: list[Span] = []
     # A line end is whitespace, trimmed off anyway: every sentence runs to the end of a cut.
     # ``str.strip`` and :func:`trim_span` agree on whitespace (both use ``str.isspace``).
-    cuts = [cut.end() for cut in _SENTENCE_CUT.finditer(text, start, stop)]
+    cuts = _cuts_within(text, start, stop)
     for lo, hi in zip([start, *cuts], [*cuts, stop]):
         piece = text[lo:hi]
         kept = piece.strip()
@@ -86,6 +97,29 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[S
 
 #: Where a sentence ends: a line end, or a full stop with the closing quotes after it.
 _SENTENCE_CUT = re.compile(f"\\n|[{SENTENCE_END}][{_CLOSERS}]*")
+#: The cuts of the last whole text asked about: (text, their starts, their ends).
+_last_cuts: tuple[str, list[int], list[int]] = ("", [], [])
+
+
+def _cuts_within(text: str, start: int, stop: int) -> list[int]:
+    """The ends of the cuts a scan of ``text[start:stop]`` finds, from one scan of the whole text.
+
+    A document's sections nest, and each asks for its own sentences: the whole text's cuts are
+    found once and each range takes its share. A cut that lies wholly inside the range is found
+    alike by a scan of the range (the pattern looks at nothing before a match); one that runs past
+    ``stop`` is cut short there by the range's scan, which is the range's end anyway. Only a range
+    starting inside a cut (between a full stop and its closing quotes) is scanned on its own.
+    """
+    global _last_cuts
+    cached = _last_cuts
+    if cached[0] is not text:
+        found = list(_SENTENCE_CUT.finditer(text))
+        cached = _last_cuts = (text, [m.start() for m in found], [m.end() for m in found])
+    _, starts, ends = cached
+    first = bisect_left(starts, start)
+    if first and ends[first - 1] > start:
+        return [cut.end() for cut in _SENTENCE_CUT.finditer(text, start, stop)]
+    return ends[first : max(first, bisect_right(ends, stop))]
 
 
 def chinese_number(numeral: str) -> int | None:
