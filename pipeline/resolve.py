@@ -106,6 +106,7 @@ _LEVEL_PREFIX = {Level.PROVINCIAL: "省", Level.MUNICIPAL: "市", Level.COUNTY: 
 _MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
 
 
+@functools.lru_cache(maxsize=8192)
 def place_short(name: str) -> str:
     """A place name without its administrative suffix.
 
