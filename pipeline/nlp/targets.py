@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import cn2an
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -118,6 +117,17 @@ class _Number:
     parts: tuple[
         tuple[int, int], ...
     ]  # one (start, end) per value, so each value gets its own span
+
+
+def _chinese_value(numeral: str) -> float:
+    """``cn2an``'s value of a Chinese numeral (its errors raised as they come).
+
+    cn2an is imported here, on the first numeral a commitment names: its import compiles large
+    regular expressions (its dependency's place-name pattern among them), about a quarter of a
+    second of every worker's start, and most documents never need it."""
+    import cn2an
+
+    return float(cn2an.cn2an(numeral, "smart"))
 
 
 class TargetLexicon:
@@ -298,7 +308,7 @@ class TargetLexicon:
             if not (self.pre.search(before) or self.commitment_end.search(before)):
                 continue
             try:
-                value = 50.0 if m.group("cn") else float(cn2an.cn2an(m.group("cn2"), "smart"))
+                value = 50.0 if m.group("cn") else _chinese_value(m.group("cn2"))
             except (ValueError, KeyError, IndexError, TypeError):
                 continue  # cn2an refuses what is no number
             unit = m.group("unit") or "%"
