@@ -255,9 +255,15 @@ def is_date_line(line: str) -> bool:
 
 def all_full_dates(text: str) -> list[str]:
     """Every full date of ``text`` as ISO (Arabic dates first, then dates in Chinese numerals)."""
+    return list(_full_dates(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _full_dates(text: str) -> tuple[str, ...]:
+    """:func:`all_full_dates`, kept for the last texts (the page's dates, then the metadata's)."""
     values = [iso_date(*m.groups()) for m in FULL_DATE_RE.finditer(text)]
     values += [_cn_date(m) for m in CN_DATE_RE.finditer(text)]
-    return [v for v in values if v]
+    return tuple(v for v in values if v)
 
 
 def parse_run_together_date(digits: str, known: tuple[str, ...] = ()) -> str | None:
