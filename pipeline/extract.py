@@ -37,7 +37,7 @@ from pipeline.nlp.extensions import (
     TARGET,
     DocSection,
     cache_text,
-    policykg_spans,
+    policykg_spans_by_label,
 )
 from pipeline.nlp.responsibilities import enclosing_task
 from pipeline.resolve import Gazetteer, resolve_issuers
@@ -203,7 +203,8 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
     locate = _Locator(document)  # built once: sorting a long document's sentences is not free
     for doc, offset in pieces:
         locate.offset = offset
-        for span in policykg_spans(doc, BODY):
+        by_label = policykg_spans_by_label(doc)  # the group walked and sorted once
+        for span in by_label.get(BODY, []):
             canonical = span._.canonical or span.text
             mentions.append(
                 BodyMention(span.text, canonical, locate.provenance(span.start_char, span.end_char))
@@ -216,7 +217,7 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
                 span._.kind or "institution",
                 locate.provenance(span.start_char, span.end_char),
             )
-            for span in policykg_spans(doc, INSTITUTION)
+            for span in by_label.get(INSTITUTION, [])
         )
 
         for link in doc._.responsibilities or ():
@@ -249,12 +250,12 @@ def facts_from_pieces(document: Document, pieces: Iterable[tuple[Doc, int]]) -> 
             )
 
         sections = doc._.sections
-        for span in policykg_spans(doc, TARGET):
+        for span in by_label.get(TARGET, []):
             target = _target(span, sections, headings, locate)
             if target is not None:
                 targets.append(target)
 
-        for span in policykg_spans(doc, PROGRAMME):
+        for span in by_label.get(PROGRAMME, []):
             name = span._.programme_name or span.text
             programmes.append(
                 ProgrammeMention(

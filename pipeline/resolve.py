@@ -106,6 +106,7 @@ _LEVEL_PREFIX = {Level.PROVINCIAL: "省", Level.MUNICIPAL: "市", Level.COUNTY: 
 _MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
 
 
+@functools.lru_cache(maxsize=8192)
 def place_short(name: str) -> str:
     """A place name without its administrative suffix.
 
@@ -377,7 +378,7 @@ class Gazetteer:
             node[""] = name
         text_aliases = [a for a in self._alias_rows if a not in self._list_aliases]
         self.text_pattern = re.compile(trie_regex(text_aliases))
-        self._prefix_patterns: dict[str | None, re.Pattern[str]] = {}
+        self._prefix_names: dict[str | None, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ loading
 
@@ -611,12 +612,6 @@ class Gazetteer:
         same_level = [i for i in indices if level in self.rows[i].levels]
         if same_level:
             return self.rows[same_level[0]]
-        families = {self._family[i] for i in indices}
-        in_family = [
-            i
-            for i, row in enumerate(self.rows)
-            if self._family[i] in families and level in row.levels
-        ]
         fixed = [i for i in indices if not self.rows[i].is_template]
         # A local level named in the prefix (县卫健委) is never a national body.
         local = ctx.named and ctx.place != NATIONAL
@@ -626,9 +621,16 @@ class Gazetteer:
         templates = [i for i in indices if self.rows[i].is_template]
         if local and templates:
             return self.rows[templates[0]]
-        if in_family:
-            return self.rows[in_family[0]]
-        return None
+        # the last resort walks every row: only now
+        families = {self._family[i] for i in indices}
+        return next(
+            (
+                row
+                for i, row in enumerate(self.rows)
+                if self._family[i] in families and level in row.levels
+            ),
+            None,
+        )
 
     def _make_body(self, alias: str, ctx: _Context, surface: str) -> Body | None:
         row = self._row_for(alias, ctx)
@@ -857,23 +859,33 @@ class Gazetteer:
         body = self.pattern_body(surface, jurisdiction, level)
         return [BodyMatch(start, end, surface, body, known=False)] if body else []
 
-    def _prefix_patterns_for(self, jurisdiction: str | None) -> list[re.Pattern[str]]:
-        """Patterns of a place prefix ending where a body's alias begins: one over every place
-        (built once), and one over the names of the document's own place (built per place)."""
-        if None not in self._prefix_patterns:
+    def _prefix_names_for(self, jurisdiction: str | None) -> tuple[frozenset[str], ...]:
+        """Place prefixes that may end where a body's alias begins, with or without 中共 before
+        them: every place's names (and 中共 alone), and the names of the document's own place."""
+        if None not in self._prefix_names:
             names = (
                 set(self.places)
                 | set(self.place_by_short)
                 | {"国家", *(_OWN_PREFIXES), *LEVEL_WORDS}
-            )
-            self._prefix_patterns[None] = re.compile(f"(?:中共)?{trie_regex(names)}$|中共$")
-        patterns = [self._prefix_patterns[None]]
-        if jurisdiction and jurisdiction != NATIONAL:
-            if jurisdiction not in self._prefix_patterns:
-                own = set(self._own_names(jurisdiction))
-                self._prefix_patterns[jurisdiction] = re.compile(f"(?:中共)?{trie_regex(own)}$")
-            patterns.append(self._prefix_patterns[jurisdiction])
-        return patterns
+            ) - {""}
+            self._prefix_names[None] = frozenset({*names, *("中共" + n for n in names), "中共"})
+        if not jurisdiction or jurisdiction == NATIONAL:
+            return (self._prefix_names[None],)
+        if jurisdiction not in self._prefix_names:
+            own = set(self._own_names(jurisdiction)) - {""}
+            self._prefix_names[jurisdiction] = frozenset({*own, *("中共" + n for n in own)})
+        return self._prefix_names[None], self._prefix_names[jurisdiction]
+
+    @staticmethod
+    def _prefix_start(text: str, lo: int, hi: int, names: tuple[frozenset[str], ...]) -> int | None:
+        """The first offset in ``[lo, hi)`` from which ``text`` up to ``hi`` is in one of the
+        ``names`` sets (also up to a line break just before ``hi``, as a regex ``$`` with
+        ``endpos=hi`` allows). A few slices looked up: the window is a dozen characters."""
+        ends = (hi, hi - 1) if hi > lo and text[hi - 1] == "\n" else (hi,)
+        for start in range(lo, hi):
+            if any(text[start:end] in group for end in ends for group in names):
+                return start
+        return None
 
     def scan(
         self, text: str, jurisdiction: str | None, level: Level | None = None
@@ -882,17 +894,13 @@ class Gazetteer:
         jurisdiction = self.place_full_name(jurisdiction)
         if level is None and jurisdiction:
             level = self.place_level(jurisdiction)
-        prefix_patterns = self._prefix_patterns_for(jurisdiction)
+        prefix_names = self._prefix_names_for(jurisdiction)
         matches: list[BodyMatch] = []
         last_end = 0
         for hit in self.text_pattern.finditer(text):
             s = hit.start()
-            window_start = max(last_end, s - 12)
-            prefixes = [
-                m.start() for p in prefix_patterns if (m := p.search(text, window_start, s))
-            ]
-            starts = [min(prefixes)] if prefixes else []
-            starts.append(s)
+            prefix = self._prefix_start(text, max(last_end, s - 12), s, prefix_names)
+            starts = [s] if prefix is None else [prefix, s]
             for start in starts:
                 found = [
                     (j, b)

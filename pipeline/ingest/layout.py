@@ -42,6 +42,7 @@ _CLOSING_NOTE = re.compile(r"[。!?！？;；][(（][^()（）]*[)）]$")
 _TABLE_ROW = re.compile(r"\s*\d{1,3}[ \t]+\S")
 _SENTENCE_END = frozenset("。!?！？;；:：")
 _OPENERS = {"(": ")", "《": "》", "〔": "〕", "“": "”", "[": "]", "【": "】"}
+_BRACKETS = re.compile("[" + re.escape("".join(_OPENERS) + "".join(_OPENERS.values())) + "]")
 _BRACKET_LOOKAHEAD = 3  # lines a bracket may stay open across
 _BRACKET_SPAN = 240  # characters a bracketed run may cover
 
@@ -52,7 +53,8 @@ def display_width(text: str) -> float:
     >>> display_width("2023年工作要点"), display_width("卫生健康委")
     (7.0, 5.0)
     """
-    return sum(0.5 if ord(ch) < 128 else 1.0 for ch in text)
+    # encoding to ASCII while ignoring the rest keeps exactly the half-width characters
+    return len(text) - 0.5 * len(text.encode("ascii", "ignore"))
 
 
 def wrap_width(widths: list[float]) -> float | None:
@@ -110,7 +112,7 @@ def _is_prose(line: str) -> bool:
 def _open_bracket(text: str) -> str | None:
     """The closer the line still waits for: the last bracket it opens and leaves open."""
     stack: list[str] = []
-    for ch in text:
+    for ch in _BRACKETS.findall(text):  # every other character leaves the stack as it is
         if ch in _OPENERS:
             stack.append(_OPENERS[ch])
         elif stack and ch == stack[-1]:

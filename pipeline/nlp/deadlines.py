@@ -57,6 +57,15 @@ def alternation(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
+def first_chars(words: list[str] | tuple[str, ...]) -> str:
+    """The first characters of ``words``, escaped for a regex character class.
+
+    >>> first_chars(["以上", "及以上", "以下"])
+    '以及'
+    """
+    return "".join(re.escape(w[0]) for w in sorted({w[0] for w in words if w}))
+
+
 @dataclass(frozen=True, slots=True)
 class DeadlineMatch:
     """One deadline expression found in a text: offsets, surface, normalised value and year."""
@@ -86,7 +95,10 @@ class DeadlineLexicon:
         self.status_prefixes = tuple(status)
         #: Words of a deadline column for work without an end date (长期坚持, 持续推进).
         self.open_words = frozenset(str(w) for w in lexicon.get("open_words") or ())
+        # Each pattern opens with a lookahead on the characters a match can start with: without
+        # it the engine tries the optional prefix words and the spaces at every character.
         self.year_pattern = re.compile(
+            rf"(?=[{first_chars(status + prefixes)}12\s])"
             rf"(?P<prefix>{alternation(status + prefixes)})?\s*"
             r"(?P<year>(?:19|20)\d{2})\s*年"
             r"(?:\s*(?P<month>1[0-2]|0?[1-9])\s*月(?:\s*(?P<day>[0-3]?\d)\s*[日号])?)?"
@@ -94,6 +106,7 @@ class DeadlineLexicon:
         )
         self.annual_pattern = re.compile(alternation(annual))
         self.period_pattern = re.compile(
+            rf"(?=[{first_chars(list(self.periods))}“\"])"
             rf"[“\"]?(?P<period>{alternation(list(self.periods))})[”\"]?"
             r"(?P<suffix>期间|时期|末期|末|期末|规划期内|内)?"
         )

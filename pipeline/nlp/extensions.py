@@ -128,6 +128,14 @@ def policykg_spans(doc: Doc, label: str | None = None) -> list[Span]:
     return sorted(spans, key=lambda s: (s.start_char, s.end_char, s.label_))
 
 
+def policykg_spans_by_label(doc: Doc) -> dict[str, list[Span]]:
+    """``policykg_spans(doc, label)`` for every label at once: the span group walked once."""
+    by_label: dict[str, list[Span]] = {}
+    for span in policykg_spans(doc):
+        by_label.setdefault(span.label_, []).append(span)
+    return by_label
+
+
 def add_spans(doc: Doc, spans: list[Span]) -> None:
     """Append spans to ``doc.spans["policykg"]`` (creating the group)."""
     if SPAN_GROUP not in doc.spans:

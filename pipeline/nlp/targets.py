@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import cn2an
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -120,6 +119,17 @@ class _Number:
     ]  # one (start, end) per value, so each value gets its own span
 
 
+def _chinese_value(numeral: str) -> float:
+    """``cn2an``'s value of a Chinese numeral (its errors raised as they come).
+
+    cn2an is imported here, on the first numeral a commitment names: its import compiles large
+    regular expressions (its dependency's place-name pattern among them), about a quarter of a
+    second of every worker's start, and most documents never need it."""
+    import cn2an
+
+    return float(cn2an.cn2an(numeral, "smart"))
+
+
 class TargetLexicon:
     """Compiled patterns of ``units.yaml`` and ``comparators.yaml``."""
 
@@ -150,8 +160,10 @@ class TargetLexicon:
         unit_alt = alternation(unit_words)
         post_alt = alternation(list(self.post_code))
         num = r"\d+(?:\.\d+)?"
+        # Every number starts with a digit (a Chinese one with a numeral): the lookahead first lets
+        # the engine pass over the other characters without trying each alternative there.
         self.number = re.compile(
-            rf"(?<![\d.A-Za-z第])(?:"
+            rf"(?=\d)(?<![\d.A-Za-z第])(?:"
             rf"(?P<ratio_head>1)\s*[:∶]\s*(?P<ratio>{num})"
             rf"|(?P<lo>{num})\s*(?P<lo_unit>{unit_alt})?\s*(?:[-—–~至到])\s*(?P<hi>{num})\s*(?P<range_unit>(?:万|亿)?(?:{unit_alt}))"
             rf"|(?P<num>{num})\s*(?P<unit>(?:万|亿)?(?:{unit_alt}))"
@@ -167,7 +179,7 @@ class TargetLexicon:
         self.future_cues = re.compile(alternation(future_cues))
         self.approx_number = re.compile(rf"{num}\s*(?:余|多)")
         self.chinese_number = re.compile(
-            rf"(?<![零一二两三四五六七八九十百千万亿第])(?:(?P<cn>一半)|(?P<cn2>[一二两三四五六七八九十百千]{{1,6}})"
+            rf"(?=[一二两三四五六七八九十百千])(?<![零一二两三四五六七八九十百千万亿第])(?:(?P<cn>一半)|(?P<cn2>[一二两三四五六七八九十百千]{{1,6}})"
             r"\s*(?P<unit>成|个|所|家|人|名|张|项|倍|次|支|台))"
             rf"(?P<post>(?:\s*(?:{post_alt}))*)"
         )
@@ -296,7 +308,7 @@ class TargetLexicon:
             if not (self.pre.search(before) or self.commitment_end.search(before)):
                 continue
             try:
-                value = 50.0 if m.group("cn") else float(cn2an.cn2an(m.group("cn2"), "smart"))
+                value = 50.0 if m.group("cn") else _chinese_value(m.group("cn2"))
             except (ValueError, KeyError, IndexError, TypeError):
                 continue  # cn2an refuses what is no number
             unit = m.group("unit") or "%"

@@ -7,6 +7,7 @@ different spellings — ``《中共中央办公厅 国务院办公厅印发〈�
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -28,10 +29,17 @@ def strip_draft_marker(title: str, lexicon: StructureLexicon | None = None) -> s
     """
     lex = lexicon or structure_lexicon()
     title = title.strip().strip("《》").strip()
-    markers = "|".join(re.escape(m) for m in lex.draft_markers)
-    return re.sub(rf"\s*[(（【\[]\s*(?:{markers})\s*[)）】\]]\s*$", "", title).strip()
+    return _draft_marker_re(lex.draft_markers).sub("", title).strip()
 
 
+@functools.lru_cache(maxsize=4)
+def _draft_marker_re(draft_markers: tuple[str, ...]) -> re.Pattern[str]:
+    """A trailing bracketed draft marker, built once per list of markers."""
+    markers = "|".join(re.escape(m) for m in draft_markers)
+    return re.compile(rf"\s*[(（【\[]\s*(?:{markers})\s*[)）】\]]\s*$")
+
+
+@functools.lru_cache(maxsize=4096)  # the same titles are compared again and again
 def title_key(title: str) -> str:
     """What identifies a document across spellings: the issued document of an 印发 notice,
     the words from 关于 on, without issuer prefix, spaces and quote marks.

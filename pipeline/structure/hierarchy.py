@@ -11,6 +11,7 @@ heading lines between body paragraphs; those become parts with an empty marker.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -95,8 +96,11 @@ def heading_span(text: str, start: int, line_end: int) -> tuple[int, int]:
     return start, end
 
 
-def _marked(text: str) -> tuple[list[_Marker], int]:
-    """Markers in order, and where the hierarchy stops (a restart of part numbering, else the end)."""
+@functools.lru_cache(maxsize=2)
+def _marked(text: str) -> tuple[tuple[_Marker, ...], int]:
+    """Markers in order, and where the hierarchy stops (a restart of part numbering, else the end).
+
+    Kept for the last texts: the structure stage asks twice (sections, then citations' end)."""
     markers: list[_Marker] = []
     last_part = 0
     for line in iter_lines(text):
@@ -108,10 +112,10 @@ def _marked(text: str) -> tuple[list[_Marker], int]:
             continue
         if marker.kind is SectionKind.PART:
             if marker.ordinal <= last_part:
-                return markers, line.start
+                return tuple(markers), line.start
             last_part = marker.ordinal
         markers.append(marker)
-    return markers, len(text)
+    return tuple(markers), len(text)
 
 
 def _unmarked(text: str) -> list[_Marker]:
@@ -156,7 +160,8 @@ def build_sections(text: str) -> tuple[Section, ...]:
     Linear in the text: section ends come from one stack pass, paragraphs from a bisection of
     the line starts, repeated ids from a counter per id.
     """
-    markers, stop = _marked(text)
+    marked, stop = _marked(text)
+    markers = list(marked)
     if not markers:
         markers, stop = _unmarked(text), len(text)
     lines = list(iter_lines(text))

@@ -57,6 +57,11 @@ class StructureLexicon:
     jurisdiction_names: tuple[str, ...] = ()
     jurisdiction_prefixes: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def doc_type_words(self) -> tuple[str, ...]:
+        """The document-type words alone, for one C-level ``str.endswith`` over all of them."""
+        return tuple(word for word, _ in self.doc_types)
+
 
 def _longest_first(words: list[str]) -> tuple[str, ...]:
     return tuple(sorted({str(w) for w in words}, key=lambda w: (-len(w), w)))

@@ -65,6 +65,10 @@ RUNNING_HEADER_RE = re.compile(
     r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*)?第\s*\d{1,3}\s*期\s*|\s+\d{1,3}$"
 )
 ISSUE_CLAUSE_RE = re.compile(r"(?:联合)?(?:印发|发布|出台)(?:了)?\s*《(?P<t>[^《》]+)》")
+# The verbs ISSUE_NOTICE_RE, ISSUED_NEWS_RE and ISSUE_CLAUSE_RE need: a line without one is
+# none of them.
+_ISSUE_VERB = re.compile("印发|转发|出台|发布")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 DATELINE_RE = re.compile(
     rf"^[{HAN}]{{1,8}}(?:社|报|台|网)[{HAN}]{{0,8}}?(?P<md>\d{{1,2}}月\d{{1,2}}日)?(?:电|讯)"
 )
@@ -184,7 +188,7 @@ def _ends_like_title(line: str, lex: StructureLexicon) -> bool:
     (True, False)
     """
     bare = re.sub(r"\s*[(（][^()（）]{1,20}[)）]$", "", line.strip()).strip('”"')
-    return bool(bare) and any(bare.endswith(word) for word, _ in lex.doc_types)
+    return bool(bare) and bare.endswith(lex.doc_type_words)
 
 
 def _title_like(line: str, lex: StructureLexicon) -> bool:
@@ -220,10 +224,10 @@ def _headline_candidates(article: Article, front: Sequence[str]) -> list[str]:
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if (
-            len(re.findall(rf"[{HAN}]", line)) >= 2
-            and nxt
-            and not is_date_line(line)
+            nxt  # the cheap tests first: most lines are paragraphs, too long to join
             and len(line) + len(nxt) <= 100
+            and len(_HAN_CHAR.findall(line)) >= 2
+            and not is_date_line(line)
             and not _ends_like_title(line, lex)
             and not re.search(r"[。!?！？;；:：,，【】|]", line)
             and _ends_like_title(line + nxt, lex)
@@ -416,6 +420,8 @@ def _issue_subjects(lines: Iterable[str], title: str | None, lex: StructureLexic
     """Bodies said to issue this document (``A、B印发了《X》`` with X this document)."""
     found: list[str] = []
     for line in lines:
+        if not _ISSUE_VERB.search(line):  # every pattern below needs one of these verbs
+            continue
         notice = ISSUE_NOTICE_RE.match(line.strip())
         if notice and title and title_key(notice.group("t")) == title_key(title):
             found.extend(split_bodies(notice.group("subject"), lex))

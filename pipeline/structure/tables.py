@@ -104,6 +104,10 @@ def table_columns(path: Path = CUES_FILE) -> Columns:
     return re.compile("|".join(re.escape(w) for w in words)), columns
 
 
+_HEADER_BREAK = re.compile(r"[。;；]")  # a sentence: no header line
+_SPACES = re.compile(r"\s+")
+
+
 def header_columns(line: str, columns: Columns | None = None) -> tuple[str, ...] | None:
     """The column roles a header line names, in order; None when the line is no task table header.
 
@@ -114,10 +118,10 @@ def header_columns(line: str, columns: Columns | None = None) -> tuple[str, ...]
     >>> header_columns("推进医疗卫生服务体系建设,牵头单位负责统筹。") is None
     True
     """
-    if len(line) > 300 or re.search(r"[。;；]", line):
+    if len(line) > 300 or _HEADER_BREAK.search(line):
         return None
     pattern, roles = columns or table_columns()
-    collapsed = re.sub(r"\s+", "", line)
+    collapsed = _SPACES.sub("", line)
     found: tuple[str, ...] = ()
     for m in pattern.finditer(collapsed):
         role = roles[m.group()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,10 +44,19 @@ def iter_lines(text: str) -> Iterator[Line]:
     >>> [(l.start, l.end, l.text) for l in iter_lines("ab\\ncd")]
     [(0, 2, 'ab'), (3, 5, 'cd')]
     """
+    yield from _lines(text)
+
+
+@functools.lru_cache(maxsize=4)
+def _lines(text: str) -> tuple[Line, ...]:
+    """The lines of ``text``, split once: the stages of one document read them several times
+    (lines are immutable, so they are shared)."""
+    lines = []
     pos = 0
     for raw in text.split("\n"):
-        yield Line(pos, pos + len(raw), raw)
+        lines.append(Line(pos, pos + len(raw), raw))
         pos += len(raw) + 1
+    return tuple(lines)
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[Span, ...]:
@@ -192,9 +202,15 @@ def is_date_line(line: str) -> bool:
 
 def all_full_dates(text: str) -> list[str]:
     """Every full date of ``text`` as ISO (Arabic dates first, then dates in Chinese numerals)."""
+    return list(_full_dates(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _full_dates(text: str) -> tuple[str, ...]:
+    """:func:`all_full_dates`, kept for the last texts (the page's dates, then the metadata's)."""
     values = [iso_date(*m.groups()) for m in FULL_DATE_RE.finditer(text)]
     values += [_cn_date(m) for m in CN_DATE_RE.finditer(text)]
-    return [v for v in values if v]
+    return tuple(v for v in values if v)
 
 
 def parse_run_together_date(digits: str, known: tuple[str, ...] = ()) -> str | None:
