@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 DOCS = "docs"
 #: A chunk is sent once its encoded entities reach this size (the server buffers one whole call).
 CHUNK_BYTES = 4 << 20
+#: Every index's state (``OPERATIONAL`` once populated), and how long a bulk load waits for them.
+INDEX_STATUS = "CALL db.indexes() YIELD status RETURN status"
+INDEX_WAIT_S = 600
 #: Rows per ``UNWIND`` statement applying what later documents add to nodes created earlier.
 UPDATE_ROWS = 5000
 
@@ -350,6 +353,7 @@ class BulkWriter:
         self._check_ids()
         for statement in index_statements(existing=set()):
             self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, statement)
+        self._await_indexes()
         for statement in self.builder.updates():
             self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, statement)
         if self.builder.documents:
@@ -357,6 +361,22 @@ class BulkWriter:
         self._client.execute_command(
             "GRAPH.QUERY", FALKORDB_GRAPH, f"MATCH (b:{BULK_LABEL}) DELETE b"
         )
+
+    def _await_indexes(self) -> None:
+        """Return once every index is populated. FalkorDB fills an index created over existing
+        nodes in the background, and a ``MATCH`` on the key meanwhile can miss nodes: the updates
+        that follow find nodes by ``uri``, and one that ran too early was lost (seen in CI)."""
+        deadline = time.monotonic() + INDEX_WAIT_S
+        while True:
+            reply = self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, INDEX_STATUS)
+            statuses = [row[0].decode() if isinstance(row[0], bytes) else str(row[0])
+                        for row in reply[1]]  # fmt: skip
+            if all(status == "OPERATIONAL" for status in statuses):
+                return
+            if time.monotonic() > deadline:
+                raise DatabaseError(f"the bulk load's indexes are not ready after {INDEX_WAIT_S} s "
+                                    f"({', '.join(statuses)})", hint="try again; the document-by-document load still works")  # fmt: skip
+            time.sleep(0.01)
 
     def _check_ids(self) -> None:
         """The server gave the ids the builder assumed (checked on the last node created)."""
