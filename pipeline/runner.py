@@ -912,26 +912,24 @@ def database_stamp(settings: Settings, documents: Mapping[str, DocumentFile]) ->
 def _process_start(pid: int) -> str | None:
     """When process ``pid`` started (clock ticks since boot, from ``/proc``), or None where
     that cannot be read: a pid reused by a new server then gives another stamp."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return fields[19] if len(fields) > 19 else None
+    from pipeline.graphdb.ports import process_stat
+
+    fields = process_stat(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else None
 
 
 def load_database(
     settings: Settings,
     writer: GraphWriter,
     summary: RunSummary,
-    documents: Mapping[str, DocumentFile] | None = None,
+    documents: Mapping[str, DocumentFile],
 ) -> bool:
-    """Bring the database in line with data/graph/docs (``documents``, by default
-    :func:`pipeline.graphdb.load.load_files`) through ``writer``; returns whether the database
-    changed. It does not save a local server (the caller does)."""
-    from pipeline.graphdb.load import load_files, sync_documents
+    """Bring the database in line with ``documents`` (:func:`pipeline.graphdb.load.load_files`)
+    through ``writer``; returns whether the database changed. It does not save a local server
+    (the caller does)."""
+    from pipeline.graphdb.load import sync_documents
 
-    loaded = sync_documents(writer, load_files(settings) if documents is None else documents)
+    loaded = sync_documents(writer, documents)
     summary.loaded_documents += len(loaded.loaded)
     summary.loaded_rows += loaded.rows
     if loaded.removed:

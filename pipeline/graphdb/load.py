@@ -22,6 +22,7 @@ from pipeline.config import Settings
 from pipeline.graphdb import server
 from pipeline.graphdb.connection import Connection
 from pipeline.graphdb.writer import DocumentFile, GraphWriter, StatementHook
+from pipeline.manifest import stat_key
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,7 @@ def load_files(settings: Settings) -> dict[str, DocumentFile]:
     current: dict[str, list] = {}
     files = {}
     for doc, path in document_files(settings).items():
-        st = path.stat()
-        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        key = stat_key(path)
         entry = known.get(doc)
         if isinstance(entry, list) and len(entry) == 5 and entry[:4] == key:
             digest = str(entry[4])

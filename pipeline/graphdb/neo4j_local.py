@@ -19,7 +19,7 @@ from pathlib import Path
 from pipeline.config import PACKAGE_DIR, Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.credentials import ensure_password, password_path, secure_db_dir
-from pipeline.graphdb.ports import bolt_answers, port_in_use
+from pipeline.graphdb.ports import bolt_answers, port_in_use, process_stat
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,10 @@ def read_pid(db_dir: Path) -> int | None:
     try:
         pid = int((db_dir / PID_FILE).read_text().strip())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
     except (OSError, ValueError):
         return None
-    if MAIN_CLASS.encode() not in cmdline or stat[0] in {"Z", "X"}:
+    stat = process_stat(pid)
+    if stat is None or MAIN_CLASS.encode() not in cmdline or stat[0] in {"Z", "X"}:
         return None
     return pid
 

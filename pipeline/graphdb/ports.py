@@ -1,8 +1,10 @@
-"""Loopback probes shared by both local servers: is a port taken, does Bolt answer."""
+"""Loopback probes shared by both local servers: is a port taken, does Bolt answer, what
+``/proc`` says of a server process."""
 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 # Bolt handshake: magic preamble + version 5.0-5.8, 4.2-4.4, 3, none.
 _HANDSHAKE = bytes.fromhex("6060b01700080805000204040000000300000000")
@@ -23,3 +25,14 @@ def bolt_answers(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> bo
             return len(sock.recv(4)) == 4
     except OSError:
         return False
+
+
+def process_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (``proc(5)``'s third field on:
+    state, ppid, pgrp, session, tty, tpgid, flags, …, start time at index 19), or None when the
+    process is gone or ``/proc`` cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()

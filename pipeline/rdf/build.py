@@ -113,15 +113,6 @@ def date_datatype(value: str) -> URIRef | None:
     return None
 
 
-def date_literal(value: str) -> Literal:
-    """An ISO date as ``xsd:date``, a year as ``xsd:gYear``, a year-month as ``xsd:gYearMonth``.
-
-    >>> date_literal("2024-03-05").datatype == XSD.date, date_literal("2025").datatype == XSD.gYear
-    (True, True)
-    """
-    return Literal(value, datatype=date_datatype(value))
-
-
 #: How the builder makes a literal from a value, a language and a datatype: rdflib's ``Literal``
 #: (for a graph), or :func:`pipeline.rdf.export.nt_literal` (for N-Triples text).
 LiteralMaker = Callable[..., Literal | NTLiteral]
@@ -159,7 +150,7 @@ class _Builder:
         return self.lit(text, lang="zh")
 
     def date(self, value: str) -> Literal | NTLiteral:
-        """:func:`date_literal`, made by this builder's literal maker."""
+        """A date literal typed by :func:`date_datatype`, made by this builder's literal maker."""
         return self.lit(value, datatype=date_datatype(value))
 
     # -- provenance
@@ -467,7 +458,7 @@ def document_triples(doc: Document, facts: DocumentFacts) -> list[GraphTriple]:
         The triples in the order they were stated; nodes shared across documents (bodies,
         programmes, indicators, jurisdictions, deadlines) carry the same IRI in every document.
     """
-    return cast(list[GraphTriple], _build(doc, facts, Literal))
+    return cast(list[GraphTriple], _builder(doc, facts, Literal).triples)
 
 
 def document_ntriples(doc: Document, facts: DocumentFacts) -> str:
@@ -490,10 +481,6 @@ def built_document(doc: Document, facts: DocumentFacts) -> BuiltDocument:
     """:func:`document_ntriples` with what the builder knows of its mentions."""
     builder = _builder(doc, facts, nt_literal)
     return BuiltDocument(ntriples_text(builder.triples), builder.mentions_conform)
-
-
-def _build(doc: Document, facts: DocumentFacts, literal: LiteralMaker) -> list[Triple]:
-    return _builder(doc, facts, literal).triples
 
 
 def _builder(doc: Document, facts: DocumentFacts, literal: LiteralMaker) -> _Builder:

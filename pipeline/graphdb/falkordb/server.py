@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Self
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.credentials import ensure_password, read_password, secure_db_dir
-from pipeline.graphdb.ports import bolt_answers, port_in_use
+from pipeline.graphdb.ports import bolt_answers, port_in_use, process_stat
 
 if TYPE_CHECKING:  # redis-py is imported by what talks to Redis, not by every command
     import redis
@@ -153,11 +153,9 @@ def _is_dying(pid: int) -> bool:
     A killed server closes its ports before it turns zombie; in between only the PF_EXITING
     flag tells it is gone, and treating it as running would make ``start`` a no-op.
     """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    fields = process_stat(pid)
+    if fields is None:
         return False
-    fields = stat.rsplit(")", 1)[-1].split()  # state, ppid, pgrp, session, tty, tpgid, flags, ...
     return fields[0] in {"Z", "X"} or int(fields[6]) & PF_EXITING != 0
 
 
