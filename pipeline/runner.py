@@ -21,6 +21,7 @@ outputs are byte-for-byte identical. The database is reached only through the wr
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -51,7 +52,15 @@ from pipeline.errors import (
 from pipeline.manifest import MANIFEST, FileEntry, Manifest, fingerprint, load_manifest, stat_key
 from pipeline.models import Article, Document, DocumentFacts, SkippedFile, to_jsonable
 from pipeline.rdf.documents import DocumentRDF
-from pipeline.store import atomic_write_text, display_name, raw_files, read_raw, record_path
+from pipeline.store import (
+    atomic_write_bytes,
+    atomic_write_text,
+    display_name,
+    raw_files,
+    read_raw,
+    record_path,
+    record_stem,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from pipeline.graphdb.background import LoaderThread
@@ -137,13 +146,17 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class DocumentOutput:
-    """Everything written for one document, serialised where it was computed."""
+    """Everything written for one document, serialised where it was computed: its records, its
+    RDF and, with the RDF, the SHA-256 of its Turtle and its property-graph rows
+    (:mod:`pipeline.graphdb.rows`)."""
 
     doc_id: str
     article_json: str
     document_json: str
     facts_json: str | None
     rdf: DocumentRDF | None
+    turtle_sha256: str | None = None
+    rows: bytes | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -152,12 +165,16 @@ class DocumentOutput:
             "document": self.document_json,
             "facts": self.facts_json,
             "rdf": None if self.rdf is None else self.rdf.to_json(),
+            "turtle_sha256": self.turtle_sha256,
+            "rows": None if self.rows is None else base64.b64encode(self.rows).decode("ascii"),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DocumentOutput:
         rdf = None if data["rdf"] is None else DocumentRDF.from_json(data["rdf"])
-        return cls(data["doc_id"], data["article"], data["document"], data["facts"], rdf)
+        rows = data.get("rows")
+        return cls(data["doc_id"], data["article"], data["document"], data["facts"], rdf,
+                   data.get("turtle_sha256"), None if rows is None else base64.b64decode(rows))  # fmt: skip
 
 
 @dataclass
@@ -239,6 +256,13 @@ def _stages(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) ->
     for doc in documents:
         doc_facts = by_id.get(doc.doc_id)
         rdf = None if doc_facts is None else stages.build(doc, doc_facts, settings, on_stage=timed)
+        digest, rows = None, None
+        if rdf is not None and rdf.conforms:
+            from pipeline.graphdb.rows import mapped_rows
+
+            t = time.perf_counter()
+            digest, rows = mapped_rows(rdf.turtle, record_stem(doc.doc_id))
+            timed("map rows", t)
         t = time.perf_counter()
         outputs.append(
             DocumentOutput(
@@ -247,6 +271,8 @@ def _stages(settings: Settings, source: str, sha: str, data: bytes, nlp: Any) ->
                 _record_json(doc),
                 None if doc_facts is None else _record_json(doc_facts),
                 rdf,
+                digest,
+                rows,
             )
         )
         timed("serialise records", t)
@@ -382,12 +408,14 @@ def process_partition_json(
 
 
 def write_outputs(settings: Settings, outputs: list[DocumentOutput]) -> list[Path]:
-    """Write each document's Article, Document and DocumentFacts records and its RDF files;
-    returns the Turtle files written."""
+    """Write each document's Article, Document and DocumentFacts records, its RDF files and its
+    property-graph rows; returns the Turtle files written."""
+    from pipeline.graphdb.rows import rows_path
     from pipeline.rdf.export import write_document_texts
 
     interim = settings.path(settings.interim_dir)
-    docs_dir = settings.path(settings.graph_dir) / "docs"
+    graph_dir = settings.path(settings.graph_dir)
+    docs_dir = graph_dir / "docs"
     turtle_files = []
     for out in outputs:
         atomic_write_text(record_path(interim / "articles", out.doc_id), out.article_json)
@@ -397,18 +425,26 @@ def write_outputs(settings: Settings, outputs: list[DocumentOutput]) -> list[Pat
         if out.rdf is not None:
             ttl, _nt = write_document_texts(out.doc_id, out.rdf.ntriples, out.rdf.turtle, docs_dir)
             turtle_files.append(ttl)
+            kept = rows_path(graph_dir, ttl.stem)
+            if out.rows is not None:
+                atomic_write_bytes(kept, out.rows)
+            else:  # rows of an earlier Turtle are never read for this one, but take no room
+                kept.unlink(missing_ok=True)
     return turtle_files
 
 
 def remove_records(settings: Settings, doc_ids: Iterable[str]) -> None:
     """Delete the per-document records and graph files of ``doc_ids``."""
+    from pipeline.graphdb.rows import rows_path
+
     interim = settings.path(settings.interim_dir)
-    graph_docs = settings.path(settings.graph_dir) / "docs"
+    graph_dir = settings.path(settings.graph_dir)
     for doc_id in doc_ids:
         for sub in ("articles", "documents", "facts"):
             record_path(interim / sub, doc_id).unlink(missing_ok=True)
         for suffix in (".ttl", ".nt"):
-            record_path(graph_docs, doc_id, suffix).unlink(missing_ok=True)
+            record_path(graph_dir / "docs", doc_id, suffix).unlink(missing_ok=True)
+        rows_path(graph_dir, record_stem(doc_id)).unlink(missing_ok=True)
 
 
 def file_counts(documents: Sequence[Document], facts: Sequence[DocumentFacts]) -> dict[str, Any]:
@@ -999,10 +1035,13 @@ def apply_result(
     written = write_outputs(settings, result.outputs)
     summary.times.add("write files", time.perf_counter() - t0)
     if background is not None:
+        from pipeline.graphdb.rows import rows_path
         from pipeline.graphdb.writer import DocumentFile
 
-        for ttl in written:
-            background.submit(DocumentFile(ttl.stem, ttl))
+        graph_dir = settings.path(settings.graph_dir)
+        for out, ttl in zip([o for o in result.outputs if o.rdf is not None], written):
+            rows = rows_path(graph_dir, ttl.stem)
+            background.submit(DocumentFile(ttl.stem, ttl, out.turtle_sha256, rows))
     manifest.files[result.source] = FileEntry(
         result.sha256, result.size, new_ids, result.counts, stat=stat
     )

@@ -487,3 +487,57 @@ def test_load_files_rehashes_only_files_whose_stat_changed(tmp_path):
     again = load_files(settings)
     assert again["a.0"].sha256 == hashlib.sha256(files["a.0"].read_bytes()).hexdigest()
     assert again["b.0"].sha256 == first["b.0"].sha256
+
+
+@pytest.mark.integration
+def test_local_falkordb_writes_go_over_redis_not_bolt(graph, graph_server, monkeypatch):
+    """FalkorDB's Bolt layer keeps the server's main thread busy for a second or two after each
+    write; the writer sends the local server's staging and commit statements as GRAPH.QUERY."""
+    from pipeline.graphdb.falkordb import writer as falkordb_writer
+
+    over_redis: list[str] = []
+    real = falkordb_writer.RedisStatements.__call__
+
+    def spy(self, statement):
+        over_redis.append(statement.text)
+        return real(self, statement)
+
+    monkeypatch.setattr(falkordb_writer.RedisStatements, "__call__", spy)
+    over_bolt: list[str] = []
+    real_session = graph.session
+
+    def watched_session(*args, **kwargs):
+        session = real_session(*args, **kwargs)
+        run = session.run
+        session.run = lambda text, *a, **k: over_bolt.append(text) or run(text, *a, **k)
+        return session
+
+    monkeypatch.setattr(graph, "session", watched_session)
+    files = _write_docs(graph_server, {"a.0": SMALL_TTL, "b.0": DOC_B})
+    summary = load_documents(graph, files)
+    assert summary.loaded == ("a.0", "b.0") and graph.counts() == (5, 3)
+    assert any("MERGE" in text for text in over_redis)
+    assert any("PolicykgLoad" in text for text in over_redis)  # the commits
+    assert not [text for text in over_bolt if "MERGE" in text or "PolicykgLoad" in text]
+
+
+@pytest.mark.integration
+def test_redis_statements_return_values_exactly_and_send_floats_over_bolt(graph, graph_server):
+    from pipeline.graphdb.dialect import Statement
+    from pipeline.graphdb.falkordb.server import redis_client
+    from pipeline.graphdb.falkordb.writer import RedisStatements
+
+    client = redis_client(graph_server)
+    try:
+        with graph.session() as session:
+            send = RedisStatements(client, session)
+            text = "它's \\ ok\n"
+            assert send(Statement("RETURN $s AS s, [1, 2] AS l", {"s": text})) == {
+                "s": text,
+                "l": [1, 2],
+            }
+            # in the CYPHER prefix a float is text FalkorDB reads in single precision: over Bolt
+            assert send(Statement("RETURN $x AS x", {"x": 0.1}))["x"] == 0.1
+            assert send(Statement("MATCH (n:Nothing) RETURN n.x AS x", {})) is None
+    finally:
+        client.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.graphdb.dialect import quote_name
-from pipeline.graphdb.load import document_files
+from pipeline.graphdb.load import document_files, load_files
 from pipeline.graphdb.mapping import NodeRow, RelRow, read_document
 from pipeline.store import atomic_concatenate, atomic_write_text
 
@@ -330,8 +330,9 @@ def export_graph_files(settings: Settings) -> dict[str, Path]:
 
     graph_dir = settings.path(settings.graph_dir)
     cache = graph_dir.parent / "cache" / graph_dir.name / "import"
-    sharded = ShardedRows(cache, graph_dir, read_document)
-    state, dirty = sharded.update(document_files(settings))
+    documents = load_files(settings)  # with the rows the builder kept: no Turtle parsed for them
+    sharded = ShardedRows(cache, graph_dir, lambda _path, doc: documents[doc].graph())
+    state, dirty = sharded.update({doc: document.path for doc, document in documents.items()})
     analysis = analysis_rows(settings)
     keys = [s.key for s in state.shards]
     bodies: dict[int, list[dict]] = {}

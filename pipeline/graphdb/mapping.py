@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -155,59 +155,69 @@ def read_document(path: Path, doc: str) -> PropertyGraph:
 
     Gives the same rows as ``map_graph(Graph().parse(path), doc)`` (and as :func:`map_triples`
     over its triples), in one pass without the intermediate triples: the loaders spend most of
-    their Python time here.
+    their Python time here (unless the builder kept the rows: :mod:`pipeline.graphdb.rows`).
     """
+    try:
+        return _map_parsed(ox.parse(path=path, format=ox.RdfFormat.TURTLE), doc)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise DatabaseError(
+            f"{path}: not valid Turtle ({type(exc).__name__}: {str(exc)[:120]})",
+            hint="rebuild it with `policykg build`",
+        ) from exc
+
+
+def map_turtle(turtle: bytes, doc: str) -> PropertyGraph:
+    """:func:`read_document` of a Turtle text (UTF-8): the same parser, the same rows."""
+    return _map_parsed(ox.parse(turtle, format=ox.RdfFormat.TURTLE), doc)
+
+
+def _map_parsed(triples: Iterator[Any], doc: str) -> PropertyGraph:
+    """The rows of pyoxigraph's ``triples`` of document ``doc``, mapped in one pass."""
     labels: dict[str, set[str]] = {}
     values: dict[str, dict[str, list]] = {}
     rels: set[tuple[str, str, str]] = set()
     names: dict[str, str] = {}  # predicate IRI -> local name, for this file
     blank = f"{_BNODE_PREFIX}{doc}:"
     named_node, blank_node, literal = ox.NamedNode, ox.BlankNode, ox.Literal
-    try:
-        for triple in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
-            term = triple.subject
-            kind = type(term)
-            if kind is named_node:
-                subject = term.value
-            elif kind is blank_node:
-                subject = blank + term.value
-            else:  # pragma: no cover - an RDF-star triple term: not mapped
-                continue
-            if subject not in labels:
-                labels[subject] = set()
-            predicate = triple.predicate.value
-            obj = triple.object
-            kind = type(obj)
-            if kind is literal:
-                name = names.get(predicate) or names.setdefault(predicate, local_name(predicate))
-                datatype = obj.datatype.value
-                value = obj.value if datatype in _PLAIN_TYPES else typed_value(obj.value, datatype)
-                node_values = values.get(subject)
-                if node_values is None:
-                    values[subject] = {name: [value]}
-                elif name in node_values:
-                    node_values[name].append(value)
-                else:
-                    node_values[name] = [value]
-                continue
-            if kind is named_node:
-                target = obj.value
-                if predicate == _RDF_TYPE and not target.startswith(_BNODE_PREFIX):
-                    labels[subject].add(local_name(target))
-                    continue
-            elif kind is blank_node:
-                target = blank + obj.value
-            else:  # pragma: no cover - an RDF-star triple term: not mapped
-                continue
-            if target not in labels:
-                labels[target] = set()
+    for triple in triples:
+        term = triple.subject
+        kind = type(term)
+        if kind is named_node:
+            subject = term.value
+        elif kind is blank_node:
+            subject = blank + term.value
+        else:  # pragma: no cover - an RDF-star triple term: not mapped
+            continue
+        if subject not in labels:
+            labels[subject] = set()
+        predicate = triple.predicate.value
+        obj = triple.object
+        kind = type(obj)
+        if kind is literal:
             name = names.get(predicate) or names.setdefault(predicate, local_name(predicate))
-            rels.add((subject, name, target))
-    except (SyntaxError, ValueError, OSError) as exc:
-        raise DatabaseError(
-            f"{path}: not valid Turtle ({type(exc).__name__}: {str(exc)[:120]})",
-            hint="rebuild it with `policykg build`",
-        ) from exc
+            datatype = obj.datatype.value
+            value = obj.value if datatype in _PLAIN_TYPES else typed_value(obj.value, datatype)
+            node_values = values.get(subject)
+            if node_values is None:
+                values[subject] = {name: [value]}
+            elif name in node_values:
+                node_values[name].append(value)
+            else:
+                node_values[name] = [value]
+            continue
+        if kind is named_node:
+            target = obj.value
+            if predicate == _RDF_TYPE and not target.startswith(_BNODE_PREFIX):
+                labels[subject].add(local_name(target))
+                continue
+        elif kind is blank_node:
+            target = blank + obj.value
+        else:  # pragma: no cover - an RDF-star triple term: not mapped
+            continue
+        if target not in labels:
+            labels[target] = set()
+        name = names.get(predicate) or names.setdefault(predicate, local_name(predicate))
+        rels.add((subject, name, target))
     return _rows(labels, values, rels)
 
 

@@ -29,6 +29,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from pipeline.errors import DatabaseError
 from pipeline.graphdb.dialect import Statement
 from pipeline.graphdb.mapping import PropertyGraph, read_document
+from pipeline.graphdb.rows import read_rows
 from pipeline.graphdb.statements import (
     BACKFILL_URIS,
     COUNT_ALL_NODES,
@@ -53,11 +54,13 @@ StatementHook = Callable[[Statement], None]
 class DocumentFile:
     """A document as the loader takes it: its key (the Turtle file's stem) and its Turtle file;
     ``digest``, when the caller knows the file's SHA-256 already
-    (:func:`pipeline.graphdb.load.load_files`)."""
+    (:func:`pipeline.graphdb.load.load_files`); ``rows``, where the builder may have kept its
+    rows (:mod:`pipeline.graphdb.rows`: taken when they were mapped from this Turtle)."""
 
     doc: str
     path: Path
     digest: str | None = field(default=None, compare=False)
+    rows: Path | None = field(default=None, compare=False)
 
     @cached_property
     def sha256(self) -> str:
@@ -65,8 +68,29 @@ class DocumentFile:
         return self.digest or hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     def graph(self) -> PropertyGraph:
-        """The document's rows (parsed from its Turtle; a broken file is a DatabaseError)."""
+        """The document's rows: those the builder kept for this Turtle, else parsed from it (a
+        broken file is a DatabaseError)."""
+        if self.rows is not None:
+            kept = read_rows(self.rows, self.sha256)
+            if kept is not None:
+                return kept
         return read_document(self.path, self.doc)
+
+
+def lost_server(document: DocumentFile) -> DatabaseError:
+    """The error of a document whose load lost the server (nothing of it committed)."""
+    return DatabaseError(
+        f"lost the graph server while loading {document.path.name}; nothing of it was committed",
+        hint="restart the server (`policykg db start`) and rerun `policykg load`",
+    )
+
+
+def rejected(document: DocumentFile, reason: str) -> DatabaseError:
+    """The error of a document the server refused (nothing of it kept)."""
+    return DatabaseError(
+        f"the graph server rejected {document.path.name}: {reason}; nothing of it was kept",
+        hint="check the Turtle file and rerun `policykg load`",
+    )
 
 
 class GraphWriter(ABC):
@@ -90,16 +114,9 @@ class GraphWriter(ABC):
         try:
             self._write_graph(document, pg, replacing=document.doc in self._recorded)
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise DatabaseError(
-                f"lost the graph server while loading {document.path.name}; nothing of it was committed",
-                hint="restart the server (`policykg db start`) and rerun `policykg load`",
-            ) from exc
+            raise lost_server(document) from exc
         except Neo4jError as exc:
-            raise DatabaseError(
-                f"the graph server rejected {document.path.name}: {exc.message or exc.code}; "
-                "nothing of it was kept",
-                hint="check the Turtle file and rerun `policykg load`",
-            ) from exc
+            raise rejected(document, exc.message or exc.code or "") from exc
         self._recorded[document.doc] = document.sha256
         rows = len(pg.nodes) + len(pg.relationships)
         log.info("loaded %s (%d rows)", document.doc, rows)

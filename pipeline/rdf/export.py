@@ -283,8 +283,9 @@ def write_document_texts(
 
 def merged_cache_dir(graph_dir: Path) -> Path:
     """Where the shards of the merged graph under ``graph_dir`` are kept (:mod:`pipeline.rdf.merged`):
-    ``data/cache/graph`` for ``data/graph``."""
-    return graph_dir.parent / "cache" / graph_dir.name
+    ``data/cache/graph/merged`` for ``data/graph``. A cold merge empties it, so it holds nothing
+    else (the loader's digests, the import files' shards and the builder's rows are beside it)."""
+    return graph_dir.parent / "cache" / graph_dir.name / "merged"
 
 
 def export_merged(settings: Settings | None = None, *, jsonld: bool = True) -> dict[str, Path]:

@@ -44,7 +44,7 @@ def statement_with_parameters(text: str, params: dict[str, object]) -> str:
     return f"CYPHER {prefix} {text}"
 
 
-class _Schema:
+class ReplySchema:
     """Label, relationship type and property key names by id (compact replies carry ids)."""
 
     def __init__(self, client: Any) -> None:
@@ -57,42 +57,42 @@ class _Schema:
             reply = self._client.execute_command(
                 "GRAPH.RO_QUERY", FALKORDB_GRAPH, f"CALL {procedure}()", "--compact"
             )
-            names = self._names[procedure] = [_text(row[0][1]) for row in reply[1]]
+            names = self._names[procedure] = [reply_text(row[0][1]) for row in reply[1]]
         return names[index] if index < len(names) else f"#{index}"
 
 
-def _text(value: Any) -> str:
+def reply_text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _properties(schema: _Schema, props: list[Any]) -> dict[str, Any]:
+def _properties(schema: ReplySchema, props: list[Any]) -> dict[str, Any]:
     return {
-        schema.name("db.propertyKeys", key): _value(schema, [kind, value])
+        schema.name("db.propertyKeys", key): reply_value(schema, [kind, value])
         for key, kind, value in props
     }
 
 
-def _value(schema: _Schema, typed: list[Any]) -> Any:
+def reply_value(schema: ReplySchema, typed: list[Any]) -> Any:
     """A compact ``[type, value]`` reply as a Python value."""
     kind, value = typed
     if kind == NULL:
         return None
     if kind == STRING:
-        return _text(value)
+        return reply_text(value)
     if kind == INTEGER:
         return int(value)
     if kind == BOOLEAN:
-        return _text(value) == "true"
+        return reply_text(value) == "true"
     if kind == DOUBLE:
         return float(value)
     if kind == ARRAY:
-        return [_value(schema, item) for item in value]
+        return [reply_value(schema, item) for item in value]
     if kind == NODE:
         return _properties(schema, value[2])
     if kind == EDGE:
         return _properties(schema, value[4])
     if kind == PATH:
-        nodes, edges = (_value(schema, part) for part in value)
+        nodes, edges = (reply_value(schema, part) for part in value)
         steps: list[Any] = []
         for i, node in enumerate(nodes):
             steps.append(node)
@@ -100,12 +100,14 @@ def _value(schema: _Schema, typed: list[Any]) -> Any:
                 steps.append(edges[i])
         return steps
     if kind == MAP:
-        return {_text(value[i]): _value(schema, value[i + 1]) for i in range(0, len(value), 2)}
+        return {
+            reply_text(value[i]): reply_value(schema, value[i + 1]) for i in range(0, len(value), 2)
+        }
     if kind == POINT:
         return {"latitude": float(value[0]), "longitude": float(value[1])}
     if kind == VECTOR:
         return [float(v) for v in value]
-    return value if isinstance(value, (int, float)) else _text(value)
+    return value if isinstance(value, (int, float)) else reply_text(value)
 
 
 def read_only_query(
@@ -120,9 +122,9 @@ def read_only_query(
         if not client.exists(FALKORDB_GRAPH):
             return [], []
         reply = client.execute_command("GRAPH.RO_QUERY", FALKORDB_GRAPH, statement, "--compact")
-        columns = [_text(name) for _kind, name in reply[0]] if len(reply) > 2 else []
-        schema = _Schema(client)
-        rows = [dict(zip(columns, (_value(schema, cell) for cell in row), strict=True))
+        columns = [reply_text(name) for _kind, name in reply[0]] if len(reply) > 2 else []
+        schema = ReplySchema(client)
+        rows = [dict(zip(columns, (reply_value(schema, cell) for cell in row), strict=True))
                 for row in (reply[1] if len(reply) > 2 else [])]  # fmt: skip
     except redis.ResponseError as exc:
         raise QueryError(

@@ -1,0 +1,77 @@
+"""Each document's property-graph rows as its builder mapped them, so that loads and exports do
+not parse its Turtle again.
+
+A run maps every document it builds where the document was built (a worker process), with
+:func:`pipeline.graphdb.mapping.map_turtle`: the parser and mapping of
+:func:`~pipeline.graphdb.mapping.read_document`, on the very Turtle text written to
+``data/graph/docs/``. The rows go to ``data/cache/graph/rows/<doc>.rows`` with the SHA-256 of that
+Turtle. A reader takes them only when the digest is the Turtle file's (:func:`read_rows`); a
+Turtle file written by anything else (``policykg build``, a hand edit, another version of the
+builder) is parsed as before. The loader and the import-file export both read the Turtle of
+every document: parsing it was most of a first load's Python time and of a cold export's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+
+from pipeline.graphdb.mapping import PropertyGraph, map_turtle
+
+#: Written into every rows file; a file of another version is not read.
+VERSION = 1
+SUFFIX = ".rows"
+
+
+def rows_dir(graph_dir: Path) -> Path:
+    """Where the rows of the documents under ``graph_dir`` are kept: ``data/cache/graph/rows``
+    for ``data/graph``."""
+    return graph_dir.parent / "cache" / graph_dir.name / "rows"
+
+
+def rows_path(graph_dir: Path, doc: str) -> Path:
+    return rows_dir(graph_dir) / f"{doc}{SUFFIX}"
+
+
+def turtle_digest(turtle: bytes) -> str:
+    """The SHA-256 the loader fingerprints a document by (that of its Turtle file's bytes)."""
+    return hashlib.sha256(turtle).hexdigest()
+
+
+def mapped_rows(turtle: str, doc: str) -> tuple[str, bytes]:
+    """The digest of ``turtle`` (a document's Turtle, as written to its file) and its rows,
+    mapped and encoded for :func:`read_rows`."""
+    data = turtle.encode("utf-8")
+    digest = turtle_digest(data)
+    return digest, encode(map_turtle(data, doc), digest)
+
+
+def encode(pg: PropertyGraph, digest: str) -> bytes:
+    """``pg`` as a rows file's bytes, mapped from the Turtle whose SHA-256 is ``digest``."""
+    return pickle.dumps((VERSION, digest, pg), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode(data: bytes, digest: str) -> PropertyGraph | None:
+    """The rows in ``data`` if they were mapped from the Turtle whose SHA-256 is ``digest``;
+    None for anything else (another Turtle, another version, a damaged file)."""
+    try:
+        version, mapped_from, pg = pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
+            IndexError, KeyError, MemoryError):  # fmt: skip
+        return None  # a damaged or foreign file: a miss
+    if version != VERSION or mapped_from != digest or not isinstance(pg, PropertyGraph):
+        return None
+    return pg
+
+
+def read_rows(path: Path, digest: str) -> PropertyGraph | None:
+    """The rows kept at ``path`` for the Turtle whose SHA-256 is ``digest``, or None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return decode(data, digest)
+
+
+__all__ = ["decode", "encode", "mapped_rows", "read_rows", "rows_dir", "rows_path", "turtle_digest"]

@@ -1,0 +1,105 @@
+"""Rows kept by the builder (pipeline.graphdb.rows): what a run writes beside each Turtle file,
+and when the loader and the import-file export take them instead of parsing the Turtle."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings
+from pipeline.graphdb.load import load_files
+from pipeline.graphdb.mapping import read_document
+from pipeline.graphdb.rows import read_rows, rows_dir, rows_path
+from pipeline.runner import DocumentOutput, run
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Settings:
+    """The seed documents run through every stage, without the database."""
+    root = tmp_path_factory.mktemp("rows")
+    shutil.copytree(RAW, root / "data" / "raw")
+    settings = Settings(root=root)
+    run(settings, load=False, analyse=False)
+    return settings
+
+
+@pytest.fixture
+def settings(built: Settings, tmp_path: Path) -> Settings:
+    """A copy of the built root a test may change."""
+    shutil.copytree(built.root, tmp_path / "root")
+    return built.with_overrides(root=tmp_path / "root")
+
+
+def _turtle(settings: Settings) -> list[Path]:
+    return sorted((settings.path(settings.graph_dir) / "docs").glob("*.ttl"))
+
+
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path, doc: str) -> None:
+        raise AssertionError(f"{path.name} was parsed")
+
+    monkeypatch.setattr("pipeline.graphdb.writer.read_document", refuse)
+
+
+def test_a_run_keeps_every_documents_rows_as_its_turtle_maps(built):
+    turtle = _turtle(built)
+    graph_dir = built.path(built.graph_dir)
+    assert len(turtle) >= 5
+    assert sorted(p.stem for p in rows_dir(graph_dir).iterdir()) == [p.stem for p in turtle]
+    for path in turtle:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        kept = read_rows(rows_path(graph_dir, path.stem), digest)
+        assert kept is not None and kept == read_document(path, path.stem), path.name
+        assert read_rows(rows_path(graph_dir, path.stem), "0" * 64) is None
+
+
+def test_the_loader_and_the_export_take_the_kept_rows_without_parsing(settings, monkeypatch):
+    from pipeline.graphdb.export import export_graph_files
+
+    graph_dir = settings.path(settings.graph_dir)
+    expected = {p.stem: read_document(p, p.stem) for p in _turtle(settings)}
+    written = {name: Path(path).read_bytes() for name, path in export_graph_files(settings).items()}
+    shutil.rmtree(graph_dir.parent / "cache" / graph_dir.name / "import")  # a cold export next
+    _no_parsing(monkeypatch)
+    assert {doc: f.graph() for doc, f in load_files(settings).items()} == expected
+    again = export_graph_files(settings)
+    assert {name: Path(path).read_bytes() for name, path in again.items()} == written
+
+
+def test_rows_of_another_turtle_or_a_damaged_file_are_not_taken(settings):
+    first, second = _turtle(settings)[:2]
+    graph_dir = settings.path(settings.graph_dir)
+    extra = "<https://w3id.org/policykg/ontology#edited> <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .\n"
+    first.write_text(first.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    rows_path(graph_dir, second.stem).write_bytes(b"\x80\x05not a pickle")
+    files = load_files(settings)
+    edited = files[first.stem].graph()
+    assert "https://w3id.org/policykg/ontology#edited" in {n.uri for n in edited.nodes}
+    assert edited == read_document(first, first.stem)
+    assert files[second.stem].graph() == read_document(second, second.stem)
+
+
+def test_a_removed_raw_file_takes_its_rows_with_it(settings):
+    graph_dir = settings.path(settings.graph_dir)
+    raw = sorted(settings.path(settings.raw_dir).iterdir())[0]
+    before = {p.stem for p in rows_dir(graph_dir).iterdir()}
+    raw.unlink()
+    run(settings, load=False, analyse=False)
+    after = {p.stem for p in rows_dir(graph_dir).iterdir()}
+    assert after == {p.stem for p in _turtle(settings)}
+    assert after < before and all(not stem.startswith(raw.stem) for stem in after)
+
+
+def test_the_rows_travel_with_a_documents_json(built):
+    """What Dask workers send back keeps the rows and the Turtle's digest."""
+    graph_dir = built.path(built.graph_dir)
+    path = _turtle(built)[0]
+    data = rows_path(graph_dir, path.stem).read_bytes()
+    out = DocumentOutput("d#0", "{}", "{}", None, None, "ab" * 32, data)
+    back = DocumentOutput.from_json(out.to_json())
+    assert back == out and back.rows == data
