@@ -493,16 +493,16 @@ def test_load_files_rehashes_only_files_whose_stat_changed(tmp_path):
 def test_local_falkordb_writes_go_over_redis_not_bolt(graph, graph_server, monkeypatch):
     """FalkorDB's Bolt layer keeps the server's main thread busy for a second or two after each
     write; the writer sends the local server's staging and commit statements as GRAPH.QUERY."""
-    from pipeline.graphdb.falkordb import writer as falkordb_writer
+    from pipeline.graphdb.falkordb import send as falkordb_send
 
     over_redis: list[str] = []
-    real = falkordb_writer.RedisStatements.__call__
+    real = falkordb_send.RedisStatements.__call__
 
     def spy(self, statement):
         over_redis.append(statement.text)
         return real(self, statement)
 
-    monkeypatch.setattr(falkordb_writer.RedisStatements, "__call__", spy)
+    monkeypatch.setattr(falkordb_send.RedisStatements, "__call__", spy)
     over_bolt: list[str] = []
     real_session = graph.session
 
@@ -525,7 +525,7 @@ def test_local_falkordb_writes_go_over_redis_not_bolt(graph, graph_server, monke
 def test_redis_statements_return_values_exactly_and_send_floats_over_bolt(graph, graph_server):
     from pipeline.graphdb.dialect import Statement
     from pipeline.graphdb.falkordb.server import redis_client
-    from pipeline.graphdb.falkordb.writer import RedisStatements
+    from pipeline.graphdb.falkordb.send import RedisStatements
 
     client = redis_client(graph_server)
     try:

@@ -7,6 +7,8 @@ overrides what differs there.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +25,10 @@ from pipeline.graphdb.statements import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from pipeline.graphdb.writer import GraphWriter
+
+#: Sends one write statement and gives its first record (None when it returns no row).
+Send = Callable[[Statement], Mapping[str, Any] | None]
 
 
 @dataclass
@@ -40,6 +43,14 @@ class Connection:
         """A driver session (``READ`` access mode when ``read_only``)."""
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
         return self.driver.session(database=self.database, default_access_mode=mode)
+
+    @contextmanager
+    def statements(self) -> Iterator[Send]:
+        """Write statements sent one at a time, each in a transaction of its own."""
+        with self.session() as session:
+            yield lambda statement: session.run(statement.text, statement.params).single(
+                strict=False
+            )
 
     def run_read_only(self, text: str, params: dict) -> tuple[list[str], list[dict]]:
         """Run ad hoc Cypher so that the server itself refuses any write (a ``READ`` session)."""

@@ -8,7 +8,8 @@ a patch of the driver's private ``Bolt.close``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
@@ -16,7 +17,7 @@ import neo4j
 
 from pipeline.config import Settings
 from pipeline.errors import QueryError
-from pipeline.graphdb.connection import Connection
+from pipeline.graphdb.connection import Connection, Send
 from pipeline.graphdb.dialect import Statement
 from pipeline.graphdb.falkordb.staging import STAGE_LABEL
 
@@ -119,6 +120,24 @@ class FalkorDBConnection(Connection):
     def session(self, *, read_only: bool = False) -> neo4j.Session:
         """A write-mode :class:`EscapingSession` (``READ`` sessions see an empty graph there)."""
         return EscapingSession(self.driver.session())  # type: ignore[return-value]
+
+    @contextmanager
+    def statements(self) -> Iterator[Send]:
+        """On the local server, write statements as ``GRAPH.QUERY`` (:class:`RedisStatements`);
+        over Bolt elsewhere."""
+        if self.settings is None:
+            with super().statements() as send:
+                yield send
+            return
+        from pipeline.graphdb.falkordb.send import RedisStatements
+        from pipeline.graphdb.falkordb.server import redis_client
+
+        client = redis_client(self.settings)
+        try:
+            with self.session() as session:
+                yield RedisStatements(client, session)
+        finally:
+            client.close()
 
     def run_read_only(self, text: str, params: dict) -> tuple[list[str], list[dict]]:
         """``GRAPH.RO_QUERY`` on the local server; FalkorDB reached over Bolt alone offers no

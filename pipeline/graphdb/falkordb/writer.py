@@ -16,25 +16,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import redis
 from neo4j.exceptions import DriverError, Neo4jError
 
 from pipeline.errors import DatabaseError, QueryError
+from pipeline.graphdb.connection import Send
 from pipeline.graphdb.falkordb import server
 from pipeline.graphdb.falkordb.bulk import BulkWriter
-from pipeline.graphdb.falkordb.read import (
-    ReplySchema,
-    reply_text,
-    reply_value,
-    statement_with_parameters,
-)
+from pipeline.graphdb.falkordb.send import ServerLost, StatementRejected
 from pipeline.graphdb.falkordb.staging import (
     BULK_LABEL,
     EXISTING_INDEXES,
-    FALKORDB_GRAPH,
     PENDING_NODE_TAGS,
     PENDING_STAGE_TAGS,
     PENDING_SUFFIX,
@@ -75,48 +70,6 @@ def _run(
     if on_statement:
         on_statement(statement)
     return session.run(statement.text, statement.params).single(strict=False)
-
-
-#: What sends a document's statements: ``send(statement)`` → the statement's first record.
-Send = Callable[["Statement"], Mapping[str, Any] | None]
-
-
-class RedisStatements:
-    """The loader's write statements over the local server's Redis port (``GRAPH.QUERY``, the
-    parameters in the ``CYPHER k=v`` prefix, as FalkorDB's Bolt layer itself writes them).
-
-    Measured on the 2 090-document bench graph: after each write received over Bolt, FalkorDB's
-    main thread stays busy for 0.7-2.2 s (Redis answers nothing meanwhile, so the save after a
-    load and the next run's first command wait), while the same statement sent as ``GRAPH.QUERY``
-    leaves it idle. A statement with a float parameter still goes over Bolt: in the prefix a
-    float is text, which FalkorDB reads in single precision (:mod:`.literals`)."""
-
-    def __init__(self, client: redis.Redis, session: neo4j.Session) -> None:
-        self._client = client
-        self._session = session
-        self._schema = ReplySchema(client)
-
-    def __call__(self, statement: Statement) -> Mapping[str, Any] | None:
-        if _holds_float(statement.params):
-            return self._session.run(statement.text, statement.params).single(strict=False)
-        text = statement_with_parameters(statement.text, statement.params)
-        reply = self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, text, "--compact")
-        if len(reply) < 3 or not reply[1]:
-            return None
-        columns = [reply_text(name) for _kind, name in reply[0]]
-        return dict(
-            zip(columns, (reply_value(self._schema, cell) for cell in reply[1][0]), strict=True)
-        )
-
-
-def _holds_float(value: object) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_float(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_float(v) for v in value)
-    return False
 
 
 def purge_pending(conn: FalkorDBConnection) -> tuple[str, ...]:
@@ -193,7 +146,6 @@ class FalkorDBWriter(GraphWriter):
             )
         self._bulk: BulkWriter | None = None
         self._bulked: list[DocumentFile] = []  # given to the bulk load, for the fallback
-        self._redis: redis.Redis | None = None  # the statements' client (see _sender)
         if empty and conn.settings is not None:
             self._bulk = BulkWriter(server.redis_client(conn.settings))
         self._last_checkpoint = time.monotonic()
@@ -215,8 +167,8 @@ class FalkorDBWriter(GraphWriter):
             document.doc, document.sha256, pg, self.batch_size, replacing=replacing
         )
         try:
-            with self.conn.session() as session:
-                send = self._sender(session)
+            with self.conn.statements() as direct:
+                send = self._hooked(direct)
                 staged = None
                 for statement in prepared.statements:
                     staged = send(statement)
@@ -227,29 +179,20 @@ class FalkorDBWriter(GraphWriter):
                 send(commit_statement(prepared, changes, missing))
         except BaseException as exc:
             self._undo_staging(prepared.doc)
-            if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+            if isinstance(exc, ServerLost):
                 raise lost_server(document) from exc
-            if isinstance(exc, redis.ResponseError):
-                raise rejected(document, str(exc)) from exc
+            if isinstance(exc, StatementRejected):
+                raise rejected(document, exc.message) from exc
             raise
 
-    def _sender(self, session: neo4j.Session) -> Send:
-        """How this writer sends statements: over Redis on the local server (:class:`RedisStatements`),
-        over Bolt elsewhere; the statement hook sees each first either way."""
-        if self._redis is None and self.conn.settings is not None:
-            self._redis = server.redis_client(self.conn.settings)
-        direct: Send = (
-            RedisStatements(self._redis, session)
-            if self._redis is not None
-            else lambda statement: session.run(statement.text, statement.params).single(
-                strict=False
-            )
-        )
+    def _hooked(self, direct: Send) -> Send:
+        """``direct``, the statement hook told of each statement first."""
         hook = self.on_statement
+        if hook is None:
+            return direct
 
         def send(statement: Statement) -> Mapping[str, Any] | None:
-            if hook:
-                hook(statement)
+            hook(statement)
             return direct(statement)
 
         return send
@@ -339,6 +282,3 @@ class FalkorDBWriter(GraphWriter):
         if self._bulk is not None and self._bulked:
             self._bulk.abandon()
         self._close_bulk()
-        if self._redis is not None:
-            self._redis.close()
-            self._redis = None
