@@ -120,6 +120,7 @@ def test_cold_export_in_buckets_writes_what_one_merge_writes(tmp_path, monkeypat
 
     monkeypatch.setattr(export_shards, "BUCKET_SHARDS", 1)
     monkeypatch.setattr(export_shards, "SAMPLE_EVERY", 2)
+    monkeypatch.setattr(export_shards, "OPEN_BUCKETS", 3)  # bucket files closed and reopened
     monkeypatch.setattr(export, "VIEW_ROWS", 0)
     buckets = []
     real_keys = export_shards._bucket_keys

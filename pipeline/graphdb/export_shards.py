@@ -26,7 +26,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow
 
@@ -45,6 +45,8 @@ COLD_SHARE = 0.25
 BUCKET_SHARDS = 16
 #: One row in this many, chosen by a hash of its key, is sampled to place the buckets.
 SAMPLE_EVERY = 32
+#: Bucket files a cold build keeps open while it spills (all closed when one more is needed).
+OPEN_BUCKETS = 128
 
 #: A document's contribution to a node: its labels and its properties.
 Contribution = tuple[tuple[str, ...], dict[str, Any]]
@@ -210,10 +212,18 @@ class ShardedRows:
         bounds = _bucket_keys(sample)
         spill = self.cache / "spill"
         spill.mkdir()
-        for doc in docs:
-            for index, part in _split(self._doc_rows(doc), bounds).items():
-                with (spill / f"{index:06d}").open("ab") as f:
+        buckets: dict[int, BinaryIO] = {}  # bucket files kept open, not opened once per part
+        try:
+            for doc in docs:
+                for index, part in _split(self._doc_rows(doc), bounds).items():
+                    f = buckets.get(index)
+                    if f is None:
+                        if len(buckets) >= OPEN_BUCKETS:
+                            _close_all(buckets)
+                        f = buckets[index] = (spill / f"{index:06d}").open("ab")
                     pickle.dump((doc, part), f, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            _close_all(buckets)
         for index, key in enumerate(bounds):
             path = spill / f"{index:06d}"
             if not path.is_file():
@@ -308,6 +318,12 @@ class ShardedRows:
             self._keep_doc_rows(doc, pg)
             state.docs[doc] = stats[doc]
         return {s.name for shards in replaced.values() for s in shards}
+
+
+def _close_all(files: dict[int, BinaryIO]) -> None:
+    for f in files.values():
+        f.close()
+    files.clear()
 
 
 def _everything(_uri: str) -> bool:
