@@ -134,6 +134,52 @@ def test_cold_export_in_buckets_writes_what_one_merge_writes(tmp_path, monkeypat
     assert not (graph_dir.parent / "cache" / "graph" / "import" / "spill").exists()
 
 
+def test_an_export_rendered_in_processes_writes_what_one_process_writes(tmp_path, monkeypatch):
+    """Many shards to render (a cold export) go to worker processes: the same files, and a
+    rebuild after one document changed (rendered in this process) still matches a full export."""
+    import shutil
+    from pathlib import Path
+
+    from pipeline.graphdb import export, export_shards
+    from pipeline.runner import run
+
+    root = Path(__file__).resolve().parents[1]
+    settings = Settings(root=tmp_path / "one", workers=1)
+    shutil.copytree(root / "data" / "raw", settings.path(settings.raw_dir))
+    run(settings, load=False)
+    graph_dir = settings.path(settings.graph_dir)
+    cache = graph_dir.parent / "cache" / graph_dir.name / "import"
+    monkeypatch.setattr(export_shards, "SHARD_ROWS", 40)
+    shutil.rmtree(cache)
+    export_graph_files(settings)
+    one = _outputs(graph_dir)
+
+    jobs = []
+    real = export._in_processes
+    monkeypatch.setattr(
+        export, "_in_processes", lambda fn, items, n: jobs.append(len(items)) or real(fn, items, n)
+    )
+    monkeypatch.setattr(export, "PARALLEL_SHARDS", 4)
+    shutil.rmtree(cache)
+    export_graph_files(settings.with_overrides(workers=2))
+    assert jobs and jobs[0] > 4  # the Cypher pass and the CSV pass went to the processes
+    assert _outputs(graph_dir) == one
+    # one document changed: few shards, rendered here, over shards rendered by the processes
+    doc = sorted((graph_dir / "docs").glob("*.ttl"))[0]
+    doc.write_text(
+        doc.read_text(encoding="utf-8")
+        + '<https://w3id.org/policykg/ontology#x> <http://www.w3.org/2004/02/skos/core#prefLabel> "x"@zh .\n',
+        encoding="utf-8",
+    )
+    jobs.clear()
+    export_graph_files(settings.with_overrides(workers=2))
+    assert not jobs
+    incremental = _outputs(graph_dir)
+    shutil.rmtree(cache)
+    export_graph_files(settings)
+    assert incremental == _outputs(graph_dir) != one
+
+
 def test_column_types_of_mixed_values():
     """Every value class a column can hold, alone and mixed, in lists and not (the classes are
     gathered without building a set for a value that adds nothing new)."""

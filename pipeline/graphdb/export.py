@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pipeline.config import Settings
 from pipeline.graphdb.dialect import quote_name
 from pipeline.graphdb.load import document_files, load_files
 from pipeline.graphdb.mapping import NodeRow, RelRow, read_document
 from pipeline.store import atomic_concatenate, atomic_write_text
+
+_Out = TypeVar("_Out")
 
 
 def cypher_literal(value: object) -> str:
@@ -315,6 +319,60 @@ def _shard_view(
 
 #: Rows of rendered shards an export keeps in memory for their CSV pass.
 VIEW_ROWS = 200_000
+#: From this many shards to render, an export renders them in ``settings.workers`` processes.
+PARALLEL_SHARDS = 64
+
+#: How a shard's CSV is rendered: node column kinds, relationship column kinds, array delimiter.
+CsvContext = tuple[dict[str, str], dict[str, str], str]
+View = tuple[list[NodeRow], list[tuple[RelRow, dict]]]
+
+
+def _render_cypher(shard_dir: Path, name: str, bodies: list[dict]) -> tuple[_Rendered, View]:
+    """Render shard ``name``'s Cypher lines; its summary and its merged rows."""
+    from pipeline.graphdb.export_shards import read_shard_rows
+
+    nodes, rels = _shard_view(read_shard_rows(shard_dir, name), bodies)
+    (shard_dir / f"{name}.nodes.cypher").write_text(
+        "".join(_cypher_node(n) + "\n" for n in nodes), encoding="utf-8"
+    )
+    (shard_dir / f"{name}.rels.cypher").write_text(
+        "".join(_cypher_rel(r, props) + "\n" for r, props in rels), encoding="utf-8"
+    )
+    tasks = frozenset(n.uri for n in nodes if "Task" in n.labels)
+    return _Rendered(Columns.of(nodes, rels), tasks), (nodes, rels)
+
+
+def _render_cypher_job(job: tuple[Path, str, list[dict]]) -> _Rendered:
+    return _render_cypher(*job)[0]
+
+
+def _render_csv(
+    shard_dir: Path, name: str, bodies: list[dict], context: CsvContext, view: View | None = None
+) -> None:
+    """Render shard ``name``'s CSV rows for ``context`` (from ``view`` when it is kept)."""
+    from pipeline.graphdb.export_shards import read_shard_rows
+
+    kinds, rel_kinds, delimiter = context
+    nodes, rels = view or _shard_view(read_shard_rows(shard_dir, name), bodies)
+    (shard_dir / f"{name}.nodes.csv").write_text(
+        "".join(_csv_node(n, kinds, delimiter) + "\n" for n in nodes), encoding="utf-8"
+    )
+    (shard_dir / f"{name}.rels.csv").write_text(
+        "".join(_csv_rel(r, p, rel_kinds, delimiter) + "\n" for r, p in rels), encoding="utf-8"
+    )
+
+
+def _render_csv_job(job: tuple[Path, str, list[dict], CsvContext]) -> None:
+    _render_csv(*job)
+
+
+def _in_processes(fn: Callable[[Any], _Out], jobs: list[Any], processes: int) -> list[_Out]:
+    """``[fn(job) for job in jobs]``, computed in ``processes`` worker processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, len(jobs) // (processes * 8))
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        return list(pool.map(fn, jobs, chunksize=chunk))
 
 
 def export_graph_files(settings: Settings) -> dict[str, Path]:
@@ -323,7 +381,8 @@ def export_graph_files(settings: Settings) -> dict[str, Path]:
     graph the loader and the analysis write, without the loader's own ``PolicykgLoad`` records.
 
     Incremental (:mod:`pipeline.graphdb.export_shards`): only the changed documents are read and
-    only the shards they fall in are rendered again; the files are those a full export writes."""
+    only the shards they fall in are rendered again; the files are those a full export writes.
+    Many shards to render (a cold export) are rendered in ``settings.workers`` processes."""
     from bisect import bisect_right
 
     from pipeline.graphdb.export_shards import ShardedRows
@@ -338,26 +397,29 @@ def export_graph_files(settings: Settings) -> dict[str, Path]:
     bodies: dict[int, list[dict]] = {}
     for body in analysis.get("bodies", []):
         bodies.setdefault(bisect_right(keys, body["iri"]) - 1, []).append(body)
+    overlays = [json.dumps(bodies.get(i, []), sort_keys=True) for i in range(len(state.shards))]
+    stale = [i for i, shard in enumerate(state.shards)
+             if shard.name in dirty or shard.overlay != overlays[i] or shard.summary is None]  # fmt: skip
+    parallel = settings.workers > 1 and len(stale) >= PARALLEL_SHARDS
+    shard_dir = sharded.shard_dir
     # rendered shards kept for their CSV rows (whose columns are known at the end), within a
     # bound: past it a shard is read again, so a cold export's memory does not grow with the corpus
-    views: dict[str, tuple[list[NodeRow], list[tuple[RelRow, dict]]]] = {}
-    held = 0
-    for index, shard in enumerate(state.shards):
-        overlay = json.dumps(bodies.get(index, []), sort_keys=True)
-        if shard.name in dirty or shard.overlay != overlay or shard.summary is None:
-            nodes, rels = _shard_view(sharded.shard_rows(shard), bodies.get(index, []))
-            if held + len(nodes) + len(rels) <= VIEW_ROWS:
-                views[shard.name] = (nodes, rels)
-                held += len(nodes) + len(rels)
-            tasks = frozenset(n.uri for n in nodes if "Task" in n.labels)
-            shard.summary = _Rendered(Columns.of(nodes, rels), tasks)
-            shard.overlay = overlay
-            shard.csv_context = None
-            sharded.text_path(shard, "nodes.cypher").write_text(
-                "".join(_cypher_node(n) + "\n" for n in nodes), encoding="utf-8"
-            )
-            sharded.text_path(shard, "rels.cypher").write_text(
-                "".join(_cypher_rel(r, props) + "\n" for r, props in rels), encoding="utf-8")  # fmt: skip
+    views: dict[str, View] = {}
+    if parallel:
+        jobs = [(shard_dir, state.shards[i].name, bodies.get(i, [])) for i in stale]
+        summaries = _in_processes(_render_cypher_job, jobs, settings.workers)
+    else:
+        summaries = []
+        held = 0
+        for i in stale:
+            summary, view = _render_cypher(shard_dir, state.shards[i].name, bodies.get(i, []))
+            summaries.append(summary)
+            if held + len(view[0]) + len(view[1]) <= VIEW_ROWS:
+                views[state.shards[i].name] = view
+                held += len(view[0]) + len(view[1])
+    for i, summary in zip(stale, summaries, strict=True):
+        shard = state.shards[i]
+        shard.summary, shard.overlay, shard.csv_context = summary, overlays[i], None
     # the analysis' ANSWERS links, after every document's relationships
     tasks = frozenset().union(*(s.summary.tasks for s in state.shards))
     answers = [(RelRow(link["from_iri"], "ANSWERS", link["to_iri"]), {"score": float(link["score"])})
@@ -368,17 +430,16 @@ def export_graph_files(settings: Settings) -> dict[str, Path]:
         columns = columns.union(shard.summary.columns)
     kinds, rel_kinds, delimiter = columns.header()
     context = (kinds, rel_kinds, delimiter)
-    for shard in state.shards:
-        if shard.csv_context != context:
-            nodes, rels = views.get(shard.name) or _shard_view(
-                sharded.shard_rows(shard), bodies.get(state.shards.index(shard), []))  # fmt: skip
-            sharded.text_path(shard, "nodes.csv").write_text(
-                "".join(_csv_node(n, kinds, delimiter) + "\n" for n in nodes), encoding="utf-8"
-            )
-            sharded.text_path(shard, "rels.csv").write_text(
-                "".join(_csv_rel(r, p, rel_kinds, delimiter) + "\n" for r, p in rels),
-                encoding="utf-8")  # fmt: skip
-            shard.csv_context = context
+    redo = [i for i, shard in enumerate(state.shards) if shard.csv_context != context]
+    if settings.workers > 1 and len(redo) >= PARALLEL_SHARDS:
+        jobs_csv = [(shard_dir, state.shards[i].name, bodies.get(i, []), context) for i in redo]
+        _in_processes(_render_csv_job, jobs_csv, settings.workers)
+    else:
+        for i in redo:
+            name = state.shards[i].name
+            _render_csv(shard_dir, name, bodies.get(i, []), context, views.get(name))
+    for i in redo:
+        state.shards[i].csv_context = context
     sharded.save_state(state)
 
     node_header = ["uri:ID", ":LABEL"] + [f"{k}:{kind}" for k, kind in kinds.items()]

@@ -154,7 +154,7 @@ class ShardedRows:
         os.replace(tmp, self.state_path)
 
     def shard_rows(self, shard: Shard) -> ShardRows:
-        return _load(self.shard_dir / f"{shard.name}.rows", ShardRows)
+        return read_shard_rows(self.shard_dir, shard.name)
 
     def _write_rows(self, shard: Shard, rows: ShardRows) -> None:
         _dump(self.shard_dir / f"{shard.name}.rows", rows)
@@ -318,6 +318,11 @@ class ShardedRows:
             self._keep_doc_rows(doc, pg)
             state.docs[doc] = stats[doc]
         return {s.name for shards in replaced.values() for s in shards}
+
+
+def read_shard_rows(shard_dir: Path, name: str) -> ShardRows:
+    """The rows kept for shard ``name`` under ``shard_dir``."""
+    return _load(shard_dir / f"{name}.rows", ShardRows)
 
 
 def _close_all(files: dict[int, BinaryIO]) -> None:
