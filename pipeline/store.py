@@ -180,6 +180,18 @@ def display_name(name: object) -> str:
     return text if text.isprintable() else repr(text)
 
 
+def files_by_stem(directory: Path, suffix: str) -> dict[str, Path]:
+    """The files of ``directory`` named ``*<suffix>`` (hidden ones left out, as ``glob`` does),
+    by stem, in name order; empty when it does not exist. One ``scandir``: a corpus's per-document
+    files are listed on every run, and ``glob`` with sorting paths cost 0.1-0.2 s at 2 000."""
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(suffix) and e.name[0] != ".")
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    return {name[: -len(suffix)]: directory / name for name in names}
+
+
 def record_path(directory: Path, doc_id: str, suffix: str = ".json") -> Path:
     return directory / f"{record_stem(doc_id)}{suffix}"
 

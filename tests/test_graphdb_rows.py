@@ -103,3 +103,21 @@ def test_the_rows_travel_with_a_documents_json(built):
     out = DocumentOutput("d#0", "{}", "{}", None, None, "ab" * 32, data)
     back = DocumentOutput.from_json(out.to_json())
     assert back == out and back.rows == data
+
+
+def test_per_document_files_are_listed_as_glob_lists_them(built, tmp_path):
+    """files_by_stem (one scandir) gives what sorted(glob) gave: name order, hidden files and
+    other suffixes left out, nothing for a missing directory."""
+    from pipeline.store import files_by_stem
+
+    docs = built.path(built.graph_dir) / "docs"
+    assert files_by_stem(docs, ".ttl") == {p.stem: p for p in sorted(docs.glob("*.ttl"))}
+    (tmp_path / ".hidden.0.ttl").write_text("")
+    (tmp_path / "b.0.ttl").write_text("")
+    (tmp_path / "a.10.ttl").write_text("")
+    (tmp_path / "a.2.nt").write_text("")
+    assert list(files_by_stem(tmp_path, ".ttl").items()) == [
+        ("a.10", tmp_path / "a.10.ttl"),
+        ("b.0", tmp_path / "b.0.ttl"),
+    ]
+    assert files_by_stem(tmp_path / "missing", ".ttl") == {}

@@ -24,6 +24,7 @@ from pipeline.graphdb.connection import Connection
 from pipeline.graphdb.rows import rows_path
 from pipeline.graphdb.writer import DocumentFile, GraphWriter, StatementHook
 from pipeline.manifest import stat_key
+from pipeline.store import files_by_stem
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +42,18 @@ class LoadSummary:
 def document_files(settings: Settings) -> dict[str, Path]:
     """The per-document Turtle files whose raw source still exists, by document key (file stem)."""
     docs_dir = settings.path(settings.graph_dir) / "docs"
-    raw_dir = settings.path(settings.raw_dir)
-    raw_stems = {p.stem for p in raw_dir.iterdir() if p.is_file()} if raw_dir.is_dir() else set()
-    files = {}
-    for path in sorted(docs_dir.glob("*.ttl")) if docs_dir.is_dir() else []:
-        doc = path.stem
-        if doc.split(".")[0] in raw_stems:
-            files[doc] = path
-    return files
+    raw_stems = _raw_file_stems(settings.path(settings.raw_dir))
+    return {doc: path for doc, path in files_by_stem(docs_dir, ".ttl").items()
+            if doc.split(".")[0] in raw_stems}  # fmt: skip
+
+
+def _raw_file_stems(raw_dir: Path) -> set[str]:
+    """The stems of the regular files in ``raw_dir`` (links followed)."""
+    try:
+        with os.scandir(raw_dir) as entries:
+            return {Path(e.name).stem for e in entries if e.is_file()}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
 
 
 #: Under ``data/cache/<graph dir>/load/``: each Turtle file's SHA-256 with the ``stat`` it had.

@@ -27,7 +27,7 @@ from rdflib.term import Node
 from pipeline.config import Settings
 from pipeline.errors import GraphBuildError
 from pipeline.rdf.namespace import PREFIXES
-from pipeline.store import atomic_write_text, record_path
+from pipeline.store import atomic_write_text, files_by_stem, record_path
 
 log = logging.getLogger(__name__)
 
@@ -304,12 +304,12 @@ def export_merged(settings: Settings | None = None, *, jsonld: bool = True) -> d
     settings = settings or Settings.from_env()
     graph_dir = settings.path(settings.graph_dir)
     docs_dir = graph_dir / "docs"
-    nt_files = {p.stem: p for p in sorted(docs_dir.glob("*.nt"))}
-    for ttl in sorted(docs_dir.glob("*.ttl")):  # Turtle without N-Triples (written by hand)
-        nt = ttl.with_suffix(".nt")
-        if ttl.stem not in nt_files:
+    nt_files = files_by_stem(docs_dir, ".nt")
+    for stem, ttl in files_by_stem(docs_dir, ".ttl").items():  # Turtle without N-Triples (by hand)
+        if stem not in nt_files:
+            nt = ttl.with_suffix(".nt")
             atomic_write_text(nt, ntriples_text(Graph().parse(ttl, format="turtle")))
-            nt_files[ttl.stem] = nt
+            nt_files[stem] = nt
     if not nt_files:
         raise GraphBuildError(
             f"{docs_dir}: no per-document graphs to merge",
