@@ -524,8 +524,8 @@ def test_local_falkordb_writes_go_over_redis_not_bolt(graph, graph_server, monke
 @pytest.mark.integration
 def test_redis_statements_return_values_exactly_and_send_floats_over_bolt(graph, graph_server):
     from pipeline.graphdb.dialect import Statement
-    from pipeline.graphdb.falkordb.server import redis_client
     from pipeline.graphdb.falkordb.send import RedisStatements
+    from pipeline.graphdb.falkordb.server import redis_client
 
     client = redis_client(graph_server)
     try:

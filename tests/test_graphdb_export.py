@@ -165,7 +165,7 @@ def test_an_export_rendered_in_processes_writes_what_one_process_writes(tmp_path
     assert jobs and jobs[0] > 4  # the Cypher pass and the CSV pass went to the processes
     assert _outputs(graph_dir) == one
     # one document changed: few shards, rendered here, over shards rendered by the processes
-    doc = sorted((graph_dir / "docs").glob("*.ttl"))[0]
+    doc = min((graph_dir / "docs").glob("*.ttl"))
     doc.write_text(
         doc.read_text(encoding="utf-8")
         + '<https://w3id.org/policykg/ontology#x> <http://www.w3.org/2004/02/skos/core#prefLabel> "x"@zh .\n',

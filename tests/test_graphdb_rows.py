@@ -74,7 +74,7 @@ def test_the_loader_and_the_export_take_the_kept_rows_without_parsing(settings, 
 def test_rows_of_another_turtle_or_a_damaged_file_are_not_taken(settings):
     first, second = _turtle(settings)[:2]
     graph_dir = settings.path(settings.graph_dir)
-    extra = "<https://w3id.org/policykg/ontology#edited> <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .\n"
+    extra = '<https://w3id.org/policykg/ontology#edited> <http://www.w3.org/2000/01/rdf-schema#label> "x" .\n'
     first.write_text(first.read_text(encoding="utf-8") + extra, encoding="utf-8")
     rows_path(graph_dir, second.stem).write_bytes(b"\x80\x05not a pickle")
     files = load_files(settings)
@@ -86,7 +86,7 @@ def test_rows_of_another_turtle_or_a_damaged_file_are_not_taken(settings):
 
 def test_a_removed_raw_file_takes_its_rows_with_it(settings):
     graph_dir = settings.path(settings.graph_dir)
-    raw = sorted(settings.path(settings.raw_dir).iterdir())[0]
+    raw = min(settings.path(settings.raw_dir).iterdir())
     before = {p.stem for p in rows_dir(graph_dir).iterdir()}
     raw.unlink()
     run(settings, load=False, analyse=False)

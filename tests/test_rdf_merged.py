@@ -142,3 +142,17 @@ def test_a_broken_document_graph_fails_the_export_naming_it(tmp_path: Path) -> N
     with pytest.raises(GraphBuildError, match="merged graph"):
         export_merged(settings)
     assert not list(settings.path(settings.graph_dir).glob("policykg.*"))
+
+
+def test_the_shards_kept_where_they_were_before_are_removed(graph: Settings) -> None:
+    """The merged graph's shards moved to data/cache/graph/merged: the old ones are dropped."""
+    graph_dir = graph.path(graph.graph_dir)
+    old = graph_dir.parent / "cache" / graph_dir.name
+    for name in ("shards", "docs"):
+        (old / name).mkdir(parents=True)
+        (old / name / "000001.nt").write_text("x")
+    (old / "state.json").write_text("{}")
+    (old / "import").mkdir()
+    export_merged(graph)
+    assert sorted(p.name for p in old.iterdir()) == ["import", "merged"]
+    assert (graph_dir / "policykg.nt").is_file()

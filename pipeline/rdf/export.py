@@ -288,6 +288,18 @@ def merged_cache_dir(graph_dir: Path) -> Path:
     return graph_dir.parent / "cache" / graph_dir.name / "merged"
 
 
+def _drop_legacy_cache(graph_dir: Path) -> None:
+    """Remove the merged graph's shards kept where they were before they got a directory of their
+    own (``data/cache/graph/{state.json,shards,docs}``): as large as the merged graph itself."""
+    import shutil
+
+    old = graph_dir.parent / "cache" / graph_dir.name
+    if (old / "state.json").is_file():
+        for name in ("shards", "docs"):
+            shutil.rmtree(old / name, ignore_errors=True)
+        (old / "state.json").unlink(missing_ok=True)
+
+
 def export_merged(settings: Settings | None = None, *, jsonld: bool = True) -> dict[str, Path]:
     """Bring ``policykg.nt``, ``policykg.ttl`` and (with ``jsonld``) ``policykg.jsonld`` in line
     with ``data/graph/docs/*.nt``.
@@ -315,6 +327,7 @@ def export_merged(settings: Settings | None = None, *, jsonld: bool = True) -> d
             f"{docs_dir}: no per-document graphs to merge",
             hint="run `policykg build` (or `policykg run`) first",
         )
+    _drop_legacy_cache(graph_dir)
     merged = MergedGraph(merged_cache_dir(graph_dir), graph_dir, MERGED_STEM, _prefixes())
     formats = ["nt", "turtle", *(["json-ld"] if jsonld else [])]
     try:
