@@ -6,6 +6,7 @@ The script is the one place values appear literally in Cypher; :func:`cypher_lit
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -486,5 +487,12 @@ def exports_current(settings: Settings) -> bool:
     if not all(p.is_file() for p in outputs):
         return False
     oldest = min(p.stat().st_mtime for p in outputs)
-    inputs = [*(graph_dir / "docs").glob("*.ttl"), graph_dir / ANALYSIS_ROWS]
-    return all(p.stat().st_mtime <= oldest for p in inputs if p.is_file())
+    analysis = graph_dir / ANALYSIS_ROWS
+    if analysis.is_file() and analysis.stat().st_mtime > oldest:
+        return False
+    try:
+        with os.scandir(graph_dir / "docs") as entries:
+            return all(e.stat().st_mtime <= oldest for e in entries
+                       if e.name.endswith(".ttl") and e.name[0] != "." and e.is_file())  # fmt: skip
+    except FileNotFoundError:
+        return True

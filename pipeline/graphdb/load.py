@@ -21,7 +21,8 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.graphdb import server
 from pipeline.graphdb.connection import Connection
-from pipeline.graphdb.rows import rows_path
+from pipeline.graphdb.rows import SUFFIX as ROWS_SUFFIX
+from pipeline.graphdb.rows import rows_dir
 from pipeline.graphdb.writer import DocumentFile, GraphWriter, StatementHook
 from pipeline.manifest import stat_key
 from pipeline.store import files_by_stem
@@ -79,7 +80,7 @@ def load_files(settings: Settings) -> dict[str, DocumentFile]:
         known = {}
     current: dict[str, list] = {}
     files = {}
-    graph_dir = settings.path(settings.graph_dir)
+    kept = rows_dir(settings.path(settings.graph_dir))
     for doc, path in document_files(settings).items():
         key = stat_key(path)
         entry = known.get(doc)
@@ -88,7 +89,7 @@ def load_files(settings: Settings) -> dict[str, DocumentFile]:
         else:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         current[doc] = [*key, digest]
-        files[doc] = DocumentFile(doc, path, digest, rows_path(graph_dir, doc))
+        files[doc] = DocumentFile(doc, path, digest, kept / f"{doc}{ROWS_SUFFIX}")
     if current != known:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
