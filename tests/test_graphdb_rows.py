@@ -121,3 +121,15 @@ def test_per_document_files_are_listed_as_glob_lists_them(built, tmp_path):
         ("b.0", tmp_path / "b.0.ttl"),
     ]
     assert files_by_stem(tmp_path / "missing", ".ttl") == {}
+
+
+def test_rows_mapped_by_other_mapping_code_are_not_taken(built, monkeypatch):
+    """A change to the mapping code makes every kept row stale, even for the same Turtle."""
+    from pipeline.graphdb import rows
+
+    path = _turtle(built)[0]
+    kept = rows_path(built.path(built.graph_dir), path.stem)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert read_rows(kept, digest) is not None
+    monkeypatch.setattr(rows, "mapping_key", lambda: "other mapping code")
+    assert read_rows(kept, digest) is None

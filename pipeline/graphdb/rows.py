@@ -5,14 +5,16 @@ A run maps every document it builds where the document was built (a worker proce
 :func:`pipeline.graphdb.mapping.map_turtle`: the parser and mapping of
 :func:`~pipeline.graphdb.mapping.read_document`, on the very Turtle text written to
 ``data/graph/docs/``. The rows go to ``data/cache/graph/rows/<doc>.rows`` with the SHA-256 of that
-Turtle. A reader takes them only when the digest is the Turtle file's (:func:`read_rows`); a
-Turtle file written by anything else (``policykg build``, a hand edit, another version of the
-builder) is parsed as before. The loader and the import-file export both read the Turtle of
-every document: parsing it was most of a first load's Python time and of a cold export's.
+Turtle and a digest of the mapping code (:func:`mapping_key`). A reader takes them only when both
+match (:func:`read_rows`): a Turtle file written by anything else (``policykg build``, a hand
+edit, another version of the builder) is parsed as before, and so is one whose rows other mapping
+code made. The loader and the import-file export both read every document's rows: parsing the
+Turtle was most of a first load's Python time and of a cold export's.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from pathlib import Path
@@ -22,6 +24,18 @@ from pipeline.graphdb.mapping import PropertyGraph, map_turtle
 #: Written into every rows file; a file of another version is not read.
 VERSION = 1
 SUFFIX = ".rows"
+
+
+@functools.cache
+def mapping_key() -> str:
+    """A digest of the code that maps Turtle to rows (``mapping`` and the ``dialect`` names it
+    uses): rows mapped by other code are not taken, even for the same Turtle."""
+    from pipeline.graphdb import dialect, mapping
+
+    digest = hashlib.sha256(f"{VERSION}".encode())
+    for module in (mapping, dialect):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
 
 
 def rows_dir(graph_dir: Path) -> Path:
@@ -49,18 +63,18 @@ def mapped_rows(turtle: str, doc: str) -> tuple[str, bytes]:
 
 def encode(pg: PropertyGraph, digest: str) -> bytes:
     """``pg`` as a rows file's bytes, mapped from the Turtle whose SHA-256 is ``digest``."""
-    return pickle.dumps((VERSION, digest, pg), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps((mapping_key(), digest, pg), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def decode(data: bytes, digest: str) -> PropertyGraph | None:
-    """The rows in ``data`` if they were mapped from the Turtle whose SHA-256 is ``digest``;
-    None for anything else (another Turtle, another version, a damaged file)."""
+    """The rows in ``data`` if they were mapped from the Turtle whose SHA-256 is ``digest`` by
+    this code; None for anything else (another Turtle, other mapping code, a damaged file)."""
     try:
-        version, mapped_from, pg = pickle.loads(data)
+        mapped_by, mapped_from, pg = pickle.loads(data)
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
             IndexError, KeyError, MemoryError):  # fmt: skip
         return None  # a damaged or foreign file: a miss
-    if version != VERSION or mapped_from != digest or not isinstance(pg, PropertyGraph):
+    if mapped_by != mapping_key() or mapped_from != digest or not isinstance(pg, PropertyGraph):
         return None
     return pg
 
