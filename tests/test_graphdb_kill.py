@@ -193,3 +193,24 @@ def test_a_save_after_a_background_save_waits_for_it_and_the_data_survives_a_kil
     with connect(own_server) as conn:
         assert conn.counts() == counts
         assert load_documents(conn, files).unchanged == ("a.0", "b.0")
+
+
+def test_start_waits_for_the_ports_of_a_server_of_ours_still_exiting(tmp_path, monkeypatch):
+    """A killed server counts as gone as soon as it begins to exit, but its threads may hold its
+    ports a moment longer (seen as "port ... already taken" right after the watchdog's kill):
+    ``start`` waits for them then, and refuses at once a port another program holds."""
+    settings = Settings(root=tmp_path, engine=Engine.FALKORDB, local_bolt_port=_free_port(),
+                        local_redis_port=_free_port())  # fmt: skip
+    busy = [True, True, True]
+    monkeypatch.setattr(falkordb_server, "port_in_use", lambda port: bool(busy) and busy.pop())
+    monkeypatch.setattr(falkordb_server, "_exiting_pid", lambda db_dir: None)
+    with pytest.raises(DatabaseError, match="already taken"):
+        falkordb_server.start(settings)
+    assert len(busy) == 2  # asked once, refused at once
+
+    monkeypatch.setattr(falkordb_server, "_exiting_pid", lambda db_dir: os.getpid())
+    try:
+        assert falkordb_server.start(settings) == server.status(settings).pid
+        assert not busy  # waited until the port was free
+    finally:
+        server.stop(settings)

@@ -159,6 +159,29 @@ def _is_dying(pid: int) -> bool:
     return fields[0] in {"Z", "X"} or int(fields[6]) & PF_EXITING != 0
 
 
+#: How long ``start`` waits for the ports of a server of ours that is still exiting.
+EXIT_WAIT = 10.0
+
+
+def _exiting_pid(db_dir: Path) -> int | None:
+    """The pid recorded in ``db_dir`` if that process exists and is exiting (or a zombie)."""
+    try:
+        pid = int((db_dir / PID_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _exists(pid) and _is_dying(pid) else None
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def running_pid(settings: Settings) -> int | None:
     """The pid of the local FalkorDB while it runs, else None."""
     return _read_pid(settings.path(settings.db_dir))
@@ -182,12 +205,19 @@ def start(settings: Settings, *, timeout: float = 30.0) -> int:
             f"Bolt port {settings.local_bolt_port} is out of FalkorDB's range (1-32767)",
             hint="set POLICYKG_BOLT_PORT to a lower port",
         )
+    # a server of ours that was just killed counts as gone once it begins to exit, and its
+    # threads may hold its ports a little longer: wait for them (a port held by another program
+    # is refused at once)
+    exiting = _exiting_pid(db_dir)
+    deadline = time.monotonic() + EXIT_WAIT
     for port in (settings.local_redis_port, settings.local_bolt_port):
-        if port_in_use(port):
-            raise DatabaseError(
-                f"port {port} on 127.0.0.1 is already taken by another program",
-                hint="stop it or set POLICYKG_BOLT_PORT / POLICYKG_REDIS_PORT to free ports",
-            )
+        while port_in_use(port):
+            if exiting is None or time.monotonic() > deadline or not _exists(exiting):
+                raise DatabaseError(
+                    f"port {port} on 127.0.0.1 is already taken by another program",
+                    hint="stop it or set POLICYKG_BOLT_PORT / POLICYKG_REDIS_PORT to free ports",
+                )
+            time.sleep(0.05)
     redis_server, module = _binaries()
     config = _redis_config(settings)
     command = [
