@@ -522,22 +522,25 @@ def test_local_falkordb_writes_go_over_redis_not_bolt(graph, graph_server, monke
 
 
 @pytest.mark.integration
-def test_redis_statements_return_values_exactly_and_send_floats_over_bolt(graph, graph_server):
+def test_redis_statements_return_values_exactly_floats_included(graph, graph_server):
+    """Over the Redis port a float parameter arrives as sent; FalkorDB's Bolt layer writes it
+    with ``%f`` (1e-07 became 0.0)."""
     from pipeline.graphdb.dialect import Statement
     from pipeline.graphdb.falkordb.send import RedisStatements
     from pipeline.graphdb.falkordb.server import redis_client
 
     client = redis_client(graph_server)
     try:
+        send = RedisStatements(client)
+        text = "它's \\ ok\n"
+        assert send(Statement("RETURN $s AS s, [1, 2] AS l", {"s": text})) == {
+            "s": text,
+            "l": [1, 2],
+        }
+        for value in (1e-07, 123456.789012345, -2.5):
+            assert send(Statement("RETURN $x AS x", {"x": value}))["x"] == value
+        assert send(Statement("MATCH (n:Nothing) RETURN n.x AS x", {})) is None
         with graph.session() as session:
-            send = RedisStatements(client, session)
-            text = "它's \\ ok\n"
-            assert send(Statement("RETURN $s AS s, [1, 2] AS l", {"s": text})) == {
-                "s": text,
-                "l": [1, 2],
-            }
-            # in the CYPHER prefix a float is text FalkorDB reads in single precision: over Bolt
-            assert send(Statement("RETURN $x AS x", {"x": 0.1}))["x"] == 0.1
-            assert send(Statement("MATCH (n:Nothing) RETURN n.x AS x", {})) is None
+            assert session.run("RETURN $x AS x", {"x": 1e-07}).single()["x"] == 0.0  # over Bolt
     finally:
         client.close()

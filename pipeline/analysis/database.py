@@ -88,22 +88,26 @@ def write_analysis(
 def _execute(
     connection: Any, statements: list[Statement], on_statement: StatementHook | None
 ) -> dict[str, int]:
-    """Run ``statements`` (one transaction where the dialect has them); sums the counts they
-    return by column name."""
+    """Run ``statements`` (one transaction where the dialect has them, else one at a time: on
+    the local FalkorDB over Redis, :meth:`Connection.statements`); sums the counts they return
+    by column name."""
     counts: dict[str, int] = {}
 
-    def run(runner: Any) -> None:
+    def run(send: Any) -> None:
         counts.clear()  # a retried transaction starts over
         for statement in statements:
             if on_statement:
                 on_statement(statement)
-            record = runner.run(statement.text, statement.params).single()
+            record = send(statement)
             for key, value in record.items() if record else ():
                 counts[key] = counts.get(key, 0) + int(value or 0)
 
-    with connection.session() as session:
-        if connection.dialect.atomic_transactions:
-            session.execute_write(run)
-        else:
-            run(session)
+    if connection.dialect.atomic_transactions:
+        with connection.session() as session:
+            session.execute_write(
+                lambda tx: run(lambda st: tx.run(st.text, st.params).single(strict=False))
+            )
+    else:
+        with connection.statements() as send:
+            run(send)
     return counts

