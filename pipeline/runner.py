@@ -11,10 +11,10 @@ number in flight: nothing holds the whole corpus.
 
 Every raw file goes through one function, :func:`process_file`: the stage functions of
 :mod:`pipeline.stages` (ingest → structure → extract → build: RDF and SHACL) in order, the same
-ones the CLI's single-stage commands call, whichever executor runs it: this process (``workers == 1`` or few files), local
-worker processes (``workers > 1``, each builds the spaCy pipeline once in its initializer), or a
-Dask cluster (``executor == dask``; raw bytes go out in partitions, JSON records come back). Each
-executor yields the same :class:`FileResult`, written by the same :func:`apply_result`, so the
+ones the CLI's single-stage commands call, whichever executor runs it: this process
+(``workers == 1`` or few files), local worker processes (``workers > 1``, each builds the spaCy
+pipeline once in its initializer), or a Dask cluster (``executor == dask``; raw bytes go out in
+partitions, JSON records come back). Each executor yields the same :class:`FileResult`, written by the same :func:`apply_result`, so the
 outputs are byte-for-byte identical. The database is reached only through the writer interface
 (:class:`pipeline.graphdb.writer.GraphWriter`) and its connection.
 """
@@ -1039,7 +1039,7 @@ def apply_result(
         from pipeline.graphdb.writer import DocumentFile
 
         graph_dir = settings.path(settings.graph_dir)
-        for out, ttl in zip([o for o in result.outputs if o.rdf is not None], written):
+        for out, ttl in zip([o for o in result.outputs if o.rdf is not None], written, strict=True):
             rows = rows_path(graph_dir, ttl.stem)
             background.submit(DocumentFile(ttl.stem, ttl, out.turtle_sha256, rows))
     manifest.files[result.source] = FileEntry(

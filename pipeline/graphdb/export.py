@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 from pipeline.config import Settings
 from pipeline.graphdb.dialect import quote_name
-from pipeline.graphdb.load import document_files, load_files
-from pipeline.graphdb.mapping import NodeRow, RelRow, read_document
-from pipeline.store import atomic_concatenate, atomic_write_text
+from pipeline.graphdb.load import load_files
+from pipeline.graphdb.mapping import NodeRow, RelRow
+from pipeline.store import atomic_concatenate, atomic_write_text, files_by_stem
 
 _Out = TypeVar("_Out")
 
@@ -60,22 +60,6 @@ def merge_node(uri: str, contributions: dict[str, tuple[tuple[str, ...], dict]])
 def merge_rel(key: tuple[str, str, str], docs: set[str]) -> tuple[RelRow, list[str]]:
     """One relationship and the documents stating it."""
     return RelRow(*key), sorted(docs)
-
-
-def merged_rows(settings: Settings) -> tuple[list[NodeRow], list[tuple[RelRow, list[str]]]]:
-    """All documents' rows merged: nodes by uri (labels, props and ``docs`` united)."""
-    nodes: dict[str, dict[str, tuple[tuple[str, ...], dict]]] = {}
-    rels: dict[tuple[str, str, str], set[str]] = {}
-    for doc, path in sorted(document_files(settings).items()):
-        pg = read_document(path, doc)
-        for node in pg.nodes:
-            nodes.setdefault(node.uri, {})[doc] = (tuple(node.labels), dict(node.props))
-        for rel in pg.relationships:
-            rels.setdefault((rel.start, rel.type, rel.end), set()).add(doc)
-    return (
-        [merge_node(uri, nodes[uri]) for uri in sorted(nodes)],
-        [merge_rel(key, rels[key]) for key in sorted(rels)],
-    )
 
 
 #: Analysis results the export adds (written by the analysis beside analysis.ttl).
@@ -490,9 +474,5 @@ def exports_current(settings: Settings) -> bool:
     analysis = graph_dir / ANALYSIS_ROWS
     if analysis.is_file() and analysis.stat().st_mtime > oldest:
         return False
-    try:
-        with os.scandir(graph_dir / "docs") as entries:
-            return all(e.stat().st_mtime <= oldest for e in entries
-                       if e.name.endswith(".ttl") and e.name[0] != "." and e.is_file())  # fmt: skip
-    except FileNotFoundError:
-        return True
+    turtle = files_by_stem(graph_dir / "docs", ".ttl").values()
+    return all(os.stat(path).st_mtime <= oldest for path in turtle)

@@ -157,9 +157,9 @@ def load_graph(
     settings: Settings, *, on_statement: StatementHook | None = None, save: bool = True
 ) -> LoadSummary:
     """Load ``data/graph/docs/*.ttl`` into the configured server; with ``save``, a local server
-    then writes its data to disk if anything changed (in a forked child: the call does not wait). An empty graph is bulk-loaded (a local
-    FalkorDB through ``GRAPH.BULK``, Neo4j several documents per transaction; not when
-    ``on_statement`` watches the statements)."""
+    then writes its data to disk if anything changed (in a forked child: the call does not
+    wait). An empty graph is bulk-loaded (a local FalkorDB through ``GRAPH.BULK``, Neo4j several
+    documents per transaction; not when ``on_statement`` watches the statements)."""
     with server.connect(settings) as conn:
         summary = load_documents(conn, load_files(settings), batch_size=settings.batch_size,
                                  on_statement=on_statement, bulk=on_statement is None)  # fmt: skip

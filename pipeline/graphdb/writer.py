@@ -254,7 +254,6 @@ class Neo4jWriter(GraphWriter):
             sending.result()
         except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
             log.warning("bulk load not possible (%s); loading document by document", exc)
-            self._bulk = None
             self._write_one_by_one(held)
             return False
         log.info("bulk-loaded %d documents", len(held))

@@ -127,21 +127,30 @@ def _server_environment(db_dir: Path) -> dict[str, str]:
     return env
 
 
-def _read_pid(db_dir: Path) -> int | None:
-    path = db_dir / PID_FILE
+def _recorded_pid(db_dir: Path) -> int | None:
+    """The pid in ``db_dir``'s pid file, whatever that process is doing."""
     try:
-        pid = int(path.read_text().strip())
+        return int((db_dir / PID_FILE).read_text().strip())
     except (OSError, ValueError):
         return None
+
+
+def _read_pid(db_dir: Path) -> int | None:
+    """The recorded pid while that process runs (not exiting, not a zombie), else None."""
+    pid = _recorded_pid(db_dir)
+    if pid is None or not _exists(pid) or _is_dying(pid):
+        return None
+    return pid
+
+
+def _exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return None
+        return False
     except PermissionError:
-        pass
-    if _is_dying(pid):
-        return None
-    return pid
+        return True
+    return True
 
 
 PF_EXITING = 0x4  # include/linux/sched.h: the task has begun to exit
@@ -165,21 +174,8 @@ EXIT_WAIT = 10.0
 
 def _exiting_pid(db_dir: Path) -> int | None:
     """The pid recorded in ``db_dir`` if that process exists and is exiting (or a zombie)."""
-    try:
-        pid = int((db_dir / PID_FILE).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return pid if _exists(pid) and _is_dying(pid) else None
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    pid = _recorded_pid(db_dir)
+    return pid if pid is not None and _exists(pid) and _is_dying(pid) else None
 
 
 def running_pid(settings: Settings) -> int | None:

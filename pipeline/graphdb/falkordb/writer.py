@@ -63,15 +63,6 @@ INTERRUPTED_BULK = "bulk load"
 CHECKPOINT_SECONDS = 120.0
 
 
-def _run(
-    session: neo4j.Session, statement: Statement, on_statement: StatementHook | None
-) -> neo4j.Record | None:
-    """Send one statement outside any transaction (FalkorDB's unit of atomicity)."""
-    if on_statement:
-        on_statement(statement)
-    return session.run(statement.text, statement.params).single(strict=False)
-
-
 def purge_pending(conn: FalkorDBConnection) -> tuple[str, ...]:
     """Purge every staging left by an interrupted load (every ``*@pending`` tag); returns the tags.
 
@@ -86,8 +77,9 @@ def purge_pending(conn: FalkorDBConnection) -> tuple[str, ...]:
                 return (INTERRUPTED_BULK,)
             tags = {r["tag"] for r in session.run(PENDING_NODE_TAGS, {"suffix": PENDING_SUFFIX})}
             tags |= {r["tag"] for r in session.run(PENDING_STAGE_TAGS)}
+        with conn.statements() as send:
             for tag in sorted(tags):
-                _run(session, purge_statement(tag), None)
+                send(purge_statement(tag))
     except Neo4jError as exc:
         raise DatabaseError(
             f"purging rows of an interrupted load failed: {exc.message or exc.code}",
@@ -200,8 +192,8 @@ class FalkorDBWriter(GraphWriter):
     def _undo_staging(self, doc: str) -> None:
         """Compensating rollback; if the server is gone, say when it happens instead."""
         try:
-            with self.conn.session() as session:
-                _run(session, purge_statement(pending_tag(doc)), None)
+            with self.conn.statements() as send:
+                send(purge_statement(pending_tag(doc)))
         except (DriverError, OSError, DatabaseError) as exc:
             log.warning(
                 "could not purge the staged rows of %s now (%s); they are purged when the server "
@@ -216,8 +208,8 @@ class FalkorDBWriter(GraphWriter):
 
     def remove(self, doc: str) -> None:
         self.finish()
-        with self.conn.session() as session:
-            _run(session, removal_statement(doc), self.on_statement)
+        with self.conn.statements() as send:
+            self._hooked(send)(removal_statement(doc))
         self._recorded.pop(doc, None)
 
     def counts(self) -> tuple[int, int]:
