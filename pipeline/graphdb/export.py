@@ -375,7 +375,7 @@ def export_graph_files(settings: Settings) -> dict[str, Path]:
     graph_dir = settings.path(settings.graph_dir)
     cache = graph_dir.parent / "cache" / graph_dir.name / "import"
     documents = load_files(settings)  # with the rows the builder kept: no Turtle parsed for them
-    sharded = ShardedRows(cache, graph_dir, lambda _path, doc: documents[doc].graph())
+    sharded = ShardedRows(cache, graph_dir, lambda _path, doc: documents[doc].graph_and_source())
     state, dirty = sharded.update({doc: document.path for doc, document in documents.items()})
     analysis = analysis_rows(settings)
     keys = [s.key for s in state.shards]

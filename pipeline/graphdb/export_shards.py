@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow
+from pipeline.graphdb.rows import encode
 
 log = logging.getLogger(__name__)
 _Kept = TypeVar("_Kept")
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 #: Rows (nodes and relationships) per shard when shards are made; past three times this, a
 #: shard is split.
 SHARD_ROWS = 1500
@@ -124,10 +125,15 @@ def _stat_key(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-class ShardedRows:
-    """The shard directory ``cache``; ``read`` parses one document's rows (its Turtle)."""
+#: ``read(path, doc)``: one document's rows and, when the builder kept exactly these rows, the
+#: file holding them (:mod:`pipeline.graphdb.rows`), else None.
+ReadRows = Callable[[Path, str], tuple[PropertyGraph, Path | None]]
 
-    def __init__(self, cache: Path, target: Path, read: Callable[[Path, str], PropertyGraph]):
+
+class ShardedRows:
+    """The shard directory ``cache``; ``read`` gives one document's rows (:data:`ReadRows`)."""
+
+    def __init__(self, cache: Path, target: Path, read: ReadRows):
         self.cache = cache
         self.target = str(target)
         self.read = read
@@ -167,10 +173,26 @@ class ShardedRows:
             path.unlink()
 
     def _doc_rows(self, doc: str) -> PropertyGraph:
-        return _load(self.doc_dir / f"{doc}.rows", PropertyGraph)
+        """The rows ``doc`` had when it was last taken in (for taking them out again)."""
+        with (self.doc_dir / f"{doc}.rows").open("rb") as f:
+            kept = pickle.load(f)
+        pg = kept[-1] if isinstance(kept, tuple) and kept else None
+        if not isinstance(pg, PropertyGraph):
+            raise TypeError(f"{doc}.rows: not a document's rows")
+        return pg
 
-    def _keep_doc_rows(self, doc: str, pg: PropertyGraph) -> None:
-        _dump(self.doc_dir / f"{doc}.rows", pg)
+    def _keep_doc_rows(self, doc: str, pg: PropertyGraph, source: Path | None) -> None:
+        """Keep ``doc``'s rows for its next change: a hard link to the builder's rows file
+        ``source`` when it holds them (the builder replaces its files, never rewrites one in
+        place, so the link keeps these rows), else a file in the same format."""
+        path = self.doc_dir / f"{doc}.rows"
+        if source is not None:
+            try:
+                os.link(source, path)
+                return
+            except OSError:  # another file system, or no hard links there: a copy of the rows
+                pass
+        path.write_bytes(encode(pg, ""))
 
     # ------------------------------------------------------------------ the update
 
@@ -205,8 +227,8 @@ class ShardedRows:
         sample: set[tuple[str, ...]] = set()
         docs = sorted(files)
         for doc in docs:
-            pg = self.read(files[doc], doc)
-            self._keep_doc_rows(doc, pg)
+            pg, source = self.read(files[doc], doc)
+            self._keep_doc_rows(doc, pg, source)
             state.docs[doc] = stats[doc]
             sample.update(_sampled_rows(pg))
         bounds = _bucket_keys(sample)
@@ -283,7 +305,8 @@ class ShardedRows:
             return bisect_right(keys, uri) - 1
 
         old = {doc: self._doc_rows(doc) for doc in changed + removed if doc in state.docs}
-        new = {doc: self.read(files[doc], doc) for doc in changed}
+        read = {doc: self.read(files[doc], doc) for doc in changed}
+        new = {doc: pg for doc, (pg, _source) in read.items()}
         touched: set[int] = set()
         for pg in (*old.values(), *new.values()):
             touched.update(shard_of(n.uri) for n in pg.nodes)
@@ -314,8 +337,9 @@ class ShardedRows:
         for doc in removed:
             (self.doc_dir / f"{doc}.rows").unlink(missing_ok=True)
             state.docs.pop(doc, None)
-        for doc, pg in new.items():
-            self._keep_doc_rows(doc, pg)
+        for doc, (pg, source) in read.items():
+            (self.doc_dir / f"{doc}.rows").unlink(missing_ok=True)
+            self._keep_doc_rows(doc, pg, source)
             state.docs[doc] = stats[doc]
         return {s.name for shards in replaced.values() for s in shards}
 

@@ -10,6 +10,10 @@ match (:func:`read_rows`): a Turtle file written by anything else (``policykg bu
 edit, another version of the builder) is parsed as before, and so is one whose rows other mapping
 code made. The loader and the import-file export both read every document's rows: parsing the
 Turtle was most of a first load's Python time and of a cold export's.
+
+A rows file is only ever replaced (written beside and renamed), never rewritten in place: the
+import-file export keeps the rows it took in as a hard link to the file
+(:mod:`pipeline.graphdb.export_shards`), which must go on holding those rows.
 """
 
 from __future__ import annotations

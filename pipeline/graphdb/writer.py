@@ -73,11 +73,15 @@ class DocumentFile:
     def graph(self) -> PropertyGraph:
         """The document's rows: those the builder kept for this Turtle, else parsed from it (a
         broken file is a DatabaseError)."""
+        return self.graph_and_source()[0]
+
+    def graph_and_source(self) -> tuple[PropertyGraph, Path | None]:
+        """:meth:`graph`, and the builder's rows file when the rows came from it (else None)."""
         if self.rows is not None:
             kept = read_rows(self.rows, self.sha256)
             if kept is not None:
-                return kept
-        return read_document(self.path, self.doc)
+                return kept, self.rows
+        return read_document(self.path, self.doc), None
 
 
 def lost_server(document: DocumentFile) -> DatabaseError:
