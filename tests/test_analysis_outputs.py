@@ -154,6 +154,56 @@ def test_check_analysis_graph_flags_a_task_the_graph_lacks(project: Path, ids: S
     assert set(graph) == before
 
 
+def test_the_analysis_check_reports_what_pyshacl_reports(project: Path) -> None:
+    """The check's engine (pyshacl-turbo) against pySHACL itself, on the seeds' analysis graph
+    with a violation of every analysis shape: the same verdict and the same report lines."""
+    import pyshacl
+    import pyshacl_turbo
+    from rdflib import BNode, Literal
+    from rdflib.namespace import RDF, XSD
+
+    from pipeline.analysis.export import analysis_graph
+    from pipeline.analysis.outputs import _violation_lines, analysis_shapes, check_context
+    from pipeline.rdf.validate import load_shapes
+
+    settings = Settings(root=project)
+    result = analyse(load_corpus(settings))
+    graph = analysis_graph(result.rankings, result.pairs, result.task_links)
+    body = next(graph.subjects(PK.degree, None))
+    task = next(graph.objects(None, PK.answersTask))
+    graph.add((body, PK.answersTask, body))  # a body answering a body
+    graph.add((task, PK.degree, Literal(-1)))  # metrics on a task: negative, the rest missing
+    match, pair = BNode(), BNode()
+    graph.add((match, RDF.type, PK.CascadeMatch))  # no implementing task, scores out of range
+    graph.add((match, PK.implementedTask, body))
+    graph.add((match, PK.matchScore, Literal("1.5", datatype=XSD.decimal)))
+    graph.add((match, PK.headingScore, Literal("high")))
+    graph.add((pair, RDF.type, PK.CoordinationPair))  # one member, no strength, shared tasks 0
+    graph.add((pair, PK.pairMember, body))
+    graph.add((pair, PK.sharedTasks, Literal(0)))
+    graph += check_context(graph, settings)
+    shapes = analysis_shapes(load_shapes(settings))
+
+    ours, our_results, _ = pyshacl_turbo.compile_shapes(shapes).validate(graph, allow_warnings=True)
+    theirs, their_results, _ = pyshacl.validate(
+        graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
+    )
+    lines = sorted(_violation_lines(our_results))
+    assert not ours and not theirs
+    assert lines == sorted(_violation_lines(their_results))
+    messages = {line.rsplit(": ", 1)[1] for line in lines}
+    assert {
+        "only a pk:Task of the built graph can answer a task",
+        "a task can only answer a pk:Task of the built graph",
+        "network metrics must describe a pk:Body of the built graph",
+        "a ranked body needs exactly one xsd:integer degree >= 0",
+        "a cascade match needs exactly one implementing pk:Task of the built graph",
+        "a cascade match needs exactly one xsd:decimal score in [0, 1]",
+        "a coordination pair needs exactly two pk:Body members of the built graph",
+        "a coordination pair needs exactly one xsd:integer count of shared tasks >= 1",
+    } <= messages
+
+
 def test_check_analysis_graph_needs_the_built_graph(tmp_path: Path) -> None:
     with pytest.raises(AnalysisError, match="no built graph"):
         check_analysis_graph(Graph(), Settings(root=tmp_path))

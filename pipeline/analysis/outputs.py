@@ -114,29 +114,38 @@ class AnalysisCheck:
     violations: tuple[str, ...]
 
 
+def check_context(graph: Graph, settings: Settings) -> Graph:
+    """What the analysis shapes read besides ``graph``: the types of the built graph's nodes it
+    refers to, and the ontology's class hierarchy."""
+    context = type_triples(settings.path(settings.graph_dir) / MERGED_NT, referenced_nodes(graph))
+    for triple in load_ontology(settings).triples((None, RDFS.subClassOf, None)):
+        context.add(triple)
+    return context
+
+
 def check_analysis_graph(graph: Graph, settings: Settings) -> AnalysisCheck:
     """Validate ``graph`` with the analysis shapes and the types of the nodes it refers to.
+
+    The engine is pyshacl-turbo, as for the documents (:mod:`pipeline.rdf.validate`): pySHACL's
+    verdicts and report graph (``tests/test_analysis_outputs.py`` compares the report lines of
+    both on a violation of every analysis shape), 0.6 s instead of 1.5 s on the bench corpus'
+    analysis.
 
     Raises:
         AnalysisError: there is no built graph (``policykg.nt``) to check against.
         GraphBuildError: a shape is violated; the message gives the count and the first one.
     """
-    import pyshacl
+    import pyshacl_turbo
 
     shapes = analysis_shapes(load_shapes(settings))
     # The shapes read the analysis triples with the types of the nodes they refer to and the
     # class hierarchy. Those are added to ``graph`` for the check and taken out again, rather
     # than ``graph`` copied: it grows with the cascade links (150 000 triples at 10 000 files).
-    context = type_triples(settings.path(settings.graph_dir) / MERGED_NT, referenced_nodes(graph))
-    for triple in load_ontology(settings).triples((None, RDFS.subClassOf, None)):
-        context.add(triple)
-    added = [triple for triple in context if triple not in graph]
+    added = [triple for triple in check_context(graph, settings) if triple not in graph]
     for triple in added:
         graph.add(triple)
     try:
-        _, results, _ = pyshacl.validate(
-            graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
-        )
+        _, results, _ = pyshacl_turbo.compile_shapes(shapes).validate(graph, allow_warnings=True)
     finally:
         for triple in added:
             graph.remove(triple)
