@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 ANALYSIS_TTL = "analysis.ttl"
 MERGED_NT = f"{MERGED_STEM}.nt"
-_TYPE = f" <{RDF.type}> "
+_TYPE = f" <{RDF.type}> ".encode()
 _TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
 
 
@@ -85,14 +85,15 @@ def type_triples(merged_nt: Path, nodes: Iterable[URIRef]) -> Graph:
             f"{merged_nt}: no built graph to check the analysis against",
             hint="run `policykg run` (or `make graph`) first",
         )
-    wanted = {f"<{node}>" for node in nodes}
+    wanted = {f"<{node}>".encode() for node in nodes}
     lines = []
-    with merged_nt.open(encoding="utf-8") as stream:
+    with merged_nt.open("rb") as stream:  # bytes: most lines are passed over, none decoded
         for line in stream:
-            subject, sep, _ = line.partition(_TYPE)
-            if sep and subject in wanted:
-                lines.append(line)
-    return Graph().parse(data="".join(lines), format="nt")
+            if _TYPE in line:
+                subject, _, _ = line.partition(_TYPE)
+                if subject in wanted:
+                    lines.append(line)
+    return Graph().parse(data=b"".join(lines).decode("utf-8"), format="nt")
 
 
 def analysis_shapes(shapes: Graph) -> Graph:
