@@ -14,9 +14,10 @@ Every raw file goes through one function, :func:`process_file`: the stage functi
 ones the CLI's single-stage commands call, whichever executor runs it: this process
 (``workers == 1`` or few files), local worker processes (``workers > 1``, each builds the spaCy
 pipeline once in its initializer), or a Dask cluster (``executor == dask``; raw bytes go out in
-partitions, JSON records come back). Each executor yields the same :class:`FileResult`, written by the same :func:`apply_result`, so the
-outputs are byte-for-byte identical. The database is reached only through the writer interface
-(:class:`pipeline.graphdb.writer.GraphWriter`) and its connection.
+partitions, JSON records come back). Each executor yields the same :class:`FileResult`, written
+by the same :func:`apply_result`, so the outputs are byte-for-byte identical. The database is
+reached only through the writer interface (:class:`pipeline.graphdb.writer.GraphWriter`) and its
+connection.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from pipeline.graphdb.mapping import NodeRow, PropertyGraph, RelRow
-from pipeline.graphdb.rows import encode
+from pipeline.graphdb.rows import encode, kept_rows
 
 log = logging.getLogger(__name__)
 _Kept = TypeVar("_Kept")
@@ -174,12 +174,7 @@ class ShardedRows:
 
     def _doc_rows(self, doc: str) -> PropertyGraph:
         """The rows ``doc`` had when it was last taken in (for taking them out again)."""
-        with (self.doc_dir / f"{doc}.rows").open("rb") as f:
-            kept = pickle.load(f)
-        pg = kept[-1] if isinstance(kept, tuple) and kept else None
-        if not isinstance(pg, PropertyGraph):
-            raise TypeError(f"{doc}.rows: not a document's rows")
-        return pg
+        return kept_rows(self.doc_dir / f"{doc}.rows")
 
     def _keep_doc_rows(self, doc: str, pg: PropertyGraph, source: Path | None) -> None:
         """Keep ``doc``'s rows for its next change: a hard link to the builder's rows file

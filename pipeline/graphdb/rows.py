@@ -83,6 +83,18 @@ def decode(data: bytes, digest: str) -> PropertyGraph | None:
     return pg
 
 
+def kept_rows(path: Path) -> PropertyGraph:
+    """The rows in the rows file at ``path``, whatever Turtle and code they were mapped from (a
+    document's earlier rows, taken out of the import files again); a ``TypeError`` (or the
+    unpickler's error) for a file that holds none."""
+    with path.open("rb") as f:
+        kept = pickle.load(f)
+    pg = kept[-1] if isinstance(kept, tuple) and len(kept) == 3 else None
+    if not isinstance(pg, PropertyGraph):
+        raise TypeError(f"{path.name}: not a document's rows")
+    return pg
+
+
 def read_rows(path: Path, digest: str) -> PropertyGraph | None:
     """The rows kept at ``path`` for the Turtle whose SHA-256 is ``digest``, or None."""
     try:
@@ -92,4 +104,13 @@ def read_rows(path: Path, digest: str) -> PropertyGraph | None:
     return decode(data, digest)
 
 
-__all__ = ["decode", "encode", "mapped_rows", "read_rows", "rows_dir", "rows_path", "turtle_digest"]
+__all__ = [
+    "decode",
+    "encode",
+    "kept_rows",
+    "mapped_rows",
+    "read_rows",
+    "rows_dir",
+    "rows_path",
+    "turtle_digest",
+]
