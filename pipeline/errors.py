@@ -104,3 +104,9 @@ class RunLockedError(PolicyKGError):
     """Another ``policykg run`` holds this checkout's run lock."""
 
     code = "E910"
+
+
+class CodeChangedError(PolicyKGError):
+    """``policykg watch``: the package changed on disk since the watcher started."""
+
+    code = "E920"

@@ -765,9 +765,11 @@ def run(
     analyse: bool = True,
     progress: ProgressFn | None = None,
     on_document: Callable[[str], None] | None = None,
+    code: str | None = None,
 ) -> RunSummary:
     """Bring ``data/interim``, ``data/graph`` and the database up to date with ``data/raw``
-    (one run at a time per checkout: :func:`run_lock`)."""
+    (one run at a time per checkout: :func:`run_lock`). ``code``: the code fingerprint
+    (:func:`pipeline.manifest.fingerprint`) when the caller computed it already."""
     with run_lock(settings), collecting_less_often():
         return _run(
             settings,
@@ -776,6 +778,7 @@ def run(
             analyse=analyse,
             progress=progress,
             on_document=on_document,
+            code=code,
         )
 
 
@@ -787,6 +790,7 @@ def _run(
     analyse: bool,
     progress: ProgressFn | None,
     on_document: Callable[[str], None] | None,
+    code: str | None = None,
 ) -> RunSummary:
     """The stages of :data:`STAGES`, in order."""
     interim = settings.path(settings.interim_dir)
@@ -794,7 +798,7 @@ def _run(
     summary = RunSummary()
     tick = progress or (lambda stage, done, total: None)
     manifest = load_manifest(interim / MANIFEST)
-    code = fingerprint(settings)  # once per run: it hashes the whole package
+    code = code or fingerprint(settings)  # once per run: it hashes the whole package
 
     # scan: which raw files changed (a stat, and a hash only when the stat differs)
     t0 = time.perf_counter()
@@ -813,33 +817,47 @@ def _run(
         changed = bool(todo or removed)
 
         # load is skipped when the local server still holds what the last load pass left there
-        if load:
+        if load or changed:
             from pipeline.graphdb.load import load_files
         documents = load_files(settings) if load and not changed else None
         held = documents is not None and manifest.database == database_stamp(settings, documents)
         if load and not held:
             manifest.database = None  # until this run's load pass is complete
+        analysing = analyse and (changed or not (graph_dir / "analysis.ttl").exists())
+        # the import files go beside the merged export when no analysis has to come first and
+        # few files changed (rendered in this process then: no worker forked beside threads)
+        beside = changed and not analysing and len(todo) + len(removed) < POOL_MIN_FILES
+        importing: Future[tuple[dict[str, str] | None, float]] | None = None
         with graph_writer(settings, load and not held) as target:
             # process and write: every per-document stage, then the records and graphs written
             # (loaded alongside when workers do the processing)
             process_and_write(settings, manifest, todo, stats, summary, target, tick, on_document)
             # export: the merged graph files, beside the final load pass
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as side:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export") as side:
                 exporting = (
                     side.submit(_timed, export_graph, settings)
                     if changed or not (graph_dir / "policykg.nt").exists()
                     else None
                 )
-                # load: the database in line with the per-document graphs
-                if target is not None:
+                if target is not None or beside:
                     t0 = time.perf_counter()
-                    documents = load_files(settings)
-                    load_database(settings, target.writer, summary, documents)
-                    summary.times.add("load", time.perf_counter() - t0)
+                    documents = current = load_files(settings)
+                    summary.times.add("load" if target is not None else "export",
+                                      time.perf_counter() - t0)  # fmt: skip
+                    if beside:
+                        importing = side.submit(_timed, import_files,
+                                                settings.with_overrides(workers=1), changed, current)  # fmt: skip
+                    # load: the database in line with the per-document graphs
+                    if target is not None:
+                        t0 = time.perf_counter()
+                        load_database(settings, target.writer, summary, current)
+                        summary.times.add("load", time.perf_counter() - t0)
                 if exporting is not None:
                     outputs, seconds = exporting.result()
                     summary.outputs.update(outputs)
                     summary.times.add("export", seconds)
+                if importing is not None:
+                    _add_import_files(summary, *importing.result())
             if target is not None and summary.loaded_documents + len(removed):
                 # one save, after the export: their writes contend (measured on the bench graph:
                 # SAVE 0.3 s alone, 2.1-2.4 s beside the export)
@@ -850,12 +868,13 @@ def _run(
                 manifest.database = database_stamp(settings, documents)
 
         # analyse: rankings and cascade links over the whole corpus
-        if analyse and (changed or not (graph_dir / "analysis.ttl").exists()):
+        if analysing:
             t0 = time.perf_counter()
             analyse_corpus(settings, summary, write_db=load)
             summary.times.add("analyse", time.perf_counter() - t0)
         # export: the neo4j-admin CSVs and the .cypher script (graphs and analysis included)
-        export_import_files(settings, summary, changed=changed)
+        if importing is None:
+            _add_import_files(summary, *_timed(import_files, settings, changed))
     finally:
         manifest.fingerprint = code
         manifest.save(interim / MANIFEST)
@@ -992,17 +1011,25 @@ def load_database(
     return bool(loaded.loaded or loaded.removed)
 
 
-def export_import_files(settings: Settings, summary: RunSummary, *, changed: bool = True) -> None:
+def import_files(
+    settings: Settings, changed: bool = True, documents: Mapping[str, DocumentFile] | None = None
+) -> dict[str, str] | None:
     """The neo4j-admin import CSVs and the ``.cypher`` script, written again when what they
-    hold changed (the per-document graphs, the analysis results)."""
+    hold changed (the per-document graphs, the analysis results); what was written, by name, or
+    None when they were current. ``documents``: :func:`pipeline.graphdb.load.load_files`, when
+    the caller read it already."""
     from pipeline.graphdb.export import export_graph_files, exports_current
 
     if not changed and exports_current(settings):
-        return
-    t0 = time.perf_counter()
-    written = export_graph_files(settings)
-    summary.outputs.update({f"neo4j import ({name})": str(path) for name, path in written.items()})
-    summary.times.add("export", time.perf_counter() - t0)
+        return None
+    written = export_graph_files(settings, documents)
+    return {f"neo4j import ({name})": str(path) for name, path in written.items()}
+
+
+def _add_import_files(summary: RunSummary, written: dict[str, str] | None, seconds: float) -> None:
+    if written is not None:
+        summary.outputs.update(written)
+        summary.times.add("export", seconds)
 
 
 def analyse_corpus(settings: Settings, summary: RunSummary, *, write_db: bool) -> None:

@@ -233,6 +233,34 @@ def test_rebuild_updates_the_merged_graph_and_writes_what_a_cold_build_writes(
 
 
 @pytest.mark.slow
+def test_rebuild_without_analysis_exports_the_import_files_beside_the_merged_graph(
+    settings, tmp_path, monkeypatch
+):
+    """With no analysis to wait for, a one-file rebuild writes the import files on a side
+    thread while the merged graph is written: the same bytes as a cold build."""
+    import threading
+
+    from pipeline import runner
+
+    run(settings, load=False, analyse=False)
+    edited = sorted(settings.path(settings.raw_dir).iterdir())[1]
+    edited.write_bytes(edited.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1))
+    threads, real = [], runner.import_files
+    monkeypatch.setattr(
+        runner, "import_files",
+        lambda *a: threads.append(threading.current_thread().name) or real(*a),
+    )  # fmt: skip
+    rebuilt = run(settings, load=False, analyse=False)
+    assert rebuilt.changed_files == [edited.name]
+    assert len(threads) == 1 and threads[0].startswith("export")
+    assert "neo4j import (cypher)" in rebuilt.outputs
+    cold = Settings(root=tmp_path / "cold")
+    shutil.copytree(settings.path(settings.raw_dir), cold.path(cold.raw_dir))
+    run(cold, load=False, analyse=False)
+    assert _snapshot(settings) == _snapshot(cold)
+
+
+@pytest.mark.slow
 def test_run_two_workers_writes_the_same_bytes_as_one(settings, tmp_path):
     run(settings, load=False)
     parallel = Settings(root=tmp_path / "parallel", workers=2)

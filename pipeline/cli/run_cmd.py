@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import typer
@@ -154,3 +155,51 @@ def register(app: typer.Typer) -> None:
         print_summary(summary, console)
         if strict and summary.skipped:
             raise SystemExit(1)
+
+    @app.command("watch")
+    def watch_cmd(
+        interval: float = typer.Option(
+            0.5, min=0.05, help="Seconds between two looks at data/raw."
+        ),
+        workers: int = typer.Option(None, help="Extraction processes when many files change."),
+        segmenter: Segmenter = typer.Option(None, help="char | jieba | pkuseg"),
+        no_load: bool = typer.Option(False, "--no-load", help="Do not load the database."),
+        no_analysis: bool = typer.Option(
+            False, "--no-analysis", help="Skip the corpus-wide analysis."
+        ),
+    ) -> None:
+        """Run like `policykg run`, then again whenever data/raw changes (Ctrl-C stops): one
+        process keeps the spaCy pipeline, so a one-file rebuild skips the start-up."""
+        from rich.console import Console
+        from rich.markup import escape
+
+        from pipeline.store import display_name
+        from pipeline.watch import Watcher, watch
+
+        settings = Settings.from_env().with_overrides(workers=workers, segmenter=segmenter)
+        console = Console(highlight=False)
+        watcher = Watcher(settings, load=not no_load, analyse=not no_analysis)
+        console.print(
+            f"watching {escape(display_name(settings.path(settings.raw_dir)))} (Ctrl-C stops)"
+        )
+
+        def said(summary: Any, seconds: float) -> None:
+            what = ", ".join(summary.changed_files[:5]) + (
+                " …" if len(summary.changed_files) > 5 else ""
+            )
+            line = (f"{time.strftime('%H:%M:%S')} {len(summary.changed_files)} rebuilt"
+                    f"{' (' + what + ')' if what else ''}, {len(summary.removed_files)} removed, "
+                    f"{summary.loaded_documents} documents loaded, {seconds:.2f} s")  # fmt: skip
+            console.print(escape(line))
+            for skip in summary.skipped:
+                console.print(escape(f"  skipped {skip.source}: [{skip.code}] {skip.reason}"))
+            for note in summary.notes:
+                console.print(escape(f"  note: {note}"))
+
+        def failed(exc: Any) -> None:
+            console.print(escape(f"{time.strftime('%H:%M:%S')} {exc}"))
+
+        try:
+            watch(watcher, interval=interval, on_run=said, on_error=failed)
+        except KeyboardInterrupt:
+            console.print("stopped")

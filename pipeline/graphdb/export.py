@@ -8,16 +8,19 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.config import Settings
 from pipeline.graphdb.dialect import quote_name
 from pipeline.graphdb.load import load_files
 from pipeline.graphdb.mapping import NodeRow, RelRow
 from pipeline.store import atomic_concatenate, atomic_write_text, files_by_stem
+
+if TYPE_CHECKING:
+    from pipeline.graphdb.writer import DocumentFile
 
 _Out = TypeVar("_Out")
 
@@ -360,21 +363,26 @@ def _in_processes(fn: Callable[[Any], _Out], jobs: list[Any], processes: int) ->
         return list(pool.map(fn, jobs, chunksize=chunk))
 
 
-def export_graph_files(settings: Settings) -> dict[str, Path]:
+def export_graph_files(
+    settings: Settings, documents: Mapping[str, DocumentFile] | None = None
+) -> dict[str, Path]:
     """Write ``data/graph/import/{nodes,relationships}.csv`` (typed headers), the
     ``neo4j-admin database import`` command for them, and ``data/graph/policykg.cypher``: the
     graph the loader and the analysis write, without the loader's own ``PolicykgLoad`` records.
 
     Incremental (:mod:`pipeline.graphdb.export_shards`): only the changed documents are read and
     only the shards they fall in are rendered again; the files are those a full export writes.
-    Many shards to render (a cold export) are rendered in ``settings.workers`` processes."""
+    Many shards to render (a cold export) are rendered in ``settings.workers`` processes.
+    ``documents``: :func:`pipeline.graphdb.load.load_files` of ``settings`` when the caller has
+    it already (read here otherwise)."""
     from bisect import bisect_right
 
     from pipeline.graphdb.export_shards import ShardedRows
 
     graph_dir = settings.path(settings.graph_dir)
     cache = graph_dir.parent / "cache" / graph_dir.name / "import"
-    documents = load_files(settings)  # with the rows the builder kept: no Turtle parsed for them
+    if documents is None:  # with the rows the builder kept: no Turtle parsed for them
+        documents = load_files(settings)
     sharded = ShardedRows(cache, graph_dir, lambda _path, doc: documents[doc].graph_and_source())
     state, dirty = sharded.update({doc: document.path for doc, document in documents.items()})
     analysis = analysis_rows(settings)

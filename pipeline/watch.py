@@ -1,0 +1,130 @@
+"""``policykg watch``: rebuild as the raw files change, in one process that keeps its pipeline.
+
+A ``policykg run`` in a new process pays, before it reads the one file an analyst edited, for
+importing spaCy and building the pipeline (compiling the lexicons' regular expressions): about
+1.5 s, twice what rebuilding the file costs. :class:`Watcher` pays that once, then polls
+``data/raw`` (a ``stat`` of each entry) and calls :func:`pipeline.runner.run` when what it sees
+has changed and then held still for one more poll (an editor saving in several writes is one
+change). Each rebuild is the run's own incremental run: the same outputs, byte for byte.
+
+The process keeps the code it started with. A run records the code fingerprint it ran with, so a
+watcher whose package changed on disk stops (:class:`CodeChangedError`) rather than write outputs
+stamped with code it is not running.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Event
+from typing import TYPE_CHECKING
+
+from pipeline.config import Settings
+from pipeline.errors import CodeChangedError, PolicyKGError
+
+if TYPE_CHECKING:
+    from pipeline.runner import RunSummary
+
+#: What a poll sees of the raw directory: each entry's name, size, modification time and inode.
+Snapshot = tuple[tuple[str, int, int, int], ...]
+
+
+def snapshot(raw_dir: Path) -> Snapshot:
+    """The entries of ``raw_dir`` as :data:`Snapshot` (links followed; an entry gone between the
+    listing and its ``stat`` is left out: the next poll sees the directory as it is then)."""
+    seen = []
+    try:
+        with os.scandir(raw_dir) as entries:
+            for entry in entries:
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                seen.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
+    except (FileNotFoundError, NotADirectoryError):
+        return ()
+    return tuple(sorted(seen))
+
+
+@dataclass
+class Watcher:
+    """Runs of ``settings``' pipeline whenever ``data/raw`` changes (see the module's text)."""
+
+    settings: Settings
+    load: bool = True
+    analyse: bool = True
+    code: str = ""
+    _seen: Snapshot | None = field(default=None, repr=False)
+    _pending: Snapshot | None = field(default=None, repr=False)
+
+    def warm(self) -> None:
+        """Import the stages and build the spaCy pipeline now, not in the first rebuild; note
+        the code fingerprint the process runs."""
+        from pipeline.manifest import fingerprint
+        from pipeline.runner import _nlp_for
+
+        self.code = fingerprint(self.settings)
+        _nlp_for(self.settings)
+
+    def rebuild(self) -> RunSummary:
+        """One run now (:func:`pipeline.runner.run`), with the pipeline this process built."""
+        from pipeline.manifest import fingerprint
+        from pipeline.runner import run
+
+        if not self.code:
+            self.warm()
+        now = fingerprint(self.settings)
+        if now != self.code:
+            raise CodeChangedError(
+                "policykg's code or resources changed since this watcher started",
+                hint="start `policykg watch` again, so the rebuilds run the new code",
+            )
+        self._seen = snapshot(self.settings.path(self.settings.raw_dir))
+        return run(self.settings, load=self.load, analyse=self.analyse, code=self.code)
+
+    def poll(self) -> RunSummary | None:
+        """Rebuild when the raw directory changed and held still since the last poll; the run's
+        summary, or None when nothing was run."""
+        now = snapshot(self.settings.path(self.settings.raw_dir))
+        if now == self._seen:
+            self._pending = None
+            return None
+        if now != self._pending:  # still changing, or a change just seen: wait one poll
+            self._pending = now
+            return None
+        self._pending = None
+        return self.rebuild()
+
+
+def watch(
+    watcher: Watcher,
+    *,
+    interval: float = 0.5,
+    stop: Event | None = None,
+    on_run: Callable[[RunSummary, float], None] | None = None,
+    on_error: Callable[[PolicyKGError], None] | None = None,
+) -> None:
+    """Bring everything up to date, then poll every ``interval`` seconds until ``stop`` is set:
+    ``on_run`` gets each run's summary and its seconds, ``on_error`` each run's failure (a file that cannot be
+    read, another run holding the lock); the watcher goes on after a failure, except a change
+    of its own code, which ends it."""
+    stop = stop or Event()
+    watcher.warm()
+    attempt: Callable[[], RunSummary | None] = watcher.rebuild
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            summary = attempt()
+        except CodeChangedError:
+            raise
+        except PolicyKGError as exc:  # the change counts as seen: the next one runs again
+            if on_error is not None:
+                on_error(exc)
+        else:
+            if summary is not None and on_run is not None:
+                on_run(summary, time.monotonic() - started)
+        attempt = watcher.poll
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
