@@ -244,7 +244,9 @@ def test_rebuild_without_analysis_exports_the_import_files_beside_the_merged_gra
 
     run(settings, load=False, analyse=False)
     edited = sorted(settings.path(settings.raw_dir).iterdir())[1]
-    edited.write_bytes(edited.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1))
+    edited.write_bytes(
+        edited.read_bytes().replace("。".encode(), "。各级卫生健康委负责落实。".encode(), 1)
+    )
     threads, real = [], runner.import_files
     monkeypatch.setattr(
         runner, "import_files",

@@ -33,7 +33,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def _edit(path: Path) -> None:
-    path.write_bytes(path.read_bytes().replace("。".encode(), "。各级卫生健康部门负责落实。".encode(), 1))
+    path.write_bytes(
+        path.read_bytes().replace("。".encode(), "。各级卫生健康部门负责落实。".encode(), 1)
+    )
 
 
 def test_snapshot_sees_an_edit_a_new_file_and_a_removal(tmp_path):
