@@ -24,26 +24,27 @@ from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
 from pipeline.errors import CodeChangedError, PolicyKGError
+from pipeline.manifest import stat_key
 
 if TYPE_CHECKING:
     from pipeline.runner import RunSummary
 
-#: What a poll sees of the raw directory: each entry's name, size, modification time and inode.
-Snapshot = tuple[tuple[str, int, int, int], ...]
+#: What a poll sees of the raw directory: each entry's name and its
+#: :func:`pipeline.manifest.stat_key` (what the run's scan compares too).
+Snapshot = tuple[tuple[str | int, ...], ...]
 
 
 def snapshot(raw_dir: Path) -> Snapshot:
     """The entries of ``raw_dir`` as :data:`Snapshot` (links followed; an entry gone between the
     listing and its ``stat`` is left out: the next poll sees the directory as it is then)."""
-    seen = []
+    seen: list[tuple[str | int, ...]] = []
     try:
         with os.scandir(raw_dir) as entries:
             for entry in entries:
                 try:
-                    st = entry.stat()
+                    seen.append((entry.name, *stat_key(Path(entry.path))))
                 except OSError:
                     continue
-                seen.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
     except (FileNotFoundError, NotADirectoryError):
         return ()
     return tuple(sorted(seen))
@@ -56,9 +57,9 @@ class Watcher:
     settings: Settings
     load: bool = True
     analyse: bool = True
-    code: str = ""
-    _seen: Snapshot | None = field(default=None, repr=False)
-    _pending: Snapshot | None = field(default=None, repr=False)
+    code: str = field(default="", init=False)  # the fingerprint it started with (:meth:`warm`)
+    _seen: Snapshot | None = field(default=None, init=False, repr=False)
+    _pending: Snapshot | None = field(default=None, init=False, repr=False)
 
     def warm(self) -> None:
         """Import the stages and build the spaCy pipeline now, not in the first rebuild; note
