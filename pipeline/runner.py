@@ -61,6 +61,7 @@ from pipeline.store import (
     read_raw,
     record_path,
     record_stem,
+    release_replaced,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -771,15 +772,18 @@ def run(
     (one run at a time per checkout: :func:`run_lock`). ``code``: the code fingerprint
     (:func:`pipeline.manifest.fingerprint`) when the caller computed it already."""
     with run_lock(settings), collecting_less_often():
-        return _run(
-            settings,
-            force=force,
-            load=load,
-            analyse=analyse,
-            progress=progress,
-            on_document=on_document,
-            code=code,
-        )
+        try:
+            return _run(
+                settings,
+                force=force,
+                load=load,
+                analyse=analyse,
+                progress=progress,
+                on_document=on_document,
+                code=code,
+            )
+        finally:
+            release_replaced()  # the replaced export files, freed on another thread meanwhile
 
 
 def _run(

@@ -5,10 +5,13 @@ Stages are pure functions over records; the CLI uses these helpers at the edges.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,11 +43,22 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_concatenate(path: Path, pieces: Iterable[bytes | Path]) -> None:
     """Write ``pieces`` (bytes, or files whose content is copied) one after the other into
     ``path`` via a temporary file and rename. Files are copied by the kernel
-    (``copy_file_range``) where it can, without passing through this process."""
+    (``copy_file_range``) where it can, without passing through this process.
+
+    Two costs of replacing a large file are kept off the caller's path (each about a third of
+    writing it, measured on ext4): the temporary file's blocks are reserved up front
+    (``posix_fallocate``), so the rename finds no delayed allocation to flush; and the replaced
+    file is held open across the rename and closed on another thread, which frees its blocks
+    (:func:`release_replaced` waits for that)."""
+    pieces = list(pieces)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as sink:
+            size = sum(len(p) if isinstance(p, bytes) else p.stat().st_size for p in pieces)
+            if size >= _RESERVE_FROM:
+                with contextlib.suppress(OSError):  # not supported here: written as it comes
+                    os.posix_fallocate(sink.fileno(), 0, size)
             for piece in pieces:
                 if isinstance(piece, bytes):
                     sink.write(piece)
@@ -52,11 +66,56 @@ def atomic_concatenate(path: Path, pieces: Iterable[bytes | Path]) -> None:
                 sink.flush()
                 with piece.open("rb") as source:
                     _copy_file(source.fileno(), sink.fileno())
+            sink.flush()  # then no tail is left by a piece that shrank since its size was read
+            os.ftruncate(sink.fileno(), os.lseek(sink.fileno(), 0, os.SEEK_CUR))
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        held = _open_replaced(path)
+        try:
+            os.replace(tmp, path)
+        finally:
+            if held is not None:
+                _release(held)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: files from this size are reserved before they are written (small ones gain nothing)
+_RESERVE_FROM = 1 << 20
+_releasing: list[Future[None]] = []
+_releaser: ThreadPoolExecutor | None = None
+_release_lock = threading.Lock()
+
+
+def _open_replaced(path: Path) -> int | None:
+    """A descriptor on the large file at ``path``, about to be replaced (``None``: no such file,
+    or a small one)."""
+    try:
+        if path.stat().st_size < _RESERVE_FROM:
+            return None
+        return os.open(path, os.O_RDONLY)
+    except OSError:  # not there (the first write), or unreadable: replaced as it is
+        return None
+
+
+def _release(held: int) -> None:
+    """Close ``held`` on the releasing thread: the replaced file's blocks are freed there, when
+    its last descriptor goes."""
+    global _releaser
+    with _release_lock:
+        if _releaser is None:
+            _releaser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="release")
+        _releasing.append(_releaser.submit(os.close, held))
+
+
+def release_replaced() -> None:
+    """Wait until the files replaced by :func:`atomic_concatenate` are freed (a run calls it
+    before it returns, so none outlives the run)."""
+    with _release_lock:
+        pending = _releasing[:]
+        _releasing.clear()
+    for future in pending:
+        future.result()
 
 
 def _copy_file(source: int, sink: int) -> None:
