@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from pipeline import stages
 from pipeline.nlp import build_nlp
 from pipeline.nlp.extensions import DocSection
 from pipeline.nlp.responsibilities import enclosing_task
@@ -109,6 +110,53 @@ def test_shared_duty_makes_every_body_lead(nlp: Language, clause: str) -> None:
 def test_by_lead_in_running_text(nlp: Language) -> None:
     text = "(一)甲任务。由县卫生健康局牵头，建立工作机制。\n"
     assert run(nlp, text, "东阿县", "county") == [("东阿县卫生健康局", "lead", "i0")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "市卫生健康委牵头,市民政局、市财政局配合。",
+        "市卫生健康委牵头，市民政局、市财政局配合，2025年6月底前完成。",  # full-width; when due
+        "市卫生健康委牵头,市民政局、市财政局配合,持续推进",  # the end of the text
+    ],
+)
+def test_lead_and_support_verbs_as_a_sentence_of_their_own(nlp: Language, sentence: str) -> None:
+    """Without parentheses: the task's last sentence."""
+    assert run(nlp, f"(一)甲任务。做好工作。{sentence}") == [
+        ("聊城市卫生健康委员会", "lead", "i0"),
+        ("聊城市民政局", "support", "i0"),
+        ("聊城市财政局", "support", "i0"),
+    ]
+
+
+def test_a_role_sentence_on_its_own_line_in_traditional_script(nlp: Language) -> None:
+    """Through every stage: ingest turns the script to simplified, structure makes the task."""
+    text = (
+        "聊城市衛生健康委員會關於加強基層醫療服務的實施方案\n一、重點任務\n"
+        "(一)完善服務網絡。建設縣域醫共體。\n市衛生健康委牽頭,市財政局配合,2025年底前完成。\n"
+        "(二)加強人才隊伍。持續培養全科醫生。\n"
+    )
+    (document,) = stages.structure(stages.ingest("t.txt", text.encode("utf-8")).articles)
+    # no signature: the title's line names the issuer, whose place resolves 市卫生健康委
+    assert document.metadata.issuer_names == ("聊城市卫生健康委员会",)
+    assert document.metadata.jurisdiction == "聊城市"
+    facts = stages.extract(document, nlp)
+    assert [(r.task_heading, r.body, r.role.value) for r in facts.responsibilities] == [
+        ("完善服务网络", "聊城市卫生健康委员会", "lead"),
+        ("完善服务网络", "聊城市财政局", "support"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(一)甲任务。市卫生健康委牵头建立联席会议制度，市财政局配合做好保障。\n",  # an action, led
+        "(一)甲任务。建立县级医院牵头，乡镇卫生院参与的医共体。\n",  # the sentence says more
+        "(一)甲任务。市卫生健康委牵头，市财政局配合，建立联席会议制度。\n",
+    ],
+)
+def test_a_lead_verb_inside_a_sentence_names_no_responsibility(nlp: Language, text: str) -> None:
+    assert run(nlp, text) == []
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ Reads the responsibility clauses of policy texts, whose cue words live in
   first-is-lead rule, once stated, holds for the rest of the document; a clause cut off at the end
   of its line (no closing parenthesis) still counts;
 * verb clauses: ``(A牵头，B配合)``, ``(A、B按职责分工负责)``, ``(A等部门按职责分工负责)``;
-* in running text: ``由A牵头``, ``A负责`` — only when the whole list is made of known bodies.
+* in running text: ``由A牵头``, ``A负责``, a sentence ``A牵头，B配合。`` — only when the whole list
+  is made of known bodies.
 
 Each listed body becomes a BODY span (``span._.role``), a ``Relation(body, role, clause)`` and a
 ``ResponsibilityLink`` attached to the enclosing task item of ``doc._.sections``.
@@ -63,6 +64,10 @@ _GROUPED = re.compile(r"各?(?:县|市|区|省)[(（][^()（）\n]{1,10}[)）][\
 # "(牵头)" right after a body in a list: that body leads.
 _LEAD_MARK = re.compile(r"\s*[(（]\s*牵头\s*[)）]")
 _SECTION_PRIORITY = {"item": 0, "subitem": 1, "part": 2}
+# What may follow a role sentence's verbs: when the task is due (2025年6月底前完成, 持续推进).
+_SCHEDULE = (
+    r"(?:[0-9０-９]|[年月日底前内中旬季度半上下起至到每、]|完成|持续|长期|推进|坚持|开展|实施)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +188,15 @@ class ResponsibilityReader(MatchComponent):
             f"由(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.lead_verbs)}"
             f"(?:[，,]\\s*(?P<support>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.support_verbs)})?"
         )
+        # a sentence of its own: A牵头，B配合[，2025年底前完成]。 Nothing else in the sentence
+        # (建立县级医院牵头、乡镇卫生院参与的医共体 names no responsibility)
+        ends = "(?=[，,。；;\\n]|$)"
+        self.lead_sentence = re.compile(
+            f"(?:^|(?<=[。；;：:\\n]))\\s*(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?)"
+            f"{_alternation(cues.lead_verbs)}{ends}"
+            f"(?:[，,]\\s*(?P<support>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.support_verbs)}{ends})?"
+            f"(?=(?:[，,]{_SCHEDULE}+)?\\s*(?:[。；;\\n]|$))"
+        )
         self.shared_text = re.compile(
             f"(?:^|(?<=[，。；：:,;\\n]))(?P<list>[\\u4e00-\\u9fff、]{{2,40}}?){_alternation(cues.shared_verbs)}"
         )
@@ -254,7 +268,7 @@ class ResponsibilityReader(MatchComponent):
                 deadline = self._row_deadline(text, row, table)
                 if deadline is not None:
                     row_deadlines.append(deadline)
-        for pattern in (self.by_lead, self.shared_text):
+        for pattern in (self.by_lead, self.lead_sentence, self.shared_text):
             for m in pattern.finditer(text):
                 if any(s <= m.start() < e for s, e in covered):
                     continue

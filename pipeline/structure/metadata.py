@@ -805,6 +805,27 @@ def _doc_number(front: Sequence[str], fields: dict[str, str], lex: StructureLexi
     return None
 
 
+def _title_line_issuer(lines: Sequence[str], title: str, lex: StructureLexicon) -> list[str]:
+    """The bodies before ``关于`` on the line the title ``关于…`` was read from (``title`` is
+    kept without them; :func:`_clean_title`).
+
+    >>> _title_line_issuer(["某市卫生健康委员会关于加强某工作的实施方案"], "关于加强某工作的实施方案",
+    ...                    structure_lexicon())
+    ['某市卫生健康委员会']
+    """
+    if not title.startswith("关于"):
+        return []
+    bare = re.sub(r"[\s《》〈〉]", "", title)
+    for line in lines:
+        text = re.sub(r"[\s《》〈〉]", "", line)
+        if text.endswith(bare) and len(text) > len(bare):
+            owner = re.fullmatch(
+                r"(?P<who>[^关]{2,40}?)(?:等\d+(?:个)?部门|等部门)?", text[: -len(bare)]
+            )
+            return list(split_bodies(owner.group("who"), lex)) if owner else []
+    return []
+
+
 def read_metadata(
     article: Article, front: Sequence[str], page_dates: Sequence[str] = ()
 ) -> DocumentMetadata:
@@ -848,6 +869,8 @@ def read_metadata(
         )
         if owner:
             issuers.extend(split_bodies(owner.group("who"), lex))
+        else:  # 某市卫生健康委员会关于…: the title kept is 关于…, its line names the issuer
+            issuers.extend(_title_line_issuer(lines[:15], title, lex))
     if not issuers:
         # A notice signed by nobody: the body that approved what it issues (已经县人民政府研究同意，现转发…)
         approved = APPROVED_BY_RE.search(article.text[:3000])
