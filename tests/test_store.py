@@ -17,7 +17,7 @@ def _pieces(tmp_path: Path) -> tuple[list[bytes | Path], bytes]:
     files = []
     for i in range(3):
         path = tmp_path / f"piece{i}.nt"
-        path.write_bytes(f"<urn:s{i}> <urn:p> \"{i}\" .\n".encode() * 40_000)
+        path.write_bytes(f'<urn:s{i}> <urn:p> "{i}" .\n'.encode() * 40_000)
         files.append(path)
     pieces: list[bytes | Path] = [b"[", files[0], b",", files[1], b",", files[2], b"]\n"]
     expected = b"".join(p if isinstance(p, bytes) else p.read_bytes() for p in pieces)
