@@ -14,6 +14,7 @@ stamped with code it is not running.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -28,6 +29,33 @@ from pipeline.manifest import stat_key
 
 if TYPE_CHECKING:
     from pipeline.runner import RunSummary
+
+log = logging.getLogger(__name__)
+
+#: A short notice of this project's own, in the shape rebuilt documents take (a title, a 文号,
+#: numbered tasks naming who leads, a target and a deadline), run through the stages by
+#: :meth:`Watcher.warm`.
+WARM_UP_TEXT = """\
+示例市卫生健康委员会关于推进基层卫生服务能力提升的实施方案
+示卫发〔2026〕1号
+一、工作目标
+到2027年底，县域内就诊率达到90%以上，每个乡镇卫生院至少配备2名全科医生。
+二、重点任务
+（一）完善服务网络。市卫生健康委牵头，市财政局、市人力资源社会保障局配合，2027年6月底前完成。
+（二）加强人才队伍。各县（市、区）人民政府负责，持续推进。
+示例市卫生健康委员会
+2026年3月1日
+"""
+
+#: What a rebuild imports after its stages: the merged and import exports and the loader.
+WARM_UP_MODULES = (
+    "pipeline.convert",
+    "pipeline.rdf.merged",
+    "pipeline.graphdb.export",
+    "pipeline.graphdb.export_shards",
+    "pipeline.graphdb.load",
+    "pipeline.graphdb.writer",
+)
 
 #: What a poll sees of the raw directory: each entry's name and its
 #: :func:`pipeline.manifest.stat_key` (what the run's scan compares too).
@@ -62,13 +90,23 @@ class Watcher:
     _pending: Snapshot | None = field(default=None, init=False, repr=False)
 
     def warm(self) -> None:
-        """Import the stages and build the spaCy pipeline now, not in the first rebuild; note
-        the code fingerprint the process runs."""
+        """Pay now what the first rebuild would pay on top of the later ones (0.6-0.8 s on the
+        bench corpus): build the spaCy pipeline; run every per-document stage once on
+        :data:`WARM_UP_TEXT`, discarded (the SHACL shapes compiled, the lexicons' first
+        matches); import the export and database modules. Note the code fingerprint the
+        process runs."""
+        import importlib
+
         from pipeline.manifest import fingerprint
-        from pipeline.runner import _nlp_for
+        from pipeline.runner import _nlp_for, process_file
 
         self.code = fingerprint(self.settings)
-        _nlp_for(self.settings)
+        data = WARM_UP_TEXT.encode("utf-8")
+        result = process_file(self.settings, "warm-up.txt", "0" * 64, data, _nlp_for(self.settings))
+        if result.error is not None:  # a rebuild reports its own failures; this one is only said
+            log.warning("warming the stages up failed: %s", result.error.message)
+        for module in WARM_UP_MODULES:
+            importlib.import_module(module)
 
     def rebuild(self) -> RunSummary:
         """One run now (:func:`pipeline.runner.run`), with the pipeline this process built."""

@@ -16,7 +16,7 @@ import pytest
 from pipeline import manifest, nlp, runner
 from pipeline.config import Settings
 from pipeline.errors import CodeChangedError
-from pipeline.watch import Watcher, snapshot
+from pipeline.watch import WARM_UP_MODULES, Watcher, snapshot
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 #: Two of the seed files, the smallest: enough for a change among unchanged files.
@@ -49,6 +49,37 @@ def test_snapshot_sees_an_edit_a_new_file_and_a_removal(tmp_path):
     (tmp_path / "a.txt").unlink()
     assert [name for name, *_ in snapshot(tmp_path)] == ["b.txt"]
     assert snapshot(tmp_path / "missing") == ()
+
+
+_WARM_UP = """
+import json, sys
+from pathlib import Path
+from pipeline import runner
+from pipeline.config import Settings
+from pipeline.watch import WARM_UP_MODULES, Watcher
+ran = []
+real = runner.process_file
+runner.process_file = lambda *a: ran.append(real(*a)) or ran[-1]
+before = [m for m in WARM_UP_MODULES if m in sys.modules]
+Watcher(Settings(root=Path(sys.argv[1])), load=False, analyse=False).warm()
+print(json.dumps({"before": before, "after": [m for m in WARM_UP_MODULES if m in sys.modules],
+                  "results": [[r.error is None, r.counts] for r in ran]}))
+"""
+
+
+def test_warming_up_runs_every_stage_on_its_text_and_imports_the_exports(tmp_path):
+    """What the first rebuild would pay (the shapes compiled, the first matches, the export
+    modules imported) is paid in :meth:`Watcher.warm`, on a text that reaches every stage;
+    nothing is written. In a new process, so the imports are its own."""
+    out = subprocess.run(
+        [sys.executable, "-c", _WARM_UP, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    seen = json.loads(out.stdout)
+    assert seen["before"] == [] and seen["after"] == list(WARM_UP_MODULES)
+    ((ok, counts),) = seen["results"]
+    assert ok and counts["documents"] == 1 and counts["tasks"] >= 2 and counts["targets"] >= 2
+    assert counts["responsibilities"] >= 3  # a lead and two supporting bodies, one more leading
+    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.slow
