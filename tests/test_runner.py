@@ -262,6 +262,25 @@ def test_rebuild_without_analysis_exports_the_import_files_beside_the_merged_gra
     assert _snapshot(settings) == _snapshot(cold)
 
 
+def test_a_server_out_of_reach_fails_a_small_run_after_its_files_are_kept(tmp_path):
+    """A run of a few files reaches for the database beside the processing: a server that
+    cannot be reached is the run's one error, once the file's records and graphs are written
+    (the next run, with the server back, loads them; the manifest says nothing was loaded)."""
+    from pipeline.errors import DatabaseError
+
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    seed = min(RAW.iterdir(), key=lambda p: p.stat().st_size)
+    shutil.copy(seed, raw / seed.name)
+    settings = Settings(root=tmp_path, neo4j_uri="bolt://127.0.0.1:9")
+    with pytest.raises(DatabaseError, match="bolt://127.0.0.1:9"):
+        run(settings, load=True, analyse=False)
+    manifest = load_manifest(settings.path(settings.interim_dir) / "manifest.json")
+    assert list(manifest.files) == [seed.name] and manifest.database is None
+    assert any((settings.path(settings.interim_dir) / "articles").iterdir())
+    assert run(settings, load=False, analyse=False).changed_files == []
+
+
 @pytest.mark.slow
 def test_run_two_workers_writes_the_same_bytes_as_one(settings, tmp_path):
     run(settings, load=False)
